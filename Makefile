@@ -1,0 +1,39 @@
+# Thin wrapper: bootstrap .venv from the pinned requirements, then hand every target to
+# the invoke task of the same name in tasks.py, where all the logic lives.
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.requirements-installed
+INVOKE := $(VENV)/bin/invoke
+
+TASKS := html serve livereload clean test check new publish preview upload search bench import pdf hooks lint
+
+.PHONY: $(TASKS) setup help
+.DEFAULT_GOAL := help
+
+$(STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "需要 Python 3.11 或更新版本 (Python 3.11+ is required)"; exit 1; }
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+setup: $(STAMP)
+
+help: $(STAMP)
+	@$(INVOKE) --list
+
+# Make variables become task arguments: make new TITLE="标题", make pdf ISSUE=47, make import FILE=x.jsonl
+html serve livereload clean test check publish preview upload bench hooks lint: $(STAMP)
+	$(INVOKE) $@
+
+new: $(STAMP)
+	$(INVOKE) new "$(TITLE)"
+
+search: $(STAMP)
+	$(INVOKE) search "$(Q)"
+
+import: $(STAMP)
+	$(INVOKE) import "$(FILE)"
+
+pdf: $(STAMP)
+	$(INVOKE) pdf --issue "$(ISSUE)"

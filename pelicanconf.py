@@ -1,0 +1,103 @@
+"""Development settings for 社区快讯. publishconf.py overrides what production changes."""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "plugins"))
+
+SITENAME = "社区快讯"
+SITESUBTITLE = "平城区社区新闻快报"
+# Where the development server serves the site. Pages link relatively; feeds, canonical
+# links and Open Graph tags need an absolute address, taken from SITE_ORIGIN.
+SITEURL = "http://127.0.0.1:8000"
+SITE_ORIGIN = SITEURL
+FEED_DOMAIN = SITEURL
+AUTHOR = "社区快讯编辑部"
+DEFAULT_LANG = "zh-CN"
+TIMEZONE = "Asia/Shanghai"
+DEFAULT_DATE_FORMAT = "%Y-%m-%d"
+
+PATH = "content"
+ARTICLE_PATHS = ["articles"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = ["extra", "images"]
+EXTRA_PATH_METADATA = {
+    "extra/robots.txt": {"path": "robots.txt"},
+    "extra/favicon.ico": {"path": "favicon.ico"},
+}
+THEME = str(ROOT / "theme")
+OUTPUT_PATH = "output"
+
+# 栏目: the one list of categories. An article naming any other is a build error.
+CATEGORIES = ["社区动态", "民生服务", "法治建设", "城市管理", "人物风采", "通知公告"]
+
+# Every URL ends in a folder, so pages work the same on any static host and under a sub-path.
+ARTICLE_URL = "{date:%Y}/{date:%m}/{slug}/"
+ARTICLE_SAVE_AS = ARTICLE_URL + "index.html"
+DRAFT_URL = "drafts/{slug}/"
+DRAFT_SAVE_AS = DRAFT_URL + "index.html"
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = PAGE_URL + "index.html"
+CATEGORY_URL = "lanmu/{slug}/"
+CATEGORY_SAVE_AS = CATEGORY_URL + "index.html"
+CATEGORIES_URL = "lanmu/"
+CATEGORIES_SAVE_AS = CATEGORIES_URL + "index.html"
+TAG_URL = "tag/{slug}/"
+TAG_SAVE_AS = TAG_URL + "index.html"
+TAGS_URL = "tag/"
+TAGS_SAVE_AS = TAGS_URL + "index.html"
+AUTHOR_URL = "reporter/{slug}/"
+AUTHOR_SAVE_AS = AUTHOR_URL + "index.html"
+AUTHORS_URL = "reporter/"
+AUTHORS_SAVE_AS = AUTHORS_URL + "index.html"
+ARCHIVES_URL = "archives/"
+ARCHIVES_SAVE_AS = ARCHIVES_URL + "index.html"
+YEAR_ARCHIVE_SAVE_AS = ""
+MONTH_ARCHIVE_SAVE_AS = ""
+DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives", "search", "404"]
+SEARCH_SAVE_AS = "search.html"
+# Pelican's default pattern ({name}{number}) makes page 2 of tag 标签2 collide with tag 标签22.
+DEFAULT_PAGINATION = 10
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+)
+
+# Feeds: Atom for all articles and per 栏目. Absolute URLs come from FEED_DOMAIN in publishconf.
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+CATEGORY_FEED_ATOM = "feeds/lanmu/{slug}.atom.xml"
+FEED_ALL_RSS = None
+CATEGORY_FEED_RSS = None
+TAG_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+TRANSLATION_FEED_ATOM = None
+FEED_MAX_ITEMS = 20
+
+RELATIVE_URLS = True
+DEFAULT_METADATA = {}
+SUMMARY_MAX_LENGTH = None
+TYPOGRIFY = False
+
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.extra": {},
+        "markdown.extensions.toc": {},
+        "cjk.markdown_ext": {},
+    },
+    "output_format": "html5",
+}
+
+PLUGIN_PATHS = [str(ROOT / "plugins")]
+PLUGINS = ["cjk", "bulletin", "search"]
+
+# Pelican's own cache: keyed by file content, not mtime, so fresh CI checkouts reuse it.
+CACHE_PATH = str(ROOT / "cache" / "pelican")
+LOAD_CONTENT_CACHE = False
+CHECK_MODIFIED_METHOD = "md5"
+
+# Search: jieba user dictionary of local names (editors extend it) and the Whoosh index cache.
+SEARCH_USER_DICT = str(ROOT / "content" / "search" / "userdict.txt")
+SEARCH_CACHE_PATH = str(ROOT / "cache" / "search")
+SEARCH_OUTPUT_DIR = "search"

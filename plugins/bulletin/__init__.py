@@ -1,0 +1,5 @@
+"""bulletin plugin."""
+
+
+def register():
+    pass

@@ -1,0 +1,91 @@
+"""A strict, atomic Pelican build.
+
+Pelican skips a broken file with exit code 0 and writes straight into output/. Here the
+site is built into a sibling temporary folder; every problem (ours and Pelican's own
+errors) is collected, and output/ is replaced only when there were none.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+from pathlib import Path
+
+from pelican import Pelican
+from pelican.settings import read_settings
+
+from bulletin.problems import ContentErrors, Problem
+
+
+class _PelicanErrors(logging.Handler):
+    """Turns Pelican's own error and warning records into problems."""
+
+    def __init__(self, content_root: Path):
+        super().__init__(level=logging.WARNING)
+        self.content_root = content_root
+        self.problems: list[Problem] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage().strip()
+        path = "pelican"
+        if record.args and isinstance(record.args, tuple):
+            first = str(record.args[0])
+            if first.endswith((".md", ".markdown", ".html", ".rst")):
+                path = _display_path(Path(first), self.content_root)
+        # Pelican logs a skipped file without exc_info; we are still inside its except block.
+        error = (record.exc_info or sys.exc_info())[1]
+        if error is not None:
+            message = f"{message}: {type(error).__name__}: {error}"
+        self.problems.append(Problem(path, None, message, "see the message above"))
+
+
+def _display_path(path: Path, content_root: Path) -> str:
+    path = path if path.is_absolute() else content_root / path
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def build_site(settings_file: str, overrides: dict | None = None) -> list[Problem]:
+    """Build the site; return the problems found (empty when output/ was replaced)."""
+    settings = read_settings(settings_file, override=overrides or {})
+    final = Path(settings["OUTPUT_PATH"]).resolve()
+    staging = final.with_name(f".{final.name}.building")
+    shutil.rmtree(staging, ignore_errors=True)
+    settings["OUTPUT_PATH"] = str(staging)
+    settings["DELETE_OUTPUT_DIRECTORY"] = False
+
+    handler = _PelicanErrors(Path(settings["PATH"]))
+    pelican_logger = logging.getLogger("pelican")
+    pelican_logger.addHandler(handler)
+    problems: list[Problem] = []
+    try:
+        Pelican(settings).run()
+    except ContentErrors as errors:
+        problems.extend(errors.problems)
+    finally:
+        pelican_logger.removeHandler(handler)
+    problems.extend(_unreported(handler.problems, problems))
+
+    if problems:
+        shutil.rmtree(staging, ignore_errors=True)
+        return sorted(set(problems))
+    _swap(staging, final)
+    return []
+
+
+def _unreported(pelican_problems: list[Problem], ours: list[Problem]) -> list[Problem]:
+    """Pelican's records, minus those about files our own checks already explained."""
+    explained = {p.path for p in ours}
+    return [p for p in pelican_problems if p.path not in explained]
+
+
+def _swap(staging: Path, final: Path) -> None:
+    old = final.with_name(f".{final.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        final.rename(old)
+    staging.rename(final)
+    shutil.rmtree(old, ignore_errors=True)

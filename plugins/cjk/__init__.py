@@ -1,0 +1,5 @@
+"""cjk plugin."""
+
+
+def register():
+    pass

@@ -1,0 +1,5 @@
+"""search plugin."""
+
+
+def register():
+    pass
