@@ -89,3 +89,22 @@ def _swap(staging: Path, final: Path) -> None:
         final.rename(old)
     staging.rename(final)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """python -m bulletin.build SETTINGS [JSON_OVERRIDES]: the build the tests and tasks run."""
+    import json
+
+    from bulletin.problems import format_report
+
+    args = sys.argv[1:] if argv is None else argv
+    overrides = json.loads(args[1]) if len(args) > 1 else {}
+    problems = build_site(args[0], overrides)
+    if problems:
+        print(format_report(problems), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
