@@ -1,5 +1,9 @@
-"""bulletin plugin."""
+"""bulletin plugin: the structure of the bulletin (issues 期) and the strict content rules."""
+
+from pelican import signals
 
 
 def register():
-    pass
+    from bulletin import issues
+
+    signals.get_generators.connect(issues.get_generators)
