@@ -90,7 +90,14 @@ MARKDOWN = {
 }
 
 PLUGIN_PATHS = [str(ROOT / "plugins")]
-PLUGINS = ["cjk", "bulletin", "search"]
+PLUGINS = ["cjk", "bulletin", "search", "neighbors", "sitemap"]
+
+# sitemap.xml (pelican-sitemap): every article, page and listing; not the 404 page.
+SITEMAP = {
+    "format": "xml",
+    "exclude": [r"^404\.html$"],
+    "changefreqs": {"articles": "monthly", "pages": "monthly", "indexes": "daily"},
+}
 
 # Pelican's own cache: keyed by file content, not mtime, so fresh CI checkouts reuse it.
 CACHE_PATH = str(ROOT / "cache" / "pelican")
