@@ -23,7 +23,7 @@ help: $(STAMP)
 	@$(INVOKE) --list
 
 # Make variables become task arguments: make new TITLE="标题", make pdf ISSUE=47, make import FILE=x.jsonl
-html serve livereload clean test check publish preview upload bench hooks lint: $(STAMP)
+html serve livereload clean test check publish preview upload hooks lint: $(STAMP)
 	$(INVOKE) $@
 
 new: $(STAMP)
@@ -32,8 +32,13 @@ new: $(STAMP)
 search: $(STAMP)
 	$(INVOKE) search "$(Q)"
 
+# make import FILE=old.jsonl [DEST=content/articles/imported] [SKIP_INVALID=1]
 import: $(STAMP)
-	$(INVOKE) import "$(FILE)"
+	$(INVOKE) import "$(FILE)" $(if $(DEST),--dest "$(DEST)") $(if $(SKIP_INVALID),--skip-invalid)
+
+# make bench [CORPUS=../shared/corpus/inews.jsonl.gz] [SIZES=1000,all]
+bench: $(STAMP)
+	$(INVOKE) bench $(if $(CORPUS),--corpus "$(CORPUS)") $(if $(SIZES),--sizes "$(SIZES)")
 
 pdf: $(STAMP)
 	$(INVOKE) pdf --issue "$(ISSUE)"

@@ -129,6 +129,17 @@ def new(c, title):
     print(f"已创建 (created): {path.relative_to(ROOT)}")
 
 
+@task(name="import", help={"dest": "folder to write into", "skip_invalid": "skip bad lines"})
+def import_articles(c, file, dest="content/articles/imported", skip_invalid=False):
+    """Import articles from JSON lines (.jsonl or .jsonl.gz): make import FILE=x.jsonl."""
+    from bulletin.importer import run_import
+    from pelican.settings import read_settings
+
+    categories = read_settings(str(DEV_SETTINGS))["CATEGORIES"]
+    target = Path(dest) if Path(dest).is_absolute() else ROOT / dest
+    sys.exit(run_import(Path(file), target, categories, skip_invalid=skip_invalid))
+
+
 def _node_modules_ready() -> bool:
     stamp = ROOT / "node_modules" / ".package-lock.json"
     return stamp.exists() and stamp.stat().st_mtime >= (ROOT / "package-lock.json").stat().st_mtime
