@@ -99,34 +99,84 @@ def livereload(c, port=PORT):
     server.serve(host=HOST, port=int(port), root=str(OUTPUT))
 
 
-@task
-def new(c, title):
-    """Write a new article skeleton: make new TITLE="标题"."""
-    from cjk.slugs import pinyin_slug
+@task(
+    help={
+        "title": "标题 (the headline)",
+        "category": "栏目；默认第一个栏目 (default: the first category)",
+        "authors": "记者，多人用 、 分开 (reporters)",
+        "issue": "期号；默认最新一期 (default: the latest issue)",
+        "content": "内容文件夹 (content folder; default content/)",
+    }
+)
+def new(c, title, category="", authors="", issue="", content=str(CONTENT)):
+    """Write a new draft article, placed and filled in: make new TITLE="标题"."""
+    from bulletin.issues import latest_issue_number, parse_issue_number
+    from bulletin.new_article import write_new_article
+    from pelican.settings import read_settings
 
     title = title.strip()
     if not title:
         sys.exit('请给出标题 (give a title): make new TITLE="标题"')
-    now = datetime.now(TZ)
-    folder = CONTENT / "articles" / f"{now:%Y}" / f"{now:%m}"
-    path = folder / f"{pinyin_slug(title)}.md"
-    number = 2
-    while path.exists():
-        path = folder / f"{pinyin_slug(title)}-{number}.md"
-        number += 1
-    folder.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        f"Title: {title}\n"
-        f"Date: {now:%Y-%m-%d %H:%M}\n"
-        "Category: 社区动态\n"
-        "Authors: \n"
-        "Tags: \n"
-        "Status: draft\n"
-        "\n"
-        "本报讯（记者 ）正文从这里开始。\n",
-        encoding="utf-8",
+    folder = Path(content)
+    categories = read_settings(str(DEV_SETTINGS))["CATEGORIES"]
+    if category and category not in categories:
+        sys.exit(f"没有栏目 {category} (unknown category) — 可选：{'、'.join(categories)}")
+    number = parse_issue_number(issue) if issue else latest_issue_number(folder / "issues")
+    path = write_new_article(
+        folder, title, datetime.now(TZ), category or categories[0], authors.strip(), number
     )
-    print(f"已创建 (created): {path.relative_to(ROOT)}")
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    print(f"已创建草稿 (created a draft): {shown}")
+    print(f"栏目可选 (categories): {'、'.join(categories)}")
+    print("写好后删掉 Status: draft 一行即可发布 (delete the Status line to publish)")
+
+
+@task(help={"issue": "期号；不写就是最新一期 (default: the latest issue)"})
+def pdf(c, issue=""):
+    """Build the site, then print one issue's edition to an A4 PDF: make pdf ISSUE=47."""
+    from bulletin.edition_pdf import PrintError, edition_page, print_to_pdf
+    from bulletin.issues import latest_issue_number, parse_issue_number
+
+    number = parse_issue_number(issue) if issue else latest_issue_number(CONTENT / "issues")
+    if number is None:
+        sys.exit(f'期号 "{issue}" 不对 (no such issue) — 写成 make pdf ISSUE=47')
+    html(c)
+    target = ROOT / "pdf" / f"社区快讯第{number}期.pdf"
+    try:
+        print_to_pdf(edition_page(OUTPUT, number), target)
+    except PrintError as error:
+        sys.exit(str(error))
+    print(f"已打印 (printed): {target.relative_to(ROOT)}")
+
+
+# The pre-commit hook `invoke hooks` installs: the content check before every commit that
+# touches content/, so a broken article never reaches the published site.
+PRE_COMMIT_HOOK = """#!/bin/sh
+# 社区快讯: check the content before each commit (installed by `invoke hooks`).
+# Skip once with: git commit --no-verify
+staged=$(git diff --cached --name-only --diff-filter=ACMR -- content/)
+[ -z "$staged" ] && exit 0
+cd "$(git rev-parse --show-toplevel)" || exit 1
+echo "检查内容 (checking content)…"
+exec .venv/bin/python -m invoke check
+"""
+
+
+@task(help={"force": "覆盖已有的 pre-commit 钩子 (replace an existing hook)"})
+def hooks(c, force=False):
+    """Install the git pre-commit hook that runs the content check on commits touching content/."""
+    found = subprocess.run(
+        ["git", "rev-parse", "--git-path", "hooks"], cwd=ROOT, capture_output=True, text=True
+    )
+    if found.returncode != 0:
+        sys.exit("这里不是 git 仓库 (not a git repository)")
+    hook = (ROOT / found.stdout.strip() / "pre-commit").resolve()
+    if hook.exists() and hook.read_text() != PRE_COMMIT_HOOK and not force:
+        sys.exit(f"{hook} 已经存在 (a hook exists) — 确认可以覆盖后运行 invoke hooks --force")
+    hook.parent.mkdir(parents=True, exist_ok=True)
+    hook.write_text(PRE_COMMIT_HOOK)
+    hook.chmod(0o755)
+    print(f"已安装 (installed): {hook}")
 
 
 @task(name="import", help={"dest": "folder to write into", "skip_invalid": "skip bad lines"})

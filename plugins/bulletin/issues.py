@@ -247,6 +247,12 @@ def load_issues(
     return by_number, problems + duplicates
 
 
+def latest_issue_number(folder: Path) -> int | None:
+    """The highest issue number defined in content/issues/ (what a new article joins)."""
+    by_number, _ = load_issues(folder)
+    return max(by_number, default=None)
+
+
 # --- joining articles to issues ------------------------------------------------------------
 
 
@@ -385,12 +391,19 @@ def _markdown_renderer(settings: dict):
     return lambda body: md.reset().convert(body)
 
 
-def _articles_in_build(context: dict, settings: dict) -> list:
-    articles = list(context.get("articles", []))
+def _articles_in_build(context: dict, settings: dict) -> tuple[list, list]:
+    """(articles shown in their issues, articles only checked): every Issue: line is checked."""
+    published = list(context.get("articles", []))
+    unlisted = list(context.get("drafts", [])) + list(context.get("hidden_articles", []))
     # A preview with drafts shows them in their issue too (marked 草稿 by the theme).
     if settings.get("SHOW_DRAFTS"):
-        articles += [d for d in context.get("drafts", []) if d not in articles]
-    return [a for a in articles if getattr(a, "issue", None)]
+        published += [a for a in context.get("drafts", []) if a not in published]
+    unlisted = [a for a in unlisted if a not in published]
+
+    def joining(articles):
+        return [a for a in articles if getattr(a, "issue", None)]
+
+    return joining(published), joining(unlisted)
 
 
 def _with_defaults(settings: dict) -> dict:
@@ -404,8 +417,10 @@ class IssuesGenerator(Generator):
         settings = _with_defaults(self.settings)
         folder = Path(self.path) / settings["ISSUES_PATH"]
         by_number, problems = load_issues(folder, _display, _markdown_renderer(self.settings))
-        articles = _articles_in_build(self.context, self.settings)
-        problems += join_articles(by_number, [(_article_ref(a), a) for a in articles])
+        shown, unlisted = _articles_in_build(self.context, self.settings)
+        problems += join_articles(by_number, [(_article_ref(a), a) for a in shown])
+        refs = (_article_ref(a) for a in unlisted)
+        problems += [p for p in (issue_reference_problem(r, by_number) for r in refs) if p]
         if problems:
             raise ContentErrors(problems)
         self.issues = link_issues(by_number, settings)
