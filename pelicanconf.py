@@ -23,7 +23,6 @@ ARTICLE_PATHS = ["articles"]
 PAGE_PATHS = ["pages"]
 STATIC_PATHS = ["extra", "images"]
 EXTRA_PATH_METADATA = {
-    "extra/robots.txt": {"path": "robots.txt"},
     "extra/favicon.ico": {"path": "favicon.ico"},
 }
 THEME = str(ROOT / "theme")
@@ -55,7 +54,10 @@ ARCHIVES_URL = "archives/"
 ARCHIVES_SAVE_AS = ARCHIVES_URL + "index.html"
 YEAR_ARCHIVE_SAVE_AS = ""
 MONTH_ARCHIVE_SAVE_AS = ""
-DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives", "search", "404"]
+DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives", "search", "404", "robots"]
+# robots.txt is a template (theme/templates/robots.html): its Sitemap line must be an absolute
+# URL, which only the settings know (SITE_ORIGIN differs between development and production).
+ROBOTS_SAVE_AS = "robots.txt"
 SEARCH_SAVE_AS = "search.html"
 # Pelican's default pattern ({name}{number}) makes page 2 of tag 标签2 collide with tag 标签22.
 DEFAULT_PAGINATION = 10
@@ -95,7 +97,7 @@ PLUGINS = ["cjk", "bulletin", "search", "neighbors", "sitemap"]
 # sitemap.xml (pelican-sitemap): every article, page and listing; not the 404 page.
 SITEMAP = {
     "format": "xml",
-    "exclude": [r"^404\.html$"],
+    "exclude": [r"^404\.html$", r"^robots\.txt$"],
     "changefreqs": {"articles": "monthly", "pages": "monthly", "indexes": "daily"},
 }
 
