@@ -7,3 +7,11 @@ def register():
     from bulletin import issues
 
     signals.get_generators.connect(issues.get_generators)
+    # The strict build: all content problems together, before anything is written.
+    signals.all_generators_finalized.connect(check_before_writing)
+
+
+def check_before_writing(generators) -> None:
+    from bulletin.strict import check_before_writing
+
+    check_before_writing(generators)

@@ -15,7 +15,7 @@ from pathlib import Path
 from pelican import Pelican
 from pelican.settings import read_settings
 
-from bulletin.problems import ContentErrors, Problem
+from bulletin.problems import ContentErrors, Problem, display_path
 
 
 class _PelicanErrors(logging.Handler):
@@ -32,20 +32,12 @@ class _PelicanErrors(logging.Handler):
         if record.args and isinstance(record.args, tuple):
             first = str(record.args[0])
             if first.endswith((".md", ".markdown", ".html", ".rst")):
-                path = _display_path(Path(first), self.content_root)
+                path = display_path(Path(first), self.content_root)
         # Pelican logs a skipped file without exc_info; we are still inside its except block.
         error = (record.exc_info or sys.exc_info())[1]
         if error is not None:
             message = f"{message}: {type(error).__name__}: {error}"
         self.problems.append(Problem(path, None, message, "see the message above"))
-
-
-def _display_path(path: Path, content_root: Path) -> str:
-    path = path if path.is_absolute() else content_root / path
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def build_site(settings_file: str, overrides: dict | None = None) -> list[Problem]:
@@ -65,6 +57,8 @@ def build_site(settings_file: str, overrides: dict | None = None) -> list[Proble
         Pelican(settings).run()
     except ContentErrors as errors:
         problems.extend(errors.problems)
+    except Exception as error:  # a template or plugin bug: named, never a bare traceback
+        problems.append(_crash(error))
     finally:
         pelican_logger.removeHandler(handler)
     problems.extend(_unreported(handler.problems, problems))
@@ -77,9 +71,32 @@ def build_site(settings_file: str, overrides: dict | None = None) -> list[Proble
 
 
 def _unreported(pelican_problems: list[Problem], ours: list[Problem]) -> list[Problem]:
-    """Pelican's records, minus those about files our own checks already explained."""
+    """Pelican's records, minus those about files our own checks already explained.
+
+    Some of Pelican's messages name the files only in their text (two articles with one
+    slug), as paths relative to the content folder or absolute.
+    """
     explained = {p.path for p in ours}
-    return [p for p in pelican_problems if p.path not in explained]
+    names = {str(Path(p).resolve()) for p in explained} | explained
+
+    def about_explained(problem: Problem) -> bool:
+        return problem.path in explained or any(name in problem.message for name in names)
+
+    return [p for p in pelican_problems if not about_explained(p)]
+
+
+def _crash(error: Exception) -> Problem:
+    """Where an unexpected error happened (a template line, a plugin), as a problem."""
+    import traceback
+
+    frames = traceback.extract_tb(error.__traceback__)
+    where = frames[-1] if frames else None
+    return Problem(
+        display_path(Path(where.filename), Path.cwd()) if where else "pelican",
+        where.lineno if where else None,
+        f"构建出错 (build crashed): {type(error).__name__}: {error}",
+        "这是网站程序或模板的问题，不是文章的问题；请告诉网站维护者 (a bug in the site code)",
+    )
 
 
 def _swap(staging: Path, final: Path) -> None:

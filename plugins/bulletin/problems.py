@@ -7,14 +7,22 @@ one build at once, each as ``path:line: what is wrong — how to fix``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Problem:
     path: str
     line: int | None
     message: str
     fix: str = ""
+
+    def __lt__(self, other: Problem) -> bool:
+        # By file, then line; a problem about the whole file (line None) comes first.
+        return self._order() < other._order()
+
+    def _order(self) -> tuple:
+        return (self.path, self.line or 0, self.message, self.fix)
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
@@ -32,5 +40,27 @@ class ContentErrors(Exception):
 def format_report(problems: list[Problem]) -> str:
     lines = [str(p) for p in sorted(set(problems))]
     count = len(lines)
-    lines.append(f"构建失败：发现 {count} 个问题，网站没有更新。(Build failed: {count} problem(s); output/ left unchanged.)")
+    lines.append(
+        f"构建失败：发现 {count} 个问题，网站没有更新。"
+        f"(Build failed: {count} problem(s); output/ left unchanged.)"
+    )
     return "\n".join(lines)
+
+
+def display_path(path: Path, content_root: Path) -> str:
+    """A file as problems name it: relative to the working folder when inside it, else absolute."""
+    path = path if path.is_absolute() else content_root / path
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path.resolve())
+
+
+# Where generators keep problems found while reading, until the bulletin plugin raises them
+# all together just before writing (see bulletin.strict).
+PENDING = "BULLETIN_PROBLEMS"
+
+
+def defer(context: dict, problems: list[Problem]) -> None:
+    """Report problems found in generate_context without stopping the other checks."""
+    context.setdefault(PENDING, []).extend(problems)

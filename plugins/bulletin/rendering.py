@@ -1,0 +1,83 @@
+"""Pelican's own warnings about an article or page, turned into errors that name the file.
+
+Pelican resolves `{filename}`/`{static}` links only while writing, and then merely warns
+("Unable to find 'x.md', skipping url replacement"), naming the link but not the article:
+the site goes out with a dead link. Its log also drops a repeated message, so the second
+article with the same dead link would go unnoticed. Here every article and page is rendered
+once before anything is written, each with its own listener, so every warning is tied to
+the file (and, when the message quotes the link, the line) that caused it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from bulletin.problems import Problem, display_path
+
+# The logger Pelican's link replacement writes to (pelican/contents.py).
+CONTENT_LOGGER = "pelican.contents"
+
+
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextmanager
+def captured_warnings(name: str = CONTENT_LOGGER) -> Iterator[list[logging.LogRecord]]:
+    """Warnings of one logger, every one of them, kept from Pelican's own log meanwhile."""
+    logger = logging.getLogger(name)
+    handler = _Records()
+    propagate = logger.propagate
+    # Pelican's LimitLogger drops a message it has already logged once in this process.
+    has_limit = hasattr(logger, "disable_filter")
+    if has_limit:
+        logger.disable_filter()
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield handler.records
+    finally:
+        logger.propagate = propagate
+        logger.removeHandler(handler)
+        if has_limit:
+            logger.enable_filter()
+
+
+def rendering_problems(contents: Iterable, content_root: Path) -> list[Problem]:
+    problems = []
+    for content in contents:
+        with captured_warnings() as records:
+            content.get_content(content.get_siteurl())
+        shown = display_path(Path(content.source_path), content_root)
+        for record in records:
+            problems.append(
+                Problem(
+                    shown,
+                    _line_quoting(content.source_path, record),
+                    f"Pelican: {record.getMessage()}",
+                    "检查这一行的链接：文章写 {filename}文件名.md，图片写 {static}/images/图片名 "
+                    "(fix the link so it points at an existing file)",
+                )
+            )
+    return problems
+
+
+def _line_quoting(source_path: str, record: logging.LogRecord) -> int | None:
+    """The first line of the source that contains one of the message's arguments."""
+    quoted = [str(a) for a in record.args or () if isinstance(a, str) and len(str(a)) > 2]
+    try:
+        lines = Path(source_path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    for number, line in enumerate(lines, start=1):
+        if any(q in line for q in quoted):
+            return number
+    return None
