@@ -48,6 +48,23 @@ def publish(c):
     _build(PUBLISH_SETTINGS)
 
 
+@task(help={"path": "要检查的内容文件夹 (content folder; default: content/)"})
+def check(c, path=""):
+    """Check every article and page in a second, without building: make check."""
+    from pelican.settings import read_settings
+
+    from bulletin.checks import check_report, check_site, content_files
+
+    os.chdir(ROOT)
+    overrides = {"PATH": str(Path(path).resolve())} if path else {}
+    settings = read_settings(str(DEV_SETTINGS), override=overrides)
+    problems = check_site(settings)
+    checked = sum(1 for _ in content_files(settings))
+    print(check_report(problems, checked), file=sys.stderr if problems else sys.stdout)
+    if problems:
+        sys.exit(1)
+
+
 @task
 def clean(c):
     """Remove output/ and the build caches."""

@@ -311,8 +311,21 @@ def load_site(settings: dict) -> Site:
     return Site(root=root, files=files, settings=settings, shown=shown)
 
 
+# Modules that add their own rules to CHECKS when imported (the build loads them as part of
+# the bulletin plugin anyway; `invoke check` loads them here).
+RULE_MODULES = ("bulletin.issues",)
+
+
+def all_checks() -> Checks:
+    import importlib
+
+    for name in RULE_MODULES:
+        importlib.import_module(name)
+    return CHECKS
+
+
 def check_site(
-    settings: dict, only: Iterable[Path] | None = None, checks: Checks = CHECKS
+    settings: dict, only: Iterable[Path] | None = None, checks: Checks | None = None
 ) -> list[Problem]:
     """Every problem in the content folder settings["PATH"], sorted by file and line.
 
@@ -320,7 +333,7 @@ def check_site(
     still see the whole site, so a duplicate slug with an unchanged file is found.
     """
     site = load_site(settings)
-    problems = checks.run(site)
+    problems = (checks or all_checks()).run(site)
     if only is not None:
         wanted = {site.shown(Path(p).resolve()) for p in only}
         problems = [p for p in problems if p.path in wanted]
@@ -329,6 +342,19 @@ def check_site(
 
 def _report_order(problem: Problem) -> tuple:
     return (problem.path, problem.line or 0, problem.message)
+
+
+def check_report(problems: list[Problem], checked: int) -> str:
+    """What `invoke check` prints: every problem, then one line in Chinese and English."""
+    if not problems:
+        return f"内容检查通过：{checked} 个文件没有问题。(Content check passed: {checked} files.)"
+    lines = [str(p) for p in problems]
+    files = len({p.path for p in problems})
+    lines.append(
+        f"内容检查发现 {len(problems)} 个问题，在 {files} 个文件里。"
+        f"(Content check: {len(problems)} problem(s) in {files} file(s).)"
+    )
+    return "\n".join(lines)
 
 
 # --- the rules -----------------------------------------------------------------------------
