@@ -1,14 +1,64 @@
-"""Production settings: only what differs from pelicanconf.py."""
+"""Production settings: only what differs from pelicanconf.py.
 
+`SITEURL=https://org.github.io/repo make publish` builds the site to be deployed. The build
+goes through the same strict bulletin.build as development: every content error is reported
+and output/ is left untouched.
+"""
+
+import hashlib
 import os
 import sys
+from pathlib import Path
+from urllib.parse import urlsplit
 
-sys.path.append(os.curdir)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pelicanconf import *  # noqa: E402,F403
+from pelicanconf import ROOT  # noqa: E402
 
-SITEURL = os.environ.get("SITEURL", "https://example.github.io/bulletin").rstrip("/")
+# Forks and project sites differ only in this address, so it comes from the environment.
+PLACEHOLDER_SITEURL = "https://example.github.io/bulletin"
+
+
+def production_siteurl(value: str | None) -> str:
+    """The absolute address the site is served from, with its sub-path and no trailing slash."""
+    url = (value or PLACEHOLDER_SITEURL).strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise SystemExit(
+            f'SITEURL "{value}" 不是完整的网址 (is not an absolute http(s) address) — '
+            "写成 SITEURL=https://org.github.io/repo 这样的格式"
+        )
+    return url
+
+
+def code_fingerprint(root: Path) -> str:
+    """A short hash of everything that shapes what Pelican's readers cache.
+
+    Pelican keys its content cache by each file's md5 only: after a change to a plugin, a
+    Markdown extension or the settings, it would serve HTML made by the old code. Keeping one
+    cache folder per version of the code makes such a cache unreachable instead.
+    """
+    digest = hashlib.sha256()
+    files = [root / "pelicanconf.py", root / "publishconf.py", root / "requirements.txt"]
+    files += sorted((root / "plugins").rglob("*.py"))
+    for path in files:
+        if path.is_file():
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+SITEURL = production_siteurl(os.environ.get("SITEURL"))
+# Canonical links, Open Graph and feed entries need the whole address, sub-path included.
 SITE_ORIGIN = SITEURL
 FEED_DOMAIN = SITEURL
 RELATIVE_URLS = False
 DELETE_OUTPUT_DIRECTORY = True
+
+# Reuse parsed articles between builds. CI checkouts give every file a new mtime, so the
+# cache is keyed by file content (CHECK_MODIFIED_METHOD = "md5" in pelicanconf.py). The
+# reader layer caches only what the Markdown reader produced; plugins still see every article.
+CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = True
+CONTENT_CACHING_LAYER = "reader"
+CACHE_PATH = str(ROOT / "cache" / "pelican" / f"publish-{code_fingerprint(ROOT)}")

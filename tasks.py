@@ -45,7 +45,47 @@ def html(c):
 @task
 def publish(c):
     """Build the production site into output/ with publishconf.py (SITEURL from the environment)."""
+    if not os.environ.get("SITEURL"):
+        print("注意：没有设置 SITEURL，链接指向示例网址 (SITEURL unset: placeholder address)")
     _build(PUBLISH_SETTINGS)
+
+
+@task(help={"subpath": "网站所在的子路径 (the sub-path, as on GitHub Pages)", "port": "端口"})
+def preview(c, subpath="/bulletin/", port=PORT):
+    """Build the production site and serve it under a sub-path only: http://127.0.0.1:8000/bulletin/."""
+    from bulletin.deploy import normalized_subpath, subpath_server
+
+    subpath = normalized_subpath(subpath)
+    # Bound before building, so a busy port fails at once and not after the build.
+    server = subpath_server(OUTPUT, subpath, HOST, int(port))
+    address = f"http://{HOST}:{server.server_port}{subpath}"
+    os.environ["SITEURL"] = address.rstrip("/")
+    publish(c)
+    print(f"预览 (preview): {address} — 其他路径一律 404 (anything else is a 404); Ctrl+C 停止")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@task
+def upload(c):
+    """Build with publishconf.py, then rsync output/ to your own server (SITEURL, SSH_HOST,
+    SSH_USER, SSH_TARGET_DIR and optional SSH_PORT from the environment)."""
+    import shlex
+
+    from bulletin.deploy import UploadSettingsMissing, rsync_command, upload_target
+
+    try:
+        target = upload_target(os.environ)
+    except UploadSettingsMissing as missing:
+        sys.exit(str(missing))
+    # publish exits non-zero on any content problem, before rsync runs: nothing is uploaded.
+    publish(c)
+    c.run(shlex.join(rsync_command(OUTPUT, target)), pty=False)
+    print(f"已上传 (uploaded): {target.destination}")
 
 
 @task(help={"path": "要检查的内容文件夹 (content folder; default: content/)"})
