@@ -59,8 +59,10 @@ LATIN_WORD_RE = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+(?:['’\-][A-Za-z0-9\u00c
 # Where a Chinese sentence ends, and where a clause inside it ends.
 SENTENCE_ENDS = "。！？…"
 CLAUSE_ENDS = "；，"
-# Closing quotes and brackets that belong to the sentence they close: 。” ）
-CLOSERS = "”’」』）》〉】〕)\"'"
+# Quotation marks and brackets that open and close a phrase; a summary never cuts inside one,
+# and a closer right after a sentence end belongs to that sentence: “……说。”
+OPENERS = "“‘「『（《〈【〔("
+CLOSERS = "”’」』）》〉】〕)"
 
 
 def is_han(char: str) -> bool:
