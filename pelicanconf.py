@@ -15,6 +15,10 @@ SITE_ORIGIN = SITEURL
 FEED_DOMAIN = SITEURL
 AUTHOR = "社区快讯编辑部"
 DEFAULT_LANG = "zh-CN"
+# Dates are written by the cjk plugin's zh_date, not by the locale. Pinning the locale keeps
+# builds identical everywhere, and a LANG=zh_CN.UTF-8 machine without that locale installed
+# would otherwise print "Locale could not be set" on every build. "" is the macOS fallback.
+LOCALE = ("C.UTF-8", "")
 TIMEZONE = "Asia/Shanghai"
 DEFAULT_DATE_FORMAT = "%Y-%m-%d"
 
