@@ -206,16 +206,24 @@ def pdf(c, issue=""):
     print(f"已打印 (printed): {target.relative_to(ROOT)}")
 
 
-# The pre-commit hook `invoke hooks` installs: the content check before every commit that
-# touches content/, so a broken article never reaches the published site.
-PRE_COMMIT_HOOK = """#!/bin/sh
-# 社区快讯: check the content before each commit (installed by `invoke hooks`).
+# The pre-commit hook `invoke hooks` installs. It checks the content exactly as staged
+# (exported from git's index to a scratch folder), not as it happens to be on disk, and
+# names files as the editor knows them (content/…).
+PRE_COMMIT_HOOK = r"""#!/bin/sh
+# 社区快讯: check the staged content before each commit (installed by `invoke hooks`).
 # Skip once with: git commit --no-verify
-staged=$(git diff --cached --name-only --diff-filter=ACMR -- content/)
-[ -z "$staged" ] && exit 0
-cd "$(git rev-parse --show-toplevel)" || exit 1
-echo "检查内容 (checking content)…"
-exec .venv/bin/python -m invoke check
+git diff --cached --quiet -- content/ && exit 0
+top=$(git rev-parse --show-toplevel) || exit 1
+snapshot=$(mktemp -d) || exit 1
+trap 'rm -rf "$snapshot"' EXIT
+git ls-files -z -- content/ | xargs -0 git checkout-index --prefix="$snapshot/" --
+echo "检查内容 (checking the staged content)…"
+report=$("$top/.venv/bin/python" -m invoke --search-root "$top" \
+    check --path "$snapshot/content" 2>&1)
+status=$?
+printf '%s\n' "$report" | sed "s|$snapshot/||g"
+[ $status -ne 0 ] && echo "提交已取消：改好、git add 后再提交 (commit stopped: fix it, add it)"
+exit $status
 """
 
 

@@ -93,7 +93,10 @@ DATE_FORMAT = "YYYY-MM-DD [HH:MM]"
 # Links in the Markdown source: [text](target), ![alt](target), [id]: target, href/src="…".
 _INLINE_LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?(?P<target>[^)\s>]+)>?(?:\s+[\"'(][^)]*)?\)")
 _REFERENCE_LINK = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(?P<target>[^\s>]+)>?")
-_HTML_LINK = re.compile(r"""\b(?:href|src)\s*=\s*["'](?P<target>[^"']+)["']""")
+# The attributes Pelican rewrites {filename}/{static} links in (Content._get_intrasite_link_regex).
+_HTML_LINK = re.compile(
+    r"""\b(?:href|src|poster|data|cite|formaction|action|content)\s*=\s*["'](?P<target>[^"']+)["']"""
+)
 _CODE_SPAN = re.compile(r"`+[^`]*`+")
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 # Pelican's INTRASITE_LINK_REGEX default: {filename}x.md, {static}x.png, also |filename|x.md.
@@ -692,3 +695,10 @@ def _missing_fix(path: str, file: ContentFile, site: Site) -> str:
         "检查文件名和路径；链接文章写 {filename}文件名.md，图片写 {static}/images/图片名 "
         "(check the path)"
     )
+
+
+# --- rules owned by other parts of the bulletin, registered here so every check runs them ---
+
+from bulletin.issues import issues_are_consistent  # noqa: E402  (期: issue files, Issue:, Order)
+
+CHECKS.per_site(issues_are_consistent)

@@ -4,8 +4,8 @@ Pelican resolves `{filename}`/`{static}` links only while writing, and then mere
 ("Unable to find 'x.md', skipping url replacement"), naming the link but not the article:
 the site goes out with a dead link. Its log also drops a repeated message, so the second
 article with the same dead link would go unnoticed. Here every article and page is rendered
-once before anything is written, each with its own listener, so every warning is tied to
-the file (and, when the message quotes the link, the line) that caused it.
+once more before anything is written, each with its own listener, so every warning is tied
+to the file (and, when the message quotes the link, the line) that caused it.
 """
 
 from __future__ import annotations
@@ -51,20 +51,28 @@ def captured_warnings(name: str = CONTENT_LOGGER) -> Iterator[list[logging.LogRe
             logger.enable_filter()
 
 
+def render_links(content) -> str:
+    """Resolve the content's links as Content.get_content does, bypassing its memo: another
+    plugin may have rendered the article already (and Pelican's warning went unattributed)."""
+    html = content._get_content() if hasattr(content, "_get_content") else content._content
+    return content._update_content(html, content.get_siteurl())
+
+
 def rendering_problems(contents: Iterable, content_root: Path) -> list[Problem]:
     problems = []
     for content in contents:
         with captured_warnings() as records:
-            content.get_content(content.get_siteurl())
+            render_links(content)
         shown = display_path(Path(content.source_path), content_root)
         for record in records:
             problems.append(
                 Problem(
                     shown,
                     _line_quoting(content.source_path, record),
-                    f"Pelican: {record.getMessage()}",
-                    "检查这一行的链接：文章写 {filename}文件名.md，图片写 {static}/images/图片名 "
-                    "(fix the link so it points at an existing file)",
+                    f"链接有问题 (a link Pelican cannot resolve): {record.getMessage()}",
+                    "检查这一行的链接和它指向的文件（那个文件可能本身有问题，见上下文）；"
+                    "文章写 {filename}文件名.md，图片写 {static}/images/图片名 "
+                    "(fix the link, or the file it points at)",
                 )
             )
     return problems

@@ -59,9 +59,11 @@ def build_problems(generators: list) -> list[Problem]:
     rendered = rendering_problems(rendered_contents(generators), root)
     problems += [p for p in rendered if (p.path, p.line) not in known]
 
+    # Two equal Slug: lines are already reported by the content check, on the same line.
     sources = Sources(root)
-    problems += slug_collisions(generators, sources, with_drafts)
-    problems += output_collisions(planned_outputs(generators, sources, with_drafts))
+    found = slug_collisions(generators, sources, with_drafts)
+    found += output_collisions(planned_outputs(generators, sources, with_drafts))
+    problems += [p for p in found if (p.path, p.line) not in known]
     return sorted(set(problems))
 
 
