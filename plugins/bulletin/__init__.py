@@ -4,9 +4,9 @@ from pelican import signals
 
 
 def register():
-    from bulletin import issues
+    from bulletin import issue_pages
 
-    signals.get_generators.connect(issues.get_generators)
+    signals.get_generators.connect(issue_pages.get_generators)
     # The strict build: all content problems together, before anything is written.
     signals.all_generators_finalized.connect(check_before_writing)
 

@@ -3,9 +3,9 @@
 An issue file has the same front matter as an article (``Number: 47``, ``Date:``, optional
 ``Title:`` and ``Order:``); its body is the editor's note (编者按). Articles join an issue
 with ``Issue: 47``. The functions here are pure (text in, issues and problems out) so that
-the content check can run them without a Pelican build; IssuesGenerator at the bottom is
-the thin Pelican edge that writes the archive (往期), each issue's table of contents and
-its printable edition.
+the content check runs them without a Pelican build (issues_are_consistent); the Pelican
+edge that writes the archive (往期), the tables of contents and the printable edition is
+bulletin.issue_pages.
 
 Order of articles in an issue: the issue's ``Order:`` lists article file names (without
 ``.md``) or slugs, separated by commas, 、 or spaces; articles it does not list follow by
@@ -20,9 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from pelican.generators import Generator
-
-from bulletin.problems import ContentErrors, Problem
+from bulletin.problems import Problem
 
 ISSUE_KEYS = ("number", "date", "title", "order")
 REQUIRED_KEYS = ("number", "date")
@@ -79,7 +77,7 @@ class ArticleRef:
     line: int | None  # of its Issue: line
     value: str  # the Issue: value as written
     names: tuple[str, ...]  # file name without .md, and slug: what Order: may name
-    date: datetime
+    date: datetime | None = None  # only the build orders articles by date
 
 
 # --- reading -------------------------------------------------------------------------
@@ -203,7 +201,8 @@ def index_issues(issues: list[Issue]) -> tuple[dict[int, Issue], list[Problem]]:
     """Issues by number; a second file claiming a number already taken is a problem."""
     by_number: dict[int, Issue] = {}
     problems = []
-    for issue in sorted(issues, key=lambda i: i.source):
+    # The file named after its number (47.md) is the real one; others claiming 47 are reported.
+    for issue in sorted(issues, key=lambda i: (Path(i.source).stem != str(i.number), i.source)):
         first = by_number.get(issue.number)
         if first is None:
             by_number[issue.number] = issue
@@ -278,35 +277,51 @@ def issue_reference_problem(ref: ArticleRef, by_number: dict[int, Issue]) -> Pro
     return None
 
 
-def join_articles(
-    by_number: dict[int, Issue], refs: list[tuple[ArticleRef, object]]
-) -> list[Problem]:
-    """Put each article into its issue, in the editors' order; return the problems found."""
-    problems = []
+def join_articles(by_number: dict[int, Issue], refs: list[tuple[ArticleRef, object]]) -> None:
+    """Put each article into its issue, in the editors' order (bad Issue: lines are skipped:
+    the content check reports them before anything is written)."""
     members: dict[int, list[tuple[ArticleRef, object]]] = {}
     for ref, article in refs:
+        if issue_reference_problem(ref, by_number) is None:
+            members.setdefault(parse_issue_number(ref.value), []).append((ref, article))
+    for number, issue in by_number.items():
+        issue.articles, _ = order_articles(issue.order, members.get(number, []))
+
+
+def order_problem(issue: Issue, unknown: list[str], members: list[ArticleRef]) -> Problem:
+    names = "、".join(sorted(ref.names[0] for ref in members)) or "本期还没有文章"
+    return Problem(
+        issue.source,
+        issue.lines.get("order"),
+        f"Order 里的 {'、'.join(unknown)} 不是第{issue.number}期的文章 "
+        f"(Order names articles not in issue {issue.number})",
+        f"写本期文章的文件名（不带 .md）：{names}；或在那篇文章里加 Issue: {issue.number}",
+    )
+
+
+def issues_are_consistent(site) -> list[Problem]:
+    """The content check's rule (bulletin.checks runs it, with and without a build): the issue
+    files, every article's Issue: line, drafts included, and each issue's Order."""
+    folder = site.root / site.settings.get("ISSUES_PATH", DEFAULT_SETTINGS["ISSUES_PATH"])
+    by_number, problems = load_issues(folder, site.shown)
+    members: dict[int, list[ArticleRef]] = {}
+    for file in site.files:
+        header = file.get("issue")
+        if file.kind != "article" or header is None:
+            continue
+        ref = ArticleRef(
+            file.shown, header.line, header.value, (file.path.stem, file.value("slug"))
+        )
         problem = issue_reference_problem(ref, by_number)
         if problem:
             problems.append(problem)
         else:
-            members.setdefault(parse_issue_number(ref.value), []).append((ref, article))
-    for number, issue in by_number.items():
-        ordered, unknown = order_articles(issue.order, members.get(number, []))
-        issue.articles = ordered
+            members.setdefault(parse_issue_number(ref.value), []).append(ref)
+    for number, issue in sorted(by_number.items()):
+        names = {name for ref in members.get(number, []) for name in ref.names if name}
+        unknown = [name for name in issue.order if name not in names]
         if unknown:
-            names = "、".join(
-                sorted(n for ref, _ in members.get(number, []) for n in ref.names[:1])
-            )
-            problems.append(
-                Problem(
-                    issue.source,
-                    issue.lines.get("order"),
-                    f"Order 里的 {'、'.join(unknown)} 不是第{number}期的文章 "
-                    f"(Order names articles not in issue {number})",
-                    f"写本期文章的文件名（不带 .md）：{names or '本期还没有文章'}；"
-                    f"或在那篇文章里加 Issue: {number}",
-                )
-            )
+            problems.append(order_problem(issue, unknown, members.get(number, [])))
     return problems
 
 
@@ -356,114 +371,3 @@ def metadata_line(text: str, key: str) -> int | None:
         if pattern.match(line):
             return number
     return None
-
-
-# --- the Pelican edge -----------------------------------------------------------------------
-
-
-def _display(path) -> str:
-    path = Path(path).resolve()
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-def _article_ref(article) -> ArticleRef:
-    source = Path(article.source_path)
-    text = source.read_text(encoding="utf-8")
-    names = (source.stem, article.slug)
-    return ArticleRef(
-        _display(source), metadata_line(text, "issue"), str(article.issue), names, article.date
-    )
-
-
-def _markdown_renderer(settings: dict):
-    from markdown import Markdown
-
-    config = settings["MARKDOWN"]
-    extensions = list(config.get("extension_configs", {})) + list(config.get("extensions", []))
-    md = Markdown(
-        extensions=extensions,
-        extension_configs=config.get("extension_configs", {}),
-        output_format=config.get("output_format", "html5"),
-    )
-    return lambda body: md.reset().convert(body)
-
-
-def _articles_in_build(context: dict, settings: dict) -> tuple[list, list]:
-    """(articles shown in their issues, articles only checked): every Issue: line is checked."""
-    published = list(context.get("articles", []))
-    unlisted = list(context.get("drafts", [])) + list(context.get("hidden_articles", []))
-    # A preview with drafts shows them in their issue too (marked 草稿 by the theme).
-    if settings.get("SHOW_DRAFTS"):
-        published += [a for a in context.get("drafts", []) if a not in published]
-    unlisted = [a for a in unlisted if a not in published]
-
-    def joining(articles):
-        return [a for a in articles if getattr(a, "issue", None)]
-
-    return joining(published), joining(unlisted)
-
-
-def _with_defaults(settings: dict) -> dict:
-    return {**DEFAULT_SETTINGS, **{k: v for k, v in settings.items() if k in DEFAULT_SETTINGS}}
-
-
-class IssuesGenerator(Generator):
-    """Joins articles to issues (after the articles are read) and writes the issue pages."""
-
-    def generate_context(self):
-        settings = _with_defaults(self.settings)
-        folder = Path(self.path) / settings["ISSUES_PATH"]
-        by_number, problems = load_issues(folder, _display, _markdown_renderer(self.settings))
-        shown, unlisted = _articles_in_build(self.context, self.settings)
-        problems += join_articles(by_number, [(_article_ref(a), a) for a in shown])
-        refs = (_article_ref(a) for a in unlisted)
-        problems += [p for p in (issue_reference_problem(r, by_number) for r in refs) if p]
-        if problems:
-            raise ContentErrors(problems)
-        self.issues = link_issues(by_number, settings)
-        for issue in self.issues:
-            for article in issue.articles:
-                article.issue = issue
-        self.context["issues"] = list(reversed(self.issues))
-        self.context["latest_issue"] = self.issues[-1] if self.issues else None
-        self.context["ISSUES_URL"] = settings["ISSUES_URL"]
-
-    def generate_output(self, writer):
-        settings = _with_defaults(self.settings)
-        relative = self.settings["RELATIVE_URLS"]
-        if self.issues:
-            writer.write_file(
-                settings["ISSUES_SAVE_AS"],
-                self.get_template("issues"),
-                self.context,
-                relative,
-                url=settings["ISSUES_URL"],
-                page_name="issues",
-            )
-        for issue in self.issues:
-            writer.write_file(
-                issue.save_as,
-                self.get_template("issue"),
-                self.context,
-                relative,
-                url=issue.url,
-                issue=issue,
-            )
-            # The print edition keeps each headline with its first paragraph on one page.
-            edition = [(a, *split_lead_paragraph(a.content)) for a in issue.articles]
-            writer.write_file(
-                issue.print_save_as,
-                self.get_template("issue_print"),
-                self.context,
-                relative,
-                url=issue.print_url,
-                issue=issue,
-                edition=edition,
-            )
-
-
-def get_generators(pelican):
-    return IssuesGenerator
