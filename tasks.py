@@ -255,6 +255,35 @@ def import_articles(c, file, dest="content/articles/imported", skip_invalid=Fals
     sys.exit(run_import(Path(file), target, categories, skip_invalid=skip_invalid))
 
 
+@task(help={"query": "要搜索的词语 (what to search for)", "limit": "how many results"})
+def search(c, query, limit=10):
+    """Search the last build's Whoosh index from the terminal: make search Q="人口普查"."""
+    from pelican.settings import read_settings
+    from search.rank import search as run_search
+
+    settings = read_settings(str(DEV_SETTINGS))
+    cache = Path(settings["SEARCH_CACHE_PATH"])
+    if not (cache / "whoosh").exists():
+        sys.exit("还没有搜索索引，请先运行 make html (no index yet: build the site first)")
+    parsed, hits, records = run_search(cache, query)
+    print(f"查询词 (terms): {' / '.join(parsed.parts) or '（无）'}，共 {len(hits)} 篇")
+    for rank_number, hit in enumerate(hits[: int(limit)], 1):
+        article = records[hit.path].article
+        where = f"[{article.category} {article.date}]"
+        print(f"{rank_number:2}. {article.title}  {where}  {hit.score:.3f}")
+        print(f"    {article.url}")
+
+
+@task(help={"corpus": "JSON lines (.gz) of articles", "sizes": "comma-separated: 1000,all"})
+def bench(c, corpus="", sizes="1000,all"):
+    """Benchmark builds and search against bare Pelican and Pagefind; writes docs/benchmarks.md."""
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.run import DEFAULT_CORPUS, run
+
+    os.chdir(ROOT)
+    run(Path(corpus) if corpus else DEFAULT_CORPUS, sizes.split(","), ROOT / "docs")
+
+
 def _node_modules_ready() -> bool:
     stamp = ROOT / "node_modules" / ".package-lock.json"
     return stamp.exists() and stamp.stat().st_mtime >= (ROOT / "package-lock.json").stat().st_mtime

@@ -1,5 +1,81 @@
-"""search plugin."""
+"""search plugin: jieba + Whoosh at build time, exported as on-demand shards for the browser.
+
+The handlers only gather what Pelican hands over; the work is in plain modules:
+normalize (one normalisation), segment (jieba cutting), index (records, cache, Whoosh),
+query and rank (reading and scoring a query, as the browser does), export (the files under
+output/search/). docs/search.md explains the design and the measurements.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from cjk.text import html_to_text
+from pelican import signals
+
+from search.index import Article, RecordCache, refresh_records, update_whoosh
+from search.normalize import normalize
+from search.segment import read_user_dictionary, site_words
+
+log = logging.getLogger(__name__)
+_ARTICLES = "SEARCH_ARTICLES"
+
+
+def gather(generator) -> None:
+    """Keep what search needs of each published article, before Pelican writes anything."""
+    content_root = Path(generator.settings["PATH"]).resolve()
+    articles = []
+    for a in generator.articles:
+        source = Path(a.source_path).resolve()
+        inside = source.is_relative_to(content_root)
+        path = str(source.relative_to(content_root) if inside else source)
+        articles.append(
+            Article(
+                path=path,
+                url=a.url,
+                title=a.title,
+                subtitle=str(a.metadata.get("subtitle", "") or ""),
+                text=html_to_text(a.content),
+                category=a.category.name,
+                authors=[x.name for x in getattr(a, "authors", [])],
+                tags=[t.name for t in getattr(a, "tags", [])],
+                date=a.date.date(),
+            )
+        )
+    generator.settings[_ARTICLES] = articles
+
+
+def dictionary(settings: dict, articles: list[Article]) -> dict[str, int | None]:
+    """The editors' user dictionary plus the site's reporters, tags and categories."""
+    names = set(settings.get("CATEGORIES", []))
+    for article in articles:
+        names.update([article.category, *article.authors, *article.tags])
+    words = site_words(normalize(n) for n in sorted(names))
+    for word, freq in read_user_dictionary(Path(settings["SEARCH_USER_DICT"])).items():
+        words[normalize(word)] = freq
+    return words
+
+
+def build_index(pelican) -> None:
+    """Update the cached cuts and the Whoosh index, then export the browser's files."""
+    from search.export import export
+
+    settings = pelican.settings
+    articles = settings.get(_ARTICLES, [])
+    cache_folder = Path(settings["SEARCH_CACHE_PATH"])
+    cache = RecordCache(cache_folder)
+    records, report = refresh_records(articles, dictionary(settings, articles), cache)
+    cache.save()
+    update_whoosh(cache_folder / "whoosh", records, report)
+    export(records, Path(settings["OUTPUT_PATH"]) / settings["SEARCH_OUTPUT_DIR"])
+    (cache_folder / "last-build.json").write_text(
+        json.dumps(report.__dict__, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    log.info("search: %d cut, %d reused", len(report.segmented), report.reused)
 
 
 def register():
-    pass
+    signals.article_generator_finalized.connect(gather)
+    signals.finalized.connect(build_index)

@@ -1,0 +1,219 @@
+"""Writes the browser's index under output/search/ from the cached records.
+
+Layout (all but the manifest under one folder named by the hash of its whole content):
+  manifest.json      settings of the ranking, sizes, the names below. Fetched first.
+  <hash>/meta.txt    per article: day (delta-coded) and 栏目, for recency and the filters.
+  <hash>/v/<b>.txt   vocabulary buckets: one line per character or character pair (the
+                     "key"): the articles holding it verbatim, then the terms starting with
+                     it, each with its frequency (to cut queries) and its postings.
+  <hash>/p/<n>.txt   a list too long to sit inline in a bucket line, fetched only if used.
+  <hash>/f/<id>.json one article's title, URL, date, 栏目 and text, for a result shown.
+  <hash>/t/<k>.txt   traditional → simplified pairs, fetched only for an unknown character.
+Numbers are written as base-64 varints (5 bits a character, the 6th says "more"), lists
+of articles as gaps or, when shorter, as a bitmap: text that gzip compresses well.
+docs/search.md has the measurements behind these choices.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from search import rank
+from search.index import SCORED_FIELDS, Record, quantized_length
+from search.normalize import t2s_map
+from search.query import MAX_QUERY_CHARS
+
+DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"
+# A list longer than this (characters) goes to its own file, fetched only when needed.
+INLINE_LIMIT = 192
+# Vocabulary buckets are sized for about this many characters each before gzip.
+BUCKET_TARGET = 2048
+T2S_BUCKETS = 8
+
+
+def varint(value: int) -> str:
+    out = []
+    while value >= 32:
+        out.append(DIGITS[32 + (value & 31)])
+        value >>= 5
+    out.append(DIGITS[value])
+    return "".join(out)
+
+
+def gaps(docids: list[int]) -> str:
+    """Sorted article numbers as gaps: first number, then (difference − 1) for the rest."""
+    out, previous = [], -1
+    for d in docids:
+        out.append(varint(d - previous - 1))
+        previous = d
+    return "".join(out)
+
+
+def bitmap(docids: list[int]) -> str:
+    bits = [0] * (docids[-1] // 6 + 1)
+    for d in docids:
+        bits[d // 6] |= 1 << (d % 6)
+    return "*" + "".join(DIGITS[b] for b in bits)
+
+
+def doc_list(docids: list[int]) -> str:
+    as_gaps = gaps(docids)
+    return as_gaps if len(as_gaps) <= len(docids) // 6 + 2 else bitmap(docids)
+
+
+def postings(per_field: list[list[tuple[int, int, int]]]) -> str:
+    """Per scored field: (gap, term frequency, field length as Whoosh stores it) triples."""
+    encoded = []
+    for entries in per_field:
+        out, previous = [], -1
+        for d, tf, length in entries:
+            out.append(varint(d - previous - 1) + varint(tf) + varint(length))
+            previous = d
+        encoded.append("".join(out))
+    return "|".join(encoded)
+
+
+def fnv1a(key: str) -> int:
+    """32-bit FNV-1a over code points: the browser computes the same bucket numbers."""
+    h = 0x811C9DC5
+    for ch in key:
+        h = ((h ^ ord(ch)) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+class Writer:
+    """Collects files in memory, so the folder name can be the hash of all of them."""
+
+    def __init__(self):
+        self.files: dict[str, str] = {}
+        self.spilled = 0
+
+    def inline_or_file(self, text: str) -> str:
+        if len(text) <= INLINE_LIMIT:
+            return text
+        name = f"p/{self.spilled}.txt"
+        self.spilled += 1
+        self.files[name] = text
+        return "@" + varint(self.spilled - 1)
+
+    def digest(self) -> str:
+        h = hashlib.sha1()
+        for name in sorted(self.files):
+            h.update(name.encode() + b"\0" + self.files[name].encode() + b"\0")
+        return h.hexdigest()[:12]
+
+
+def gather_lists(records: list[Record]):
+    """Postings per term and article lists per gram, over articles numbered 0…n-1."""
+    term_postings: dict[str, list[list]] = defaultdict(lambda: [[] for _ in SCORED_FIELDS])
+    gram_docs: dict[str, list[int]] = defaultdict(list)
+    for d, record in enumerate(records):
+        for f, name in enumerate(SCORED_FIELDS):
+            terms = record.terms[name]
+            length = quantized_length(len(terms))
+            for term, tf in Counter(terms).items():
+                term_postings[term][f].append((d, tf, length))
+        for gram in record.grams:
+            gram_docs[gram].append(d)
+    return term_postings, gram_docs
+
+
+def vocabulary_lines(coll: rank.Collection, records: list[Record], writer: Writer) -> list[str]:
+    term_postings, gram_docs = gather_lists(records)
+    terms_by_key: dict[str, list[str]] = defaultdict(list)
+    for term in term_postings:
+        terms_by_key[term[:2]].append(term)
+    lines = []
+    for key in sorted(gram_docs.keys() | terms_by_key.keys()):
+        fields = [key, writer.inline_or_file(doc_list(gram_docs[key])) if key in gram_docs else ""]
+        for term in sorted(terms_by_key.get(key, [])):
+            encoded = postings(term_postings[term])
+            fields += [term[2:], varint(coll.frequency[term]), writer.inline_or_file(encoded)]
+        lines.append("\t".join(fields))
+    return lines
+
+
+def bucket_files(lines: list[str], writer: Writer) -> int:
+    size = sum(len(line) + 1 for line in lines)
+    count = 1
+    while size / count > BUCKET_TARGET:
+        count *= 2
+    buckets: list[list[str]] = [[] for _ in range(count)]
+    for line in lines:
+        buckets[fnv1a(line.split("\t", 1)[0]) % count].append(line)
+    for b, bucket in enumerate(buckets):
+        writer.files[f"v/{b}.txt"] = "\n".join(bucket)
+    return count
+
+
+def meta_file(coll: rank.Collection, records: list[Record], categories: list[str]) -> str:
+    days, previous = [], 0
+    for day in coll.days:
+        days.append(varint(day - previous))
+        previous = day
+    cats = "".join(DIGITS[categories.index(r.article.category)] for r in records)
+    return "".join(days) + "\n" + cats
+
+
+def fragment(record: Record) -> str:
+    a = record.article
+    body = f"{a.subtitle}\n{a.text}".strip() if a.subtitle else a.text.strip()
+    data = {"t": a.title, "u": a.url, "d": a.date.isoformat(), "c": a.category, "x": body}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def t2s_files(writer: Writer) -> None:
+    shards: list[list[str]] = [[] for _ in range(T2S_BUCKETS)]
+    for trad, simp in sorted(t2s_map().items()):
+        shards[ord(trad) % T2S_BUCKETS].append(trad + simp)
+    for k, shard in enumerate(shards):
+        writer.files[f"t/{k}.txt"] = "".join(shard)
+
+
+def export(records_by_path: dict[str, Record], folder: Path) -> dict:
+    """Write the browser's index into `folder` (normally output/search); return the manifest."""
+    coll = rank.collection(records_by_path)
+    records = [records_by_path[p] for p in coll.paths]
+    categories = sorted({r.article.category for r in records})
+    tag_counts = Counter(t for r in records for t in r.article.tags)
+    writer = Writer()
+    buckets = bucket_files(vocabulary_lines(coll, records, writer), writer)
+    writer.files["meta.txt"] = meta_file(coll, records, categories)
+    for d, record in enumerate(records):
+        writer.files[f"f/{d}.json"] = fragment(record)
+    t2s_files(writer)
+    base = writer.digest()
+    manifest = {
+        "version": 1,
+        "base": base + "/",
+        "docs": len(records),
+        "buckets": buckets,
+        "t2sBuckets": T2S_BUCKETS,
+        "fields": list(SCORED_FIELDS),
+        "boosts": [rank.BOOSTS[f] for f in SCORED_FIELDS],
+        "avgfl": [coll.avgfl[f] for f in SCORED_FIELDS],
+        "k1": rank.K1,
+        "b": rank.B,
+        "phrase": rank.PHRASE,
+        "recency": rank.RECENCY,
+        "halfLife": rank.HALF_LIFE,
+        "maxQuery": MAX_QUERY_CHARS,
+        "total": coll.total,
+        "latest": coll.latest_day,
+        "categories": categories,
+        # Offered when nothing matched: the most used tags.
+        "suggest": [t for t, _ in tag_counts.most_common(6)],
+    }
+    shutil.rmtree(folder, ignore_errors=True)
+    for name, text in writer.files.items():
+        path = folder / base / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    (folder / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+    )
+    return manifest
