@@ -96,7 +96,7 @@ MARKDOWN = {
 }
 
 PLUGIN_PATHS = [str(ROOT / "plugins")]
-PLUGINS = ["cjk", "bulletin", "search", "neighbors", "sitemap"]
+PLUGINS = ["cjk", "bulletin", "search", "neighbors", "feeds", "sitemap"]
 
 # sitemap.xml (pelican-sitemap): every article, page and listing; not the 404 page.
 SITEMAP = {
