@@ -8,11 +8,13 @@ on explicit files and prints the findings as JSON.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
+from bulletin.problems import Problem
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW_DIR = ROOT / ".github" / "workflows"
@@ -99,11 +101,62 @@ def test_deploys_queue_in_the_pages_group_without_cancelling(workflow):
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
 
 
-def test_the_site_is_built_only_after_the_tests_pass(workflow):
+def _step_index(workflow: dict, command: str) -> int:
     runs = [step.get("run", "") for step in workflow["jobs"]["build"]["steps"]]
-    tests = next(i for i, run in enumerate(runs) if "make test" in run)
-    publish = next(i for i, run in enumerate(runs) if "make publish" in run)
-    assert tests < publish
+    return next(i for i, run in enumerate(runs) if command in run)
+
+
+def test_the_content_is_checked_then_tested_then_built(workflow):
+    order = ["::add-matcher::", "make check", "make test", "make publish"]
+    positions = [_step_index(workflow, command) for command in order]
+    assert positions == sorted(positions)
+
+
+MATCHERS = ROOT / ".github" / "problem-matchers" / "content.json"
+
+
+def _annotations(line: str) -> list[dict]:
+    """What GitHub's problem matchers make of one log line (their regexps are plain enough
+    to mean the same in Python)."""
+    found = []
+    for matcher in json.loads(MATCHERS.read_text(encoding="utf-8"))["problemMatcher"]:
+        pattern = matcher["pattern"][0]
+        match = re.search(pattern["regexp"], line)
+        if match:
+            found.append(
+                {key: match[pattern[key]] for key in ("file", "line", "message") if key in pattern}
+            )
+    return found
+
+
+def test_the_workflow_loads_the_content_problem_matchers(workflow):
+    step = workflow["jobs"]["build"]["steps"][_step_index(workflow, "::add-matcher::")]
+    assert str(MATCHERS.relative_to(ROOT)) in step["run"]
+
+
+def test_a_content_problem_becomes_one_annotation_on_its_line():
+    problem = Problem(
+        "content/articles/2020/11/x.md", 2, '日期 "2020-11-31" 不存在', "写成 2020-11-30"
+    )
+    assert _annotations(str(problem)) == [
+        {
+            "file": "content/articles/2020/11/x.md",
+            "line": "2",
+            "message": '日期 "2020-11-31" 不存在 — 写成 2020-11-30',
+        }
+    ]
+
+
+def test_a_problem_without_a_line_becomes_an_annotation_on_its_file():
+    problem = Problem("content/pages/about.md", None, "没有标题 (no Title)", "加一行 Title:")
+    assert _annotations(str(problem)) == [
+        {"file": "content/pages/about.md", "message": "没有标题 (no Title) — 加一行 Title:"}
+    ]
+
+
+def test_other_log_lines_are_not_annotations():
+    assert _annotations("tests/test_x.py::test_y PASSED") == []
+    assert _annotations("构建失败：发现 1 个问题，网站没有更新。") == []
 
 
 def test_the_build_caches_survive_between_runs(workflow):
