@@ -314,19 +314,6 @@ def load_site(settings: dict) -> Site:
     return Site(root=root, files=files, settings=settings, shown=shown)
 
 
-# Modules that add their own rules to CHECKS when imported (the build loads them as part of
-# the bulletin plugin anyway; `invoke check` loads them here).
-RULE_MODULES = ("bulletin.issues",)
-
-
-def all_checks() -> Checks:
-    import importlib
-
-    for name in RULE_MODULES:
-        importlib.import_module(name)
-    return CHECKS
-
-
 def check_site(
     settings: dict, only: Iterable[Path] | None = None, checks: Checks | None = None
 ) -> list[Problem]:
@@ -336,7 +323,7 @@ def check_site(
     still see the whole site, so a duplicate slug with an unchanged file is found.
     """
     site = load_site(settings)
-    problems = (checks or all_checks()).run(site)
+    problems = (checks or CHECKS).run(site)
     if only is not None:
         wanted = {site.shown(Path(p).resolve()) for p in only}
         problems = [p for p in problems if p.path in wanted]

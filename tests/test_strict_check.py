@@ -1,0 +1,245 @@
+"""`invoke check` (make check): the content check alone, without a build — every problem of
+every file at once as `path:line: 问题 — 改法`, non-zero exit. Its rules are tested here on
+small files; the same rules run inside every build (tests/test_strict_build.py)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bulletin.checks import CHECKS, Checks, check_site, date_problem
+from bulletin.problems import Problem
+from conftest import ROOT, copy_content
+from pelican.settings import read_settings
+
+FIXTURES = Path(__file__).parent / "fixtures" / "broken"
+HEADER = "Title: 标题\nDate: 2020-11-20\nCategory: 社区动态\n"
+
+
+def invoke_check(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", "check", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def site(tmp_path: Path, files: dict[str, str | bytes]) -> dict:
+    """Settings for a content folder holding just `files` (paths under articles/ or pages/)."""
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return read_settings(str(ROOT / "pelicanconf.py"), override={"PATH": str(tmp_path)})
+
+
+def problems_of(tmp_path: Path, files: dict[str, str | bytes]) -> list[Problem]:
+    return check_site(site(tmp_path, files))
+
+
+# --- the command ---------------------------------------------------------------------------
+
+
+def test_check_passes_on_the_real_content():
+    result = invoke_check()
+    assert result.returncode == 0, result.stderr
+    assert "内容检查通过" in result.stdout
+
+
+def test_check_reports_every_broken_file_at_once(tmp_path):
+    content = copy_content(tmp_path / "content")
+    for kind in ("articles", "pages"):
+        for fixture in (FIXTURES / kind).glob("*.md"):
+            (content / kind / fixture.name).write_bytes(fixture.read_bytes())
+    gbk = "Title: 国标\nDate: 2020-11-20\nCategory: 社区动态\n\n国标编码的正文。\n"
+    (content / "articles" / "gbk.md").write_bytes(gbk.encode("gbk"))
+
+    result = invoke_check("--path", str(content))
+
+    assert result.returncode == 1
+    named = {line.split(":")[0].rsplit("/", 1)[-1] for line in result.stderr.splitlines()[:-1]}
+    # Every fixture the content check can see without a build (links-to-gbk* and the
+    # archives page need Pelican's URLs; the build test covers them).
+    expected = {p.name for p in (FIXTURES / "articles").glob("*.md")} | {"gbk.md"}
+    expected -= {"links-to-gbk.md", "links-to-gbk-again.md", "slug-one.md"}
+    assert named == expected
+    assert "内容检查发现" in result.stderr.splitlines()[-1]
+    assert "Traceback" not in result.stderr
+
+
+def test_check_problem_lines_have_path_line_message_and_fix(tmp_path):
+    content = copy_content(tmp_path / "content")
+    (content / "articles" / "bad.md").write_text(
+        "Title: 坏\nDate: 2020-11-31\nCategory: 社区动态\n\n正文\n"
+    )
+    result = invoke_check("--path", str(content))
+    first = result.stderr.splitlines()[0]
+    assert first == (
+        f"{content / 'articles' / 'bad.md'}:2: "
+        '日期 "2020-11-31" 不存在 (Date is not a real date) — '
+        "请写成 2020-11-30 这样的格式 (use YYYY-MM-DD [HH:MM])"
+    )
+
+
+# --- dates -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("2020-11-31", ["不存在", "2020-11-30"]),
+        ("2020/13/01", ["不存在", "2020-12-01"]),
+        ("2020年11月31日", ["不存在", "2020-11-30"]),
+        ("2021-02-29", ["不存在", "2021-02-28"]),
+        ("2020年11月27日", ["格式不对", "2020-11-27"]),
+        ("2020/11/27", ["格式不对", "2020-11-27"]),
+        ("2020-11-27 25:00", ["时间不存在"]),
+        ("上周五", ["看不懂", "YYYY-MM-DD"]),
+    ],
+)
+def test_bad_date_is_named_with_the_expected_format(value, words):
+    message, fix = date_problem(value)
+    assert all(w in message + fix for w in words)
+    assert "YYYY-MM-DD" in fix
+
+
+@pytest.mark.parametrize(
+    "value", ["2020-11-27", "2020-11-27 09:30", "2020-2-29", "2020-11-27T09:30:05"]
+)
+def test_real_dates_pass(value):
+    assert date_problem(value) is None
+
+
+# --- the other rules, one file each ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("Date: 2020-11-20\nCategory: 社区动态\n\n正文\n", 1, ["没有标题"]),
+        ("Title: 无日期\nCategory: 社区动态\n\n正文\n", 1, ["没有日期", "Date:"]),
+        ("Title: 无栏目\nDate: 2020-11-20\n\n正文\n", 1, ["没有栏目", "社区动态"]),
+        (HEADER.replace("社区动态", "社区动太") + "\n正文\n", 3, ["社区动太", "是不是 社区动态"]),
+        (HEADER + "Tilte: 错\n\n正文\n", 4, ['"Tilte"', "Title"]),
+        (HEADER + "Title: 又一个\n\n正文\n", 4, ["写了两次"]),
+        (HEADER + "Status: publish\n\n正文\n", 4, ["publish", "draft"]),
+        (HEADER + "Tags：社区\n\n正文\n", 4, ["中文冒号", "Tags: 社区"]),
+        (HEADER + "这一行不是信息行\n\n正文\n", 4, ["Key: value"]),
+        (HEADER + "\n", 4, ["正文是空的"]),
+        (HEADER + "\n<!-- 只有注释 -->\n", 5, ["正文是空的"]),
+        (HEADER + "\n正文\n\n[坏]({filename}no.md)\n", 7, ["{filename}no.md", "不存在"]),
+        (HEADER + "\n正文\n\n![图]({static}/images/no.png)\n", 7, ["no.png", "不存在"]),
+        (HEADER + "\n正文 [坏](./no-such.pdf)\n", 5, ["no-such.pdf", "不存在"]),
+        (HEADER + "\n正文 [源文件](other.md)\n", 5, ["{filename}other.md"]),
+        (HEADER + '\n<a href="{filename}gone.md">坏</a>\n', 5, ["gone.md", "不存在"]),
+        (HEADER + "\n正文 [坏]({fliename}other.md)\n", 5, ["{fliename}", "{filename}"]),
+        (HEADER + "\n正文 [草稿]({filename}draft.md)\n", 5, ["草稿", "Status: draft"]),
+    ],
+)
+def test_each_rule_names_its_line_and_fix(tmp_path, text, line, words):
+    files = {
+        "articles/x.md": text,
+        "articles/other.md": HEADER + "\n另一篇\n",
+        "articles/draft.md": HEADER + "Status: draft\n\n草稿\n",
+    }
+    problems = [p for p in problems_of(tmp_path, files) if p.path.endswith("/x.md")]
+    assert len(problems) == 1, problems
+    assert problems[0].line == line
+    assert all(w in f"{problems[0].message} — {problems[0].fix}" for w in words), problems[0]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[外链](https://example.org/a.html)",
+        "[锚点](#di-er-jie)",
+        "[另一篇]({filename}other.md)",
+        "[另一篇]({filename}/articles/other.md#xia)",
+        "[栏目]({category}社区动态)",
+        "[关于](../../about/)",
+        "`[不是链接]({filename}no.md)`",
+        "```\n[代码里]({filename}no.md)\n```",
+        "[邮件](mailto:bianji@example.org)",
+    ],
+)
+def test_good_links_pass(tmp_path, body):
+    files = {
+        "articles/x.md": HEADER + "\n正文\n\n" + body + "\n",
+        "articles/other.md": HEADER + "\n另一篇\n",
+    }
+    assert problems_of(tmp_path, files) == []
+
+
+def test_gbk_file_is_named_gbk_with_iconv_fix(tmp_path):
+    files = {"articles/gbk.md": (HEADER + "\n国标编码的正文。\n").encode("gbk")}
+    [problem] = problems_of(tmp_path, files)
+    assert problem.line == 1
+    assert "GBK" in problem.message
+    assert "iconv -f gbk -t utf-8" in problem.fix
+
+
+def test_utf16_file_is_named(tmp_path):
+    files = {"articles/u16.md": (HEADER + "\n正文\n").encode("utf-16")}
+    [problem] = problems_of(tmp_path, files)
+    assert "UTF-16" in problem.message
+
+
+def test_utf8_with_bom_is_fine(tmp_path):
+    assert (
+        problems_of(tmp_path, {"articles/bom.md": ("\ufeff" + HEADER + "\n正文\n").encode()}) == []
+    )
+
+
+def test_empty_draft_is_fine(tmp_path):
+    assert problems_of(tmp_path, {"articles/d.md": HEADER + "Status: draft\n\n"}) == []
+
+
+def test_pages_need_a_title_but_no_date_or_category(tmp_path):
+    problems = problems_of(
+        tmp_path, {"pages/p.md": "Slug: p\n\n页面正文\n", "pages/q.md": "Title: 好\n\n正文\n"}
+    )
+    assert [(Path(p.path).name, p.line) for p in problems] == [("p.md", 1)]
+    assert "没有标题" in problems[0].message
+
+
+def test_duplicate_explicit_slug_names_both_files(tmp_path):
+    files = {
+        "articles/a.md": HEADER + "Slug: same\n\n甲\n",
+        "articles/b.md": HEADER + "Slug: same\n\n乙\n",
+    }
+    [problem] = problems_of(tmp_path, files)
+    assert problem.path.endswith("/b.md") and problem.line == 4
+    assert "a.md:4" in problem.message
+
+
+def test_another_module_can_register_a_rule(tmp_path):
+    """How the issues engineer adds `Issue:` checks: a function over each parsed file."""
+    checks = Checks(list(CHECKS.file_checks), list(CHECKS.site_checks))
+
+    @checks.per_file
+    def issue_is_a_number(file, site):
+        header = file.get("issue")
+        if header and not header.value.strip().isdigit():
+            yield Problem(file.shown, header.line, "期号不是数字", "写成 Issue: 47")
+
+    settings = site(tmp_path, {"articles/x.md": HEADER + "Issue: 四十七\n\n正文\n"})
+    problems = check_site(settings, checks=checks)
+    assert (4, "期号不是数字") in [(p.line, p.message) for p in problems]
+    assert issue_is_a_number not in CHECKS.file_checks, "the shared registry is untouched"
+
+
+def test_only_limits_the_report_but_sees_the_whole_site(tmp_path):
+    settings = site(
+        tmp_path,
+        {
+            "articles/a.md": HEADER + "Slug: same\n\n甲\n",
+            "articles/b.md": HEADER + "Slug: same\n\n乙\n",
+            "articles/c.md": HEADER.replace("2020-11-20", "2020-11-31") + "\n丙\n",
+        },
+    )
+    problems = check_site(settings, only=[tmp_path / "articles" / "b.md"])
+    assert [Path(p.path).name for p in problems] == ["b.md"]
