@@ -321,7 +321,7 @@ def test_invoke_new_writes_a_draft_in_the_latest_issue(tmp_path):
     assert f"Date: {year}-{month}-" in text
 
 
-def test_a_new_draft_builds_and_previews_in_its_issue_marked_as_draft(tmp_path):
+def test_a_new_draft_previews_on_the_home_page_and_in_its_issue_marked_as_draft(tmp_path):
     content = copy_content(tmp_path / "content")
     subprocess.run(
         [sys.executable, "-m", "invoke", "new", "新稿件", "--content", str(content)],
@@ -334,6 +334,8 @@ def test_a_new_draft_builds_and_previews_in_its_issue_marked_as_draft(tmp_path):
     toc = page(tmp_path / "output", "issues/47")
     drafts = toc.xpath("//h3[a[text()='新稿件']]/span[@class='draft-badge']")
     assert [d.text for d in drafts] == ["草稿"]
+    home = page(tmp_path / "output", "")
+    assert "新稿件" in [a.text_content() for a in home.xpath("//main//a")]
     published = run_build(tmp_path / "published", content=content)
     assert published.returncode == 0, published.stderr
     assert "新稿件" not in (tmp_path / "published/issues/47/index.html").read_text(encoding="utf-8")

@@ -4,9 +4,11 @@ from pelican import signals
 
 
 def register():
-    from bulletin import issue_pages
+    from bulletin import issue_pages, preview
 
     signals.get_generators.connect(issue_pages.get_generators)
+    # The editors' preview lists drafts (marked 草稿) where readers will find the article.
+    signals.article_generator_finalized.connect(preview.list_drafts_in_preview)
     # The strict build: all content problems together, before anything is written.
     signals.all_generators_finalized.connect(check_before_writing)
 
