@@ -2,8 +2,8 @@
 
 The site is built with publishconf.py for http://127.0.0.1:PORT/bulletin and served by the
 server of `make preview`, which answers only under /bulletin/. A reader follows real links
-from the home page; every request the browser makes is logged, and none may leave /bulletin/
-or come back 404.
+from the home page to an article, a 栏目 page and the feeds, and searches from the header;
+every request the browser makes is logged, and none may leave /bulletin/ or come back 404.
 """
 
 from __future__ import annotations
@@ -168,3 +168,23 @@ def test_a_link_that_leaves_the_sub_path_would_be_caught(hosted, reader):
     page.goto(origin + path.removeprefix(SUBPATH.rstrip("/")))  # what `/{{ article.url }}` gives
     assert log.outside(hosted.url)
     assert any(failure.startswith("404 ") for failure in log.failures)
+
+
+def test_a_search_from_the_header_finds_an_article_under_the_sub_path(hosted, reader):
+    page, log = reader
+    open_page(page, hosted.url + "/")
+    link = article_links(page, hosted).first
+    title, article = link.inner_text().strip(), link.get_attribute("href")
+    page.fill("#site-search", title)
+    with page.expect_navigation():
+        page.press("#site-search", "Enter")
+    assert page.url.startswith(f"{hosted.url}/search.html?q=")
+
+    results = page.locator("#search-results li h2 a")
+    results.first.wait_for()
+    assert article in [results.nth(i).get_attribute("href") for i in range(min(3, results.count()))]
+    assert any(url.startswith(f"{hosted.url}/search/") for url in log.requests), "no index fetched"
+    with page.expect_navigation():
+        page.locator(f'#search-results a[href="{article}"]').click()
+    assert page.url == article
+    assert_stayed_on_the_site(log, hosted)
