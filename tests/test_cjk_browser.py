@@ -4,6 +4,8 @@ The HTML source is not the test: the browser decides whether a newline becomes a
 space, so the rendered innerText is checked.
 """
 
+import re
+
 import lxml.html
 import pytest
 from cjk.text import is_cjk
@@ -25,14 +27,19 @@ def hard_wrap(paragraph: str, width: int = 13) -> str:
     return "\n".join([*lines, line] if line else lines)
 
 
+def is_prose(paragraph: str) -> bool:
+    """A paragraph of plain text, rendered as written (no images, links, emphasis, HTML)."""
+    return bool(paragraph.strip()) and not re.search(r"[!\[\]*`#|<>_]", paragraph)
+
+
 def body_paragraphs(source: str) -> list[str]:
     body = source.split("\n\n", 1)[1]
-    return [p for p in body.split("\n\n") if p.strip()]
+    return [p for p in body.split("\n\n") if is_prose(p)]
 
 
 def hard_wrap_article(path):
     header, body = path.read_text(encoding="utf-8").split("\n\n", 1)
-    wrapped = [hard_wrap(p) for p in body.split("\n\n")]
+    wrapped = [hard_wrap(p) if is_prose(p) else p for p in body.split("\n\n")]
     path.write_text(header + "\n\n" + "\n\n".join(wrapped), encoding="utf-8")
 
 
