@@ -98,10 +98,11 @@ MARKDOWN = {
 PLUGIN_PATHS = [str(ROOT / "plugins")]
 PLUGINS = ["cjk", "bulletin", "search", "neighbors", "feeds", "sitemap"]
 
-# sitemap.xml (pelican-sitemap): every article, page and listing; not the 404 page.
+# sitemap.xml (pelican-sitemap): every article, page and listing; not the pages marked
+# noindex (404, search) nor robots.txt.
 SITEMAP = {
     "format": "xml",
-    "exclude": [r"^404\.html$", r"^robots\.txt$"],
+    "exclude": [r"^404\.html$", r"^search\.html$", r"^robots\.txt$"],
     "changefreqs": {"articles": "monthly", "pages": "monthly", "indexes": "daily"},
 }
 

@@ -295,7 +295,9 @@ def test_sitemap_lists_every_article_and_only_real_pages(real_site):
             else real_site / path
         )
         assert target.is_file(), f"sitemap lists {loc}, which is not in the output"
-    assert f"{ORIGIN}/404.html" not in locs
+    for page in html_pages(real_site):
+        if is_noindex(parse(page)):
+            assert url_of(real_site, page) not in locs, f"noindex page {page.name} in the sitemap"
 
 
 def test_robots_txt_points_to_the_sitemap(real_site):
@@ -345,6 +347,11 @@ def test_english_ui_check_catches_a_theme_leftover(tmp_path):
     assert sorted({m.group(0) for m in ENGLISH_UI.finditer(ui_text(page))}) == ["Next", "Search"]
 
 
+def is_noindex(tree) -> bool:
+    """Pages kept out of search engines (404, the search page): no canonical, no sitemap."""
+    return "noindex" in tree.xpath("string(//meta[@name='robots']/@content)")
+
+
 def is_print_edition(name: str) -> bool:
     """The issue's print view (issues/N/print/) is laid out for paper, not shared or indexed."""
     return re.fullmatch(r"issues/\d+/print/index\.html", name) is not None
@@ -361,9 +368,10 @@ def test_canonical_and_open_graph_on_every_page(real_site):
         assert og.get("og:site_name") == SETTINGS["SITENAME"], name
         assert og.get("og:title", "").strip(), f"{name}: empty og:title"
         assert og.get("og:description", "").strip(), f"{name}: empty og:description"
-        if name == "404.html":
-            continue
         canonical = tree.xpath("//link[@rel='canonical']/@href")
+        if is_noindex(tree):
+            assert not canonical, f"{name} is noindex but names a canonical address"
+            continue
         assert canonical == [url_of(real_site, page)], f"{name}: canonical {canonical}"
         assert og.get("og:url") == canonical[0], name
 
