@@ -96,7 +96,7 @@ MARKDOWN = {
 }
 
 PLUGIN_PATHS = [str(ROOT / "plugins")]
-PLUGINS = ["cjk", "bulletin", "search", "neighbors", "feeds", "sitemap"]
+PLUGINS = ["cjk", "photos", "bulletin", "search", "neighbors", "feeds", "sitemap"]
 
 # sitemap.xml (pelican-sitemap): every article, page and listing; not the pages marked
 # noindex (404, search) nor robots.txt.
@@ -115,3 +115,8 @@ CHECK_MODIFIED_METHOD = "md5"
 SEARCH_USER_DICT = str(ROOT / "content" / "search" / "userdict.txt")
 SEARCH_CACHE_PATH = str(ROOT / "cache" / "search")
 SEARCH_OUTPUT_DIR = "search"
+
+# Photos live beside their article (see plugins/photos/__init__.py, docs/photos.md); the
+# resized WebP/JPEG renditions are cached here by content hash and published under images/.
+PHOTOS_CACHE_PATH = str(ROOT / "cache" / "photos")
+PHOTOS_WIDTHS = (480, 960, 1600)

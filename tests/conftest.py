@@ -54,6 +54,7 @@ def run_build(
     overrides["OUTPUT_PATH"] = str(output)
     overrides.setdefault("CACHE_PATH", str(output.parent / "pelican-cache"))
     overrides.setdefault("SEARCH_CACHE_PATH", str(output.parent / "search-cache"))
+    overrides.setdefault("PHOTOS_CACHE_PATH", str(output.parent / "photos-cache"))
     if content is not None:
         overrides["PATH"] = str(content)
     proc = subprocess.run(

@@ -1,0 +1,331 @@
+"""photos plugin: an article's photos, resized and stripped of EXIF, as responsive figures.
+
+Where photos live: **beside the article**, in the same folder as its Markdown file, and
+referenced by file name with ordinary Markdown image syntax::
+
+    content/articles/2020/11/taiji-ban.md
+    content/articles/2020/11/taiji-ban.jpg
+
+    ![太极拳班的学员在公园练拳](taiji-ban.jpg "太极拳班 | 摄影：张三")
+
+That is the simplest rule for editors (drop the phone photo next to the text, as a Markdown
+preview expects) and Pelican ignores those files, so the 3–8 MB original never reaches
+output/. Pelican's `{static}taiji-ban.jpg` and `./taiji-ban.jpg` mean the same; a path starting
+with `/` is taken from the content root (e.g. `{static}/images/map.png`), and such originals are
+dropped from Pelican's static copies as well.
+
+`Cover: taiji-ban.jpg` in the front matter names the photo for listings, the feed and Open
+Graph: templates get `article.cover` (see `Cover`). The renditions go to output/images/ under
+content-hashed names; see docs/photos.md for the editors' side and the why of each choice.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urljoin
+
+from bulletin.checks import METADATA_KEYS
+from bulletin.problems import ContentErrors, Problem, defer
+from feedgenerator import Enclosure
+from pelican import signals
+
+from photos import markup
+from photos.renditions import Photo, PhotoCache, PhotoError, Rendition, write_stats
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS = {
+    "PHOTOS_CACHE_PATH": "cache/photos",
+    "PHOTOS_OUTPUT_DIR": "images",
+    "PHOTOS_WIDTHS": (480, 960, 1600),
+    # The article column is about 40em of 18–19 px text (≈ 760 px); `sizes` counts rem as
+    # the browser's 16 px, so 48rem. Below that the photo spans the screen.
+    "PHOTOS_SIZES": "(max-width: 48rem) 100vw, 48rem",
+    "PHOTOS_MAX_BYTES": 40_000_000,
+    "PHOTOS_MAX_PIXELS": 80_000_000,
+}
+_CONTEXT_KEY = "photo_build"
+
+
+@dataclass(frozen=True)
+class Cover:
+    """The photo an article is shown with on listings, in feeds and in Open Graph tags.
+
+    Templates write `{{ SITEURL }}/{{ article.cover.src }}`; `webp` and `jpeg` list the
+    renditions (path, width, height) for a srcset.
+    """
+
+    photo: Photo
+    alt: str
+
+    @property
+    def image(self) -> Rendition:
+        return self.photo.closest(markup.FALLBACK_WIDTH)
+
+    @property
+    def src(self) -> str:
+        return self.image.path
+
+    @property
+    def width(self) -> int:
+        return self.image.width
+
+    @property
+    def height(self) -> int:
+        return self.image.height
+
+    @property
+    def webp(self) -> list[Rendition]:
+        return self.photo.of_format("webp")
+
+    @property
+    def jpeg(self) -> list[Rendition]:
+        return self.photo.of_format("jpeg")
+
+    def __str__(self) -> str:
+        return self.src
+
+
+@dataclass
+class PhotoBuild:
+    """What one build learned about photos: the cache, problems, and each article's photos."""
+
+    cache: PhotoCache
+    content_root: Path
+    sizes: str
+    output_dir: str
+    problems: list[Problem] = field(default_factory=list)
+    originals: set[Path] = field(default_factory=set)
+    lead_photo: dict[str, Photo] = field(default_factory=dict)  # article url → cover or first
+
+
+def _photo_build(context: dict, settings: dict) -> PhotoBuild:
+    if _CONTEXT_KEY not in context:
+        option = {key: settings.get(key, default) for key, default in DEFAULTS.items()}
+        context[_CONTEXT_KEY] = PhotoBuild(
+            cache=PhotoCache(
+                Path(option["PHOTOS_CACHE_PATH"]),
+                tuple(option["PHOTOS_WIDTHS"]),
+                option["PHOTOS_MAX_BYTES"],
+                option["PHOTOS_MAX_PIXELS"],
+            ),
+            content_root=Path(settings["PATH"]),
+            sizes=option["PHOTOS_SIZES"],
+            output_dir=option["PHOTOS_OUTPUT_DIR"].strip("/"),
+        )
+    return context[_CONTEXT_KEY]
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _line_of(source_lines: list[str], needle: str, occurrence: int, body: bool) -> int | None:
+    """The line (1-based) of the n-th line mentioning `needle`, in the body or the header."""
+    header_end = next((n for n, line in enumerate(source_lines) if not line.strip()), 0)
+    numbered = list(enumerate(source_lines, start=1))
+    seen = 0
+    for number, line in numbered[header_end:] if body else numbered[:header_end]:
+        if needle and needle in line:
+            if seen == occurrence:
+                return number
+            seen += 1
+    return None
+
+
+def _resolve(src: str, article_dir: Path, content_root: Path) -> Path:
+    path = unquote(markup.local_path(src))
+    return content_root / path.lstrip("/") if path.startswith("/") else article_dir / path
+
+
+class _ArticlePhotos:
+    """Rewrites one article's (or page's) photos; problems go to the build's list."""
+
+    def __init__(self, build: PhotoBuild, content):
+        self.build = build
+        self.content = content
+        self.source = Path(content.source_path)
+        try:
+            self.lines = self.source.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            self.lines = []
+        self.by_path: dict[Path, tuple[Photo, str]] = {}
+        self.failed: set[Path] = set()
+
+    def problem(self, line: int | None, message: str, fix: str) -> None:
+        self.build.problems.append(Problem(_display_path(self.source), line, message, fix))
+
+    def process(self, path: Path, line: int | None) -> Photo | None:
+        try:
+            photo = self.build.cache.process(path, self.build.output_dir)
+        except PhotoError as error:
+            self.problem(line, f"{error} [{path.name}]", error.fix)
+            self.failed.add(path.resolve())
+            return None
+        self.build.originals.add(path.resolve())
+        return photo
+
+    def rewrite(self) -> str:
+        html = self.content._content
+        pieces, cursor, shown, occurrences = [], 0, 0, {}
+        for tag in markup.find_images(html):
+            if not markup.is_local(tag.src):
+                continue
+            occurrence = occurrences.get(tag.src, 0)
+            occurrences[tag.src] = occurrence + 1
+            line = _line_of(self.lines, tag.src, occurrence, body=True)
+            replacement = self.figure_for(tag, line, lazy=shown > 0)
+            if replacement is None:
+                continue
+            pieces += [html[cursor : tag.start], replacement]
+            cursor = tag.end
+            shown += 1
+        pieces.append(html[cursor:])
+        return "".join(pieces)
+
+    def figure_for(self, tag: markup.ImageTag, line: int | None, lazy: bool) -> str | None:
+        alt = tag.attrs.get("alt", "").strip()
+        path = _resolve(tag.src, self.source.parent, self.build.content_root)
+        photo = self.process(path, line)
+        if not alt:
+            self.problem(
+                line,
+                f"照片 {Path(tag.src).name} 没有替代文字 (photo without alt text)",
+                f"在方括号里写一句说明照片内容的话，例如 ![太极拳班的学员在公园练拳]({tag.src})",
+            )
+            return None
+        if photo is None:
+            return None
+        self.by_path.setdefault(path.resolve(), (photo, alt))
+        title = tag.attrs.get("title", "")
+        if tag.alone:
+            return markup.figure(photo, alt, title, self.build.sizes, lazy)
+        return markup.picture(photo, alt, self.build.sizes, lazy)
+
+    def cover(self) -> Cover | None:
+        name = str(self.content.metadata.get("cover", "")).strip()
+        if not name:
+            return None
+        path = _resolve(name, self.source.parent, self.build.content_root)
+        if path.resolve() in self.by_path:
+            return Cover(*self.by_path[path.resolve()])
+        if path.resolve() in self.failed:
+            return None  # already reported where the body shows it
+        line = _line_of(self.lines, name, 0, body=False)
+        photo = self.process(path, line)
+        return Cover(photo, self.content.title) if photo else None
+
+
+def _with_photo_urls(content, relative: bool):
+    """Pelican completes {static} links per page in `_update_content`; photo URLs join them."""
+    pelican_update = content._update_content
+
+    def update(text: str, siteurl: str) -> str:
+        return pelican_update(markup.site_url(text, siteurl, relative), siteurl)
+
+    return update
+
+
+def _contents(generator, kinds: tuple[str, ...]) -> list:
+    return [item for kind in kinds for item in getattr(generator, kind, [])]
+
+
+def process_contents(generator, kinds: tuple[str, ...]) -> None:
+    build = _photo_build(generator.context, generator.settings)
+    relative = bool(generator.settings.get("RELATIVE_URLS"))
+    for content in _contents(generator, kinds):
+        photos = _ArticlePhotos(build, content)
+        content._content = photos.rewrite()
+        # Set after Pelican's content cache was saved, so the cache keeps the editor's HTML.
+        content._update_content = _with_photo_urls(content, relative)
+        cover = photos.cover()
+        content.cover = cover
+        first = next(iter(photos.by_path.values()), None)
+        lead = cover.photo if cover else first[0] if first else None
+        if lead is not None:
+            build.lead_photo[content.url] = lead
+
+
+def process_articles(generator) -> None:
+    process_contents(
+        generator,
+        (
+            "articles",
+            "translations",
+            "hidden_articles",
+            "hidden_translations",
+            "drafts",
+            "drafts_translations",
+        ),
+    )
+
+
+def process_pages(generator) -> None:
+    process_contents(
+        generator,
+        ("pages", "translations", "hidden_pages", "hidden_translations", "draft_pages"),
+    )
+
+
+def drop_originals(generator) -> None:
+    """A photo linked with {static} or kept under a static path is published only resized."""
+    build = _photo_build(generator.context, generator.settings)
+    generator.staticfiles[:] = [
+        static
+        for static in generator.staticfiles
+        if Path(static.source_path).resolve() not in build.originals
+    ]
+
+
+def publish_renditions(generators) -> None:
+    """Hand photo problems to the strict build (reported with all others), else publish."""
+    generator = generators[0]
+    build = _photo_build(generator.context, generator.settings)
+    if build.problems:
+        if "bulletin" in generator.settings.get("PLUGINS", []):
+            # bulletin.strict raises them together with every other content problem.
+            defer(generator.context, build.problems)
+            return
+        raise ContentErrors(build.problems)
+    target = Path(generator.output_path) / build.output_dir
+    target.mkdir(parents=True, exist_ok=True)
+    for photo in build.cache.photos:
+        for rendition in photo.renditions:
+            destination = target / Path(rendition.path).name
+            if not destination.exists():
+                shutil.copyfile(build.cache.source_of(rendition), destination)
+    stats = build.cache.stats()
+    write_stats(build.cache.root, stats)
+    logger.info("photos: %(encoded)d encoded, %(reused)d reused from the cache", stats)
+
+
+def add_feed_enclosures(context, feed) -> None:
+    """Each feed entry points at the 960 px JPEG of its cover (or first photo), absolutely."""
+    build = context.get(_CONTEXT_KEY)
+    if build is None:
+        return
+    site = context.get("SITEURL", "").rstrip("/") + "/"
+    by_link = {urljoin(site, url): photo for url, photo in build.lead_photo.items()}
+    for item in feed.items:
+        photo = by_link.get(item["link"].removesuffix("?ref=feed"))
+        if photo is not None:
+            image = photo.closest(markup.FALLBACK_WIDTH)
+            item["enclosures"] = [
+                Enclosure(urljoin(site, image.path), str(image.bytes), image.mime_type)
+            ]
+
+
+def register():
+    # `Cover:` is an editor's metadata key: the content check must not call it a typo.
+    METADATA_KEYS.add("cover")
+    signals.article_generator_finalized.connect(process_articles)
+    signals.page_generator_finalized.connect(process_pages)
+    signals.static_generator_finalized.connect(drop_originals)
+    signals.all_generators_finalized.connect(publish_renditions)
+    signals.feed_generated.connect(add_feed_enclosures)

@@ -1,0 +1,300 @@
+"""Photos: renditions, EXIF stripping, markup, cache reuse and strict errors, on real builds.
+
+The fixture photos are made here with Pillow (tests/photo_fixtures.py): a 4000 × 3000 phone
+JPEG whose EXIF says "rotate 90°" and carries GPS, a transparent PNG, a corrupt file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import feedparser
+import pytest
+from conftest import run_build
+from lxml import html
+from photo_fixtures import GPS_IFD, corrupt_file, phone_jpeg, png_graphic
+from photos.markup import split_caption
+from photos.renditions import target_widths
+from PIL import Image
+
+STORY = """Title: 太极拳班开课了
+Date: 2020-11-20 09:00
+Category: 社区动态
+Authors: 段雨萌
+Tags: 太极拳
+Cover: taiji.jpg
+
+本报讯（记者 段雨萌）近日，幸福里社区太极拳班开课，三十多位居民报名参加。
+
+![太极拳班的学员在社区广场上练拳](taiji.jpg "太极拳班的学员 | 摄影：张三")
+
+学员们说，跟着老师练了一个月，腰腿都灵活了。
+
+![红色圆形的社区通知标志](tongzhi.png)
+
+下一期太极拳班将于明年春天开课。
+"""
+
+
+def _article(folder: Path, name: str, body: str) -> Path:
+    path = folder / "articles" / "2020" / "11" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def _content(tmp: Path) -> Path:
+    content = tmp / "content"
+    (content / "pages").mkdir(parents=True)
+    story = _article(content, "taiji.md", STORY)
+    phone_jpeg(story.parent / "taiji.jpg", 4000, 3000, orientation=6)
+    png_graphic(story.parent / "tongzhi.png", 1200, 800)
+    return content
+
+
+def _stats(cache: Path) -> dict:
+    return json.loads((cache / "last-build.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """One real build of a small site with two photos, from an empty photo cache."""
+    tmp = tmp_path_factory.mktemp("photos")
+    content = _content(tmp)
+    build = run_build(tmp / "output", content=content)
+    assert build.returncode == 0, build.stderr
+    return {
+        "content": content,
+        "output": tmp / "output",
+        "cache": tmp / "photos-cache",
+        "first_stats": _stats(tmp / "photos-cache"),
+        "article": tmp / "output" / "2020" / "11",
+    }
+
+
+def _article_page(site) -> html.HtmlElement:
+    (page,) = site["article"].glob("*/index.html")
+    return html.fromstring(page.read_text(encoding="utf-8"))
+
+
+def _images(site, stem: str) -> dict[tuple[int, str], Path]:
+    found = {}
+    for path in (site["output"] / "images").glob(f"{stem}-*"):
+        width, ext = path.name.rsplit("-", 1)[1].split(".")
+        found[(int(width), ext)] = path
+    return found
+
+
+# --- pure rules ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source_width", "expected"),
+    [(4000, [480, 960, 1600]), (1200, [480, 960, 1200]), (960, [480, 960]), (300, [300])],
+)
+def test_widths_never_upscale(source_width, expected):
+    assert target_widths(source_width, (480, 960, 1600)) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "alt", "expected"),
+    [
+        ("太极拳班的学员 | 摄影：张三", "练拳", ("太极拳班的学员", "摄影：张三")),
+        ("太极拳班的学员｜图：李四", "练拳", ("太极拳班的学员", "图：李四")),
+        ("", "学员在练拳", ("学员在练拳", "")),
+        ("摄影：张三", "学员在练拳", ("学员在练拳", "摄影：张三")),
+    ],
+)
+def test_title_gives_caption_and_credit(title, alt, expected):
+    assert split_caption(title, alt) == expected
+
+
+# --- renditions ------------------------------------------------------------------------------
+
+
+def test_each_width_is_written_as_webp_and_jpeg_smaller_than_the_source(site):
+    source_bytes = (site["content"] / "articles/2020/11/taiji.jpg").stat().st_size
+    images = _images(site, "taiji")
+    assert set(images) == {(w, ext) for w in (480, 960, 1600) for ext in ("webp", "jpg")}
+    for path in images.values():
+        assert path.stat().st_size < source_bytes, path
+
+
+def test_renditions_are_upright_after_the_exif_rotation(site):
+    # Stored 4000 × 3000 with "rotate 90°": readers must see a 3000 × 4000 portrait.
+    for (width, _), path in _images(site, "taiji").items():
+        with Image.open(path) as image:
+            assert image.size == (width, width * 4 // 3), path
+
+
+def test_renditions_carry_no_exif_and_no_gps(site):
+    for path in _images(site, "taiji").values():
+        with Image.open(path) as image:
+            exif = image.getexif()
+            assert not exif.get_ifd(GPS_IFD), path
+            assert len(exif) == 0, path
+            assert "exif" not in image.info, path
+
+
+def test_png_is_not_upscaled_past_its_width(site):
+    assert {width for width, _ in _images(site, "tongzhi")} == {480, 960, 1200}
+
+
+def test_originals_are_not_copied_into_the_output(site):
+    names = {p.name for p in site["output"].rglob("*")}
+    assert "taiji.jpg" not in names
+    assert "tongzhi.png" not in names
+
+
+# --- markup ----------------------------------------------------------------------------------
+
+
+def test_img_has_srcset_sizes_width_height_and_alt(site):
+    img = _article_page(site).xpath("//figure//picture//img")[0]
+    assert img.get("alt") == "太极拳班的学员在社区广场上练拳"
+    assert img.get("width") == "1600"
+    assert img.get("height") == "2133"
+    assert img.get("sizes")
+    assert [c.split()[1] for c in img.get("srcset").split(", ")] == ["480w", "960w", "1600w"]
+    webp = img.xpath('ancestor::picture//source[@type="image/webp"]')[0]
+    assert webp.get("srcset").count(".webp") == 3
+    assert webp.get("sizes") == img.get("sizes")
+
+
+def test_caption_and_credit_are_shown(site):
+    caption = _article_page(site).xpath("//figure/figcaption")[0]
+    assert caption.text_content() == "太极拳班的学员 摄影：张三"
+    assert caption.xpath('span[@class="photo-credit"]')[0].text == "摄影：张三"
+
+
+def test_alt_becomes_the_caption_when_there_is_no_title(site):
+    captions = _article_page(site).xpath("//figure/figcaption")
+    assert captions[1].text_content() == "红色圆形的社区通知标志"
+
+
+def test_first_photo_loads_at_once_and_later_ones_lazily(site):
+    first, second = _article_page(site).xpath("//figure//img")
+    assert first.get("loading") is None
+    assert second.get("loading") == "lazy"
+
+
+def test_cover_is_the_open_graph_image_at_960_px(site):
+    meta = _article_page(site).xpath('//meta[@property="og:image"]')[0]
+    assert meta.get("content").startswith("http")
+    assert meta.get("content").endswith("-960.jpg")
+
+
+def test_feed_entry_encloses_the_960_px_rendition_absolutely(site):
+    feed = feedparser.parse(str(site["output"] / "feeds" / "all.atom.xml"))
+    assert feed.bozo == 0
+    (enclosure,) = feed.entries[0].enclosures
+    assert enclosure.href.startswith("http") and enclosure.href.endswith("-960.jpg")
+    assert enclosure.type == "image/jpeg"
+    assert 'src="http' in feed.entries[0].content[0].value
+
+
+def test_listing_shows_the_cover_as_a_thumbnail(site):
+    index = html.fromstring((site["output"] / "index.html").read_text(encoding="utf-8"))
+    (thumb,) = index.xpath('//article[@class="entry"]//picture//img')
+    assert "-480.jpg" in thumb.get("src")
+    assert thumb.get("width") and thumb.get("height") and thumb.get("alt") == ""
+
+
+# --- cache -----------------------------------------------------------------------------------
+
+
+def test_rebuild_with_unchanged_photos_encodes_none(site, tmp_path):
+    assert site["first_stats"]["encoded"] == 2
+    build = run_build(
+        tmp_path / "output", content=site["content"], PHOTOS_CACHE_PATH=str(site["cache"])
+    )
+    assert build.returncode == 0, build.stderr
+    assert _stats(site["cache"]) == {"encoded": 0, "reused": 2, "photos": 2}
+    assert len(list((tmp_path / "output" / "images").iterdir())) == 12
+
+
+# --- strict ----------------------------------------------------------------------------------
+
+BROKEN = {
+    "missing alt": ("![](taiji.jpg)", "没有替代文字"),
+    "missing file": ("![居民在练拳](taiji-2.jpg)", "taiji-2.jpg"),
+    "corrupt file": ("![居民在练拳](broken.jpg)", "broken.jpg"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_broken_photo_fails_the_build_naming_article_and_line(case, tmp_path):
+    markdown, expected = BROKEN[case]
+    content = _content(tmp_path)
+    corrupt_file(content / "articles/2020/11/broken.jpg")
+    story = content / "articles/2020/11/taiji.md"
+    story.write_text(STORY + "\n" + markdown + "\n", encoding="utf-8")
+    line = len(story.read_text(encoding="utf-8").splitlines())
+
+    build = run_build(tmp_path / "output", content=content)
+
+    assert build.returncode != 0
+    reported = [p for p in build.problems if f"taiji.md:{line}:" in p]
+    assert reported and expected in reported[0], build.stderr
+    assert " — " in reported[0]  # and says how to fix it
+    assert not (tmp_path / "output").exists()
+
+
+def test_photo_over_the_size_limit_fails_the_build(tmp_path):
+    content = _content(tmp_path)
+    build = run_build(tmp_path / "output", content=content, PHOTOS_MAX_BYTES=100_000)
+    assert build.returncode != 0
+    assert any("taiji.md:10:" in p and "MB" in p for p in build.problems), build.stderr
+
+
+def test_all_photo_problems_are_reported_together(tmp_path):
+    content = _content(tmp_path)
+    corrupt_file(content / "articles/2020/11/broken.jpg")
+    story = content / "articles/2020/11/taiji.md"
+    story.write_text(STORY + "\n![](tongzhi.png)\n\n![练拳](broken.jpg)\n\n![练拳](nowhere.jpg)\n")
+    build = run_build(tmp_path / "output", content=content)
+    assert build.returncode != 0
+    assert any("taiji.md:18:" in p and "没有替代文字" in p for p in build.problems), build.stderr
+    assert any("taiji.md:20:" in p and "broken.jpg" in p for p in build.problems), build.stderr
+    assert any("taiji.md:22:" in p and "nowhere.jpg" in p for p in build.problems), build.stderr
+
+
+# --- in the browser --------------------------------------------------------------------------
+
+
+def _image_requests(page, url: str) -> list[str]:
+    requested = []
+    page.on("request", lambda r: requested.append(r.url) if "/images/" in r.url else None)
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    return requested
+
+
+def test_phone_at_375_px_downloads_only_the_small_rendition(site, serve, browser):
+    base = serve(site["output"])
+    (folder,) = site["article"].iterdir()
+    context = browser.new_context(viewport={"width": 375, "height": 667}, device_scale_factor=1)
+    page = context.new_page()
+    requested = _image_requests(page, f"{base}/2020/11/{folder.name}/")
+    natural = page.eval_on_selector("figure img", "img => img.currentSrc")
+    context.close()
+    taiji = [url for url in requested if "/taiji-" in url]
+    assert taiji == [natural], requested
+    assert taiji[0].endswith("-480.webp")
+    assert all(url.endswith("-480.webp") for url in requested), requested
+
+
+def test_print_view_uses_the_1600_px_jpeg(site, serve, browser):
+    base = serve(site["output"])
+    (folder,) = site["article"].iterdir()
+    context = browser.new_context(viewport={"width": 375, "height": 667})
+    page = context.new_page()
+    page.emulate_media(media="print")
+    requested = _image_requests(page, f"{base}/2020/11/{folder.name}/")
+    context.close()
+    assert any(
+        url.endswith("/taiji-" + url.split("/taiji-")[1]) and url.endswith("-1600.jpg")
+        for url in requested
+        if "/taiji-" in url
+    ), requested
