@@ -37,6 +37,7 @@ EXPECTED = [
     ("links-to-gbk-again.md", 7, ["Unable to find", "gbk.md"]),
     # After slugs and URLs are computed: the page's URL is the archive's.
     ("archives-page.md", 2, ["archives/index.html", "Slug"]),
+    ("issues-page.md", 2, ["issues/index.html", "往期页"]),
 ]
 
 

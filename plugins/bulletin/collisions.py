@@ -163,6 +163,10 @@ def planned_outputs(generators: Iterable, sources: Sources, with_drafts: bool) -
             for static in generator.staticfiles:
                 shown = sources.shown(static.source_path)
                 outputs.append(Output(static.save_as, f"文件 {shown}", shown, None))
+        elif hasattr(generator, "output_paths"):
+            # A plugin's generator lists its files: (save_as, what, source shown or None).
+            for save_as, what, source in generator.output_paths():
+                outputs.append(Output(save_as, what, source or "pelicanconf.py", None))
     return outputs
 
 
@@ -173,6 +177,8 @@ def output_collisions(outputs: Iterable[Output]) -> list[Problem]:
         claims[os.path.normpath(output.save_as)].append(output)
     problems = []
     for path, owners in claims.items():
+        # Blame the article or page (an editor can change its Slug:), not the listing.
+        owners.sort(key=lambda o: bool(o.slug))
         first = owners[0]
         for other in owners[1:]:
             if other == first or (other.slug and other.slug == first.slug):

@@ -81,6 +81,16 @@ class IssuesGenerator(Generator):
         self.context["latest_issue"] = self.issues[-1] if self.issues else None
         self.context["ISSUES_URL"] = settings["ISSUES_URL"]
 
+    def output_paths(self):
+        """(save_as, what, source) of every file generate_output writes, so the strict build
+        can report a page or article claiming the same path (bulletin.collisions)."""
+        settings = issue_settings(self.settings)
+        if self.issues:
+            yield settings["ISSUES_SAVE_AS"], "往期页", None
+        for issue in self.issues:
+            yield issue.save_as, f"第{issue.number}期目录", issue.source
+            yield issue.print_save_as, f"第{issue.number}期印刷版", issue.source
+
     def generate_output(self, writer):
         settings = issue_settings(self.settings)
         relative = self.settings["RELATIVE_URLS"]
