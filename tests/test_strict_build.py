@@ -7,10 +7,12 @@ import gzip
 import hashlib
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import copy_content, run_build
+from conftest import ROOT, copy_content, run_build
 
 FIXTURES = Path(__file__).parent / "fixtures" / "broken"
 GBK_ARTICLE = (
@@ -240,3 +242,36 @@ def test_our_pagination_pattern_keeps_both_tags(tmp_path):
     }
     assert len([p for p in tag_pages if p.endswith("/page/2")]) == 1
     assert len([p for p in tag_pages if p.count("/") == 1]) == 2
+
+
+# --- content the check finds fine, but Pelican warns about -------------------------------
+
+ATTACHING_ARTICLE = (
+    "Title: 附件{n}\nDate: 2020-11-2{n}\nCategory: 通知公告\n\n"
+    "请下载[通知全文]({{attach}}tongzhi.pdf)。\n"
+)
+
+
+def test_pelican_warning_fails_the_build_and_names_the_file(tmp_path):
+    """Two articles {attach} one file: each is fine alone, but Pelican can place the file beside
+    only one of them, warns, and silently links the other to the wrong place."""
+    content = copy_content(tmp_path / "content")
+    folder = content / "articles" / "2020" / "11"
+    (folder / "tongzhi.pdf").write_bytes(b"%PDF-1.4\n")
+    for n in (1, 2):
+        (folder / f"fujian{n}.md").write_text(ATTACHING_ARTICLE.format(n=n), "utf-8")
+    check = subprocess.run(
+        [sys.executable, "-m", "invoke", "check", "--path", str(content)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stderr
+
+    build = run_build(tmp_path / "output", content=content)
+
+    assert build.returncode != 0
+    [problem] = build.problems
+    assert re.match(r"^\S*/articles/2020/11/fujian[12]\.md:5: ", problem), problem
+    assert "{attach}" in problem
+    assert not (tmp_path / "output").exists()

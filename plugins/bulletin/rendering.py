@@ -80,7 +80,9 @@ def rendering_problems(contents: Iterable, content_root: Path) -> list[Problem]:
 
 def _line_quoting(source_path: str, record: logging.LogRecord) -> int | None:
     """The first line of the source that contains one of the message's arguments."""
-    quoted = [str(a) for a in record.args or () if isinstance(a, str) and len(str(a)) > 2]
+    quoted = [a for a in record.args or () if isinstance(a, str) and len(a) > 2]
+    # A message may name the linked file by its path from the content root: look for its name.
+    quoted += [Path(a).name for a in quoted if "/" in a]
     try:
         lines = Path(source_path).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
