@@ -138,6 +138,7 @@ def test_real_dates_pass(value):
         (HEADER + '\n<a href="{filename}gone.md">坏</a>\n', 5, ["gone.md", "不存在"]),
         (HEADER + "\n正文 [坏]({fliename}other.md)\n", 5, ["{fliename}", "{filename}"]),
         (HEADER + "\n正文 [草稿]({filename}draft.md)\n", 5, ["草稿", "Status: draft"]),
+        (HEADER + "Summary: 见[旧文]({filename}gone.md)\n\n正文\n", 4, ["gone.md", "不存在"]),
     ],
 )
 def test_each_rule_names_its_line_and_fix(tmp_path, text, line, words):

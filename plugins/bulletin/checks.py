@@ -589,8 +589,10 @@ def explicit_slugs_are_unique(site: Site) -> Iterator[Problem]:
 
 
 def links(file: ContentFile) -> Iterator[tuple[int, str]]:
-    """(line, target) of every link and image in the body, code excluded."""
-    for number, line in file.body_lines():
+    """(line, target) of every link and image in the body and Summary, code excluded."""
+    summary = file.get("summary")
+    lines = [(summary.line, summary.value)] if summary else []
+    for number, line in [*lines, *file.body_lines()]:
         text = _CODE_SPAN.sub("", line)
         for pattern in (_INLINE_LINK, _REFERENCE_LINK, _HTML_LINK):
             for match in pattern.finditer(text):
