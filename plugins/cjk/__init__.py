@@ -74,7 +74,7 @@ def provisional_slug(content) -> str:
     any plugin sees them all, and would take homophones for translations of each other.
     Until then an article's slug is unique: its source path."""
     if isinstance(content, Page):
-        return slugs.pinyin_slug(content.title)
+        return slugs.pinyin_slug(getattr(content, "title", ""))
     return f"cjk-pending/{content.relative_source_path}"
 
 
