@@ -14,6 +14,8 @@ from conftest import ROOT, copy_content, run_build
 from lxml import html as lxml_html
 
 SITEURL = "https://example.org/bulletin"
+# One worker builds the module's site once, instead of each worker building its own.
+pytestmark = pytest.mark.xdist_group("deploy-publish")
 
 BROKEN_ARTICLE = """Title: 日期写错的文章
 Date: 2020-11-31

@@ -22,6 +22,8 @@ from bulletin.deploy import subpath_server
 from conftest import run_build
 
 SUBPATH = "/bulletin/"
+# One worker builds the module's site once, instead of each worker building its own.
+pytestmark = pytest.mark.xdist_group("deploy-subpath")
 
 
 @dataclass
