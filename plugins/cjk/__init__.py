@@ -17,7 +17,7 @@ from pelican.urlwrappers import Author
 from cjk import byline, slugs
 from cjk.dates import zh_date
 from cjk.reading import reading_minutes
-from cjk.summary import paragraphs, summarize
+from cjk.summary import paragraphs, summarize_paragraphs
 from cjk.text import html_to_text
 
 # Where the resolved category, tag and reporter slugs are kept for the pages generator.
@@ -38,30 +38,31 @@ def prepare_content(content) -> None:
     if not isinstance(content, (Article, Page)):
         return
     text = content._content or ""
+    texts = paragraphs(text)
     content.reading_minutes = reading_minutes(html_to_text(text))
-    set_summary(content, text)
+    set_summary(content, texts)
     if isinstance(content, Article):
-        take_authors_from_byline(content, text)
+        take_authors_from_byline(content, texts)
     if "slug" not in content.metadata:
         content.slug = provisional_slug(content)
     for wrapper in taxonomy_wrappers(content):
         wrapper.slug = slugs.pinyin_slug(wrapper.name)
 
 
-def set_summary(content, text: str) -> None:
+def set_summary(content, texts: list[str]) -> None:
     """Our plain-text summary, or the editor's ``Summary:`` as plain text; HTML-escaped,
     because templates and feeds insert ``summary`` as HTML."""
     if "summary" in content.metadata:
         summary = html_to_text(content.metadata["summary"]).strip()
     else:
-        summary = summarize(text)
+        summary = summarize_paragraphs(texts)
     content.metadata["summary"] = content._summary = html.escape(summary)
 
 
-def take_authors_from_byline(article: Article, text: str) -> None:
+def take_authors_from_byline(article: Article, texts: list[str]) -> None:
     if "authors" in article.metadata or "author" in article.metadata:
         return
-    names = byline.reporters(paragraphs(text))
+    names = byline.reporters(texts)
     if names:
         article.authors = [Author(name, article.settings) for name in names]
         article.author = article.authors[0]

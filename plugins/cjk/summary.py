@@ -86,4 +86,8 @@ def cut(text: str, low: int = LOW, high: int = HIGH, shortest: int = SHORTEST) -
 
 def summarize(html: str) -> str:
     """The plain-text summary of an article's HTML (no byline, no tags)."""
-    return cut(lead_text(paragraphs(html)))
+    return summarize_paragraphs(paragraphs(html))
+
+
+def summarize_paragraphs(texts: list[str]) -> str:
+    return cut(lead_text(texts))
