@@ -6,6 +6,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "plugins"))
 
+from cjk.slugs import heading_id  # noqa: E402  (needs plugins/ on sys.path)
+
 SITENAME = "社区快讯"
 SITESUBTITLE = "平城区社区新闻快报"
 # Where the development server serves the site. Pages link relatively; feeds, canonical
@@ -89,7 +91,8 @@ TYPOGRIFY = False
 MARKDOWN = {
     "extension_configs": {
         "markdown.extensions.extra": {},
-        "markdown.extensions.toc": {},
+        # Chinese headings get pinyin anchors (#tou-gao-yu-lian-xi) instead of #_1, #_2.
+        "markdown.extensions.toc": {"slugify": heading_id},
         "cjk.markdown_ext": {},
     },
     "output_format": "html5",

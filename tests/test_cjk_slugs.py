@@ -123,3 +123,9 @@ def test_reporter_page_lists_only_that_reporters_articles(build):
 
 def test_page_without_slug_gets_pinyin(build):
     assert (build.output / "guan-yu-chang-zhi-jiu-an" / "index.html").is_file()
+
+
+def test_chinese_headings_get_pinyin_anchors(build):
+    page = (build.output / "guan-yu-chang-zhi-jiu-an" / "index.html").read_text(encoding="utf-8")
+    assert '<h2 id="tou-gao-yu-lian-xi">投稿与联系</h2>' in page
+    assert '<h2 id="tou-gao-yu-lian-xi_1">投稿与联系</h2>' in page

@@ -44,6 +44,12 @@ def pinyin_slug(text: str, *, tones: bool = False, max_syllables: int = MAX_SYLL
     return "-".join(syllables(text, tones=tones)[:max_syllables]) or EMPTY_SLUG
 
 
+def heading_id(text: str, separator: str = "-") -> str:
+    """Anchor for a heading (Markdown toc's ``slugify``): ## 投稿与联系 → #tou-gao-yu-lian-xi.
+    The toc extension's default keeps only ASCII, so Chinese headings became #_1, #_2."""
+    return separator.join(syllables(text)[:MAX_SYLLABLES])
+
+
 def unique_slug(text: str, taken: set[str]) -> str:
     """The first free slug for ``text`` by the collision rule; it is added to ``taken``."""
     slug = pinyin_slug(text)
