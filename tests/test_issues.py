@@ -100,6 +100,16 @@ def test_home_page_links_the_latest_issue_its_print_view_and_the_archive(real_si
         assert (real_site / target / "index.html").is_file()
 
 
+def test_every_seed_article_page_links_the_issue_it_appeared_in(real_site):
+    number = seed_issue().number
+    pages = sorted(real_site.glob("2020/11/*/index.html"))
+    assert len(pages) == len(SEED_ARTICLES)
+    for article in pages:
+        url = article.parent.relative_to(real_site).as_posix() + "/"
+        links = hrefs(html.parse(str(article)).getroot(), "//*[@class='article-issue']/a")
+        assert [resolves_to(h, url, f"issues/{number}/") for h in links] == [True], url
+
+
 def test_archive_lists_the_issue_and_links_its_table_of_contents(real_site):
     archive = page(real_site, "issues")
     number = seed_issue().number
@@ -335,7 +345,8 @@ def test_a_new_draft_previews_on_the_home_page_and_in_its_issue_marked_as_draft(
     drafts = toc.xpath("//h3[a[text()='新稿件']]/span[@class='draft-badge']")
     assert [d.text for d in drafts] == ["草稿"]
     home = page(tmp_path / "output", "")
-    assert "新稿件" in [a.text_content() for a in home.xpath("//main//a")]
+    badges = home.xpath("//main//*[a[text()='新稿件']]/span[@class='draft-badge']")
+    assert [b.text for b in badges] == ["草稿"]
     published = run_build(tmp_path / "published", content=content)
     assert published.returncode == 0, published.stderr
     assert "新稿件" not in (tmp_path / "published/issues/47/index.html").read_text(encoding="utf-8")
