@@ -192,11 +192,13 @@ def new(c, title, category="", authors="", issue="", content=str(CONTENT)):
 def pdf(c, issue=""):
     """Build the site, then print one issue's edition to an A4 PDF: make pdf ISSUE=47."""
     from bulletin.edition_pdf import PrintError, edition_page, print_to_pdf
-    from bulletin.issues import latest_issue_number, parse_issue_number
+    from bulletin.issues import load_issues, parse_issue_number
 
-    number = parse_issue_number(issue) if issue else latest_issue_number(CONTENT / "issues")
-    if number is None:
-        sys.exit(f'期号 "{issue}" 不对 (no such issue) — 写成 make pdf ISSUE=47')
+    defined, _ = load_issues(CONTENT / "issues")
+    number = parse_issue_number(issue) if issue else max(defined, default=None)
+    if number not in defined:
+        known = "、".join(map(str, sorted(defined))) or "（还没有）"
+        sys.exit(f'没有第 "{issue}" 期 (no such issue) — 已有的期：{known}；例如 make pdf ISSUE=47')
     html(c)
     target = ROOT / "pdf" / f"社区快讯第{number}期.pdf"
     try:
