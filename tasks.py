@@ -261,16 +261,17 @@ def import_articles(c, file, dest="content/articles/imported", skip_invalid=Fals
 def search(c, query, limit=10):
     """Search the last build's Whoosh index from the terminal: make search Q="人口普查"."""
     from pelican.settings import read_settings
-    from search.rank import search as run_search
+    from search.rank import SearchIndex
 
     settings = read_settings(str(DEV_SETTINGS))
     cache = Path(settings["SEARCH_CACHE_PATH"])
     if not (cache / "whoosh").exists():
         sys.exit("还没有搜索索引，请先运行 make html (no index yet: build the site first)")
-    parsed, hits, records = run_search(cache, query)
+    found = SearchIndex(cache)
+    parsed, hits = found.search(query)
     print(f"查询词 (terms): {' / '.join(parsed.parts) or '（无）'}，共 {len(hits)} 篇")
     for rank_number, hit in enumerate(hits[: int(limit)], 1):
-        article = records[hit.path].article
+        article = found.records[hit.path].article
         where = f"[{article.category} {article.date}]"
         print(f"{rank_number:2}. {article.title}  {where}  {hit.score:.3f}")
         print(f"    {article.url}")

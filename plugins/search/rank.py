@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from whoosh import index, scoring
@@ -43,15 +44,15 @@ class Collection:
     avgfl: dict[str, float] = field(default_factory=dict)
     frequency: Counter = field(default_factory=Counter)
 
-    @property
+    @cached_property
     def latest_day(self) -> int:
         return max(self.days, default=0)
 
-    @property
+    @cached_property
     def total(self) -> int:
         return sum(self.frequency.values())
 
-    @property
+    @cached_property
     def longest(self) -> int:
         return max((len(t) for t in self.frequency), default=1)
 
@@ -126,19 +127,19 @@ class Hit:
     score: float
 
 
-def rank(query: Query, coll: Collection, searcher) -> list[Hit]:
-    """Every article matching any part of `query`, best first (the whole list, not a page)."""
+def rank(query: Query, coll: Collection, searcher, docid_of: dict[int, int]) -> list[Hit]:
+    """Every article matching any part of `query`, best first (the whole list, not a page).
+
+    `docid_of` maps Whoosh's document numbers to the browser's article numbers.
+    """
     if not query.parts:
         return []
-    reader = searcher.reader()
-    path_of = {n: reader.stored_fields(n)["path"] for n in reader.all_doc_ids()}
-    docid = coll.docid()
     base: dict[int, float] = defaultdict(float)
     matched: dict[int, set[int]] = defaultdict(set)
     for p, term in enumerate(query.parts):
         for name in SCORED_FIELDS:
             for hit in searcher.search(Term(name, term), limit=None):
-                d = docid[path_of[hit.docnum]]
+                d = docid_of[hit.docnum]
                 base[d] += hit.score
                 matched[d].add(p)
     verbatim: dict[int, int] = defaultdict(int)
@@ -146,7 +147,7 @@ def rank(query: Query, coll: Collection, searcher) -> list[Hit]:
     for r, run in enumerate(query.runs):
         docs = None
         for gram in run_grams(run):
-            found = {docid[path_of[n]] for n in searcher.docs_for_query(Term("grams", gram))}
+            found = {docid_of[n] for n in searcher.docs_for_query(Term("grams", gram))}
             docs = found if docs is None else docs & found
         for d in docs:
             verbatim[d] += len(run)
@@ -164,13 +165,24 @@ def rank(query: Query, coll: Collection, searcher) -> list[Hit]:
     return hits
 
 
-def search(cache_folder: Path, text: str) -> tuple[Query, list[Hit], dict[str, Record]]:
-    """Answer a query from the Whoosh index of record (what `invoke search` prints)."""
-    from search.index import RecordCache
+class SearchIndex:
+    """The Whoosh index of record with the cached records: answers queries in Python."""
 
-    records = RecordCache(cache_folder).records
-    coll = collection(records)
-    query = parse(text, coll.frequency, coll.total, coll.longest)
-    ix = index.open_dir(str(cache_folder / "whoosh"))
-    with ix.searcher(weighting=BulletinBM25F(coll)) as searcher:
-        return query, rank(query, coll, searcher), records
+    def __init__(self, cache_folder: Path):
+        from search.index import RecordCache
+
+        self.records = RecordCache(cache_folder).records
+        self.coll = collection(self.records)
+        self.whoosh = index.open_dir(str(cache_folder / "whoosh"))
+        docid = self.coll.docid()
+        with self.whoosh.searcher() as searcher:
+            reader = searcher.reader()
+            self.docid_of = {
+                n: docid[reader.stored_fields(n)["path"]] for n in reader.all_doc_ids()
+            }
+
+    def search(self, text: str) -> tuple[Query, list[Hit]]:
+        coll = self.coll
+        query = parse(text, coll.frequency, coll.total, coll.longest)
+        with self.whoosh.searcher(weighting=BulletinBM25F(coll)) as searcher:
+            return query, rank(query, coll, searcher, self.docid_of)

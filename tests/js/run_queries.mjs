@@ -1,30 +1,41 @@
-// Runs the browser's search module in node over an exported index on disk.
-// Usage: node tests/js/run_queries.mjs OUTPUT/search/ < queries.json  → JSON results.
+// Runs the browser's search module in node over an exported index on disk, as the page
+// would (same loader, same files), for the Python tests to compare with Whoosh.
+// Usage: node tests/js/run_queries.mjs OUTPUT/search/ [--snippets] < queries.json
+// Prints, per query: runs, parts, every hit's article number in rank order, the top ten
+// scores, the files fetched, and with --snippets the marked text of the top three.
 import { readFile } from "node:fs/promises";
 import { createIndex, excerpt } from "../../theme/static/js/search.js";
 
-const base = process.argv[2];
-const read = async (stream) => {
-  let text = "";
-  for await (const chunk of stream) text += chunk;
-  return text;
-};
-const queries = JSON.parse(await read(process.stdin));
-const fetched = [];
-const index = createIndex(base, (url) => {
-  fetched.push(url);
-  return readFile(url, "utf-8");
-});
+const [base, flag] = process.argv.slice(2);
+let input = "";
+for await (const chunk of process.stdin) input += chunk;
+
 const out = [];
-for (const q of queries) {
+for (const q of JSON.parse(input)) {
+  // A fresh index per query: each search is a cold search, its fetches counted alone.
+  const fetched = [];
+  const index = createIndex(base, (url) => {
+    fetched.push(url.slice(base.length));
+    return readFile(url, "utf-8");
+  });
   const { query, hits, t2s } = await index.search(q);
-  const top = [];
-  for (const h of hits.slice(0, 10)) {
-    const a = await index.article(h.doc);
-    const needles = [...query.runs, ...query.parts];
-    const marked = excerpt(a.x, needles, 120, t2s).filter((s) => s.mark).map((s) => s.text);
-    top.push({ doc: h.doc, score: h.score, url: a.u, marked });
+  const result = {
+    q,
+    runs: query.runs,
+    parts: query.parts,
+    docs: hits.map((h) => h.doc),
+    scores: hits.slice(0, 10).map((h) => h.score),
+    fetched,
+  };
+  if (flag === "--snippets") {
+    result.snippets = [];
+    for (const h of hits.slice(0, 3)) {
+      const a = await index.article(h.doc);
+      const needles = [...query.runs, ...query.parts];
+      const marked = excerpt(a.x, needles, 120, t2s).filter((s) => s.mark);
+      result.snippets.push({ url: a.u, marked: marked.map((s) => s.text) });
+    }
   }
-  out.push({ q, runs: query.runs, parts: query.parts, count: hits.length, top });
+  out.push(result);
 }
 process.stdout.write(JSON.stringify(out));

@@ -389,8 +389,12 @@ export function createIndex(base, fetchText = defaultFetch) {
 
   async function search(text) {
     const m = await manifest();
-    const metaPromise = state.meta ?? inside(m, "meta.txt").then(decodeMeta);
     let normalized = normalize(text, t2s);
+    if (!queryRuns(normalized, m.maxQuery).length) {
+      const query = { runs: [], parts: [], partRuns: [] };
+      return { query, hits: [], meta: state.meta, manifest: m, hasKey: () => false, t2s };
+    }
+    const metaPromise = state.meta ?? inside(m, "meta.txt").then(decodeMeta);
     await loadKeys(neededKeys(queryRuns(normalized, m.maxQuery)));
     if (await foldUnknown(queryRuns(normalized, m.maxQuery).join(""))) {
       normalized = normalize(text, t2s);

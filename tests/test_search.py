@@ -1,0 +1,181 @@
+"""Search: the browser module (run by node) against Whoosh, recall, seeds and bad input."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+
+import pytest
+
+from tests.search_sites import (
+    ROOT,
+    fragments,
+    node_search,
+    python_search,
+    sample_site_fixture,  # noqa: F401  (the sample_site fixture)
+)
+
+SEED_QUERIES = {
+    "人口普查": "用心“点名”",
+    "社区矫正": "社区矫正业务培训",
+    "太极拳": "购买服务项目",
+    "老人摔倒": "小举动暖人心",
+    "市容": "规范市容秩序",
+}
+LONG_QUERY = "社区" * 500  # 1,000 characters
+BAD_QUERIES = ["", "   ", "，。！？……", "!!!", "😀", "😀人口普查", "COVID-19疫情", "120急救"]
+BAD_QUERIES.append(LONG_QUERY)
+
+
+def top_title(output, answer) -> str:
+    return fragments(output)[answer["docs"][0]]["t"] if answer["docs"] else ""
+
+
+@pytest.mark.parametrize("query, title", SEED_QUERIES.items())
+def test_seed_query_ranks_its_article_first(real_site, query, title):
+    browser, whoosh = node_search(real_site, [query])[0], python_search(real_site, [query])[0]
+    assert title in top_title(real_site, browser)
+    assert browser["docs"][:10] == whoosh["docs"][:10]
+
+
+def test_reporter_name_stays_whole_and_finds_the_reporters_articles(real_site):
+    answer = node_search(real_site, ["孙露"])[0]
+    assert answer["parts"] == ["孙露"]  # the user dictionary keeps the name whole
+    assert "孙露" in fragments(real_site)[answer["docs"][0]]["x"]
+
+
+def parity_queries(output, count: int, seed: int) -> list[str]:
+    """Seed queries, titles, passages, single characters and common words of the site."""
+    rng = random.Random(seed)
+    articles = fragments(output)
+    queries = [*SEED_QUERIES, "孙露", "社区", "发展", "工作", "的", "中国经济", *BAD_QUERIES]
+    for a in rng.sample(articles, min(count, len(articles))):
+        text = a["x"]
+        start = rng.randrange(max(1, len(text) - 14))
+        queries += [a["t"], text[start : start + rng.randint(2, 14)], rng.choice(text)]
+    return queries
+
+
+def assert_same_ranking(browser: list[dict], whoosh: list[dict]) -> None:
+    for b, w in zip(browser, whoosh, strict=True):
+        assert (b["q"], b["parts"], b["runs"]) == (w["q"], w["parts"], w["runs"])
+        assert b["docs"][:10] == w["docs"][:10], b["q"]
+        assert b["scores"] == pytest.approx(w["scores"], rel=1e-9), b["q"]
+
+
+def test_browser_ranks_like_whoosh_on_the_real_content(real_site):
+    queries = parity_queries(real_site, 6, seed=1)
+    assert_same_ranking(node_search(real_site, queries), python_search(real_site, queries))
+
+
+def test_browser_ranks_like_whoosh_on_the_inews_sample(sample_site):
+    queries = parity_queries(sample_site, 60, seed=2)
+    assert_same_ranking(node_search(sample_site, queries), python_search(sample_site, queries))
+
+
+def verbatim_slices(output, count: int, seed: int) -> list[tuple[str, int]]:
+    """Random 2–8 character slices of article text and whole titles, with their article."""
+    rng = random.Random(seed)
+    articles = fragments(output)
+    slices = []
+    while len(slices) < count:
+        d = rng.randrange(len(articles))
+        text = articles[d]["x"]
+        length = rng.randint(2, 8)
+        if len(text) <= length:
+            continue
+        start = rng.randrange(len(text) - length)
+        piece = text[start : start + length]
+        if piece.strip():
+            slices.append((piece, d))
+    slices += [(a["t"], d) for d, a in enumerate(articles)]
+    return slices
+
+
+def test_every_verbatim_slice_and_title_finds_its_article(sample_site):
+    slices = verbatim_slices(sample_site, 500, seed=3)
+    answers = node_search(sample_site, [q for q, _ in slices])
+    missing = [(q, d) for (q, d), a in zip(slices, answers, strict=True) if d not in a["docs"]]
+    assert not missing
+
+
+def test_titles_rank_their_article_in_the_top_three(sample_site):
+    articles = fragments(sample_site)
+    titles = [a["t"] for a in articles]
+    answers = node_search(sample_site, titles)
+    ranks = [a["docs"].index(d) if d in a["docs"] else 99 for d, a in enumerate(answers)]
+    assert sum(r < 3 for r in ranks) / len(ranks) >= 0.97
+
+
+@pytest.mark.parametrize("char", ["露", "矫", "拳"])
+def test_a_single_han_character_finds_the_articles_containing_it(real_site, char):
+    answer = node_search(real_site, [char])[0]
+    articles = fragments(real_site)
+    holding = {d for d, a in enumerate(articles) if char in a["x"] or char in a["t"]}
+    assert set(answer["docs"]) == holding and holding
+
+
+@pytest.mark.parametrize(
+    "query, title",
+    [("社區矯正", "社区矫正业务培训"), ("人口普查員", "用心“点名”"), ("規範市容", "规范市容秩序")],
+)
+def test_traditional_query_finds_the_simplified_article(real_site, query, title):
+    answer = node_search(real_site, [query])[0]
+    assert title in top_title(real_site, answer)
+    assert answer["fetched"].count("manifest.json") == 1
+    assert any("/t/" in name for name in answer["fetched"])  # the t2s map, on need
+
+
+def test_simplified_query_does_not_fetch_the_traditional_map(real_site):
+    answer = node_search(real_site, ["社区矫正"])[0]
+    assert not any("/t/" in name for name in answer["fetched"])
+
+
+def test_full_width_digits_match_half_width(real_site):
+    full, half = node_search(real_site, ["１２０", "120"])
+    assert full["docs"] == half["docs"] and full["docs"]
+    assert "小举动暖人心" in top_title(real_site, full)
+
+
+@pytest.mark.parametrize("query", ["", "   ", "，。！？……", "!!!", "😀"])
+def test_queries_without_words_find_nothing_quietly(real_site, query):
+    browser, whoosh = node_search(real_site, [query])[0], python_search(real_site, [query])[0]
+    assert browser["docs"] == whoosh["docs"] == []
+    assert browser["fetched"] == ["manifest.json"]
+
+
+def test_emoji_around_words_is_ignored(real_site):
+    with_emoji, plain = node_search(real_site, ["😀人口普查🎉", "人口普查"])
+    assert with_emoji["docs"] == plain["docs"] and with_emoji["parts"] == ["人口普查"]
+
+
+def test_mixed_chinese_and_latin_queries(real_site):
+    covid, emergency = node_search(real_site, ["COVID-19疫情", "120急救"])
+    assert covid["parts"][:2] == ["covid", "19"] and "疫情" in "".join(covid["parts"])
+    assert "小举动暖人心" in top_title(real_site, emergency)  # it asks to call 120
+
+
+def test_a_1000_character_query_is_cut_to_the_first_100_characters(real_site):
+    browser = node_search(real_site, [LONG_QUERY])[0]
+    whoosh = python_search(real_site, [LONG_QUERY])[0]
+    assert sum(len(r) for r in browser["runs"]) == 100
+    assert browser["parts"] == ["社区"] and browser["docs"][:10] == whoosh["docs"][:10]
+
+
+def test_snippets_mark_the_query_in_the_text(real_site):
+    answer = node_search(real_site, ["社区矫正"], snippets=True)[0]
+    assert answer["snippets"][0]["marked"] and set(answer["snippets"][0]["marked"]) == {"社区矫正"}
+
+
+def test_search_module_and_manifest_fit_in_15_kb_gzip(real_site):
+    module = (ROOT / "theme" / "static" / "js" / "search.js").read_bytes()
+    manifest = (real_site / "search" / "manifest.json").read_bytes()
+    assert len(gzip.compress(module, 9)) + len(gzip.compress(manifest, 9)) <= 15 * 1024
+
+
+def test_the_built_page_ships_the_same_module(real_site):
+    shipped = real_site / "theme" / "js" / "search.js"
+    assert shipped.read_bytes() == (ROOT / "theme" / "static" / "js" / "search.js").read_bytes()
+    manifest = json.loads((real_site / "search" / "manifest.json").read_text(encoding="utf-8"))
+    assert (real_site / "search" / manifest["base"] / "meta.txt").exists()
