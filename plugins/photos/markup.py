@@ -103,7 +103,9 @@ def picture(photo: Photo, alt: str, sizes: str, lazy: bool) -> str:
     loading = ' loading="lazy"' if lazy else ""
     return (
         "<picture>"
-        f'<source media="print" type="image/jpeg" srcset="{URL_MARKER}{printed.path}">'
+        # One candidate, but with a width and sizes: the validator wants them alike in a picture.
+        f'<source media="print" type="image/jpeg" srcset="{URL_MARKER}{printed.path} '
+        f'{printed.width}w" sizes="100vw">'
         f'<source type="image/webp" srcset="{_srcset(photo, "webp")}" sizes="{sizes}">'
         f'<img src="{URL_MARKER}{fallback.path}" srcset="{_srcset(photo, "jpeg")}"'
         f' sizes="{sizes}" width="{largest.width}" height="{largest.height}"'
