@@ -10,6 +10,7 @@ pagination, feeds, static files — and report each path claimed twice.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -23,23 +24,33 @@ from bulletin.checks import ContentFile, read_file
 from bulletin.problems import Problem, display_path
 
 
+class Owner:
+    """The file to fix when an output collides, and its header line. Looked up only when a
+    problem is reported: a site of 7,000 articles has no file to re-read otherwise."""
+
+    def __init__(self, sources: Sources | None, path: str | None, key: str = "", shown=""):
+        self._sources, self._path, self._key, self._shown = sources, path, key, shown
+
+    @functools.cached_property
+    def source(self) -> str:
+        return self._sources.shown(self._path) if self._sources and self._path else self._shown
+
+    @functools.cached_property
+    def line(self) -> int | None:
+        return self._sources.line(self._path, self._key) if self._sources and self._path else None
+
+
+SETTINGS = Owner(None, None, shown="pelicanconf.py")
+
+
 @dataclass(frozen=True)
 class Output:
     """One file the build will write, and who asked for it (for the message)."""
 
     save_as: str
     what: str  # 文章《…》, 标签"…", 栏目"…"的第 2 页
-    source: str  # the content file to fix, as shown in problems
-    line: int | None
+    owner: Owner
     slug: str = ""  # for articles and pages: a shared slug is reported by slug_collisions
-
-
-@dataclass(frozen=True)
-class Owner:
-    """Where a listing page comes from: the first file (and header line) that names it."""
-
-    source: str
-    line: int | None
 
 
 class Sources:
@@ -62,7 +73,7 @@ class Sources:
         return header.line if header else None
 
     def owner(self, content, key: str) -> Owner:
-        return Owner(self.shown(content.source_path), self.line(content.source_path, key))
+        return Owner(self, content.source_path, key)
 
 
 def _title(content) -> str:
@@ -90,7 +101,7 @@ def content_outputs(contents: Iterable, kind: str, sources: Sources) -> Iterator
         key = "slug" if "slug" in content.metadata else "title"
         owner = sources.owner(content, key)
         what = f"{kind}《{_title(content)}》"
-        yield Output(content.save_as, what, owner.source, owner.line, f"{kind}:{content.slug}")
+        yield Output(content.save_as, what, owner, f"{kind}:{content.slug}")
 
 
 def taxonomy_outputs(generator: ArticlesGenerator, sources: Sources) -> Iterator[Output]:
@@ -108,36 +119,35 @@ def taxonomy_outputs(generator: ArticlesGenerator, sources: Sources) -> Iterator
     )
     for template, label, key, items in groups:
         for item, articles in items:
-            first = sorted(articles, key=lambda a: a.source_path)[0]
+            first = min(articles, key=lambda a: a.source_path)
             owner = sources.owner(
                 first, key if key != "authors" or "authors" in first.metadata else "author"
             )
             names = paginated_names(item.save_as, item.url, len(articles), template, settings)
             for number, name in enumerate(names, start=1):
                 what = f'{label}"{item.name}"{_page_label(number)}'
-                yield Output(name, what, owner.source, owner.line)
+                yield Output(name, what, owner)
             for feed in ("FEED_ATOM", "FEED_RSS"):
                 pattern = settings.get(f"{template.upper()}_{feed}")
                 if pattern:
                     name = str(pattern).format(slug=item.slug)
-                    yield Output(name, f'{label}"{item.name}"的订阅', owner.source, owner.line)
+                    yield Output(name, f'{label}"{item.name}"的订阅', owner)
 
 
 def site_outputs(generator: ArticlesGenerator) -> Iterator[Output]:
     """Home, archives and the other direct templates, and the site-wide feeds."""
     settings = generator.settings
-    where = "pelicanconf.py"
     for template in settings.get("DIRECT_TEMPLATES") or []:
         save_as = settings.get(f"{template.upper()}_SAVE_AS", f"{template}.html")
         url = settings.get(f"{template.upper()}_URL", f"{template}.html")
         names = paginated_names(save_as, url, len(generator.articles), template, settings)
         for number, name in enumerate(names, start=1):
-            yield Output(name, f"{template} 页{_page_label(number)}", where, None)
+            yield Output(name, f"{template} 页{_page_label(number)}", SETTINGS)
     for feed in ("FEED_ATOM", "FEED_RSS", "FEED_ALL_ATOM", "FEED_ALL_RSS"):
         if settings.get(feed):
-            yield Output(settings[feed], f"订阅 {feed}", where, None)
+            yield Output(settings[feed], f"订阅 {feed}", SETTINGS)
     for name in (settings.get("TEMPLATE_PAGES") or {}).values():
-        yield Output(name, "TEMPLATE_PAGES", where, None)
+        yield Output(name, "TEMPLATE_PAGES", SETTINGS)
 
 
 def planned_outputs(generators: Iterable, sources: Sources, with_drafts: bool) -> list[Output]:
@@ -161,12 +171,14 @@ def planned_outputs(generators: Iterable, sources: Sources, with_drafts: bool) -
                 outputs.extend(content_outputs(contents, "页面", sources))
         elif isinstance(generator, StaticGenerator):
             for static in generator.staticfiles:
-                shown = sources.shown(static.source_path)
-                outputs.append(Output(static.save_as, f"文件 {shown}", shown, None))
+                name = os.path.basename(static.source_path)
+                owner = Owner(sources, static.source_path)
+                outputs.append(Output(static.save_as, f"文件 {name}", owner))
         elif hasattr(generator, "output_paths"):
             # A plugin's generator lists its files: (save_as, what, source shown or None).
             for save_as, what, source in generator.output_paths():
-                outputs.append(Output(save_as, what, source or "pelicanconf.py", None))
+                owner = Owner(None, None, shown=source) if source else SETTINGS
+                outputs.append(Output(save_as, what, owner))
     return outputs
 
 
@@ -181,13 +193,13 @@ def output_collisions(outputs: Iterable[Output]) -> list[Problem]:
         owners.sort(key=lambda o: bool(o.slug))
         first = owners[0]
         for other in owners[1:]:
-            if other == first or (other.slug and other.slug == first.slug):
+            if other is first or (other.slug and other.slug == first.slug):
                 continue
             problems.append(
                 Problem(
-                    other.source,
-                    other.line,
-                    f"{other.what} 和 {first.what}（{first.source}）会写到同一个文件 {path} "
+                    other.owner.source,
+                    other.owner.line,
+                    f"{other.what} 和 {first.what}（{first.owner.source}）会写到同一个文件 {path} "
                     f"(two pages share one output path)",
                     _collision_fix(other, first),
                 )
