@@ -45,9 +45,14 @@ def html(c):
 @task
 def publish(c):
     """Build the production site into output/ with publishconf.py (SITEURL from the environment)."""
+    from bulletin.deploy import prune_content_caches
+    from pelican.settings import read_settings
+
     if not os.environ.get("SITEURL"):
         print("注意：没有设置 SITEURL，链接指向示例网址 (SITEURL unset: placeholder address)")
     _build(PUBLISH_SETTINGS)
+    # Each version of the code gets its own content cache (publishconf.py); older ones go.
+    prune_content_caches(Path(read_settings(str(PUBLISH_SETTINGS))["CACHE_PATH"]))
 
 
 @task(help={"subpath": "网站所在的子路径 (the sub-path, as on GitHub Pages)", "port": "端口"})

@@ -1,7 +1,8 @@
 """`invoke upload` (make upload): build with publishconf.py, then rsync over ssh — or nothing.
 
-Each test runs the real task in a copy of the project. A stand-in `ssh` on PATH runs the remote
-end of rsync on this machine, so the transfer is a real rsync into a folder playing the server.
+Each test runs the real task (and `invoke publish`) in a copy of the project. A stand-in `ssh`
+on PATH runs the remote end of rsync on this machine, so the transfer is a real rsync into a
+folder playing the server.
 """
 
 from __future__ import annotations
@@ -56,6 +57,10 @@ def server(tmp_path) -> Path:
 
 
 def upload(project: Path, **settings: str) -> subprocess.CompletedProcess:
+    return invoke(project, "upload", **settings)
+
+
+def invoke(project: Path, task: str, **settings: str) -> subprocess.CompletedProcess:
     bin_dir = project.parent / "bin"
     bin_dir.mkdir(exist_ok=True)
     (bin_dir / "ssh").write_text(FAKE_SSH)
@@ -68,7 +73,7 @@ def upload(project: Path, **settings: str) -> subprocess.CompletedProcess:
     env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
     env["FAKE_SSH_LOG"] = str(project.parent / "ssh.log")
     return subprocess.run(
-        [sys.executable, "-m", "invoke", "upload"],
+        [sys.executable, "-m", "invoke", task],
         cwd=project,
         env={**env, **settings},
         capture_output=True,
@@ -136,3 +141,17 @@ def test_a_content_error_uploads_nothing(project, server):
     assert "riqi-xiecuo.md" in result.stderr
     assert snapshot(server) == before
     assert not (project.parent / "ssh.log").exists(), "rsync ran although the build failed"
+
+
+def test_publish_keeps_only_the_content_cache_of_the_current_code(project):
+    older = project / "cache" / "pelican" / "publish-0123456789abcdef"
+    older.mkdir(parents=True)
+    (older / "ArticlesGenerator-Readers").write_bytes(b"made by an older version of the code")
+
+    result = invoke(project, "publish", SITEURL=SITEURL)
+
+    assert result.returncode == 0, result.stderr
+    caches = list((project / "cache" / "pelican").iterdir())
+    assert [folder.name.startswith("publish-") for folder in caches] == [True]
+    assert older not in caches
+    assert any(caches[0].iterdir()), "the build saved no content cache"

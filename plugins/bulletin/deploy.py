@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -156,3 +157,19 @@ def rsync_command(source: Path, target: UploadTarget) -> list[str]:
         f"{source}/",
         target.destination,
     ]
+
+
+def prune_content_caches(current: Path) -> list[Path]:
+    """Remove the content caches publishconf.py made for older versions of the code.
+
+    One folder per code fingerprint would otherwise pile up in cache/, which CI saves and
+    restores on every run. Returns the folders removed.
+    """
+    stale = [
+        folder
+        for folder in current.parent.glob("publish-*")
+        if folder.is_dir() and folder.resolve() != current.resolve()
+    ]
+    for folder in stale:
+        shutil.rmtree(folder, ignore_errors=True)
+    return stale
