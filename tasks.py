@@ -77,8 +77,10 @@ def preview(c, subpath="/bulletin/", port=PORT):
 
 @task
 def upload(c):
-    """Build with publishconf.py, then rsync output/ to your own server (SITEURL, SSH_HOST,
-    SSH_USER, SSH_TARGET_DIR and optional SSH_PORT from the environment)."""
+    """Build with publishconf.py, then rsync output/ to your own server over ssh: make upload.
+
+    Settings from the environment: SITEURL, SSH_HOST, SSH_USER, SSH_TARGET_DIR, SSH_PORT (22).
+    """
     import shlex
 
     from bulletin.deploy import UploadSettingsMissing, rsync_command, upload_target
