@@ -100,6 +100,19 @@ def test_the_server_answers_only_under_the_sub_path(hosted):
         assert error.value.code == 404, outside
 
 
+def test_the_bare_sub_path_redirects_to_the_home_page(hosted):
+    with urllib.request.urlopen(hosted.url) as response:
+        assert response.url == hosted.url + "/"
+        assert response.status == 200
+
+
+def test_a_missing_page_inside_gets_the_sites_own_404_page(hosted):
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(hosted.url + "/2020/11/no-such-article/")
+    assert error.value.code == 404
+    assert error.value.read() == (hosted.output / "404.html").read_bytes()
+
+
 def test_the_home_page_loads_with_its_stylesheet(hosted, reader):
     page, log = reader
     open_page(page, hosted.url + "/")
