@@ -1,0 +1,89 @@
+"""Rebuilds reuse work: only articles whose text (or whose dictionary words) changed are cut
+again, and the Whoosh index of record is updated in place, keyed by source path."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, copy_content, run_build
+from tests.search_sites import cache_of, node_search, python_search
+
+ARTICLE = "articles/2020/11/shequ-jiaozheng-peixun.md"
+MARKET = "articles/2020/11/guifan-shirong-zhixu.md"
+
+
+def report(output: Path) -> dict:
+    return json.loads((cache_of(output) / "last-build.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("incremental")
+    content = copy_content(folder / "content")
+    userdict = folder / "userdict.txt"
+    shutil.copy(ROOT / "content" / "search" / "userdict.txt", userdict)
+    output = folder / "output"
+
+    def build():
+        result = run_build(output, content, SEARCH_USER_DICT=str(userdict))
+        assert result.returncode == 0, result.stderr
+        return report(output)
+
+    return content, userdict, output, build
+
+
+def article_count(content: Path) -> int:
+    return len(list((content / "articles").rglob("*.md")))
+
+
+def test_first_build_cuts_every_article_and_the_second_none(site):
+    content, _, _, build = site
+    first = build()
+    assert len(first["segmented"]) == article_count(content) and first["whoosh"] == "created"
+    second = build()
+    assert second["segmented"] == [] and second["reused"] == article_count(content)
+
+
+def test_editing_one_article_cuts_only_that_article(site):
+    content, _, output, build = site
+    build()
+    path = content / ARTICLE
+    path.write_text(path.read_text(encoding="utf-8") + "\n培训还安排了情景模拟演练环节。\n")
+    after = build()
+    assert after["segmented"] == [ARTICLE]
+    assert after["reused"] == article_count(content) - 1
+    whoosh = python_search(output, ["情景模拟"])[0]
+    browser = node_search(output, ["情景模拟"])[0]
+    assert len(whoosh["docs"]) == len(browser["docs"]) == 1 and whoosh["docs"] == browser["docs"]
+
+
+def test_a_new_dictionary_word_cuts_only_the_articles_containing_it(site):
+    content, userdict, output, build = site
+    build()
+    userdict.write_text(userdict.read_text(encoding="utf-8") + "振兴街菜市场 1000 ns\n")
+    after = build()
+    assert after["segmented"] == [MARKET]
+    assert "振兴街菜市场" in node_search(output, ["振兴街菜市场"])[0]["parts"]
+
+
+def test_a_new_article_is_cut_alone_and_a_removed_one_leaves_the_index(site):
+    content, _, output, build = site
+    build()
+    new = content / "articles" / "2020" / "11" / "xiaofang-yanlian.md"
+    new.write_text(
+        "Title: 社区举行消防演练\nDate: 2020-11-28 10:00\nCategory: 社区动态\n"
+        "Authors: 孙露\nTags: 消防\n\n本报讯 居民在灭火器使用示范中学会了扑救初期火灾。\n",
+        encoding="utf-8",
+    )
+    added = build()
+    assert added["segmented"] == ["articles/2020/11/xiaofang-yanlian.md"]
+    assert len(node_search(output, ["灭火器"])[0]["docs"]) == 1
+    new.unlink()
+    after = build()
+    assert after["removed"] == 1 and after["segmented"] == []
+    assert python_search(output, ["灭火器"])[0]["docs"] == []
+    assert node_search(output, ["灭火器"])[0]["docs"] == []
