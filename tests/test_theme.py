@@ -128,6 +128,23 @@ def test_archive_groups_articles_by_year_and_month_in_chinese(real_site):
     assert len(days) == 6 and days[0] == "11月27日" and days[-1] == "11月25日"
 
 
+def test_categories_follow_the_editors_order(real_site):
+    listed = [
+        a.text for a in parse(real_site / "lanmu" / "index.html").xpath("//ul[@class='cards']/li/a")
+    ]
+    assert listed == [name for name in SETTINGS["CATEGORIES"] if name in listed]
+    assert len(listed) == len({page.parent for page in real_site.glob("lanmu/*/index.html")})
+
+
+def test_navigation_marks_the_current_page_and_section(real_site):
+    nav = "//nav[@class='site-nav']//a"
+    current = parse(real_site / "lanmu" / "index.html").xpath(nav + "[@aria-current='page']")
+    assert [a.text for a in current] == ["栏目"]
+    category = parse(real_site / "lanmu" / "fa-zhi-jian-she" / "index.html")
+    assert not category.xpath(nav + "[@aria-current]")
+    assert [a.text for a in category.xpath(nav + "[@class='in-section']")] == ["栏目"]
+
+
 @pytest.mark.parametrize(
     "path, heading",
     [
