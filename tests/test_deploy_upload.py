@@ -155,3 +155,22 @@ def test_publish_keeps_only_the_content_cache_of_the_current_code(project):
     assert [folder.name.startswith("publish-") for folder in caches] == [True]
     assert older not in caches
     assert any(caches[0].iterdir()), "the build saved no content cache"
+
+
+@pytest.mark.parametrize("how", ["environment", "make-variable"])
+def test_make_publish_builds_for_the_siteurl_given(project, how):
+    shutil.copy2(ROOT / "Makefile", project / "Makefile")
+    (project / ".venv").symlink_to(ROOT / ".venv")
+    siteurl = "https://pingcheng.github.io/bulletin"
+    # -o: never reinstall the shared .venv from a test, whatever the stamp's age.
+    command = ["make", "-o", ".venv/.requirements-installed", "publish"]
+    env = {name: value for name, value in os.environ.items() if name != "SITEURL"}
+    if how == "environment":
+        env["SITEURL"] = siteurl
+    else:
+        command.append(f"SITEURL={siteurl}")
+    result = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
+
+    assert result.returncode == 0, result.stderr
+    home = (project / "output" / "index.html").read_text("utf-8")
+    assert f'<link rel="canonical" href="{siteurl}/">' in home
