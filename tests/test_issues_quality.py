@@ -1,20 +1,12 @@
-"""The issue pages are valid HTML (vnu: 0 errors) and accessible (axe-core: 0 violations).
-
-Small local helpers: the theme's site-quality helpers cover the other pages.
-"""
+"""The issue pages are valid HTML (vnu: 0 errors) and accessible (axe-core: 0 violations),
+in light and dark colour schemes. vnu runs through the theme's helpers in test_site_quality."""
 
 from __future__ import annotations
-
-import json
-import os
-import subprocess
 
 import pytest
 from bulletin.issues import latest_issue_number
 from conftest import ROOT
-
-VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+from test_site_quality import AXE, run_vnu, vnu_problems
 
 
 def issue_pages() -> list[str]:
@@ -22,45 +14,31 @@ def issue_pages() -> list[str]:
     return ["issues/", f"issues/{number}/", f"issues/{number}/print/", ""]
 
 
-def vnu_errors(files: list) -> list[dict]:
-    # C.UTF-8: otherwise vnu skips files with non-ASCII paths and reports nothing.
-    result = subprocess.run(
-        ["java", "-jar", str(VNU), "--format", "json", *map(str, files)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "LC_ALL": "C.UTF-8"},
-    )
-    messages = json.loads(result.stderr)["messages"]
-    return [m for m in messages if m["type"] == "error" or m.get("subType") == "fatal"]
-
-
 def test_issue_pages_are_valid_html(real_site):
     files = [real_site / url / "index.html" for url in issue_pages()]
     assert all(f.is_file() for f in files)
-    assert vnu_errors(files) == []
+    assert vnu_problems(run_vnu(files), real_site) == []
 
 
-def test_edition_css_is_valid(real_site):
-    result = subprocess.run(
-        [
-            "java",
-            "-jar",
-            str(VNU),
-            "--css",
-            "--format",
-            "json",
-            str(ROOT / "theme/static/css/edition.css"),
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "LC_ALL": "C.UTF-8"},
-    )
-    assert [m for m in json.loads(result.stderr)["messages"] if m["type"] == "error"] == []
+def test_edition_stylesheet_is_valid_css():
+    messages = run_vnu([ROOT / "theme" / "static" / "css" / "edition.css"], "--css")
+    assert vnu_problems(messages, ROOT) == []
 
 
+@pytest.fixture(scope="module")
+def tab(browser, real_site, serve):
+    """One tab for all pages: loading axe once per tab is the slow part."""
+    context = browser.new_context()
+    yield context.new_page(), serve(real_site)
+    context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("url", issue_pages())
-def test_issue_pages_have_no_axe_violations(real_site, serve, page, url):
-    page.goto(f"{serve(real_site)}/{url}")
+def test_issue_pages_have_no_axe_violations(tab, url, scheme):
+    page, base = tab
+    page.emulate_media(color_scheme=scheme)
+    page.goto(f"{base}/{url}")
     page.add_script_tag(path=str(AXE))
     violations = page.evaluate("async () => (await axe.run()).violations")
     assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations] == []
