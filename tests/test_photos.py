@@ -225,6 +225,7 @@ def test_rebuild_with_unchanged_photos_encodes_none(site, tmp_path):
     )
     assert build.returncode == 0, build.stderr
     assert _stats(site["cache"]) == {"encoded": 0, "reused": 2, "photos": 2}
+    assert "Photos: 0 encoded, 2 reused" in build.stdout
     assert len(list((tmp_path / "output" / "images").iterdir())) == 12
 
 

@@ -21,21 +21,18 @@ content-hashed names; see docs/photos.md for the editors' side and the why of ea
 
 from __future__ import annotations
 
-import logging
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urljoin
 
-from bulletin.checks import METADATA_KEYS
 from bulletin.problems import ContentErrors, Problem, defer
 from feedgenerator import Enclosure
 from pelican import signals
+from pelican.log import console
 
 from photos import markup
 from photos.renditions import Photo, PhotoCache, PhotoError, Rendition, write_stats
-
-logger = logging.getLogger(__name__)
 
 DEFAULTS = {
     "PHOTOS_CACHE_PATH": "cache/photos",
@@ -302,7 +299,11 @@ def publish_renditions(generators) -> None:
                 shutil.copyfile(build.cache.source_of(rendition), destination)
     stats = build.cache.stats()
     write_stats(build.cache.root, stats)
-    logger.info("photos: %(encoded)d encoded, %(reused)d reused from the cache", stats)
+    # Printed like Pelican's own "Done: Processed …" line, for editors and the benchmark.
+    console.print(
+        f"Photos: {stats['encoded']} encoded, {stats['reused']} reused from the cache "
+        f"({build.cache.root})"
+    )
 
 
 def add_feed_enclosures(context, feed) -> None:
@@ -322,8 +323,6 @@ def add_feed_enclosures(context, feed) -> None:
 
 
 def register():
-    # `Cover:` is an editor's metadata key: the content check must not call it a typo.
-    METADATA_KEYS.add("cover")
     signals.article_generator_finalized.connect(process_articles)
     signals.page_generator_finalized.connect(process_pages)
     signals.static_generator_finalized.connect(drop_originals)
