@@ -102,10 +102,10 @@ PLUGIN_PATHS = [str(ROOT / "plugins")]
 PLUGINS = ["cjk", "photos", "bulletin", "search", "neighbors", "feeds", "sitemap"]
 
 # sitemap.xml (pelican-sitemap): every article, page and listing; not the pages marked
-# noindex (404, search) nor robots.txt.
+# noindex (404, search, an issue's print view) nor robots.txt.
 SITEMAP = {
     "format": "xml",
-    "exclude": [r"^404\.html$", r"^search\.html$", r"^robots\.txt$"],
+    "exclude": [r"^404\.html$", r"^search\.html$", r"^issues/\d+/print/$", r"^robots\.txt$"],
     "changefreqs": {"articles": "monthly", "pages": "monthly", "indexes": "daily"},
 }
 

@@ -297,7 +297,8 @@ def test_sitemap_lists_every_article_and_only_real_pages(real_site):
         assert target.is_file(), f"sitemap lists {loc}, which is not in the output"
     for page in html_pages(real_site):
         if is_noindex(parse(page)):
-            assert url_of(real_site, page) not in locs, f"noindex page {page.name} in the sitemap"
+            name = relative(real_site, page)
+            assert url_of(real_site, page) not in locs, f"noindex page {name} in the sitemap"
 
 
 def test_robots_txt_points_to_the_sitemap(real_site):
