@@ -29,7 +29,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from bulletin.problems import Problem, display_path
+from bulletin.problems import Problem
 
 MARKDOWN_EXTENSIONS = (".md", ".markdown", ".mkd", ".mdown")
 STATUSES = ("published", "draft", "hidden")
@@ -168,8 +168,9 @@ class Site:
         return list(self.settings.get("CATEGORIES") or [])
 
     def file_at(self, path: Path) -> ContentFile | None:
-        path = Path(os.path.normpath(path))
-        return next((f for f in self.files if f.path == path), None)
+        if "files by path" not in self.cache:
+            self.cache["files by path"] = {f.path: f for f in self.files}
+        return self.cache["files by path"].get(Path(os.path.normpath(path)))
 
 
 FileCheck = Callable[[ContentFile, Site], Iterable[Problem]]
@@ -303,14 +304,15 @@ def _ignored(name: str, patterns: list[str]) -> bool:
 
 def load_site(settings: dict) -> Site:
     root = Path(settings["PATH"]).resolve()
+    cwd = Path.cwd().resolve()
 
     def shown(path: Path) -> str:
-        return display_path(path, root)
+        """As bulletin.problems.display_path, without resolving every file of a large site
+        again: the paths below the resolved root are already absolute and normalised."""
+        path = Path(os.path.normpath(path if path.is_absolute() else root / path))
+        return str(path.relative_to(cwd)) if path.is_relative_to(cwd) else str(path)
 
-    files = [
-        read_file(p.resolve(), shown(p), kind)
-        for p, kind in content_files({**settings, "PATH": root})
-    ]
+    files = [read_file(p, shown(p), kind) for p, kind in content_files({**settings, "PATH": root})]
     return Site(root=root, files=files, settings=settings, shown=shown)
 
 
@@ -593,7 +595,10 @@ def links(file: ContentFile) -> Iterator[tuple[int, str]]:
     summary = file.get("summary")
     lines = [(summary.line, summary.value)] if summary else []
     for number, line in [*lines, *file.body_lines()]:
-        text = _CODE_SPAN.sub("", line)
+        # Most lines of a news article are plain text: skip them cheaply.
+        if "](" not in line and "]:" not in line and "=" not in line:
+            continue
+        text = _CODE_SPAN.sub("", line) if "`" in line else line
         for pattern in (_INLINE_LINK, _REFERENCE_LINK, _HTML_LINK):
             for match in pattern.finditer(text):
                 yield number, match["target"]
