@@ -154,6 +154,11 @@ AXE_PAGES = {
     "article": first_article,
     "category": first_category,
     "archive": lambda out: "archives/",
+    "categories": lambda out: "lanmu/",
+    "reporters": lambda out: "reporter/",
+    "tags": lambda out: "tag/",
+    "about": lambda out: "about/",
+    "404": lambda out: "404.html",
 }
 
 

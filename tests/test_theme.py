@@ -4,7 +4,9 @@ and small screens. Real builds of content/; browser behaviour in Chromium."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from conftest import ROOT, run_build
@@ -75,6 +77,20 @@ def test_article_links_its_older_and_newer_neighbours(real_site):
     assert any(label.startswith("本栏目") for label in labels), labels
     for link in tree.xpath("//nav[@class='article-nav']//a/@href"):
         assert (article_page(real_site, "普法宣传忙不停").parent / link / "index.html").exists()
+
+
+def test_neighbours_follow_date_then_slug_and_stop_at_both_ends():
+    from neighbors import link_neighbors
+
+    class Article(SimpleNamespace):
+        pass
+
+    b = Article(date=datetime(2020, 11, 26), slug="b")
+    a = Article(date=datetime(2020, 11, 26), slug="a")
+    c = Article(date=datetime(2020, 11, 27), slug="c")
+    link_neighbors([c, b, a], "site_")
+    assert [x.site_older for x in (a, b, c)] == [None, a, b]
+    assert [x.site_newer for x in (a, b, c)] == [b, c, None]
 
 
 def test_every_article_page_has_at_least_one_neighbour(real_site):
