@@ -102,8 +102,8 @@ def check(c, path=""):
 
     from bulletin.checks import check_report, check_site, content_files
 
+    overrides = {"PATH": str(Path(path).resolve())} if path else {}  # from where it was typed
     os.chdir(ROOT)
-    overrides = {"PATH": str(Path(path).resolve())} if path else {}
     settings = read_settings(str(DEV_SETTINGS), override=overrides)
     problems = check_site(settings)
     checked = sum(1 for _ in content_files(settings))
