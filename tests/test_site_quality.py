@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 import feedparser
 import pytest
-from conftest import ROOT, run_build
+from conftest import ROOT, copy_content, run_build
 from linkcheck import BrokenLink, broken_links, references_in_css, references_in_html
 from lxml import etree, html
 from pelican.settings import read_settings
@@ -125,6 +125,41 @@ def test_vnu_reports_no_errors_in_the_stylesheets(real_site):
     assert sheets, "no CSS in the output"
     problems = vnu_problems(run_vnu(sheets, "--css"), real_site)
     assert not problems, "vnu found CSS errors:\n" + "\n".join(problems)
+
+
+TRICKY_ARTICLE = """Title: “双引号”与"直引号" & 符号
+Subtitle: 副题里也有"引号"
+Date: 2020-11-28 10:00
+Category: 社区动态
+Authors: 孙露
+Tags: 带"引号"的标签, 社区服务
+Summary: 摘要里有"引号"、& 符号和 <尖括号>。
+
+本报讯（记者 孙露）正文第一段。
+"""
+
+
+def test_quotes_and_ampersands_from_editors_stay_valid_html(tmp_path):
+    content = copy_content(tmp_path / "content")
+    (content / "articles" / "2020" / "11" / "tricky.md").write_text(
+        TRICKY_ARTICLE, encoding="utf-8"
+    )
+    build = run_build(tmp_path / "output", content=content)
+    assert build.returncode == 0, build.stderr
+    pages = [
+        p
+        for p in (tmp_path / "output").glob(ARTICLE_PAGES)
+        if "直引号" in parse(p).findtext(".//h1")
+    ]
+    assert len(pages) == 1
+    # Every page: the title, tag and summary also appear in listings, feeds links and neighbours.
+    problems = vnu_problems(run_vnu(html_pages(tmp_path / "output")), tmp_path / "output")
+    assert not problems, "\n".join(problems)
+    og = {m.get("property"): m.get("content") for m in parse(pages[0]).xpath("//meta[@property]")}
+    assert og["og:title"] == '“双引号”与"直引号" & 符号'
+    assert '带"引号"的标签' in [
+        m.get("content") for m in parse(pages[0]).xpath("//meta[@property='article:tag']")
+    ]
 
 
 # --- axe-core in Chromium -----------------------------------------------------------------
