@@ -215,6 +215,36 @@ def test_photo_markup_is_valid_html(site):
     assert result.returncode == 0, result.stderr
 
 
+def test_static_syntax_under_content_images_publishes_only_renditions(tmp_path):
+    content = _content(tmp_path)
+    (content / "images").mkdir()
+    png_graphic(content / "images" / "ditu.png", 1000, 700)
+    story = content / "articles/2020/11/taiji.md"
+    story.write_text(STORY + "\n![社区位置示意图]({static}/images/ditu.png)\n", encoding="utf-8")
+    build = run_build(tmp_path / "output", content=content)
+    assert build.returncode == 0, build.stderr
+    published = {p.name for p in (tmp_path / "output" / "images").iterdir()}
+    assert "ditu.png" not in published
+    assert {name.rsplit("-", 1)[1] for name in published if name.startswith("ditu-")} == {
+        "480.webp",
+        "480.jpg",
+        "960.webp",
+        "960.jpg",
+        "1000.webp",
+        "1000.jpg",
+    }
+
+
+def test_pdf_edition_embeds_a_print_sized_rendition(real_site, tmp_path):
+    from bulletin.edition_pdf import print_to_pdf
+
+    pdf = print_to_pdf(real_site / "issues" / "47" / "print" / "index.html", tmp_path / "47.pdf")
+    listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True)
+    widths = [int(row.split()[3]) for row in listing.stdout.splitlines()[2:]]
+    # The seed article's notice board is in issue 47; the 480 px phone size would print soft.
+    assert widths and min(widths) >= 960, listing.stdout
+
+
 # --- cache -----------------------------------------------------------------------------------
 
 
