@@ -1,0 +1,1 @@
+"""`invoke bench`: our site and search at corpus scale, beside bare Pelican and Pagefind."""

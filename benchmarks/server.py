@@ -1,0 +1,121 @@
+"""A static server that counts the bytes it sends, compressing like a typical static host.
+
+Pagefind's worker fetches are invisible to page-level CDP, so bytes are counted here, at
+the server, for every engine alike. Text types are gzip-compressed when the client asks
+(as GitHub Pages does); other files (Pagefind's pre-compressed index, images) go as they are.
+"""
+
+from __future__ import annotations
+
+import gzip
+import http.server
+import mimetypes
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+COMPRESSIBLE = {".html", ".css", ".js", ".mjs", ".json", ".txt", ".xml", ".svg", ".map"}
+mimetypes.add_type("text/javascript", ".mjs")
+mimetypes.add_type("application/wasm", ".wasm")
+
+
+@dataclass
+class Sent:
+    path: str
+    bytes: int
+
+
+@dataclass
+class Ledger:
+    """What the server sent since the last reset; safe to read from the benchmark thread."""
+
+    sent: list[Sent] = field(default_factory=list)
+    last_request: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, path: str, size: int) -> None:
+        with self.lock:
+            self.sent.append(Sent(path, size))
+            self.last_request = time.monotonic()
+
+    def take(self) -> list[Sent]:
+        with self.lock:
+            sent, self.sent = self.sent, []
+            return sent
+
+
+class CountingServer:
+    """serve `root` (and `extra` under /__bench/) on 127.0.0.1; `.url`, `.ledger`, `.close()`."""
+
+    def __init__(self, root: Path, extra: Path | None = None):
+        self.root, self.extra = root, extra
+        self.ledger = Ledger()
+        self._gzipped: dict[Path, bytes] = {}
+        handler = self._handler()
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def resolve(self, url_path: str) -> Path | None:
+        path = unquote(urlsplit(url_path).path)
+        base, rest = self.root, path
+        if self.extra is not None and path.startswith("/__bench/"):
+            base, rest = self.extra, path.removeprefix("/__bench/")
+        target = (base / rest.lstrip("/")).resolve()
+        if not target.is_relative_to(base.resolve()):
+            return None
+        if target.is_dir():
+            target = target / "index.html"
+        return target if target.is_file() else None
+
+    def body(self, target: Path, accepts_gzip: bool) -> tuple[bytes, bool]:
+        if accepts_gzip and target.suffix in COMPRESSIBLE:
+            if target not in self._gzipped:
+                self._gzipped[target] = gzip.compress(target.read_bytes(), compresslevel=6, mtime=0)
+            return self._gzipped[target], True
+        return target.read_bytes(), False
+
+    def _handler(self):
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):
+                target = server.resolve(self.path)
+                if target is None:
+                    data = b"not found"
+                    self.send_response(404)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    server.ledger.record(self.path, len(data))
+                    self.wfile.write(data)
+                    return
+                accepts = "gzip" in self.headers.get("Accept-Encoding", "")
+                data, compressed = server.body(target, accepts)
+                kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+                if kind.startswith("text/"):
+                    kind += "; charset=utf-8"
+                self.send_response(200)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Cache-Control", "no-cache")
+                if compressed:
+                    self.send_header("Content-Encoding", "gzip")
+                self.end_headers()
+                # Recorded before sending, so a client that has its bytes finds them counted.
+                server.ledger.record(self.path, len(data))
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        return Handler

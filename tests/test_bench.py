@@ -1,0 +1,91 @@
+"""The benchmark's own parts: query set, samples, figures and the byte-counting server."""
+
+from __future__ import annotations
+
+import gzip
+import urllib.request
+from pathlib import Path
+
+from benchmarks import samples
+from benchmarks.run import recall_figures
+from benchmarks.server import CountingServer
+from benchmarks.sites import Article
+
+ARTICLES = [
+    Article(
+        "2020/11/a/",
+        Path("a.md"),
+        "平城区购买服务项目全面落地",
+        "本报讯 二十四日签约。\n\n书法绘画服务进入社区。",
+    ),
+    Article("2020/11/b/", Path("b.md"), "规范市容秩序", "街道联合监察队整治流动摊点和占道经营。"),
+    Article(
+        "2020/11/c/", Path("c.md"), "普法宣传忙不停", "社区与司法局在小区东门开展普法宣传活动。"
+    ),
+]
+
+
+def test_query_set_has_at_least_fifty_queries_of_every_kind():
+    queries = samples.query_set()
+    kinds = {kind for kind, _ in queries}
+    assert len(queries) >= 50
+    assert {"names", "places", "words", "phrases", "titles", "slices"} <= kinds
+    assert all(query.strip() == query and query for _, query in queries)
+
+
+def test_slices_are_verbatim_han_runs_of_their_article_and_repeat_with_the_seed():
+    first = samples.verbatim_slices(ARTICLES, 40)
+    assert first == samples.verbatim_slices(ARTICLES, 40)
+    texts = {a.url: a.text for a in ARTICLES}
+    for probe in first:
+        assert 2 <= len(probe.query) <= 8
+        assert samples.HAN_RUN.fullmatch(probe.query)
+        assert probe.query in texts[probe.target]
+
+
+def test_known_item_passages_occur_in_one_article_only():
+    probes = samples.known_items(ARTICLES, titles=3, passages=10)
+    assert sorted(p.query for p in probes if p.kind == "title") == sorted(a.title for a in ARTICLES)
+    everything = [a.title + a.text for a in ARTICLES]
+    for probe in (p for p in probes if p.kind == "passage"):
+        assert 8 <= len(probe.query) <= 14
+        assert [probe.query in text for text in everything].count(True) == 1
+
+
+def test_recall_counts_found_anywhere_for_slices_and_top3_for_known_items():
+    probes = [
+        samples.Probe("slice", "签约", "2020/11/a/"),
+        samples.Probe("slice", "书法", "2020/11/a/"),
+        samples.Probe("title", "规范市容秩序", "2020/11/b/"),
+        samples.Probe("title", "普法宣传忙不停", "2020/11/c/"),
+    ]
+    ranked = [
+        ["/x/", "/y/", "/z/", "/2020/11/a/"],
+        [],
+        ["/2020/11/b/"],
+        ["/x/", "/y/", "/z/", "/2020/11/c/"],
+    ]
+    figures = recall_figures(probes, ranked)
+    assert figures["slice"]["found"] == 0.5
+    assert figures["slice"]["zero_results"] == 0.5
+    assert figures["title"]["top3"] == 0.5
+    assert figures["title"]["misses"] == ["普法宣传忙不停"]
+
+
+def test_server_counts_the_compressed_bytes_it_sends(tmp_path):
+    page = "<p>" + "社区快讯" * 500 + "</p>"
+    (tmp_path / "index.html").write_text(page, encoding="utf-8")
+    (tmp_path / "blob.pf_index").write_bytes(b"\x01" * 300)
+    server = CountingServer(tmp_path)
+    try:
+        request = urllib.request.Request(server.url + "/", headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request) as response:
+            body = response.read()
+        assert gzip.decompress(body).decode("utf-8") == page
+        with urllib.request.urlopen(server.url + "/blob.pf_index") as response:
+            assert len(response.read()) == 300
+        sent = server.ledger.take()
+    finally:
+        server.close()
+    assert [(s.path, s.bytes) for s in sent] == [("/", len(body)), ("/blob.pf_index", 300)]
+    assert len(body) < len(page.encode("utf-8")) / 10
