@@ -134,6 +134,18 @@ def taxonomy_outputs(generator: ArticlesGenerator, sources: Sources) -> Iterator
                     yield Output(name, f'{label}"{item.name}"的订阅', owner)
 
 
+# The direct templates, as editors know them.
+SITE_PAGES = {
+    "index": "首页",
+    "categories": "栏目列表",
+    "tags": "标签列表",
+    "authors": "记者列表",
+    "archives": "文章归档页",
+    "search": "搜索页",
+    "404": "404 页",
+}
+
+
 def site_outputs(generator: ArticlesGenerator) -> Iterator[Output]:
     """Home, archives and the other direct templates, and the site-wide feeds."""
     settings = generator.settings
@@ -142,7 +154,8 @@ def site_outputs(generator: ArticlesGenerator) -> Iterator[Output]:
         url = settings.get(f"{template.upper()}_URL", f"{template}.html")
         names = paginated_names(save_as, url, len(generator.articles), template, settings)
         for number, name in enumerate(names, start=1):
-            yield Output(name, f"{template} 页{_page_label(number)}", SETTINGS)
+            label = SITE_PAGES.get(template, f"{template} 页")
+            yield Output(name, f"网站的{label}{_page_label(number)}", SETTINGS)
     for feed in ("FEED_ATOM", "FEED_RSS", "FEED_ALL_ATOM", "FEED_ALL_RSS"):
         if settings.get(feed):
             yield Output(settings[feed], f"订阅 {feed}", SETTINGS)
@@ -212,6 +225,11 @@ def _collision_fix(other: Output, first: Output) -> str:
         return (
             '在 pelicanconf.py 把 PAGINATION_PATTERNS 第 2 页起改成 "{base_name}/page/{number}/"，'
             "或改掉其中一个名字 (paginate into page/N/ folders, or rename one)"
+        )
+    if not first.slug:
+        return (
+            f"这个网址已经属于{first.what}：给这篇换一个 Slug: (the URL is taken by the site; "
+            "choose another Slug)"
         )
     return (
         "给其中一篇加一行 Slug: 另一个网址名，或改标题 (add a distinct Slug:, or change the title)"

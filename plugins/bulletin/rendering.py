@@ -65,17 +65,31 @@ def rendering_problems(contents: Iterable, content_root: Path) -> list[Problem]:
             render_links(content)
         shown = display_path(Path(content.source_path), content_root)
         for record in records:
-            problems.append(
-                Problem(
-                    shown,
-                    _line_quoting(content.source_path, record),
-                    f"链接有问题 (a link Pelican cannot resolve): {record.getMessage()}",
-                    "检查这一行的链接和它指向的文件（那个文件可能本身有问题，见上下文）；"
-                    "文章写 {filename}文件名.md，图片写 {static}/images/图片名 "
-                    "(fix the link, or the file it points at)",
-                )
-            )
+            line = _line_quoting(content.source_path, record)
+            problems.append(Problem(shown, line, *explain(record)))
     return problems
+
+
+def explain(record: logging.LogRecord) -> tuple[str, str]:
+    """(message, fix) in Chinese and English for Pelican's link warnings; others verbatim."""
+    args = record.args if isinstance(record.args, tuple) else ()
+    if record.msg.startswith("Unable to find") and args:
+        return (
+            f'链接 "{args[0]}" 找不到要链接的文章或文件 (Pelican: unable to find it)',
+            "先修好那个文件本身的问题（见它自己的报错），或改正路径 "
+            "(fix the linked file's own problem, or the path)",
+        )
+    if record.msg.startswith("The {attach} link") and len(args) >= 2:
+        return (
+            f"{{attach}} 的文件 {args[1]} 已经被别的文章附带，不能再放到这篇文章旁边 "
+            "(the file is already attached to another article)",
+            "同一个文件只能 {attach} 一次：这里改用 {static} (use {static} for a shared file)",
+        )
+    return (
+        f"Pelican 警告 (warning): {record.getMessage()}",
+        "检查这一行的链接：文章写 {filename}文件名.md，图片写 {static}/images/图片名 "
+        "(fix the link)",
+    )
 
 
 def _line_quoting(source_path: str, record: logging.LogRecord) -> int | None:

@@ -53,7 +53,11 @@ def build_problems(generators: list) -> list[Problem]:
     withhold_drafts(generators)
 
     problems = check_site(settings)
-    problems += list(generators[0].context.get(PENDING, []))
+    deferred = list(generators[0].context.get(PENDING, []))
+    # A plugin's own message about a link (a photo not found) says more than the generic one.
+    explained = {(p.path, p.line) for p in deferred}
+    problems = [p for p in problems if not (_is_link(p) and (p.path, p.line) in explained)]
+    problems += deferred
     # A dead link the content check already named on that line is not reported twice.
     known = {(p.path, p.line) for p in problems}
     rendered = rendering_problems(rendered_contents(generators), root)
@@ -65,6 +69,10 @@ def build_problems(generators: list) -> list[Problem]:
     found += output_collisions(planned_outputs(generators, sources, with_drafts))
     problems += [p for p in found if (p.path, p.line) not in known]
     return sorted(set(problems))
+
+
+def _is_link(problem: Problem) -> bool:
+    return problem.message.startswith("链接")
 
 
 def check_before_writing(generators) -> None:
