@@ -182,11 +182,14 @@ def test_every_problem_of_a_file_is_reported_at_once(tmp_path):
     assert sorted({p.line for p in result.invalid}) == [1, 3, 4]
 
 
-def test_duplicate_slugs_get_a_numbered_suffix_and_a_note(tmp_path):
+def test_duplicate_slugs_follow_the_cjk_collision_rule_and_are_reported(tmp_path):
     source = write_jsonl(tmp_path / "in.jsonl", FULL, {**FULL, "id": "a-2"}, {**FULL, "id": "a-3"})
     result = import_records(source, CATEGORIES)
-    first, second, third = (a.slug for a in result.articles)
-    assert (second, third) == (f"{first}-2", f"{first}-3")
+    from cjk.slugs import pinyin_slug
+
+    toned = pinyin_slug(FULL["title"], tones=True)
+    slugs = [a.slug for a in result.articles]
+    assert slugs == [pinyin_slug(FULL["title"]), toned, f"{toned}-2"]
     assert [(n.line, "duplicate slug" in n.message) for n in result.notes] == [(2, True), (3, True)]
 
 

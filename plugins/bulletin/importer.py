@@ -5,7 +5,8 @@ Each line is one record: ``title`` and ``text`` (required), ``date``, ``category
 editors' front matter (Title, Date, Category, Authors, Tags, Slug) under
 ``DEST/YYYY/MM/slug.md``. Nothing is dropped silently: an invalid record is a Problem
 (``FILE:LINE: what is wrong — how to fix``) and fails the import unless the caller skips
-invalid records; duplicates get a deterministic suffix and are reported as notes.
+invalid records; duplicate slugs follow the cjk plugin's collision rule and duplicate ids
+get a suffix for hashing, both reported as notes.
 
 Missing values are derived, never random, so the same input gives byte-identical files:
 - Date: a minute between DERIVED_DATES_FROM and DERIVED_DATES_UNTIL picked by the
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from cjk.slugs import pinyin_slug
+from cjk.slugs import pinyin_slug, unique_slug
 
 from bulletin.problems import Problem
 
@@ -300,10 +301,10 @@ def plan_articles(
                 )
         date = record.date or derived_date(key)
         category = record.category or derived_category(key, categories)
+        # The cjk plugin's collision rule, in input order: plain pinyin, then with tone
+        # numbers, then -2, -3 … The slug is written out, so every build keeps it.
         base = pinyin_slug(record.title)
-        slug, number = base, 2
-        while slug in seen_slugs:
-            slug, number = f"{base}-{number}", number + 1
+        slug = unique_slug(record.title, seen_slugs)
         if slug != base:
             notes.append(
                 Problem(
@@ -313,7 +314,6 @@ def plan_articles(
                     f"改用 {slug}",
                 )
             )
-        seen_slugs.add(slug)
         relpath = f"{date:%Y}/{date:%m}/{slug}.md"
         articles.append(
             ImportedArticle(
