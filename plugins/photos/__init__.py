@@ -229,6 +229,13 @@ def _with_photo_urls(content, relative: bool):
     return update
 
 
+def _forget_rendered(content) -> None:
+    """Pelican memoizes get_content/get_summary per page URL: drop any made before the rewrite."""
+    for method in (content.get_content, content.get_summary):
+        for key in [key for key in method.cache if key and key[0] is content]:
+            del method.cache[key]
+
+
 def _contents(generator, kinds: tuple[str, ...]) -> list:
     return [item for kind in kinds for item in getattr(generator, kind, [])]
 
@@ -241,6 +248,7 @@ def process_contents(generator, kinds: tuple[str, ...]) -> None:
         content._content = photos.rewrite()
         # Set after Pelican's content cache was saved, so the cache keeps the editor's HTML.
         content._update_content = _with_photo_urls(content, relative)
+        _forget_rendered(content)
         cover = photos.cover()
         content.cover = cover
         first = next(iter(photos.by_path.values()), None)
@@ -266,7 +274,14 @@ def process_articles(generator) -> None:
 def process_pages(generator) -> None:
     process_contents(
         generator,
-        ("pages", "translations", "hidden_pages", "hidden_translations", "draft_pages"),
+        (
+            "pages",
+            "translations",
+            "hidden_pages",
+            "hidden_translations",
+            "draft_pages",
+            "draft_translations",
+        ),
     )
 
 
