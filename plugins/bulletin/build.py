@@ -52,6 +52,7 @@ def build_site(settings_file: str, overrides: dict | None = None) -> list[Proble
     settings["OUTPUT_PATH"] = str(staging)
     settings["DELETE_OUTPUT_DIRECTORY"] = False
 
+    _forget_logged_messages()
     handler = _PelicanErrors(Path(settings["PATH"]))
     pelican_logger = logging.getLogger("pelican")
     pelican_logger.addHandler(handler)
@@ -71,6 +72,15 @@ def build_site(settings_file: str, overrides: dict | None = None) -> list[Proble
         return sorted(set(problems))
     _swap(staging, final)
     return []
+
+
+def _forget_logged_messages() -> None:
+    """Pelican's log drops a warning it already printed in this process; livereload builds
+    again and again in one process, and a warning dropped would let a bad build through."""
+    from pelican.log import LimitFilter
+
+    LimitFilter._raised_messages.clear()
+    LimitFilter._group_count.clear()
 
 
 def _unreported(pelican_problems: list[Problem], ours: list[Problem]) -> list[Problem]:
