@@ -98,9 +98,8 @@ def upload(c):
 @task(help={"path": "要检查的内容文件夹 (content folder; default: content/)"})
 def check(c, path=""):
     """Check every article and page in a second, without building: make check."""
-    from pelican.settings import read_settings
-
     from bulletin.checks import check_report, check_site, content_files
+    from pelican.settings import read_settings
 
     overrides = {"PATH": str(Path(path).resolve())} if path else {}  # from where it was typed
     os.chdir(ROOT)
