@@ -135,6 +135,8 @@ def test_real_dates_pass(value):
         (HEADER + "\n正文\n\n![图]({static}/images/no.png)\n", 7, ["no.png", "不存在"]),
         (HEADER + "\n正文 [坏](./no-such.pdf)\n", 5, ["no-such.pdf", "不存在"]),
         (HEADER + "\n正文 [源文件](other.md)\n", 5, ["{filename}other.md"]),
+        (HEADER + "\n正文 [政府网](www.gov.cn)\n", 5, ["https://www.gov.cn"]),
+        (HEADER + "\n正文 [民政部](mca.gov.cn/)\n", 5, ["https://mca.gov.cn/"]),
         (HEADER + '\n<a href="{filename}gone.md">坏</a>\n', 5, ["gone.md", "不存在"]),
         (HEADER + "\n正文 [坏]({fliename}other.md)\n", 5, ["{fliename}", "{filename}"]),
         (HEADER + "\n正文 [草稿]({filename}draft.md)\n", 5, ["草稿", "Status: draft"]),

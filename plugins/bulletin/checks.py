@@ -104,6 +104,8 @@ _INTRASITE = re.compile(r"^[{|](?P<what>[^}|]*)[}|](?P<path>.*)$")
 INTRASITE_KINDS = ("filename", "static", "attach", "category", "tag", "author", "index")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _FILE_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,5}$")
+# www.gov.cn, example.org/a.html: a site's address written without its scheme.
+_WEB_ADDRESS = re.compile(r"^(www\.|[\w-]+\.(com|cn|org|net|gov|edu)(\.cn)?(/|$))", re.I)
 
 
 @dataclass(frozen=True)
@@ -619,10 +621,15 @@ def link_problem(target: str, file: ContentFile, site: Site) -> tuple[str, str] 
     if _SCHEME.match(target) or target.startswith(("/", "#", "//")):
         return None
     path = unquote(urlsplit(target).path)
+    source = Path(os.path.normpath(file.path.parent / path))
+    if _WEB_ADDRESS.match(target) and not source.exists():
+        return (
+            f'链接 "{target}" 像网址，但少了 https:// (a web address without https://)',
+            f"写成 https://{target}",
+        )
     # Only links to files (x.md, a.png): a folder link like ../about/ points at the built site.
     if not _FILE_SUFFIX.search(path):
         return None
-    source = Path(os.path.normpath(file.path.parent / path))
     if source.suffix in MARKDOWN_EXTENSIONS and source.is_file():
         return (
             f'链接 "{target}" 指向 Markdown 源文件，网站上打不开 (links to a source file)',
