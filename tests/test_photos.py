@@ -16,7 +16,7 @@ import pytest
 from conftest import ROOT, run_build
 from lxml import html
 from photo_fixtures import GPS_IFD, corrupt_file, phone_jpeg, png_graphic
-from photos.markup import split_caption
+from photos.markup import is_placeholder_alt, split_caption
 from photos.renditions import target_widths
 from PIL import Image
 
@@ -110,6 +110,18 @@ def test_widths_never_upscale(source_width, expected):
 )
 def test_title_gives_caption_and_credit(title, alt, expected):
     assert split_caption(title, alt) == expected
+
+
+@pytest.mark.parametrize("alt", ["图片", "照片1", "IMG_2041", "photo", "taiji", "  "])
+def test_placeholder_alt_text_is_refused(alt):
+    assert is_placeholder_alt(alt, "taiji.jpg")
+
+
+@pytest.mark.parametrize(
+    "alt", ["太极拳班的学员在社区广场上练拳", "图书馆新到的200本书", "2020 年人口普查"]
+)
+def test_describing_alt_text_is_accepted(alt):
+    assert not is_placeholder_alt(alt, "taiji.jpg")
 
 
 # --- renditions ------------------------------------------------------------------------------
@@ -263,6 +275,7 @@ def test_rebuild_with_unchanged_photos_encodes_none(site, tmp_path):
 
 BROKEN = {
     "missing alt": ("![](taiji.jpg)", "没有替代文字"),
+    "placeholder alt": ("![照片1](taiji.jpg)", "没有说明照片内容"),
     "missing file": ("![居民在练拳](taiji-2.jpg)", "taiji-2.jpg"),
     "corrupt file": ("![居民在练拳](broken.jpg)", "broken.jpg"),
 }

@@ -197,6 +197,14 @@ class _ArticlePhotos:
                 f"在方括号里写一句说明照片内容的话，例如 ![太极拳班的学员在公园练拳]({tag.src})",
             )
             return None
+        if markup.is_placeholder_alt(alt, markup.local_path(tag.src)):
+            self.problem(
+                line,
+                f'照片 {Path(tag.src).name} 的替代文字 "{alt}" 没有说明照片内容 '
+                "(alt text that describes nothing)",
+                "写出照片里有什么，例如 ![老人在社区工作人员搀扶下坐上轮椅](…)",
+            )
+            return None
         if photo is None:
             return None
         self.by_path.setdefault(path.resolve(), (photo, alt))

@@ -84,6 +84,19 @@ def local_path(src: str) -> str:
     return path[2:] if path.startswith("./") else path
 
 
+# Alt text that says nothing about the photo: "图片", "照片1", "IMG_2041", "photo".
+_PLACEHOLDER_ALT = re.compile(
+    r"^(图片|照片|相片|图|image|img|photo|pic|dsc|dcim)?[\s_\-.\d]*$", re.I
+)
+
+
+def is_placeholder_alt(alt: str, file_name: str) -> bool:
+    """True for alt text a screen-reader user learns nothing from (or the file's own name)."""
+    text = alt.strip()
+    stem = file_name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return bool(_PLACEHOLDER_ALT.match(text)) or text.lower() in (stem.lower(), file_name.lower())
+
+
 def split_caption(title: str, alt: str) -> tuple[str, str]:
     """(caption, credit): the title's parts, the credit being the one that names 摄影/图."""
     parts = [part for part in _TITLE_PARTS.split(title.strip()) if part]
