@@ -305,3 +305,23 @@ def test_valid_static_and_attach_links_build_and_resolve(tmp_path):
     assert "{attach}" not in html and "{static}" not in html and "{filename}" not in html
     feed = (build.output / "feeds" / "all.atom.xml").read_text("utf-8")
     assert "tongzhi.pdf" in feed and "{attach}" not in feed
+
+
+def test_a_template_error_is_one_problem_naming_the_template_line(tmp_path):
+    """A broken theme is not the editor's fault, but still no traceback and no half site."""
+    theme = tmp_path / "theme"
+    shutil.copytree(ROOT / "theme", theme)
+    article = theme / "templates" / "article.html"
+    lines = article.read_text("utf-8").splitlines()
+    broken = 1 + next(i for i, line in enumerate(lines) if "{% block content" in line)
+    lines.insert(broken, "{{ article.title | no_such_filter }}")
+    article.write_text("\n".join(lines) + "\n", "utf-8")
+
+    build = run_build(tmp_path / "output", THEME=str(theme))
+
+    assert build.returncode != 0
+    assert "Traceback" not in build.stderr
+    [problem] = build.problems
+    where = rf"^\S*theme/templates/article\.html:{broken + 1}: .*no_such_filter"
+    assert re.match(where, problem), problem
+    assert not (tmp_path / "output").exists()
