@@ -6,21 +6,24 @@ checks categories, metadata names or links to files. This module reads the files
 problem at once as ``path:line: 问题 (problem) — 改法 (fix)``.
 
 The rules are a list of plain functions over parsed files (`ContentFile`), collected in a
-`Checks` registry. Another part of the bulletin adds its own rule without touching this file:
+`Checks` registry. Another part of the bulletin adds its own rule where it lives:
 
     from bulletin.checks import CHECKS
 
     @CHECKS.per_file
-    def issue_is_defined(file, site):      # -> iterable of Problem
+    def subtitle_is_short(file, site):      # -> iterable of Problem
         ...
 
-`@CHECKS.per_site` takes `(site)` for rules across files (duplicate slugs).
+`@CHECKS.per_site` takes `(site)` for rules across files (duplicate slugs, issues); the
+module is imported at the bottom of this one, so every build and `invoke check` run it.
+See docs/strict-build.md.
 """
 
 from __future__ import annotations
 
 import calendar
 import difflib
+import fnmatch
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -299,8 +302,6 @@ def content_files(settings: dict) -> Iterator[tuple[Path, str]]:
 
 
 def _ignored(name: str, patterns: list[str]) -> bool:
-    import fnmatch
-
     return name.startswith(".") or any(fnmatch.fnmatch(name, p) for p in patterns)
 
 
