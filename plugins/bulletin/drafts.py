@@ -8,15 +8,13 @@ the sitemap never listed them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
 
-def withhold_drafts(generators: Iterable) -> None:
+def withhold_drafts(generators: list) -> None:
+    if not generators or generators[0].settings.get("SHOW_DRAFTS"):
+        return
     for generator in generators:
-        if generator.settings.get("SHOW_DRAFTS"):
-            return
         if isinstance(generator, ArticlesGenerator):
             generator.drafts, generator.drafts_translations = [], []
             generator.context["drafts"] = []
