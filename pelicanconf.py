@@ -98,6 +98,17 @@ MARKDOWN = {
     "output_format": "html5",
 }
 
+# Templates escape everything they print: titles, subtitles, tag, 栏目 and reporter names are
+# text an editor typed, never HTML (Pelican's default prints them raw). Only what is HTML by
+# construction, a body rendered from Markdown, is marked |safe where it is printed. robots.html
+# is plain text and turns escaping off itself. See docs/security.md.
+JINJA_ENVIRONMENT = {
+    "trim_blocks": True,  # these two and "extensions" are Pelican 4.12's defaults
+    "lstrip_blocks": True,
+    "extensions": [],
+    "autoescape": True,
+}
+
 PLUGIN_PATHS = [str(ROOT / "plugins")]
 PLUGINS = ["cjk", "photos", "bulletin", "search", "neighbors", "feeds", "sitemap"]
 

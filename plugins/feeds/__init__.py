@@ -1,7 +1,11 @@
-"""Atom feeds say their language: xml:lang="zh-CN" from DEFAULT_LANG.
+"""Atom feeds say their language, and give each entry the title its editor wrote.
 
 Pelican builds its feeds without a language, so feed readers guess (and some guess Japanese
 fonts for Han text). feedgenerator writes xml:lang when the feed has one; we give it one.
+
+Pelican also strips tags from each entry's title as if the title were HTML, so a title about
+`<b>` tags or with `&lt;` in it arrives changed. Our titles are text (docs/security.md):
+feedgenerator escapes the text it is given, so the entry gets the title exactly as written.
 """
 
 from pelican import signals
@@ -11,5 +15,15 @@ def set_language(context, feed) -> None:
     feed.feed["language"] = context["DEFAULT_LANG"]
 
 
+def keep_titles_as_written(context, feed) -> None:
+    site = context.get("SITEURL", "").rstrip("/") + "/"
+    titles = {site + article.url: article.title for article in context.get("articles", [])}
+    for item in feed.items:
+        title = titles.get(item["link"].removesuffix("?ref=feed"))
+        if title is not None:
+            item["title"] = title
+
+
 def register():
     signals.feed_generated.connect(set_language)
+    signals.feed_generated.connect(keep_titles_as_written)
