@@ -704,3 +704,5 @@ def _missing_fix(path: str, file: ContentFile, site: Site) -> str:
 from bulletin.issues import issues_are_consistent  # noqa: E402  (期: issue files, Issue:, Order)
 
 CHECKS.per_site(issues_are_consistent)
+
+import bulletin.unsafe_html  # noqa: E402, F401  (no script, frames or event handlers in bodies)
