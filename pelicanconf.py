@@ -133,4 +133,4 @@ SEARCH_OUTPUT_DIR = "search"
 # Photos live beside their article (see plugins/photos/__init__.py, docs/photos.md); the
 # resized WebP/JPEG renditions are cached here by content hash and published under images/.
 PHOTOS_CACHE_PATH = str(ROOT / "cache" / "photos")
-PHOTOS_WIDTHS = (480, 960, 1600)
+PHOTOS_WIDTHS = (480, 720, 960, 1280, 1600)

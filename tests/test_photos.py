@@ -130,7 +130,8 @@ def test_describing_alt_text_is_accepted(alt):
 def test_each_width_is_written_as_webp_and_jpeg_smaller_than_the_source(site):
     source_bytes = (site["content"] / "articles/2020/11/taiji.jpg").stat().st_size
     images = _images(site, "taiji")
-    assert set(images) == {(w, ext) for w in (480, 960, 1600) for ext in ("webp", "jpg")}
+    widths = (480, 720, 960, 1280, 1600)
+    assert set(images) == {(w, ext) for w in widths for ext in ("webp", "jpg")}
     for path in images.values():
         assert path.stat().st_size < source_bytes, path
 
@@ -139,7 +140,7 @@ def test_renditions_are_upright_after_the_exif_rotation(site):
     # Stored 4000 × 3000 with "rotate 90°": readers must see a 3000 × 4000 portrait.
     for (width, _), path in _images(site, "taiji").items():
         with Image.open(path) as image:
-            assert image.size == (width, width * 4 // 3), path
+            assert image.size == (width, round(width * 4 / 3)), path
 
 
 def test_renditions_carry_no_exif_and_no_gps(site):
@@ -152,7 +153,7 @@ def test_renditions_carry_no_exif_and_no_gps(site):
 
 
 def test_png_is_not_upscaled_past_its_width(site):
-    assert {width for width, _ in _images(site, "tongzhi")} == {480, 960, 1200}
+    assert {width for width, _ in _images(site, "tongzhi")} == {480, 720, 960, 1200}
 
 
 def test_originals_are_not_copied_into_the_output(site):
@@ -170,9 +171,15 @@ def test_img_has_srcset_sizes_width_height_and_alt(site):
     assert img.get("width") == "1600"
     assert img.get("height") == "2133"
     assert img.get("sizes")
-    assert [c.split()[1] for c in img.get("srcset").split(", ")] == ["480w", "960w", "1600w"]
+    assert [c.split()[1] for c in img.get("srcset").split(", ")] == [
+        "480w",
+        "720w",
+        "960w",
+        "1280w",
+        "1600w",
+    ]
     webp = img.xpath('ancestor::picture//source[@type="image/webp"]')[0]
-    assert webp.get("srcset").count(".webp") == 3
+    assert webp.get("srcset").count(".webp") == 5
     assert webp.get("sizes") == img.get("sizes")
 
 
@@ -238,12 +245,7 @@ def test_static_syntax_under_content_images_publishes_only_renditions(tmp_path):
     published = {p.name for p in (tmp_path / "output" / "images").iterdir()}
     assert "ditu.png" not in published
     assert {name.rsplit("-", 1)[1] for name in published if name.startswith("ditu-")} == {
-        "480.webp",
-        "480.jpg",
-        "960.webp",
-        "960.jpg",
-        "1000.webp",
-        "1000.jpg",
+        f"{w}.{ext}" for w in (480, 720, 960, 1000) for ext in ("webp", "jpg")
     }
 
 
@@ -268,7 +270,7 @@ def test_rebuild_with_unchanged_photos_encodes_none(site, tmp_path):
     assert build.returncode == 0, build.stderr
     assert _stats(site["cache"]) == {"encoded": 0, "reused": 2, "photos": 2}
     assert "Photos: 0 encoded, 2 reused" in build.stdout
-    assert len(list((tmp_path / "output" / "images").iterdir())) == 12
+    assert len(list((tmp_path / "output" / "images").iterdir())) == 18
 
 
 # --- strict ----------------------------------------------------------------------------------
@@ -353,3 +355,32 @@ def test_print_view_uses_the_1600_px_jpeg(site, serve, browser):
     context.close()
     taiji = [url for url in requested if "/taiji-" in url]
     assert len(taiji) == 1 and taiji[0].endswith("-1600.jpg"), requested
+
+
+LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
+
+
+@pytest.mark.skipif(
+    not LIGHTHOUSE.exists(), reason="Lighthouse is not installed: npm i -E lighthouse@12.2.3"
+)
+def test_lighthouse_finds_no_oversized_photo_and_no_layout_shift(site, serve, tmp_path):
+    (folder,) = site["article"].iterdir()
+    report = tmp_path / "lighthouse.json"
+    subprocess.run(
+        [
+            str(LIGHTHOUSE),
+            f"{serve(site['output'])}/2020/11/{folder.name}/",
+            "--quiet",
+            "--only-categories=performance",
+            "--output=json",
+            f"--output-path={report}",
+            "--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage",
+        ],
+        env={**os.environ, "CHROME_PATH": "/usr/bin/chromium"},
+        check=True,
+        timeout=300,
+    )
+    audits = json.loads(report.read_text())["audits"]
+    assert audits["uses-responsive-images"]["score"] == 1, audits["uses-responsive-images"]
+    assert audits["unsized-images"]["score"] == 1, audits["unsized-images"]
+    assert audits["cumulative-layout-shift"]["numericValue"] < 0.01
