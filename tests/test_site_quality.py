@@ -27,7 +27,8 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SETTINGS = read_settings(str(ROOT / "pelicanconf.py"))
 ORIGIN = SETTINGS["SITE_ORIGIN"]
 ARTICLE_PAGES = "[0-9][0-9][0-9][0-9]/[0-9][0-9]/*/index.html"
-PAGE_WEIGHT_LIMIT = 20 * 1024  # article page, HTML + CSS, gzip (design.md)
+PAGE_WEIGHT_LIMIT = 20 * 1024  # article page, HTML + CSS + JS, gzip (design.md)
+WEB_FONTS = {".woff", ".woff2", ".ttf", ".otf", ".eot"}
 
 # Words an English theme would leave on the page: navigation, labels, dates.
 ENGLISH_UI_WORDS = [
@@ -442,11 +443,41 @@ def test_no_javascript_or_inline_style_outside_the_search_page(real_site):
             assert not scripts, f"{name} loads JavaScript; only the search page may"
 
 
-def test_article_page_weighs_at_most_20_kb_gzipped(real_site):
-    for article in real_site.glob(ARTICLE_PAGES):
-        tree = parse(article)
-        weight = len(gzip.compress(article.read_bytes()))
-        for sheet in tree.xpath("//link[@rel='stylesheet']/@href"):
-            weight += len(gzip.compress((article.parent / sheet).resolve().read_bytes()))
-        name = relative(real_site, article)
-        assert weight <= PAGE_WEIGHT_LIMIT, f"{name}: {weight} bytes gzipped (HTML + CSS)"
+def page_weight(page: Path) -> dict[str, int]:
+    """Gzipped bytes of a page and of each stylesheet and script it loads (photos excluded)."""
+    tree = parse(page)
+    files = {page.name: page}
+    for ref in tree.xpath("//link[@rel='stylesheet']/@href|//script/@src"):
+        files[ref] = (page.parent / urlsplit(ref).path).resolve()
+    return {name: len(gzip.compress(path.read_bytes())) for name, path in files.items()}
+
+
+def test_every_article_page_weighs_at_most_20_kb_gzipped(real_site):
+    too_heavy = []
+    for article in sorted(real_site.glob(ARTICLE_PAGES)):
+        weight = page_weight(article)
+        if sum(weight.values()) > PAGE_WEIGHT_LIMIT:
+            parts = ", ".join(f"{name} {size:,} B" for name, size in weight.items())
+            too_heavy.append(
+                f"{relative(real_site, article)}: {sum(weight.values()):,} B ({parts})"
+            )
+    limit = f"over {PAGE_WEIGHT_LIMIT:,} B gzipped (HTML + CSS + JS)"
+    assert not too_heavy, limit + ":\n" + "\n".join(too_heavy)
+
+
+def test_page_weight_counts_the_page_its_stylesheets_and_scripts(real_site):
+    weight = page_weight(real_site / "search.html")
+    assert "search.html" in weight
+    assert any(name.endswith(".css") for name in weight), weight
+    assert any(name.endswith(".js") for name in weight), weight
+
+
+def test_no_web_fonts(real_site):
+    """System fonts only: a CJK web font costs megabytes (design.md: no web fonts)."""
+    fonts = [relative(real_site, f) for f in real_site.rglob("*") if f.suffix in WEB_FONTS]
+    faces = [
+        relative(real_site, sheet)
+        for sheet in real_site.rglob("*.css")
+        if "@font-face" in sheet.read_text(encoding="utf-8")
+    ]
+    assert not fonts and not faces, f"font files {fonts}; @font-face in {faces}"
