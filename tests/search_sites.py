@@ -78,13 +78,15 @@ def python_search(output: Path, queries: list[str]) -> list[dict]:
 
 
 def fragments(output: Path) -> list[dict]:
-    """Every exported article fragment (title, url, date, 栏目, text), by article number."""
+    """Every exported article (title, url, date, 栏目 and text "x"), by article number."""
     manifest = json.loads((output / "search" / "manifest.json").read_text(encoding="utf-8"))
-    folder = output / "search" / manifest["base"] / "f"
-    return [
-        json.loads((folder / f"{d}.json").read_text(encoding="utf-8"))
-        for d in range(manifest["docs"])
-    ]
+    folder = output / "search" / manifest["base"]
+    articles = []
+    for d in range(manifest["docs"]):
+        article = json.loads((folder / "f" / f"{d}.json").read_text(encoding="utf-8"))
+        article["x"] = (folder / "x" / f"{d}.txt").read_text(encoding="utf-8")
+        articles.append(article)
+    return articles
 
 
 def copy_site(output: Path, dest: Path) -> Path:

@@ -178,4 +178,4 @@ def test_the_built_page_ships_the_same_module(real_site):
     shipped = real_site / "theme" / "js" / "search.js"
     assert shipped.read_bytes() == (ROOT / "theme" / "static" / "js" / "search.js").read_bytes()
     manifest = json.loads((real_site / "search" / "manifest.json").read_text(encoding="utf-8"))
-    assert (real_site / "search" / manifest["base"] / "meta.txt").exists()
+    assert (real_site / "search" / manifest["base"] / "days.txt").exists()

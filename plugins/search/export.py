@@ -2,12 +2,14 @@
 
 Layout (all but the manifest under one folder named by the hash of its whole content):
   manifest.json      settings of the ranking, sizes, the names below. Fetched first.
-  <hash>/meta.txt    per article: day (delta-coded) and 栏目, for recency and the filters.
+  <hash>/days.txt    per article: its day (delta-coded), for recency and the year filter.
+  <hash>/lanmu.txt   per article: its 栏目, fetched only when a reader filters by 栏目.
   <hash>/v/<b>.txt   vocabulary buckets: one line per character or character pair (the
                      "key"): the articles holding it verbatim, then the terms starting with
                      it, each with its frequency (to cut queries) and its postings.
   <hash>/p/<n>.txt   a list too long to sit inline in a bucket line, fetched only if used.
-  <hash>/f/<id>.json one article's title, URL, date, 栏目 and text, for a result shown.
+  <hash>/f/<id>.json one article's title, URL, date and 栏目, for a result shown.
+  <hash>/x/<id>.txt  its text, for the snippet, fetched when the result comes into view.
   <hash>/t/<k>.txt   traditional → simplified pairs, fetched only for an unknown character.
 Numbers are written as base-64 varints (5 bits a character, the 6th says "more"), lists
 of articles as gaps or, when shorter, as a bitmap: text that gzip compresses well.
@@ -30,18 +32,26 @@ from search.query import MAX_QUERY_CHARS
 DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"
 # A list longer than this (characters) goes to its own file, fetched only when needed.
 INLINE_LIMIT = 192
-# Vocabulary buckets are sized for about this many characters each before gzip.
-BUCKET_TARGET = 2048
+# Vocabulary buckets are sized for about this many characters each before gzip: a query
+# fetches one bucket per character and per character pair, so small buckets save bytes.
+BUCKET_TARGET = 512
 T2S_BUCKETS = 8
 
 
-def varint(value: int) -> str:
+def _varint(value: int) -> str:
     out = []
     while value >= 32:
         out.append(DIGITS[32 + (value & 31)])
         value >>= 5
     out.append(DIGITS[value])
     return "".join(out)
+
+
+_SMALL = [_varint(v) for v in range(4096)]
+
+
+def varint(value: int) -> str:
+    return _SMALL[value] if value < 4096 else _varint(value)
 
 
 def gaps(docids: list[int]) -> str:
@@ -62,7 +72,7 @@ def bitmap(docids: list[int]) -> str:
 
 def doc_list(docids: list[int]) -> str:
     as_gaps = gaps(docids)
-    return as_gaps if len(as_gaps) <= len(docids) // 6 + 2 else bitmap(docids)
+    return as_gaps if len(as_gaps) <= docids[-1] // 6 + 2 else bitmap(docids)
 
 
 def postings(per_field: list[list[tuple[int, int, int]]]) -> str:
@@ -150,20 +160,23 @@ def bucket_files(lines: list[str], writer: Writer) -> int:
     return count
 
 
-def meta_file(coll: rank.Collection, records: list[Record], categories: list[str]) -> str:
+def days_file(coll: rank.Collection) -> str:
     days, previous = [], 0
     for day in coll.days:
         days.append(varint(day - previous))
         previous = day
-    cats = "".join(DIGITS[categories.index(r.article.category)] for r in records)
-    return "".join(days) + "\n" + cats
+    return "".join(days)
 
 
 def fragment(record: Record) -> str:
     a = record.article
-    body = f"{a.subtitle}\n{a.text}".strip() if a.subtitle else a.text.strip()
-    data = {"t": a.title, "u": a.url, "d": a.date.isoformat(), "c": a.category, "x": body}
+    data = {"t": a.title, "u": a.url, "d": a.date.isoformat(), "c": a.category}
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def snippet_text(record: Record) -> str:
+    a = record.article
+    return f"{a.subtitle}\n{a.text}".strip() if a.subtitle else a.text.strip()
 
 
 def t2s_files(writer: Writer) -> None:
@@ -182,9 +195,12 @@ def export(records_by_path: dict[str, Record], folder: Path) -> dict:
     tag_counts = Counter(t for r in records for t in r.article.tags)
     writer = Writer()
     buckets = bucket_files(vocabulary_lines(coll, records, writer), writer)
-    writer.files["meta.txt"] = meta_file(coll, records, categories)
+    writer.files["days.txt"] = days_file(coll)
+    lanmu = [DIGITS[categories.index(r.article.category)] for r in records]
+    writer.files["lanmu.txt"] = "".join(lanmu)
     for d, record in enumerate(records):
         writer.files[f"f/{d}.json"] = fragment(record)
+        writer.files[f"x/{d}.txt"] = snippet_text(record)
     t2s_files(writer)
     base = writer.digest()
     manifest = {

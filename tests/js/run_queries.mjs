@@ -32,7 +32,7 @@ for (const q of JSON.parse(input)) {
     for (const h of hits.slice(0, 3)) {
       const a = await index.article(h.doc);
       const needles = [...query.runs, ...query.parts];
-      const marked = excerpt(a.x, needles, 120, t2s).filter((s) => s.mark);
+      const marked = excerpt(await index.text(h.doc), needles, 120, t2s).filter((s) => s.mark);
       result.snippets.push({ url: a.u, marked: marked.map((s) => s.text) });
     }
   }

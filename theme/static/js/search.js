@@ -175,14 +175,13 @@ export function decodePostings(text) {
   });
 }
 
-/** Meta file: article days (delta-coded) on line 1, 栏目 numbers on line 2. */
-export function decodeMeta(text) {
-  const [dayLine, catLine = ""] = text.split("\n");
+/** days.txt: each article's day (days since 1970-01-01), delta-coded in article order. */
+export function decodeDays(text) {
   const days = [];
-  const r = reader(dayLine);
+  const r = reader(text);
   let day = 0;
   while (r.more()) days.push((day += r.next()));
-  return { days, categories: [...catLine].map((c) => DIGIT_VALUE[c]) };
+  return days;
 }
 
 /** Whoosh's BM25 for one field (same operations, same order as whoosh.scoring.bm25). */
@@ -345,7 +344,7 @@ export function createIndex(base, fetchText = defaultFetch) {
     return files.get(name);
   };
   const t2s = new Map();
-  const state = { manifest: null, meta: null, entries: new Map() };
+  const state = { manifest: null, days: null, entries: new Map() };
 
   async function manifest() {
     if (!state.manifest) state.manifest = JSON.parse(await load("manifest.json"));
@@ -392,9 +391,9 @@ export function createIndex(base, fetchText = defaultFetch) {
     let normalized = normalize(text, t2s);
     if (!queryRuns(normalized, m.maxQuery).length) {
       const query = { runs: [], parts: [], partRuns: [] };
-      return { query, hits: [], meta: state.meta, manifest: m, hasKey: () => false, t2s };
+      return { query, hits: [], days: state.days, manifest: m, hasKey: () => false, t2s };
     }
-    const metaPromise = state.meta ?? inside(m, "meta.txt").then(decodeMeta);
+    const daysPromise = state.days ?? inside(m, "days.txt").then(decodeDays);
     await loadKeys(neededKeys(queryRuns(normalized, m.maxQuery)));
     if (await foldUnknown(queryRuns(normalized, m.maxQuery).join(""))) {
       normalized = normalize(text, t2s);
@@ -417,19 +416,33 @@ export function createIndex(base, fetchText = defaultFetch) {
         docs.set(gram, entry?.docs ? decodeDocs(await resolve(entry.docs)) : []);
       }),
     ]);
-    state.meta = await metaPromise;
+    state.days = await daysPromise;
     const lists = { postings: (t) => postings.get(t) ?? null, docs: (g) => docs.get(g) ?? [] };
-    const hits = score(query, lists, state.meta.days, m);
+    const hits = score(query, lists, state.days, m);
     const hasKey = (k) => state.entries.has(k);
-    return { query, hits, meta: state.meta, manifest: m, hasKey, t2s };
+    return { query, hits, days: state.days, manifest: m, hasKey, t2s };
   }
 
+  /** Each article's 栏目 name, fetched only when a reader filters by 栏目. */
+  async function lanmu() {
+    const m = await manifest();
+    const text = await inside(m, "lanmu.txt");
+    return [...text].map((c) => m.categories[DIGIT_VALUE[c]]);
+  }
+
+  /** A result's title, URL, date and 栏目. */
   async function article(doc) {
     const m = await manifest();
     return JSON.parse(await inside(m, `f/${doc}.json`));
   }
 
-  return { manifest, search, article };
+  /** A result's text, for its snippet. */
+  async function text(doc) {
+    const m = await manifest();
+    return inside(m, `x/${doc}.txt`);
+  }
+
+  return { manifest, search, lanmu, article, text };
 }
 
 async function defaultFetch(url) {
@@ -449,8 +462,8 @@ function element(tag, attributes = {}, ...children) {
   return node;
 }
 
-function markedText(tag, segments) {
-  const node = element(tag);
+function markedText(tag, segments, attributes = {}) {
+  const node = element(tag, attributes);
   for (const s of segments) node.append(s.mark ? element("mark", {}, s.text) : s.text);
   return node;
 }
@@ -475,6 +488,19 @@ export function startSearchPage(root) {
   const more = root.querySelector("#search-more");
   const site = new URL(root.dataset.site, document.baseURI);
   const index = createIndex(new URL(root.dataset.index, document.baseURI).href);
+  // Snippet text is fetched when a result comes near the screen, not for all ten at once.
+  const snippets =
+    typeof IntersectionObserver === "function"
+      ? new IntersectionObserver(
+          (seen) => {
+            for (const entry of seen.filter((e) => e.isIntersecting)) {
+              snippets.unobserve(entry.target);
+              entry.target.fillSnippet();
+            }
+          },
+          { rootMargin: "200px" },
+        )
+      : { observe: (node) => node.fillSnippet(), unobserve() {} };
   let shown = 0;
   let current = null;
   let generation = 0;
@@ -484,7 +510,8 @@ export function startSearchPage(root) {
   function fillSelect(select, values, chosen, label) {
     select.replaceChildren(element("option", { value: "" }, label));
     for (const [value, count] of values) {
-      const option = element("option", { value: String(value) }, `${value}（${count}）`);
+      const text = count === null ? String(value) : `${value}（${count}）`;
+      const option = element("option", { value: String(value) }, text);
       if (String(value) === chosen) option.selected = true;
       select.append(option);
     }
@@ -496,26 +523,45 @@ export function startSearchPage(root) {
     return [...counts];
   }
 
+  function resultItem(doc, a, needles, t2s) {
+    const title = markedText("span", excerpt(a.t, needles, 1000, t2s));
+    const link = element("a", { href: new URL(a.u, site).href }, title);
+    const date = element("time", { datetime: a.d }, chineseDate(a.d));
+    const meta = element("p", { class: "search-meta" }, date, ` · ${a.c}`);
+    const snippet = element("p", { class: "search-snippet" });
+    const item = element("li", {}, element("h2", {}, link), meta, snippet);
+    item.fillSnippet = async () => {
+      const text = await index.text(doc);
+      const attributes = { class: "search-snippet" };
+      snippet.replaceWith(markedText("p", excerpt(text, needles, 120, t2s), attributes));
+    };
+    return item;
+  }
+
   async function appendPage() {
     const { hits, result } = current;
     const page = hits.slice(shown, shown + PAGE_SIZE);
     shown += page.length;
     const needles = [...result.query.runs, ...result.query.parts];
-    const articles = await Promise.all(page.map((h) => index.article(h.doc)));
-    for (const a of articles) {
-      const title = markedText("span", excerpt(a.t, needles, 1000, result.t2s));
-      const link = element("a", { href: new URL(a.u, site).href }, title);
-      const meta = element(
-        "p",
-        { class: "search-meta" },
-        element("time", { datetime: a.d }, chineseDate(a.d)),
-        ` · ${a.c}`,
-      );
-      const snippet = markedText("p", excerpt(a.x, needles, 120, result.t2s));
-      snippet.className = "search-snippet";
-      list.append(element("li", {}, element("h2", {}, link), meta, snippet));
-    }
+    const heads = await Promise.all(page.map((h) => index.article(h.doc)));
+    heads.forEach((a, i) => {
+      const item = resultItem(page[i].doc, a, needles, result.t2s);
+      list.append(item);
+      snippets.observe(item);
+    });
     more.hidden = shown >= hits.length;
+  }
+
+  function showNothingFound(q, result) {
+    const ideas = suggestions(result.query.runs, result.hasKey, result.manifest.suggest ?? []);
+    status.replaceChildren(`没有找到与“${q}”相关的文章。`);
+    if (!ideas.length) return;
+    status.append("试试：");
+    ideas.forEach((idea, i) => {
+      const url = new URL(location.href);
+      url.search = new URLSearchParams({ q: idea }).toString();
+      status.append(i ? "、" : "", element("a", { href: url.href }, idea));
+    });
   }
 
   async function run() {
@@ -533,41 +579,32 @@ export function startSearchPage(root) {
     }
     status.textContent = "正在搜索…";
     const result = await index.search(q);
+    const lanmuOf = chosenCategory ? await index.lanmu() : null;
     if (mine !== generation) return;
-    const { meta, manifest } = result;
-    const categoryOf = (d) => manifest.categories[meta.categories[d]];
-    const yearOfDoc = (d) => yearOf(meta.days[d]);
-    fillSelect(category, counted(result.hits, categoryOf), chosenCategory, "全部栏目");
-    fillSelect(year, counted(result.hits, yearOfDoc).sort((a, b) => b[0] - a[0]), chosenYear, "全部年份");
+    const { days, manifest } = result;
+    const yearOfDoc = (d) => yearOf(days[d]);
+    const categories = manifest.categories.map((c) => [c, null]);
+    fillSelect(category, categories, chosenCategory, "全部栏目");
+    const years = counted(result.hits, yearOfDoc).sort((a, b) => b[0] - a[0]);
+    fillSelect(year, years, chosenYear, "全部年份");
     const hits = result.hits.filter(
       (h) =>
-        (!chosenCategory || categoryOf(h.doc) === chosenCategory) &&
+        (!lanmuOf || lanmuOf[h.doc] === chosenCategory) &&
         (!chosenYear || String(yearOfDoc(h.doc)) === chosenYear),
     );
     current = { hits, result };
     if (!hits.length) {
-      const ideas = suggestions(result.query.runs, result.hasKey, manifest.suggest ?? []);
-      status.replaceChildren(`没有找到与“${q}”相关的文章。`);
-      if (ideas.length) {
-        status.append("试试：");
-        ideas.forEach((idea, i) => {
-          const url = new URL(location.href);
-          url.search = new URLSearchParams({ q: idea }).toString();
-          status.append(i ? "、" : "", element("a", { href: url.href }, idea));
-        });
-      }
+      showNothingFound(q, result);
       return;
     }
     status.textContent = `找到 ${hits.length} 篇文章`;
     await appendPage();
   }
 
-  function navigate(next, replace = false) {
+  function navigate(next) {
     const url = new URL(location.href);
-    url.search = new URLSearchParams(
-      Object.entries(next).filter(([, v]) => v),
-    ).toString();
-    history[replace ? "replaceState" : "pushState"](null, "", url.href);
+    url.search = new URLSearchParams(Object.entries(next).filter(([, v]) => v)).toString();
+    history.pushState(null, "", url.href);
     run();
   }
 
