@@ -83,8 +83,16 @@ def test_each_unsafe_line_is_named_once(tmp_path):
     assert [p.line for p in problems] == [7, 11, 13]
 
 
-def test_the_line_is_found_even_after_the_same_text_in_code(tmp_path):
-    body = "说明：`<script>` 不能用。\n\n<script>alert(1)</script>\n"
+@pytest.mark.parametrize(
+    "body",
+    [
+        "说明：`<script>` 不能用。\n\n<script>alert(1)</script>\n",
+        "大数据 data 分析，javascript 入门。\n\n![图](data:image/png;base64,iVBORw0KGgo=)\n",
+        "onerror 是什么？\n\n<img src=x onerror=alert(1)>\n",
+        "链接：\n\n[点我](&#106;ava&#x09;script&colon;alert(1))\n",
+    ],
+)
+def test_the_line_is_found_past_the_same_words_in_text_or_code(tmp_path, body):
     problems = check_site(settings_for(tmp_path, {"articles/x.md": HEADER + body}))
     assert [p.line for p in problems] == [9]
 

@@ -111,8 +111,18 @@ def attribute_findings(tag: str, name: str, value: str) -> list[Finding]:
 
 
 def _scheme_needle(scheme: str) -> re.Pattern:
-    # The first letters are enough to find "jav&#x09;ascript:" or "JaVaScRiPt:" too.
-    return re.compile(re.escape(scheme[:3]), re.IGNORECASE)
+    """The scheme as the source may spell it: any case, letters as character references,
+    tabs and newlines (or their references) between them: "JaVa&#x09;Script&colon;"."""
+    junk = r"(?:\s|&#0*(?:9|10|13);?|&#x0*[9ad];?|&tab;|&newline;)*"
+    return re.compile(junk.join(_spelt(char) for char in scheme), re.IGNORECASE)
+
+
+def _spelt(char: str) -> str:
+    if char == ":":
+        return r"(?::|&colon;|&#0*58;?|&#x0*3a;?)"
+    codes = {ord(char.lower()), ord(char.upper())}
+    references = "|".join(rf"&#0*{code};?|&#x0*{code:x};?" for code in sorted(codes))
+    return rf"(?:{re.escape(char)}|{references})"
 
 
 def findings(html: str) -> list[Finding]:
