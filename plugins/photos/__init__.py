@@ -21,6 +21,7 @@ content-hashed names; see docs/photos.md for the editors' side and the why of ea
 
 from __future__ import annotations
 
+import functools
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,12 +151,16 @@ class _ArticlePhotos:
         self.build = build
         self.content = content
         self.source = Path(content.source_path)
-        try:
-            self.lines = self.source.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError):
-            self.lines = []
         self.by_path: dict[Path, tuple[Photo, str]] = {}
         self.failed: set[Path] = set()
+
+    @functools.cached_property
+    def lines(self) -> list[str]:
+        """The Markdown source, read only for articles that have photos (to number lines)."""
+        try:
+            return self.source.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            return []
 
     def problem(self, line: int | None, message: str, fix: str) -> None:
         self.build.problems.append(Problem(_display_path(self.source), line, message, fix))
@@ -255,10 +260,12 @@ def process_contents(generator, kinds: tuple[str, ...]) -> None:
     relative = bool(generator.settings.get("RELATIVE_URLS"))
     for content in _contents(generator, kinds):
         photos = _ArticlePhotos(build, content)
-        content._content = photos.rewrite()
-        # Set after Pelican's content cache was saved, so the cache keeps the editor's HTML.
-        content._update_content = _with_photo_urls(content, relative)
-        _forget_rendered(content)
+        rewritten = photos.rewrite()
+        if rewritten != content._content:
+            content._content = rewritten
+            # Set after Pelican's content cache was saved: the cache keeps the editor's HTML.
+            content._update_content = _with_photo_urls(content, relative)
+            _forget_rendered(content)
         cover = photos.cover()
         content.cover = cover
         first = next(iter(photos.by_path.values()), None)
