@@ -283,13 +283,22 @@ def search(c, query, limit=10):
         print(f"    {article.url}")
 
 
-@task(help={"corpus": "JSON lines (.gz) of articles", "sizes": "comma-separated: 1000,all"})
-def bench(c, corpus="", sizes="1000,all"):
+@task(
+    help={
+        "corpus": "JSON lines (.gz) of articles",
+        "sizes": "comma-separated: 1000,all",
+        "report_only": "rewrite docs/benchmarks.md from the last run's figures",
+    }
+)
+def bench(c, corpus="", sizes="1000,all", report_only=False):
     """Benchmark builds and search against bare Pelican and Pagefind; writes docs/benchmarks.md."""
     sys.path.insert(0, str(ROOT))
-    from benchmarks.run import DEFAULT_CORPUS, run
+    from benchmarks.run import DEFAULT_CORPUS, rewrite_report, run
 
     os.chdir(ROOT)
+    if report_only:
+        rewrite_report(ROOT / "docs")
+        return
     run(Path(corpus) if corpus else DEFAULT_CORPUS, sizes.split(","), ROOT / "docs")
 
 

@@ -349,8 +349,8 @@ def markdown(results: dict) -> str:
     return "\n".join(out)
 
 
-def write(results: dict, docs: Path) -> None:
-    results["date"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+def write(results: dict, docs: Path, date: str | None = None) -> None:
+    results["date"] = date or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     docs.mkdir(parents=True, exist_ok=True)
     sizes = results["sizes"]
     largest = sizes[max(sizes, key=int)]

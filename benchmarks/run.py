@@ -6,6 +6,7 @@ parallel builds would distort each other's timings). Writes docs/benchmarks.md a
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import statistics
@@ -312,6 +313,9 @@ def run(corpus: Path, sizes: list[str], docs: Path) -> dict:
         for label in sizes:
             figures = measure_size(imported.articles, label, results["queries"], browser)
             results["sizes"][str(figures["articles"])] = figures
+            # Kept as we go, so a run cut short still leaves what it measured.
+            partial = json.dumps(results, ensure_ascii=False, indent=1)
+            (WORK / "results-partial.json").write_text(partial, encoding="utf-8")
         browser.close()
     smallest = min(results["sizes"], key=int)
     if results["sizes"][smallest]["ours_measured"]:
@@ -323,5 +327,19 @@ def run(corpus: Path, sizes: list[str], docs: Path) -> dict:
         }
     results["bench_seconds"] = round(time.perf_counter() - started, 1)
     report.write(results, docs)
+    (WORK / "results.json").write_text(
+        json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     log(f"done in {results['bench_seconds']:.0f} s: {docs / 'benchmarks.md'}")
     return results
+
+
+def rewrite_report(docs: Path) -> None:
+    """Write the report again from the last run's figures (after editing analysis.md)."""
+    from benchmarks import report
+
+    saved = WORK / "results.json"
+    if not saved.exists():
+        raise SystemExit(f"{saved} is missing: run `invoke bench` first")
+    results = json.loads(saved.read_text(encoding="utf-8"))
+    report.write(results, docs, date=results.get("date"))
