@@ -8,9 +8,12 @@ the encoding settings: a rebuild with unchanged photos encodes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
+import shutil
+import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -198,11 +201,7 @@ class PhotoCache:
         meta_file = folder / "renditions.json"
         made = self._cached(meta_file)
         if made is None:
-            folder.mkdir(parents=True, exist_ok=True)
-            made = _make(
-                source, folder, file_stem(source.name), digest, self.widths, self.max_pixels
-            )
-            meta_file.write_text(json.dumps(made, ensure_ascii=False, indent=1), encoding="utf-8")
+            made = self._encode_into(folder, source, digest)
             self.encoded += 1
         else:
             self.reused += 1
@@ -217,6 +216,21 @@ class PhotoCache:
         )
         self._seen[digest] = photo
         return photo
+
+    def _encode_into(self, folder: Path, source: Path, digest: str) -> list[dict]:
+        """Encode in a private folder, then rename it into place: a build that stops halfway,
+        or two builds sharing the cache, never leave a half-written photo behind."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=f".{digest}-", dir=self.root) as scratch:
+            work = Path(scratch)
+            made = _make(source, work, file_stem(source.name), digest, self.widths, self.max_pixels)
+            meta = json.dumps(made, ensure_ascii=False, indent=1)
+            (work / "renditions.json").write_text(meta, encoding="utf-8")
+            shutil.rmtree(folder, ignore_errors=True)  # an incomplete older attempt
+            with contextlib.suppress(OSError):  # another build just put the same photo there
+                work.rename(folder)
+                work.mkdir()  # so TemporaryDirectory has something to clean up
+        return made
 
     def _cached(self, meta_file: Path) -> list[dict] | None:
         try:
