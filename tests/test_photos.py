@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -271,6 +272,20 @@ def test_rebuild_with_unchanged_photos_encodes_none(site, tmp_path):
     assert _stats(site["cache"]) == {"encoded": 0, "reused": 2, "photos": 2}
     assert "Photos: 0 encoded, 2 reused" in build.stdout
     assert len(list((tmp_path / "output" / "images").iterdir())) == 18
+
+
+def test_a_changed_photo_is_encoded_again_under_a_new_name(site, tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(site["content"], content)
+    png_graphic(content / "articles/2020/11/tongzhi.png", 1000, 800)  # the editor replaced it
+    cache = tmp_path / "cache"
+    shutil.copytree(site["cache"], cache)
+    build = run_build(tmp_path / "output", content=content, PHOTOS_CACHE_PATH=str(cache))
+    assert build.returncode == 0, build.stderr
+    assert _stats(cache) == {"encoded": 1, "reused": 1, "photos": 2}
+    old_names = {p.name for p in (site["output"] / "images").glob("tongzhi-*")}
+    new_names = {p.name for p in (tmp_path / "output" / "images").glob("tongzhi-*")}
+    assert new_names and not old_names & new_names
 
 
 # --- strict ----------------------------------------------------------------------------------
