@@ -26,8 +26,9 @@ help: $(STAMP)
 html serve livereload clean test check publish preview upload hooks lint: $(STAMP)
 	$(INVOKE) $@
 
+# make new TITLE="标题" [AUTHORS=孙露] [CATEGORY=民生服务] [ISSUE=48]
 new: $(STAMP)
-	$(INVOKE) new "$(TITLE)"
+	$(INVOKE) new "$(TITLE)" $(if $(AUTHORS),--authors "$(AUTHORS)") $(if $(CATEGORY),--category "$(CATEGORY)") $(if $(ISSUE),--issue "$(ISSUE)")
 
 search: $(STAMP)
 	$(INVOKE) search "$(Q)"

@@ -178,8 +178,9 @@ def new(c, title, category="", authors="", issue="", content=str(CONTENT)):
     from pelican.settings import read_settings
 
     title = title.strip()
-    if not title:
-        sys.exit('请给出标题 (give a title): make new TITLE="标题"')
+    if not title or title.startswith("-"):
+        # `invoke new --help` would otherwise write an article titled "--help".
+        sys.exit('请给出标题 (give a title): make new TITLE="标题"; 选项见 invoke --help new')
     folder = Path(content)
     categories = read_settings(str(DEV_SETTINGS))["CATEGORIES"]
     if category and category not in categories:
