@@ -89,3 +89,44 @@ def test_phone_downloads_one_small_rendition_of_the_photo(report_of):
     rendition = RENDITION.search(photos[0])
     assert rendition, f"not a rendition: {photos[0]}"
     assert int(rendition["width"]) < PHOTO_WIDTH, photos
+
+
+def test_pages_are_home_a_plain_article_and_the_photo_article(site):
+    chosen = {page.name: page.path for page in lighthouse.pages(site)}
+    assert chosen["home"] == ""
+    assert "<picture" not in (site / chosen["article"] / "index.html").read_text(encoding="utf-8")
+    assert "<picture" in (site / chosen["photo article"] / "index.html").read_text(encoding="utf-8")
+
+
+def _report(performance: float, audits: dict[str, tuple[float | None, int]]) -> dict:
+    """A Lighthouse report reduced to what the benchmark reads: scores, audit refs, metrics."""
+    metrics = {audit: {"numericValue": 1.0} for audit in lighthouse.METRICS}
+    return {
+        "lighthouseVersion": "12.2.3",
+        "categories": {
+            "performance": {"score": performance, "auditRefs": []},
+            "seo": {
+                "score": 0.9,
+                "auditRefs": [{"id": a, "weight": w} for a, (_, w) in audits.items()],
+            },
+        },
+        "audits": {
+            **metrics,
+            **{
+                a: {"score": s, "title": a.title(), "displayValue": ""}
+                for a, (s, _) in audits.items()
+            },
+        },
+    }
+
+
+def test_failing_audits_name_the_audits_that_cost_points():
+    report = _report(1.0, {"meta-description": (0, 1), "hreflang": (1, 1), "manual": (None, 0)})
+    assert lighthouse.failing_audits(report) == ["seo: meta-description (0) — Meta-Description"]
+
+
+def test_benchmark_takes_the_median_performance_of_the_runs():
+    runs = [_report(score, {}) for score in (0.93, 1.0, 0.97)]
+    figures = lighthouse.page_figures(runs)
+    assert figures["performance_median"] == 0.97
+    assert figures["lowest"]["performance"] == 0.93
