@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import subprocess
 
 import jieba
 import pytest
@@ -45,6 +46,21 @@ def test_the_browser_module_uses_the_cjk_plugins_han_ranges():
     ranges = re.findall(r"\\\\u\{([0-9a-f]+)\}(?:-\\\\u\{([0-9a-f]+)\})?", declared)
     as_chars = [(chr(int(a, 16)), chr(int(b or a, 16))) for a, b in ranges]
     assert as_chars == list(HAN_RANGES)
+
+
+def test_the_browser_uses_whooshs_field_length_table():
+    from whoosh.util.numeric import byte_to_length
+
+    module = "./theme/static/js/search.js"
+    script = f"const m = await import('{module}'); console.log(JSON.stringify(m.WHOOSH_LENGTHS))"
+    proc = subprocess.run(
+        ["node", "--no-warnings", "--input-type=module", "-e", script],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    assert json.loads(proc.stdout) == [byte_to_length(b) for b in range(256)]
 
 
 def test_user_dictionary_comments_are_not_words():

@@ -24,17 +24,19 @@ import shutil
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from whoosh.util.numeric import length_to_byte
+
 from search import rank
-from search.index import SCORED_FIELDS, Record, quantized_length
+from search.index import SCORED_FIELDS, Record
 from search.normalize import t2s_map
 from search.query import MAX_QUERY_CHARS
 
 DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"
 # A list longer than this (characters) goes to its own file, fetched only when needed.
-INLINE_LIMIT = 192
+INLINE_LIMIT = 96
 # Vocabulary buckets are sized for about this many characters each before gzip: a query
 # fetches one bucket per character and per character pair, so small buckets save bytes.
-BUCKET_TARGET = 512
+BUCKET_TARGET = 256
 T2S_BUCKETS = 8
 
 
@@ -76,12 +78,15 @@ def doc_list(docids: list[int]) -> str:
 
 
 def postings(per_field: list[list[tuple[int, int, int]]]) -> str:
-    """Per scored field: (gap, term frequency, field length as Whoosh stores it) triples."""
+    """Per scored field, per article: the gap, then Whoosh's length byte · 4 + (tf − 1) when
+    the term frequency is 1–3, or length byte · 4 + 3 followed by tf − 4."""
     encoded = []
     for entries in per_field:
         out, previous = [], -1
-        for d, tf, length in entries:
-            out.append(varint(d - previous - 1) + varint(tf) + varint(length))
+        for d, tf, length_byte in entries:
+            out.append(varint(d - previous - 1) + varint(length_byte * 4 + min(tf, 4) - 1))
+            if tf >= 4:
+                out.append(varint(tf - 4))
             previous = d
         encoded.append("".join(out))
     return "|".join(encoded)
@@ -124,7 +129,7 @@ def gather_lists(records: list[Record]):
     for d, record in enumerate(records):
         for f, name in enumerate(SCORED_FIELDS):
             terms = record.terms[name]
-            length = quantized_length(len(terms))
+            length = length_to_byte(len(terms))
             for term, tf in Counter(terms).items():
                 term_postings[term][f].append((d, tf, length))
         for gram in record.grams:

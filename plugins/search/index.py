@@ -17,7 +17,6 @@ from datetime import date
 from pathlib import Path
 
 from whoosh import fields, index
-from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from search.normalize import normalize
 from search.segment import Segmenter, grams
@@ -72,11 +71,6 @@ class Record:
     @property
     def day(self) -> int:
         return (self.article.date - EPOCH).days
-
-
-def quantized_length(length: int) -> int:
-    """A field length as Whoosh stores it (one byte, rounded up), so scores agree exactly."""
-    return byte_to_length(length_to_byte(length))
 
 
 def cut(article: Article, segmenter: Segmenter) -> Record:

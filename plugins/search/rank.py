@@ -29,7 +29,8 @@ from search.query import Query, parse
 BOOSTS = {"title": 3.0, "tags": 2.0, "body": 1.0}
 K1 = 1.2
 B = 0.75
-PHRASE = 1.0
+# Per character of a query run found verbatim: exact passages and titles come first.
+PHRASE = 6.0
 RECENCY = 0.2
 HALF_LIFE = 365
 

@@ -161,6 +161,11 @@ export function decodeDocs(text) {
   return docs;
 }
 
+// Whoosh stores a field length as one byte; this is its table (whoosh.util.numeric).
+export const WHOOSH_LENGTHS = Array.from({ length: 256 }, (_, n) =>
+  Math.round((1.033 ** n - 1) * 27),
+);
+
 /** Postings of one term: per scored field, [article, term frequency, field length] triples. */
 export function decodePostings(text) {
   return text.split("|").map((part) => {
@@ -169,7 +174,9 @@ export function decodePostings(text) {
     let previous = -1;
     while (r.more()) {
       previous += r.next() + 1;
-      entries.push([previous, r.next(), r.next()]);
+      const packed = r.next();
+      const tf = (packed & 3) === 3 ? 4 + r.next() : (packed & 3) + 1;
+      entries.push([previous, tf, WHOOSH_LENGTHS[packed >> 2]]);
     }
     return entries;
   });
