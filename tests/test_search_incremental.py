@@ -46,6 +46,13 @@ def test_first_build_cuts_every_article_and_the_second_none(site):
     assert len(first["segmented"]) == article_count(content) and first["whoosh"] == "created"
     second = build()
     assert second["segmented"] == [] and second["reused"] == article_count(content)
+    assert first["exported"] and not second["exported"]  # the cached export is linked in
+
+
+def test_an_unchanged_rebuild_still_ships_the_whole_index(site):
+    _, _, output, build = site
+    build()
+    assert node_search(output, ["社区矫正"])[0]["docs"]
 
 
 def test_editing_one_article_cuts_only_that_article(site):

@@ -10,21 +10,28 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
+import sys
+import time
+import traceback
 from pathlib import Path
 
 from cjk.text import html_to_text
 from pelican import signals
 
-from search.index import Article, RecordCache, refresh_records, update_whoosh
+from search.export import export_cached
+from search.index import Article, BuildReport, RecordCache, refresh_records, update_whoosh
 from search.normalize import normalize
 from search.segment import read_user_dictionary, site_words
 
 log = logging.getLogger(__name__)
 _ARTICLES = "SEARCH_ARTICLES"
+_JOB = "SEARCH_JOB"
 
 
 def gather(generator) -> None:
-    """Keep what search needs of each published article, before Pelican writes anything."""
+    """Keep what search needs of each published article, then start indexing it in a second
+    process, on the other core, while Pelican writes the pages."""
     content_root = Path(generator.settings["PATH"]).resolve()
     articles = []
     for a in generator.articles:
@@ -37,17 +44,20 @@ def gather(generator) -> None:
                 url=a.url,
                 title=a.title,
                 subtitle=str(a.metadata.get("subtitle", "") or ""),
-                # _content, not .content: rendering links now, before the static files are
-                # known, makes Pelican warn "Unable to find" for every {static} link (a
-                # strict-build error) and memoizes the unresolved HTML the feeds reuse.
-                text=html_to_text(a._content),
+                text=html_to_text(a.content),
                 category=a.category.name,
                 authors=[x.name for x in getattr(a, "authors", [])],
                 tags=[t.name for t in getattr(a, "tags", [])],
                 date=a.date.date(),
             )
         )
-    generator.settings[_ARTICLES] = articles
+    settings = generator.settings
+    settings[_ARTICLES] = articles
+    job = multiprocessing.get_context("fork").Process(
+        target=_index_in_child, args=(dict(settings), articles), name="search-index"
+    )
+    job.start()
+    settings[_JOB] = job
 
 
 def dictionary(settings: dict, articles: list[Article]) -> dict[str, int | None]:
@@ -61,24 +71,45 @@ def dictionary(settings: dict, articles: list[Article]) -> dict[str, int | None]
     return words
 
 
-def build_index(pelican) -> None:
+def index_and_export(settings: dict, articles: list[Article]) -> BuildReport:
     """Update the cached cuts and the Whoosh index, then export the browser's files."""
-    from search.export import export
-
-    settings = pelican.settings
-    articles = settings.get(_ARTICLES, [])
+    started = time.perf_counter()
     cache_folder = Path(settings["SEARCH_CACHE_PATH"])
     cache = RecordCache(cache_folder)
     records, report = refresh_records(articles, dictionary(settings, articles), cache)
     cache.save()
+    report.seconds["cut"] = time.perf_counter() - started
     update_whoosh(cache_folder / "whoosh", records, report)
-    export(records, Path(settings["OUTPUT_PATH"]) / settings["SEARCH_OUTPUT_DIR"])
+    report.seconds["whoosh"] = time.perf_counter() - started - report.seconds["cut"]
+    output = Path(settings["OUTPUT_PATH"]) / settings["SEARCH_OUTPUT_DIR"]
+    report.exported = export_cached(records, cache.words, output, cache_folder / "export")
+    report.seconds["total"] = time.perf_counter() - started
     (cache_folder / "last-build.json").write_text(
         json.dumps(report.__dict__, ensure_ascii=False, indent=1), encoding="utf-8"
     )
+    return report
+
+
+def _index_in_child(settings: dict, articles: list[Article]) -> None:
+    try:
+        report = index_and_export(settings, articles)
+    except Exception:
+        traceback.print_exc()
+        sys.exit(1)
     log.info("search: %d cut, %d reused", len(report.segmented), report.reused)
+
+
+def finish(pelican) -> None:
+    """Wait for the search index; a failure there fails the build."""
+    job = pelican.settings.pop(_JOB, None)
+    if job is None:  # no article generator ran: index the empty site here
+        index_and_export(pelican.settings, pelican.settings.get(_ARTICLES, []))
+        return
+    job.join()
+    if job.exitcode != 0:
+        raise RuntimeError("搜索索引生成失败，见上面的错误 (the search index failed: see above)")
 
 
 def register():
     signals.article_generator_finalized.connect(gather)
-    signals.finalized.connect(build_index)
+    signals.finalized.connect(finish)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -190,6 +191,48 @@ def t2s_files(writer: Writer) -> None:
         shards[ord(trad) % T2S_BUCKETS].append(trad + simp)
     for k, shard in enumerate(shards):
         writer.files[f"t/{k}.txt"] = "".join(shard)
+
+
+# Bump when the files' format changes, so a cached export is not reused.
+FORMAT = 2
+
+
+def fingerprint(records_by_path: dict[str, Record], words: dict[str, int]) -> str:
+    """What the export depends on: the records and the dictionary they were cut with, the
+    format and the ranking constants."""
+    h = hashlib.sha1(f"{FORMAT} {rank.K1} {rank.B} {rank.BOOSTS} {rank.PHRASE}".encode())
+    h.update(json.dumps(words, sort_keys=True, ensure_ascii=False).encode())
+    h.update(f"{rank.RECENCY} {rank.HALF_LIFE} {MAX_QUERY_CHARS}".encode())
+    for path in sorted(records_by_path):
+        h.update(f"{path}\0{records_by_path[path].hash}\0".encode())
+    return h.hexdigest()
+
+
+def export_cached(
+    records_by_path: dict[str, Record], words: dict[str, int], folder: Path, cache: Path
+) -> bool:
+    """Export into `cache` unless it already holds this export, then link it into `folder`.
+
+    Returns whether the export had to be written. Unchanged rebuilds only make hard links.
+    """
+    stamp = cache / "fingerprint.txt"
+    wanted = fingerprint(records_by_path, words)
+    fresh = not (stamp.exists() and stamp.read_text() == wanted)
+    if fresh:
+        stamp.unlink(missing_ok=True)
+        export(records_by_path, cache)
+        stamp.write_text(wanted)
+    shutil.rmtree(folder, ignore_errors=True)
+    for source in cache.rglob("*"):
+        target = folder / source.relative_to(cache)
+        if source.is_dir() or source == stamp:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, target)
+        except OSError:  # another file system: copy instead
+            shutil.copy2(source, target)
+    return fresh
 
 
 def export(records_by_path: dict[str, Record], folder: Path) -> dict:

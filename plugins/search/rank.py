@@ -90,8 +90,6 @@ class BulletinBM25F(scoring.WeightingModel):
         self.coll = coll
 
     def scorer(self, searcher, fieldname, text, qf=1):
-        if fieldname not in BOOSTS:  # grams: matched, never scored
-            return scoring.WeightScorer.for_(searcher, fieldname, text)
         term = text.decode("utf-8") if isinstance(text, bytes) else text
         return _FieldScorer(searcher, fieldname, text, self.coll, term)
 
@@ -128,10 +126,13 @@ class Hit:
     score: float
 
 
-def rank(query: Query, coll: Collection, searcher, docid_of: dict[int, int]) -> list[Hit]:
+def rank(
+    query: Query, coll: Collection, searcher, docid_of: dict[int, int], gram_docs
+) -> list[Hit]:
     """Every article matching any part of `query`, best first (the whole list, not a page).
 
-    `docid_of` maps Whoosh's document numbers to the browser's article numbers.
+    `docid_of` maps Whoosh's document numbers to the browser's article numbers; `gram_docs`
+    gives the articles holding a character or character pair (from the cached records).
     """
     if not query.parts:
         return []
@@ -148,7 +149,7 @@ def rank(query: Query, coll: Collection, searcher, docid_of: dict[int, int]) -> 
     for r, run in enumerate(query.runs):
         docs = None
         for gram in run_grams(run):
-            found = {docid_of[n] for n in searcher.docs_for_query(Term("grams", gram))}
+            found = gram_docs.get(gram, set())
             docs = found if docs is None else docs & found
         for d in docs:
             verbatim[d] += len(run)
@@ -176,6 +177,10 @@ class SearchIndex:
         self.coll = collection(self.records)
         self.whoosh = index.open_dir(str(cache_folder / "whoosh"))
         docid = self.coll.docid()
+        self.gram_docs: dict[str, set[int]] = defaultdict(set)
+        for path, record in self.records.items():
+            for gram in record.grams:
+                self.gram_docs[gram].add(docid[path])
         with self.whoosh.searcher() as searcher:
             reader = searcher.reader()
             self.docid_of = {
@@ -186,4 +191,4 @@ class SearchIndex:
         coll = self.coll
         query = parse(text, coll.frequency, coll.total, coll.longest)
         with self.whoosh.searcher(weighting=BulletinBM25F(coll)) as searcher:
-            return query, rank(query, coll, searcher, self.docid_of)
+            return query, rank(query, coll, searcher, self.docid_of, self.gram_docs)
