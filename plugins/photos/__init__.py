@@ -27,13 +27,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urljoin
 
-from bulletin.problems import ContentErrors, Problem, defer
+from bulletin.problems import ContentErrors, Problem, defer, display_path
 from feedgenerator import Enclosure
 from pelican import signals
 from pelican.log import console
 
 from photos import markup
-from photos.renditions import Photo, PhotoCache, PhotoError, Rendition, write_stats
+from photos.renditions import (
+    Photo,
+    PhotoCache,
+    PhotoError,
+    Rendition,
+    problem_of,
+    write_stats,
+)
 
 DEFAULTS = {
     "PHOTOS_CACHE_PATH": "cache/photos",
@@ -120,10 +127,8 @@ def _photo_build(context: dict, settings: dict) -> PhotoBuild:
 
 
 def _display_path(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    # As the content check names files, so its photo problems and ours are one problem.
+    return display_path(path, Path.cwd())
 
 
 def _line_of(source_lines: list[str], needle: str, occurrence: int, body: bool) -> int | None:
@@ -139,7 +144,8 @@ def _line_of(source_lines: list[str], needle: str, occurrence: int, body: bool) 
     return None
 
 
-def _resolve(src: str, article_dir: Path, content_root: Path) -> Path:
+def photo_path(src: str, article_dir: Path, content_root: Path) -> Path:
+    """The file an image's src names: beside the article, or from the content root for /…."""
     path = unquote(markup.local_path(src))
     return content_root / path.lstrip("/") if path.startswith("/") else article_dir / path
 
@@ -169,7 +175,7 @@ class _ArticlePhotos:
         try:
             photo = self.build.cache.process(path, self.build.output_dir)
         except PhotoError as error:
-            self.problem(line, f"{error} [{path.name}]", error.fix)
+            self.problem(line, *problem_of(error, path))
             self.failed.add(path.resolve())
             return None
         self.build.originals.add(path.resolve())
@@ -195,22 +201,11 @@ class _ArticlePhotos:
 
     def figure_for(self, tag: markup.ImageTag, line: int | None, lazy: bool) -> str | None:
         alt = tag.attrs.get("alt", "").strip()
-        path = _resolve(tag.src, self.source.parent, self.build.content_root)
+        path = photo_path(tag.src, self.source.parent, self.build.content_root)
         photo = self.process(path, line)
-        if not alt:
-            self.problem(
-                line,
-                f"照片 {Path(tag.src).name} 没有替代文字 (photo without alt text)",
-                f"在方括号里写一句说明照片内容的话，例如 ![太极拳班的学员在公园练拳]({tag.src})",
-            )
-            return None
-        if markup.is_placeholder_alt(alt, markup.local_path(tag.src)):
-            self.problem(
-                line,
-                f'照片 {Path(tag.src).name} 的替代文字 "{alt}" 没有说明照片内容 '
-                "(alt text that describes nothing)",
-                "写出照片里有什么，例如 ![老人在社区工作人员搀扶下坐上轮椅](…)",
-            )
+        bad_alt = markup.alt_problem(alt, tag.src)
+        if bad_alt:
+            self.problem(line, *bad_alt)
             return None
         if photo is None:
             return None
@@ -224,7 +219,7 @@ class _ArticlePhotos:
         name = str(self.content.metadata.get("cover", "")).strip()
         if not name:
             return None
-        path = _resolve(name, self.source.parent, self.build.content_root)
+        path = photo_path(name, self.source.parent, self.build.content_root)
         if path.resolve() in self.by_path:
             return Cover(*self.by_path[path.resolve()])
         if path.resolve() in self.failed:

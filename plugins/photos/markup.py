@@ -97,6 +97,25 @@ def is_placeholder_alt(alt: str, file_name: str) -> bool:
     return bool(_PLACEHOLDER_ALT.match(text)) or text.lower() in (stem.lower(), file_name.lower())
 
 
+def alt_problem(alt: str, src: str) -> tuple[str, str] | None:
+    """(message, fix) when a photo's alt text is missing or says nothing, else None.
+
+    The one rule for alt text: the build (photos plugin) and the content check both use it."""
+    alt = alt.strip()
+    name = posixpath.basename(local_path(src))
+    if not alt:
+        return (
+            f"照片 {name} 没有替代文字 (photo without alt text)",
+            f"在方括号里写一句说明照片内容的话，例如 ![太极拳班的学员在公园练拳]({src})",
+        )
+    if is_placeholder_alt(alt, local_path(src)):
+        return (
+            f'照片 {name} 的替代文字 "{alt}" 没有说明照片内容 (alt text that describes nothing)',
+            "写出照片里有什么，例如 ![老人在社区工作人员搀扶下坐上轮椅](…)",
+        )
+    return None
+
+
 def split_caption(title: str, alt: str) -> tuple[str, str]:
     """(caption, credit): the title's parts, the credit being the one that names 摄影/图."""
     parts = [part for part in _TITLE_PARTS.split(title.strip()) if part]

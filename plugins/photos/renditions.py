@@ -37,6 +37,11 @@ class PhotoError(Exception):
         self.fix = fix
 
 
+def problem_of(error: PhotoError, source: Path) -> tuple[str, str]:
+    """(message, fix) as the build and the content check both report a photo's problem."""
+    return f"{error} [{source.name}]", error.fix
+
+
 @dataclass(frozen=True)
 class Rendition:
     path: str  # site-relative, e.g. images/taiji-1a2b3c4d5e-480.webp
@@ -91,6 +96,54 @@ def content_digest(data: bytes, widths: tuple[int, ...]) -> str:
     return hashlib.sha256(recipe + data).hexdigest()[:12]
 
 
+def _unreadable(source: Path, error: BaseException) -> PhotoError:
+    # Pillow names the file as it was given; the problem names the file already.
+    detail = str(error).replace(repr(str(source)), repr(source.name))
+    return PhotoError(
+        f"照片无法读取 (not a readable image: {type(error).__name__}: {detail})",
+        "用手机或电脑重新导出为 JPEG 或 PNG 后替换这个文件",
+    )
+
+
+def _too_many_pixels(width: int, height: int, max_pixels: int) -> PhotoError:
+    return PhotoError(
+        f"照片太大：{width}×{height} 像素 (photo too large to process)",
+        f"把照片缩小到 {max_pixels // 1_000_000} 百万像素以内再提交",
+    )
+
+
+# What Pillow raises on a file that is not an image it can read (or a decompression bomb).
+_READ_ERRORS = (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Warning)
+
+
+def inspect(source: Path, max_bytes: int, max_pixels: int) -> None:
+    """Raise PhotoError unless `source` is a file within `max_bytes` whose header is a readable
+    image within `max_pixels`. Reads the header only, no pixels: the content check runs it
+    on every photo (bulletin `make check`), the build before decoding."""
+    if not source.is_file():
+        raise PhotoError(
+            f"找不到照片文件 {source.name} (photo file not found)",
+            "把照片放在文章旁边（同一文件夹），并检查文件名的大小写和扩展名",
+        )
+    size = source.stat().st_size
+    if size > max_bytes:
+        raise PhotoError(
+            f"照片文件 {size / 1e6:.1f} MB，超过 {max_bytes / 1e6:g} MB 的上限 "
+            "(photo file over the size limit)",
+            "用手机或电脑把照片导出为较小的 JPEG（长边 4000 像素以内）",
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(source) as image:
+                width, height = image.size
+                image.verify()
+    except _READ_ERRORS as error:
+        raise _unreadable(source, error) from error
+    if width * height > max_pixels:
+        raise _too_many_pixels(width, height, max_pixels)
+
+
 def _open_upright(source: Path, max_pixels: int) -> Image.Image:
     """Decode fully (so truncated files fail here) and apply the EXIF orientation."""
     try:
@@ -98,19 +151,13 @@ def _open_upright(source: Path, max_pixels: int) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(source) as image:
                 if image.width * image.height > max_pixels:
-                    raise PhotoError(
-                        f"照片太大：{image.width}×{image.height} 像素 (photo too large to process)",
-                        f"把照片缩小到 {max_pixels // 1_000_000} 百万像素以内再提交",
-                    )
+                    raise _too_many_pixels(image.width, image.height, max_pixels)
                 image.load()
                 upright = ImageOps.exif_transpose(image)
     except PhotoError:
         raise
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Warning) as error:
-        raise PhotoError(
-            f"照片无法读取 (not a readable image: {type(error).__name__}: {error})",
-            "用手机或电脑重新导出为 JPEG 或 PNG 后替换这个文件",
-        ) from error
+    except _READ_ERRORS as error:
+        raise _unreadable(source, error) from error
     return upright
 
 
@@ -181,18 +228,7 @@ class PhotoCache:
         self._seen: dict[str, Photo] = {}
 
     def process(self, source: Path, output_dir: str = "images") -> Photo:
-        if not source.is_file():
-            raise PhotoError(
-                f"找不到照片文件 {source.name} (photo file not found)",
-                "把照片放在文章旁边（同一文件夹），并检查文件名的大小写和扩展名",
-            )
-        size = source.stat().st_size
-        if size > self.max_bytes:
-            raise PhotoError(
-                f"照片文件 {size / 1e6:.1f} MB，超过 {self.max_bytes / 1e6:g} MB 的上限 "
-                "(photo file over the size limit)",
-                "用手机或电脑把照片导出为较小的 JPEG（长边 4000 像素以内）",
-            )
+        inspect(source, self.max_bytes, self.max_pixels)
         data = source.read_bytes()
         digest = content_digest(data, self.widths)
         if digest in self._seen:
