@@ -32,8 +32,8 @@ EXPECTED = [
     ("empty-body.md", 4, ["正文是空的"]),
     ("slug-two.md", 4, ['"tong-yi-ge"', "slug-one.md", "Slug"]),
     ("broken-links.md", 7, ["{filename}../nowhere/gone.md", "不存在"]),
-    # The photos plugin names a missing photo in its own words; either message will do.
-    ("broken-links.md", 9, ["missing.jpg"]),
+    # A missing photo is named once, in the photos plugin's words (not as a dead link).
+    ("broken-links.md", 9, ["找不到照片文件 missing.jpg"]),
     # The content check finds nothing wrong here (gbk.md exists); Pelican, which could not
     # read gbk.md, warns "Unable to find" while rendering: each linking file is named.
     ("links-to-gbk.md", 7, ['链接 "gbk.md"', "unable to find"]),

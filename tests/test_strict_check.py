@@ -132,7 +132,8 @@ def test_real_dates_pass(value):
         (HEADER + "\n", 4, ["正文是空的"]),
         (HEADER + "\n<!-- 只有注释 -->\n", 5, ["正文是空的"]),
         (HEADER + "\n正文\n\n[坏]({filename}no.md)\n", 7, ["{filename}no.md", "不存在"]),
-        (HEADER + "\n正文\n\n![图]({static}/images/no.png)\n", 7, ["no.png", "不存在"]),
+        # An image is the photos plugin's: its own message, not the link rule's.
+        (HEADER + "\n正文\n\n![社区地图]({static}/images/no.png)\n", 7, ["找不到照片文件 no.png"]),
         (HEADER + "\n正文 [坏](./no-such.pdf)\n", 5, ["no-such.pdf", "不存在"]),
         (HEADER + "\n正文 [源文件](other.md)\n", 5, ["{filename}other.md"]),
         (HEADER + "\n正文 [政府网](www.gov.cn)\n", 5, ["https://www.gov.cn"]),

@@ -167,6 +167,7 @@ class Site:
     settings: dict
     shown: Callable[[Path], str] = str
     cache: dict = field(default_factory=dict)  # for checks that load something once per run
+    checks: Checks | None = None  # the registry being run (its link claims)
 
     @property
     def categories(self) -> list[str]:
@@ -180,6 +181,10 @@ class Site:
 
 FileCheck = Callable[[ContentFile, Site], Iterable[Problem]]
 SiteCheck = Callable[[Site], Iterable[Problem]]
+# The links of a file another rule judges itself, as (line, target): the photos plugin's
+# images. The generic link rule leaves them alone, so one problem gets one message, the
+# most specific ("找不到照片文件 …" rather than "链接 … 指向的文件不存在").
+LinkClaim = Callable[[ContentFile, Site], set[tuple[int, str]]]
 
 
 @dataclass
@@ -188,6 +193,7 @@ class Checks:
 
     file_checks: list[FileCheck] = field(default_factory=list)
     site_checks: list[SiteCheck] = field(default_factory=list)
+    link_claims: list[LinkClaim] = field(default_factory=list)
 
     def per_file(self, check: FileCheck) -> FileCheck:
         if check not in self.file_checks:
@@ -199,7 +205,16 @@ class Checks:
             self.site_checks.append(check)
         return check
 
+    def claims_links(self, claim: LinkClaim) -> LinkClaim:
+        if claim not in self.link_claims:
+            self.link_claims.append(claim)
+        return claim
+
+    def claimed_links(self, file: ContentFile, site: Site) -> set[tuple[int, str]]:
+        return {link for claim in self.link_claims for link in claim(file, site)}
+
     def run(self, site: Site) -> list[Problem]:
+        site.checks = self
         problems: list[Problem] = []
         for file in site.files:
             for check in self.file_checks:
@@ -593,6 +608,11 @@ def explicit_slugs_are_unique(site: Site) -> Iterator[Problem]:
 # --- links -------------------------------------------------------------------------------
 
 
+def without_code(line: str) -> str:
+    """A Markdown line without its `code spans`: what they show is not a link."""
+    return _CODE_SPAN.sub("", line) if "`" in line else line
+
+
 def links(file: ContentFile) -> Iterator[tuple[int, str]]:
     """(line, target) of every link and image in the body and Summary, code excluded."""
     summary = file.get("summary")
@@ -601,7 +621,7 @@ def links(file: ContentFile) -> Iterator[tuple[int, str]]:
         # Most lines of a news article are plain text: skip them cheaply.
         if "](" not in line and "]:" not in line and "=" not in line:
             continue
-        text = _CODE_SPAN.sub("", line) if "`" in line else line
+        text = without_code(line)
         for pattern in (_INLINE_LINK, _REFERENCE_LINK, _HTML_LINK):
             for match in pattern.finditer(text):
                 yield number, match["target"]
@@ -609,7 +629,10 @@ def links(file: ContentFile) -> Iterator[tuple[int, str]]:
 
 @CHECKS.per_file
 def internal_links_resolve(file: ContentFile, site: Site) -> Iterator[Problem]:
+    claimed = site.checks.claimed_links(file, site) if site.checks else set()
     for number, target in links(file):
+        if (number, target) in claimed:
+            continue
         problem = link_problem(target, file, site)
         if problem:
             yield Problem(file.shown, number, *problem)
@@ -704,5 +727,7 @@ def _missing_fix(path: str, file: ContentFile, site: Site) -> str:
 from bulletin.issues import issues_are_consistent  # noqa: E402  (期: issue files, Issue:, Order)
 
 CHECKS.per_site(issues_are_consistent)
+
+import photos.check  # noqa: E402, F401  (photos: alt text, missing, unreadable, too large)
 
 import bulletin.unsafe_html  # noqa: E402, F401  (no script, frames or event handlers in bodies)

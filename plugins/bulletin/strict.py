@@ -52,13 +52,12 @@ def build_problems(generators: list) -> list[Problem]:
     with_drafts = bool(settings.get("SHOW_DRAFTS"))
     withhold_drafts(generators)
 
+    # The content check runs the plugins' own rules (photos.check): a problem a plugin also
+    # deferred while building is the same Problem, kept once by the set below. Its link rule
+    # leaves the images the photos plugin owns to it (CHECKS.claims_links).
     problems = check_site(settings)
-    deferred = list(generators[0].context.get(PENDING, []))
-    # A plugin's own message about a link (a photo not found) says more than the generic one.
-    explained = {(p.path, p.line) for p in deferred}
-    problems = [p for p in problems if not (_is_link(p) and (p.path, p.line) in explained)]
-    problems += deferred
-    # A dead link the content check already named on that line is not reported twice.
+    problems += generators[0].context.get(PENDING, [])
+    # Pelican's render warnings are the least specific: dropped on a line already named.
     known = {(p.path, p.line) for p in problems}
     rendered = rendering_problems(rendered_contents(generators), root)
     problems += [p for p in rendered if (p.path, p.line) not in known]
@@ -69,10 +68,6 @@ def build_problems(generators: list) -> list[Problem]:
     found += output_collisions(planned_outputs(generators, sources, with_drafts))
     problems += [p for p in found if (p.path, p.line) not in known]
     return sorted(set(problems))
-
-
-def _is_link(problem: Problem) -> bool:
-    return problem.message.startswith("链接")
 
 
 def check_before_writing(generators) -> None:
