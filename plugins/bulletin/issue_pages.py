@@ -19,7 +19,7 @@ from bulletin.issues import (
     metadata_line,
     split_lead_paragraph,
 )
-from bulletin.problems import display_path
+from bulletin.problems import defer, display_path
 
 
 def issue_settings(settings: dict) -> dict:
@@ -68,9 +68,12 @@ class IssuesGenerator(Generator):
         settings = issue_settings(self.settings)
         root = Path(self.path)
         render = markdown_renderer(self.settings)
-        by_number, _ = load_issues(
+        by_number, problems = load_issues(
             root / settings["ISSUES_PATH"], lambda p: display_path(p, root), render
         )
+        # Deferred, never raised: the strict build reports them with every other problem of
+        # the build (the content check finds the same ones; equal problems are listed once).
+        defer(self.context, problems)
         articles = shown_articles(self.context, self.settings)
         join_articles(by_number, [(article_ref(a, root), a) for a in articles])
         self.issues = link_issues(by_number, settings)
