@@ -15,7 +15,9 @@ The rules are a list of plain functions over parsed files (`ContentFile`), colle
         ...
 
 `@CHECKS.per_site` takes `(site)` for rules across files (duplicate slugs, issues); the
-module is imported at the bottom of this one, so every build and `invoke check` run it.
+module is imported at the bottom of this one, so every build and `invoke check` run it. A
+rule that judges some links itself (photos.check: images) claims them with
+`@CHECKS.claims_links`, and the generic link rule leaves them alone: one problem, one message.
 See docs/strict-build.md.
 """
 
