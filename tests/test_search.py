@@ -7,6 +7,7 @@ import json
 import random
 
 import pytest
+from search.export import CHUNK
 
 from tests.search_sites import (
     ROOT,
@@ -179,3 +180,25 @@ def test_the_built_page_ships_the_same_module(real_site):
     assert shipped.read_bytes() == (ROOT / "theme" / "static" / "js" / "search.js").read_bytes()
     manifest = json.loads((real_site / "search" / "manifest.json").read_text(encoding="utf-8"))
     assert (real_site / "search" / manifest["base"] / "days.txt").exists()
+
+
+def test_a_passage_deep_in_a_long_article_gets_its_snippet(sample_site):
+    articles = fragments(sample_site)
+    d, article = next((d, a) for d, a in enumerate(articles) if a["n"] >= 4)
+    passage = article["x"][-300:-288]
+    answer = node_search(sample_site, [passage], snippets=True)[0]
+    assert answer["docs"][0] == d
+    assert max(answer["runs"], key=len) in answer["snippets"][0]["marked"]
+    chunks = [name for name in answer["fetched"] if f"/x/{d}-" in name]
+    # Fetched chunk after chunk, up to the one where the passage ends, and no further.
+    assert len(chunks) == (len(article["x"]) - 288 - 1) // CHUNK + 1
+
+
+def test_a_title_query_fetches_only_the_first_chunk_of_its_article(sample_site):
+    articles = fragments(sample_site)
+    d, article = next((d, a) for d, a in enumerate(articles) if a["n"] >= 4)
+    answer = node_search(sample_site, [article["t"]], snippets=True)[0]
+    assert answer["docs"][0] == d
+    assert [name for name in answer["fetched"] if f"/x/{d}-" in name] == [
+        next(name for name in answer["fetched"] if name.endswith(f"/x/{d}-0.txt"))
+    ]

@@ -8,8 +8,9 @@ Layout (all but the manifest under one folder named by the hash of its whole con
                      "key"): the articles holding it verbatim, then the terms starting with
                      it, each with its frequency (to cut queries) and its postings.
   <hash>/p/<n>.txt   a list too long to sit inline in a bucket line, fetched only if used.
-  <hash>/f/<id>.json one article's title, URL, date and 栏目, for a result shown.
-  <hash>/x/<id>.txt  its text, for the snippet, fetched when the result comes into view.
+  <hash>/f/<id>.json one article's title, URL, date, 栏目 and number of text chunks.
+  <hash>/x/<id>-<k>.txt its text in chunks, for the snippet: fetched when the result comes
+                     into view, chunk after chunk until the query is found.
   <hash>/t/<k>.txt   traditional → simplified pairs, fetched only for an unknown character.
 Numbers are written as base-64 varints (5 bits a character, the 6th says "more"), lists
 of articles as gaps or, when shorter, as a bitmap: text that gzip compresses well.
@@ -39,6 +40,8 @@ INLINE_LIMIT = 96
 # fetches one bucket per character and per character pair, so small buckets save bytes.
 BUCKET_TARGET = 256
 T2S_BUCKETS = 8
+# Snippet text is cut into chunks of about this many characters.
+CHUNK = 400
 
 
 def _varint(value: int) -> str:
@@ -174,15 +177,16 @@ def days_file(coll: rank.Collection) -> str:
     return "".join(days)
 
 
-def fragment(record: Record) -> str:
+def fragment(record: Record, chunks: int) -> str:
     a = record.article
-    data = {"t": a.title, "u": a.url, "d": a.date.isoformat(), "c": a.category}
+    data = {"t": a.title, "u": a.url, "d": a.date.isoformat(), "c": a.category, "n": chunks}
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-def snippet_text(record: Record) -> str:
+def snippet_chunks(record: Record) -> list[str]:
     a = record.article
-    return f"{a.subtitle}\n{a.text}".strip() if a.subtitle else a.text.strip()
+    text = f"{a.subtitle}\n{a.text}".strip() if a.subtitle else a.text.strip()
+    return [text[i : i + CHUNK] for i in range(0, len(text), CHUNK)] or [""]
 
 
 def t2s_files(writer: Writer) -> None:
@@ -194,7 +198,7 @@ def t2s_files(writer: Writer) -> None:
 
 
 # Bump when the files' format changes, so a cached export is not reused.
-FORMAT = 2
+FORMAT = 3
 
 
 def fingerprint(records_by_path: dict[str, Record], words: dict[str, int]) -> str:
@@ -247,8 +251,10 @@ def export(records_by_path: dict[str, Record], folder: Path) -> dict:
     lanmu = [DIGITS[categories.index(r.article.category)] for r in records]
     writer.files["lanmu.txt"] = "".join(lanmu)
     for d, record in enumerate(records):
-        writer.files[f"f/{d}.json"] = fragment(record)
-        writer.files[f"x/{d}.txt"] = snippet_text(record)
+        chunks = snippet_chunks(record)
+        writer.files[f"f/{d}.json"] = fragment(record, len(chunks))
+        for k, chunk in enumerate(chunks):
+            writer.files[f"x/{d}-{k}.txt"] = chunk
     t2s_files(writer)
     base = writer.digest()
     manifest = {

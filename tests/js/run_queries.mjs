@@ -1,12 +1,14 @@
 // Runs the browser's search module in node over an exported index on disk, as the page
 // would (same loader, same files), for the Python tests to compare with Whoosh.
-// Usage: node tests/js/run_queries.mjs OUTPUT/search/ [--snippets] < queries.json
+// Usage: node tests/js/run_queries.mjs OUTPUT/search/ [--snippets[=N]] < queries.json
 // Prints, per query: runs, parts, every hit's article number in rank order, the top ten
-// scores, the files fetched, and with --snippets the marked text of the top three.
+// scores, the files fetched, and with --snippets the marked text of the top N (3), whose
+// heads and text chunks then count among the files fetched.
 import { readFile } from "node:fs/promises";
 import { createIndex, excerpt } from "../../theme/static/js/search.js";
 
-const [base, flag] = process.argv.slice(2);
+const [base, flag = ""] = process.argv.slice(2);
+const snippetCount = flag.startsWith("--snippets") ? Number(flag.split("=")[1] ?? 3) : 0;
 let input = "";
 for await (const chunk of process.stdin) input += chunk;
 
@@ -27,12 +29,13 @@ for (const q of JSON.parse(input)) {
     scores: hits.slice(0, 10).map((h) => h.score),
     fetched,
   };
-  if (flag === "--snippets") {
+  if (snippetCount) {
     result.snippets = [];
-    for (const h of hits.slice(0, 3)) {
+    for (const h of hits.slice(0, snippetCount)) {
       const a = await index.article(h.doc);
       const needles = [...query.runs, ...query.parts];
-      const marked = excerpt(await index.text(h.doc), needles, 120, t2s).filter((s) => s.mark);
+      const text = await index.text(h.doc, query.runs, t2s);
+      const marked = excerpt(text, needles, 120, t2s).filter((s) => s.mark);
       result.snippets.push({ url: a.u, marked: marked.map((s) => s.text) });
     }
   }

@@ -251,7 +251,9 @@ export function score(query, lists, days, m) {
 
 /**
  * The densest window of `width` characters of `text` around the query's matches, as
- * segments [{text, mark}] (mark: a match). t2s folds the text as the query was folded.
+ * segments [{text, mark}] (mark: a match). A character matched by a longer needle weighs
+ * more, so a whole passage outweighs scattered single characters. t2s folds the text as
+ * the query was folded.
  */
 export function excerpt(text, needles, width = 120, t2s = new Map()) {
   const original = [...text];
@@ -264,21 +266,24 @@ export function excerpt(text, needles, width = 120, t2s = new Map()) {
     }
   });
   const foldedChars = [...folded];
-  const marks = new Array(original.length).fill(false);
+  const weight = new Array(original.length).fill(0);
   const sorted = [...new Set(needles)].filter(Boolean).sort((a, b) => b.length - a.length);
   for (const needle of sorted) {
     const len = [...needle].length;
     for (let at = folded.indexOf(needle); at >= 0; at = folded.indexOf(needle, at + 1)) {
       const start = [...folded.slice(0, at)].length;
-      for (let k = start; k < start + len && k < foldedChars.length; k++) marks[origin[k]] = true;
+      for (let k = start; k < start + len && k < foldedChars.length; k++) {
+        weight[origin[k]] = Math.max(weight[origin[k]], len * len);
+      }
     }
   }
+  const marks = weight.map((w) => w > 0);
   let bestStart = 0;
   let bestCount = -1;
   let count = 0;
   for (let i = 0; i < original.length; i++) {
-    count += marks[i] ? 1 : 0;
-    if (i >= width) count -= marks[i - width] ? 1 : 0;
+    count += weight[i];
+    if (i >= width) count -= weight[i - width];
     if (i >= Math.min(width, original.length) - 1 && count > bestCount) {
       bestCount = count;
       bestStart = Math.max(0, i - width + 1);
@@ -443,10 +448,20 @@ export function createIndex(base, fetchText = defaultFetch) {
     return JSON.parse(await inside(m, `f/${doc}.json`));
   }
 
-  /** A result's text, for its snippet. */
-  async function text(doc) {
+  /**
+   * Enough of a result's text for its snippet: chunk after chunk until every run of the
+   * query is in it (or in the title, when the beginning of the text will do).
+   */
+  async function text(doc, runs = [], t2s = new Map()) {
     const m = await manifest();
-    return inside(m, `x/${doc}.txt`);
+    const head = await article(doc);
+    const has = (s) => runs.every((run) => normalize(s, t2s).includes(run));
+    let loaded = "";
+    for (let k = 0; k < head.n; k++) {
+      loaded += await inside(m, `x/${doc}-${k}.txt`);
+      if (has(loaded) || has(head.t)) break;
+    }
+    return loaded;
   }
 
   return { manifest, search, lanmu, article, text };
@@ -505,7 +520,7 @@ export function startSearchPage(root) {
               entry.target.fillSnippet();
             }
           },
-          { rootMargin: "200px" },
+          { rootMargin: "100px" },
         )
       : { observe: (node) => node.fillSnippet(), unobserve() {} };
   let shown = 0;
@@ -530,7 +545,7 @@ export function startSearchPage(root) {
     return [...counts];
   }
 
-  function resultItem(doc, a, needles, t2s) {
+  function resultItem(doc, a, runs, needles, t2s) {
     const title = markedText("span", excerpt(a.t, needles, 1000, t2s));
     const link = element("a", { href: new URL(a.u, site).href }, title);
     const date = element("time", { datetime: a.d }, chineseDate(a.d));
@@ -538,7 +553,7 @@ export function startSearchPage(root) {
     const snippet = element("p", { class: "search-snippet" });
     const item = element("li", {}, element("h2", {}, link), meta, snippet);
     item.fillSnippet = async () => {
-      const text = await index.text(doc);
+      const text = await index.text(doc, runs, t2s);
       const attributes = { class: "search-snippet" };
       snippet.replaceWith(markedText("p", excerpt(text, needles, 120, t2s), attributes));
     };
@@ -552,7 +567,7 @@ export function startSearchPage(root) {
     const needles = [...result.query.runs, ...result.query.parts];
     const heads = await Promise.all(page.map((h) => index.article(h.doc)));
     heads.forEach((a, i) => {
-      const item = resultItem(page[i].doc, a, needles, result.t2s);
+      const item = resultItem(page[i].doc, a, result.query.runs, needles, result.t2s);
       list.append(item);
       snippets.observe(item);
     });
