@@ -241,3 +241,13 @@ def test_one_build_reports_issue_article_and_photo_problems_together(tmp_path):
         assert len(found) == 1 and words in found[0], (where, build.stderr)
     assert len(build.problems) == len(expected), build.stderr
     assert "Traceback" not in build.stderr
+
+
+def test_a_photo_named_in_the_text_before_it_is_reported_once_on_its_own_line(tmp_path):
+    """The build finds each image's line as the check does, not by the first mention."""
+    body = f"原图 gone.jpg 由居民提供，`![示例](gone.jpg)` 是写法。\n\n![{ALT}](gone.jpg)\n"
+    content = content_with(tmp_path, body)
+    [checked] = check(content)
+    build = run_build(tmp_path / "output", content=content)
+    assert build.problems == [str(checked)], build.stderr
+    assert checked.line == line_of(content, f"![{ALT}]")

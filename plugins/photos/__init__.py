@@ -168,6 +168,24 @@ class _ArticlePhotos:
         except (OSError, UnicodeDecodeError):
             return []
 
+    @functools.cached_property
+    def image_lines(self) -> dict[str, list[int]]:
+        """Each image's lines by src, in source order, found as the content check finds them."""
+        from photos.check import markdown_images  # it imports the bulletin's content check
+
+        found: dict[str, list[int]] = {}
+        for image in markdown_images("\n".join(self.lines)):
+            found.setdefault(image.src, []).append(image.line)
+        return found
+
+    def line_of_image(self, src: str, occurrence: int) -> int | None:
+        """The line of the n-th image showing `src`: the line the content check names too, so
+        the problem both find is one problem (else the n-th line mentioning it)."""
+        lines = self.image_lines.get(src, [])
+        if occurrence < len(lines):
+            return lines[occurrence]
+        return _line_of(self.lines, src, occurrence, body=True)
+
     def problem(self, line: int | None, message: str, fix: str) -> None:
         self.build.problems.append(Problem(_display_path(self.source), line, message, fix))
 
@@ -189,7 +207,7 @@ class _ArticlePhotos:
                 continue
             occurrence = occurrences.get(tag.src, 0)
             occurrences[tag.src] = occurrence + 1
-            line = _line_of(self.lines, tag.src, occurrence, body=True)
+            line = self.line_of_image(tag.src, occurrence)
             replacement = self.figure_for(tag, line, lazy=shown > 0)
             if replacement is None:
                 continue

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bulletin.checks import CHECKS, ContentFile, Site, without_code
+from bulletin.checks import CHECKS, ContentFile, Site, parse, without_code
 from bulletin.problems import Problem
 
 from photos import DEFAULTS, markup, photo_path
@@ -63,6 +63,20 @@ def source_images(lines: list[tuple[int, str]]) -> list[SourceImage]:
     return images
 
 
+def _image_lines(file: ContentFile) -> list[tuple[int, str]]:
+    # Most lines of a news article hold no image: only the others are looked at.
+    return [
+        (number, without_code(line))
+        for number, line in file.body_lines()
+        if "![" in line or "]:" in line or "<img" in line or "<IMG" in line
+    ]
+
+
+def markdown_images(text: str) -> list[SourceImage]:
+    """The images of a Markdown file's text: how the build numbers the photos it reports."""
+    return source_images(_image_lines(parse(text, Path(), "", "article")))
+
+
 def _photos_built(site: Site) -> bool:
     return "photos" in (site.settings.get("PLUGINS") or [])
 
@@ -73,13 +87,8 @@ def file_photos(file: ContentFile, site: Site) -> list[SourceImage]:
         return []
     key = ("photos", file.path)
     if key not in site.cache:
-        # Most lines of a news article hold no image: only the others are looked at.
-        lines = [
-            (n, without_code(line))
-            for n, line in file.body_lines()
-            if "![" in line or "]:" in line or "<img" in line or "<IMG" in line
-        ]
-        site.cache[key] = [i for i in source_images(lines) if markup.is_local(i.src)]
+        images = source_images(_image_lines(file))
+        site.cache[key] = [i for i in images if markup.is_local(i.src)]
     return site.cache[key]
 
 
