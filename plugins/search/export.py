@@ -132,11 +132,11 @@ def gather_lists(records: list[Record]):
     gram_docs: dict[str, list[int]] = defaultdict(list)
     for d, record in enumerate(records):
         for f, name in enumerate(SCORED_FIELDS):
-            terms = record.terms[name]
+            terms = record.term_list(name)
             length = length_to_byte(len(terms))
             for term, tf in Counter(terms).items():
                 term_postings[term][f].append((d, tf, length))
-        for gram in record.grams:
+        for gram in record.gram_list():
             gram_docs[gram].append(d)
     return term_postings, gram_docs
 
@@ -227,16 +227,22 @@ def export_cached(
         export(records_by_path, cache)
         stamp.write_text(wanted)
     shutil.rmtree(folder, ignore_errors=True)
-    for source in cache.rglob("*"):
-        target = folder / source.relative_to(cache)
-        if source.is_dir() or source == stamp:
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(source, target)
-        except OSError:  # another file system: copy instead
-            shutil.copy2(source, target)
+    link_tree(cache, folder, skip={stamp.name})
     return fresh
+
+
+def link_tree(source: Path, target: Path, skip: set[str]) -> None:
+    """Hard-link every file of `source` into `target` (copy across file systems)."""
+    for where, _, names in os.walk(source):
+        into = os.path.join(target, os.path.relpath(where, source))
+        os.makedirs(into, exist_ok=True)
+        for name in names:
+            if name in skip:
+                continue
+            try:
+                os.link(os.path.join(where, name), os.path.join(into, name))
+            except OSError:
+                shutil.copy2(os.path.join(where, name), os.path.join(into, name))
 
 
 def export(records_by_path: dict[str, Record], folder: Path) -> dict:

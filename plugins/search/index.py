@@ -24,7 +24,7 @@ from search.normalize import normalize
 from search.segment import Segmenter, grams
 
 # Bump when cutting or record layout changes: every cached record is then cut again.
-RECORD_VERSION = 1
+RECORD_VERSION = 2
 SCORED_FIELDS = ("title", "tags", "body")
 EPOCH = date(1970, 1, 1)
 
@@ -51,9 +51,10 @@ class Article:
             "body": normalize(f"{self.subtitle}\n{self.text}"),
         }
 
-    def verbatim_text(self) -> str:
+    @staticmethod
+    def verbatim_text(texts: dict[str, str]) -> str:
         """The text whose every substring must be findable: title, subtitle and body."""
-        return normalize(f"{self.title}\n{self.subtitle}\n{self.text}")
+        return f"{texts['title']}\n{texts['body']}"
 
     def content_hash(self) -> str:
         parts = [RECORD_VERSION, self.title, self.subtitle, self.text, self.category]
@@ -63,26 +64,35 @@ class Article:
 
 @dataclass
 class Record:
-    """An article with its cut: terms per scored field, and its grams."""
+    """An article with its cut: terms per scored field, and its grams.
+
+    Both are kept as space-separated strings (no term or gram holds a space): a few big
+    strings pickle and load many times faster than millions of small ones.
+    """
 
     article: Article
     hash: str
-    terms: dict[str, list[str]]
-    grams: list[str]
+    terms: dict[str, str]
+    grams: str
 
     @property
     def day(self) -> int:
         return (self.article.date - EPOCH).days
 
+    def term_list(self, name: str) -> list[str]:
+        return self.terms[name].split()
+
+    def gram_list(self) -> list[str]:
+        return self.grams.split()
+
 
 def cut(article: Article, segmenter: Segmenter) -> Record:
     texts = article.field_texts()
-    verbatim = article.verbatim_text()
     return Record(
         article=article,
         hash=article.content_hash(),
-        terms={name: segmenter.terms(text) for name, text in texts.items()},
-        grams=sorted(grams(verbatim)),
+        terms={name: " ".join(segmenter.terms(text)) for name, text in texts.items()},
+        grams=" ".join(sorted(grams(Article.verbatim_text(texts)))),
     )
 
 
@@ -163,7 +173,7 @@ def refresh_records(
 
 
 def _all_text(article: Article) -> str:
-    return "\n".join([*article.field_texts().values(), article.verbatim_text()])
+    return "\n".join(article.field_texts().values())
 
 
 # The Whoosh schema: scored fields hold space-joined terms (our cut, not Whoosh's analyser).
@@ -178,7 +188,7 @@ def schema() -> fields.Schema:
 
 
 def whoosh_document(record: Record) -> dict:
-    doc = {name: " ".join(record.terms[name]) for name in SCORED_FIELDS}
+    doc = {name: record.terms[name] for name in SCORED_FIELDS}
     doc.update(path=record.article.path, hash=record.hash)
     return doc
 

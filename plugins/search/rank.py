@@ -71,7 +71,7 @@ def collection(records: dict[str, Record]) -> Collection:
         coll.df[name] = Counter()
         total_length = 0
         for record in ordered:
-            terms = record.terms[name]
+            terms = record.term_list(name)
             coll.df[name].update(set(terms))
             coll.frequency.update(terms)
             total_length += len(terms)
@@ -179,7 +179,7 @@ class SearchIndex:
         docid = self.coll.docid()
         self.gram_docs: dict[str, set[int]] = defaultdict(set)
         for path, record in self.records.items():
-            for gram in record.grams:
+            for gram in record.gram_list():
                 self.gram_docs[gram].add(docid[path])
         with self.whoosh.searcher() as searcher:
             reader = searcher.reader()
