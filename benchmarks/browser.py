@@ -43,6 +43,7 @@ class ColdSearch:
     query: str
     latency_ms: float
     search_bytes: int
+    first_view_bytes: int
     total_bytes: int
     requests: int
     timed_out: bool
@@ -57,15 +58,37 @@ def search_bytes(sent: list[Sent]) -> int:
 
 
 def cold_search(browser, server: CountingServer, page_url: str, query: str) -> ColdSearch:
-    """Open page_url?q=query in a fresh context; wait until network and DOM are quiet."""
+    """Open page_url?q=query in a fresh context and wait until network and DOM are quiet:
+    the results a reader first sees. Then scroll to the end of the page and wait again, so
+    a page that loads snippets as results come into view has loaded all ten."""
     context = browser.new_context()
     page = context.new_page()
     page.add_init_script(WATCH_DOM)
     server.ledger.take()
     separator = "&" if "?" in page_url else "?"
     page.goto(f"{page_url}{separator}q={quote(query)}", wait_until="load")
+    rendered, timed_out = _until_quiet(page, server)
+    first_view = server.ledger.take()
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    _, late = _until_quiet(page, server)
+    sent = first_view + server.ledger.take()
+    context.close()
+    return ColdSearch(
+        query=query,
+        latency_ms=rendered,
+        search_bytes=search_bytes(sent),
+        first_view_bytes=search_bytes(first_view),
+        total_bytes=sum(s.bytes for s in sent),
+        requests=len(sent),
+        timed_out=timed_out or late,
+    )
+
+
+def _until_quiet(page, server: CountingServer) -> tuple[float, bool]:
+    """Wait until neither the DOM nor the server moved for QUIET_SECONDS.
+    (the page's time of its last DOM change, whether the wait timed out)."""
     deadline = time.monotonic() + TIMEOUT_SECONDS
-    seen, seen_at, timed_out = -1.0, time.monotonic(), False
+    seen, seen_at = page.evaluate("window.__lastChange"), time.monotonic()
     while True:
         time.sleep(0.1)
         change = page.evaluate("window.__lastChange")
@@ -73,15 +96,9 @@ def cold_search(browser, server: CountingServer, page_url: str, query: str) -> C
         if change != seen:
             seen, seen_at = change, now
         if now - max(seen_at, server.ledger.last_request) >= QUIET_SECONDS:
-            break
+            return seen, False
         if now > deadline:
-            timed_out = True
-            break
-    sent = server.ledger.take()
-    context.close()
-    return ColdSearch(
-        query, seen, search_bytes(sent), sum(s.bytes for s in sent), len(sent), timed_out
-    )
+            return seen, True
 
 
 PAGEFIND_SEARCH = """

@@ -264,6 +264,10 @@ def _search_rows(engine: str, name: str) -> list[tuple[str, object]]:
     return [
         (f"cold-search bytes, {name}: median", cold("bytes_median", _kb)),
         (f"cold-search bytes, {name}: p90", cold("bytes_p90", _kb)),
+        (
+            f"cold-search bytes before scrolling, {name}: median",
+            cold("first_view_bytes_median", _kb),
+        ),
         (f"cold-search requests, {name}: median", cold("requests_median", lambda v: f"{v:.0f}")),
         (f"latency query → rendered, {name}: median", cold("latency_ms_median", _ms)),
         (f"latency query → rendered, {name}: p90", cold("latency_ms_p90", _ms)),

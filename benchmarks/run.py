@@ -161,6 +161,7 @@ def cold_figures(results: list[chromium.ColdSearch]) -> dict:
         "latency_ms_p90": p90(latency),
         "bytes_median": median(search),
         "bytes_p90": p90(search),
+        "first_view_bytes_median": median([r.first_view_bytes for r in results]),
         "total_bytes_median": median([r.total_bytes for r in results]),
         "requests_median": median([r.requests for r in results]),
         "timed_out": sum(r.timed_out for r in results),
