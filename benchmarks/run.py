@@ -86,7 +86,7 @@ def machine() -> dict:
 def versions() -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
-    found = {"python": sys.version.split()[0]}
+    found = {"commit": _commit(), "python": sys.version.split()[0]}
     for name in (
         "pelican",
         "markdown",
@@ -101,6 +101,25 @@ def versions() -> dict:
         except PackageNotFoundError:
             found[name] = None
     return found
+
+
+def _commit() -> str | None:
+    """The code measured: HEAD, marked "+changes" when the tree differs from it.
+    (A tree exported with `git archive` has no .git: BENCH_COMMIT names it.)"""
+    if os.environ.get("BENCH_COMMIT"):
+        return os.environ["BENCH_COMMIT"]
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    )
+    if head.returncode:
+        return None
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    return head.stdout.strip() + (" +changes" if status.stdout.strip() else "")
 
 
 def median(values: list[float]) -> float | None:
