@@ -91,9 +91,11 @@ def _unreported(pelican_problems: list[Problem], ours: list[Problem]) -> list[Pr
     """
     explained = {p.path for p in ours}
     names = {str(Path(p).resolve()) for p in explained} | explained
-    # A missing file our checks already named, as a dead link or a photo not found ("Cannot
-    # get modification stamp for content/images/x.jpg", "Unable to find 'x.jpg'").
-    linked = " ".join(p.message for p in ours)
+    # A missing file our checks already named, as a dead link or a photo ("Cannot get
+    # modification stamp for content/images/x.jpg", "Unable to find 'x.jpg'").
+    linked = " ".join(
+        p.message for p in ours if p.message.startswith(("链接", "照片", "找不到照片"))
+    )
 
     def about_explained(problem: Problem) -> bool:
         if problem.path in explained or any(name in problem.message for name in names):
