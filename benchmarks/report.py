@@ -335,6 +335,28 @@ def markdown(results: dict) -> str:
         ]
     out += ["## Every figure", "", *_size_table(sizes), ""]
     out += [METHOD.read_text(encoding="utf-8").format(**n).strip(), ""]
+    phases = [
+        (k, name, f[name]["phases"])
+        for k, f in sizes.items()
+        for name in ("search", "rebuild_search")
+        if f.get(name, {}).get("phases")
+    ]
+    if phases:
+        out += [
+            "## Where the search plugin's time goes",
+            "",
+            "As the plugin reports it (`last-build.json` in its cache folder; it indexes in a "
+            "second process while Pelican writes, so these seconds overlap Pelican's).",
+            "",
+            "| articles | build | phases (seconds) | work |",
+            "| --- | --- | --- | --- |",
+        ]
+        for k, name, p in phases:
+            seconds = ", ".join(f"{phase} {value:.1f}" for phase, value in p["seconds"].items())
+            work = ", ".join(f"{key} {value}" for key, value in p.items() if key != "seconds")
+            label = "fresh" if name == "search" else "one article edited"
+            out.append(f"| {sizes[k]['site_articles']:,} | {label} | {seconds} | {work} |")
+        out.append("")
     if results.get("profile"):
         p = results["profile"]
         out += [

@@ -205,6 +205,7 @@ def measure_size(imported, size_label: str, query_set, browser) -> dict:
         sites.build(work / "content", work / "search", search=True, fresh=True)
     )
     _report_build(figures, "search")
+    figures["search"]["phases"] = search_phases(work / "search")
     edited = articles[count // 2]
     sites.edit_one_article(edited)
     log(f"edit {edited.path.name}; rebuild with search, caches warm")
@@ -212,6 +213,7 @@ def measure_size(imported, size_label: str, query_set, browser) -> dict:
         sites.build(work / "content", work / "search", search=True, fresh=False)
     )
     _report_build(figures, "rebuild_search")
+    figures["rebuild_search"]["phases"] = search_phases(work / "search")
     log("rebuild bare, caches warm")
     figures["rebuild_bare"] = _timing(
         sites.build(work / "content", work / "bare", search=False, fresh=False)
@@ -274,6 +276,17 @@ def measure_size(imported, size_label: str, query_set, browser) -> dict:
     finally:
         server.close()
     return figures
+
+
+def search_phases(work: Path) -> dict | None:
+    """What the search plugin says its last build did (cut, Whoosh, export seconds; how many
+    articles it cut or reused), from the cache folder's last-build.json, when it writes one."""
+    report = work / "search-cache" / "last-build.json"
+    if not report.exists():
+        return None
+    data = json.loads(report.read_text(encoding="utf-8"))
+    counts = {k: len(v) if isinstance(v, list) else v for k, v in data.items() if k != "seconds"}
+    return {"seconds": data.get("seconds", {}), **counts}
 
 
 def _report_build(figures: dict, name: str) -> None:
