@@ -84,8 +84,8 @@ def fragments(output: Path) -> list[dict]:
     articles = []
     for d in range(manifest["docs"]):
         article = json.loads((folder / "f" / f"{d}.json").read_text(encoding="utf-8"))
-        chunks = [folder / "x" / f"{d}-{k}.txt" for k in range(article["n"])]
-        article["x"] = "".join(c.read_text(encoding="utf-8") for c in chunks)
+        chunks = [folder / "x" / f"{d}-{k}.gz" for k in range(article["n"])]
+        article["x"] = "".join(gzip.decompress(c.read_bytes()).decode() for c in chunks)
         articles.append(article)
     return articles
 

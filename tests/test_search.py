@@ -179,7 +179,8 @@ def test_the_built_page_ships_the_same_module(real_site):
     shipped = real_site / "theme" / "js" / "search.js"
     assert shipped.read_bytes() == (ROOT / "theme" / "static" / "js" / "search.js").read_bytes()
     manifest = json.loads((real_site / "search" / "manifest.json").read_text(encoding="utf-8"))
-    assert (real_site / "search" / manifest["base"] / "days.txt").exists()
+    days = real_site / "search" / manifest["base"] / "days.gz"
+    assert days.read_bytes()[:2] == b"\x1f\x8b"  # stored compressed
 
 
 def test_a_passage_deep_in_a_long_article_gets_its_snippet(sample_site):
@@ -200,5 +201,5 @@ def test_a_title_query_fetches_only_the_first_chunk_of_its_article(sample_site):
     answer = node_search(sample_site, [article["t"]], snippets=True)[0]
     assert answer["docs"][0] == d
     assert [name for name in answer["fetched"] if f"/x/{d}-" in name] == [
-        next(name for name in answer["fetched"] if name.endswith(f"/x/{d}-0.txt"))
+        next(name for name in answer["fetched"] if name.endswith(f"/x/{d}-0.gz"))
     ]

@@ -2,23 +2,26 @@
 
 Layout (all but the manifest under one folder named by the hash of its whole content):
   manifest.json      settings of the ranking, sizes, the names below. Fetched first.
-  <hash>/days.txt    per article: its day (delta-coded), for recency and the year filter.
-  <hash>/lanmu.txt   per article: its 栏目, fetched only when a reader filters by 栏目.
-  <hash>/v/<b>.txt   vocabulary buckets: one line per character or character pair (the
+  <hash>/days.gz     per article: its day (delta-coded), for recency and the year filter.
+  <hash>/lanmu.gz    per article: its 栏目, fetched only when a reader filters by 栏目.
+  <hash>/v/<b>.gz    vocabulary buckets: one line per character or character pair (the
                      "key"): the articles holding it verbatim, then the terms starting with
                      it, each with its frequency (to cut queries) and its postings.
-  <hash>/p/<n>.txt   a list too long to sit inline in a bucket line, fetched only if used.
+  <hash>/p/<n>.gz    a list too long to sit inline in a bucket line, fetched only if used.
   <hash>/f/<id>.json one article's title, URL, date, 栏目 and number of text chunks.
-  <hash>/x/<id>-<k>.txt its text in chunks, for the snippet: fetched when the result comes
+  <hash>/x/<id>-<k>.gz its text in chunks, for the snippet: fetched when the result comes
                      into view, chunk after chunk until the query is found.
-  <hash>/t/<k>.txt   traditional → simplified pairs, fetched only for an unknown character.
-Numbers are written as base-64 varints (5 bits a character, the 6th says "more"), lists
-of articles as gaps or, when shorter, as a bitmap: text that gzip compresses well.
+  <hash>/t/<k>.gz    traditional → simplified pairs, fetched only for an unknown character.
+Files named .gz are stored gzip-compressed, as Pagefind stores its own: the index takes a
+third of the disk, hosts send them as they are, and the browser inflates them
+(DecompressionStream). Numbers are written as base-64 varints (5 bits a character, the
+6th says "more"), lists of articles as gaps or, when shorter, as a bitmap.
 docs/search.md has the measurements behind these choices.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -114,7 +117,7 @@ class Writer:
     def inline_or_file(self, text: str) -> str:
         if len(text) <= INLINE_LIMIT:
             return text
-        name = f"p/{self.spilled}.txt"
+        name = f"p/{self.spilled}.gz"
         self.spilled += 1
         self.files[name] = text
         return "@" + varint(self.spilled - 1)
@@ -165,7 +168,7 @@ def bucket_files(lines: list[str], writer: Writer) -> int:
     for line in lines:
         buckets[fnv1a(line.split("\t", 1)[0]) % count].append(line)
     for b, bucket in enumerate(buckets):
-        writer.files[f"v/{b}.txt"] = "\n".join(bucket)
+        writer.files[f"v/{b}.gz"] = "\n".join(bucket)
     return count
 
 
@@ -194,11 +197,11 @@ def t2s_files(writer: Writer) -> None:
     for trad, simp in sorted(t2s_map().items()):
         shards[ord(trad) % T2S_BUCKETS].append(trad + simp)
     for k, shard in enumerate(shards):
-        writer.files[f"t/{k}.txt"] = "".join(shard)
+        writer.files[f"t/{k}.gz"] = "".join(shard)
 
 
 # Bump when the files' format changes, so a cached export is not reused.
-FORMAT = 3
+FORMAT = 4
 
 
 def fingerprint(records_by_path: dict[str, Record], words: dict[str, int]) -> str:
@@ -253,14 +256,14 @@ def export(records_by_path: dict[str, Record], folder: Path) -> dict:
     tag_counts = Counter(t for r in records for t in r.article.tags)
     writer = Writer()
     buckets = bucket_files(vocabulary_lines(coll, records, writer), writer)
-    writer.files["days.txt"] = days_file(coll)
+    writer.files["days.gz"] = days_file(coll)
     lanmu = [DIGITS[categories.index(r.article.category)] for r in records]
-    writer.files["lanmu.txt"] = "".join(lanmu)
+    writer.files["lanmu.gz"] = "".join(lanmu)
     for d, record in enumerate(records):
         chunks = snippet_chunks(record)
         writer.files[f"f/{d}.json"] = fragment(record, len(chunks))
         for k, chunk in enumerate(chunks):
-            writer.files[f"x/{d}-{k}.txt"] = chunk
+            writer.files[f"x/{d}-{k}.gz"] = chunk
     t2s_files(writer)
     base = writer.digest()
     manifest = {
@@ -288,7 +291,8 @@ def export(records_by_path: dict[str, Record], folder: Path) -> dict:
     for name, text in writer.files.items():
         path = folder / base / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        data = text.encode("utf-8")
+        path.write_bytes(gzip.compress(data, 9, mtime=0) if name.endswith(".gz") else data)
     (folder / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
     )

@@ -5,7 +5,7 @@
 // scores, the files fetched, and with --snippets the marked text of the top N (3), whose
 // heads and text chunks then count among the files fetched.
 import { readFile } from "node:fs/promises";
-import { createIndex, excerpt } from "../../theme/static/js/search.js";
+import { createIndex, excerpt, textOf } from "../../theme/static/js/search.js";
 
 const [base, flag = ""] = process.argv.slice(2);
 const snippetCount = flag.startsWith("--snippets") ? Number(flag.split("=")[1] ?? 3) : 0;
@@ -18,7 +18,7 @@ for (const q of JSON.parse(input)) {
   const fetched = [];
   const index = createIndex(base, (url) => {
     fetched.push(url.slice(base.length));
-    return readFile(url, "utf-8");
+    return readFile(url).then((bytes) => textOf(new Uint8Array(bytes)));
   });
   const { query, hits, t2s } = await index.search(q);
   const result = {

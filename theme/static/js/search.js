@@ -182,7 +182,7 @@ export function decodePostings(text) {
   });
 }
 
-/** days.txt: each article's day (days since 1970-01-01), delta-coded in article order. */
+/** days.gz: each article's day (days since 1970-01-01), delta-coded in article order. */
 export function decodeDays(text) {
   const days = [];
   const r = reader(text);
@@ -368,7 +368,7 @@ export function createIndex(base, fetchText = defaultFetch) {
   async function loadKeys(keys) {
     const m = await manifest();
     const wanted = [...new Set(keys.map((k) => bucketOf(k, m.buckets)))];
-    const texts = await Promise.all(wanted.map((b) => inside(m, `v/${b}.txt`)));
+    const texts = await Promise.all(wanted.map((b) => inside(m, `v/${b}.gz`)));
     for (const text of texts) for (const [k, v] of parseBucket(text)) state.entries.set(k, v);
   }
 
@@ -379,7 +379,7 @@ export function createIndex(base, fetchText = defaultFetch) {
       (ch) => HAN_CHAR.test(ch) && !state.entries.has(ch) && !t2s.has(ch),
     );
     const shards = [...new Set(unknown.map((ch) => ch.codePointAt(0) % m.t2sBuckets))];
-    const loaded = await Promise.all(shards.map((k) => inside(m, `t/${k}.txt`)));
+    const loaded = await Promise.all(shards.map((k) => inside(m, `t/${k}.gz`)));
     for (const pairs of loaded) {
       const chars = [...pairs];
       for (let i = 0; i + 1 < chars.length; i += 2) t2s.set(chars[i], chars[i + 1]);
@@ -389,7 +389,7 @@ export function createIndex(base, fetchText = defaultFetch) {
 
   async function resolve(text) {
     const m = await manifest();
-    return text.startsWith("@") ? inside(m, `p/${reader(text.slice(1)).next()}.txt`) : text;
+    return text.startsWith("@") ? inside(m, `p/${reader(text.slice(1)).next()}.gz`) : text;
   }
 
   function entryOfTerm(term) {
@@ -405,7 +405,7 @@ export function createIndex(base, fetchText = defaultFetch) {
       const query = { runs: [], parts: [], partRuns: [] };
       return { query, hits: [], days: state.days, manifest: m, hasKey: () => false, t2s };
     }
-    const daysPromise = state.days ?? inside(m, "days.txt").then(decodeDays);
+    const daysPromise = state.days ?? inside(m, "days.gz").then(decodeDays);
     await loadKeys(neededKeys(queryRuns(normalized, m.maxQuery)));
     if (await foldUnknown(queryRuns(normalized, m.maxQuery).join(""))) {
       normalized = normalize(text, t2s);
@@ -438,7 +438,7 @@ export function createIndex(base, fetchText = defaultFetch) {
   /** Each article's 栏目 name, fetched only when a reader filters by 栏目. */
   async function lanmu() {
     const m = await manifest();
-    const text = await inside(m, "lanmu.txt");
+    const text = await inside(m, "lanmu.gz");
     return [...text].map((c) => m.categories[DIGIT_VALUE[c]]);
   }
 
@@ -458,7 +458,7 @@ export function createIndex(base, fetchText = defaultFetch) {
     const has = (s) => runs.every((run) => normalize(s, t2s).includes(run));
     let loaded = "";
     for (let k = 0; k < head.n; k++) {
-      loaded += await inside(m, `x/${doc}-${k}.txt`);
+      loaded += await inside(m, `x/${doc}-${k}.gz`);
       if (has(loaded) || has(head.t)) break;
     }
     return loaded;
@@ -470,7 +470,14 @@ export function createIndex(base, fetchText = defaultFetch) {
 async function defaultFetch(url) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-  return response.text();
+  return textOf(new Uint8Array(await response.arrayBuffer()));
+}
+
+/** A file's text: .gz files are stored compressed (unless a host already inflated them). */
+export async function textOf(bytes) {
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return new TextDecoder().decode(bytes);
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Response(stream).text();
 }
 
 // ---------------------------------------------------------------- view
