@@ -44,7 +44,10 @@ def gather(generator) -> None:
                 url=a.url,
                 title=a.title,
                 subtitle=str(a.metadata.get("subtitle", "") or ""),
-                text=html_to_text(a.content),
+                # _content, not .content: rendering links now, before the static files are
+                # known, makes Pelican warn "Unable to find" for every {static} link (a
+                # strict-build error) and memoizes the unresolved HTML the feeds reuse.
+                text=html_to_text(a._content),
                 category=a.category.name,
                 authors=[x.name for x in getattr(a, "authors", [])],
                 tags=[t.name for t in getattr(a, "tags", [])],
