@@ -17,7 +17,9 @@ KB = 1024
 
 
 def _mb(value) -> str:
-    return "—" if value is None else f"{value / 1e6:.1f} MB"
+    if value is None:
+        return "—"
+    return f"{value / 1e6:.1f} MB" if abs(value) >= 1e6 else f"{value / KB:.0f} KB"
 
 
 def _kb(value) -> str:

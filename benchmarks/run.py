@@ -249,24 +249,18 @@ def measure_size(imported, size_label: str, query_set, browser) -> dict:
     )
     server = CountingServer(site, Path(__file__).parent)
     try:
-        log(f"cold searches in Chromium: {len(query_set)} queries, Pagefind")
-        page = f"{server.url}/__bench/pagefind.html"
-        figures["pagefind_cold"] = cold_figures(
-            [chromium.cold_search(browser, server, page, q) for _, q in query_set]
-        )
+        pages = {"pagefind": f"{server.url}/__bench/pagefind.html"}
+        if ours:
+            pages["ours"] = f"{server.url}/search.html"
+        log(f"cold searches in Chromium: {len(query_set)} queries, {' and '.join(pages)}")
+        for engine, results in cold_searches(browser, server, pages, query_set).items():
+            figures[f"{engine}_cold"] = cold_figures(results)
         log(f"recall in Chromium: {len(probes)} probes, Pagefind")
         ranked = chromium.pagefind_ranks(
             browser, server, [(p.query, p.target) for p in probes], chromium.pagefind_urls(bundle)
         )
         figures["pagefind_recall"] = recall_figures(probes, ranked)
         if ours:
-            log(f"cold searches in Chromium: {len(query_set)} queries, ours")
-            figures["ours_cold"] = cold_figures(
-                [
-                    chromium.cold_search(browser, server, f"{server.url}/search.html", q)
-                    for _, q in query_set
-                ]
-            )
             log(f"recall in Chromium: {len(probes)} probes, ours")
             items = [(p.query, p.target) for p in probes]
             ranked = chromium.ours_ranks(
@@ -287,6 +281,18 @@ def search_phases(work: Path) -> dict | None:
     data = json.loads(report.read_text(encoding="utf-8"))
     counts = {k: len(v) if isinstance(v, list) else v for k, v in data.items() if k != "seconds"}
     return {"seconds": data.get("seconds", {}), **counts}
+
+
+def cold_searches(browser, server, pages: dict[str, str], query_set) -> dict[str, list]:
+    """Each query on every engine in turn, the first engine alternating, so a change in the
+    machine's load falls on both alike."""
+    results: dict[str, list] = {engine: [] for engine in pages}
+    engines = list(pages)
+    for number, (_, query) in enumerate(query_set):
+        order = engines if number % 2 == 0 else engines[::-1]
+        for engine in order:
+            results[engine].append(chromium.cold_search(browser, server, pages[engine], query))
+    return results
 
 
 def _report_build(figures: dict, name: str) -> None:
