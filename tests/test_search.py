@@ -203,3 +203,11 @@ def test_a_title_query_fetches_only_the_first_chunk_of_its_article(sample_site):
     assert [name for name in answer["fetched"] if f"/x/{d}-" in name] == [
         next(name for name in answer["fetched"] if name.endswith(f"/x/{d}-0.gz"))
     ]
+
+
+def test_function_words_are_not_scored_unless_alone(real_site):
+    alone, among = node_search(real_site, ["的", "社区的矫正"])
+    assert alone["parts"] == ["的"] and alone["docs"]
+    assert "的" not in among["parts"] and among["runs"] == ["社区的矫正"]
+    whoosh = python_search(real_site, ["社区的矫正"])[0]
+    assert whoosh["parts"] == among["parts"] and whoosh["docs"][:10] == among["docs"][:10]

@@ -34,7 +34,7 @@ from whoosh.util.numeric import length_to_byte
 from search import rank
 from search.index import SCORED_FIELDS, Record
 from search.normalize import t2s_map
-from search.query import MAX_QUERY_CHARS
+from search.query import MAX_QUERY_CHARS, STOP_TERMS
 
 DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"
 # A list longer than this (characters) goes to its own file, fetched only when needed.
@@ -209,7 +209,7 @@ def fingerprint(records_by_path: dict[str, Record], words: dict[str, int]) -> st
     format and the ranking constants."""
     h = hashlib.sha1(f"{FORMAT} {rank.K1} {rank.B} {rank.BOOSTS} {rank.PHRASE}".encode())
     h.update(json.dumps(words, sort_keys=True, ensure_ascii=False).encode())
-    h.update(f"{rank.RECENCY} {rank.HALF_LIFE} {MAX_QUERY_CHARS}".encode())
+    h.update(f"{rank.RECENCY} {rank.HALF_LIFE} {MAX_QUERY_CHARS} {sorted(STOP_TERMS)}".encode())
     for path in sorted(records_by_path):
         h.update(f"{path}\0{records_by_path[path].hash}\0".encode())
     return h.hexdigest()
@@ -281,6 +281,7 @@ def export(records_by_path: dict[str, Record], folder: Path) -> dict:
         "recency": rank.RECENCY,
         "halfLife": rank.HALF_LIFE,
         "maxQuery": MAX_QUERY_CHARS,
+        "stop": "".join(sorted(STOP_TERMS)),
         "total": coll.total,
         "latest": coll.latest_day,
         "categories": categories,

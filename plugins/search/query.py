@@ -15,6 +15,10 @@ from search.segment import HAN_PIECE, PIECE
 
 # Longer queries are cut to this many characters of word runs: a title or a passage fits.
 MAX_QUERY_CHARS = 100
+# Function words are not scored as terms unless the query has nothing else: they are in
+# nearly every article, so their postings are the biggest a query could fetch while
+# their weight is the smallest. They still count inside runs found verbatim.
+STOP_TERMS = frozenset("的了是在和与及等也就都而之于对把被这那着过或其并将为以从向地得们个")
 
 
 @dataclass(frozen=True)
@@ -77,4 +81,9 @@ def parse(text: str, frequency: Mapping[str, int], total: int, longest: int) -> 
                     parts.append(term)
                     part_runs.append([])
                 part_runs[parts.index(term)].append(r)
-    return Query(tuple(runs), tuple(parts), tuple(tuple(sorted(set(r))) for r in part_runs))
+    keep = [p for p, term in enumerate(parts) if term not in STOP_TERMS] or range(len(parts))
+    return Query(
+        tuple(runs),
+        tuple(parts[p] for p in keep),
+        tuple(tuple(sorted(set(part_runs[p]))) for p in keep),
+    )

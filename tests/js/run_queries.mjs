@@ -34,7 +34,7 @@ for (const q of JSON.parse(input)) {
     for (const h of hits.slice(0, snippetCount)) {
       const a = await index.article(h.doc);
       const needles = [...query.runs, ...query.parts];
-      const text = await index.text(h.doc, query.runs, t2s);
+      const text = await index.text(h.doc, query, h.whole, t2s);
       const marked = excerpt(text, needles, 120, t2s).filter((s) => s.mark);
       result.snippets.push({ url: a.u, marked: marked.map((s) => s.text) });
     }

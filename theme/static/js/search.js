@@ -78,8 +78,11 @@ export function cut(text, frequency, logTotal) {
   return terms;
 }
 
-/** The query's runs, its distinct terms (parts) and, per part, the runs it came from. */
-export function parse(normalized, frequency, total, maxChars) {
+/**
+ * The query's runs, its distinct terms (parts) and, per part, the runs it came from.
+ * Stop terms (single characters, from the manifest) are dropped unless nothing else is left.
+ */
+export function parse(normalized, frequency, total, maxChars, stop = "") {
   const runs = queryRuns(normalized, maxChars);
   const logTotal = Math.log(total || 1);
   const parts = [];
@@ -97,7 +100,10 @@ export function parse(normalized, frequency, total, maxChars) {
       }
     }
   });
-  return { runs, parts, partRuns };
+  const isStop = (term) => [...term].length === 1 && stop.includes(term);
+  let keep = parts.map((_, p) => p).filter((p) => !isStop(parts[p]));
+  if (!keep.length) keep = parts.map((_, p) => p);
+  return { runs, parts: keep.map((p) => parts[p]), partRuns: keep.map((p) => partRuns[p]) };
 }
 
 /** The characters (one-character runs) or character pairs a run must contain verbatim. */
@@ -243,7 +249,8 @@ export function score(query, lists, days, m) {
     const recency = 1 + (m.recency * m.halfLife) / (m.halfLife + (m.latest - days[d]));
     const value =
       ((base.get(d) ?? 0) + m.phrase * (verbatim.get(d) ?? 0)) * coverage * coverage * recency;
-    hits.push({ doc: d, score: value, rounded: Math.floor(value * 1e6 + 0.5) });
+    const whole = inRuns.size === runs.length; // every run of the query found verbatim
+    hits.push({ doc: d, score: value, rounded: Math.floor(value * 1e6 + 0.5), whole });
   }
   hits.sort((a, b) => b.rounded - a.rounded || b.doc - a.doc);
   return hits;
@@ -415,7 +422,7 @@ export function createIndex(base, fetchText = defaultFetch) {
     for (const [key, entry] of state.entries) {
       for (const [suffix, term] of entry.terms) frequency.set(key + suffix, term.frequency);
     }
-    const query = parse(normalized, frequency, m.total, m.maxQuery);
+    const query = parse(normalized, frequency, m.total, m.maxQuery, m.stop);
     const postings = new Map();
     const docs = new Map();
     await Promise.all([
@@ -449,13 +456,20 @@ export function createIndex(base, fetchText = defaultFetch) {
   }
 
   /**
-   * Enough of a result's text for its snippet: chunk after chunk until every run of the
-   * query is in it (or in the title, when the beginning of the text will do).
+   * Enough of a result's text for its snippet, chunk after chunk. For a hit holding the
+   * whole query verbatim, until every run is in it (a title holding them all will do with
+   * the first chunk); for any other hit, until some term of two or more characters is.
    */
-  async function text(doc, runs = [], t2s = new Map()) {
+  async function text(doc, query, whole = false, t2s = new Map()) {
     const m = await manifest();
     const head = await article(doc);
-    const has = (s) => runs.every((run) => normalize(s, t2s).includes(run));
+    const long = query.parts.filter((p) => [...p].length > 1);
+    const wanted = whole ? query.runs : long.length ? long : query.parts;
+    const has = (s) => {
+      const folded = normalize(s, t2s);
+      const found = (w) => folded.includes(w);
+      return whole ? wanted.every(found) : wanted.some(found);
+    };
     let loaded = "";
     for (let k = 0; k < head.n; k++) {
       loaded += await inside(m, `x/${doc}-${k}.gz`);
@@ -552,7 +566,9 @@ export function startSearchPage(root) {
     return [...counts];
   }
 
-  function resultItem(doc, a, runs, needles, t2s) {
+  function resultItem(hit, a, query, t2s) {
+    const { doc, whole } = hit;
+    const needles = [...query.runs, ...query.parts];
     const title = markedText("span", excerpt(a.t, needles, 1000, t2s));
     const link = element("a", { href: new URL(a.u, site).href }, title);
     const date = element("time", { datetime: a.d }, chineseDate(a.d));
@@ -560,7 +576,7 @@ export function startSearchPage(root) {
     const snippet = element("p", { class: "search-snippet" });
     const item = element("li", {}, element("h2", {}, link), meta, snippet);
     item.fillSnippet = async () => {
-      const text = await index.text(doc, runs, t2s);
+      const text = await index.text(doc, query, whole, t2s);
       const attributes = { class: "search-snippet" };
       snippet.replaceWith(markedText("p", excerpt(text, needles, 120, t2s), attributes));
     };
@@ -571,10 +587,9 @@ export function startSearchPage(root) {
     const { hits, result } = current;
     const page = hits.slice(shown, shown + PAGE_SIZE);
     shown += page.length;
-    const needles = [...result.query.runs, ...result.query.parts];
     const heads = await Promise.all(page.map((h) => index.article(h.doc)));
     heads.forEach((a, i) => {
-      const item = resultItem(page[i].doc, a, result.query.runs, needles, result.t2s);
+      const item = resultItem(page[i], a, result.query, result.t2s);
       list.append(item);
       snippets.observe(item);
     });
