@@ -5,8 +5,9 @@ Layout (all but the manifest under one folder named by the hash of its whole con
   <hash>/days.gz     per article: its day (delta-coded), for recency and the year filter.
   <hash>/lanmu.gz    per article: its 栏目, fetched only when a reader filters by 栏目.
   <hash>/v/<b>.gz    vocabulary buckets: one line per character or character pair (the
-                     "key"): the articles holding it verbatim, then the terms starting with
-                     it, each with its frequency (to cut queries) and its postings.
+                     "key"): the articles holding it verbatim, the frequency of a pair's
+                     first character as a term, then the terms starting with the key, each
+                     with its frequency (to cut queries) and its postings.
   <hash>/p/<n>.gz    a list too long to sit inline in a bucket line, fetched only if used.
   <hash>/f/<id>.json one article's title, URL, date, 栏目 and number of text chunks.
   <hash>/x/<id>-<k>.gz its text in chunks, for the snippet: fetched when the result comes
@@ -152,6 +153,10 @@ def vocabulary_lines(coll: rank.Collection, records: list[Record], writer: Write
     lines = []
     for key in sorted(gram_docs.keys() | terms_by_key.keys()):
         fields = [key, writer.inline_or_file(doc_list(gram_docs[key])) if key in gram_docs else ""]
+        # A pair's line also carries the frequency of its first character as a term, so a
+        # query is cut without fetching the bucket of every single character.
+        first = coll.frequency.get(key[0], 0) if len(key) == 2 else 0
+        fields.append(varint(first) if first else "")
         for term in sorted(terms_by_key.get(key, [])):
             encoded = postings(term_postings[term])
             fields += [term[2:], varint(coll.frequency[term]), writer.inline_or_file(encoded)]
@@ -201,7 +206,7 @@ def t2s_files(writer: Writer) -> None:
 
 
 # Bump when the files' format changes, so a cached export is not reused.
-FORMAT = 4
+FORMAT = 5
 
 
 def fingerprint(records_by_path: dict[str, Record], words: dict[str, int]) -> str:

@@ -113,24 +113,33 @@ export function runGrams(run) {
   return chars.slice(1).map((ch, i) => chars[i] + ch);
 }
 
-/** Every vocabulary key a query can need: its grams, and the keys its terms can start at. */
+/**
+ * The vocabulary keys a query needs first: its grams (the pairs of each run, which also
+ * give the terms starting there and their first character's frequency), each run's last
+ * character (no pair starts there), and the key of each Latin or digit term.
+ */
 export function neededKeys(runs) {
   const keys = new Set();
   for (const run of runs) {
     for (const gram of runGrams(run)) keys.add(gram);
+    keys.add([...run].at(-1));
     for (const piece of run.match(PIECE) ?? []) {
-      const chars = [...piece];
-      if (HAN_ONLY.test(piece)) {
-        chars.forEach((ch, i) => {
-          keys.add(ch);
-          if (i + 1 < chars.length) keys.add(ch + chars[i + 1]);
-        });
-      } else {
-        keys.add(chars.slice(0, 2).join(""));
-      }
+      if (!HAN_ONLY.test(piece)) keys.add([...piece].slice(0, 2).join(""));
     }
   }
   return [...keys];
+}
+
+/** Characters whose own key is needed because the pair starting at them is unknown. */
+export function charactersWithoutPair(runs, hasKey) {
+  const missing = new Set();
+  for (const run of runs) {
+    const chars = [...run];
+    chars.slice(0, -1).forEach((ch, i) => {
+      if (!hasKey(ch + chars[i + 1]) && !hasKey(ch)) missing.add(ch);
+    });
+  }
+  return [...missing];
 }
 
 /** A base-64 varint reader over an encoded string. */
@@ -335,17 +344,21 @@ export function bucketOf(key, buckets) {
   return h % buckets;
 }
 
-/** One vocabulary bucket file → Map key → {docs, terms: Map suffix → {frequency, postings}}. */
+/**
+ * One vocabulary bucket file → Map key → {docs, first, terms}: the articles holding the key,
+ * the frequency of a pair's first character as a term, and terms by suffix → {frequency,
+ * postings}.
+ */
 export function parseBucket(text) {
   const entries = new Map();
   for (const line of text.split("\n")) {
     if (!line) continue;
-    const [key, docs, ...rest] = line.split("\t");
+    const [key, docs, first, ...rest] = line.split("\t");
     const terms = new Map();
     for (let i = 0; i + 2 < rest.length; i += 3) {
       terms.set(rest[i], { frequency: reader(rest[i + 1]).next(), postings: rest[i + 2] });
     }
-    entries.set(key, { docs, terms });
+    entries.set(key, { docs, first: first ? reader(first).next() : 0, terms });
   }
   return entries;
 }
@@ -379,11 +392,26 @@ export function createIndex(base, fetchText = defaultFetch) {
     for (const text of texts) for (const [k, v] of parseBucket(text)) state.entries.set(k, v);
   }
 
+  // Everything a query needs to be cut: its keys, then the characters no known pair
+  // starts with (to learn their frequency as a term, or that no article has them).
+  async function loadQueryKeys(runs) {
+    await loadKeys(neededKeys(runs));
+    await loadKeys(charactersWithoutPair(runs, (k) => state.entries.has(k)));
+  }
+
+  // Some article has the character when its own key, or a pair starting with it, is known.
+  const known = (ch, runs) =>
+    state.entries.has(ch) ||
+    runs.some((run) => {
+      const chars = [...run];
+      return chars.some((c, i) => c === ch && state.entries.has(c + (chars[i + 1] ?? "")));
+    });
+
   // A character no article contains may be a traditional one: fetch its t2s pairs.
-  async function foldUnknown(text) {
+  async function foldUnknown(runs) {
     const m = await manifest();
-    const unknown = [...new Set([...text])].filter(
-      (ch) => HAN_CHAR.test(ch) && !state.entries.has(ch) && !t2s.has(ch),
+    const unknown = [...new Set([...runs.join("")])].filter(
+      (ch) => HAN_CHAR.test(ch) && !known(ch, runs) && !t2s.has(ch),
     );
     const shards = [...new Set(unknown.map((ch) => ch.codePointAt(0) % m.t2sBuckets))];
     const loaded = await Promise.all(shards.map((k) => inside(m, `t/${k}.gz`)));
@@ -413,16 +441,19 @@ export function createIndex(base, fetchText = defaultFetch) {
       return { query, hits: [], days: state.days, manifest: m, hasKey: () => false, t2s };
     }
     const daysPromise = state.days ?? inside(m, "days.gz").then(decodeDays);
-    await loadKeys(neededKeys(queryRuns(normalized, m.maxQuery)));
-    if (await foldUnknown(queryRuns(normalized, m.maxQuery).join(""))) {
+    await loadQueryKeys(queryRuns(normalized, m.maxQuery));
+    if (await foldUnknown(queryRuns(normalized, m.maxQuery))) {
       normalized = normalize(text, t2s);
-      await loadKeys(neededKeys(queryRuns(normalized, m.maxQuery)));
+      await loadQueryKeys(queryRuns(normalized, m.maxQuery));
     }
     const frequency = new Map();
     for (const [key, entry] of state.entries) {
+      if (entry.first) frequency.set([...key][0], entry.first);
       for (const [suffix, term] of entry.terms) frequency.set(key + suffix, term.frequency);
     }
     const query = parse(normalized, frequency, m.total, m.maxQuery, m.stop);
+    // A one-character term's postings sit in its own key's bucket: fetch those chosen.
+    await loadKeys(query.parts.filter((t) => [...t].length === 1 && !state.entries.has(t)));
     const postings = new Map();
     const docs = new Map();
     await Promise.all([
