@@ -74,9 +74,12 @@ def test_typing_a_query_shows_marked_results_and_back_returns_to_them(page, real
 
 
 def test_the_q_parameter_loads_results(page, real_site, serve):
+    manifests = []
+    page.on("request", lambda r: manifests.append(r.url) if "manifest.json" in r.url else 0)
     page.goto(f"{serve(real_site)}/search.html?q={quote('人口普查')}")
     page.wait_for_selector("#search-results li")
     assert "用心“点名”" in page.locator("#search-results li h2").first.inner_text()
+    assert len(manifests) == 1  # the preloaded manifest is the one the module uses
 
 
 def test_hostile_query_is_shown_as_text(page, real_site, serve):
