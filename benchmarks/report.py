@@ -238,6 +238,10 @@ def _build_rows() -> list[tuple[str, object]]:
             ours(lambda f: _wall_cpu(f["rebuild_search"])),
         ),
         ("rebuild after editing one article, bare", lambda f: _wall_cpu(f["rebuild_bare"])),
+        (
+            "the same, bare, Pelican's content cache on",
+            lambda f: _wall_cpu(f["rebuild_bare_cached"]) if f.get("rebuild_bare_cached") else "—",
+        ),
         ("Pagefind indexing", lambda f: _wall_cpu(f["pagefind_index"])),
         ("Pagefind indexing, peak memory", lambda f: _mb(f["pagefind_index"]["peak_rss_bytes"])),
         ("index on disk, ours", ours(lambda f: _files(f["ours_index"]))),

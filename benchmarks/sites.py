@@ -107,8 +107,11 @@ def _unescape(markdown: str) -> str:
     return html.unescape(text).strip()
 
 
-def build(content: Path, work: Path, *, search: bool, fresh: bool) -> Timing:
-    """One build of `content` into work/output with caches in work/; timed in a child process."""
+def build(
+    content: Path, work: Path, *, search: bool, fresh: bool, settings: dict | None = None
+) -> Timing:
+    """One build of `content` into work/output with caches in work/; timed in a child process.
+    `settings` overrides pelicanconf.py further (the site's own settings otherwise)."""
     if fresh:
         for name in ("output", "pelican-cache", "search-cache"):
             shutil.rmtree(work / name, ignore_errors=True)
@@ -122,6 +125,7 @@ def build(content: Path, work: Path, *, search: bool, fresh: bool) -> Timing:
         "CACHE_PATH": str(work / "pelican-cache"),
         "SEARCH_CACHE_PATH": str(work / "search-cache"),
         "PLUGINS": plugins if search else [p for p in plugins if p != "search"],
+        **(settings or {}),
     }
     command = [sys.executable, "-m", "bulletin.build", str(SETTINGS), json.dumps(overrides)]
     return timed(command, cwd=ROOT, env={"PYTHONPATH": str(ROOT / "plugins")})
