@@ -94,3 +94,12 @@ def test_a_new_article_is_cut_alone_and_a_removed_one_leaves_the_index(site):
     assert after["removed"] == 1 and after["segmented"] == []
     assert python_search(output, ["灭火器"])[0]["docs"] == []
     assert node_search(output, ["灭火器"])[0]["docs"] == []
+
+
+def test_a_failing_search_index_fails_the_build(tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the search cache should go")
+    build = run_build(tmp_path / "output", SEARCH_CACHE_PATH=str(blocked))
+    assert build.returncode != 0
+    assert "搜索索引生成失败" in build.stderr
+    assert not (tmp_path / "output").exists()  # output/ is only replaced by a good build

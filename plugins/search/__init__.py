@@ -27,6 +27,10 @@ from search.segment import read_user_dictionary, site_words
 log = logging.getLogger(__name__)
 _ARTICLES = "SEARCH_ARTICLES"
 _JOB = "SEARCH_JOB"
+# The indexing process of the last build. A build that failed after starting it never
+# waited for it; in a long-lived process (invoke livereload) the next build must, or two
+# processes would write the same Whoosh index.
+_previous_job: list = []
 
 
 def gather(generator) -> None:
@@ -56,11 +60,14 @@ def gather(generator) -> None:
         )
     settings = generator.settings
     settings[_ARTICLES] = articles
+    while _previous_job:
+        _previous_job.pop().join()
     job = multiprocessing.get_context("fork").Process(
         target=_index_in_child, args=(dict(settings), articles), name="search-index"
     )
     job.start()
     settings[_JOB] = job
+    _previous_job.append(job)
 
 
 def dictionary(settings: dict, articles: list[Article]) -> dict[str, int | None]:
