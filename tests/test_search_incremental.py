@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, copy_content, run_build
-from tests.search_sites import cache_of, node_search, python_search
+from tests.search_sites import cache_of, fragments, node_search, python_search
 
 ARTICLE = "articles/2020/11/shequ-jiaozheng-peixun.md"
 MARKET = "articles/2020/11/guifan-shirong-zhixu.md"
@@ -103,3 +103,16 @@ def test_a_failing_search_index_fails_the_build(tmp_path):
     assert build.returncode != 0
     assert "搜索索引生成失败" in build.stderr
     assert not (tmp_path / "output").exists()  # output/ is only replaced by a good build
+
+
+def test_a_new_date_keeps_the_cut_but_moves_the_result(site):
+    content, _, output, build = site
+    build()
+    path = content / ARTICLE
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("Date: 2020-11-26", "Date: 2020-10-09")
+    )
+    after = build()
+    assert after["segmented"] == [] and after["exported"]
+    answer = node_search(output, ["社区矫正"])[0]
+    assert fragments(output)[answer["docs"][0]]["u"].startswith("2020/10/")

@@ -216,7 +216,8 @@ def fingerprint(records_by_path: dict[str, Record], words: dict[str, int]) -> st
     h.update(json.dumps(words, sort_keys=True, ensure_ascii=False).encode())
     h.update(f"{rank.RECENCY} {rank.HALF_LIFE} {MAX_QUERY_CHARS} {sorted(STOP_TERMS)}".encode())
     for path in sorted(records_by_path):
-        h.update(f"{path}\0{records_by_path[path].hash}\0".encode())
+        a = records_by_path[path].article
+        h.update(f"{path}\0{records_by_path[path].hash}\0{a.date}\0{a.url}\0".encode())
     return h.hexdigest()
 
 

@@ -14,7 +14,7 @@ import hashlib
 import json
 import pickle
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -147,8 +147,10 @@ def refresh_records(
 ) -> tuple[dict[str, Record], BuildReport]:
     """Records for `articles`, reusing every cached cut the changes cannot have touched."""
     report = BuildReport()
+    # The cut depends on the texts only; the date, URL and the rest are taken fresh, so an
+    # article whose date or slug changed keeps its cut but not its old address.
     records = {
-        a.path: cache.records[a.path]
+        a.path: replace(cache.records[a.path], article=a)
         for a in articles
         if a.path in cache.records and cache.records[a.path].hash == a.content_hash()
     }
