@@ -59,7 +59,9 @@ def test_editing_one_article_cuts_only_that_article(site):
     content, _, output, build = site
     build()
     path = content / ARTICLE
-    path.write_text(path.read_text(encoding="utf-8") + "\n培训还安排了情景模拟演练环节。\n")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\n培训还安排了情景模拟演练环节。\n", encoding="utf-8"
+    )
     after = build()
     assert after["segmented"] == [ARTICLE]
     assert after["reused"] == article_count(content) - 1
@@ -109,9 +111,8 @@ def test_a_new_date_keeps_the_cut_but_moves_the_result(site):
     content, _, output, build = site
     build()
     path = content / ARTICLE
-    path.write_text(
-        path.read_text(encoding="utf-8").replace("Date: 2020-11-26", "Date: 2020-10-09")
-    )
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Date: 2020-11-26", "Date: 2020-10-09"), encoding="utf-8")
     after = build()
     assert after["segmented"] == [] and after["exported"]
     answer = node_search(output, ["社区矫正"])[0]
