@@ -19,7 +19,7 @@ from pathlib import Path
 from cjk.text import html_to_text
 from pelican import signals
 
-from search.export import export_cached
+from search.export import publish_export, refresh_export
 from search.index import Article, BuildReport, RecordCache, refresh_records, update_whoosh
 from search.normalize import normalize
 from search.segment import read_user_dictionary, site_words
@@ -96,9 +96,8 @@ def index_and_export(settings: dict, articles: list[Article]) -> BuildReport:
         target=_update_whoosh, args=(cache_folder / "whoosh", records, whoosh_result)
     )
     whoosh.start()
-    output = Path(settings["OUTPUT_PATH"]) / settings["SEARCH_OUTPUT_DIR"]
     exporting = time.perf_counter()
-    report.exported = export_cached(records, cache.words, output, cache_folder / "export")
+    report.exported = refresh_export(records, cache.words, cache_folder / "export")
     report.seconds["export"] = time.perf_counter() - exporting
     report.whoosh, report.seconds["whoosh"] = whoosh_result.get()
     whoosh.join()
@@ -133,14 +132,19 @@ def _index_in_child(settings: dict, articles: list[Article]) -> None:
 
 
 def finish(pelican) -> None:
-    """Wait for the search index; a failure there fails the build."""
-    job = pelican.settings.pop(_JOB, None)
+    """Wait for the search index, then put its export into the output; a failure there fails
+    the build. Pelican sends `finalized` only after a build that wrote everything, so a
+    failed build leaves its output folder untouched by search too."""
+    settings = pelican.settings
+    job = settings.pop(_JOB, None)
     if job is None:  # no article generator ran: index the empty site here
-        index_and_export(pelican.settings, pelican.settings.get(_ARTICLES, []))
-        return
-    job.join()
-    if job.exitcode != 0:
-        raise RuntimeError("搜索索引生成失败，见上面的错误 (the search index failed: see above)")
+        index_and_export(settings, settings.get(_ARTICLES, []))
+    else:
+        job.join()
+        if job.exitcode != 0:
+            raise RuntimeError("搜索索引生成失败，见上面的错误 (search index failed: see above)")
+    cache = Path(settings["SEARCH_CACHE_PATH"]) / "export"
+    publish_export(cache, Path(settings["OUTPUT_PATH"]) / settings["SEARCH_OUTPUT_DIR"])
 
 
 def register():

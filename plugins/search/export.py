@@ -205,6 +205,8 @@ def t2s_files(writer: Writer) -> None:
         writer.files[f"t/{k}.gz"] = "".join(shard)
 
 
+FINGERPRINT = "fingerprint.txt"
+
 # Bump when the files' format changes, so a cached export is not reused.
 FORMAT = 5
 
@@ -221,23 +223,26 @@ def fingerprint(records_by_path: dict[str, Record], words: dict[str, int]) -> st
     return h.hexdigest()
 
 
-def export_cached(
-    records_by_path: dict[str, Record], words: dict[str, int], folder: Path, cache: Path
-) -> bool:
-    """Export into `cache` unless it already holds this export, then link it into `folder`.
+def refresh_export(records_by_path: dict[str, Record], words: dict[str, int], cache: Path) -> bool:
+    """Write the export into `cache` unless it already holds this one; return whether it did.
 
-    Returns whether the export had to be written. Unchanged rebuilds only make hard links.
+    Only the cache is written here (in the indexing process): the build's output folder is
+    touched by `publish_export` alone, after the build succeeded.
     """
-    stamp = cache / "fingerprint.txt"
+    stamp = cache / FINGERPRINT
     wanted = fingerprint(records_by_path, words)
     fresh = not (stamp.exists() and stamp.read_text() == wanted)
     if fresh:
         stamp.unlink(missing_ok=True)
         export(records_by_path, cache)
         stamp.write_text(wanted)
-    shutil.rmtree(folder, ignore_errors=True)
-    link_tree(cache, folder, skip={stamp.name})
     return fresh
+
+
+def publish_export(cache: Path, folder: Path) -> None:
+    """Hard-link the cached export into `folder` (normally output/search)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    link_tree(cache, folder, skip={FINGERPRINT})
 
 
 def link_tree(source: Path, target: Path, skip: set[str]) -> None:
