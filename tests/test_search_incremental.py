@@ -8,6 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from search.export import STATE, export
+from search.index import RecordCache
 
 from tests.conftest import ROOT, copy_content, run_build
 from tests.search_sites import cache_of, fragments, node_search, python_search
@@ -18,6 +20,20 @@ MARKET = "articles/2020/11/guifan-shirong-zhixu.md"
 
 def report(output: Path) -> dict:
     return json.loads((cache_of(output) / "last-build.json").read_text(encoding="utf-8"))
+
+
+def published_files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def assert_same_as_a_full_export(output: Path, tmp: Path) -> None:
+    """The published index, updated in place, equals a fresh export of the same records."""
+    cache = RecordCache(cache_of(output))
+    export(cache.records, tmp / "full", cache.words)
+    full = published_files(tmp / "full")
+    for name in (STATE,):
+        full.pop(name)
+    assert published_files(output / "search") == full
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +71,7 @@ def test_an_unchanged_rebuild_still_ships_the_whole_index(site):
     assert node_search(output, ["社区矫正"])[0]["docs"]
 
 
-def test_editing_one_article_cuts_only_that_article(site):
+def test_editing_one_article_cuts_only_that_article(site, tmp_path):
     content, _, output, build = site
     build()
     path = content / ARTICLE
@@ -65,21 +81,25 @@ def test_editing_one_article_cuts_only_that_article(site):
     after = build()
     assert after["segmented"] == [ARTICLE]
     assert after["reused"] == article_count(content) - 1
+    assert after["export"].startswith("updated")  # only the files it touches
+    assert_same_as_a_full_export(output, tmp_path)
     whoosh = python_search(output, ["情景模拟"])[0]
     browser = node_search(output, ["情景模拟"])[0]
     assert len(whoosh["docs"]) == len(browser["docs"]) == 1 and whoosh["docs"] == browser["docs"]
 
 
-def test_a_new_dictionary_word_cuts_only_the_articles_containing_it(site):
+def test_a_new_dictionary_word_cuts_only_the_articles_containing_it(site, tmp_path):
     content, userdict, output, build = site
     build()
     userdict.write_text(userdict.read_text(encoding="utf-8") + "振兴街菜市场 1000 ns\n")
     after = build()
     assert after["segmented"] == [MARKET]
+    assert after["export"].startswith("updated")  # the article cut otherwise is patched
+    assert_same_as_a_full_export(output, tmp_path)
     assert "振兴街菜市场" in node_search(output, ["振兴街菜市场"])[0]["parts"]
 
 
-def test_a_new_article_is_cut_alone_and_a_removed_one_leaves_the_index(site):
+def test_a_new_article_is_cut_alone_and_a_removed_one_leaves_the_index(site, tmp_path):
     content, _, output, build = site
     build()
     new = content / "articles" / "2020" / "11" / "xiaofang-yanlian.md"
@@ -90,10 +110,14 @@ def test_a_new_article_is_cut_alone_and_a_removed_one_leaves_the_index(site):
     )
     added = build()
     assert added["segmented"] == ["articles/2020/11/xiaofang-yanlian.md"]
+    assert added["export"].startswith("updated")  # the newest article is numbered last
+    assert_same_as_a_full_export(output, tmp_path / "added")
     assert len(node_search(output, ["灭火器"])[0]["docs"]) == 1
     new.unlink()
     after = build()
     assert after["removed"] == 1 and after["segmented"] == []
+    assert after["export"].startswith("updated")
+    assert_same_as_a_full_export(output, tmp_path / "removed")
     assert python_search(output, ["灭火器"])[0]["docs"] == []
     assert node_search(output, ["灭火器"])[0]["docs"] == []
 

@@ -86,6 +86,8 @@ def index_and_export(settings: dict, articles: list[Article]) -> BuildReport:
     started = time.perf_counter()
     cache_folder = Path(settings["SEARCH_CACHE_PATH"])
     cache = RecordCache(cache_folder)
+    # The cached export was made from these: it is updated from them where it can be.
+    previous, previous_words = cache.records, cache.words
     records, report = refresh_records(articles, dictionary(settings, articles), cache)
     cache.save()
     report.seconds["cut"] = time.perf_counter() - started
@@ -97,7 +99,10 @@ def index_and_export(settings: dict, articles: list[Article]) -> BuildReport:
     )
     whoosh.start()
     exporting = time.perf_counter()
-    report.exported = refresh_export(records, cache.words, cache_folder / "export")
+    report.export = refresh_export(
+        records, cache.words, cache_folder / "export", previous, previous_words
+    )
+    report.exported = report.export != "reused"
     report.seconds["export"] = time.perf_counter() - exporting
     report.whoosh, report.seconds["whoosh"] = whoosh_result.get()
     whoosh.join()

@@ -105,6 +105,8 @@ class BuildReport:
     removed: int = 0
     whoosh: str = "updated"
     exported: bool = True
+    # "reused", "updated (N files)" or "written": see export.refresh_export.
+    export: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
 
 

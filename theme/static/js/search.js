@@ -424,7 +424,8 @@ export function createIndex(base, fetchText = defaultFetch) {
 
   async function resolve(text) {
     const m = await manifest();
-    return text.startsWith("@") ? inside(m, `p/${reader(text.slice(1)).next()}.gz`) : text;
+    // A long list sits in its own file, named by its content ("@" + name).
+    return text.startsWith("@") ? inside(m, `p/${text.slice(1)}.gz`) : text;
   }
 
   function entryOfTerm(term) {
