@@ -159,18 +159,23 @@ def article_lists(record: Record) -> tuple[dict[str, list], set[str]]:
 
 
 def gather_lists(records: list[Record]):
-    """Postings per term and article lists per gram, over articles numbered 0…n-1."""
+    """Postings per term and article lists per gram, over articles numbered 0…n-1, with
+    each term's frequency and each field's total length (one pass over the terms)."""
     term_postings: dict[str, list[list]] = defaultdict(lambda: [[] for _ in SCORED_FIELDS])
     gram_docs: dict[str, list[int]] = defaultdict(list)
+    frequency: Counter = Counter()
+    lengths = [0] * len(SCORED_FIELDS)
     for d, record in enumerate(records):
         for f, name in enumerate(SCORED_FIELDS):
             terms = record.term_list(name)
+            lengths[f] += len(terms)
             length = length_to_byte(len(terms))
             for term, tf in Counter(terms).items():
                 term_postings[term][f].append((d, tf, length))
+                frequency[term] += tf
         for gram in record.gram_list():
             gram_docs[gram].append(d)
-    return term_postings, gram_docs
+    return term_postings, gram_docs, frequency, lengths
 
 
 def encode_line(key: str, docs, terms: dict, frequency: Counter, writer: Writer) -> str:
@@ -187,15 +192,17 @@ def encode_line(key: str, docs, terms: dict, frequency: Counter, writer: Writer)
     return "\t".join(fields)
 
 
-def vocabulary_lines(frequency: Counter, records: list[Record], writer: Writer) -> list[str]:
-    term_postings, gram_docs = gather_lists(records)
+def vocabulary_lines(records: list[Record], writer: Writer):
+    """The vocabulary lines in key order, the terms' frequencies and the fields' lengths."""
+    term_postings, gram_docs, frequency, lengths = gather_lists(records)
     terms_by_key: dict[str, dict] = defaultdict(dict)
     for term, lists in term_postings.items():
         terms_by_key[term[:2]][term[2:]] = lists
-    return [
+    lines = [
         encode_line(key, gram_docs.get(key), terms_by_key.get(key, {}), frequency, writer)
         for key in sorted(gram_docs.keys() | terms_by_key.keys())
     ]
+    return lines, frequency, lengths
 
 
 def bucket_count(size: int) -> int:
@@ -320,10 +327,11 @@ def spills_of(line: str) -> set[str]:
 
 def full_export(records_by_path: dict[str, Record], words: dict[str, int]):
     """Every file of the export, its manifest and the state to update it from."""
-    coll = rank.collection(records_by_path)
-    records = [records_by_path[p] for p in coll.paths]
+    # Numbered as rank.collection numbers them: by day, then path.
+    records = sorted(records_by_path.values(), key=lambda r: (r.day, r.article.path))
+    days = [r.day for r in records]
     writer = Writer()
-    lines = vocabulary_lines(coll.frequency, records, writer)
+    lines, frequency, lengths = vocabulary_lines(records, writer)
     buckets = bucket_files(lines, writer)
     bucket_sizes = [0] * buckets
     bucket_spills: dict[int, set[str]] = defaultdict(set)
@@ -342,14 +350,13 @@ def full_export(records_by_path: dict[str, Record], words: dict[str, int]):
         chunks.append(len(files) - 1)
         writer.files.update(files)
     t2s_files(writer)
-    lengths = [sum(len(r.term_list(name)) for r in records) for name in SCORED_FIELDS]
     state = ExportState(
         settings=settings_fingerprint(),
         words=words_fingerprint(words),
         base="",
-        paths=coll.paths,
+        paths=[r.article.path for r in records],
         stamps={p: article_stamp(r) for p, r in records_by_path.items()},
-        frequency=coll.frequency,
+        frequency=frequency,
         lengths=lengths,
         hashes={},
         buckets=buckets,
@@ -359,10 +366,10 @@ def full_export(records_by_path: dict[str, Record], words: dict[str, int]):
         chunks=chunks,
     )
     files = writer.files
-    files.update(collection_files(records, coll.days))
+    files.update(collection_files(records, days))
     state.hashes = {name: file_hash(text) for name, text in files.items()}
     state.base = folder_digest(state.hashes)
-    return files, manifest(records, coll.days, state), state
+    return files, manifest(records, days, state), state
 
 
 def collection_files(records: list[Record], days: list[int]) -> dict[str, str]:

@@ -213,7 +213,9 @@ def update_whoosh(folder: Path, records: dict[str, Record], report: BuildReport)
     gone = indexed.keys() - records.keys()
     if not stale and not gone:
         return
-    writer = ix.writer(limitmb=256)
+    # 512 MB of sort buffer: the 7,183 inews articles are indexed in one run, 22 s instead
+    # of 37 s with 256 MB (1,024 MB no faster; procs=2 no faster on two shared cores).
+    writer = ix.writer(limitmb=512)
     for path in gone:
         writer.delete_by_term("path", path)
     for record in stale:
