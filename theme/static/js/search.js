@@ -453,12 +453,16 @@ export function createIndex(base, fetchText = defaultFetch) {
       for (const [suffix, term] of entry.terms) frequency.set(key + suffix, term.frequency);
     }
     const query = parse(normalized, frequency, m.total, m.maxQuery, m.stop);
-    // A one-character term's postings sit in its own key's bucket: fetch those chosen.
-    await loadKeys(query.parts.filter((t) => [...t].length === 1 && !state.entries.has(t)));
+    // A one-character term's postings sit in its own key's bucket: fetch those chosen,
+    // while the other terms' postings and the pairs' lists are already on their way.
+    const singles = query.parts.filter((t) => [...t].length === 1 && !state.entries.has(t));
+    const singlesLoaded = loadKeys(singles);
     const postings = new Map();
     const docs = new Map();
     await Promise.all([
+      singlesLoaded,
       ...query.parts.map(async (term) => {
+        if (singles.includes(term)) await singlesLoaded;
         const entry = entryOfTerm(term);
         if (entry) postings.set(term, decodePostings(await resolve(entry.postings)));
       }),
