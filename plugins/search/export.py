@@ -17,8 +17,7 @@ search/update.py rewrites only the files a few changed articles touch):
   <hash>/t/<k>.gz    traditional → simplified pairs, fetched only for an unknown character.
 Files named .gz are stored gzip-compressed, as Pagefind stores its own: the index takes a
 third of the disk, hosts send them as they are, and the browser inflates them
-(DecompressionStream); a bucket or spilled list that gzip would enlarge is stored as text.
-Numbers are written as base-64 varints (5 bits a character, the
+(DecompressionStream). Numbers are written as base-64 varints (5 bits a character, the
 6th says "more"), lists of articles as gaps or, when shorter, as a bitmap.
 docs/search.md has the measurements behind these choices.
 """
@@ -269,7 +268,7 @@ FINGERPRINT = "fingerprint.txt"
 STATE = "state.pickle"
 
 # Bump when the files' format changes, so a cached export is not reused.
-FORMAT = 7
+FORMAT = 6
 
 
 def settings_fingerprint() -> str:
@@ -407,27 +406,12 @@ def manifest(records: list[Record], days: list[int], state: ExportState) -> dict
     }
 
 
-def stored_bytes(name: str, text: str) -> bytes:
-    """A file as stored: .gz files compressed, except vocabulary buckets and spilled lists
-    that gzip would make larger (most small buckets: 65,536 of them weigh 17.2 MB
-    compressed, 16.9 MB as text). The browser inflates only what starts with gzip's magic."""
-    data = text.encode("utf-8")
-    if not name.endswith(".gz"):
-        return data
-    packed = gzip.compress(data, 9, mtime=0)
-    return data if name.startswith(("v/", "p/")) and len(data) <= len(packed) else packed
-
-
-def read_stored(path: Path) -> str:
-    data = path.read_bytes()
-    return (gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data).decode("utf-8")
-
-
 def write_file(path: Path, name: str, text: str) -> None:
     """Write one export file as a new inode: the published output may hard-link the old one."""
+    data = text.encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(stored_bytes(name, text))
+    tmp.write_bytes(gzip.compress(data, 9, mtime=0) if name.endswith(".gz") else data)
     tmp.replace(path)
 
 

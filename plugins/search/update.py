@@ -11,6 +11,7 @@ is the same, byte for byte, as a full export of the same records (tested).
 
 from __future__ import annotations
 
+import gzip
 import os
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -31,7 +32,6 @@ from search.export import (
     folder_digest,
     line_key,
     manifest,
-    read_stored,
     save_state,
     settings_fingerprint,
     spills_of,
@@ -98,13 +98,13 @@ class Bucket:
     def __init__(self, folder: Path, b: int):
         self.folder = folder
         path = folder / f"v/{b}.gz"
-        text = read_stored(path) if path.exists() else ""
+        text = gzip.decompress(path.read_bytes()).decode() if path.exists() else ""
         self.lines = {line_key(line): line for line in text.split("\n") if line}
 
     def spilled(self, field: str) -> str:
         if not field.startswith("@"):
             return field
-        return read_stored(self.folder / f"p/{field[1:]}.gz")
+        return gzip.decompress((self.folder / f"p/{field[1:]}.gz").read_bytes()).decode()
 
     def entry(self, key: str) -> tuple[list[int], dict[str, list]]:
         """The key's articles and, per term suffix, its postings per scored field."""
