@@ -11,6 +11,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks import lighthouse
+
 ANALYSIS = Path(__file__).with_name("analysis.md")
 METHOD = Path(__file__).with_name("method.md")
 KB = 1024
@@ -392,6 +394,8 @@ def markdown(results: dict) -> str:
             *[f"| `{r['function']}` | {r['calls']:,} | {_s(r['seconds'])} |" for r in p["rows"]],
             "",
         ]
+    if results.get("lighthouse"):
+        out += lighthouse.markdown(results["lighthouse"])
     if ANALYSIS.exists():
         out += [ANALYSIS.read_text(encoding="utf-8").strip(), ""]
     return "\n".join(out)
@@ -409,6 +413,7 @@ def write(results: dict, docs: Path, date: str | None = None) -> None:
         "versions": results["versions"],
         "corpus": results["corpus"],
         "bench_seconds": results["bench_seconds"],
+        "lighthouse": results.get("lighthouse"),
         "sizes": {k: {"headline": headline(f), **f} for k, f in sizes.items()},
     }
     (docs / "benchmarks.json").write_text(

@@ -374,6 +374,10 @@ def run(corpus: Path, sizes: list[str], docs: Path) -> dict:
             "articles": int(smallest),
             "rows": sites.profile_build(work / "content", work / "profile"),
         }
+    from benchmarks import lighthouse
+
+    log("Lighthouse (mobile) on content/: 3 runs a page")
+    results["lighthouse"] = lighthouse.build_and_measure(WORK / "lighthouse")
     results["bench_seconds"] = round(time.perf_counter() - started, 1)
     report.write(results, docs)
     (WORK / "results.json").write_text(
