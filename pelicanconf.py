@@ -109,6 +109,15 @@ JINJA_ENVIRONMENT = {
     "autoescape": True,
 }
 
+# The Content-Security-Policy of every HTML page, the one source of truth: base.html and
+# issue_print.html print it as <meta http-equiv> (GitHub Pages cannot send the header), the
+# CSP tests serve it as the header, docs/security.md gives it to self-hosters. frame-ancestors
+# is ignored in a meta policy: self-hosters add it to the header.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'"
+)
+
 PLUGIN_PATHS = [str(ROOT / "plugins")]
 PLUGINS = ["cjk", "photos", "bulletin", "search", "neighbors", "feeds", "sitemap"]
 

@@ -87,7 +87,9 @@ def test_hostile_query_is_shown_as_text(page, real_site, serve):
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     query = "<img src=x onerror=alert(1)>"
     page.goto(f"{serve(real_site)}/search.html?q={quote(query)}")
-    page.wait_for_function("document.querySelector('#search-status').textContent.length > 5")
+    # Predicates are arrow functions: playwright eval()s a bare expression on every poll,
+    # which the pages' CSP meta (no 'unsafe-eval') refuses; a function is eval()ed once.
+    page.wait_for_function("() => document.querySelector('#search-status').textContent.length > 5")
     page.wait_for_timeout(300)
     assert not dialogs
     assert page.locator("#search img").count() == 0
@@ -148,14 +150,16 @@ def test_filters_by_category_and_year_and_history_restores_them(page, real_site,
     everything = page.locator("#search-results li").count()
     page.select_option("#search-lanmu", value="法治建设")
     page.wait_for_url("**lanmu=**")
-    page.wait_for_function(f"document.querySelectorAll('#search-results li').length < {everything}")
+    page.wait_for_function(
+        f"() => document.querySelectorAll('#search-results li').length < {everything}"
+    )
     for item in page.locator("#search-results li .search-meta").all_inner_texts():
         assert "法治建设" in item
     years = page.locator("#search-year option").all_inner_texts()
     assert any(y.startswith("2020") for y in years)
     page.go_back()
     count = "document.querySelectorAll('#search-results li').length"
-    page.wait_for_function(f"{count} == {everything}")
+    page.wait_for_function(f"() => {count} == {everything}")
 
 
 def test_slash_focuses_the_box_and_arrows_walk_the_results(page, real_site, serve):
@@ -177,7 +181,7 @@ def test_slash_focuses_the_box_and_arrows_walk_the_results(page, real_site, serv
 def test_nothing_found_says_so_and_suggests_terms(page, real_site, serve):
     page.goto(f"{serve(real_site)}/search.html?q={quote('龘靐')}")
     page.wait_for_function(
-        "document.querySelector('#search-status').textContent.includes('没有找到')"
+        "() => document.querySelector('#search-status').textContent.includes('没有找到')"
     )
     assert page.locator("#search-results li").count() == 0
     suggestions = page.locator("#search-status a")

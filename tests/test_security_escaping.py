@@ -145,7 +145,9 @@ def test_hostile_title_is_literal_in_the_tab_and_open_graph(hostile_site):
 @pytest.fixture(scope="module")
 def hostile_tab(browser, hostile_site, serve):
     """One Chromium tab over the hostile site that records every dialog a page opens."""
-    context = browser.new_context()
+    # The pages' own CSP meta would block an inline handler too: bypass it, so what is judged
+    # here is the escaping alone (tests/test_security_csp.py judges the policy).
+    context = browser.new_context(bypass_csp=True)
     tab = context.new_page()
     dialogs: list[str] = []
 
@@ -179,7 +181,7 @@ def test_the_dialog_check_catches_titles_printed_as_html(tmp_path, browser, serv
         JINJA_ENVIRONMENT=unescaped,
     )  # fmt: skip
     assert build.returncode == 0, build.stderr
-    context = browser.new_context()
+    context = browser.new_context(bypass_csp=True)  # as hostile_tab: escaping alone
     tab = context.new_page()
     dialogs = []
     tab.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))

@@ -171,7 +171,9 @@ def site_tab(browser, real_site, serve):
     """One Chromium tab over the real site, reused for every axe run."""
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: npm ci installs axe-core")
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    # axe judges the page, it is not part of it: its injected inline script must pass the
+    # pages' own CSP meta (script-src 'self').
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
     tab = context.new_page()
     yield tab, serve(real_site)
     context.close()
