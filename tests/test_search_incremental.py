@@ -141,3 +141,22 @@ def test_a_new_date_keeps_the_cut_but_moves_the_result(site):
     assert after["segmented"] == [] and after["exported"]
     answer = node_search(output, ["社区矫正"])[0]
     assert fragments(output)[answer["docs"][0]]["u"].startswith("2020/10/")
+
+
+def test_an_export_state_from_older_code_is_ignored_not_fatal(site, tmp_path):
+    """CI restores cache/ from an older commit: its saved state must cost a full export,
+    never a failed build (a bare pickled state lacking today's fields once crashed it)."""
+    import pickle
+
+    from search.export import ExportState
+
+    content, _, output, build = site
+    build()
+    outdated = object.__new__(ExportState)  # as an older commit pickled it: fields missing
+    outdated.__dict__.update(settings="", base="", paths=[])
+    (cache_of(output) / "export" / STATE).write_bytes(pickle.dumps(outdated))
+    path = content / ARTICLE
+    path.write_text(path.read_text(encoding="utf-8") + "\n又一次更新。\n", encoding="utf-8")
+    after = build()
+    assert after["export"] == "written"
+    assert_same_as_a_full_export(output, tmp_path)

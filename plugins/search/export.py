@@ -24,6 +24,7 @@ docs/search.md has the measurements behind these choices.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import json
@@ -434,16 +435,27 @@ def export(records_by_path: dict[str, Record], folder: Path, words=None) -> dict
 
 def save_state(folder: Path, state: ExportState) -> None:
     tmp = folder / (STATE + ".tmp")
-    tmp.write_bytes(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+    saved = {"format": FORMAT, "fields": _state_fields(), "state": state}
+    tmp.write_bytes(pickle.dumps(saved, protocol=pickle.HIGHEST_PROTOCOL))
     tmp.replace(folder / STATE)
 
 
+def _state_fields() -> list[str]:
+    return [f.name for f in dataclasses.fields(ExportState)]
+
+
 def load_state(folder: Path) -> ExportState | None:
+    """The saved state, or None when it is missing, damaged or written by other code (a
+    cache restored in CI may come from an older commit): then the export is written whole."""
     try:
-        state = pickle.loads((folder / STATE).read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+        saved = pickle.loads((folder / STATE).read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ImportError):
         return None
-    return state if isinstance(state, ExportState) else None
+    if not isinstance(saved, dict) or saved.get("format") != FORMAT:
+        return None
+    if saved.get("fields") != _state_fields() or not isinstance(saved.get("state"), ExportState):
+        return None
+    return saved["state"]
 
 
 def refresh_export(
