@@ -310,7 +310,7 @@ def _node_modules_ready() -> bool:
 
 @task
 def setup_tools(c):
-    """Install the test tools from the npm registry (vnu, axe-core) when package-lock.json changed."""
+    """Install the npm test tools (vnu, axe-core, Lighthouse) when package-lock.json changed."""
     if not _node_modules_ready():
         c.run("npm ci --no-audit --no-fund --loglevel=error", pty=False)
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: real builds (in a subprocess, as a user runs them), a static server, Chromium."""
+"""Shared fixtures: real builds (in a subprocess, as users run them), a static server, Chromium."""
 
 from __future__ import annotations
 
@@ -40,7 +40,8 @@ class Build:
 
     @property
     def problems(self) -> list[str]:
-        return [line for line in self.stderr.splitlines() if ": " in line and not line.startswith("构建失败")]
+        lines = self.stderr.splitlines()
+        return [line for line in lines if ": " in line and not line.startswith("构建失败")]
 
 
 def run_build(
