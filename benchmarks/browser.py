@@ -13,19 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from bulletin.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 (used by the bench)
+
 from benchmarks.server import CountingServer, Sent
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--no-first-run",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 # Site chrome a search page shares with every page: not part of what a search costs.
 CHROME_SUFFIXES = (".css", ".ico", ".png", ".jpg", ".svg", ".woff", ".woff2")
 QUIET_SECONDS = 0.4

@@ -18,17 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "plugins"))
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--no-first-run",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
+from bulletin.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 
 @dataclass
@@ -89,13 +79,13 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def serve():
-    """serve(folder) -> base URL of a static server on 127.0.0.1 for that folder."""
+def static_servers(handler_class=None):
+    """A generator for fixtures: yields start(folder) -> base URL of a threaded static server
+    on 127.0.0.1 (handler_class may add headers), and shuts every server down afterwards."""
     servers = []
 
     def start(folder: Path) -> str:
-        handler = functools.partial(_QuietHandler, directory=str(folder))
+        handler = functools.partial(handler_class or _QuietHandler, directory=str(folder))
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
@@ -104,6 +94,12 @@ def serve():
     yield start
     for server in servers:
         server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def serve():
+    """serve(folder) -> base URL of a static server on 127.0.0.1 for that folder."""
+    yield from static_servers()
 
 
 @pytest.fixture(scope="session")

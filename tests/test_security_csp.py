@@ -6,15 +6,14 @@ style anywhere, search still finds."""
 
 from __future__ import annotations
 
-import functools
 import http.server
 import shutil
-import threading
 import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from conftest import static_servers
 from lxml import html
 from pelican.settings import read_settings
 
@@ -43,18 +42,7 @@ class _CspHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def serve_with_csp():
     """serve_with_csp(folder) -> base URL of a threaded server sending the CSP header."""
-    servers = []
-
-    def start(folder: Path) -> str:
-        handler = functools.partial(_CspHandler, directory=str(folder))
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_port}"
-
-    yield start
-    for server in servers:
-        server.shutdown()
+    yield from static_servers(_CspHandler)
 
 
 @pytest.fixture(scope="module")

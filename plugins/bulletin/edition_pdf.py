@@ -11,22 +11,10 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from bulletin.chromium import CHROMIUM, CHROMIUM_ARGS
 from bulletin.issues import DEFAULT_SETTINGS
 
-CHROMIUM = "/usr/bin/chromium"
-# The same flags as the test browser (tests/conftest.py): headless, no sandbox in containers,
-# and no background network traffic or profile chatter.
-CHROMIUM_FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--no-first-run",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--no-pdf-header-footer",
-)
+CHROMIUM_FLAGS = (*CHROMIUM_ARGS, "--no-pdf-header-footer")
 
 
 class PrintError(Exception):
