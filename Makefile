@@ -1,45 +1,70 @@
-# Thin wrapper: bootstrap .venv from the pinned requirements, then hand every target to
-# the invoke task of the same name in tasks.py, where all the logic lives.
+# Thin wrapper: set up what a target needs, then hand it to the invoke task of the same name in
+# tasks.py, where all the logic lives. Two commands do everything on a bare machine:
+#   make serve   .venv with the runtime lock, the project package, build, serve
+#   make test    the Debian packages the tests need, .venv with the dev lock, npm tools, every test
 PYTHON ?= python3
 VENV := .venv
-STAMP := $(VENV)/.requirements-installed
+PIP := $(VENV)/bin/python -m pip install --quiet --disable-pip-version-check
 INVOKE := $(VENV)/bin/invoke
+RUNTIME := $(VENV)/.runtime-installed
+DEV := $(VENV)/.dev-installed
 
-TASKS := html serve livereload clean test check new publish preview upload search bench import pdf hooks lint
+TASKS := html serve livereload clean check new publish preview upload search import pdf hooks
+DEV_TASKS := test lint bench
 
-.PHONY: $(TASKS) setup help
+.PHONY: $(TASKS) $(DEV_TASKS) setup setup-dev system-packages help
 .DEFAULT_GOAL := help
 
-$(STAMP): requirements.txt
+$(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "需要 Python 3.11 或更新版本 (Python 3.11+ is required)"; exit 1; }
-	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PYTHON) -m venv $(VENV)
+
+# Locked with hashes (requirements/*.in → *.txt by pip-compile); the project's own package
+# (plugins/kuaixun, pyproject.toml) is installed editable, so code changes need no reinstall.
+$(RUNTIME): requirements/runtime.txt pyproject.toml | $(VENV)/bin/python
+	$(PIP) --require-hashes -r requirements/runtime.txt
+	$(PIP) --no-deps --no-build-isolation -e .
 	@touch $@
 
-setup: $(STAMP)
+$(DEV): requirements/dev.txt $(RUNTIME)
+	$(PIP) --require-hashes -r requirements/dev.txt
+	@touch $@
 
-help: $(STAMP)
+setup: $(RUNTIME)
+setup-dev: $(DEV)
+
+# Chromium, poppler, Java, rsync, zbar and Chinese fonts: apt-get when root, else the command.
+system-packages:
+	@sh scripts/system-packages.sh
+
+help: $(RUNTIME)
 	@$(INVOKE) --list
 
 # Make variables become task arguments: make new TITLE="标题", make pdf ISSUE=47, make import FILE=x.jsonl
-html serve livereload clean test check publish preview upload hooks lint: $(STAMP)
+html serve livereload clean check publish preview upload hooks: $(RUNTIME)
 	$(INVOKE) $@
 
+test: system-packages $(DEV)
+	$(INVOKE) test
+
+lint: $(DEV)
+	$(INVOKE) lint
+
 # make new TITLE="标题" [AUTHORS=孙露] [CATEGORY=民生服务] [ISSUE=48]
-new: $(STAMP)
+new: $(RUNTIME)
 	$(INVOKE) new "$(TITLE)" $(if $(AUTHORS),--authors "$(AUTHORS)") $(if $(CATEGORY),--category "$(CATEGORY)") $(if $(ISSUE),--issue "$(ISSUE)")
 
-search: $(STAMP)
+search: $(RUNTIME)
 	$(INVOKE) search "$(Q)"
 
 # make import FILE=old.jsonl [DEST=content/articles/imported] [SKIP_INVALID=1]
-import: $(STAMP)
+import: $(RUNTIME)
 	$(INVOKE) import "$(FILE)" $(if $(DEST),--dest "$(DEST)") $(if $(SKIP_INVALID),--skip-invalid)
 
 # make bench [CORPUS=../shared/corpus/inews.jsonl.gz] [SIZES=1000,all]
-bench: $(STAMP)
+bench: system-packages $(DEV)
 	$(INVOKE) bench $(if $(CORPUS),--corpus "$(CORPUS)") $(if $(SIZES),--sizes "$(SIZES)")
 
-pdf: $(STAMP)
+pdf: $(RUNTIME)
 	$(INVOKE) pdf --issue "$(ISSUE)"

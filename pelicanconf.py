@@ -1,12 +1,10 @@
 """Development settings for 社区快讯. publishconf.py overrides what production changes."""
 
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT / "plugins"))
+from kuaixun.core.cjk.slugs import heading_id  # the project package (pip install -e .)
 
-from cjk.slugs import heading_id  # noqa: E402  (needs plugins/ on sys.path)
+ROOT = Path(__file__).resolve().parent
 
 SITENAME = "社区快讯"
 SITESUBTITLE = "平城区社区新闻快报"
@@ -93,7 +91,7 @@ MARKDOWN = {
         "markdown.extensions.extra": {},
         # Chinese headings get pinyin anchors (#tou-gao-yu-lian-xi) instead of #_1, #_2.
         "markdown.extensions.toc": {"slugify": heading_id},
-        "cjk.markdown_ext": {},
+        "kuaixun.core.cjk.markdown_ext": {},
     },
     "output_format": "html5",
 }
@@ -118,8 +116,16 @@ CONTENT_SECURITY_POLICY = (
     "object-src 'none'; base-uri 'self'; form-action 'self'"
 )
 
-PLUGIN_PATHS = [str(ROOT / "plugins")]
-PLUGINS = ["cjk", "photos", "bulletin", "search", "neighbors", "feeds", "sitemap"]
+# The project's Pelican hooks, by module name (plugins/kuaixun/hooks/), and pelican-sitemap.
+PLUGINS = [
+    "kuaixun.hooks.cjk",
+    "kuaixun.hooks.photos",
+    "kuaixun.hooks.bulletin",
+    "kuaixun.hooks.search",
+    "kuaixun.hooks.neighbors",
+    "kuaixun.hooks.feeds",
+    "sitemap",
+]
 
 # sitemap.xml (pelican-sitemap): every article, page and listing; not the pages marked
 # noindex (404, search, an issue's print view) nor robots.txt.

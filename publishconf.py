@@ -7,13 +7,16 @@ and output/ is left untouched.
 
 import hashlib
 import os
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pelicanconf import *  # noqa: E402,F403
-from pelicanconf import ROOT  # noqa: E402
+from pelican.settings import load_source
+
+# Everything pelicanconf.py sets, loaded by path as Pelican loads a settings file.
+_development = load_source("pelicanconf", str(Path(__file__).with_name("pelicanconf.py")))
+globals().update({k: v for k, v in vars(_development).items() if k.isupper()})
+ROOT: Path = _development.ROOT
+del _development  # a module is no setting (Pelican pickles its settings into the cache)
 
 # Forks and project sites differ only in this address, so it comes from the environment.
 PLACEHOLDER_SITEURL = "https://example.github.io/bulletin"
@@ -39,7 +42,11 @@ def code_fingerprint(root: Path) -> str:
     cache folder per version of the code makes such a cache unreachable instead.
     """
     digest = hashlib.sha256()
-    files = [root / "pelicanconf.py", root / "publishconf.py", root / "requirements.txt"]
+    files = [
+        root / "pelicanconf.py",
+        root / "publishconf.py",
+        root / "requirements" / "runtime.txt",
+    ]
     files += sorted((root / "plugins").rglob("*.py"))
     for path in files:
         if path.is_file():

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 from invoke import task
 
 ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT / "plugins"))
 
 CONTENT = ROOT / "content"
 OUTPUT = ROOT / "output"
@@ -25,8 +24,8 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 
 def _build(settings: Path, overrides: dict | None = None) -> None:
-    from bulletin.build import build_site
-    from bulletin.problems import format_report
+    from kuaixun.core.problems import format_report
+    from kuaixun.tools.build import build_site
 
     os.chdir(ROOT)
     problems = build_site(str(settings), overrides)
@@ -45,8 +44,9 @@ def html(c):
 @task
 def publish(c):
     """Build the production site into output/ with publishconf.py (SITEURL from the environment)."""
-    from bulletin.deploy import prune_content_caches
     from pelican.settings import read_settings
+
+    from kuaixun.tools.deploy import prune_content_caches
 
     if not os.environ.get("SITEURL"):
         print("注意：没有设置 SITEURL，链接指向示例网址 (SITEURL unset: placeholder address)")
@@ -58,7 +58,7 @@ def publish(c):
 @task(help={"subpath": "网站所在的子路径 (the sub-path, as on GitHub Pages)", "port": "端口"})
 def preview(c, subpath="/bulletin/", port=PORT):
     """Build the production site and serve it under a sub-path only: http://127.0.0.1:8000/bulletin/."""
-    from bulletin.deploy import normalized_subpath, subpath_server
+    from kuaixun.tools.deploy import normalized_subpath, subpath_server
 
     subpath = normalized_subpath(subpath)
     # Bound before building, so a busy port fails at once and not after the build.
@@ -83,7 +83,7 @@ def upload(c):
     """
     import shlex
 
-    from bulletin.deploy import UploadSettingsMissing, rsync_command, upload_target
+    from kuaixun.tools.deploy import UploadSettingsMissing, rsync_command, upload_target
 
     try:
         target = upload_target(os.environ)
@@ -98,8 +98,9 @@ def upload(c):
 @task(help={"path": "要检查的内容文件夹 (content folder; default: content/)"})
 def check(c, path=""):
     """Check every article and page in a second, without building: make check."""
-    from bulletin.checks import check_report, check_site, content_files
     from pelican.settings import read_settings
+
+    from kuaixun.rules.checks import check_report, check_site, content_files
 
     overrides = {"PATH": str(Path(path).resolve())} if path else {}  # from where it was typed
     os.chdir(ROOT)
@@ -147,8 +148,8 @@ def livereload(c, port=PORT):
     overrides = {"SHOW_DRAFTS": True}
 
     def rebuild():
-        from bulletin.build import build_site
-        from bulletin.problems import format_report
+        from kuaixun.core.problems import format_report
+        from kuaixun.tools.build import build_site
 
         problems = build_site(str(DEV_SETTINGS), overrides)
         if problems:
@@ -173,9 +174,10 @@ def livereload(c, port=PORT):
 )
 def new(c, title, category="", authors="", issue="", content=str(CONTENT)):
     """Write a new draft article, placed and filled in: make new TITLE="标题"."""
-    from bulletin.issues import latest_issue_number, parse_issue_number
-    from bulletin.new_article import write_new_article
     from pelican.settings import read_settings
+
+    from kuaixun.core.issues import latest_issue_number, parse_issue_number
+    from kuaixun.tools.new_article import write_new_article
 
     title = title.strip()
     if not title or title.startswith("-"):
@@ -198,8 +200,8 @@ def new(c, title, category="", authors="", issue="", content=str(CONTENT)):
 @task(help={"issue": "期号；不写就是最新一期 (default: the latest issue)"})
 def pdf(c, issue=""):
     """Build the site, then print one issue's edition to an A4 PDF: make pdf ISSUE=47."""
-    from bulletin.edition_pdf import PrintError, edition_page, print_to_pdf
-    from bulletin.issues import load_issues, parse_issue_number
+    from kuaixun.core.issues import load_issues, parse_issue_number
+    from kuaixun.tools.edition_pdf import PrintError, edition_page, print_to_pdf
 
     defined, _ = load_issues(CONTENT / "issues")
     number = parse_issue_number(issue) if issue else max(defined, default=None)
@@ -256,8 +258,9 @@ def hooks(c, force=False):
 @task(name="import", help={"dest": "folder to write into", "skip_invalid": "skip bad lines"})
 def import_articles(c, file, dest="content/articles/imported", skip_invalid=False):
     """Import articles from JSON lines (.jsonl or .jsonl.gz): make import FILE=x.jsonl."""
-    from bulletin.importer import run_import
     from pelican.settings import read_settings
+
+    from kuaixun.tools.importer import run_import
 
     categories = read_settings(str(DEV_SETTINGS))["CATEGORIES"]
     target = Path(dest) if Path(dest).is_absolute() else ROOT / dest
@@ -268,7 +271,8 @@ def import_articles(c, file, dest="content/articles/imported", skip_invalid=Fals
 def search(c, query, limit=10):
     """Search the last build's Whoosh index from the terminal: make search Q="人口普查"."""
     from pelican.settings import read_settings
-    from search.rank import SearchIndex
+
+    from kuaixun.core.search.rank import SearchIndex
 
     settings = read_settings(str(DEV_SETTINGS))
     cache = Path(settings["SEARCH_CACHE_PATH"])
@@ -293,8 +297,7 @@ def search(c, query, limit=10):
 )
 def bench(c, corpus="", sizes="1000,all", report_only=False):
     """Benchmark builds and search against bare Pelican and Pagefind; writes docs/benchmarks.md."""
-    sys.path.insert(0, str(ROOT))
-    from benchmarks.run import DEFAULT_CORPUS, rewrite_report, run
+    from kuaixun.bench.run import DEFAULT_CORPUS, rewrite_report, run
 
     os.chdir(ROOT)
     if report_only:

@@ -6,10 +6,10 @@ import gzip
 import urllib.request
 from pathlib import Path
 
-from benchmarks import samples
-from benchmarks.run import recall_figures
-from benchmarks.server import CountingServer
-from benchmarks.sites import Article
+from kuaixun.bench import samples
+from kuaixun.bench.run import recall_figures
+from kuaixun.bench.server import CountingServer
+from kuaixun.bench.sites import Article
 
 ARTICLES = [
     Article(

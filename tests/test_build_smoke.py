@@ -1,6 +1,6 @@
 """The real content builds and every seed article is published."""
 
-from conftest import run_build
+from kuaixun.testing.builds import run_build
 
 
 def test_real_content_builds_into_output(tmp_path):

@@ -8,9 +8,10 @@ import re
 
 import lxml.html
 import pytest
-from cjk.text import is_cjk
-from cjk_site import build_fixture_site
-from conftest import ROOT, copy_content, run_build
+
+from kuaixun.core.cjk.text import is_cjk
+from kuaixun.testing.builds import ROOT, copy_content, run_build
+from kuaixun.testing.cjk_site import build_fixture_site
 
 SEED_ARTICLES = sorted((ROOT / "content" / "articles").glob("**/*.md"))
 

@@ -1,8 +1,9 @@
 """Reporters from the byline become the article's authors when front matter has none."""
 
 import pytest
-from cjk.byline import reporters, reporters_in_credits
-from cjk_site import build_fixture_site, rendered_articles
+
+from kuaixun.core.cjk.byline import reporters, reporters_in_credits
+from kuaixun.testing.cjk_site import build_fixture_site, rendered_articles
 
 
 @pytest.mark.parametrize(

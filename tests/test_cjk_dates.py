@@ -3,8 +3,9 @@
 import datetime as dt
 
 import pytest
-from cjk.dates import zh_date
-from cjk_site import build_fixture_site, rendered_articles
+
+from kuaixun.core.cjk.dates import zh_date
+from kuaixun.testing.cjk_site import build_fixture_site, rendered_articles
 
 
 @pytest.mark.parametrize(

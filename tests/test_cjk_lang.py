@@ -1,7 +1,8 @@
 """DEFAULT_LANG zh-CN: builds print no language or locale warnings, whatever LANG the editor has."""
 
 import pytest
-from cjk_site import build_fixture_site
+
+from kuaixun.testing.cjk_site import build_fixture_site
 
 
 @pytest.mark.parametrize("lang", ["C.UTF-8", "zh_CN.UTF-8", "zh_TW.Big5", ""])

@@ -1,8 +1,9 @@
 """Reading time counts Han characters (400 a minute) and Latin words (200 a minute)."""
 
 import pytest
-from cjk.reading import reading_minutes
-from cjk_site import build_fixture_site, rendered_articles
+
+from kuaixun.core.cjk.reading import reading_minutes
+from kuaixun.testing.cjk_site import build_fixture_site, rendered_articles
 
 
 @pytest.mark.parametrize(

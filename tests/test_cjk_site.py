@@ -5,11 +5,12 @@ import re
 
 import feedparser
 import pytest
-from cjk.dates import zh_date
-from cjk.slugs import pinyin_slug
-from cjk.text import CLOSERS
-from cjk_site import build_fixture_site, rendered_articles
-from conftest import ROOT, copy_content
+
+from kuaixun.core.cjk.dates import zh_date
+from kuaixun.core.cjk.slugs import pinyin_slug
+from kuaixun.core.cjk.text import CLOSERS
+from kuaixun.testing.builds import ROOT, copy_content
+from kuaixun.testing.cjk_site import build_fixture_site, rendered_articles
 
 SEEDS = sorted((ROOT / "content" / "articles").glob("**/*.md"))
 SLUG_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")

@@ -3,8 +3,9 @@
 import re
 
 import pytest
-from cjk.slugs import assign_slugs, pinyin_slug, unique_slug
-from cjk_site import build_fixture_site, rendered_articles
+
+from kuaixun.core.cjk.slugs import assign_slugs, pinyin_slug, unique_slug
+from kuaixun.testing.cjk_site import build_fixture_site, rendered_articles
 
 SLUG_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 

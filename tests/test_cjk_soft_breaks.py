@@ -2,11 +2,14 @@
 
 import markdown
 import pytest
-from cjk_site import build_fixture_site, rendered_articles
+
+from kuaixun.testing.cjk_site import build_fixture_site, rendered_articles
 
 
 def to_html(source: str) -> str:
-    md = markdown.Markdown(extensions=["extra", "toc", "cjk.markdown_ext"], output_format="html5")
+    md = markdown.Markdown(
+        extensions=["extra", "toc", "kuaixun.core.cjk.markdown_ext"], output_format="html5"
+    )
     return md.convert(source)
 
 

@@ -3,9 +3,10 @@
 import html
 
 import pytest
-from cjk.summary import boundaries, cut, lead_text, summarize
-from cjk.text import CLOSERS, SENTENCE_ENDS
-from cjk_site import build_fixture_site, rendered_articles
+
+from kuaixun.core.cjk.summary import boundaries, cut, lead_text, summarize
+from kuaixun.core.cjk.text import CLOSERS, SENTENCE_ENDS
+from kuaixun.testing.cjk_site import build_fixture_site, rendered_articles
 
 ENDS = SENTENCE_ENDS + "…"
 

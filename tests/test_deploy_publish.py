@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 
 import feedparser
 import pytest
-from conftest import ROOT, copy_content, run_build
 from lxml import html as lxml_html
+
+from kuaixun.testing.builds import ROOT, copy_content, run_build
 
 SITEURL = "https://example.org/bulletin"
 # One worker builds the module's site once, instead of each worker building its own.
@@ -174,20 +175,22 @@ def test_a_rebuild_from_the_content_cache_writes_the_same_site(tmp_path):
 
 
 def project_copy(dest: Path) -> Path:
-    for name in ("pelicanconf.py", "publishconf.py", "requirements.txt"):
+    for name in ("pelicanconf.py", "publishconf.py"):
         shutil.copy2(ROOT / name, dest / name)
-    shutil.copytree(
-        ROOT / "plugins", dest / "plugins", ignore=shutil.ignore_patterns("__pycache__")
-    )
+    for folder in ("plugins", "requirements"):
+        shutil.copytree(ROOT / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__"))
     return dest
 
 
 def test_the_content_cache_is_set_aside_when_the_code_changes(tmp_path):
-    import publishconf
+    from pelican.settings import load_source
 
+    publishconf = load_source("publishconf", str(ROOT / "publishconf.py"))
     project = project_copy(tmp_path)
     before = publishconf.code_fingerprint(project)
     assert publishconf.code_fingerprint(project) == before
-    with (project / "plugins" / "cjk" / "markdown_ext.py").open("a", encoding="utf-8") as module:
+    with (project / "plugins" / "kuaixun" / "core" / "cjk" / "markdown_ext.py").open(
+        "a", encoding="utf-8"
+    ) as module:
         module.write("\n# a change to the Markdown extension\n")
     assert publishconf.code_fingerprint(project) != before

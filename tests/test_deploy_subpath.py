@@ -18,8 +18,9 @@ from urllib.parse import urlsplit
 
 import feedparser
 import pytest
-from bulletin.deploy import subpath_server
-from conftest import run_build
+
+from kuaixun.testing.builds import run_build
+from kuaixun.tools.deploy import subpath_server
 
 SUBPATH = "/bulletin/"
 # One worker builds the module's site once, instead of each worker building its own.

@@ -14,8 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 from test_deploy_publish import BROKEN_ARTICLE, snapshot
+
+from kuaixun.testing.builds import ROOT
 
 SITEURL = "https://news.example.org"
 
@@ -39,9 +40,9 @@ def project(tmp_path) -> Path:
         pytest.fail("rsync is missing: apt-get install rsync (the .ci/run script does this)")
     copy = tmp_path / "project"
     ignore = shutil.ignore_patterns("__pycache__")
-    for folder in ("content", "plugins", "theme"):
+    for folder in ("content", "plugins", "theme", "requirements"):
         shutil.copytree(ROOT / folder, copy / folder, ignore=ignore)
-    for name in ("tasks.py", "pelicanconf.py", "publishconf.py", "requirements.txt"):
+    for name in ("tasks.py", "pelicanconf.py", "publishconf.py"):
         shutil.copy2(ROOT / name, copy / name)
     return copy
 
@@ -163,7 +164,7 @@ def test_make_publish_builds_for_the_siteurl_given(project, how):
     (project / ".venv").symlink_to(ROOT / ".venv")
     siteurl = "https://pingcheng.github.io/bulletin"
     # -o: never reinstall the shared .venv from a test, whatever the stamp's age.
-    command = ["make", "-o", ".venv/.requirements-installed", "publish"]
+    command = ["make", "-o", ".venv/.runtime-installed", "publish"]
     env = {name: value for name, value in os.environ.items() if name != "SITEURL"}
     if how == "environment":
         env["SITEURL"] = siteurl

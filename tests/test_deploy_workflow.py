@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from bulletin.problems import Problem
+
+from kuaixun.core.problems import Problem
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW_DIR = ROOT / ".github" / "workflows"

@@ -10,15 +10,16 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from bulletin.importer import (
+from pelican.readers import MarkdownReader
+from pelican.settings import read_settings
+
+from kuaixun.testing.builds import ROOT, copy_content, run_build
+from kuaixun.tools.importer import (
     DERIVED_DATES_FROM,
     DERIVED_DATES_UNTIL,
     import_records,
     run_import,
 )
-from conftest import ROOT, copy_content, run_build
-from pelican.readers import MarkdownReader
-from pelican.settings import read_settings
 
 SETTINGS = read_settings(str(ROOT / "pelicanconf.py"))
 CATEGORIES = SETTINGS["CATEGORIES"]
@@ -74,7 +75,7 @@ def test_full_record_becomes_markdown_with_the_editors_front_matter(tmp_path):
 
 
 def test_slug_is_the_pinyin_of_the_title(tmp_path):
-    from cjk.slugs import pinyin_slug
+    from kuaixun.core.cjk.slugs import pinyin_slug
 
     result = import_records(write_jsonl(tmp_path / "in.jsonl", FULL), CATEGORIES)
     assert result.articles[0].slug == pinyin_slug(FULL["title"])
@@ -185,7 +186,7 @@ def test_every_problem_of_a_file_is_reported_at_once(tmp_path):
 def test_duplicate_slugs_follow_the_cjk_collision_rule_and_are_reported(tmp_path):
     source = write_jsonl(tmp_path / "in.jsonl", FULL, {**FULL, "id": "a-2"}, {**FULL, "id": "a-3"})
     result = import_records(source, CATEGORIES)
-    from cjk.slugs import pinyin_slug
+    from kuaixun.core.cjk.slugs import pinyin_slug
 
     toned = pinyin_slug(FULL["title"], tones=True)
     slugs = [a.slug for a in result.articles]

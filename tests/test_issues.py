@@ -8,16 +8,17 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from bulletin.issues import (
+from lxml import html
+
+from kuaixun.core.cjk.slugs import pinyin_slug
+from kuaixun.core.issues import (
     ArticleRef,
     latest_issue_number,
     order_articles,
     parse_issue_number,
     read_issue,
 )
-from cjk.slugs import pinyin_slug
-from conftest import ROOT, copy_content, run_build
-from lxml import html
+from kuaixun.testing.builds import ROOT, copy_content, run_build
 
 SEED_ISSUE = ROOT / "content" / "issues" / "47.md"
 SEED_ARTICLES = sorted((ROOT / "content" / "articles" / "2020" / "11").glob("*.md"))

@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+
+from kuaixun.testing.builds import ROOT
 
 BROKEN = "Title: 期号写错了\nDate: 2020-11-28\nCategory: 社区动态\nIssue: 99\n\n正文。\n"
 FIXED = BROKEN.replace("Issue: 99", "Issue: 47")

@@ -8,10 +8,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from bulletin.edition_pdf import edition_page, print_to_pdf
-from bulletin.issues import latest_issue_number
-from conftest import ROOT
 from lxml import etree, html
+
+from kuaixun.core.issues import latest_issue_number
+from kuaixun.testing.builds import ROOT
+from kuaixun.tools.edition_pdf import edition_page, print_to_pdf
 
 A4_POINTS = (595, 842)
 XHTML = {"x": "http://www.w3.org/1999/xhtml"}

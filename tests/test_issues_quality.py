@@ -4,9 +4,10 @@ in light and dark colour schemes. vnu runs through the theme's helpers in test_s
 from __future__ import annotations
 
 import pytest
-from bulletin.issues import latest_issue_number
-from conftest import ROOT
 from test_site_quality import AXE, run_vnu, vnu_problems
+
+from kuaixun.core.issues import latest_issue_number
+from kuaixun.testing.builds import ROOT
 
 
 def issue_pages() -> list[str]:

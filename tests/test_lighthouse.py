@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import CHROMIUM_ARGS, copy_content, run_build
-from photo_fixtures import notice_board
 
-from benchmarks import lighthouse
+from kuaixun.bench import lighthouse
+from kuaixun.testing.builds import copy_content, run_build
+from kuaixun.testing.photo_fixtures import notice_board
+from kuaixun.tools.chromium import CHROMIUM_ARGS
 
 pytestmark = pytest.mark.xdist_group("lighthouse")
 

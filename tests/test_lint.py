@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from conftest import ROOT
+from kuaixun.testing.builds import ROOT
 
 
 def test_ruff_check_is_clean():

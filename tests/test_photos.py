@@ -14,12 +14,13 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import ROOT, run_build
 from lxml import html
-from photo_fixtures import GPS_IFD, corrupt_file, phone_jpeg, png_graphic
-from photos.markup import is_placeholder_alt, split_caption
-from photos.renditions import target_widths
 from PIL import Image
+
+from kuaixun.core.photos.markup import is_placeholder_alt, split_caption
+from kuaixun.core.photos.renditions import target_widths
+from kuaixun.testing.builds import ROOT, run_build
+from kuaixun.testing.photo_fixtures import GPS_IFD, corrupt_file, phone_jpeg, png_graphic
 
 STORY = """Title: 太极拳班开课了
 Date: 2020-11-20 09:00
@@ -251,7 +252,7 @@ def test_static_syntax_under_content_images_publishes_only_renditions(tmp_path):
 
 
 def test_pdf_edition_embeds_a_print_sized_rendition(real_site, tmp_path):
-    from bulletin.edition_pdf import print_to_pdf
+    from kuaixun.tools.edition_pdf import print_to_pdf
 
     pdf = print_to_pdf(real_site / "issues" / "47" / "print" / "index.html", tmp_path / "47.pdf")
     listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True)

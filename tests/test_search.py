@@ -7,9 +7,9 @@ import json
 import random
 
 import pytest
-from search.export import CHUNK
 
-from tests.search_sites import (
+from kuaixun.core.search.export import CHUNK
+from kuaixun.testing.search_sites import (
     ROOT,
     fragments,
     node_search,

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import copy_content, run_build
+from kuaixun.testing.builds import copy_content, run_build
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "

@@ -8,11 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from search.export import STATE, export
-from search.index import RecordCache
 
-from tests.conftest import ROOT, copy_content, run_build
-from tests.search_sites import cache_of, fragments, node_search, python_search
+from kuaixun.core.search.export import STATE, export
+from kuaixun.core.search.index import RecordCache
+from kuaixun.testing.builds import ROOT, copy_content, run_build
+from kuaixun.testing.search_sites import cache_of, fragments, node_search, python_search
 
 ARTICLE = "articles/2020/11/shequ-jiaozheng-peixun.md"
 MARKET = "articles/2020/11/guifan-shirong-zhixu.md"
@@ -148,7 +148,7 @@ def test_an_export_state_from_older_code_is_ignored_not_fatal(site, tmp_path):
     never a failed build (a bare pickled state lacking today's fields once crashed it)."""
     import pickle
 
-    from search.export import ExportState
+    from kuaixun.core.search.export import ExportState
 
     content, _, output, build = site
     build()

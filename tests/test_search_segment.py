@@ -9,12 +9,12 @@ import subprocess
 
 import jieba
 import pytest
-from cjk.text import HAN_RANGES
-from search.normalize import T2S_FILE, generate_t2s_map, normalize
-from search.segment import Segmenter, read_user_dictionary
 
-from tests.conftest import ROOT
-from tests.search_sites import SAMPLE
+from kuaixun.core.cjk.text import HAN_RANGES
+from kuaixun.core.search.normalize import T2S_FILE, generate_t2s_map, normalize
+from kuaixun.core.search.segment import Segmenter, read_user_dictionary
+from kuaixun.testing.builds import ROOT
+from kuaixun.testing.search_sites import SAMPLE
 
 USERDICT = ROOT / "content" / "search" / "userdict.txt"
 

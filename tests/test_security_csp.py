@@ -13,9 +13,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from conftest import static_servers
 from lxml import html
 from pelican.settings import read_settings
+
+from kuaixun.testing.servers import static_servers
 
 ROOT = Path(__file__).resolve().parent.parent
 CSP = read_settings(str(ROOT / "pelicanconf.py"))["CONTENT_SECURITY_POLICY"]

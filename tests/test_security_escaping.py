@@ -12,9 +12,10 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import copy_content, run_build
 from lxml import html
 from test_site_quality import run_vnu, vnu_problems
+
+from kuaixun.testing.builds import copy_content, run_build
 
 TITLE = '<img src=x onerror=alert(1)> & "引号" <b>粗</b>'
 SUBTITLE = "<script>alert(2)</script> 副题 & <i>斜</i>"

@@ -8,10 +8,11 @@ import re
 from pathlib import Path
 
 import pytest
-from bulletin.checks import check_site
-from bulletin.unsafe_html import url_scheme
-from conftest import ROOT, copy_content, run_build
 from pelican.settings import read_settings
+
+from kuaixun.rules.checks import check_site
+from kuaixun.rules.unsafe_html import url_scheme
+from kuaixun.testing.builds import ROOT, copy_content, run_build
 
 HEADER = "Title: 标题\nDate: 2020-11-20\nCategory: 社区动态\n\n第一段正文。\n\n"
 FIRST_BODY_LINE = 7  # the line after HEADER, where each case's Markdown starts

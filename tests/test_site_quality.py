@@ -17,10 +17,16 @@ from urllib.parse import unquote, urlsplit
 
 import feedparser
 import pytest
-from conftest import ROOT, copy_content, run_build
-from linkcheck import BrokenLink, broken_links, references_in_css, references_in_html
 from lxml import etree, html
 from pelican.settings import read_settings
+
+from kuaixun.testing.builds import ROOT, copy_content, run_build
+from kuaixun.testing.linkcheck import (
+    BrokenLink,
+    broken_links,
+    references_in_css,
+    references_in_html,
+)
 
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"

@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, copy_content, run_build
+
+from kuaixun.testing.builds import ROOT, copy_content, run_build
 
 FIXTURES = Path(__file__).parent / "fixtures" / "broken"
 GBK_ARTICLE = (

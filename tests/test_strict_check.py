@@ -9,10 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from bulletin.checks import CHECKS, Checks, check_site, date_problem
-from bulletin.problems import Problem
-from conftest import ROOT, copy_content
 from pelican.settings import read_settings
+
+from kuaixun.core.problems import Problem
+from kuaixun.rules.checks import CHECKS, Checks, check_site, date_problem
+from kuaixun.testing.builds import ROOT, copy_content
 
 FIXTURES = Path(__file__).parent / "fixtures" / "broken"
 HEADER = "Title: 标题\nDate: 2020-11-20\nCategory: 社区动态\n"

@@ -12,12 +12,13 @@ import re
 from pathlib import Path
 
 import pytest
-from bulletin.checks import check_site
-from bulletin.problems import Problem
-from conftest import ROOT, copy_content, run_build
 from pelican.settings import read_settings
-from photo_fixtures import corrupt_file
 from PIL import Image
+
+from kuaixun.core.problems import Problem
+from kuaixun.rules.checks import check_site
+from kuaixun.testing.builds import ROOT, copy_content, run_build
+from kuaixun.testing.photo_fixtures import corrupt_file
 
 HEADER = "Title: 太极拳班开课了\nDate: 2020-11-20\nCategory: 社区动态\n"
 ALT = "太极拳班的学员在社区广场上练拳"
@@ -137,7 +138,7 @@ def test_a_dead_link_beside_a_photo_problem_is_still_named(tmp_path):
 
 def test_without_the_photos_plugin_a_missing_image_is_a_dead_link(tmp_path):
     content = content_with(tmp_path, f"![{ALT}](gone.jpg)\n")
-    plugins = ["cjk", "bulletin"]
+    plugins = ["kuaixun.hooks.cjk", "kuaixun.hooks.bulletin"]
     [problem] = check(content, PLUGINS=plugins)
     assert '链接 "gone.jpg" 指向的文件不存在' in problem.message
 

@@ -9,10 +9,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from conftest import ROOT, run_build
-from linkcheck import broken_links
 from lxml import html
 from pelican.settings import read_settings
+
+from kuaixun.testing.builds import ROOT, run_build
+from kuaixun.testing.linkcheck import broken_links
 
 SETTINGS = read_settings(str(ROOT / "pelicanconf.py"))
 ORIGIN = SETTINGS["SITE_ORIGIN"]
@@ -80,7 +81,7 @@ def test_article_links_its_older_and_newer_neighbours(real_site):
 
 
 def test_neighbours_follow_date_then_slug_and_stop_at_both_ends():
-    from neighbors import link_neighbors
+    from kuaixun.hooks.neighbors import link_neighbors
 
     class Article(SimpleNamespace):
         pass

@@ -1,0 +1,398 @@
+"""`invoke bench`: build the corpus sites and measure ours against bare Pelican and Pagefind.
+
+One run, one size after another, builds strictly one at a time (the machine has two cores;
+parallel builds would distort each other's timings). Writes docs/benchmarks.md and .json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from kuaixun.bench import browser as chromium
+from kuaixun.bench import samples, sites
+from kuaixun.bench.server import CountingServer
+
+ROOT = sites.ROOT
+WORK = ROOT / "cache" / "bench"
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "inews.jsonl.gz"
+PAGEFIND = "pagefind[extended]==1.5.2"
+# Pagefind indexes article pages only (YYYY/MM/slug/), from the title through the body:
+# the 栏目 link, byline/date line and tag footer are excluded, as our index keeps them apart.
+PAGEFIND_ARGS = [
+    "--glob",
+    "[0-9][0-9][0-9][0-9]/[0-9][0-9]/*/index.html",
+    "--root-selector",
+    "article.article",
+    "--exclude-selectors",
+    ".article-category",
+    "--exclude-selectors",
+    ".article-meta",
+    "--exclude-selectors",
+    ".article-footer",
+]
+SLICES, TITLES, PASSAGES = 500, 200, 200
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def ensure_tools() -> None:
+    """Pagefind extended into .venv and Debian's Chromium when missing (57 MB: no requirement)."""
+    probe = subprocess.run(
+        [sys.executable, "-c", "import pagefind_bin_extended"], capture_output=True
+    )
+    if probe.returncode:
+        log(f"installing {PAGEFIND} into {sys.prefix}")
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", PAGEFIND], check=True)
+    if not Path(chromium.CHROMIUM).exists():
+        log("installing Debian's chromium (apt-get)")
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "chromium", "fonts-noto-cjk"], check=True
+        )
+
+
+def corpus_file(corpus: Path) -> tuple[Path, str]:
+    if corpus.exists():
+        return corpus, str(corpus)
+    derived = sites.derived_corpus(ROOT / "content", WORK / "derived-corpus.jsonl")
+    return derived, f"{corpus} is absent: derived from content/ ({derived})"
+
+
+def machine() -> dict:
+    import platform
+
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_bytes": memory, "os": platform.platform()}
+
+
+def versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"commit": _commit(), "python": sys.version.split()[0]}
+    for name in (
+        "pelican",
+        "markdown",
+        "jieba",
+        "rjieba",
+        "whoosh-reloaded",
+        "pagefind",
+        "playwright",
+    ):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def _commit() -> str | None:
+    """The code measured: HEAD, marked "+changes" when the tree differs from it.
+    (A tree exported with `git archive` has no .git: BENCH_COMMIT names it.)"""
+    if os.environ.get("BENCH_COMMIT"):
+        return os.environ["BENCH_COMMIT"]
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    )
+    if head.returncode:
+        return None
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    return head.stdout.strip() + (" +changes" if status.stdout.strip() else "")
+
+
+def median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def p90(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.9 * len(ordered) + 0.5) - 1)]
+
+
+def ours_ready(site: Path) -> bool:
+    """Our search is measurable once the build exports a manifest and the page loads a module."""
+    page = site / "search.html"
+    return (
+        (site / "search" / "manifest.json").exists()
+        and page.exists()
+        and ('type="module"' in page.read_text(encoding="utf-8"))
+    )
+
+
+def recall_figures(probes: list[samples.Probe], ranked: list[list[str]]) -> dict:
+    """Verbatim recall (target anywhere), known-item top 3, zero results, per kind."""
+
+    def norm(url: str) -> str:
+        return url.split("#")[0].lstrip("/").removesuffix("index.html")
+
+    figures: dict = {}
+    for kind in ("slice", "title", "passage"):
+        pairs = [
+            (p, [norm(u) for u in r]) for p, r in zip(probes, ranked, strict=True) if p.kind == kind
+        ]
+        if not pairs:
+            continue
+        found = sum(p.target in urls for p, urls in pairs)
+        top3 = sum(p.target in urls[:3] for p, urls in pairs)
+        empty = sum(not urls for _, urls in pairs)
+        # A slice must be found at all; a known item must be in the top 3.
+        depth = None if kind == "slice" else 3
+        figures[kind] = {
+            "queries": len(pairs),
+            "found": found / len(pairs),
+            "top3": top3 / len(pairs),
+            "zero_results": empty / len(pairs),
+            "misses": [p.query for p, urls in pairs if p.target not in urls[:depth]][:10],
+        }
+    return figures
+
+
+def cold_figures(results: list[chromium.ColdSearch]) -> dict:
+    latency = [r.latency_ms for r in results]
+    search = [r.search_bytes for r in results]
+    return {
+        "queries": len(results),
+        "latency_ms_median": median(latency),
+        "latency_ms_p90": p90(latency),
+        "bytes_median": median(search),
+        "bytes_p90": p90(search),
+        "first_view_bytes_median": median([r.first_view_bytes for r in results]),
+        "total_bytes_median": median([r.total_bytes for r in results]),
+        "requests_median": median([r.requests for r in results]),
+        "timed_out": sum(r.timed_out for r in results),
+        "by_query": [asdict(r) for r in results],
+    }
+
+
+def measure_size(imported, size_label: str, query_set, browser) -> dict:
+    count = len(imported) if size_label == "all" else min(int(size_label), len(imported))
+    work = WORK / str(count)
+    log(f"{count} articles: writing content")
+    articles = sites.prepare_content(imported[:count], work / "content")
+    figures: dict = {"articles": count, "site_articles": count + _own_articles()}
+
+    log("bare build (no search plugin), fresh caches")
+    figures["bare"] = _timing(
+        sites.build(work / "content", work / "bare", search=False, fresh=True)
+    )
+    _report_build(figures, "bare")
+    log("build with search, fresh caches")
+    figures["search"] = _timing(
+        sites.build(work / "content", work / "search", search=True, fresh=True)
+    )
+    _report_build(figures, "search")
+    figures["search"]["phases"] = search_phases(work / "search")
+    edited = articles[count // 2]
+    sites.edit_one_article(edited)
+    log(f"edit {edited.path.name}; rebuild with search, caches warm")
+    figures["rebuild_search"] = _timing(
+        sites.build(work / "content", work / "search", search=True, fresh=False)
+    )
+    _report_build(figures, "rebuild_search")
+    figures["rebuild_search"]["phases"] = search_phases(work / "search")
+    log("rebuild bare, caches warm")
+    figures["rebuild_bare"] = _timing(
+        sites.build(work / "content", work / "bare", search=False, fresh=False)
+    )
+    _report_build(figures, "rebuild_bare")
+    # What Pelican alone could do: its reader cache on (pelicanconf.py has it off), so a
+    # rebuild re-reads only the edited file but still writes every page.
+    log("bare rebuild with Pelican's content cache on (fill it, edit, rebuild)")
+    cached, other = {"CACHE_CONTENT": True, "LOAD_CONTENT_CACHE": True}, work / "bare-cached"
+    _timing(sites.build(work / "content", other, search=False, fresh=True, settings=cached))
+    sites.edit_one_article(articles[count // 2 + 1])
+    figures["rebuild_bare_cached"] = _timing(
+        sites.build(work / "content", other, search=False, fresh=False, settings=cached)
+    )
+    _report_build(figures, "rebuild_bare_cached")
+
+    site = work / "search" / "output"
+    ours = ours_ready(site)
+    figures["ours_measured"] = ours
+    log("Pagefind over the same built site")
+    bundle = site / "pagefind"
+    shutil.rmtree(bundle, ignore_errors=True)
+    command = [
+        sys.executable,
+        "-m",
+        "pagefind",
+        "--site",
+        str(site),
+        "--output-subdir",
+        "pagefind",
+        *PAGEFIND_ARGS,
+    ]
+    figures["pagefind_index"] = _timing(sites.timed(command, cwd=ROOT))
+    files, size = sites.folder_size(bundle)
+    figures["pagefind_index"].update(files=files, bytes=size)
+    log(f"  {figures['pagefind_index']['seconds']:.1f} s, {size / 1e6:.1f} MB in {files} files")
+    if ours:
+        files, size = sites.folder_size(site / "search")
+        figures["ours_index"] = {"files": files, "bytes": size}
+
+    probes = samples.verbatim_slices(articles, SLICES) + samples.known_items(
+        articles, TITLES, PASSAGES
+    )
+    server = CountingServer(site, Path(__file__).parent)
+    try:
+        pages = {"pagefind": f"{server.url}/__bench/pagefind.html"}
+        if ours:
+            pages["ours"] = f"{server.url}/search.html"
+        log(f"cold searches in Chromium: {len(query_set)} queries, {' and '.join(pages)}")
+        for engine, results in cold_searches(browser, server, pages, query_set).items():
+            figures[f"{engine}_cold"] = cold_figures(results)
+        log(f"recall in Chromium: {len(probes)} probes, Pagefind")
+        ranked = chromium.pagefind_ranks(
+            browser, server, [(p.query, p.target) for p in probes], chromium.pagefind_urls(bundle)
+        )
+        figures["pagefind_recall"] = recall_figures(probes, ranked)
+        if ours:
+            log(f"recall in Chromium: {len(probes)} probes, ours")
+            items = [(p.query, p.target) for p in probes]
+            ranked = chromium.ours_ranks(
+                browser, server, items, chromium.ours_urls(site / "search")
+            )
+            figures["ours_recall"] = recall_figures(probes, ranked)
+    finally:
+        server.close()
+    return figures
+
+
+def search_phases(work: Path) -> dict | None:
+    """What the search plugin says its last build did (cut, Whoosh, export seconds; how many
+    articles it cut or reused), from the cache folder's last-build.json, when it writes one."""
+    report = work / "search-cache" / "last-build.json"
+    if not report.exists():
+        return None
+    data = json.loads(report.read_text(encoding="utf-8"))
+    counts = {k: len(v) if isinstance(v, list) else v for k, v in data.items() if k != "seconds"}
+    return {"seconds": data.get("seconds", {}), **counts}
+
+
+def cold_searches(browser, server, pages: dict[str, str], query_set) -> dict[str, list]:
+    """Each query on every engine in turn, the first engine alternating, so a change in the
+    machine's load falls on both alike."""
+    results: dict[str, list] = {engine: [] for engine in pages}
+    engines = list(pages)
+    for number, (_, query) in enumerate(query_set):
+        order = engines if number % 2 == 0 else engines[::-1]
+        for engine in order:
+            results[engine].append(chromium.cold_search(browser, server, pages[engine], query))
+    return results
+
+
+def _report_build(figures: dict, name: str) -> None:
+    timing = figures[name]
+    if timing["returncode"]:
+        raise SystemExit(f"build failed ({name}):\n{timing['stderr']}")
+    log(
+        f"  {timing['seconds']:.1f} s wall, {timing['cpu_seconds']:.1f} s CPU, "
+        f"load {timing['load_average']:.1f}"
+    )
+
+
+def _own_articles() -> int:
+    return len(list((ROOT / "content" / "articles").rglob("*.md")))
+
+
+def _timing(timing: sites.Timing) -> dict:
+    return {
+        "seconds": round(timing.seconds, 2),
+        "cpu_seconds": round(timing.cpu_seconds, 2),
+        "load_average": round(timing.load_average, 2),
+        "peak_rss_bytes": timing.peak_rss_bytes,
+        "returncode": timing.returncode,
+        "stderr": timing.stderr[-3000:] if timing.returncode else "",
+    }
+
+
+def run(corpus: Path, sizes: list[str], docs: Path) -> dict:
+    from pelican.settings import read_settings
+    from playwright.sync_api import sync_playwright
+
+    from kuaixun.bench import report
+
+    started = time.perf_counter()
+    ensure_tools()
+    source, corpus_note = corpus_file(corpus)
+    categories = read_settings(str(sites.SETTINGS))["CATEGORIES"]
+    log(f"importing {source}")
+    records, imported = sites.import_corpus(source, categories)
+    results = {
+        "machine": machine(),
+        "versions": versions(),
+        "corpus": {
+            "path": corpus_note,
+            "records": records,
+            "articles": len(imported.articles),
+            "invalid": [str(p) for p in imported.invalid],
+            "notes": len(imported.notes),
+        },
+        "queries": samples.query_set(),
+        "samples": {"slices": SLICES, "titles": TITLES, "passages": PASSAGES},
+        "sizes": {},
+    }
+    with sync_playwright() as playwright:
+        browser = chromium.launch(playwright)
+        results["versions"]["chromium"] = browser.version
+        for label in sizes:
+            figures = measure_size(imported.articles, label, results["queries"], browser)
+            results["sizes"][str(figures["articles"])] = figures
+            # Kept as we go, so a run cut short still leaves what it measured.
+            partial = json.dumps(results, ensure_ascii=False, indent=1)
+            (WORK / "results-partial.json").write_text(partial, encoding="utf-8")
+        browser.close()
+    smallest = min(results["sizes"], key=int)
+    if results["sizes"][smallest]["ours_measured"]:
+        log(f"profile of a fresh build with search at {smallest} articles (cProfile)")
+        work = WORK / smallest
+        results["profile"] = {
+            "articles": int(smallest),
+            "rows": sites.profile_build(work / "content", work / "profile"),
+        }
+    from kuaixun.bench import lighthouse
+
+    log("Lighthouse (mobile) on content/: 3 runs a page")
+    results["lighthouse"] = lighthouse.build_and_measure(WORK / "lighthouse")
+    results["bench_seconds"] = round(time.perf_counter() - started, 1)
+    report.write(results, docs)
+    (WORK / "results.json").write_text(
+        json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    log(f"done in {results['bench_seconds']:.0f} s: {docs / 'benchmarks.md'}")
+    return results
+
+
+def rewrite_report(docs: Path) -> None:
+    """Write the report again from the last run's figures (after editing analysis.md)."""
+    from kuaixun.bench import report
+
+    saved = WORK / "results.json"
+    if not saved.exists():
+        raise SystemExit(f"{saved} is missing: run `invoke bench` first")
+    results = json.loads(saved.read_text(encoding="utf-8"))
+    report.write(results, docs, date=results.get("date"))

@@ -1,0 +1,373 @@
+"""Bulletin issues (期): each issue is defined once, in content/issues/<number>.md.
+
+An issue file has the same front matter as an article (``Number: 47``, ``Date:``, optional
+``Title:`` and ``Order:``); its body is the editor's note (编者按). Articles join an issue
+with ``Issue: 47``. The functions here are pure (text in, issues and problems out) so that
+the content check runs them without a Pelican build (issues_are_consistent); the Pelican
+edge that writes the archive (往期), the tables of contents and the printable edition is
+bulletin.issue_pages.
+
+Order of articles in an issue: the issue's ``Order:`` lists article file names (without
+``.md``) or slugs, separated by commas, 、 or spaces; articles it does not list follow by
+date. Without ``Order:`` the issue reads in date order.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from kuaixun.core.problems import Problem
+
+ISSUE_KEYS = ("number", "date", "title", "order")
+REQUIRED_KEYS = ("number", "date")
+DEFAULT_SETTINGS = {
+    "ISSUES_PATH": "issues",
+    "ISSUES_URL": "issues/",
+    "ISSUES_SAVE_AS": "issues/index.html",
+    "ISSUE_URL": "issues/{number}/",
+    "ISSUE_SAVE_AS": "issues/{number}/index.html",
+    "ISSUE_PRINT_URL": "issues/{number}/print/",
+    "ISSUE_PRINT_SAVE_AS": "issues/{number}/print/index.html",
+}
+_ISSUE_NUMBER = re.compile(r"^第?\s*(\d+)\s*期?$")
+_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_ORDER_SEPARATORS = re.compile(r"[\s,，、;；]+")
+
+
+@dataclass
+class FrontMatter:
+    """``Key: value`` lines up to the first blank line, keys lower-cased, with line numbers."""
+
+    values: dict[str, str]
+    lines: dict[str, int]
+    body: str
+    problems: list[tuple[int, str]]
+
+
+@dataclass(eq=False)
+class Issue:
+    number: int
+    date: datetime
+    title: str
+    lead: str  # the editor's note as HTML; empty when the file has no body
+    order: list[str]
+    source: str  # the issue file, as shown in problems
+    lines: dict[str, int] = field(default_factory=dict)
+    articles: list = field(default_factory=list)
+    previous: Issue | None = None
+    next: Issue | None = None
+    url: str = ""
+    save_as: str = ""
+    print_url: str = ""
+    print_save_as: str = ""
+
+    def __str__(self) -> str:
+        return self.title
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    """What the issue rules need to know about one article."""
+
+    path: str  # as shown in problems
+    line: int | None  # of its Issue: line
+    value: str  # the Issue: value as written
+    names: tuple[str, ...]  # file name without .md, and slug: what Order: may name
+    date: datetime | None = None  # only the build orders articles by date
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+def read_front_matter(text: str) -> FrontMatter:
+    values: dict[str, str] = {}
+    lines: dict[str, int] = {}
+    problems: list[tuple[int, str]] = []
+    text_lines = text.lstrip("\ufeff").splitlines()
+    key = None
+    number = 0
+    for number, line in enumerate(text_lines, start=1):
+        if not line.strip():
+            break
+        if line[0] in " \t" and key:
+            values[key] = f"{values[key]} {line.strip()}"
+            continue
+        name, colon, value = line.partition(":")
+        if not colon:
+            name, colon, value = line.partition("：")
+        if not colon or not name.strip():
+            problems.append(
+                (number, f'这一行不是 "键: 值" 的格式 (not a "Key: value" line): {line}')
+            )
+            continue
+        key = name.strip().lower()
+        values[key] = value.strip()
+        lines[key] = number
+    else:
+        number = len(text_lines)
+    body = "\n".join(text_lines[number:]).strip()
+    return FrontMatter(values, lines, body, problems)
+
+
+def parse_issue_number(value: str) -> int | None:
+    """47, ４７ (full-width), 第47期 → 47; anything else → None."""
+    match = _ISSUE_NUMBER.match(unicodedata.normalize("NFKC", value).strip())
+    return int(match.group(1)) if match and int(match.group(1)) > 0 else None
+
+
+def parse_date(value: str) -> datetime | None:
+    match = _DATE.match(unicodedata.normalize("NFKC", value).strip())
+    if not match:
+        return None
+    try:
+        return datetime(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+
+
+def parse_order(value: str) -> list[str]:
+    return [name.removesuffix(".md") for name in _ORDER_SEPARATORS.split(value) if name]
+
+
+def read_issue(
+    text: str, source: str, render=lambda body: body
+) -> tuple[Issue | None, list[Problem]]:
+    """One issue file → the Issue (None when unusable) and its problems."""
+    front = read_front_matter(text)
+    problems = [
+        Problem(source, line, message, "每行写成 Key: value，例如 Number: 47")
+        for line, message in front.problems
+    ]
+    for key in front.values:
+        if key not in ISSUE_KEYS:
+            problems.append(
+                Problem(
+                    source,
+                    front.lines[key],
+                    f'期文件里不认识 "{key}" (unknown key in an issue file)',
+                    "只能用 Number、Date、Title、Order (allowed keys)",
+                )
+            )
+    for key in REQUIRED_KEYS:
+        if key not in front.values:
+            example = {"number": "Number: 47", "date": "Date: 2020-11-27"}[key]
+            problems.append(
+                Problem(
+                    source,
+                    1,
+                    f"期文件缺少 {key.title()} (issue file has no {key.title()})",
+                    f"在开头加一行 {example}",
+                )
+            )
+    number = date = None
+    if "number" in front.values:
+        number = parse_issue_number(front.values["number"])
+        if number is None:
+            problems.append(
+                Problem(
+                    source,
+                    front.lines["number"],
+                    f'期号 "{front.values["number"]}" 不是正整数 '
+                    "(Number is not a positive whole number)",
+                    "写成阿拉伯数字，例如 Number: 47",
+                )
+            )
+    if "date" in front.values:
+        date = parse_date(front.values["date"])
+        if date is None:
+            problems.append(
+                Problem(
+                    source,
+                    front.lines["date"],
+                    f'日期 "{front.values["date"]}" 不是有效日期 (Date is not a date)',
+                    "写成 2020-11-27 这样的格式",
+                )
+            )
+    if number is None or date is None:
+        return None, problems
+    title = front.values.get("title") or f"第{number}期"
+    order = parse_order(front.values.get("order", ""))
+    issue = Issue(
+        number, date, title, render(front.body) if front.body else "", order, source, front.lines
+    )
+    return issue, problems
+
+
+def index_issues(issues: list[Issue]) -> tuple[dict[int, Issue], list[Problem]]:
+    """Issues by number; a second file claiming a number already taken is a problem."""
+    by_number: dict[int, Issue] = {}
+    problems = []
+    # The file named after its number (47.md) is the real one; others claiming 47 are reported.
+    for issue in sorted(issues, key=lambda i: (Path(i.source).stem != str(i.number), i.source)):
+        first = by_number.get(issue.number)
+        if first is None:
+            by_number[issue.number] = issue
+            continue
+        problems.append(
+            Problem(
+                issue.source,
+                issue.lines.get("number"),
+                f"期号 {issue.number} 重复：{first.source} 已经定义了第{issue.number}期 "
+                f"(issue {issue.number} is already defined in {first.source})",
+                "每一期只写一个文件：改成别的期号，或删掉其中一个 "
+                f"(next free number: {max(by_number) + 1})",
+            )
+        )
+    return by_number, problems
+
+
+def load_issues(
+    folder: Path, display=str, render=lambda body: body
+) -> tuple[dict[int, Issue], list[Problem]]:
+    """Every content/issues/*.md, by number, plus all the problems found in them."""
+    issues, problems = [], []
+    for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            problems.append(
+                Problem(
+                    display(path),
+                    None,
+                    "文件不是 UTF-8 编码 (not UTF-8)",
+                    "用 UTF-8 编码另存这个文件",
+                )
+            )
+            continue
+        issue, found = read_issue(text, display(path), render)
+        problems.extend(found)
+        if issue:
+            issues.append(issue)
+    by_number, duplicates = index_issues(issues)
+    return by_number, problems + duplicates
+
+
+def latest_issue_number(folder: Path) -> int | None:
+    """The highest issue number defined in content/issues/ (what a new article joins)."""
+    by_number, _ = load_issues(folder)
+    return max(by_number, default=None)
+
+
+# --- joining articles to issues ------------------------------------------------------------
+
+
+def issue_reference_problem(ref: ArticleRef, by_number: dict[int, Issue]) -> Problem | None:
+    """The problem with one article's Issue: value, if any."""
+    known = "、".join(str(n) for n in sorted(by_number)) or "（还没有）"
+    number = parse_issue_number(ref.value)
+    if number is None:
+        return Problem(
+            ref.path,
+            ref.line,
+            f'期号 "{ref.value}" 不是数字 (Issue is not an issue number)',
+            f"写成 Issue: 47 这样的数字；已有的期：{known}",
+        )
+    if number not in by_number:
+        return Problem(
+            ref.path,
+            ref.line,
+            f"第{number}期还没有定义 (issue {number} is not defined)",
+            f"在 content/issues/{number}.md 定义这一期（Number: {number}、Date:），"
+            f"或改成已有的期：{known}",
+        )
+    return None
+
+
+def join_articles(by_number: dict[int, Issue], refs: list[tuple[ArticleRef, object]]) -> None:
+    """Put each article into its issue, in the editors' order (bad Issue: lines are skipped:
+    the content check reports them before anything is written)."""
+    members: dict[int, list[tuple[ArticleRef, object]]] = {}
+    for ref, article in refs:
+        if issue_reference_problem(ref, by_number) is None:
+            members.setdefault(parse_issue_number(ref.value), []).append((ref, article))
+    for number, issue in by_number.items():
+        issue.articles, _ = order_articles(issue.order, members.get(number, []))
+
+
+def order_problem(issue: Issue, unknown: list[str], members: list[ArticleRef]) -> Problem:
+    names = "、".join(sorted(ref.names[0] for ref in members)) or "本期还没有文章"
+    return Problem(
+        issue.source,
+        issue.lines.get("order"),
+        f"Order 里的 {'、'.join(unknown)} 不是第{issue.number}期的文章 "
+        f"(Order names articles not in issue {issue.number})",
+        f"写本期文章的文件名（不带 .md）：{names}；或在那篇文章里加 Issue: {issue.number}",
+    )
+
+
+def issues_are_consistent(site) -> list[Problem]:
+    """The content check's rule (bulletin.checks runs it, with and without a build): the issue
+    files, every article's Issue: line, drafts included, and each issue's Order."""
+    folder = site.root / site.settings.get("ISSUES_PATH", DEFAULT_SETTINGS["ISSUES_PATH"])
+    by_number, problems = load_issues(folder, site.shown)
+    members: dict[int, list[ArticleRef]] = {}
+    for file in site.files:
+        header = file.get("issue")
+        if file.kind != "article" or header is None:
+            continue
+        ref = ArticleRef(
+            file.shown, header.line, header.value, (file.path.stem, file.value("slug"))
+        )
+        problem = issue_reference_problem(ref, by_number)
+        if problem:
+            problems.append(problem)
+        else:
+            members.setdefault(parse_issue_number(ref.value), []).append(ref)
+    for number, issue in sorted(by_number.items()):
+        names = {name for ref in members.get(number, []) for name in ref.names if name}
+        unknown = [name for name in issue.order if name not in names]
+        if unknown:
+            problems.append(order_problem(issue, unknown, members.get(number, [])))
+    return problems
+
+
+def order_articles(
+    order: list[str], members: list[tuple[ArticleRef, object]]
+) -> tuple[list, list[str]]:
+    """Articles named in Order first, as listed, the rest by date; and the names matching none."""
+    by_name = {name: (ref, article) for ref, article in members for name in ref.names}
+    listed, unknown = [], []
+    for name in order:
+        if name not in by_name:
+            unknown.append(name)
+        elif by_name[name] not in listed:
+            listed.append(by_name[name])
+    rest = sorted((m for m in members if m not in listed), key=lambda m: (m[0].date, m[0].path))
+    return [article for _, article in listed + rest], unknown
+
+
+def link_issues(by_number: dict[int, Issue], settings: dict) -> list[Issue]:
+    """The issues that have articles, oldest first, with URLs and previous/next links."""
+    published = [by_number[n] for n in sorted(by_number) if by_number[n].articles]
+    for before, after in zip(published, published[1:], strict=False):
+        before.next, after.previous = after, before
+    for issue in published:
+        issue.url = settings["ISSUE_URL"].format(number=issue.number)
+        issue.save_as = settings["ISSUE_SAVE_AS"].format(number=issue.number)
+        issue.print_url = settings["ISSUE_PRINT_URL"].format(number=issue.number)
+        issue.print_save_as = settings["ISSUE_PRINT_SAVE_AS"].format(number=issue.number)
+    return published
+
+
+def split_lead_paragraph(html: str) -> tuple[str, str]:
+    """Article HTML → (first paragraph, rest): print keeps a headline with its first paragraph."""
+    end = html.find("</p>")
+    if not html.lstrip().startswith("<p") or end < 0:
+        return "", html
+    end += len("</p>")
+    return html[:end], html[end:]
+
+
+def metadata_line(text: str, key: str) -> int | None:
+    """The line of ``Key:`` in a Markdown front matter, for problems that point at it."""
+    pattern = re.compile(rf"^{re.escape(key)}\s*[:：]", re.IGNORECASE)
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            return None
+        if pattern.match(line):
+            return number
+    return None

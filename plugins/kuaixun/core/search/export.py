@@ -1,0 +1,511 @@
+"""Writes the browser's index under output/search/ from the cached records.
+
+Layout (all but the manifest under one folder named by the hash of its whole content;
+search/update.py rewrites only the files a few changed articles touch):
+  manifest.json      settings of the ranking, sizes, the names below. Fetched first.
+  <hash>/days.gz     per article: its day (delta-coded), for recency and the year filter.
+  <hash>/lanmu.gz    per article: its 栏目, fetched only when a reader filters by 栏目.
+  <hash>/v/<b>.gz    vocabulary buckets: one line per character or character pair (the
+                     "key"): the articles holding it verbatim, the frequency of a pair's
+                     first character as a term, then the terms starting with the key, each
+                     with its frequency (to cut queries) and its postings.
+  <hash>/p/<name>.gz a list too long to sit inline in a bucket line, fetched only if used;
+                     named by its content, so an update leaves unchanged lists alone.
+  <hash>/f/<id>.json one article's title, URL, date, 栏目 and number of text chunks.
+  <hash>/x/<id>-<k>.gz its text in chunks, for the snippet: fetched when the result comes
+                     into view, chunk after chunk until the query is found.
+  <hash>/t/<k>.gz    traditional → simplified pairs, fetched only for an unknown character.
+Files named .gz are stored gzip-compressed, as Pagefind stores its own: the index takes a
+third of the disk, hosts send them as they are, and the browser inflates them
+(DecompressionStream). Numbers are written as base-64 varints (5 bits a character, the
+6th says "more"), lists of articles as gaps or, when shorter, as a bitmap.
+docs/search.md has the measurements behind these choices.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import hashlib
+import json
+import os
+import pickle
+import shutil
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh.util.numeric import length_to_byte
+
+from kuaixun.core.search import rank
+from kuaixun.core.search.index import SCORED_FIELDS, Record
+from kuaixun.core.search.normalize import t2s_map
+from kuaixun.core.search.query import MAX_QUERY_CHARS, STOP_TERMS
+
+DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"
+# A list longer than this (characters) goes to its own file, fetched only when needed.
+INLINE_LIMIT = 96
+# Vocabulary buckets are sized for about this many characters each before gzip: a query
+# fetches one bucket per character and per character pair, so small buckets save bytes.
+BUCKET_TARGET = 256
+T2S_BUCKETS = 8
+# Snippet text is cut into chunks of about this many characters.
+CHUNK = 400
+
+
+def _varint(value: int) -> str:
+    out = []
+    while value >= 32:
+        out.append(DIGITS[32 + (value & 31)])
+        value >>= 5
+    out.append(DIGITS[value])
+    return "".join(out)
+
+
+_SMALL = [_varint(v) for v in range(4096)]
+
+
+def varint(value: int) -> str:
+    return _SMALL[value] if value < 4096 else _varint(value)
+
+
+def gaps(docids: list[int]) -> str:
+    """Sorted article numbers as gaps: first number, then (difference − 1) for the rest."""
+    out, previous = [], -1
+    for d in docids:
+        out.append(varint(d - previous - 1))
+        previous = d
+    return "".join(out)
+
+
+def bitmap(docids: list[int]) -> str:
+    bits = [0] * (docids[-1] // 6 + 1)
+    for d in docids:
+        bits[d // 6] |= 1 << (d % 6)
+    return "*" + "".join(DIGITS[b] for b in bits)
+
+
+def doc_list(docids: list[int]) -> str:
+    as_gaps = gaps(docids)
+    return as_gaps if len(as_gaps) <= docids[-1] // 6 + 2 else bitmap(docids)
+
+
+def postings(per_field: list[list[tuple[int, int, int]]]) -> str:
+    """Per scored field, per article: the gap, then Whoosh's length byte · 4 + (tf − 1) when
+    the term frequency is 1–3, or length byte · 4 + 3 followed by tf − 4."""
+    encoded = []
+    for entries in per_field:
+        out, previous = [], -1
+        for d, tf, length_byte in entries:
+            out.append(varint(d - previous - 1) + varint(length_byte * 4 + min(tf, 4) - 1))
+            if tf >= 4:
+                out.append(varint(tf - 4))
+            previous = d
+        encoded.append("".join(out))
+    return "|".join(encoded)
+
+
+def fnv1a(key: str) -> int:
+    """32-bit FNV-1a over code points: the browser computes the same bucket numbers."""
+    h = 0x811C9DC5
+    for ch in key:
+        h = ((h ^ ord(ch)) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def spill_name(text: str) -> str:
+    """A spilled list's file is named by its content (48 bits of SHA-1 in base 64), so an
+    unchanged list keeps its name across rebuilds and the same list is stored once."""
+    value = int.from_bytes(hashlib.sha1(text.encode()).digest()[:6], "big")
+    return "".join(DIGITS[(value >> shift) & 63] for shift in range(42, -1, -6))
+
+
+class Writer:
+    """Collects files in memory; the folder name is then the hash of all of them."""
+
+    def __init__(self):
+        self.files: dict[str, str] = {}
+
+    def inline_or_file(self, text: str) -> str:
+        if len(text) <= INLINE_LIMIT:
+            return text
+        name = spill_name(text)
+        self.files[f"p/{name}.gz"] = text
+        return "@" + name
+
+
+def file_hash(text: str) -> bytes:
+    return hashlib.sha1(text.encode()).digest()
+
+
+def folder_digest(hashes: dict[str, bytes]) -> str:
+    """The hash of a whole export, from its files' names and content hashes (so an updated
+    export gets its name without reading the files it did not change)."""
+    h = hashlib.sha1()
+    for name in sorted(hashes):
+        h.update(name.encode() + b"\0" + hashes[name])
+    return h.hexdigest()[:12]
+
+
+def article_lists(record: Record) -> tuple[dict[str, list], set[str]]:
+    """One article's share of the index: per term, its (tf, length byte) in each scored
+    field (None where absent), and its grams."""
+    entries: dict[str, list] = {}
+    for f, name in enumerate(SCORED_FIELDS):
+        terms = record.term_list(name)
+        length = length_to_byte(len(terms))
+        for term, tf in Counter(terms).items():
+            entries.setdefault(term, [None] * len(SCORED_FIELDS))[f] = (tf, length)
+    return entries, set(record.gram_list())
+
+
+def gather_lists(records: list[Record]):
+    """Postings per term and article lists per gram, over articles numbered 0…n-1, with
+    each term's frequency and each field's total length (one pass over the terms)."""
+    term_postings: dict[str, list[list]] = defaultdict(lambda: [[] for _ in SCORED_FIELDS])
+    gram_docs: dict[str, list[int]] = defaultdict(list)
+    frequency: Counter = Counter()
+    lengths = [0] * len(SCORED_FIELDS)
+    for d, record in enumerate(records):
+        for f, name in enumerate(SCORED_FIELDS):
+            terms = record.term_list(name)
+            lengths[f] += len(terms)
+            length = length_to_byte(len(terms))
+            for term, tf in Counter(terms).items():
+                term_postings[term][f].append((d, tf, length))
+                frequency[term] += tf
+        for gram in record.gram_list():
+            gram_docs[gram].append(d)
+    return term_postings, gram_docs, frequency, lengths
+
+
+def encode_line(key: str, docs, terms: dict, frequency: Counter, writer: Writer) -> str:
+    """One vocabulary line. `docs`: the sorted articles holding the key (or empty);
+    `terms`: suffix → postings per scored field, for the terms starting with the key."""
+    fields = [key, writer.inline_or_file(doc_list(docs)) if docs else ""]
+    # A pair's line also carries the frequency of its first character as a term, so a
+    # query is cut without fetching the bucket of every single character.
+    first = frequency.get(key[0], 0) if len(key) == 2 else 0
+    fields.append(varint(first) if first else "")
+    for suffix in sorted(terms):
+        encoded = postings(terms[suffix])
+        fields += [suffix, varint(frequency[key + suffix]), writer.inline_or_file(encoded)]
+    return "\t".join(fields)
+
+
+def vocabulary_lines(records: list[Record], writer: Writer):
+    """The vocabulary lines in key order, the terms' frequencies and the fields' lengths."""
+    term_postings, gram_docs, frequency, lengths = gather_lists(records)
+    terms_by_key: dict[str, dict] = defaultdict(dict)
+    for term, lists in term_postings.items():
+        terms_by_key[term[:2]][term[2:]] = lists
+    lines = [
+        encode_line(key, gram_docs.get(key), terms_by_key.get(key, {}), frequency, writer)
+        for key in sorted(gram_docs.keys() | terms_by_key.keys())
+    ]
+    return lines, frequency, lengths
+
+
+def bucket_count(size: int) -> int:
+    """Buckets of about BUCKET_TARGET characters for `size` characters of lines."""
+    count = 1
+    while size / count > BUCKET_TARGET:
+        count *= 2
+    return count
+
+
+def line_key(line: str) -> str:
+    return line.split("\t", 1)[0]
+
+
+def bucket_files(lines: list[str], writer: Writer) -> int:
+    count = bucket_count(sum(len(line) + 1 for line in lines))
+    buckets: list[list[str]] = [[] for _ in range(count)]
+    for line in lines:
+        buckets[fnv1a(line_key(line)) % count].append(line)
+    for b, bucket in enumerate(buckets):
+        writer.files[f"v/{b}.gz"] = "\n".join(bucket)
+    return count
+
+
+def days_file(days: list[int]) -> str:
+    out, previous = [], 0
+    for day in days:
+        out.append(varint(day - previous))
+        previous = day
+    return "".join(out)
+
+
+def fragment(record: Record, chunks: int) -> str:
+    a = record.article
+    data = {"t": a.title, "u": a.url, "d": a.date.isoformat(), "c": a.category, "n": chunks}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def snippet_chunks(record: Record) -> list[str]:
+    a = record.article
+    text = f"{a.subtitle}\n{a.text}".strip() if a.subtitle else a.text.strip()
+    return [text[i : i + CHUNK] for i in range(0, len(text), CHUNK)] or [""]
+
+
+def article_files(d: int, record: Record) -> dict[str, str]:
+    """An article's result head and its snippet text chunks."""
+    chunks = snippet_chunks(record)
+    files = {f"f/{d}.json": fragment(record, len(chunks))}
+    for k, chunk in enumerate(chunks):
+        files[f"x/{d}-{k}.gz"] = chunk
+    return files
+
+
+def t2s_files(writer: Writer) -> None:
+    shards: list[list[str]] = [[] for _ in range(T2S_BUCKETS)]
+    for trad, simp in sorted(t2s_map().items()):
+        shards[ord(trad) % T2S_BUCKETS].append(trad + simp)
+    for k, shard in enumerate(shards):
+        writer.files[f"t/{k}.gz"] = "".join(shard)
+
+
+FINGERPRINT = "fingerprint.txt"
+STATE = "state.pickle"
+
+# Bump when the files' format changes, so a cached export is not reused.
+FORMAT = 6
+
+
+def settings_fingerprint() -> str:
+    """What every file of the export depends on besides the records: the format and the
+    ranking constants."""
+    h = hashlib.sha1(f"{FORMAT} {rank.K1} {rank.B} {rank.BOOSTS} {rank.PHRASE}".encode())
+    h.update(f"{rank.RECENCY} {rank.HALF_LIFE} {MAX_QUERY_CHARS} {sorted(STOP_TERMS)}".encode())
+    return h.hexdigest()
+
+
+def words_fingerprint(words: dict[str, int]) -> str:
+    """The dictionary the records were cut with: the same text may be cut otherwise."""
+    return hashlib.sha1(json.dumps(words, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def article_stamp(record: Record) -> tuple:
+    """What an article's files depend on: its cut (by content hash), its date and URL."""
+    return (record.hash, record.article.date, record.article.url)
+
+
+def fingerprint(records_by_path: dict[str, Record], words: dict[str, int]) -> str:
+    """What the export depends on: the settings above and every article's stamp."""
+    h = hashlib.sha1((settings_fingerprint() + words_fingerprint(words)).encode())
+    for path in sorted(records_by_path):
+        h.update(f"{path}\0{article_stamp(records_by_path[path])}\0".encode())
+    return h.hexdigest()
+
+
+@dataclass
+class ExportState:
+    """What an incremental update needs of the export it changes (kept beside it)."""
+
+    settings: str
+    words: str
+    base: str
+    paths: list[str]
+    stamps: dict[str, tuple]
+    frequency: Counter
+    lengths: list[int]
+    hashes: dict[str, bytes]
+    buckets: int
+    bucket_sizes: list[int]
+    # Spilled lists named in each bucket, and the two-character keys by first character
+    # (a changed character frequency changes every pair line starting with it).
+    bucket_spills: dict[int, set[str]]
+    pairs_by_first: dict[str, set[str]]
+    chunks: list[int]
+
+
+def spills_of(line: str) -> set[str]:
+    """Names of the spilled lists a vocabulary line refers to."""
+    fields = line.split("\t")
+    wanted = [fields[1]] + fields[5::3]
+    return {f[1:] for f in wanted if f.startswith("@")}
+
+
+def full_export(records_by_path: dict[str, Record], words: dict[str, int]):
+    """Every file of the export, its manifest and the state to update it from."""
+    # Numbered as rank.collection numbers them: by day, then path.
+    records = sorted(records_by_path.values(), key=lambda r: (r.day, r.article.path))
+    days = [r.day for r in records]
+    writer = Writer()
+    lines, frequency, lengths = vocabulary_lines(records, writer)
+    buckets = bucket_files(lines, writer)
+    bucket_sizes = [0] * buckets
+    bucket_spills: dict[int, set[str]] = defaultdict(set)
+    pairs_by_first: dict[str, set[str]] = defaultdict(set)
+    for line in lines:
+        key = line_key(line)
+        b = fnv1a(key) % buckets
+        bucket_sizes[b] += len(line) + 1
+        if spilled := spills_of(line):
+            bucket_spills[b] |= spilled
+        if len(key) == 2:
+            pairs_by_first[key[0]].add(key)
+    chunks = []
+    for d, record in enumerate(records):
+        files = article_files(d, record)
+        chunks.append(len(files) - 1)
+        writer.files.update(files)
+    t2s_files(writer)
+    state = ExportState(
+        settings=settings_fingerprint(),
+        words=words_fingerprint(words),
+        base="",
+        paths=[r.article.path for r in records],
+        stamps={p: article_stamp(r) for p, r in records_by_path.items()},
+        frequency=frequency,
+        lengths=lengths,
+        hashes={},
+        buckets=buckets,
+        bucket_sizes=bucket_sizes,
+        bucket_spills=dict(bucket_spills),
+        pairs_by_first=dict(pairs_by_first),
+        chunks=chunks,
+    )
+    files = writer.files
+    files.update(collection_files(records, days))
+    state.hashes = {name: file_hash(text) for name, text in files.items()}
+    state.base = folder_digest(state.hashes)
+    return files, manifest(records, days, state), state
+
+
+def collection_files(records: list[Record], days: list[int]) -> dict[str, str]:
+    """The per-article lists of the whole collection: days and 栏目."""
+    categories = sorted({r.article.category for r in records})
+    lanmu = "".join(DIGITS[categories.index(r.article.category)] for r in records)
+    return {"days.gz": days_file(days), "lanmu.gz": lanmu}
+
+
+def manifest(records: list[Record], days: list[int], state: ExportState) -> dict:
+    n = len(records)
+    tag_counts = Counter(t for r in records for t in r.article.tags)
+    return {
+        "version": 1,
+        "base": state.base + "/",
+        "docs": n,
+        "buckets": state.buckets,
+        "t2sBuckets": T2S_BUCKETS,
+        "fields": list(SCORED_FIELDS),
+        "boosts": [rank.BOOSTS[f] for f in SCORED_FIELDS],
+        "avgfl": [(length / n if n else 0) or 1 for length in state.lengths],
+        "k1": rank.K1,
+        "b": rank.B,
+        "phrase": rank.PHRASE,
+        "recency": rank.RECENCY,
+        "halfLife": rank.HALF_LIFE,
+        "maxQuery": MAX_QUERY_CHARS,
+        "stop": "".join(sorted(STOP_TERMS)),
+        "total": sum(state.frequency.values()),
+        "latest": max(days, default=0),
+        "categories": sorted({r.article.category for r in records}),
+        # Offered when nothing matched: the most used tags.
+        "suggest": [t for t, _ in tag_counts.most_common(6)],
+    }
+
+
+def write_file(path: Path, name: str, text: str) -> None:
+    """Write one export file as a new inode: the published output may hard-link the old one."""
+    data = text.encode("utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(gzip.compress(data, 9, mtime=0) if name.endswith(".gz") else data)
+    tmp.replace(path)
+
+
+def write_manifest(folder: Path, data: dict) -> None:
+    (folder / "manifest.json").write_text(
+        json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+    )
+
+
+def export(records_by_path: dict[str, Record], folder: Path, words=None) -> dict:
+    """Write the whole browser index into `folder`; return the manifest."""
+    files, data, state = full_export(records_by_path, words or {})
+    shutil.rmtree(folder, ignore_errors=True)
+    for name, text in files.items():
+        write_file(folder / state.base / name, name, text)
+    write_manifest(folder, data)
+    save_state(folder, state)
+    return data
+
+
+def save_state(folder: Path, state: ExportState) -> None:
+    tmp = folder / (STATE + ".tmp")
+    saved = {"format": FORMAT, "fields": _state_fields(), "state": state}
+    tmp.write_bytes(pickle.dumps(saved, protocol=pickle.HIGHEST_PROTOCOL))
+    tmp.replace(folder / STATE)
+
+
+def _state_fields() -> list[str]:
+    return [f.name for f in dataclasses.fields(ExportState)]
+
+
+def load_state(folder: Path) -> ExportState | None:
+    """The saved state, or None when it is missing, damaged or written by other code (a
+    cache restored in CI may come from an older commit): then the export is written whole."""
+    try:
+        saved = pickle.loads((folder / STATE).read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ImportError):
+        return None
+    if not isinstance(saved, dict) or saved.get("format") != FORMAT:
+        return None
+    if saved.get("fields") != _state_fields() or not isinstance(saved.get("state"), ExportState):
+        return None
+    return saved["state"]
+
+
+def refresh_export(
+    records_by_path: dict[str, Record],
+    words: dict[str, int],
+    cache: Path,
+    previous: dict[str, Record] | None = None,
+    previous_words: dict[str, int] | None = None,
+) -> str:
+    """Bring the export in `cache` in line with the records; return what it did: "reused",
+    "updated (N files)" (only the files the changed articles touch) or "written" (all).
+
+    Only the cache is written here (in the indexing process): the build's output folder is
+    touched by `publish_export` alone, after the build succeeded.
+    """
+    stamp = cache / FINGERPRINT
+    wanted = fingerprint(records_by_path, words)
+    if stamp.exists() and stamp.read_text() == wanted:
+        return "reused"
+    state = load_state(cache)
+    stamp.unlink(missing_ok=True)
+    done = "written"
+    # Only an export made from the previous build's records can be updated from them.
+    if state is not None and previous and state.words == words_fingerprint(previous_words or {}):
+        from kuaixun.core.search.update import update_export
+
+        written = update_export(state, previous, records_by_path, words, cache)
+        if written is not None:
+            done = f"updated ({written} files)"
+    if done == "written":
+        export(records_by_path, cache, words)
+    stamp.write_text(wanted)
+    return done
+
+
+def publish_export(cache: Path, folder: Path) -> None:
+    """Hard-link the cached export into `folder` (normally output/search)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    link_tree(cache, folder, skip={FINGERPRINT, STATE})
+
+
+def link_tree(source: Path, target: Path, skip: set[str]) -> None:
+    """Hard-link every file of `source` into `target` (copy across file systems)."""
+    for where, _, names in os.walk(source):
+        into = os.path.join(target, os.path.relpath(where, source))
+        os.makedirs(into, exist_ok=True)
+        for name in names:
+            if name in skip:
+                continue
+            try:
+                os.link(os.path.join(where, name), os.path.join(into, name))
+            except OSError:
+                shutil.copy2(os.path.join(where, name), os.path.join(into, name))

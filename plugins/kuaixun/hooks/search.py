@@ -1,0 +1,163 @@
+"""search plugin: jieba + Whoosh at build time, exported as on-demand shards for the browser.
+
+The handlers only gather what Pelican hands over; the work is in plain modules:
+normalize (one normalisation), segment (jieba cutting), index (records, cache, Whoosh),
+query and rank (reading and scoring a query, as the browser does), export (the files under
+output/search/). docs/search.md explains the design and the measurements.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from pelican import signals
+
+from kuaixun.core.cjk.text import html_to_text
+from kuaixun.core.search.export import publish_export, refresh_export
+from kuaixun.core.search.index import (
+    Article,
+    BuildReport,
+    RecordCache,
+    refresh_records,
+    update_whoosh,
+)
+from kuaixun.core.search.normalize import normalize
+from kuaixun.core.search.segment import read_user_dictionary, site_words
+
+log = logging.getLogger(__name__)
+_ARTICLES = "SEARCH_ARTICLES"
+_JOB = "SEARCH_JOB"
+# The indexing process of the last build. A build that failed after starting it never
+# waited for it; in a long-lived process (invoke livereload) the next build must, or two
+# processes would write the same Whoosh index.
+_previous_job: list = []
+
+
+def gather(generator) -> None:
+    """Keep what search needs of each published article, then start indexing it in a second
+    process, on the other core, while Pelican writes the pages."""
+    content_root = Path(generator.settings["PATH"]).resolve()
+    articles = []
+    for a in generator.articles:
+        source = Path(a.source_path).resolve()
+        inside = source.is_relative_to(content_root)
+        path = str(source.relative_to(content_root) if inside else source)
+        articles.append(
+            Article(
+                path=path,
+                url=a.url,
+                title=a.title,
+                subtitle=str(a.metadata.get("subtitle", "") or ""),
+                # _content, not .content: rendering links now, before the static files are
+                # known, makes Pelican warn "Unable to find" for every {static} link (a
+                # strict-build error) and memoizes the unresolved HTML the feeds reuse.
+                text=html_to_text(a._content),
+                category=a.category.name,
+                authors=[x.name for x in getattr(a, "authors", [])],
+                tags=[t.name for t in getattr(a, "tags", [])],
+                date=a.date.date(),
+            )
+        )
+    settings = generator.settings
+    settings[_ARTICLES] = articles
+    while _previous_job:
+        _previous_job.pop().join()
+    job = multiprocessing.get_context("fork").Process(
+        target=_index_in_child, args=(dict(settings), articles), name="search-index"
+    )
+    job.start()
+    settings[_JOB] = job
+    _previous_job.append(job)
+
+
+def dictionary(settings: dict, articles: list[Article]) -> dict[str, int | None]:
+    """The editors' user dictionary plus the site's reporters, tags and categories."""
+    names = set(settings.get("CATEGORIES", []))
+    for article in articles:
+        names.update([article.category, *article.authors, *article.tags])
+    words = site_words(normalize(n) for n in sorted(names))
+    for word, freq in read_user_dictionary(Path(settings["SEARCH_USER_DICT"])).items():
+        words[normalize(word)] = freq
+    return words
+
+
+def index_and_export(settings: dict, articles: list[Article]) -> BuildReport:
+    """Update the cached cuts, then the Whoosh index and the browser's files side by side."""
+    started = time.perf_counter()
+    cache_folder = Path(settings["SEARCH_CACHE_PATH"])
+    cache = RecordCache(cache_folder)
+    # The cached export was made from these: it is updated from them where it can be.
+    previous, previous_words = cache.records, cache.words
+    records, report = refresh_records(articles, dictionary(settings, articles), cache)
+    cache.save()
+    report.seconds["cut"] = time.perf_counter() - started
+    # Whoosh and the export both read the records and nothing else: run them at once.
+    context = multiprocessing.get_context("fork")
+    whoosh_result = context.Queue()
+    whoosh = context.Process(
+        target=_update_whoosh, args=(cache_folder / "whoosh", records, whoosh_result)
+    )
+    whoosh.start()
+    exporting = time.perf_counter()
+    report.export = refresh_export(
+        records, cache.words, cache_folder / "export", previous, previous_words
+    )
+    report.exported = report.export != "reused"
+    report.seconds["export"] = time.perf_counter() - exporting
+    report.whoosh, report.seconds["whoosh"] = whoosh_result.get()
+    whoosh.join()
+    if whoosh.exitcode != 0:
+        raise RuntimeError("Whoosh index update failed")
+    report.seconds["total"] = time.perf_counter() - started
+    (cache_folder / "last-build.json").write_text(
+        json.dumps(report.__dict__, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    return report
+
+
+def _update_whoosh(folder: Path, records: dict, result) -> None:
+    started = time.perf_counter()
+    report = BuildReport()
+    try:
+        update_whoosh(folder, records, report)
+    except Exception:
+        traceback.print_exc()
+        result.put(("failed", time.perf_counter() - started))
+        sys.exit(1)
+    result.put((report.whoosh, time.perf_counter() - started))
+
+
+def _index_in_child(settings: dict, articles: list[Article]) -> None:
+    try:
+        report = index_and_export(settings, articles)
+    except Exception:
+        traceback.print_exc()
+        sys.exit(1)
+    log.info("search: %d cut, %d reused", len(report.segmented), report.reused)
+
+
+def finish(pelican) -> None:
+    """Wait for the search index, then put its export into the output; a failure there fails
+    the build. Pelican sends `finalized` only after a build that wrote everything, so a
+    failed build leaves its output folder untouched by search too."""
+    settings = pelican.settings
+    job = settings.pop(_JOB, None)
+    if job is None:  # no article generator ran: index the empty site here
+        index_and_export(settings, settings.get(_ARTICLES, []))
+    else:
+        job.join()
+        if job.exitcode != 0:
+            raise RuntimeError("搜索索引生成失败，见上面的错误 (search index failed: see above)")
+    cache = Path(settings["SEARCH_CACHE_PATH"]) / "export"
+    publish_export(cache, Path(settings["OUTPUT_PATH"]) / settings["SEARCH_OUTPUT_DIR"])
+
+
+def register():
+    signals.article_generator_finalized.connect(gather)
+    signals.finalized.connect(finish)

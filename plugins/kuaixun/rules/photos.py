@@ -1,0 +1,124 @@
+"""The photo rules of the content check (`make check`): the build's photo problems, no build.
+
+The photos plugin owns every local image of an article or page: it reports alt text that says
+nothing, a missing or unreadable photo and one over the size limits. Here the same rules
+(`markup.alt_problem`, `renditions.inspect`, which reads only a photo's header) run on the
+Markdown source, so the check and the build name one problem on the same line in the same
+words. The generic link rule leaves these images to this rule (`CHECKS.claims_links`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from kuaixun.core.photos import DEFAULTS, markup, photo_path
+from kuaixun.core.photos.renditions import PhotoError, inspect, problem_of
+from kuaixun.core.problems import Problem
+from kuaixun.rules.checks import CHECKS, ContentFile, Site, parse, without_code
+
+# Python-Markdown's image syntax: ![alt](src "title"), ![alt][ref], ![alt][] and ![alt].
+_INLINE_IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\(\s*<?(?P<src>[^)\s>]+)>?(?:\s+[\"'(][^)]*)?\)")
+_REFERENCE_IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\](?:[ ]?\[(?P<ref>[^\]]*)\])?(?![(\[:])")
+_DEFINITION = re.compile(r"^\s{0,3}\[(?P<ref>[^\]]+)\]:\s*<?(?P<src>[^\s>]+)>?")
+
+
+@dataclass(frozen=True)
+class SourceImage:
+    """One image as the editor wrote it. `line` is where the build finds it too: the line that
+    names the file (for ![alt][ref], the line defining ref)."""
+
+    line: int
+    alt: str
+    src: str
+
+
+def _reference(name: str) -> str:
+    return " ".join(name.lower().split())
+
+
+def source_images(lines: list[tuple[int, str]]) -> list[SourceImage]:
+    """Every image of the body lines (code excluded): Markdown and <img> tags."""
+    definitions = {}
+    for number, line in lines:
+        match = _DEFINITION.match(line)
+        if match:
+            definitions.setdefault(_reference(match["ref"]), (number, match["src"]))
+    images = []
+    for number, line in lines:
+        if "![" in line:
+            for match in _INLINE_IMAGE.finditer(line):
+                images.append(SourceImage(number, match["alt"], match["src"]))
+            for match in _REFERENCE_IMAGE.finditer(_INLINE_IMAGE.sub("", line)):
+                defined = definitions.get(_reference(match["ref"] or match["alt"]))
+                if defined:
+                    images.append(SourceImage(defined[0], match["alt"], defined[1]))
+        if "<img" in line or "<IMG" in line:
+            images += [
+                SourceImage(number, t.attrs.get("alt", ""), t.src) for t in markup.find_images(line)
+            ]
+    return images
+
+
+def _image_lines(file: ContentFile) -> list[tuple[int, str]]:
+    # Most lines of a news article hold no image: only the others are looked at.
+    return [
+        (number, without_code(line))
+        for number, line in file.body_lines()
+        if "![" in line or "]:" in line or "<img" in line or "<IMG" in line
+    ]
+
+
+def markdown_images(text: str) -> list[SourceImage]:
+    """The images of a Markdown file's text: how the build numbers the photos it reports."""
+    return source_images(_image_lines(parse(text, Path(), "", "article")))
+
+
+def _photos_built(site: Site) -> bool:
+    return "kuaixun.hooks.photos" in (site.settings.get("PLUGINS") or [])
+
+
+def file_photos(file: ContentFile, site: Site) -> list[SourceImage]:
+    """The local images of a file the photos plugin will process (none without the plugin)."""
+    if not _photos_built(site):
+        return []
+    key = ("photos", file.path)
+    if key not in site.cache:
+        images = source_images(_image_lines(file))
+        site.cache[key] = [i for i in images if markup.is_local(i.src)]
+    return site.cache[key]
+
+
+@CHECKS.claims_links
+def photo_links(file: ContentFile, site: Site) -> set[tuple[int, str]]:
+    return {(image.line, image.src) for image in file_photos(file, site)}
+
+
+def _file_problem(path: Path, site: Site) -> tuple[str, str] | None:
+    limit = {key: site.settings.get(key, default) for key, default in DEFAULTS.items()}
+    try:
+        inspect(path, limit["PHOTOS_MAX_BYTES"], limit["PHOTOS_MAX_PIXELS"])
+    except PhotoError as error:
+        return problem_of(error, path)
+    return None
+
+
+@CHECKS.per_file
+def photos_are_publishable(file: ContentFile, site: Site) -> Iterator[Problem]:
+    """Each photo: its file (found, a readable image, within the limits), then its alt text."""
+    body_paths = set()
+    for image in file_photos(file, site):
+        path = photo_path(image.src, file.path.parent, site.root)
+        body_paths.add(path)
+        for problem in (_file_problem(path, site), markup.alt_problem(image.alt, image.src)):
+            if problem:
+                yield Problem(file.shown, image.line, *problem)
+    cover = file.get("cover")
+    if cover and cover.value.strip() and _photos_built(site):
+        path = photo_path(cover.value.strip(), file.path.parent, site.root)
+        # A cover shown in the body is already judged where the body shows it.
+        problem = None if path in body_paths else _file_problem(path, site)
+        if problem:
+            yield Problem(file.shown, cover.line, *problem)

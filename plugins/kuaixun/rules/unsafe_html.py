@@ -1,0 +1,219 @@
+"""The content check's rule against script in what editors write.
+
+Markdown passes raw HTML through, and its attribute lists (`{: onclick=…}`) and links
+(`[点我](javascript:…)`) can carry script too; the theme prints rendered bodies as HTML. So a
+body that would put script, an embedded frame or plugin, an event-handler attribute, a
+`javascript:`/`data:` URL, or a style on the page is a content error, reported with file and
+line like every other (docs/security.md). The body is rendered with the site's own Markdown
+settings and the result parsed with lxml, so whatever syntax produced the HTML, the HTML is
+what is judged; each finding is then traced back to the line that wrote it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import lxml.html
+
+from kuaixun.core.problems import Problem
+from kuaixun.rules.checks import CHECKS, ContentFile, Site
+
+FRAMES = ("iframe", "frame", "frameset", "object", "embed", "applet")
+PAGE_LEVEL = ("base", "meta", "link")
+# Browsers read the inside of these differently from lxml (raw text, foreign content), so
+# markup hidden in them could run in a browser yet pass this check; news text needs none.
+OPAQUE = ("noscript", "noembed", "noframes", "plaintext", "xmp", "template", "svg", "math")
+# Attributes a browser loads or follows as a URL, where a data: URL is a page of its own.
+URL_ATTRIBUTES = {
+    "href", "src", "srcset", "xlink:href", "action", "formaction", "poster", "background",
+    "cite", "data", "ping", "codebase", "lowsrc", "dynsrc",
+}  # fmt: skip
+SCRIPT_SCHEMES = ("javascript:", "vbscript:")
+# A browser ignores ASCII whitespace and control characters inside a URL's scheme
+# ("java\tscript:"); lxml has already decoded character references such as &#x09;.
+_IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20\x7f]+")
+# Only a body with one of these can make HTML beyond plain Markdown text: raw tags, attribute
+# lists, links and images, character references. Others skip rendering (imported sites are big).
+_MAYBE_HTML = re.compile(r"[<{]|\]\s*[(:\[]|&#|^\s{0,3}\[[^\]]+\]:", re.MULTILINE)
+_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
+
+NO_EMBED_FIX = "删除它；需要嵌入视频请联系技术同事"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One piece of unsafe HTML in a rendered body, and how to find it in the source."""
+
+    message: str
+    fix: str
+    needle: re.Pattern  # matches where the source wrote it
+
+
+def _tag_needle(tag: str) -> re.Pattern:
+    return re.compile(rf"<\s*{re.escape(tag)}\b", re.IGNORECASE)
+
+
+def _attribute_needle(name: str) -> re.Pattern:
+    return re.compile(rf"(?<![\w-]){re.escape(name)}\s*=", re.IGNORECASE)
+
+
+def url_scheme(value: str) -> str:
+    """The scheme a browser would see in an attribute value, lower-cased ("" if none)."""
+    cleaned = _IGNORED_IN_SCHEME.sub("", value).lower()
+    scheme, colon, _ = cleaned.partition(":")
+    return scheme + colon if colon and scheme.isalpha() else ""
+
+
+def element_findings(tag: str) -> list[Finding]:
+    needle = _tag_needle(tag)
+    if tag == "script":
+        message = "正文里不能有脚本 <script> (script in the body)"
+        return [Finding(message, NO_EMBED_FIX, needle)]
+    if tag in FRAMES:
+        message = f"正文里不能嵌入外部页面或插件 <{tag}> (embedded frame or plugin)"
+        return [Finding(message, NO_EMBED_FIX, needle)]
+    if tag == "style":
+        message = "正文里不能写样式表 <style> (stylesheet in the body; the site's CSP blocks it)"
+        return [Finding(message, "删除它；版式由网站主题统一决定", needle)]
+    if tag in OPAQUE:
+        message = f"正文里不能直接写 <{tag}> (its inside can hide script from this check)"
+        return [Finding(message, "删除它；图片请存成文件，用 ![说明](文件名.jpg) 插入", needle)]
+    if tag in PAGE_LEVEL:
+        message = f"正文里不能有页面级标签 <{tag}> (<{tag}> changes the whole page)"
+        return [Finding(message, "删除它", needle)]
+    return []
+
+
+def attribute_findings(tag: str, name: str, value: str) -> list[Finding]:
+    needle = _attribute_needle(name)
+    if name.startswith("on"):
+        message = f"<{tag}> 带有脚本属性 {name}= (event-handler attribute runs script)"
+        return [Finding(message, f"删除 {name}=… 这一段", needle)]
+    if name == "style":
+        message = f"<{tag}> 带有 style= 样式属性 (inline style; the site's CSP blocks it)"
+        return [Finding(message, "删除 style=… 这一段；版式由网站主题统一决定", needle)]
+    if name == "srcdoc":
+        message = f"<{tag}> 带有 srcdoc= (a page of HTML inside an attribute)"
+        return [Finding(message, NO_EMBED_FIX, needle)]
+    scheme = url_scheme(value)
+    if scheme in SCRIPT_SCHEMES:
+        message = f"链接地址不能是 {scheme} (a {scheme} URL runs script)"
+        fix = "换成 https:// 开头的网址，或删除这个链接"
+        return [Finding(message, fix, _scheme_needle(scheme))]
+    if scheme == "data:" and name in URL_ATTRIBUTES:
+        message = f"<{tag}> 的 {name} 不能用 data: 地址 (data: URL)"
+        fix = "把图片存成文件放在文章旁边，用 ![说明](文件名.jpg) 插入"
+        return [Finding(message, fix, _scheme_needle("data:"))]
+    return []
+
+
+def _scheme_needle(scheme: str) -> re.Pattern:
+    """The scheme as the source may spell it: any case, letters as character references,
+    tabs and newlines (or their references) between them: "JaVa&#x09;Script&colon;"."""
+    junk = r"(?:\s|&#0*(?:9|10|13);?|&#x0*[9ad];?|&tab;|&newline;)*"
+    return re.compile(junk.join(_spelt(char) for char in scheme), re.IGNORECASE)
+
+
+def _spelt(char: str) -> str:
+    if char == ":":
+        return r"(?::|&colon;|&#0*58;?|&#x0*3a;?)"
+    codes = {ord(char.lower()), ord(char.upper())}
+    references = "|".join(rf"&#0*{code};?|&#x0*{code:x};?" for code in sorted(codes))
+    return rf"(?:{re.escape(char)}|{references})"
+
+
+def findings(html: str) -> list[Finding]:
+    """Every piece of unsafe HTML in a rendered body, in document order."""
+    if not html.strip():
+        return []
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    found: list[Finding] = []
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue  # comments and processing instructions never run
+        tag = element.tag.lower()
+        found += element_findings(tag)
+        for name, value in element.attrib.items():
+            found += attribute_findings(tag, name.lower(), value)
+    return found
+
+
+def locate(found: list[Finding], lines: list[tuple[int, str]]) -> list[int | None]:
+    """The source line of each finding: the k-th finding of a kind is the k-th place the
+    source writes it (outside code spans); None when the source spells it unrecognisably."""
+    searchable = [(number, _CODE_SPAN.sub("", line)) for number, line in lines]
+    used: dict[str, int] = {}
+    located = []
+    for finding in found:
+        places = [n for n, text in searchable for _ in finding.needle.finditer(text)]
+        index = used.get(finding.needle.pattern, 0)
+        used[finding.needle.pattern] = index + 1
+        located.append(places[min(index, len(places) - 1)] if places else None)
+    return located
+
+
+def body_problems(
+    shown: str, body: str, lines: list[tuple[int, str]], render: Callable[[str], str]
+) -> list[Problem]:
+    """The unsafe-HTML problems of one Markdown body; `lines` are its numbered lines."""
+    if not _MAYBE_HTML.search(body):
+        return []
+    found = findings(render(body))
+    first_line = lines[0][0] if lines else None
+    return [
+        Problem(shown, line or first_line, f.message, f.fix)
+        for f, line in zip(found, locate(found, lines), strict=True)
+    ]
+
+
+def markdown_renderer(settings: dict) -> Callable[[str], str]:
+    """Markdown → HTML exactly as the site renders bodies (the issue pages' renderer)."""
+    from kuaixun.hooks.bulletin.issue_pages import markdown_renderer as site_renderer
+
+    if "MARKDOWN" not in settings:
+        from pelican.settings import DEFAULT_CONFIG
+
+        settings = {**settings, "MARKDOWN": DEFAULT_CONFIG["MARKDOWN"]}
+    return site_renderer(settings)
+
+
+def _renderer(site: Site) -> Callable[[str], str]:
+    if "markdown renderer" not in site.cache:
+        site.cache["markdown renderer"] = markdown_renderer(site.settings)
+    return site.cache["markdown renderer"]
+
+
+@CHECKS.per_file
+def body_has_no_script(file: ContentFile, site: Site) -> Iterator[Problem]:
+    """Articles and pages, drafts too: the preview shows them in a browser."""
+    lines = list(file.body_lines())
+    yield from body_problems(file.shown, "\n".join(file.body), lines, _renderer(site))
+
+
+@CHECKS.per_site
+def issue_notes_have_no_script(site: Site) -> Iterator[Problem]:
+    """The editor's note (编者按) of each issue file is Markdown printed as HTML too."""
+    from kuaixun.core.issues import DEFAULT_SETTINGS
+
+    folder = site.root / site.settings.get("ISSUES_PATH", DEFAULT_SETTINGS["ISSUES_PATH"])
+    for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue  # the issue rules report the encoding
+        lines = list(_issue_body_lines(text))
+        body = "\n".join(line for _, line in lines)
+        yield from body_problems(site.shown(Path(path)), body, lines, _renderer(site))
+
+
+def _issue_body_lines(text: str) -> Iterator[tuple[int, str]]:
+    """The numbered lines after an issue file's header (which ends at the first blank line)."""
+    in_body = False
+    for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+        if in_body:
+            yield number, line
+        elif not line.strip():
+            in_body = True

@@ -1,0 +1,1 @@
+"""Test support: real builds in a subprocess, static servers, fixture sites and photos."""

@@ -1,0 +1,57 @@
+"""Real builds for tests: the same strict build `invoke html` runs, in a fresh process."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]  # the repository (the package is installed editable)
+
+
+@dataclass
+class Build:
+    returncode: int
+    stdout: str
+    stderr: str
+    output: Path
+
+    @property
+    def problems(self) -> list[str]:
+        lines = self.stderr.splitlines()
+        return [line for line in lines if ": " in line and not line.startswith("构建失败")]
+
+
+def run_build(
+    output: Path,
+    content: Path | None = None,
+    settings: str = "pelicanconf.py",
+    env: dict | None = None,
+    **overrides,
+) -> Build:
+    """Build like `invoke html` does, in a fresh process, into `output`."""
+    overrides["OUTPUT_PATH"] = str(output)
+    overrides.setdefault("CACHE_PATH", str(output.parent / "pelican-cache"))
+    overrides.setdefault("SEARCH_CACHE_PATH", str(output.parent / "search-cache"))
+    overrides.setdefault("PHOTOS_CACHE_PATH", str(output.parent / "photos-cache"))
+    if content is not None:
+        overrides["PATH"] = str(content)
+    proc = subprocess.run(
+        [sys.executable, "-m", "kuaixun.tools.build", str(ROOT / settings), json.dumps(overrides)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=600,
+    )
+    return Build(proc.returncode, proc.stdout, proc.stderr, output)
+
+
+def copy_content(dest: Path, source: Path = ROOT / "content") -> Path:
+    """A writable copy of a content folder, for tests that add broken files to it."""
+    shutil.copytree(source, dest)
+    return dest

@@ -1,0 +1,97 @@
+"""Sites and query runners shared by the search tests (tests/test_search*.py)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from kuaixun.testing.builds import ROOT, copy_content, run_build
+
+SAMPLE = ROOT / "tests" / "data" / "inews-sample.jsonl.gz"
+RUNNER = ROOT / "tests" / "js" / "run_queries.mjs"
+
+
+def import_sample(dest: Path) -> None:
+    """The committed inews sample as Markdown articles, written by the project's importer."""
+    from pelican.settings import read_settings
+
+    from kuaixun.tools.importer import import_records, write_articles
+
+    CATEGORIES = read_settings(str(ROOT / "pelicanconf.py"))["CATEGORIES"]
+
+    plain = dest.parent.parent.parent / "inews-sample.jsonl"
+    plain.write_bytes(gzip.decompress(SAMPLE.read_bytes()))
+    result = import_records(plain, CATEGORIES)
+    assert not result.invalid, result.invalid[:3]
+    write_articles(result.articles, dest)
+
+
+@pytest.fixture(scope="session", name="sample_site")
+def sample_site_fixture(tmp_path_factory) -> Path:
+    """The seed content plus a few hundred inews articles, built once per test process."""
+    folder = tmp_path_factory.mktemp("sample")
+    content = copy_content(folder / "content")
+    import_sample(content / "articles" / "inews")
+    build = run_build(folder / "output", content)
+    assert build.returncode == 0, build.stderr
+    return folder / "output"
+
+
+def cache_of(output: Path) -> Path:
+    """The search cache run_build gives a build into `output`."""
+    return output.parent / "search-cache"
+
+
+def node_search(output: Path, queries: list[str], snippets: bool = False) -> list[dict]:
+    """The browser module's answers, run by node over the exported files."""
+    args = ["node", "--no-warnings", str(RUNNER), f"{output / 'search'}/"]
+    if snippets:
+        args.append("--snippets")
+    proc = subprocess.run(
+        args, input=json.dumps(queries), capture_output=True, text=True, cwd=ROOT, timeout=600
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def python_search(output: Path, queries: list[str]) -> list[dict]:
+    """Whoosh's answers (the index of record), numbered as the browser numbers articles."""
+    from kuaixun.core.search.rank import SearchIndex
+
+    index = SearchIndex(cache_of(output))
+    answers = []
+    for q in queries:
+        query, hits = index.search(q)
+        answers.append(
+            {
+                "q": q,
+                "runs": list(query.runs),
+                "parts": list(query.parts),
+                "docs": [h.docid for h in hits],
+                "scores": [h.score for h in hits[:10]],
+            }
+        )
+    return answers
+
+
+def fragments(output: Path) -> list[dict]:
+    """Every exported article (title, url, date, 栏目 and text "x"), by article number."""
+    manifest = json.loads((output / "search" / "manifest.json").read_text(encoding="utf-8"))
+    folder = output / "search" / manifest["base"]
+    articles = []
+    for d in range(manifest["docs"]):
+        article = json.loads((folder / "f" / f"{d}.json").read_text(encoding="utf-8"))
+        chunks = [folder / "x" / f"{d}-{k}.gz" for k in range(article["n"])]
+        article["x"] = "".join(gzip.decompress(c.read_bytes()).decode() for c in chunks)
+        articles.append(article)
+    return articles
+
+
+def copy_site(output: Path, dest: Path) -> Path:
+    shutil.copytree(output, dest)
+    return dest

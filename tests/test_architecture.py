@@ -1,0 +1,147 @@
+"""The package's layers (docs/architecture.md): imports point one way and never in a circle.
+
+hooks → rules, tools → core → nothing of ours. Read from the source with ast, every import
+counted, also those inside functions (a lazy import is still a dependency).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from kuaixun.testing.builds import ROOT
+
+PACKAGE = ROOT / "plugins" / "kuaixun"
+
+# What each layer may import from the package. bench and testing sit on top of everything.
+ALLOWED = {
+    "core": {"core"},
+    "rules": {"core", "rules"},
+    "tools": {"core", "rules", "tools"},
+    "hooks": {"core", "rules", "tools", "hooks"},
+    "testing": {"core", "rules", "tools", "hooks", "testing"},
+    "bench": {"core", "rules", "tools", "hooks", "testing", "bench"},
+}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path, modules: set[str]) -> set[str]:
+    """The package's modules that `path` imports (a `from x import y` of a submodule counts)."""
+    found: set[str] = set()
+    is_package = path.name == "__init__.py"
+    here = module_name(path)
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = here.split(".")
+                anchor = anchor[: len(anchor) - node.level + (1 if is_package else 0)]
+                base = ".".join([*anchor, base] if base else anchor)
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return {name for name in found if name in modules and name != here}
+
+
+@pytest.fixture(scope="module")
+def graph() -> dict[str, set[str]]:
+    files = sorted(PACKAGE.rglob("*.py"))
+    modules = {module_name(path) for path in files}
+    graph = {module_name(path): imports_of(path, modules) for path in files}
+    assert len(graph) > 40 and sum(map(len, graph.values())) > 60, "the graph was not read"
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in graph[node]:
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def ancestors(module: str) -> set[str]:
+    parts = module.split(".")
+    return {".".join(parts[:i]) for i in range(1, len(parts))}
+
+
+def test_no_import_cycle_in_the_package(graph):
+    # A package's __init__ importing its own submodules is how Python packages work, not a
+    # cycle between concerns; every other circle is.
+    pruned = {m: {t for t in targets if t not in ancestors(m)} for m, targets in graph.items()}
+    assert cycles(pruned) == []
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def layer(module: str) -> str:
+    return module.split(".")[1] if module.count(".") else ""
+
+
+def test_imports_point_down_the_layers(graph):
+    wrong = [
+        f"{module} → {target}"
+        for module, targets in graph.items()
+        if layer(module) in ALLOWED
+        for target in targets
+        if layer(target) and layer(target) not in ALLOWED[layer(module)]
+    ]
+    assert {layer(m) for m in graph} >= set(ALLOWED), "a layer folder is missing"
+    assert wrong == []
+
+
+def test_the_content_rules_do_not_load_pelican(graph):
+    """make check lints Markdown: it needs no Pelican signals or generators."""
+    rules = [path for path in PACKAGE.joinpath("rules").rglob("*.py")]
+    assert rules
+    pelican_runtime = re.compile(
+        r"^\s*(from|import) pelican(\s|\.(signals|generators|contents)\b)", re.M
+    )
+    assert [str(p) for p in rules if pelican_runtime.search(p.read_text(encoding="utf-8"))] == []
+
+
+def test_nothing_edits_sys_path():
+    sources = [ROOT / "tasks.py", ROOT / "pelicanconf.py", ROOT / "publishconf.py"]
+    sources += list(PACKAGE.rglob("*.py")) + list((ROOT / "tests").rglob("*.py"))
+    edits = re.compile(r"sys\.path\.(insert|append)|PYTHONPATH|^pythonpath", re.M)
+    offenders = [str(p.relative_to(ROOT)) for p in sources if edits.search(p.read_text("utf-8"))]
+    offenders += ["pyproject.toml"] * bool(edits.search((ROOT / "pyproject.toml").read_text()))
+    assert len(sources) > 60
+    assert sorted(offenders) == ["tests/test_architecture.py", "tests/test_deploy_upload.py"]
