@@ -9,8 +9,8 @@ INVOKE := $(VENV)/bin/invoke
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-TASKS := html serve livereload clean check new publish preview upload search import pdf hooks
-DEV_TASKS := test lint bench
+TASKS := html serve livereload clean check new publish preview upload search import pdf
+DEV_TASKS := test lint bench hooks
 
 .PHONY: $(TASKS) $(DEV_TASKS) setup setup-dev system-packages help
 .DEFAULT_GOAL := help
@@ -42,14 +42,14 @@ help: $(RUNTIME)
 	@$(INVOKE) --list
 
 # Make variables become task arguments: make new TITLE="标题", make pdf ISSUE=47, make import FILE=x.jsonl
-html serve livereload clean check publish preview upload hooks: $(RUNTIME)
+html serve livereload clean check publish preview upload: $(RUNTIME)
 	$(INVOKE) $@
 
 test: system-packages $(DEV)
 	$(INVOKE) test
 
-lint: $(DEV)
-	$(INVOKE) lint
+lint hooks: $(DEV)
+	$(INVOKE) $@
 
 # make new TITLE="标题" [AUTHORS=孙露] [CATEGORY=民生服务] [ISSUE=48]
 new: $(RUNTIME)

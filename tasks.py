@@ -217,42 +217,14 @@ def pdf(c, issue=""):
     print(f"已打印 (printed): {target.relative_to(ROOT)}")
 
 
-# The pre-commit hook `invoke hooks` installs. It checks the content exactly as staged
-# (exported from git's index to a scratch folder), not as it happens to be on disk, and
-# names files as the editor knows them (content/…).
-PRE_COMMIT_HOOK = r"""#!/bin/sh
-# 社区快讯: check the staged content before each commit (installed by `invoke hooks`).
-# Skip once with: git commit --no-verify
-git diff --cached --quiet -- content/ && exit 0
-top=$(git rev-parse --show-toplevel) || exit 1
-snapshot=$(mktemp -d) || exit 1
-trap 'rm -rf "$snapshot"' EXIT
-git ls-files -z -- content/ | xargs -0 git checkout-index --prefix="$snapshot/" --
-echo "检查内容 (checking the staged content)…"
-report=$("$top/.venv/bin/python" -m invoke --search-root "$top" \
-    check --path "$snapshot/content" 2>&1)
-status=$?
-printf '%s\n' "$report" | sed "s|$snapshot/||g"
-[ $status -ne 0 ] && echo "提交已取消：改好、git add 后再提交 (commit stopped: fix it, add it)"
-exit $status
-"""
-
-
-@task(help={"force": "覆盖已有的 pre-commit 钩子 (replace an existing hook)"})
-def hooks(c, force=False):
-    """Install the git pre-commit hook that runs the content check on commits touching content/."""
-    found = subprocess.run(
-        ["git", "rev-parse", "--git-path", "hooks"], cwd=ROOT, capture_output=True, text=True
-    )
+@task
+def hooks(c):
+    """Install the git pre-commit hooks (.pre-commit-config.yaml): content check and ruff."""
+    found = subprocess.run(["git", "rev-parse", "--git-dir"], cwd=ROOT, capture_output=True)
     if found.returncode != 0:
         sys.exit("这里不是 git 仓库 (not a git repository)")
-    hook = (ROOT / found.stdout.strip() / "pre-commit").resolve()
-    if hook.exists() and hook.read_text() != PRE_COMMIT_HOOK and not force:
-        sys.exit(f"{hook} 已经存在 (a hook exists) — 确认可以覆盖后运行 invoke hooks --force")
-    hook.parent.mkdir(parents=True, exist_ok=True)
-    hook.write_text(PRE_COMMIT_HOOK)
-    hook.chmod(0o755)
-    print(f"已安装 (installed): {hook}")
+    # pre-commit keeps a hook it did not write as pre-commit.legacy and runs it too.
+    sys.exit(subprocess.call([sys.executable, "-m", "pre_commit", "install"], cwd=ROOT))
 
 
 @task(name="import", help={"dest": "folder to write into", "skip_invalid": "skip bad lines"})
