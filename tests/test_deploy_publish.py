@@ -12,7 +12,7 @@ import feedparser
 import pytest
 from lxml import html as lxml_html
 
-from kuaixun.testing.builds import ROOT, copy_content, run_build
+from kuaixun.testing.builds import ROOT, built_files, copy_content, run_build
 
 SITEURL = "https://example.org/bulletin"
 # One worker builds the module's site once, instead of each worker building its own.
@@ -97,7 +97,7 @@ def test_stylesheets_do_not_point_at_the_server_root(site):
 
 
 def test_canonical_and_open_graph_addresses_include_the_sub_path(site):
-    for page in site.glob("20*/*/*/index.html"):
+    for page in built_files(site, "20*/*/*/index.html"):
         address = f"{SITEURL}/{page.parent.relative_to(site).as_posix()}/"
         tree = lxml_html.fromstring(page.read_bytes())
         assert tree.xpath("//link[@rel='canonical']/@href") == [address]

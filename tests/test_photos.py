@@ -140,12 +140,14 @@ def test_each_width_is_written_as_webp_and_jpeg_smaller_than_the_source(site):
 
 def test_renditions_are_upright_after_the_exif_rotation(site):
     # Stored 4000 × 3000 with "rotate 90°": readers must see a 3000 × 4000 portrait.
+    assert len(_images(site, "taiji")) == 10
     for (width, _), path in _images(site, "taiji").items():
         with Image.open(path) as image:
             assert image.size == (width, round(width * 4 / 3)), path
 
 
 def test_renditions_carry_no_exif_and_no_gps(site):
+    assert len(_images(site, "taiji")) == 10
     for path in _images(site, "taiji").values():
         with Image.open(path) as image:
             exif = image.getexif()

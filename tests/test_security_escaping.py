@@ -15,7 +15,7 @@ import pytest
 from lxml import html
 from test_site_quality import run_vnu, vnu_problems
 
-from kuaixun.testing.builds import copy_content, run_build
+from kuaixun.testing.builds import built_files, copy_content, run_build
 
 TITLE = '<img src=x onerror=alert(1)> & "引号" <b>粗</b>'
 SUBTITLE = "<script>alert(2)</script> 副题 & <i>斜</i>"
@@ -229,7 +229,7 @@ def shown_strings(tree) -> list[str]:
 
 
 def test_no_escaped_entities_are_visible_on_any_seed_page(real_site):
-    for page in sorted(real_site.rglob("*.html")):
+    for page in built_files(real_site, "**/*.html", at_least=20):
         tree = parse(page)
         for string in shown_strings(tree):
             leftover = [entity for entity in DOUBLE_ESCAPED if entity in string]

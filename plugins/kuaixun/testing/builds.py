@@ -55,3 +55,12 @@ def copy_content(dest: Path, source: Path = ROOT / "content") -> Path:
     """A writable copy of a content folder, for tests that add broken files to it."""
     shutil.copytree(source, dest)
     return dest
+
+
+def built_files(site: Path, pattern: str, at_least: int = 1) -> list[Path]:
+    """The files of a built site that match a glob, sorted; fails when fewer than `at_least`
+    match, so a test looping over them cannot pass by checking nothing (a URL pattern that
+    changed, an empty build)."""
+    found = sorted(site.glob(pattern))
+    assert len(found) >= at_least, f"{site}: {len(found)} files match {pattern}, want {at_least}+"
+    return found

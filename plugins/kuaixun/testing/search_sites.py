@@ -60,7 +60,9 @@ def node_search(output: Path, queries: list[str], snippets: bool = False) -> lis
 
 
 def python_search(output: Path, queries: list[str]) -> list[dict]:
-    """Whoosh's answers (the index of record), numbered as the browser numbers articles."""
+    """The terminal search's answers: rank.SearchIndex, the Python port of the browser's
+    formula over the Whoosh index of record (BM25F from Whoosh's postings), numbered as the
+    browser numbers articles."""
     from kuaixun.core.search.rank import SearchIndex
 
     index = SearchIndex(cache_of(output))
