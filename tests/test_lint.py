@@ -1,4 +1,5 @@
-"""The code style the team agreed on (style.md): ruff check and ruff format hold everywhere."""
+"""The code style the team agreed on (style.md): ruff check (complexity included) and ruff
+format hold everywhere; mypy finds no type error in the package."""
 
 import subprocess
 import sys
@@ -21,3 +22,14 @@ def test_ruff_format_is_clean():
         text=True,
     )
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_mypy_finds_no_type_error_in_the_package():
+    run = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-color-output"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "no issues found" in run.stdout

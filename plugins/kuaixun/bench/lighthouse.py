@@ -113,8 +113,8 @@ def page_figures(reports: list[dict]) -> dict:
     runs = [scores(r) for r in reports]
     figures = {
         "runs": runs,
-        "performance_median": statistics.median(r["performance"] for r in runs),
-        "lowest": {name: min(r[name] for r in runs) for name in runs[0]},
+        "performance_median": statistics.median(r["performance"] or 0 for r in runs),
+        "lowest": {name: min(r[name] or 0 for r in runs) for name in runs[0]},
         "failing": sorted({line for r in reports for line in failing_audits(r)}),
     }
     for audit, key in METRICS.items():

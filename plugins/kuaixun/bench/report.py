@@ -8,6 +8,7 @@ appended as the closing note.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -231,7 +232,7 @@ def _wall_cpu(timing: dict) -> str:
     return f"{_s(timing['seconds'])} (CPU {cpu}, load {load:.1f})"
 
 
-def _build_rows() -> list[tuple[str, object]]:
+def _build_rows() -> list[tuple[str, Callable[[dict], str]]]:
     def ours(render):
         return lambda f: render(f) if f.get("ours_measured") else NOT_MEASURED
 
@@ -268,7 +269,7 @@ def _files(index: dict) -> str:
     return f"{_mb(index['bytes'])} in {index['files']:,} files"
 
 
-def _search_rows(engine: str, name: str) -> list[tuple[str, object]]:
+def _search_rows(engine: str, name: str) -> list[tuple[str, Callable[[dict], str]]]:
     def cold(key, fmt):
         return lambda f: fmt(f[f"{engine}_cold"][key]) if f.get(f"{engine}_cold") else NOT_MEASURED
 

@@ -13,8 +13,10 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from kuaixun.bench import browser as chromium
 from kuaixun.bench import samples, sites
@@ -122,11 +124,11 @@ def _commit() -> str | None:
     return head.stdout.strip() + (" +changes" if status.stdout.strip() else "")
 
 
-def median(values: list[float]) -> float | None:
+def median(values: Sequence[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
-def p90(values: list[float]) -> float | None:
+def p90(values: Sequence[float]) -> float | None:
     if not values:
         return None
     ordered = sorted(values)
@@ -342,7 +344,7 @@ def run(corpus: Path, sizes: list[str], docs: Path) -> dict:
     categories = read_settings(str(sites.SETTINGS))["CATEGORIES"]
     log(f"importing {source}")
     records, imported = sites.import_corpus(source, categories)
-    results = {
+    results: dict[str, Any] = {
         "machine": machine(),
         "versions": versions(),
         "corpus": {

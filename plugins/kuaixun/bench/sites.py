@@ -182,7 +182,7 @@ def profile_build(content: Path, work: Path, top: int = 15) -> list[dict]:
         [*command, str(SETTINGS), json.dumps(overrides)],
         cwd=ROOT,
     )
-    stats = pstats.Stats(str(stats_file)).stats
+    stats = pstats.Stats(str(stats_file)).stats  # type: ignore[attr-defined]  # no public API
     rows = []
     for (filename, line, function), (_, calls, _, cumulative, _) in stats.items():
         ours = "/plugins/" in filename and "/plugins/bulletin/build.py" not in filename

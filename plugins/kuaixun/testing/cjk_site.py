@@ -49,7 +49,9 @@ class RenderedArticle:
     def summary_html(self) -> str:
         """The summary exactly as the template wrote it (entities and tags as in the file)."""
         raw = self.path.read_text(encoding="utf-8")
-        return re.search(r'<p class="summary">(.*?)</p>', raw, re.DOTALL).group(1)
+        found = re.search(r'<p class="summary">(.*?)</p>', raw, re.DOTALL)
+        assert found, f"{self.path}: no summary paragraph"
+        return found.group(1)
 
     @property
     def reading_minutes(self) -> int:

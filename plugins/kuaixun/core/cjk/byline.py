@@ -24,7 +24,8 @@ NAME_SEPARATORS_RE = re.compile(r"[、，,\s]+")
 
 def reporters_in_credits(credits: str) -> list[str]:
     """记者 段雨萌、孙露 通讯员 王强 → ['段雨萌', '孙露']."""
-    names, role = [], None
+    names: list[str] = []
+    role = None
     for part in CREDIT_ROLE_RE.split(credits):
         if CREDIT_ROLE_RE.fullmatch(part):
             role = part

@@ -52,13 +52,13 @@ def cut(text: str, frequency: Mapping[str, int], log_total: float, longest: int)
     best = [0.0] * (n + 1)
     end = [n] * (n + 1)
     for i in range(n - 1, -1, -1):
-        best_score, best_end = None, i + 1
+        best_score, best_end = -math.inf, i + 1  # the single character always qualifies
         for j in range(i + 1, min(n, i + longest) + 1):
             freq = frequency.get(text[i:j], 0)
             if j > i + 1 and not freq:
                 continue
             score = math.log(freq or 1) - log_total + best[j]
-            if best_score is None or score >= best_score:
+            if score >= best_score:
                 best_score, best_end = score, j
         best[i], end[i] = best_score, best_end
     terms, i = [], 0

@@ -147,11 +147,11 @@ def rank(
     verbatim: dict[int, int] = defaultdict(int)
     verbatim_runs: dict[int, set[int]] = defaultdict(set)
     for r, run in enumerate(query.runs):
-        docs = None
+        docs: set[int] | None = None
         for gram in run_grams(run):
             found = gram_docs.get(gram, set())
             docs = found if docs is None else docs & found
-        for d in docs:
+        for d in docs or ():
             verbatim[d] += len(run)
             verbatim_runs[d].add(r)
     latest = coll.latest_day
