@@ -100,7 +100,8 @@ def check(c, path=""):
     """Check every article and page in a second, without building: make check."""
     from pelican.settings import read_settings
 
-    from kuaixun.rules.checks import check_report, check_site, content_files
+    from kuaixun.rules import check_site
+    from kuaixun.rules.registry import check_report, content_files
 
     overrides = {"PATH": str(Path(path).resolve())} if path else {}  # from where it was typed
     os.chdir(ROOT)

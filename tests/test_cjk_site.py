@@ -9,6 +9,7 @@ import pytest
 from kuaixun.core.cjk.dates import zh_date
 from kuaixun.core.cjk.slugs import pinyin_slug
 from kuaixun.core.cjk.text import CLOSERS
+from kuaixun.core.frontmatter import read_front_matter
 from kuaixun.testing.builds import ROOT, copy_content
 from kuaixun.testing.cjk_site import build_fixture_site, rendered_articles
 
@@ -17,8 +18,8 @@ SLUG_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 
 def front_matter(path) -> dict[str, str]:
-    header = path.read_text(encoding="utf-8").split("\n\n", 1)[0]
-    return dict(line.split(": ", 1) for line in header.splitlines())
+    headers = read_front_matter(path.read_text(encoding="utf-8")).headers
+    return {header.written: header.value for header in headers}
 
 
 def seed_id(path) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pelican.settings import read_settings
 
-from kuaixun.rules.checks import check_site
+from kuaixun.rules import check_site
 from kuaixun.rules.unsafe_html import url_scheme
 from kuaixun.testing.builds import ROOT, copy_content, run_build
 

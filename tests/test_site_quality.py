@@ -20,6 +20,7 @@ import pytest
 from lxml import etree, html
 from pelican.settings import read_settings
 
+from kuaixun.core.frontmatter import read_front_matter
 from kuaixun.testing.builds import ROOT, built_files, copy_content, run_build
 from kuaixun.testing.linkcheck import (
     BrokenLink,
@@ -75,13 +76,9 @@ def content_articles() -> dict[str, str]:
     """Title → source file of every published article, read from the Markdown front matter."""
     articles = {}
     for source in (ROOT / "content" / "articles").rglob("*.md"):
-        header = source.read_text(encoding="utf-8").split("\n\n", 1)[0]
-        meta = dict(
-            line.split(":", 1) for line in header.splitlines() if ":" in line and line[0] != " "
-        )
-        meta = {key.strip().lower(): value.strip() for key, value in meta.items()}
-        if meta.get("status", "published") == "published":
-            articles[meta["title"]] = source.name
+        front = read_front_matter(source.read_text(encoding="utf-8"))
+        if (front.value("status") or "published") == "published":
+            articles[front.value("title")] = source.name
     return articles
 
 

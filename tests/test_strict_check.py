@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from pelican.settings import read_settings
 
 from kuaixun.core.problems import Problem
-from kuaixun.rules.checks import CHECKS, Checks, check_site, date_problem
+from kuaixun.rules import RULES, check_site
+from kuaixun.rules.metadata import date_problem
 from kuaixun.testing.builds import ROOT, copy_content
 
 FIXTURES = Path(__file__).parent / "fixtures" / "broken"
@@ -221,20 +223,19 @@ def test_duplicate_explicit_slug_names_both_files(tmp_path):
     assert "a.md:4" in problem.message
 
 
-def test_another_module_can_register_a_rule(tmp_path):
+def test_a_rule_is_a_function_added_to_a_list_of_rules(tmp_path):
     """How the issues engineer adds `Issue:` checks: a function over each parsed file."""
-    checks = Checks(list(CHECKS.file_checks), list(CHECKS.site_checks))
 
-    @checks.per_file
     def issue_is_a_number(file, site):
         header = file.get("issue")
         if header and not header.value.strip().isdigit():
             yield Problem(file.shown, header.line, "期号不是数字", "写成 Issue: 47")
 
+    rules = replace(RULES, per_file=(*RULES.per_file, issue_is_a_number))
     settings = site(tmp_path, {"articles/x.md": HEADER + "Issue: 四十七\n\n正文\n"})
-    problems = check_site(settings, checks=checks)
+    problems = check_site(settings, rules=rules)
     assert (4, "期号不是数字") in [(p.line, p.message) for p in problems]
-    assert issue_is_a_number not in CHECKS.file_checks, "the shared registry is untouched"
+    assert issue_is_a_number not in RULES.per_file, "the shared list is untouched"
 
 
 def test_only_limits_the_report_but_sees_the_whole_site(tmp_path):

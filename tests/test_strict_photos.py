@@ -16,7 +16,7 @@ from pelican.settings import read_settings
 from PIL import Image
 
 from kuaixun.core.problems import Problem
-from kuaixun.rules.checks import check_site
+from kuaixun.rules import check_site
 from kuaixun.testing.builds import ROOT, copy_content, run_build
 from kuaixun.testing.photo_fixtures import corrupt_file
 

@@ -3,9 +3,9 @@
 An issue file has the same front matter as an article (``Number: 47``, ``Date:``, optional
 ``Title:`` and ``Order:``); its body is the editor's note (编者按). Articles join an issue
 with ``Issue: 47``. The functions here are pure (text in, issues and problems out) so that
-the content check runs them without a Pelican build (issues_are_consistent); the Pelican
+the content check runs them without a Pelican build (kuaixun.rules.issues); the Pelican
 edge that writes the archive (往期), the tables of contents and the printable edition is
-bulletin.issue_pages.
+kuaixun.hooks.bulletin.issue_pages.
 
 Order of articles in an issue: the issue's ``Order:`` lists article file names (without
 ``.md``) or slugs, separated by commas, 、 or spaces; articles it does not list follow by
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from kuaixun.core.frontmatter import WIDE_COLON, FrontMatter, read_front_matter
 from kuaixun.core.problems import Problem
 
 ISSUE_KEYS = ("number", "date", "title", "order")
@@ -36,16 +37,6 @@ DEFAULT_SETTINGS = {
 _ISSUE_NUMBER = re.compile(r"^第?\s*(\d+)\s*期?$")
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _ORDER_SEPARATORS = re.compile(r"[\s,，、;；]+")
-
-
-@dataclass
-class FrontMatter:
-    """``Key: value`` lines up to the first blank line, keys lower-cased, with line numbers."""
-
-    values: dict[str, str]
-    lines: dict[str, int]
-    body: str
-    problems: list[tuple[int, str]]
 
 
 @dataclass(eq=False)
@@ -83,34 +74,29 @@ class ArticleRef:
 # --- reading -------------------------------------------------------------------------
 
 
-def read_front_matter(text: str) -> FrontMatter:
+def issue_header(front: FrontMatter, source: str) -> tuple[dict[str, str], dict[str, int], list]:
+    """An issue file's values and their lines by key (the last of a key wins), and a problem
+    for each line that is no ``Key: value``. Unlike an article, an issue file may use the
+    full-width colon (Number：47): no Pelican reader ever reads it."""
     values: dict[str, str] = {}
     lines: dict[str, int] = {}
-    problems: list[tuple[int, str]] = []
-    text_lines = text.lstrip("\ufeff").splitlines()
-    key = None
-    number = 0
-    for number, line in enumerate(text_lines, start=1):
-        if not line.strip():
-            break
-        if line[0] in " \t" and key:
-            values[key] = f"{values[key]} {line.strip()}"
-            continue
-        name, colon, value = line.partition(":")
-        if not colon:
-            name, colon, value = line.partition("：")
-        if not colon or not name.strip():
-            problems.append(
-                (number, f'这一行不是 "键: 值" 的格式 (not a "Key: value" line): {line}')
-            )
-            continue
-        key = name.strip().lower()
+    wide = [(number, WIDE_COLON.match(line), line) for number, line in front.bad_lines]
+    read = [(h.line, h.key, h.value) for h in front.headers]
+    read += [(number, match["key"].lower(), match["value"]) for number, match, _ in wide if match]
+    for number, key, value in sorted(read):
         values[key] = value.strip()
         lines[key] = number
-    else:
-        number = len(text_lines)
-    body = "\n".join(text_lines[number:]).strip()
-    return FrontMatter(values, lines, body, problems)
+    problems = [
+        Problem(
+            source,
+            number,
+            f'这一行不是 "键: 值" 的格式 (not a "Key: value" line): {line}',
+            "每行写成 Key: value，例如 Number: 47",
+        )
+        for number, match, line in wide
+        if not match
+    ]
+    return values, lines, problems
 
 
 def parse_issue_number(value: str) -> int | None:
@@ -138,22 +124,54 @@ def read_issue(
 ) -> tuple[Issue | None, list[Problem]]:
     """One issue file → the Issue (None when unusable) and its problems."""
     front = read_front_matter(text)
-    problems = [
-        Problem(source, line, message, "每行写成 Key: value，例如 Number: 47")
-        for line, message in front.problems
-    ]
-    for key in front.values:
-        if key not in ISSUE_KEYS:
+    values, lines, problems = issue_header(front, source)
+    problems += key_problems(values, lines, source)
+    number = date = None
+    if "number" in values:
+        number = parse_issue_number(values["number"])
+        if number is None:
             problems.append(
                 Problem(
                     source,
-                    front.lines[key],
-                    f'期文件里不认识 "{key}" (unknown key in an issue file)',
-                    "只能用 Number、Date、Title、Order (allowed keys)",
+                    lines["number"],
+                    f'期号 "{values["number"]}" 不是正整数 (Number is not a positive whole number)',
+                    "写成阿拉伯数字，例如 Number: 47",
                 )
             )
+    if "date" in values:
+        date = parse_date(values["date"])
+        if date is None:
+            problems.append(
+                Problem(
+                    source,
+                    lines["date"],
+                    f'日期 "{values["date"]}" 不是有效日期 (Date is not a date)',
+                    "写成 2020-11-27 这样的格式",
+                )
+            )
+    if number is None or date is None:
+        return None, problems
+    title = values.get("title") or f"第{number}期"
+    order = parse_order(values.get("order", ""))
+    body = "\n".join(front.body).strip()
+    issue = Issue(number, date, title, render(body) if body else "", order, source, lines)
+    return issue, problems
+
+
+def key_problems(values: dict[str, str], lines: dict[str, int], source: str) -> list[Problem]:
+    """Keys an issue file may not have, and the ones it must have."""
+    problems = [
+        Problem(
+            source,
+            lines[key],
+            f'期文件里不认识 "{key}" (unknown key in an issue file)',
+            "只能用 Number、Date、Title、Order (allowed keys)",
+        )
+        for key in values
+        if key not in ISSUE_KEYS
+    ]
     for key in REQUIRED_KEYS:
-        if key not in front.values:
+        if key not in values:
             example = {"number": "Number: 47", "date": "Date: 2020-11-27"}[key]
             problems.append(
                 Problem(
@@ -163,38 +181,7 @@ def read_issue(
                     f"在开头加一行 {example}",
                 )
             )
-    number = date = None
-    if "number" in front.values:
-        number = parse_issue_number(front.values["number"])
-        if number is None:
-            problems.append(
-                Problem(
-                    source,
-                    front.lines["number"],
-                    f'期号 "{front.values["number"]}" 不是正整数 '
-                    "(Number is not a positive whole number)",
-                    "写成阿拉伯数字，例如 Number: 47",
-                )
-            )
-    if "date" in front.values:
-        date = parse_date(front.values["date"])
-        if date is None:
-            problems.append(
-                Problem(
-                    source,
-                    front.lines["date"],
-                    f'日期 "{front.values["date"]}" 不是有效日期 (Date is not a date)',
-                    "写成 2020-11-27 这样的格式",
-                )
-            )
-    if number is None or date is None:
-        return None, problems
-    title = front.values.get("title") or f"第{number}期"
-    order = parse_order(front.values.get("order", ""))
-    issue = Issue(
-        number, date, title, render(front.body) if front.body else "", order, source, front.lines
-    )
-    return issue, problems
+    return problems
 
 
 def index_issues(issues: list[Issue]) -> tuple[dict[int, Issue], list[Problem]]:
@@ -299,19 +286,12 @@ def order_problem(issue: Issue, unknown: list[str], members: list[ArticleRef]) -
     )
 
 
-def issues_are_consistent(site) -> list[Problem]:
-    """The content check's rule (bulletin.checks runs it, with and without a build): the issue
-    files, every article's Issue: line, drafts included, and each issue's Order."""
-    folder = site.root / site.settings.get("ISSUES_PATH", DEFAULT_SETTINGS["ISSUES_PATH"])
-    by_number, problems = load_issues(folder, site.shown)
+def reference_problems(by_number: dict[int, Issue], refs: list[ArticleRef]) -> list[Problem]:
+    """The problems of the articles' Issue: lines (drafts included), then of each issue's
+    Order naming an article that is not in the issue."""
+    problems: list[Problem] = []
     members: dict[int, list[ArticleRef]] = {}
-    for file in site.files:
-        header = file.get("issue")
-        if file.kind != "article" or header is None:
-            continue
-        ref = ArticleRef(
-            file.shown, header.line, header.value, (file.path.stem, file.value("slug"))
-        )
+    for ref in refs:
         problem = issue_reference_problem(ref, by_number)
         if problem:
             problems.append(problem)
@@ -360,14 +340,3 @@ def split_lead_paragraph(html: str) -> tuple[str, str]:
         return "", html
     end += len("</p>")
     return html[:end], html[end:]
-
-
-def metadata_line(text: str, key: str) -> int | None:
-    """The line of ``Key:`` in a Markdown front matter, for problems that point at it."""
-    pattern = re.compile(rf"^{re.escape(key)}\s*[:：]", re.IGNORECASE)
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            return None
-        if pattern.match(line):
-            return number
-    return None

@@ -4,7 +4,8 @@ The photos plugin owns every local image of an article or page: it reports alt t
 nothing, a missing or unreadable photo and one over the size limits. Here the same rules
 (`markup.alt_problem`, `renditions.inspect`, which reads only a photo's header) run on the
 Markdown source, so the check and the build name one problem on the same line in the same
-words. The generic link rule leaves these images to this rule (`CHECKS.claims_links`).
+words. The generic link rule leaves these images to this rule (`photo_links`, listed in
+`RULES.claims_links`).
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from kuaixun.core.frontmatter import read_front_matter
+from kuaixun.core.markdown import without_code_spans
 from kuaixun.core.photos import DEFAULTS, markup, photo_path
 from kuaixun.core.photos.renditions import PhotoError, inspect, problem_of
 from kuaixun.core.problems import Problem
-from kuaixun.rules.checks import CHECKS, ContentFile, Site, parse, without_code
+from kuaixun.rules.registry import ContentFile, Site
 
 # Python-Markdown's image syntax: ![alt](src "title"), ![alt][ref], ![alt][] and ![alt].
 _INLINE_IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\(\s*<?(?P<src>[^)\s>]+)>?(?:\s+[\"'(][^)]*)?\)")
@@ -65,7 +68,7 @@ def source_images(lines: list[tuple[int, str]]) -> list[SourceImage]:
 def _image_lines(file: ContentFile) -> list[tuple[int, str]]:
     # Most lines of a news article hold no image: only the others are looked at.
     return [
-        (number, without_code(line))
+        (number, without_code_spans(line))
         for number, line in file.body_lines()
         if "![" in line or "]:" in line or "<img" in line or "<IMG" in line
     ]
@@ -73,7 +76,8 @@ def _image_lines(file: ContentFile) -> list[tuple[int, str]]:
 
 def markdown_images(text: str) -> list[SourceImage]:
     """The images of a Markdown file's text: how the build numbers the photos it reports."""
-    return source_images(_image_lines(parse(text, Path(), "", "article")))
+    file = ContentFile(Path(), "", "article", front=read_front_matter(text))
+    return source_images(_image_lines(file))
 
 
 def _photos_built(site: Site) -> bool:
@@ -91,7 +95,6 @@ def file_photos(file: ContentFile, site: Site) -> list[SourceImage]:
     return site.cache[key]
 
 
-@CHECKS.claims_links
 def photo_links(file: ContentFile, site: Site) -> set[tuple[int, str]]:
     return {(image.line, image.src) for image in file_photos(file, site)}
 
@@ -105,7 +108,6 @@ def _file_problem(path: Path, site: Site) -> tuple[str, str] | None:
     return None
 
 
-@CHECKS.per_file
 def photos_are_publishable(file: ContentFile, site: Site) -> Iterator[Problem]:
     """Each photo: its file (found, a readable image, within the limits), then its alt text."""
     body_paths = set()

@@ -18,8 +18,11 @@ from pathlib import Path
 
 import lxml.html
 
+from kuaixun.core.frontmatter import read_front_matter
+from kuaixun.core.issues import DEFAULT_SETTINGS
+from kuaixun.core.markdown import markdown_renderer, without_code_spans
 from kuaixun.core.problems import Problem
-from kuaixun.rules.checks import CHECKS, ContentFile, Site
+from kuaixun.rules.registry import ContentFile, Site
 
 FRAMES = ("iframe", "frame", "frameset", "object", "embed", "applet")
 PAGE_LEVEL = ("base", "meta", "link")
@@ -38,7 +41,6 @@ _IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20\x7f]+")
 # Only a body with one of these can make HTML beyond plain Markdown text: raw tags, attribute
 # lists, links and images, character references. Others skip rendering (imported sites are big).
 _MAYBE_HTML = re.compile(r"[<{]|\]\s*[(:\[]|&#|^\s{0,3}\[[^\]]+\]:", re.MULTILINE)
-_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 
 NO_EMBED_FIX = "删除它；需要嵌入视频请联系技术同事"
 
@@ -144,7 +146,7 @@ def findings(html: str) -> list[Finding]:
 def locate(found: list[Finding], lines: list[tuple[int, str]]) -> list[int | None]:
     """The source line of each finding: the k-th finding of a kind is the k-th place the
     source writes it (outside code spans); None when the source spells it unrecognisably."""
-    searchable = [(number, _CODE_SPAN.sub("", line)) for number, line in lines]
+    searchable = [(number, without_code_spans(line)) for number, line in lines]
     used: dict[str, int] = {}
     located = []
     for finding in found:
@@ -169,51 +171,26 @@ def body_problems(
     ]
 
 
-def markdown_renderer(settings: dict) -> Callable[[str], str]:
-    """Markdown → HTML exactly as the site renders bodies (the issue pages' renderer)."""
-    from kuaixun.hooks.bulletin.issue_pages import markdown_renderer as site_renderer
-
-    if "MARKDOWN" not in settings:
-        from pelican.settings import DEFAULT_CONFIG
-
-        settings = {**settings, "MARKDOWN": DEFAULT_CONFIG["MARKDOWN"]}
-    return site_renderer(settings)
-
-
 def _renderer(site: Site) -> Callable[[str], str]:
     if "markdown renderer" not in site.cache:
         site.cache["markdown renderer"] = markdown_renderer(site.settings)
     return site.cache["markdown renderer"]
 
 
-@CHECKS.per_file
 def body_has_no_script(file: ContentFile, site: Site) -> Iterator[Problem]:
     """Articles and pages, drafts too: the preview shows them in a browser."""
     lines = list(file.body_lines())
-    yield from body_problems(file.shown, "\n".join(file.body), lines, _renderer(site))
+    yield from body_problems(file.shown, "\n".join(file.front.body), lines, _renderer(site))
 
 
-@CHECKS.per_site
 def issue_notes_have_no_script(site: Site) -> Iterator[Problem]:
     """The editor's note (编者按) of each issue file is Markdown printed as HTML too."""
-    from kuaixun.core.issues import DEFAULT_SETTINGS
-
     folder = site.root / site.settings.get("ISSUES_PATH", DEFAULT_SETTINGS["ISSUES_PATH"])
     for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             continue  # the issue rules report the encoding
-        lines = list(_issue_body_lines(text))
+        lines = list(read_front_matter(text).numbered_body())
         body = "\n".join(line for _, line in lines)
         yield from body_problems(site.shown(Path(path)), body, lines, _renderer(site))
-
-
-def _issue_body_lines(text: str) -> Iterator[tuple[int, str]]:
-    """The numbered lines after an issue file's header (which ends at the first blank line)."""
-    in_body = False
-    for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
-        if in_body:
-            yield number, line
-        elif not line.strip():
-            in_body = True

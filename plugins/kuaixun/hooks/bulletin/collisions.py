@@ -21,7 +21,7 @@ from pelican.generators import ArticlesGenerator, PagesGenerator, StaticGenerato
 from pelican.paginator import Paginator
 
 from kuaixun.core.problems import Problem, display_path
-from kuaixun.rules.checks import ContentFile, read_file
+from kuaixun.rules.registry import ContentFile, read_file
 
 
 class Owner:

@@ -1,7 +1,7 @@
 """The Pelican edge of the issues (期): join the built articles to their issues and write
 the archive (issues/), each issue's table of contents (issues/N/) and its printable
 edition (issues/N/print/). The rules live in bulletin.issues; the content check
-(bulletin.checks → issues_are_consistent) reports bad issues before anything is written.
+(kuaixun.rules.issues) reports bad issues before anything is written.
 """
 
 from __future__ import annotations
@@ -10,34 +10,21 @@ from pathlib import Path
 
 from pelican.generators import Generator
 
+from kuaixun.core.frontmatter import header_line
 from kuaixun.core.issues import (
     DEFAULT_SETTINGS,
     ArticleRef,
     join_articles,
     link_issues,
     load_issues,
-    metadata_line,
     split_lead_paragraph,
 )
+from kuaixun.core.markdown import markdown_renderer
 from kuaixun.core.problems import defer, display_path
 
 
 def issue_settings(settings: dict) -> dict:
     return {key: settings.get(key, default) for key, default in DEFAULT_SETTINGS.items()}
-
-
-def markdown_renderer(settings: dict):
-    """The editor's note is Markdown rendered like the articles (soft CJK line breaks too)."""
-    from markdown import Markdown
-
-    config = settings["MARKDOWN"]
-    configs = config.get("extension_configs", {})
-    md = Markdown(
-        extensions=list(configs) + list(config.get("extensions", [])),
-        extension_configs=configs,
-        output_format=config.get("output_format", "html5"),
-    )
-    return lambda body: md.reset().convert(body)
 
 
 def shown_articles(context: dict, settings: dict) -> list:
@@ -50,7 +37,7 @@ def shown_articles(context: dict, settings: dict) -> list:
 
 def article_ref(article, root: Path) -> ArticleRef:
     source = Path(article.source_path)
-    line = metadata_line(source.read_text(encoding="utf-8"), "issue")
+    line = header_line(source.read_text(encoding="utf-8"), "issue")
     names = (source.stem, article.slug)
     return ArticleRef(display_path(source, root), line, str(article.issue), names, article.date)
 

@@ -23,7 +23,7 @@ from kuaixun.hooks.bulletin.collisions import (
 )
 from kuaixun.hooks.bulletin.drafts import withhold_drafts
 from kuaixun.hooks.bulletin.rendering import rendering_problems
-from kuaixun.rules.checks import check_site
+from kuaixun.rules import check_site
 
 
 def rendered_contents(generators: list) -> list:
@@ -59,7 +59,7 @@ def build_problems(generators: list) -> list[Problem]:
 
     # The content check runs the plugins' own rules (photos.check): a problem a plugin also
     # deferred while building is the same Problem, kept once by the set below. Its link rule
-    # leaves the images the photos plugin owns to it (CHECKS.claims_links).
+    # leaves the images the photos plugin owns to it (RULES.claims_links).
     problems = check_site(settings)
     problems += generators[0].context.get(PENDING, [])
     # Pelican's render warnings are the least specific: dropped on a line already named.

@@ -1,0 +1,86 @@
+"""Front matter: the ``Key: value`` lines at the top of a Markdown file, read as Pelican does.
+
+Pelican reads them with Python-Markdown's meta extension, so this module uses its grammar:
+an optional ``---`` first line, one ``Key: value`` per line (ASCII key, ASCII colon), lines
+indented four spaces continue the value before, the header ends at the first blank line (or
+a YAML ``---``/``...`` fence). Articles, pages and issue files (期) are all read here; every
+line keeps its number, so a problem can point at it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+# Python-Markdown's meta extension (markdown/extensions/meta.py).
+_KEY_LINE = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)$")
+_CONTINUATION = re.compile(r"^[ ]{4,}(?P<value>.*)$")
+_YAML_FENCE = re.compile(r"^(-{3}|\.{3})(\s.*)?$")
+# 标题：… or Tags：…: what an editor on a Chinese keyboard types. Not a header for Pelican.
+WIDE_COLON = re.compile(r"^\s*(?P<key>[^\s:：]+)\s*：\s*(?P<value>.*)$")
+
+
+@dataclass(frozen=True)
+class Header:
+    key: str  # lower-cased, as Pelican stores it
+    written: str  # as the editor wrote it
+    value: str
+    line: int
+
+
+@dataclass
+class FrontMatter:
+    """A Markdown file split: header lines with their numbers, the lines that are not
+    ``Key: value``, and the body (its first line is number `body_start`)."""
+
+    headers: list[Header] = field(default_factory=list)
+    bad_lines: list[tuple[int, str]] = field(default_factory=list)
+    body: list[str] = field(default_factory=list)
+    body_start: int = 1
+
+    def get(self, key: str) -> Header | None:
+        """The first header `key` (lower case): the one Pelican keeps."""
+        return next((h for h in self.headers if h.key == key), None)
+
+    def value(self, key: str) -> str:
+        header = self.get(key)
+        return header.value.strip() if header else ""
+
+    def numbered_body(self) -> Iterator[tuple[int, str]]:
+        return enumerate(self.body, start=self.body_start)
+
+
+def read_front_matter(text: str) -> FrontMatter:
+    """Split a Markdown file's text into its header lines and its body."""
+    front = FrontMatter()
+    lines = text.lstrip("\ufeff").splitlines()
+    index = 1 if lines and _YAML_FENCE.match(lines[0]) and lines[0].startswith("-") else 0
+    while index < len(lines):
+        line = lines[index]
+        index += 1
+        if not line.strip() or _YAML_FENCE.match(line):
+            break
+        _read_header_line(front, index, line)
+    front.body = lines[index:]
+    front.body_start = index + 1
+    return front
+
+
+def _read_header_line(front: FrontMatter, number: int, line: str) -> None:
+    match = _KEY_LINE.match(line)
+    if match:
+        key = match["key"]
+        front.headers.append(Header(key.lower(), key, match["value"], number))
+    elif _CONTINUATION.match(line) and front.headers:
+        last = front.headers[-1]
+        value = f"{last.value} {line.strip()}"
+        front.headers[-1] = Header(last.key, last.written, value, last.line)
+    else:
+        front.bad_lines.append((number, line))
+
+
+def header_line(text: str, key: str) -> int | None:
+    """The line of header `key` (lower case) in a Markdown file's text, None without one."""
+    header = read_front_matter(text).get(key)
+    return header.line if header else None

@@ -1,0 +1,144 @@
+"""The rule on links an editor writes: every link to a file of the site must work.
+
+Pelican rewrites {filename}, {static} and {attach} links and only warns, while rendering,
+when a target is missing; a plain relative link to a file (x.md, a.pdf) it never checks.
+This rule reads the links in the Markdown source (body and Summary, code left out) and names
+each broken one with a fix. Links another rule judges itself (`Rules.claims_links`: the
+photos rule's images) are left to it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from kuaixun.core.markdown import without_code_spans
+from kuaixun.core.problems import Problem
+from kuaixun.rules.registry import MARKDOWN_EXTENSIONS, ContentFile, Site
+
+# Links in the Markdown source: [text](target), ![alt](target), [id]: target, href/src="…".
+_INLINE_LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?(?P<target>[^)\s>]+)>?(?:\s+[\"'(][^)]*)?\)")
+_REFERENCE_LINK = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(?P<target>[^\s>]+)>?")
+# The attributes Pelican rewrites {filename}/{static} links in (Content._get_intrasite_link_regex).
+_HTML_LINK = re.compile(
+    r"""\b(?:href|src|poster|data|cite|formaction|action|content)\s*=\s*["'](?P<target>[^"']+)["']"""
+)
+# Pelican's INTRASITE_LINK_REGEX default: {filename}x.md, {static}x.png, also |filename|x.md.
+_INTRASITE = re.compile(r"^[{|](?P<what>[^}|]*)[}|](?P<path>.*)$")
+INTRASITE_KINDS = ("filename", "static", "attach", "category", "tag", "author", "index")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_FILE_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,5}$")
+# www.gov.cn, example.org/a.html: a site's address written without its scheme.
+_WEB_ADDRESS = re.compile(r"^(www\.|[\w-]+\.(com|cn|org|net|gov|edu)(\.cn)?(/|$))", re.I)
+
+
+def links(file: ContentFile) -> Iterator[tuple[int, str]]:
+    """(line, target) of every link and image in the body and Summary, code excluded."""
+    summary = file.get("summary")
+    lines = [(summary.line, summary.value)] if summary else []
+    for number, line in [*lines, *file.body_lines()]:
+        # Most lines of a news article are plain text: skip them cheaply.
+        if "](" not in line and "]:" not in line and "=" not in line:
+            continue
+        text = without_code_spans(line)
+        for pattern in (_INLINE_LINK, _REFERENCE_LINK, _HTML_LINK):
+            for match in pattern.finditer(text):
+                yield number, match["target"]
+
+
+def internal_links_resolve(file: ContentFile, site: Site) -> Iterator[Problem]:
+    claimed = site.claimed_links(file)
+    for number, target in links(file):
+        if (number, target) in claimed:
+            continue
+        problem = link_problem(target, file, site)
+        if problem:
+            yield Problem(file.shown, number, *problem)
+
+
+def link_problem(target: str, file: ContentFile, site: Site) -> tuple[str, str] | None:
+    intrasite = _INTRASITE.match(target)
+    if intrasite:
+        return _intrasite_problem(intrasite["what"], intrasite["path"], target, file, site)
+    if _SCHEME.match(target) or target.startswith(("/", "#", "//")):
+        return None
+    path = unquote(urlsplit(target).path)
+    source = Path(os.path.normpath(file.path.parent / path))
+    if _WEB_ADDRESS.match(target) and not source.exists():
+        return (
+            f'链接 "{target}" 像网址，但少了 https:// (a web address without https://)',
+            f"写成 https://{target}",
+        )
+    # Only links to files (x.md, a.png): a folder link like ../about/ points at the built site.
+    if not _FILE_SUFFIX.search(path):
+        return None
+    if source.suffix in MARKDOWN_EXTENSIONS and source.is_file():
+        return (
+            f'链接 "{target}" 指向 Markdown 源文件，网站上打不开 (links to a source file)',
+            f"写成 {{filename}}{path} (use {{filename}} so Pelican links the page)",
+        )
+    if source.exists():
+        return None
+    return (
+        f'链接 "{target}" 指向的文件不存在 (link to a missing file)',
+        _missing_fix(path, file, site),
+    )
+
+
+def _intrasite_problem(
+    what: str, path: str, target: str, file: ContentFile, site: Site
+) -> tuple[str, str] | None:
+    if what not in INTRASITE_KINDS:
+        close = difflib.get_close_matches(what, INTRASITE_KINDS, n=1, cutoff=0.5)
+        fix = f"是不是 {{{close[0]}}}？" if close else ""
+        return (
+            f'链接 "{target}" 里的 {{{what}}} 不认识 (unknown link marker)',
+            fix + "可用 {filename} 或 {static}",
+        )
+    if what not in ("filename", "static", "attach"):
+        return None
+    relative = unquote(urlsplit(path).path)
+    if not relative:
+        return None
+    base = site.root if relative.startswith("/") else file.path.parent
+    linked = Path(os.path.normpath(base / relative.lstrip("/")))
+    if not linked.is_file():
+        return (
+            f'链接 "{target}" 指向的文件不存在 (link to a missing file)',
+            _missing_fix(relative, file, site),
+        )
+    if what == "filename":
+        linked_file = site.file_at(linked)
+        if linked_file is None and linked.suffix in MARKDOWN_EXTENSIONS:
+            return (
+                f'链接 "{target}" 指向的不是文章或页面 (not an article or page)',
+                "只能链接 articles/ 或 pages/ 下的文件 (link an article or a page)",
+            )
+        if linked_file is None:
+            return (
+                f'链接 "{target}" 指向图片或附件 (links a static file)',
+                f"写成 {{static}}{relative}",
+            )
+        if linked_file.status == "draft" and file.status != "draft":
+            return (
+                f'链接 "{target}" 指向草稿，草稿不会发布 (links to a draft: never published)',
+                f"先发布 {linked_file.shown}（删掉 Status: draft），或去掉这个链接",
+            )
+    return None
+
+
+def _missing_fix(path: str, file: ContentFile, site: Site) -> str:
+    name = Path(path).name
+    matches = sorted(p for p in site.root.rglob(name) if p.is_file()) if name else []
+    if matches:
+        relative = os.path.relpath(matches[0], file.path.parent)
+        kind = "filename" if matches[0].suffix in MARKDOWN_EXTENSIONS else "static"
+        return f"同名文件在 {site.shown(matches[0])}：写成 {{{kind}}}{relative} (the file is there)"
+    return (
+        "检查文件名和路径；链接文章写 {filename}文件名.md，图片写 {static}/images/图片名 "
+        "(check the path)"
+    )

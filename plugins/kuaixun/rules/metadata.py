@@ -1,0 +1,302 @@
+"""The rules on what an editor writes in each file: encoding, header lines, metadata keys,
+title, date, category, status and a body; across files, explicit slugs.
+
+Each rule is a plain function of a parsed file and the site (`registry.ContentFile`,
+`registry.Site`) yielding `Problem`s; `kuaixun.rules.RULES` lists the ones that run.
+"""
+
+from __future__ import annotations
+
+import calendar
+import difflib
+import re
+from collections.abc import Iterator
+from datetime import date
+
+from kuaixun.core.frontmatter import WIDE_COLON
+from kuaixun.core.problems import Problem
+from kuaixun.rules.registry import ContentFile, Site, first_non_utf8_line
+
+STATUSES = ("published", "draft", "hidden")
+
+# Every metadata key an editor may write (Pelican's own plus ours); a plugin's new key goes
+# here too. Anything else is reported as a probable typo.
+METADATA_KEYS = {
+    "title",
+    "subtitle",
+    "date",
+    "modified",
+    "category",
+    "authors",
+    "author",
+    "tags",
+    "issue",
+    "cover",  # the photos plugin: the photo for listings, feeds and Open Graph
+    "summary",
+    "slug",
+    "status",
+    "lang",
+    "translation",
+    "template",
+    "save_as",
+    "url",
+}
+# Chinese names editors reach for first, mapped to the key Pelican understands.
+CHINESE_KEYS = {
+    "标题": "Title",
+    "题目": "Title",
+    "副题": "Subtitle",
+    "副标题": "Subtitle",
+    "日期": "Date",
+    "时间": "Date",
+    "栏目": "Category",
+    "分类": "Category",
+    "作者": "Authors",
+    "记者": "Authors",
+    "标签": "Tags",
+    "关键词": "Tags",
+    "期": "Issue",
+    "期号": "Issue",
+    "摘要": "Summary",
+    "状态": "Status",
+}
+
+_ISO_DATE = re.compile(
+    r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
+    r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?$"
+)
+# Any other year-month-day spelling (2020/13/01, 2020.11.27, 2020年11月31日): read to suggest a fix.
+_LOOSE_DATE = re.compile(r"(?P<y>\d{4})\D{1,2}(?P<m>\d{1,2})\D{1,2}(?P<d>\d{1,2})")
+DATE_FORMAT = "YYYY-MM-DD [HH:MM]"
+
+
+def encoding_is_utf8(file: ContentFile, site: Site) -> Iterator[Problem]:
+    if file.encoding == "utf-8":
+        return
+    line = first_non_utf8_line(file.path.read_bytes())
+    if file.encoding == "gbk":
+        yield Problem(
+            file.shown,
+            line,
+            "文件是 GBK 编码，不是 UTF-8 (file is GBK-encoded, not UTF-8)",
+            f"用编辑器以 UTF-8 另存，或运行 iconv -f gbk -t utf-8 {file.shown} -o 新文件 "
+            "(save it as UTF-8)",
+        )
+    elif file.encoding == "utf-16":
+        yield Problem(
+            file.shown,
+            1,
+            "文件是 UTF-16 (Unicode) 编码，不是 UTF-8 (file is UTF-16, not UTF-8)",
+            "用编辑器以 UTF-8 另存 (save it as UTF-8)",
+        )
+    else:
+        yield Problem(
+            file.shown,
+            line,
+            "文件不是 UTF-8 编码 (file is not UTF-8)",
+            "用编辑器以 UTF-8 另存 (save it as UTF-8)",
+        )
+
+
+def header_lines_are_key_value(file: ContentFile, site: Site) -> Iterator[Problem]:
+    for number, line in file.front.bad_lines:
+        yield Problem(file.shown, number, *_bad_header_line(line.strip()))
+
+
+def _bad_header_line(line: str) -> tuple[str, str]:
+    wide = WIDE_COLON.match(line)
+    if wide and wide["key"] in CHINESE_KEYS:
+        key = CHINESE_KEYS[wide["key"]]
+        return (
+            f'"{line}" 用了中文的键名和冒号 (Chinese key and full-width colon)',
+            f"写成 {key}: {wide['value']}",
+        )
+    if wide:
+        return (
+            f'"{line}" 用了中文冒号 "：" (full-width colon)',
+            f"改成英文冒号加空格：{wide['key']}: {wide['value']} (use an ASCII colon)",
+        )
+    key = line.split(":", 1)[0].strip()
+    if key in CHINESE_KEYS:
+        value = line.split(":", 1)[1].strip() if ":" in line else ""
+        return (
+            f'"{line}" 的键名要用英文 (keys are English words)',
+            f"写成 {CHINESE_KEYS[key]}: {value}",
+        )
+    return (
+        f'开头的信息行 "{line}" 不是 "Key: value" 格式 (header line is not "Key: value")',
+        "每行写成 Key: value，例如 Title: 标题；信息行和正文之间空一行 "
+        "(one Key: value per line, then a blank line before the text)",
+    )
+
+
+def metadata_keys_are_known(file: ContentFile, site: Site) -> Iterator[Problem]:
+    seen: set[str] = set()
+    for header in file.front.headers:
+        if header.key in seen:
+            yield Problem(
+                file.shown,
+                header.line,
+                f"{header.written} 写了两次 ({header.written} appears twice)",
+                "只保留一行 (keep one)",
+            )
+        seen.add(header.key)
+        if header.key in METADATA_KEYS:
+            continue
+        close = difflib.get_close_matches(header.key, sorted(METADATA_KEYS), n=1, cutoff=0.6)
+        if close:
+            fix = f"是不是想写 {close[0].title()}: ? (did you mean {close[0].title()}?)"
+        else:
+            allowed = ", ".join(k.title() for k in sorted(METADATA_KEYS))
+            fix = f"可用的键 (known keys): {allowed}"
+        yield Problem(
+            file.shown,
+            header.line,
+            f'不认识的信息项 "{header.written}" (unknown metadata key)',
+            fix,
+        )
+
+
+def has_title(file: ContentFile, site: Site) -> Iterator[Problem]:
+    if not file.value("title"):
+        where = "文章" if file.kind == "article" else "页面"
+        yield Problem(
+            file.shown,
+            file.line_of("title"),
+            f"{where}没有标题 (missing Title)",
+            "在开头加一行 Title: 标题 (add a Title: line)",
+        )
+
+
+def date_is_real(file: ContentFile, site: Site) -> Iterator[Problem]:
+    header = file.get("date")
+    if header is None or not header.value.strip():
+        if file.kind == "article":
+            yield Problem(
+                file.shown,
+                header.line if header else 1,
+                "文章没有日期 (missing Date)",
+                f"在开头加一行 Date: {date.today():%Y-%m-%d} (add Date: {DATE_FORMAT})",
+            )
+        return
+    problem = date_problem(header.value.strip())
+    if problem:
+        yield Problem(file.shown, header.line, *problem)
+    modified = file.get("modified")
+    if modified and modified.value.strip():
+        problem = date_problem(modified.value.strip())
+        if problem:
+            yield Problem(file.shown, modified.line, *problem)
+
+
+def date_problem(value: str) -> tuple[str, str] | None:
+    """None for a real YYYY-MM-DD [HH:MM[:SS]] date, else (message, fix) with an example."""
+    iso = _ISO_DATE.match(value)
+    loose = iso or _LOOSE_DATE.search(value)
+    if not loose:
+        return (
+            f'日期 "{value}" 看不懂 (Date is not a date)',
+            f"请写成 2020-11-27 或 2020-11-27 09:30 这样的格式 (use {DATE_FORMAT})",
+        )
+    y, m, d = int(loose["y"]), int(loose["m"]), int(loose["d"])
+    suggestion = _nearest_date(y, m, d)
+    real = 1 <= m <= 12 and 1 <= d <= calendar.monthrange(y, m)[1]
+    if not real:
+        return (
+            f'日期 "{value}" 不存在 (Date is not a real date)',
+            f"请写成 {suggestion} 这样的格式 (use {DATE_FORMAT})",
+        )
+    if not iso:
+        return (
+            f'日期 "{value}" 格式不对 (Date is not in the {DATE_FORMAT} format)',
+            f"请写成 {suggestion} (use {DATE_FORMAT})",
+        )
+    hour, minute, second = (int(iso[k] or 0) for k in ("H", "M", "S"))
+    if hour > 23 or minute > 59 or second > 59:
+        return (
+            f'日期 "{value}" 里的时间不存在 (the time of day is not real)',
+            f"时间写成 00:00 到 23:59，例如 {suggestion} 09:30 (use {DATE_FORMAT})",
+        )
+    return None
+
+
+def _nearest_date(year: int, month: int, day: int) -> str:
+    month = min(max(month, 1), 12)
+    day = min(max(day, 1), calendar.monthrange(year, month)[1])
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def category_is_known(file: ContentFile, site: Site) -> Iterator[Problem]:
+    allowed = site.categories
+    if file.kind != "article" or not allowed:
+        return
+    value = file.value("category")
+    listing = "、".join(allowed)
+    if not value:
+        yield Problem(
+            file.shown,
+            file.line_of("category"),
+            "文章没有栏目 (missing Category)",
+            f"在开头加一行 Category: 栏目名，栏目只能是：{listing} (allowed categories)",
+        )
+    elif value not in allowed:
+        close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.5)
+        hint = f"是不是 {close[0]}？" if close else ""
+        yield Problem(
+            file.shown,
+            file.line_of("category"),
+            f'栏目 "{value}" 不在栏目表里 (unknown Category)',
+            f"{hint}栏目只能是：{listing} (allowed: CATEGORIES in pelicanconf.py)",
+        )
+
+
+def status_is_known(file: ContentFile, site: Site) -> Iterator[Problem]:
+    header = file.get("status")
+    if header and header.value.strip().lower() not in STATUSES:
+        yield Problem(
+            file.shown,
+            header.line,
+            f'状态 "{header.value.strip()}" 不认识 (unknown Status)',
+            "写 Status: draft（草稿，不发布）或删掉这一行（发布）(draft, hidden or published)",
+        )
+
+
+def body_is_not_empty(file: ContentFile, site: Site) -> Iterator[Problem]:
+    # A draft may be an empty skeleton; a published article or page may not.
+    if file.status == "draft" or file.encoding != "utf-8":
+        return
+    text = re.sub(r"<!--.*?-->", "", "\n".join(file.front.body), flags=re.S)
+    if not text.strip():
+        where = "文章" if file.kind == "article" else "页面"
+        yield Problem(
+            file.shown,
+            _last_line(file),
+            f"{where}正文是空的 (empty body)",
+            "在开头信息下面空一行，再写正文；还没写完就加 Status: draft "
+            "(write the text after a blank line, or mark it Status: draft)",
+        )
+
+
+def _last_line(file: ContentFile) -> int:
+    """The body's last line; the header's last line when there is no body."""
+    front = file.front
+    return len(front.body) + front.body_start - 1 if front.body else max(front.body_start - 1, 1)
+
+
+def explicit_slugs_are_unique(site: Site) -> Iterator[Problem]:
+    first: dict[tuple[str, str], ContentFile] = {}
+    for file in site.files:
+        slug = file.value("slug")
+        if not slug:
+            continue
+        key = (file.kind, slug)
+        if key in first:
+            other = first[key]
+            yield Problem(
+                file.shown,
+                file.line_of("slug"),
+                f'Slug "{slug}" 和 {other.shown}:{other.line_of("slug")} 重复 (duplicate Slug)',
+                "给其中一篇换一个 Slug (give one of them another Slug)",
+            )
+        else:
+            first[key] = file
