@@ -12,6 +12,7 @@ from urllib.parse import quote
 import pytest
 
 from kuaixun.testing.builds import copy_content, run_build
+from kuaixun.testing.search_sites import SCRIPTS, search_modules
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -80,6 +81,40 @@ def test_the_q_parameter_loads_results(page, real_site, serve):
     page.wait_for_selector("#search-results li")
     assert "用心“点名”" in page.locator("#search-results li h2").first.inner_text()
     assert len(manifests) == 1  # the preloaded manifest is the one the module uses
+
+
+def hold_requests(page, pattern: str) -> tuple[list, dict]:
+    """Requests matching `pattern` are held (not answered) while gate["hold"] is true; the
+    held ones wait in the list until the test lets them go with route.continue_()."""
+    held, gate = [], {"hold": True}
+    page.route(pattern, lambda route: held.append(route) if gate["hold"] else route.continue_())
+    return held, gate
+
+
+def wait_until(page, condition, seconds: float = 10) -> bool:
+    """Polls `condition()` while playwright dispatches the page's events (and routes)."""
+    for _ in range(int(seconds * 20)):
+        if condition():
+            return True
+        page.wait_for_timeout(50)
+    return condition()
+
+
+def test_the_browser_requests_every_search_module_before_any_arrives(page, real_site, serve):
+    """One round trip: the page names every module (modulepreload), so no module waits for
+    the one importing it to arrive before it is requested."""
+    held, _ = hold_requests(page, "**/theme/js/**")
+    page.goto(f"{serve(real_site)}/search.html?q={quote('市容')}", wait_until="commit")
+    modules = {str(m.relative_to(SCRIPTS)) for m in search_modules()}
+
+    def requested() -> set[str]:
+        return {route.request.url.split("/theme/js/")[1] for route in held}
+
+    wait_until(page, lambda: requested() >= modules, seconds=5)
+    assert requested() == modules  # while not one of them has been answered
+    for route in held:
+        route.continue_()
+    page.wait_for_selector("#search-results li")
 
 
 def test_hostile_query_is_shown_as_text(page, real_site, serve):
