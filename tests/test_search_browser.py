@@ -12,7 +12,7 @@ from urllib.parse import quote
 import pytest
 
 from kuaixun.testing.builds import copy_content, run_build
-from kuaixun.testing.search_sites import SCRIPTS, search_modules
+from kuaixun.testing.search_sites import SCRIPTS, fragments, node_search, search_modules
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -115,6 +115,36 @@ def test_the_browser_requests_every_search_module_before_any_arrives(page, real_
     for route in held:
         route.continue_()
     page.wait_for_selector("#search-results li")
+
+
+# Each pair: a query whose result heads arrive late, then the query a reader asks next
+# (another one, or the same one again).
+SUPERSEDED = [("人口普查", "市容"), ("社区", "社区")]
+
+
+@pytest.mark.parametrize("first, second", SUPERSEDED)
+def test_a_slow_earlier_query_never_shows_after_a_newer_one(page, real_site, serve, first, second):
+    held, gate = hold_requests(page, "**/f/*.json")  # result heads: the last step of a search
+    page.goto(f"{serve(real_site)}/search.html?q={quote(first)}")
+    assert wait_until(page, lambda: held), "the first query fetched no result head"
+    gate["hold"] = False
+    search = "#search-query"
+    page.fill(search, second)
+    page.press(search, "Enter")  # the submit starts the second query before this returns
+    page.wait_for_function(
+        "() => !document.querySelector('#search-status').textContent.includes('正在')"
+    )
+    for route in held:  # now the first query's heads arrive, after the second has its hits
+        route.continue_()
+    answer = node_search(real_site, [second])[0]
+    urls = [fragments(real_site)[d]["u"] for d in answer["docs"][:10]]
+    count = f"document.querySelectorAll('#search-results li').length >= {len(urls)}"
+    page.wait_for_function(f"() => {count}")
+    page.wait_for_load_state("networkidle")  # and the first query's heads have been answered
+    shown = page.locator("#search-results li h2 a").evaluate_all("a => a.map(x => x.href)")
+    assert [u.removeprefix(page.url.split("search.html")[0]) for u in shown] == urls
+    assert page.inner_text("#search-status") == f"找到 {len(answer['docs'])} 篇文章"
+    assert page.input_value(search) == second
 
 
 def test_hostile_query_is_shown_as_text(page, real_site, serve):

@@ -1,5 +1,7 @@
 // The search page's view: form, 栏目 and year filters, results with their snippets,
-// history and keyboard; text nodes only, never innerHTML.
+// history and keyboard; text nodes only, never innerHTML. Every query gets a generation:
+// whatever an older query finds after a newer one started (results, snippets, status) is
+// dropped, so the page only ever shows the latest query.
 import { excerpt, suggestions } from "./core.js";
 import { createIndex } from "./index.js";
 
@@ -115,6 +117,7 @@ async function run(view) {
   const chosen = { lanmu: params.get("lanmu") ?? "", year: params.get("year") ?? "" };
   view.box.value = q;
   view.list.replaceChildren();
+  view.snippets.forget();
   view.more.hidden = true;
   view.shown = null;
   if (!q.trim()) {
@@ -175,11 +178,12 @@ function showNothingFound(view, q, result) {
   });
 }
 
-/** The next PAGE_SIZE hits of `shown`. */
+/** The next PAGE_SIZE hits of `shown`, unless a newer query started meanwhile. */
 async function appendPage(view, shown) {
   const page = shown.hits.slice(shown.count, shown.count + PAGE_SIZE);
   shown.count += page.length;
   const heads = await Promise.all(page.map((h) => view.index.article(h.doc)));
+  if (!shown.live()) return;
   heads.forEach((head, i) => {
     const { item, fill } = resultItem(view, shown, page[i], head);
     view.list.append(item);
@@ -200,6 +204,7 @@ function resultItem(view, shown, hit, head) {
   const item = element("li", {}, element("h2", {}, link), meta, snippet);
   const fill = async () => {
     const text = await view.index.text(hit.doc, query, hit.whole, t2s);
+    if (!shown.live()) return;
     const attributes = { class: "search-snippet" };
     snippet.replaceWith(markedText("p", excerpt(text, needles, 120, t2s), attributes));
   };
