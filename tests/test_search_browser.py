@@ -12,6 +12,7 @@ from urllib.parse import quote
 import pytest
 
 from kuaixun.testing.builds import copy_content, run_build
+from kuaixun.testing.search_sites import SCRIPTS, fragments, node_search, search_modules
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -80,6 +81,70 @@ def test_the_q_parameter_loads_results(page, real_site, serve):
     page.wait_for_selector("#search-results li")
     assert "用心“点名”" in page.locator("#search-results li h2").first.inner_text()
     assert len(manifests) == 1  # the preloaded manifest is the one the module uses
+
+
+def hold_requests(page, pattern: str) -> tuple[list, dict]:
+    """Requests matching `pattern` are held (not answered) while gate["hold"] is true; the
+    held ones wait in the list until the test lets them go with route.continue_()."""
+    held, gate = [], {"hold": True}
+    page.route(pattern, lambda route: held.append(route) if gate["hold"] else route.continue_())
+    return held, gate
+
+
+def wait_until(page, condition, seconds: float = 10) -> bool:
+    """Polls `condition()` while playwright dispatches the page's events (and routes)."""
+    for _ in range(int(seconds * 20)):
+        if condition():
+            return True
+        page.wait_for_timeout(50)
+    return condition()
+
+
+def test_the_browser_requests_every_search_module_before_any_arrives(page, real_site, serve):
+    """One round trip: the page names every module (modulepreload), so no module waits for
+    the one importing it to arrive before it is requested."""
+    held, _ = hold_requests(page, "**/theme/js/**")
+    page.goto(f"{serve(real_site)}/search.html?q={quote('市容')}", wait_until="commit")
+    modules = {str(m.relative_to(SCRIPTS)) for m in search_modules()}
+
+    def requested() -> set[str]:
+        return {route.request.url.split("/theme/js/")[1] for route in held}
+
+    wait_until(page, lambda: requested() >= modules, seconds=5)
+    assert requested() == modules  # while not one of them has been answered
+    for route in held:
+        route.continue_()
+    page.wait_for_selector("#search-results li")
+
+
+# Each pair: a query whose result heads arrive late, then the query a reader asks next
+# (another one, or the same one again).
+SUPERSEDED = [("人口普查", "市容"), ("社区", "社区")]
+
+
+@pytest.mark.parametrize("first, second", SUPERSEDED)
+def test_a_slow_earlier_query_never_shows_after_a_newer_one(page, real_site, serve, first, second):
+    held, gate = hold_requests(page, "**/f/*.json")  # result heads: the last step of a search
+    page.goto(f"{serve(real_site)}/search.html?q={quote(first)}")
+    assert wait_until(page, lambda: held), "the first query fetched no result head"
+    gate["hold"] = False
+    search = "#search-query"
+    page.fill(search, second)
+    page.press(search, "Enter")  # the submit starts the second query before this returns
+    page.wait_for_function(
+        "() => !document.querySelector('#search-status').textContent.includes('正在')"
+    )
+    for route in held:  # now the first query's heads arrive, after the second has its hits
+        route.continue_()
+    answer = node_search(real_site, [second])[0]
+    urls = [fragments(real_site)[d]["u"] for d in answer["docs"][:10]]
+    count = f"document.querySelectorAll('#search-results li').length >= {len(urls)}"
+    page.wait_for_function(f"() => {count}")
+    page.wait_for_load_state("networkidle")  # and the first query's heads have been answered
+    shown = page.locator("#search-results li h2 a").evaluate_all("a => a.map(x => x.href)")
+    assert [u.removeprefix(page.url.split("search.html")[0]) for u in shown] == urls
+    assert page.inner_text("#search-status") == f"找到 {len(answer['docs'])} 篇文章"
+    assert page.input_value(search) == second
 
 
 def test_hostile_query_is_shown_as_text(page, real_site, serve):

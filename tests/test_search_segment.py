@@ -39,7 +39,7 @@ def test_the_committed_t2s_map_is_what_opencc_gives():
 
 
 def test_the_browser_module_uses_the_cjk_plugins_han_ranges():
-    module = (ROOT / "theme" / "static" / "js" / "search.js").read_text(encoding="utf-8")
+    module = (ROOT / "theme" / "static" / "js" / "search" / "core.js").read_text(encoding="utf-8")
     declared = "".join(
         re.search(r"const HAN =\s*((?:\"[^\"]*\"\s*\+?\s*)+);", module)[1].split('"')[1::2]
     )
@@ -51,7 +51,7 @@ def test_the_browser_module_uses_the_cjk_plugins_han_ranges():
 def test_the_browser_uses_whooshs_field_length_table():
     from whoosh.util.numeric import byte_to_length
 
-    module = "./theme/static/js/search.js"
+    module = "./theme/static/js/search/codec.js"
     script = f"const m = await import('{module}'); console.log(JSON.stringify(m.WHOOSH_LENGTHS))"
     proc = subprocess.run(
         ["node", "--no-warnings", "--input-type=module", "-e", script],

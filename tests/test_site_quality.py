@@ -449,10 +449,12 @@ def test_no_javascript_or_inline_style_outside_the_search_page(real_site):
 
 
 def page_weight(page: Path) -> dict[str, int]:
-    """Gzipped bytes of a page and of each stylesheet and script it loads (photos excluded)."""
+    """Gzipped bytes of a page and of each stylesheet and script it loads (photos excluded);
+    modules it preloads count once each, as the script that names the same file."""
     tree = parse(page)
     files = {page.name: page}
-    for ref in tree.xpath("//link[@rel='stylesheet']/@href|//script/@src"):
+    refs = "//link[@rel='stylesheet' or @rel='modulepreload']/@href|//script/@src"
+    for ref in tree.xpath(refs):
         files[ref] = (page.parent / urlsplit(ref).path).resolve()
     return {name: len(gzip.compress(path.read_bytes())) for name, path in files.items()}
 

@@ -1,11 +1,13 @@
-// Runs the browser's search module in node over an exported index on disk, as the page
-// would (same loader, same files), for the Python tests to compare with Whoosh.
+// Runs the browser's search in node over an exported index on disk, as the page would:
+// the pure rules of search/core.js behind the same loader (search/index.js, which reads
+// the files through the fetchText given here), for the Python tests to compare with Whoosh.
 // Usage: node tests/js/run_queries.mjs OUTPUT/search/ [--snippets[=N]] < queries.json
 // Prints, per query: runs, parts, every hit's article number in rank order, the top ten
 // scores, the files fetched, and with --snippets the marked text of the top N (3), whose
 // heads and text chunks then count among the files fetched.
 import { readFile } from "node:fs/promises";
-import { createIndex, excerpt, textOf } from "../../theme/static/js/search.js";
+import { excerpt } from "../../theme/static/js/search/core.js";
+import { createIndex, textOf } from "../../theme/static/js/search/index.js";
 
 const [base, flag = ""] = process.argv.slice(2);
 const snippetCount = flag.startsWith("--snippets") ? Number(flag.split("=")[1] ?? 3) : 0;

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,6 +15,10 @@ from kuaixun.testing.builds import ROOT, copy_content, run_build
 
 SAMPLE = ROOT / "tests" / "data" / "inews-sample.jsonl.gz"
 RUNNER = ROOT / "tests" / "js" / "run_queries.mjs"
+SCRIPTS = ROOT / "theme" / "static" / "js"
+SEARCH_ENTRY = SCRIPTS / "search.js"
+# A static import or re-export of a relative module ("import … from "./x.js"", "import "./x.js"").
+RELATIVE_IMPORT = re.compile(r'^(?:import|export)\b[^;"]*?"(\.\.?/[^"]+)"', re.MULTILINE)
 
 
 def import_sample(dest: Path) -> None:
@@ -92,6 +97,19 @@ def fragments(output: Path) -> list[dict]:
         article["x"] = "".join(gzip.decompress(c.read_bytes()).decode() for c in chunks)
         articles.append(article)
     return articles
+
+
+def search_modules() -> list[Path]:
+    """The search page's entry module and every module it imports, directly or not."""
+    found: list[Path] = []
+    waiting = [SEARCH_ENTRY]
+    while waiting:
+        module = waiting.pop(0)
+        if module not in found:
+            found.append(module)
+            imports = RELATIVE_IMPORT.findall(module.read_text(encoding="utf-8"))
+            waiting += [(module.parent / spec).resolve() for spec in imports]
+    return found
 
 
 def copy_site(output: Path, dest: Path) -> Path:

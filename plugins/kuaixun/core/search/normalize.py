@@ -1,8 +1,8 @@
 """The one text normalisation of search, used on articles at build time and on queries.
 
-theme/static/js/search.js ports `normalize` exactly: NFKC (full-width digits and letters
-become ASCII), lower case, then traditional → simplified folding one character at a time
-with the map in t2s.txt. Folding per character (not OpenCC's phrase tables) keeps the two
+theme/static/js/search/core.js ports `normalize` exactly: NFKC (full-width digits and
+letters become ASCII), lower case, then traditional → simplified folding one character at a
+time with the map in t2s.txt. Folding per character (not OpenCC's phrase tables) keeps the two
 implementations identical; the map is generated from OpenCC so it stays authoritative.
 """
 

@@ -1,7 +1,7 @@
 """Reading a query: normalise, split into word runs, cut runs into terms with the site's
 own vocabulary (jieba's dynamic programming over a DAG of known terms, maximum total log
-frequency). theme/static/js/search.js does exactly the same in the browser; a test runs
-both over the same queries.
+frequency). theme/static/js/search/core.js does exactly the same in the browser; a test
+runs both over the same queries.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Ranking, shared word for word with the browser (theme/static/js/search.js `score`).
+"""Ranking, shared word for word with the browser (theme/static/js/search/core.js `score`).
 
 score = (BM25F + PHRASE · Σ len(run) over the query's runs found verbatim)
         · coverage² · (1 + RECENCY · HALF_LIFE / (HALF_LIFE + age in days))

@@ -1,0 +1,123 @@
+// The exported index's file formats, decoded (kuaixun/core/search/export.py writes them):
+// base-64 varints, article lists, postings, days, vocabulary buckets and their names.
+// Pure functions, no DOM, no network.
+
+const DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
+export const DIGIT_VALUE = Object.fromEntries([...DIGITS].map((c, i) => [c, i]));
+
+/** A base-64 varint reader over an encoded string (5 bits a character, the sixth: more). */
+function reader(text) {
+  let at = 0;
+  return {
+    more: () => at < text.length,
+    next() {
+      let value = 0;
+      let shift = 1;
+      for (;;) {
+        const digit = DIGIT_VALUE[text[at++]];
+        value += (digit & 31) * shift;
+        if (digit < 32) return value;
+        shift *= 32;
+      }
+    },
+  };
+}
+
+/** An article list: gaps between article numbers, or a bitmap after "*". */
+export function decodeDocs(text) {
+  const docs = [];
+  if (text.startsWith("*")) {
+    for (let c = 1; c < text.length; c++) {
+      const bits = DIGIT_VALUE[text[c]];
+      for (let k = 0; k < 6; k++) if (bits & (1 << k)) docs.push((c - 1) * 6 + k);
+    }
+    return docs;
+  }
+  const r = reader(text);
+  let previous = -1;
+  while (r.more()) docs.push((previous += r.next() + 1));
+  return docs;
+}
+
+// Whoosh stores a field length as one byte; this is its table (whoosh.util.numeric).
+export const WHOOSH_LENGTHS = Array.from({ length: 256 }, (_, n) =>
+  Math.round((1.033 ** n - 1) * 27),
+);
+
+/** Postings of one term: per scored field, [article, term frequency, field length] triples. */
+export function decodePostings(text) {
+  return text.split("|").map((part) => {
+    const r = reader(part);
+    const entries = [];
+    let previous = -1;
+    while (r.more()) {
+      previous += r.next() + 1;
+      const packed = r.next();
+      const tf = (packed & 3) === 3 ? 4 + r.next() : (packed & 3) + 1;
+      entries.push([previous, tf, WHOOSH_LENGTHS[packed >> 2]]);
+    }
+    return entries;
+  });
+}
+
+/** days.gz: each article's day (days since 1970-01-01), delta-coded in article order. */
+export function decodeDays(text) {
+  const days = [];
+  const r = reader(text);
+  let day = 0;
+  while (r.more()) days.push((day += r.next()));
+  return days;
+}
+
+/** lanmu.gz: each article's 栏目, one digit per article indexing the manifest's list. */
+export function decodeLanmu(text, categories) {
+  return [...text].map((c) => categories[DIGIT_VALUE[c]]);
+}
+
+/** 32-bit FNV-1a over code points: the bucket of a vocabulary key (as export.py). */
+export function bucketOf(key, buckets) {
+  let h = 0x811c9dc5;
+  for (const ch of key) h = Math.imul(h ^ ch.codePointAt(0), 0x01000193) >>> 0;
+  return h % buckets;
+}
+
+/**
+ * One vocabulary bucket file → Map key → {docs, first, terms}: the articles holding the key,
+ * the frequency of a pair's first character as a term, and terms by suffix → {frequency,
+ * postings}.
+ */
+export function parseBucket(text) {
+  const entries = new Map();
+  for (const line of text.split("\n")) {
+    if (!line) continue;
+    const [key, docs, first, ...rest] = line.split("\t");
+    const terms = new Map();
+    for (let i = 0; i + 2 < rest.length; i += 3) {
+      terms.set(rest[i], { frequency: reader(rest[i + 1]).next(), postings: rest[i + 2] });
+    }
+    entries.set(key, { docs, first: first ? reader(first).next() : 0, terms });
+  }
+  return entries;
+}
+
+/** The vocabulary the loaded buckets know: term → frequency, for cutting the query. */
+export function termFrequencies(entries) {
+  const frequency = new Map();
+  for (const [key, entry] of entries) {
+    if (entry.first) frequency.set([...key][0], entry.first);
+    for (const [suffix, term] of entry.terms) frequency.set(key + suffix, term.frequency);
+  }
+  return frequency;
+}
+
+/** A term's line in its bucket: the key is its first two characters, the rest the suffix. */
+export function entryOfTerm(entries, term) {
+  const chars = [...term];
+  return entries.get(chars.slice(0, 2).join(""))?.terms.get(chars.slice(2).join(""));
+}
+
+/** t/<k>.gz: traditional → simplified pairs, two characters each, into the map t2s. */
+export function addT2sPairs(t2s, pairs) {
+  const chars = [...pairs];
+  for (let i = 0; i + 1 < chars.length; i += 2) t2s.set(chars[i], chars[i + 1]);
+}

@@ -1,0 +1,234 @@
+// The search page's view: form, 栏目 and year filters, results with their snippets,
+// history and keyboard; text nodes only, never innerHTML. Every query gets a generation:
+// whatever an older query finds after a newer one started (results, snippets, status) is
+// dropped, so the page only ever shows the latest query.
+import { excerpt, suggestions } from "./core.js";
+import { createIndex } from "./index.js";
+
+const PAGE_SIZE = 10;
+
+function element(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  for (const child of children) node.append(child);
+  return node;
+}
+
+function markedText(tag, segments, attributes = {}) {
+  const node = element(tag, attributes);
+  for (const s of segments) node.append(s.mark ? element("mark", {}, s.text) : s.text);
+  return node;
+}
+
+function chineseDate(iso) {
+  const [y, mo, d] = iso.split("-").map(Number);
+  return `${y}年${mo}月${d}日`;
+}
+
+function yearOf(day) {
+  return new Date(day * 86400000).getUTCFullYear();
+}
+
+/** Each call starts a generation and returns `live()`: false once a newer one started. */
+function generations() {
+  let latest = 0;
+  return () => {
+    const mine = ++latest;
+    return () => mine === latest;
+  };
+}
+
+/** Fills a result's snippet when it comes near the screen, not all ten at once. */
+function snippetLoader() {
+  if (typeof IntersectionObserver !== "function") {
+    return { watch: (node, fill) => fill(), forget() {} };
+  }
+  const fills = new WeakMap();
+  const observer = new IntersectionObserver(
+    (seen) => {
+      for (const entry of seen.filter((e) => e.isIntersecting)) {
+        observer.unobserve(entry.target);
+        fills.get(entry.target)();
+      }
+    },
+    { rootMargin: "100px" },
+  );
+  return {
+    watch(node, fill) {
+      fills.set(node, fill);
+      observer.observe(node);
+    },
+    forget: () => observer.disconnect(),
+  };
+}
+
+/** Wires the search page: form, filters, results, history and keyboard. */
+export function startSearchPage(root) {
+  const view = {
+    form: root.querySelector("form"),
+    box: root.querySelector("input[name=q]"),
+    category: root.querySelector("select[name=lanmu]"),
+    year: root.querySelector("select[name=year]"),
+    status: root.querySelector("#search-status"),
+    list: root.querySelector("#search-results"),
+    more: root.querySelector("#search-more"),
+    site: new URL(root.dataset.site, document.baseURI),
+    index: createIndex(new URL(root.dataset.index, document.baseURI).href),
+    snippets: snippetLoader(),
+    startGeneration: generations(),
+    shown: null, // the latest query's hits on screen: {hits, result, count, live}
+  };
+  listen(view);
+  root.classList.add("search-ready");
+  run(view);
+}
+
+function listen(view) {
+  view.form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    navigate(view, { q: view.box.value.trim() });
+  });
+  for (const select of [view.category, view.year]) {
+    select.addEventListener("change", () =>
+      navigate(view, {
+        q: new URLSearchParams(location.search).get("q"),
+        lanmu: view.category.value,
+        year: view.year.value,
+      }),
+    );
+  }
+  view.more.addEventListener("click", () => view.shown && appendPage(view, view.shown));
+  window.addEventListener("popstate", () => run(view));
+  document.addEventListener("keydown", (event) => onKey(view, event));
+}
+
+function navigate(view, next) {
+  const url = new URL(location.href);
+  url.search = new URLSearchParams(Object.entries(next).filter(([, v]) => v)).toString();
+  history.pushState(null, "", url.href);
+  run(view);
+}
+
+/** Searches for the query in the address (q, lanmu, year) and shows the first page. */
+async function run(view) {
+  const live = view.startGeneration();
+  const params = new URLSearchParams(location.search);
+  const q = params.get("q") ?? "";
+  const chosen = { lanmu: params.get("lanmu") ?? "", year: params.get("year") ?? "" };
+  view.box.value = q;
+  view.list.replaceChildren();
+  view.snippets.forget();
+  view.more.hidden = true;
+  view.shown = null;
+  if (!q.trim()) {
+    view.status.textContent = "请输入要搜索的词语。";
+    return;
+  }
+  view.status.textContent = "正在搜索…";
+  const result = await view.index.search(q);
+  const lanmuOf = chosen.lanmu ? await view.index.lanmu() : null;
+  if (!live()) return;
+  showFilters(view, result, chosen);
+  const hits = result.hits.filter(
+    (h) =>
+      (!lanmuOf || lanmuOf[h.doc] === chosen.lanmu) &&
+      (!chosen.year || String(yearOf(result.days[h.doc])) === chosen.year),
+  );
+  view.shown = { hits, result, count: 0, live };
+  if (!hits.length) {
+    showNothingFound(view, q, result);
+    return;
+  }
+  view.status.textContent = `找到 ${hits.length} 篇文章`;
+  await appendPage(view, view.shown);
+}
+
+function fillSelect(select, values, chosen, label) {
+  select.replaceChildren(element("option", { value: "" }, label));
+  for (const [value, count] of values) {
+    const text = count === null ? String(value) : `${value}（${count}）`;
+    const option = element("option", { value: String(value) }, text);
+    if (String(value) === chosen) option.selected = true;
+    select.append(option);
+  }
+}
+
+/** Every 栏目; the years of the hits, newest first, each with its number of hits. */
+function showFilters(view, result, chosen) {
+  const categories = result.manifest.categories.map((c) => [c, null]);
+  fillSelect(view.category, categories, chosen.lanmu, "全部栏目");
+  const counts = new Map();
+  for (const h of result.hits) {
+    const y = yearOf(result.days[h.doc]);
+    counts.set(y, (counts.get(y) ?? 0) + 1);
+  }
+  const years = [...counts].sort((a, b) => b[0] - a[0]);
+  fillSelect(view.year, years, chosen.year, "全部年份");
+}
+
+function showNothingFound(view, q, result) {
+  const ideas = suggestions(result.query.runs, result.hasKey, result.manifest.suggest ?? []);
+  view.status.replaceChildren(`没有找到与“${q}”相关的文章。`);
+  if (!ideas.length) return;
+  view.status.append("试试：");
+  ideas.forEach((idea, i) => {
+    const url = new URL(location.href);
+    url.search = new URLSearchParams({ q: idea }).toString();
+    view.status.append(i ? "、" : "", element("a", { href: url.href }, idea));
+  });
+}
+
+/** The next PAGE_SIZE hits of `shown`, unless a newer query started meanwhile. */
+async function appendPage(view, shown) {
+  const page = shown.hits.slice(shown.count, shown.count + PAGE_SIZE);
+  shown.count += page.length;
+  const heads = await Promise.all(page.map((h) => view.index.article(h.doc)));
+  if (!shown.live()) return;
+  heads.forEach((head, i) => {
+    const { item, fill } = resultItem(view, shown, page[i], head);
+    view.list.append(item);
+    view.snippets.watch(item, fill);
+  });
+  view.more.hidden = shown.count >= shown.hits.length;
+}
+
+/** One result: title with the query marked, date, 栏目, and its snippet to fill later. */
+function resultItem(view, shown, hit, head) {
+  const { query, t2s } = shown.result;
+  const needles = [...query.runs, ...query.parts];
+  const title = markedText("span", excerpt(head.t, needles, 1000, t2s));
+  const link = element("a", { href: new URL(head.u, view.site).href }, title);
+  const date = element("time", { datetime: head.d }, chineseDate(head.d));
+  const meta = element("p", { class: "search-meta" }, date, ` · ${head.c}`);
+  const snippet = element("p", { class: "search-snippet" });
+  const item = element("li", {}, element("h2", {}, link), meta, snippet);
+  const fill = async () => {
+    const text = await view.index.text(hit.doc, query, hit.whole, t2s);
+    if (!shown.live()) return;
+    const attributes = { class: "search-snippet" };
+    snippet.replaceWith(markedText("p", excerpt(text, needles, 120, t2s), attributes));
+  };
+  return { item, fill };
+}
+
+/** "/" focuses the box; the arrow keys walk from the box through the results' links. */
+function onKey(view, event) {
+  const typing = event.target.closest?.("input, textarea, select, [contenteditable]");
+  if (event.key === "/" && !typing) {
+    event.preventDefault();
+    view.box.focus();
+    view.box.select();
+    return;
+  }
+  if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+  const links = [...view.list.querySelectorAll("h2 a")];
+  const at = links.indexOf(document.activeElement);
+  if (event.target === view.box && event.key === "ArrowDown" && links.length) {
+    event.preventDefault();
+    links[0].focus();
+  } else if (at >= 0) {
+    event.preventDefault();
+    const next = at + (event.key === "ArrowDown" ? 1 : -1);
+    (next < 0 ? view.box : links[Math.min(next, links.length - 1)]).focus();
+  }
+}
