@@ -16,16 +16,17 @@ import os
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from kuaixun.core.search.export import (
-    DIGITS,
-    SCORED_FIELDS,
+from whoosh.util.numeric import length_to_byte
+
+from kuaixun.core.search.export.codec import (
     ExportState,
     Writer,
     article_files,
-    article_lists,
     article_stamp,
     bucket_count,
     collection_files,
+    decode_docs,
+    decode_postings,
     encode_line,
     file_hash,
     fnv1a,
@@ -39,57 +40,10 @@ from kuaixun.core.search.export import (
     write_file,
     write_manifest,
 )
-from kuaixun.core.search.index import Record
+from kuaixun.core.search.index import SCORED_FIELDS, Record
 
 # Beyond this many changed articles a full export is as quick and simpler.
 MAX_CHANGED = 300
-_VALUE = {c: i for i, c in enumerate(DIGITS)}
-
-
-def read_varints(text: str) -> list[int]:
-    values, value, shift = [], 0, 1
-    for ch in text:
-        digit = _VALUE[ch]
-        value += (digit & 31) * shift
-        if digit < 32:
-            values.append(value)
-            value, shift = 0, 1
-        else:
-            shift *= 32
-    return values
-
-
-def decode_docs(text: str) -> list[int]:
-    if text.startswith("*"):
-        return [
-            (c - 1) * 6 + k
-            for c in range(1, len(text))
-            for k in range(6)
-            if _VALUE[text[c]] & (1 << k)
-        ]
-    docs, previous = [], -1
-    for gap in read_varints(text):
-        previous += gap + 1
-        docs.append(previous)
-    return docs
-
-
-def decode_postings(text: str) -> list[list[tuple[int, int, int]]]:
-    fields = []
-    for part in text.split("|"):
-        values, entries, previous, i = read_varints(part), [], -1, 0
-        while i < len(values):
-            previous += values[i] + 1
-            packed = values[i + 1]
-            i += 2
-            if packed & 3 == 3:
-                tf = 4 + values[i]
-                i += 1
-            else:
-                tf = (packed & 3) + 1
-            entries.append((previous, tf, packed >> 2))
-        fields.append(entries)
-    return fields
 
 
 class Bucket:
@@ -272,6 +226,18 @@ def update_export(
     write_manifest(cache, manifest(ordered, [r.day for r in ordered], state))
     save_state(cache, state)
     return len(written)
+
+
+def article_lists(record: Record) -> tuple[dict[str, list], set[str]]:
+    """One article's share of the index: per term, its (tf, length byte) in each scored
+    field (None where absent), and its grams."""
+    entries: dict[str, list] = {}
+    for f, name in enumerate(SCORED_FIELDS):
+        terms = record.term_list(name)
+        length = length_to_byte(len(terms))
+        for term, tf in Counter(terms).items():
+            entries.setdefault(term, [None] * len(SCORED_FIELDS))[f] = (tf, length)
+    return entries, set(record.gram_list())
 
 
 def recut(before: Record, after: Record) -> bool:
