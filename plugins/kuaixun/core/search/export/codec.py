@@ -1,7 +1,9 @@
-"""Writes the browser's index under output/search/ from the cached records.
+"""The export's format: how numbers, article lists, postings, vocabulary lines, article heads
+and the manifest are written as text (and read back), how files and the folder are named,
+and the state an update keeps. full.py and incremental.py both write through it.
 
 Layout (all but the manifest under one folder named by the hash of its whole content;
-search/update.py rewrites only the files a few changed articles touch):
+incremental.py rewrites only the files a few changed articles touch):
   manifest.json      settings of the ranking, sizes, the names below. Fetched first.
   <hash>/days.gz     per article: its day (delta-coded), for recency and the year filter.
   <hash>/lanmu.gz    per article: its 栏目, fetched only when a reader filters by 栏目.
@@ -28,18 +30,13 @@ import dataclasses
 import gzip
 import hashlib
 import json
-import os
 import pickle
-import shutil
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from whoosh.util.numeric import length_to_byte
-
 from kuaixun.core.search import rank
 from kuaixun.core.search.index import SCORED_FIELDS, Record
-from kuaixun.core.search.normalize import t2s_map
 from kuaixun.core.search.query import MAX_QUERY_CHARS, STOP_TERMS
 
 DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"
@@ -105,6 +102,56 @@ def postings(per_field: list[list[tuple[int, int, int]]]) -> str:
     return "|".join(encoded)
 
 
+# Reading back what the functions above wrote, as the browser reads it.
+_VALUE = {c: i for i, c in enumerate(DIGITS)}
+
+
+def read_varints(text: str) -> list[int]:
+    values, value, shift = [], 0, 1
+    for ch in text:
+        digit = _VALUE[ch]
+        value += (digit & 31) * shift
+        if digit < 32:
+            values.append(value)
+            value, shift = 0, 1
+        else:
+            shift *= 32
+    return values
+
+
+def decode_docs(text: str) -> list[int]:
+    if text.startswith("*"):
+        return [
+            (c - 1) * 6 + k
+            for c in range(1, len(text))
+            for k in range(6)
+            if _VALUE[text[c]] & (1 << k)
+        ]
+    docs, previous = [], -1
+    for gap in read_varints(text):
+        previous += gap + 1
+        docs.append(previous)
+    return docs
+
+
+def decode_postings(text: str) -> list[list[tuple[int, int, int]]]:
+    fields = []
+    for part in text.split("|"):
+        values, entries, previous, i = read_varints(part), [], -1, 0
+        while i < len(values):
+            previous += values[i] + 1
+            packed = values[i + 1]
+            i += 2
+            if packed & 3 == 3:
+                tf = 4 + values[i]
+                i += 1
+            else:
+                tf = (packed & 3) + 1
+            entries.append((previous, tf, packed >> 2))
+        fields.append(entries)
+    return fields
+
+
 def fnv1a(key: str) -> int:
     """32-bit FNV-1a over code points: the browser computes the same bucket numbers."""
     h = 0x811C9DC5
@@ -147,38 +194,6 @@ def folder_digest(hashes: dict[str, bytes]) -> str:
     return h.hexdigest()[:12]
 
 
-def article_lists(record: Record) -> tuple[dict[str, list], set[str]]:
-    """One article's share of the index: per term, its (tf, length byte) in each scored
-    field (None where absent), and its grams."""
-    entries: dict[str, list] = {}
-    for f, name in enumerate(SCORED_FIELDS):
-        terms = record.term_list(name)
-        length = length_to_byte(len(terms))
-        for term, tf in Counter(terms).items():
-            entries.setdefault(term, [None] * len(SCORED_FIELDS))[f] = (tf, length)
-    return entries, set(record.gram_list())
-
-
-def gather_lists(records: list[Record]):
-    """Postings per term and article lists per gram, over articles numbered 0…n-1, with
-    each term's frequency and each field's total length (one pass over the terms)."""
-    term_postings: dict[str, list[list]] = defaultdict(lambda: [[] for _ in SCORED_FIELDS])
-    gram_docs: dict[str, list[int]] = defaultdict(list)
-    frequency: Counter = Counter()
-    lengths = [0] * len(SCORED_FIELDS)
-    for d, record in enumerate(records):
-        for f, name in enumerate(SCORED_FIELDS):
-            terms = record.term_list(name)
-            lengths[f] += len(terms)
-            length = length_to_byte(len(terms))
-            for term, tf in Counter(terms).items():
-                term_postings[term][f].append((d, tf, length))
-                frequency[term] += tf
-        for gram in record.gram_list():
-            gram_docs[gram].append(d)
-    return term_postings, gram_docs, frequency, lengths
-
-
 def encode_line(key: str, docs, terms: dict, frequency: Counter, writer: Writer) -> str:
     """One vocabulary line. `docs`: the sorted articles holding the key (or empty);
     `terms`: suffix → postings per scored field, for the terms starting with the key."""
@@ -193,19 +208,6 @@ def encode_line(key: str, docs, terms: dict, frequency: Counter, writer: Writer)
     return "\t".join(fields)
 
 
-def vocabulary_lines(records: list[Record], writer: Writer):
-    """The vocabulary lines in key order, the terms' frequencies and the fields' lengths."""
-    term_postings, gram_docs, frequency, lengths = gather_lists(records)
-    terms_by_key: dict[str, dict] = defaultdict(dict)
-    for term, lists in term_postings.items():
-        terms_by_key[term[:2]][term[2:]] = lists
-    lines = [
-        encode_line(key, gram_docs.get(key), terms_by_key.get(key, {}), frequency, writer)
-        for key in sorted(gram_docs.keys() | terms_by_key.keys())
-    ]
-    return lines, frequency, lengths
-
-
 def bucket_count(size: int) -> int:
     """Buckets of about BUCKET_TARGET characters for `size` characters of lines."""
     count = 1
@@ -218,14 +220,16 @@ def line_key(line: str) -> str:
     return line.split("\t", 1)[0]
 
 
-def bucket_files(lines: list[str], writer: Writer) -> int:
-    count = bucket_count(sum(len(line) + 1 for line in lines))
-    buckets: list[list[str]] = [[] for _ in range(count)]
-    for line in lines:
-        buckets[fnv1a(line_key(line)) % count].append(line)
-    for b, bucket in enumerate(buckets):
-        writer.files[f"v/{b}.gz"] = "\n".join(bucket)
-    return count
+def spills_of(line: str) -> set[str]:
+    """Names of the spilled lists a vocabulary line refers to."""
+    fields = line.split("\t")
+    wanted = [fields[1]] + fields[5::3]
+    return {f[1:] for f in wanted if f.startswith("@")}
+
+
+def numbered(records_by_path: dict[str, Record]) -> list[Record]:
+    """The records in article-number order, as rank.collection numbers them: by day, then path."""
+    return sorted(records_by_path.values(), key=lambda r: (r.day, r.article.path))
 
 
 def days_file(days: list[int]) -> str:
@@ -257,12 +261,53 @@ def article_files(d: int, record: Record) -> dict[str, str]:
     return files
 
 
-def t2s_files(writer: Writer) -> None:
-    shards: list[list[str]] = [[] for _ in range(T2S_BUCKETS)]
-    for trad, simp in sorted(t2s_map().items()):
-        shards[ord(trad) % T2S_BUCKETS].append(trad + simp)
-    for k, shard in enumerate(shards):
-        writer.files[f"t/{k}.gz"] = "".join(shard)
+def collection_files(records: list[Record], days: list[int]) -> dict[str, str]:
+    """The per-article lists of the whole collection: days and 栏目."""
+    categories = sorted({r.article.category for r in records})
+    lanmu = "".join(DIGITS[categories.index(r.article.category)] for r in records)
+    return {"days.gz": days_file(days), "lanmu.gz": lanmu}
+
+
+def manifest(records: list[Record], days: list[int], state: ExportState) -> dict:
+    n = len(records)
+    tag_counts = Counter(t for r in records for t in r.article.tags)
+    return {
+        "version": 1,
+        "base": state.base + "/",
+        "docs": n,
+        "buckets": state.buckets,
+        "t2sBuckets": T2S_BUCKETS,
+        "fields": list(SCORED_FIELDS),
+        "boosts": [rank.BOOSTS[f] for f in SCORED_FIELDS],
+        "avgfl": [(length / n if n else 0) or 1 for length in state.lengths],
+        "k1": rank.K1,
+        "b": rank.B,
+        "phrase": rank.PHRASE,
+        "recency": rank.RECENCY,
+        "halfLife": rank.HALF_LIFE,
+        "maxQuery": MAX_QUERY_CHARS,
+        "stop": "".join(sorted(STOP_TERMS)),
+        "total": sum(state.frequency.values()),
+        "latest": max(days, default=0),
+        "categories": sorted({r.article.category for r in records}),
+        # Offered when nothing matched: the most used tags.
+        "suggest": [t for t, _ in tag_counts.most_common(6)],
+    }
+
+
+def write_file(path: Path, name: str, text: str) -> None:
+    """Write one export file as a new inode: the published output may hard-link the old one."""
+    data = text.encode("utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(gzip.compress(data, 9, mtime=0) if name.endswith(".gz") else data)
+    tmp.replace(path)
+
+
+def write_manifest(folder: Path, data: dict) -> None:
+    (folder / "manifest.json").write_text(
+        json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+    )
 
 
 FINGERPRINT = "fingerprint.txt"
@@ -319,120 +364,6 @@ class ExportState:
     chunks: list[int]
 
 
-def spills_of(line: str) -> set[str]:
-    """Names of the spilled lists a vocabulary line refers to."""
-    fields = line.split("\t")
-    wanted = [fields[1]] + fields[5::3]
-    return {f[1:] for f in wanted if f.startswith("@")}
-
-
-def full_export(records_by_path: dict[str, Record], words: dict[str, int]):
-    """Every file of the export, its manifest and the state to update it from."""
-    # Numbered as rank.collection numbers them: by day, then path.
-    records = sorted(records_by_path.values(), key=lambda r: (r.day, r.article.path))
-    days = [r.day for r in records]
-    writer = Writer()
-    lines, frequency, lengths = vocabulary_lines(records, writer)
-    buckets = bucket_files(lines, writer)
-    bucket_sizes = [0] * buckets
-    bucket_spills: dict[int, set[str]] = defaultdict(set)
-    pairs_by_first: dict[str, set[str]] = defaultdict(set)
-    for line in lines:
-        key = line_key(line)
-        b = fnv1a(key) % buckets
-        bucket_sizes[b] += len(line) + 1
-        if spilled := spills_of(line):
-            bucket_spills[b] |= spilled
-        if len(key) == 2:
-            pairs_by_first[key[0]].add(key)
-    chunks = []
-    for d, record in enumerate(records):
-        files = article_files(d, record)
-        chunks.append(len(files) - 1)
-        writer.files.update(files)
-    t2s_files(writer)
-    state = ExportState(
-        settings=settings_fingerprint(),
-        words=words_fingerprint(words),
-        base="",
-        paths=[r.article.path for r in records],
-        stamps={p: article_stamp(r) for p, r in records_by_path.items()},
-        frequency=frequency,
-        lengths=lengths,
-        hashes={},
-        buckets=buckets,
-        bucket_sizes=bucket_sizes,
-        bucket_spills=dict(bucket_spills),
-        pairs_by_first=dict(pairs_by_first),
-        chunks=chunks,
-    )
-    files = writer.files
-    files.update(collection_files(records, days))
-    state.hashes = {name: file_hash(text) for name, text in files.items()}
-    state.base = folder_digest(state.hashes)
-    return files, manifest(records, days, state), state
-
-
-def collection_files(records: list[Record], days: list[int]) -> dict[str, str]:
-    """The per-article lists of the whole collection: days and 栏目."""
-    categories = sorted({r.article.category for r in records})
-    lanmu = "".join(DIGITS[categories.index(r.article.category)] for r in records)
-    return {"days.gz": days_file(days), "lanmu.gz": lanmu}
-
-
-def manifest(records: list[Record], days: list[int], state: ExportState) -> dict:
-    n = len(records)
-    tag_counts = Counter(t for r in records for t in r.article.tags)
-    return {
-        "version": 1,
-        "base": state.base + "/",
-        "docs": n,
-        "buckets": state.buckets,
-        "t2sBuckets": T2S_BUCKETS,
-        "fields": list(SCORED_FIELDS),
-        "boosts": [rank.BOOSTS[f] for f in SCORED_FIELDS],
-        "avgfl": [(length / n if n else 0) or 1 for length in state.lengths],
-        "k1": rank.K1,
-        "b": rank.B,
-        "phrase": rank.PHRASE,
-        "recency": rank.RECENCY,
-        "halfLife": rank.HALF_LIFE,
-        "maxQuery": MAX_QUERY_CHARS,
-        "stop": "".join(sorted(STOP_TERMS)),
-        "total": sum(state.frequency.values()),
-        "latest": max(days, default=0),
-        "categories": sorted({r.article.category for r in records}),
-        # Offered when nothing matched: the most used tags.
-        "suggest": [t for t, _ in tag_counts.most_common(6)],
-    }
-
-
-def write_file(path: Path, name: str, text: str) -> None:
-    """Write one export file as a new inode: the published output may hard-link the old one."""
-    data = text.encode("utf-8")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(gzip.compress(data, 9, mtime=0) if name.endswith(".gz") else data)
-    tmp.replace(path)
-
-
-def write_manifest(folder: Path, data: dict) -> None:
-    (folder / "manifest.json").write_text(
-        json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
-    )
-
-
-def export(records_by_path: dict[str, Record], folder: Path, words=None) -> dict:
-    """Write the whole browser index into `folder`; return the manifest."""
-    files, data, state = full_export(records_by_path, words or {})
-    shutil.rmtree(folder, ignore_errors=True)
-    for name, text in files.items():
-        write_file(folder / state.base / name, name, text)
-    write_manifest(folder, data)
-    save_state(folder, state)
-    return data
-
-
 def save_state(folder: Path, state: ExportState) -> None:
     tmp = folder / (STATE + ".tmp")
     saved = {"format": FORMAT, "fields": _state_fields(), "state": state}
@@ -456,56 +387,3 @@ def load_state(folder: Path) -> ExportState | None:
     if saved.get("fields") != _state_fields() or not isinstance(saved.get("state"), ExportState):
         return None
     return saved["state"]
-
-
-def refresh_export(
-    records_by_path: dict[str, Record],
-    words: dict[str, int],
-    cache: Path,
-    previous: dict[str, Record] | None = None,
-    previous_words: dict[str, int] | None = None,
-) -> str:
-    """Bring the export in `cache` in line with the records; return what it did: "reused",
-    "updated (N files)" (only the files the changed articles touch) or "written" (all).
-
-    Only the cache is written here (in the indexing process): the build's output folder is
-    touched by `publish_export` alone, after the build succeeded.
-    """
-    stamp = cache / FINGERPRINT
-    wanted = fingerprint(records_by_path, words)
-    if stamp.exists() and stamp.read_text() == wanted:
-        return "reused"
-    state = load_state(cache)
-    stamp.unlink(missing_ok=True)
-    done = "written"
-    # Only an export made from the previous build's records can be updated from them.
-    if state is not None and previous and state.words == words_fingerprint(previous_words or {}):
-        from kuaixun.core.search.update import update_export
-
-        written = update_export(state, previous, records_by_path, words, cache)
-        if written is not None:
-            done = f"updated ({written} files)"
-    if done == "written":
-        export(records_by_path, cache, words)
-    stamp.write_text(wanted)
-    return done
-
-
-def publish_export(cache: Path, folder: Path) -> None:
-    """Hard-link the cached export into `folder` (normally output/search)."""
-    shutil.rmtree(folder, ignore_errors=True)
-    link_tree(cache, folder, skip={FINGERPRINT, STATE})
-
-
-def link_tree(source: Path, target: Path, skip: set[str]) -> None:
-    """Hard-link every file of `source` into `target` (copy across file systems)."""
-    for where, _, names in os.walk(source):
-        into = os.path.join(target, os.path.relpath(where, source))
-        os.makedirs(into, exist_ok=True)
-        for name in names:
-            if name in skip:
-                continue
-            try:
-                os.link(os.path.join(where, name), os.path.join(into, name))
-            except OSError:
-                shutil.copy2(os.path.join(where, name), os.path.join(into, name))

@@ -1,0 +1,74 @@
+"""The search export under output/search/ (docs/search.md): the one door the search hook and
+the tests use. It decides between reusing the cached export, updating it in place
+(incremental.py) and writing it whole (full.py); both write through codec.py.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from kuaixun.core.search.export.codec import (
+    CHUNK,
+    FINGERPRINT,
+    STATE,
+    ExportState,
+    fingerprint,
+    load_state,
+    words_fingerprint,
+)
+from kuaixun.core.search.export.full import export
+from kuaixun.core.search.export.incremental import update_export
+from kuaixun.core.search.index import Record
+
+__all__ = ["CHUNK", "STATE", "ExportState", "export", "publish_export", "refresh_export"]
+
+
+def refresh_export(
+    records_by_path: dict[str, Record],
+    words: dict[str, int],
+    cache: Path,
+    previous: dict[str, Record] | None = None,
+    previous_words: dict[str, int] | None = None,
+) -> str:
+    """Bring the export in `cache` in line with the records; return what it did: "reused",
+    "updated (N files)" (only the files the changed articles touch) or "written" (all).
+
+    Only the cache is written here (in the indexing process): the build's output folder is
+    touched by `publish_export` alone, after the build succeeded.
+    """
+    stamp = cache / FINGERPRINT
+    wanted = fingerprint(records_by_path, words)
+    if stamp.exists() and stamp.read_text() == wanted:
+        return "reused"
+    state = load_state(cache)
+    stamp.unlink(missing_ok=True)
+    written = None
+    # Only an export made from the previous build's records can be updated from them.
+    if state is not None and previous and state.words == words_fingerprint(previous_words or {}):
+        written = update_export(state, previous, records_by_path, words, cache)
+    if written is None:
+        export(records_by_path, cache, words)
+    stamp.write_text(wanted)
+    return "written" if written is None else f"updated ({written} files)"
+
+
+def publish_export(cache: Path, folder: Path) -> None:
+    """Hard-link the cached export into `folder` (normally output/search)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    link_tree(cache, folder, skip={FINGERPRINT, STATE})
+
+
+def link_tree(source: Path, target: Path, skip: set[str]) -> None:
+    """Hard-link every file of `source` into `target` (copy across file systems)."""
+    for where, _, names in os.walk(source):
+        into = os.path.join(target, os.path.relpath(where, source))
+        os.makedirs(into, exist_ok=True)
+        for name in names:
+            if name in skip:
+                continue
+            try:
+                os.link(os.path.join(where, name), os.path.join(into, name))
+            except OSError:
+                shutil.copy2(os.path.join(where, name), os.path.join(into, name))
