@@ -16,6 +16,7 @@ from pathlib import Path
 from pelican import Pelican
 from pelican.settings import read_settings
 
+from kuaixun import pelican_api
 from kuaixun.core.problems import ContentErrors, Problem, display_path
 
 _FILE_NAMES = re.compile(r"[\w./-]+\.[A-Za-z0-9]{1,5}\b")
@@ -52,7 +53,9 @@ def build_site(settings_file: str, overrides: dict | None = None) -> list[Proble
     settings["OUTPUT_PATH"] = str(staging)
     settings["DELETE_OUTPUT_DIRECTORY"] = False
 
-    _forget_logged_messages()
+    # Pelican's log drops a warning it already printed in this process; livereload builds
+    # again and again in one process, and a warning dropped would let a bad build through.
+    pelican_api.forget_logged_messages()
     handler = _PelicanErrors(Path(settings["PATH"]))
     pelican_logger = logging.getLogger("pelican")
     pelican_logger.addHandler(handler)
@@ -72,15 +75,6 @@ def build_site(settings_file: str, overrides: dict | None = None) -> list[Proble
         return sorted(set(problems))
     _swap(staging, final)
     return []
-
-
-def _forget_logged_messages() -> None:
-    """Pelican's log drops a warning it already printed in this process; livereload builds
-    again and again in one process, and a warning dropped would let a bad build through."""
-    from pelican.log import LimitFilter
-
-    LimitFilter._raised_messages.clear()
-    LimitFilter._group_count.clear()
 
 
 def _unreported(pelican_problems: list[Problem], ours: list[Problem]) -> list[Problem]:
