@@ -24,13 +24,10 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 
 def _build(settings: Path, overrides: dict | None = None) -> None:
-    from kuaixun.core.problems import format_report
-    from kuaixun.tools.build import build_site
+    from kuaixun.tools.build import build_and_report
 
     os.chdir(ROOT)
-    problems = build_site(str(settings), overrides)
-    if problems:
-        print(format_report(problems), file=sys.stderr)
+    if build_and_report(settings, overrides):
         sys.exit(1)
     print(f"已生成网站 (site built): {OUTPUT.relative_to(ROOT)}/")
 
@@ -148,12 +145,10 @@ def livereload(c, port=PORT):
     overrides = {"SHOW_DRAFTS": True}
 
     def rebuild():
-        from kuaixun.core.problems import format_report
-        from kuaixun.tools.build import build_site
+        from kuaixun.tools.build import build_and_report
 
-        problems = build_site(str(DEV_SETTINGS), overrides)
-        if problems:
-            print(format_report(problems), file=sys.stderr)
+        # The problems are printed; the preview keeps serving the last good build.
+        build_and_report(DEV_SETTINGS, overrides)
 
     os.chdir(ROOT)
     rebuild()
