@@ -56,6 +56,7 @@ def publish(c):
 def preview(c, subpath="/bulletin/", port=PORT):
     """Build the production site and serve it under a sub-path only: http://127.0.0.1:8000/bulletin/."""
     from kuaixun.tools.deploy import normalized_subpath, subpath_server
+    from kuaixun.tools.static_server import serve_until_interrupted
 
     subpath = normalized_subpath(subpath)
     # Bound before building, so a busy port fails at once and not after the build.
@@ -64,12 +65,7 @@ def preview(c, subpath="/bulletin/", port=PORT):
     os.environ["SITEURL"] = address.rstrip("/")
     publish(c)
     print(f"预览 (preview): {address} — 其他路径一律 404 (anything else is a 404); Ctrl+C 停止")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve_until_interrupted(server)
 
 
 @task
@@ -117,17 +113,16 @@ def clean(c):
 
 
 def _serve_forever(root: Path, host: str = HOST, port: int = PORT) -> None:
-    from pelican.server import ComplexHTTPRequestHandler, RootedHTTPServer
+    from pelican.server import ComplexHTTPRequestHandler
 
-    class Handler(ComplexHTTPRequestHandler):
-        base_path = str(root)
+    from kuaixun.tools.static_server import folder_server, serve_until_interrupted
 
-    server = RootedHTTPServer(str(root), (host, port), Handler)
+    # Pelican's development handler (x/ finds x.html or x/index.html) reads its folder from
+    # base_path, which its own RootedHTTPServer sets.
+    handler = type("Handler", (ComplexHTTPRequestHandler,), {"base_path": str(root)})
+    server = folder_server(root, host, port, handler)
     print(f"网站已在 http://{host}:{port}/ 上运行，按 Ctrl+C 停止 (serving; Ctrl+C stops)")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        server.server_close()
+    serve_until_interrupted(server)
 
 
 @task
