@@ -24,13 +24,10 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 
 def _build(settings: Path, overrides: dict | None = None) -> None:
-    from kuaixun.core.problems import format_report
-    from kuaixun.tools.build import build_site
+    from kuaixun.tools.build import build_and_report
 
     os.chdir(ROOT)
-    problems = build_site(str(settings), overrides)
-    if problems:
-        print(format_report(problems), file=sys.stderr)
+    if build_and_report(settings, overrides):
         sys.exit(1)
     print(f"已生成网站 (site built): {OUTPUT.relative_to(ROOT)}/")
 
@@ -59,6 +56,7 @@ def publish(c):
 def preview(c, subpath="/bulletin/", port=PORT):
     """Build the production site and serve it under a sub-path only: http://127.0.0.1:8000/bulletin/."""
     from kuaixun.tools.deploy import normalized_subpath, subpath_server
+    from kuaixun.tools.static_server import serve_until_interrupted
 
     subpath = normalized_subpath(subpath)
     # Bound before building, so a busy port fails at once and not after the build.
@@ -67,12 +65,7 @@ def preview(c, subpath="/bulletin/", port=PORT):
     os.environ["SITEURL"] = address.rstrip("/")
     publish(c)
     print(f"预览 (preview): {address} — 其他路径一律 404 (anything else is a 404); Ctrl+C 停止")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve_until_interrupted(server)
 
 
 @task
@@ -121,17 +114,16 @@ def clean(c):
 
 
 def _serve_forever(root: Path, host: str = HOST, port: int = PORT) -> None:
-    from pelican.server import ComplexHTTPRequestHandler, RootedHTTPServer
+    from pelican.server import ComplexHTTPRequestHandler
 
-    class Handler(ComplexHTTPRequestHandler):
-        base_path = str(root)
+    from kuaixun.tools.static_server import folder_server, serve_until_interrupted
 
-    server = RootedHTTPServer(str(root), (host, port), Handler)
+    # Pelican's development handler (x/ finds x.html or x/index.html) reads its folder from
+    # base_path, which its own RootedHTTPServer sets.
+    handler = type("Handler", (ComplexHTTPRequestHandler,), {"base_path": str(root)})
+    server = folder_server(root, host, port, handler)
     print(f"网站已在 http://{host}:{port}/ 上运行，按 Ctrl+C 停止 (serving; Ctrl+C stops)")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        server.server_close()
+    serve_until_interrupted(server)
 
 
 @task
@@ -149,12 +141,10 @@ def livereload(c, port=PORT):
     overrides = {"SHOW_DRAFTS": True}
 
     def rebuild():
-        from kuaixun.core.problems import format_report
-        from kuaixun.tools.build import build_site
+        from kuaixun.tools.build import build_and_report
 
-        problems = build_site(str(DEV_SETTINGS), overrides)
-        if problems:
-            print(format_report(problems), file=sys.stderr)
+        # The problems are printed; the preview keeps serving the last good build.
+        build_and_report(DEV_SETTINGS, overrides)
 
     os.chdir(ROOT)
     rebuild()

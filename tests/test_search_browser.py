@@ -3,9 +3,6 @@ hostile input, a strict Content-Security-Policy and hosting under a sub-path."""
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from pathlib import Path
 from urllib.parse import quote
 
@@ -19,35 +16,6 @@ CSP = (
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 HOSTILE_TITLE = '<img src=x onerror="window.__xss=1"> 社区<b>安全</b>讲座 & 演练'
-
-
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    headers_to_send: dict[str, str] = {}
-
-    def end_headers(self):
-        for name, value in self.headers_to_send.items():
-            self.send_header(name, value)
-        super().end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def start_server():
-    servers = []
-
-    def start(folder: Path, headers: dict[str, str] | None = None, port: int = 0) -> str:
-        handler_class = type("Handler", (_Handler,), {"headers_to_send": headers or {}})
-        handler = functools.partial(handler_class, directory=str(folder))
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_port}"
-
-    yield start
-    for server in servers:
-        server.shutdown()
 
 
 def search_for(page, query: str) -> None:
@@ -184,8 +152,8 @@ def test_an_article_title_with_markup_is_shown_as_text(page, hostile_site, serve
     assert page.evaluate("window.__xss") is None
 
 
-def test_search_works_under_a_strict_content_security_policy(page, real_site, start_server):
-    base = start_server(real_site, {"Content-Security-Policy": CSP})
+def test_search_works_under_a_strict_content_security_policy(page, real_site, serve):
+    base = serve(real_site, {"Content-Security-Policy": CSP})
     violations = []
     page.on("console", lambda m: violations.append(m.text) if "Content Security" in m.text else 0)
     page.goto(f"{base}/search.html?q={quote('市容')}")
@@ -194,10 +162,10 @@ def test_search_works_under_a_strict_content_security_policy(page, real_site, st
     assert not violations
 
 
-def test_search_works_under_a_sub_path(page, tmp_path, start_server):
+def test_search_works_under_a_sub_path(page, tmp_path, serve):
     root = tmp_path / "root"
     root.mkdir()
-    base = start_server(root)
+    base = serve(root)
     build = run_build(root / "bulletin", SITEURL=f"{base}/bulletin", RELATIVE_URLS=False)
     assert build.returncode == 0, build.stderr
     page.goto(f"{base}/bulletin/search.html?q={quote('老人摔倒')}")

@@ -6,7 +6,7 @@ style anywhere, search still finds."""
 
 from __future__ import annotations
 
-import http.server
+import functools
 import shutil
 import urllib.request
 from pathlib import Path
@@ -15,8 +15,6 @@ from urllib.parse import quote
 import pytest
 from lxml import html
 from pelican.settings import read_settings
-
-from kuaixun.testing.servers import static_servers
 
 ROOT = Path(__file__).resolve().parent.parent
 CSP = read_settings(str(ROOT / "pelicanconf.py"))["CONTENT_SECURITY_POLICY"]
@@ -31,19 +29,10 @@ document.addEventListener('securitypolicyviolation', (event) => {
 """
 
 
-class _CspHandler(http.server.SimpleHTTPRequestHandler):
-    def end_headers(self):
-        self.send_header("Content-Security-Policy", CSP)
-        super().end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
-def serve_with_csp():
+def serve_with_csp(serve):
     """serve_with_csp(folder) -> base URL of a threaded server sending the CSP header."""
-    yield from static_servers(_CspHandler)
+    return functools.partial(serve, headers={"Content-Security-Policy": CSP})
 
 
 @pytest.fixture(scope="module")

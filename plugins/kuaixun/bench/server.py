@@ -8,13 +8,14 @@ the server, for every engine alike. Text types are gzip-compressed when the clie
 from __future__ import annotations
 
 import gzip
-import http.server
 import mimetypes
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from kuaixun.tools.static_server import FolderHandler, folder_server, serve_in_background
 
 COMPRESSIBLE = {".html", ".css", ".js", ".mjs", ".json", ".txt", ".xml", ".svg", ".map"}
 mimetypes.add_type("text/javascript", ".mjs")
@@ -53,11 +54,8 @@ class CountingServer:
         self.root, self.extra = root, extra
         self.ledger = Ledger()
         self._gzipped: dict[Path, bytes] = {}
-        handler = self._handler()
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
+        self.httpd = folder_server(root, handler=self._handler())
+        self.url = serve_in_background(self.httpd)
 
     def close(self) -> None:
         self.httpd.shutdown()
@@ -85,7 +83,9 @@ class CountingServer:
     def _handler(self):
         server = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(FolderHandler):
+            """Every GET answered, compressed and counted here (`extra` included)."""
+
             protocol_version = "HTTP/1.1"
 
             def do_GET(self):
@@ -114,8 +114,5 @@ class CountingServer:
                 # Recorded before sending, so a client that has its bytes finds them counted.
                 server.ledger.record(self.path, len(data))
                 self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
 
         return Handler

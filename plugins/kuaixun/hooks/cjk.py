@@ -8,12 +8,12 @@ The soft-line-break fix is a Markdown extension (cjk.markdown_ext, listed in MAR
 from __future__ import annotations
 
 import html
-import itertools
 
 from pelican import signals
 from pelican.contents import Article, Page
 from pelican.urlwrappers import Author
 
+from kuaixun import pelican_api
 from kuaixun.core.cjk import byline, slugs
 from kuaixun.core.cjk.dates import zh_date
 from kuaixun.core.cjk.reading import reading_minutes
@@ -37,7 +37,7 @@ def prepare_content(content) -> None:
     """Per article or page, as soon as Pelican has read it."""
     if not isinstance(content, (Article, Page)):
         return
-    text = content._content or ""
+    text = pelican_api.raw_html(content)
     texts = paragraphs(text)
     content.reading_minutes = reading_minutes(html_to_text(text))
     set_summary(content, texts)
@@ -56,7 +56,7 @@ def set_summary(content, texts: list[str]) -> None:
         summary = html_to_text(content.metadata["summary"]).strip()
     else:
         summary = summarize_paragraphs(texts)
-    content.metadata["summary"] = content._summary = html.escape(summary)
+    pelican_api.set_summary(content, html.escape(summary))
 
 
 def take_authors_from_byline(article: Article, texts: list[str]) -> None:
@@ -93,14 +93,7 @@ def resolve_slugs(generator) -> None:
     """Apply the collision rule (see cjk.slugs) to all articles, before Pelican groups them
     into categories, tags and reporters by slug."""
     articles = sorted(
-        itertools.chain(
-            generator.articles,
-            generator.translations,
-            generator.hidden_articles,
-            generator.hidden_translations,
-            generator.drafts,
-            generator.drafts_translations,
-        ),
+        pelican_api.contents_of(generator),
         key=lambda a: (a.status == "draft", a.date, a.source_path),
     )
     taken = {a.slug for a in articles if "slug" in a.metadata}
@@ -130,12 +123,10 @@ def apply_taxonomy_slugs(contents, resolved: dict[str, dict[str, str]]) -> None:
 
 
 def apply_slugs_to_pages(generator) -> None:
-    """A page's reporter links to the same reporter page as the articles do."""
+    """A page's reporter (and its translation's) links to the same reporter page as the
+    articles do."""
     resolved = generator.context.get(TAXONOMY_SLUGS, {})
-    apply_taxonomy_slugs(
-        itertools.chain(generator.pages, generator.hidden_pages, generator.draft_pages),
-        resolved,
-    )
+    apply_taxonomy_slugs(pelican_api.contents_of(generator), resolved)
 
 
 def register():

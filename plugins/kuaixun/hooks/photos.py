@@ -31,6 +31,7 @@ from feedgenerator import Enclosure
 from pelican import signals
 from pelican.log import console
 
+from kuaixun import pelican_api
 from kuaixun.core.photos import DEFAULTS, markup, photo_path
 from kuaixun.core.photos.renditions import (
     Photo,
@@ -182,7 +183,7 @@ class _ArticlePhotos:
         return photo
 
     def rewrite(self) -> str:
-        html = self.content._content
+        html = pelican_api.raw_html(self.content)
         pieces, cursor, shown, occurrences = [], 0, 0, {}
         for tag in markup.find_images(html):
             if not markup.is_local(tag.src):
@@ -229,72 +230,30 @@ class _ArticlePhotos:
         return Cover(photo, self.content.title) if photo else None
 
 
-def _with_photo_urls(content, relative: bool):
-    """Pelican completes {static} links per page in `_update_content`; photo URLs join them."""
-    pelican_update = content._update_content
-
-    def update(text: str, siteurl: str) -> str:
-        return pelican_update(markup.site_url(text, siteurl, relative), siteurl)
-
-    return update
-
-
-def _forget_rendered(content) -> None:
-    """Pelican memoizes get_content/get_summary per page URL: drop any made before the rewrite."""
-    for method in (content.get_content, content.get_summary):
-        for key in [key for key in method.cache if key and key[0] is content]:
-            del method.cache[key]
-
-
-def _contents(generator, kinds: tuple[str, ...]) -> list:
-    return [item for kind in kinds for item in getattr(generator, kind, [])]
-
-
-def process_contents(generator, kinds: tuple[str, ...]) -> None:
+def process_contents(generator) -> None:
+    """article_ and page_generator_finalized: every article or page, drafts included."""
     build = _photo_build(generator.context, generator.settings)
     relative = bool(generator.settings.get("RELATIVE_URLS"))
-    for content in _contents(generator, kinds):
+
+    def photo_urls(html: str, siteurl: str) -> str:
+        # Pelican completes {static} links per page URL; photo URLs join them.
+        return markup.site_url(html, siteurl, relative)
+
+    for content in pelican_api.contents_of(generator):
         photos = _ArticlePhotos(build, content)
         rewritten = photos.rewrite()
-        if rewritten != content._content:
-            content._content = rewritten
+        if rewritten != pelican_api.raw_html(content):
             # Set after Pelican's content cache was saved: the cache keeps the editor's HTML.
-            content._update_content = _with_photo_urls(content, relative)
-            _forget_rendered(content)
+            pelican_api.set_raw_html(content, rewritten)
+            pelican_api.rewrite_before_links(content, photo_urls)
+            # Rendered before the rewrite (by another plugin): rendered again when asked.
+            pelican_api.forget_rendered(content)
         cover = photos.cover()
         content.cover = cover
         first = next(iter(photos.by_path.values()), None)
         lead = cover.photo if cover else first[0] if first else None
         if lead is not None:
             build.lead_photo[content.url] = lead
-
-
-def process_articles(generator) -> None:
-    process_contents(
-        generator,
-        (
-            "articles",
-            "translations",
-            "hidden_articles",
-            "hidden_translations",
-            "drafts",
-            "drafts_translations",
-        ),
-    )
-
-
-def process_pages(generator) -> None:
-    process_contents(
-        generator,
-        (
-            "pages",
-            "translations",
-            "hidden_pages",
-            "hidden_translations",
-            "draft_pages",
-            "draft_translations",
-        ),
-    )
 
 
 def drop_originals(generator) -> None:
@@ -350,8 +309,8 @@ def add_feed_enclosures(context, feed) -> None:
 
 
 def register():
-    signals.article_generator_finalized.connect(process_articles)
-    signals.page_generator_finalized.connect(process_pages)
+    signals.article_generator_finalized.connect(process_contents)
+    signals.page_generator_finalized.connect(process_contents)
     signals.static_generator_finalized.connect(drop_originals)
     signals.all_generators_finalized.connect(publish_renditions)
     signals.feed_generated.connect(add_feed_enclosures)

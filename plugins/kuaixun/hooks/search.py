@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pelican import signals
 
+from kuaixun import pelican_api
 from kuaixun.core.cjk.text import html_to_text
 from kuaixun.core.search.export import publish_export, refresh_export
 from kuaixun.core.search.index import (
@@ -54,10 +55,10 @@ def gather(generator) -> None:
                 url=a.url,
                 title=a.title,
                 subtitle=str(a.metadata.get("subtitle", "") or ""),
-                # _content, not .content: rendering links now, before the static files are
+                # raw_html, not .content: rendering links now, before the static files are
                 # known, makes Pelican warn "Unable to find" for every {static} link (a
                 # strict-build error) and memoizes the unresolved HTML the feeds reuse.
-                text=html_to_text(a._content),
+                text=html_to_text(pelican_api.raw_html(a)),
                 category=a.category.name,
                 authors=[x.name for x in getattr(a, "authors", [])],
                 tags=[t.name for t in getattr(a, "tags", [])],

@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from pathlib import Path
 
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
+from kuaixun.tools.static_server import folder_server, serve_in_background
 
 
-def static_servers(handler_class=None):
-    """A generator for fixtures: yields start(folder) -> base URL of a threaded static server
-    on 127.0.0.1 (handler_class may add headers), and shuts every server down afterwards."""
+def static_servers():
+    """A generator for fixtures: yields start(folder, headers=None) -> base URL of a threaded
+    static server on 127.0.0.1 (sending `headers` with every response), and shuts every
+    server down afterwards."""
     servers = []
 
-    def start(folder: Path) -> str:
-        handler = functools.partial(handler_class or _QuietHandler, directory=str(folder))
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+    def start(folder: Path, headers: dict[str, str] | None = None) -> str:
+        server = folder_server(folder, headers=headers)
         servers.append(server)
-        return f"http://127.0.0.1:{server.server_port}"
+        return serve_in_background(server)
 
     yield start
     for server in servers:
         server.shutdown()
+        server.server_close()

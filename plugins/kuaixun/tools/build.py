@@ -16,7 +16,8 @@ from pathlib import Path
 from pelican import Pelican
 from pelican.settings import read_settings
 
-from kuaixun.core.problems import ContentErrors, Problem, display_path
+from kuaixun import pelican_api
+from kuaixun.core.problems import ContentErrors, Problem, display_path, format_report
 
 _FILE_NAMES = re.compile(r"[\w./-]+\.[A-Za-z0-9]{1,5}\b")
 
@@ -52,7 +53,9 @@ def build_site(settings_file: str, overrides: dict | None = None) -> list[Proble
     settings["OUTPUT_PATH"] = str(staging)
     settings["DELETE_OUTPUT_DIRECTORY"] = False
 
-    _forget_logged_messages()
+    # Pelican's log drops a warning it already printed in this process; livereload builds
+    # again and again in one process, and a warning dropped would let a bad build through.
+    pelican_api.forget_logged_messages()
     handler = _PelicanErrors(Path(settings["PATH"]))
     pelican_logger = logging.getLogger("pelican")
     pelican_logger.addHandler(handler)
@@ -72,15 +75,6 @@ def build_site(settings_file: str, overrides: dict | None = None) -> list[Proble
         return sorted(set(problems))
     _swap(staging, final)
     return []
-
-
-def _forget_logged_messages() -> None:
-    """Pelican's log drops a warning it already printed in this process; livereload builds
-    again and again in one process, and a warning dropped would let a bad build through."""
-    from pelican.log import LimitFilter
-
-    LimitFilter._raised_messages.clear()
-    LimitFilter._group_count.clear()
 
 
 def _unreported(pelican_problems: list[Problem], ours: list[Problem]) -> list[Problem]:
@@ -129,19 +123,22 @@ def _swap(staging: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """python -m bulletin.build SETTINGS [JSON_OVERRIDES]: the build the tests and tasks run."""
-    import json
-
-    from kuaixun.core.problems import format_report
-
-    args = sys.argv[1:] if argv is None else argv
-    overrides = json.loads(args[1]) if len(args) > 1 else {}
-    problems = build_site(args[0], overrides)
+def build_and_report(settings_file: str | Path, overrides: dict | None = None) -> int:
+    """Build the site and print every problem for the editor; the exit status (0: built)."""
+    problems = build_site(str(settings_file), overrides)
     if problems:
         print(format_report(problems), file=sys.stderr)
         return 1
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """python -m kuaixun.tools.build SETTINGS [JSON_OVERRIDES]: the build the tests run."""
+    import json
+
+    args = sys.argv[1:] if argv is None else argv
+    overrides = json.loads(args[1]) if len(args) > 1 else {}
+    return build_and_report(args[0], overrides)
 
 
 if __name__ == "__main__":

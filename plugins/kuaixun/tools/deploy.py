@@ -7,7 +7,6 @@ only under the sub-path, so such a link is a 404 on the editor's machine before 
 
 from __future__ import annotations
 
-import functools
 import http.server
 import shutil
 from collections.abc import Mapping
@@ -15,6 +14,8 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from kuaixun.tools.static_server import FolderHandler, folder_server
 
 
 def normalized_subpath(subpath: str) -> str:
@@ -30,7 +31,7 @@ def inside_subpath(request_path: str, subpath: str) -> str | None:
     return request_path[len(subpath) - 1 :]
 
 
-class SubpathHandler(http.server.SimpleHTTPRequestHandler):
+class SubpathHandler(FolderHandler):
     """Serves a built site under `subpath` only, as GitHub Pages serves a project site."""
 
     subpath = "/"
@@ -72,10 +73,6 @@ class SubpathHandler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def log_message(self, format, *args):
-        if not self.quiet:
-            super().log_message(format, *args)
-
 
 def subpath_server(
     root: Path, subpath: str, host: str = "127.0.0.1", port: int = 0, quiet: bool = False
@@ -86,8 +83,7 @@ def subpath_server(
     """
     settings = {"subpath": normalized_subpath(subpath), "quiet": quiet}
     handler = type("Handler", (SubpathHandler,), settings)
-    bound = functools.partial(handler, directory=str(root))
-    return http.server.ThreadingHTTPServer((host, port), bound)
+    return folder_server(root, host, port, handler)
 
 
 # What `invoke upload` needs to know about the server, all from the environment.

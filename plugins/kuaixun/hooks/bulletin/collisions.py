@@ -21,6 +21,7 @@ from pelican.generators import ArticlesGenerator, PagesGenerator, StaticGenerato
 from pelican.paginator import Paginator
 
 from kuaixun.core.problems import Problem, display_path
+from kuaixun.pelican_api import contents_of
 from kuaixun.rules.registry import ContentFile, read_file
 
 
@@ -164,35 +165,30 @@ def site_outputs(generator: ArticlesGenerator) -> Iterator[Output]:
 
 
 def planned_outputs(generators: Iterable, sources: Sources, with_drafts: bool) -> list[Output]:
-    outputs: list[Output] = []
-    for generator in generators:
-        if isinstance(generator, ArticlesGenerator):
-            kinds = [generator.articles, generator.translations, generator.hidden_articles]
-            kinds.append(generator.hidden_translations)
-            if with_drafts:
-                kinds += [generator.drafts, generator.drafts_translations]
-            for contents in kinds:
-                outputs.extend(content_outputs(contents, "文章", sources))
-            outputs.extend(taxonomy_outputs(generator, sources))
-            outputs.extend(site_outputs(generator))
-        elif isinstance(generator, PagesGenerator):
-            kinds = [generator.pages, generator.translations, generator.hidden_pages]
-            kinds.append(generator.hidden_translations)
-            if with_drafts:
-                kinds += [generator.draft_pages, generator.draft_translations]
-            for contents in kinds:
-                outputs.extend(content_outputs(contents, "页面", sources))
-        elif isinstance(generator, StaticGenerator):
-            for static in generator.staticfiles:
-                name = os.path.basename(static.source_path)
-                owner = Owner(sources, static.source_path)
-                outputs.append(Output(static.save_as, f"文件 {name}", owner))
-        elif hasattr(generator, "output_paths"):
-            # A plugin's generator lists its files: (save_as, what, source shown or None).
-            for save_as, what, source in generator.output_paths():
-                owner = Owner(None, None, shown=source) if source else SETTINGS
-                outputs.append(Output(save_as, what, owner))
-    return outputs
+    return [o for g in generators for o in generator_outputs(g, sources, with_drafts)]
+
+
+def generator_outputs(generator, sources: Sources, with_drafts: bool) -> Iterator[Output]:
+    """The files one generator will write, in the order the writers claim them."""
+    if isinstance(generator, ArticlesGenerator):
+        yield from content_outputs(contents_of(generator, with_drafts), "文章", sources)
+        yield from taxonomy_outputs(generator, sources)
+        yield from site_outputs(generator)
+    elif isinstance(generator, PagesGenerator):
+        yield from content_outputs(contents_of(generator, with_drafts), "页面", sources)
+    elif isinstance(generator, StaticGenerator):
+        yield from static_outputs(generator, sources)
+    elif hasattr(generator, "output_paths"):
+        # A plugin's generator lists its files: (save_as, what, source shown or None).
+        for save_as, what, source in generator.output_paths():
+            owner = Owner(None, None, shown=source) if source else SETTINGS
+            yield Output(save_as, what, owner)
+
+
+def static_outputs(generator: StaticGenerator, sources: Sources) -> Iterator[Output]:
+    for static in generator.staticfiles:
+        name = os.path.basename(static.source_path)
+        yield Output(static.save_as, f"文件 {name}", Owner(sources, static.source_path))
 
 
 def output_collisions(outputs: Iterable[Output]) -> list[Problem]:
@@ -240,18 +236,11 @@ def slug_collisions(generators: Iterable, sources: Sources, with_drafts: bool) -
     """Two articles (or pages) with one slug; two names that became one tag, category, reporter."""
     problems: list[Problem] = []
     for generator in generators:
+        contents = contents_of(generator, with_drafts)
         if isinstance(generator, ArticlesGenerator):
-            contents = [*generator.articles, *generator.translations]
-            contents += [*generator.hidden_articles, *generator.hidden_translations]
-            if with_drafts:
-                contents += [*generator.drafts, *generator.drafts_translations]
             problems += _same_slug(contents, "文章", sources)
             problems += _merged_names(contents, sources)
         elif isinstance(generator, PagesGenerator):
-            contents = [*generator.pages, *generator.translations]
-            contents += [*generator.hidden_pages, *generator.hidden_translations]
-            if with_drafts:
-                contents += [*generator.draft_pages, *generator.draft_translations]
             problems += _same_slug(contents, "页面", sources)
     return problems
 

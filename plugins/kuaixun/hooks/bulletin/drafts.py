@@ -8,16 +8,15 @@ the sitemap never listed them.
 
 from __future__ import annotations
 
-from pelican.generators import ArticlesGenerator, PagesGenerator
+from kuaixun import pelican_api
 
 
 def withhold_drafts(generators: list) -> None:
     if not generators or generators[0].settings.get("SHOW_DRAFTS"):
         return
     for generator in generators:
-        if isinstance(generator, ArticlesGenerator):
-            generator.drafts, generator.drafts_translations = [], []
-            generator.context["drafts"] = []
-        elif isinstance(generator, PagesGenerator):
-            generator.draft_pages, generator.draft_translations = [], []
-            generator.context["draft_pages"] = []
+        names = pelican_api.draft_lists(generator)
+        for name in names:
+            setattr(generator, name, [])
+        # The templates' context lists the drafts (not their translations).
+        pelican_api.update_context(generator, [name for name in names if name in generator.context])

@@ -9,6 +9,8 @@ SHOW_DRAFTS, bulletin.drafts withholds the drafts.
 
 from __future__ import annotations
 
+from kuaixun import pelican_api
+
 
 def list_drafts_in_preview(generator) -> None:
     """article_generator_finalized: move the drafts into the article lists, newest first."""
@@ -20,4 +22,4 @@ def list_drafts_in_preview(generator) -> None:
     generator.articles = sorted(everything, key=lambda a: a.date, reverse=True)
     newest_first = generator.settings.get("NEWEST_FIRST_ARCHIVES", True)
     generator.dates = sorted(everything, key=lambda a: a.date, reverse=newest_first)
-    generator._update_context(("articles", "drafts", "dates"))
+    pelican_api.update_context(generator, ("articles", "drafts", "dates"))

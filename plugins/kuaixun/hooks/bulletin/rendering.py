@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from kuaixun import pelican_api
 from kuaixun.core.problems import Problem, display_path
 
 # The logger Pelican's link replacement writes to (pelican/contents.py).
@@ -36,33 +37,24 @@ def captured_warnings(name: str = CONTENT_LOGGER) -> Iterator[list[logging.LogRe
     logger = logging.getLogger(name)
     handler = _Records()
     propagate = logger.propagate
-    # Pelican's LimitLogger drops a message it has already logged once in this process.
-    has_limit = hasattr(logger, "disable_filter")
-    if has_limit:
-        logger.disable_filter()
     logger.addHandler(handler)
     logger.propagate = False
     try:
-        yield handler.records
+        # Pelican's log drops a message it has already logged once in this process.
+        with pelican_api.without_log_limit(logger):
+            yield handler.records
     finally:
         logger.propagate = propagate
         logger.removeHandler(handler)
-        if has_limit:
-            logger.enable_filter()
-
-
-def render_links(content) -> str:
-    """Resolve the content's links as Content.get_content does, bypassing its memo: another
-    plugin may have rendered the article already (and Pelican's warning went unattributed)."""
-    html = content._get_content() if hasattr(content, "_get_content") else content._content
-    return content._update_content(html, content.get_siteurl())
 
 
 def rendering_problems(contents: Iterable, content_root: Path) -> list[Problem]:
     problems = []
     for content in contents:
+        # Rendered afresh: another plugin may have rendered the article already (and
+        # Pelican's warning went unattributed).
         with captured_warnings() as records:
-            render_links(content)
+            pelican_api.render_links(content)
         shown = display_path(Path(content.source_path), content_root)
         for record in records:
             line = _line_quoting(content.source_path, record)

@@ -9,11 +9,9 @@ Drafts are withheld here too (bulletin.drafts).
 
 from __future__ import annotations
 
-from itertools import chain
 from pathlib import Path
 
-from pelican.generators import ArticlesGenerator, PagesGenerator
-
+from kuaixun import pelican_api
 from kuaixun.core.problems import PENDING, ContentErrors, Problem
 from kuaixun.hooks.bulletin.collisions import (
     Sources,
@@ -28,27 +26,7 @@ from kuaixun.rules import check_site
 
 def rendered_contents(generators: list) -> list:
     """Everything the writers will render: published, hidden and (when shown) draft content."""
-    contents = []
-    for generator in generators:
-        if isinstance(generator, ArticlesGenerator):
-            contents += chain(
-                generator.articles,
-                generator.translations,
-                generator.hidden_articles,
-                generator.hidden_translations,
-                generator.drafts,
-                generator.drafts_translations,
-            )
-        elif isinstance(generator, PagesGenerator):
-            contents += chain(
-                generator.pages,
-                generator.translations,
-                generator.hidden_pages,
-                generator.hidden_translations,
-                generator.draft_pages,
-                generator.draft_translations,
-            )
-    return contents
+    return [content for generator in generators for content in pelican_api.contents_of(generator)]
 
 
 def build_problems(generators: list) -> list[Problem]:

@@ -1,0 +1,237 @@
+"""kuaixun.pelican_api, our one door to Pelican's internals, on a real tiny Pelican build.
+
+A new Pelican fails the first test: read each wrapper against the new release, run these
+tests, then raise PELICAN_CHECKED.
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib.metadata import version
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from pelican import Pelican, signals
+from pelican.generators import ArticlesGenerator, PagesGenerator, StaticGenerator
+from pelican.settings import read_settings
+
+from kuaixun import pelican_api
+
+FILES = {
+    "articles/first.md": "Title: 第一篇\nDate: 2020-11-01\nSlug: first\n\n"
+    "见[第二篇]({filename}second.md)。\n",
+    "articles/second.md": "Title: 第二篇\nDate: 2020-11-02\nSlug: second\n"
+    "Summary: 编辑写的摘要\n\n正文。\n",
+    "articles/second-en.md": "Title: The second\nDate: 2020-11-02\nSlug: second\nLang: en\n\n"
+    "Text.\n",
+    "articles/third.md": "Title: 第三篇\nDate: 2020-11-03\nSlug: third\n"
+    "Summary: 编辑写的摘要\n\n正文。\n",
+    "articles/dead-link.md": "Title: 死链\nDate: 2020-11-04\nSlug: dead-link\n\n"
+    "见[不存在]({filename}missing.md)。\n",
+    "articles/hidden.md": "Title: 隐藏\nDate: 2020-11-05\nSlug: hidden\nStatus: hidden\n\n正文。\n",
+    "articles/draft.md": "Title: 草稿\nDate: 2020-11-06\nSlug: draft\nStatus: draft\n\n正文。\n",
+    "pages/about.md": "Title: 关于\nSlug: about\n\n关于我们。\n",
+    "pages/hidden-page.md": "Title: 隐藏页\nSlug: hidden-page\nStatus: hidden\n\n正文。\n",
+    "pages/draft-page.md": "Title: 草稿页\nSlug: draft-page\nStatus: draft\n\n正文。\n",
+}
+OUR_SUMMARY = "<p>我们的摘要</p>"
+
+
+class Built:
+    """A finished build: its generators, and its content by slug (and language)."""
+
+    def __init__(self, generators: list, output: Path):
+        self.generators = generators
+        self.output = output
+        self.articles = next(g for g in generators if isinstance(g, ArticlesGenerator))
+        self.pages = next(g for g in generators if isinstance(g, PagesGenerator))
+        self.static = next(g for g in generators if isinstance(g, StaticGenerator))
+
+    def content(self, slug: str, lang: str = "zh"):
+        everything = pelican_api.contents_of(self.articles) + pelican_api.contents_of(self.pages)
+        return next(c for c in everything if c.slug == slug and c.lang == lang)
+
+
+@pytest.fixture
+def built(tmp_path) -> Built:
+    """A real Pelican build of FILES, no plugins. At all_generators_finalized, as a plugin
+    would, it gives 第二篇 our summary with set_summary and 第三篇 one in metadata only."""
+    for name, text in FILES.items():
+        (tmp_path / "content" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "content" / name).write_text(text, encoding="utf-8")
+    settings = read_settings(
+        override={
+            "PATH": str(tmp_path / "content"),
+            "OUTPUT_PATH": str(tmp_path / "output"),
+            "ARTICLE_PATHS": ["articles"],
+            "PAGE_PATHS": ["pages"],
+            "DEFAULT_LANG": "zh",
+            "TIMEZONE": "Asia/Shanghai",
+            "PLUGINS": [],
+            "CACHE_CONTENT": False,
+            "LOAD_CONTENT_CACHE": False,
+            "FEED_ALL_ATOM": None,
+            "CATEGORY_FEED_ATOM": None,
+        }
+    )
+    seen: list = []
+
+    def as_a_plugin(generators) -> None:
+        seen.extend(generators)
+        articles = next(g for g in generators if isinstance(g, ArticlesGenerator))
+        by_slug = {a.slug: a for a in articles.articles}
+        pelican_api.set_summary(by_slug["second"], OUR_SUMMARY)
+        by_slug["third"].metadata["summary"] = OUR_SUMMARY
+
+    signals.all_generators_finalized.connect(as_a_plugin, weak=False)
+    try:
+        Pelican(settings).run()
+    finally:
+        signals.all_generators_finalized.disconnect(as_a_plugin)
+    return Built(seen, tmp_path / "output")
+
+
+class Records(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@pytest.fixture
+def pelican_warnings():
+    """The warnings of Pelican's content logger (a LimitLogger) during the test."""
+    logger = logging.getLogger("pelican.contents")
+    records = Records()
+    logger.addHandler(records)
+    yield logger, records.messages
+    logger.removeHandler(records)
+
+
+def test_the_installed_pelican_is_the_one_the_wrappers_were_checked_against():
+    assert version("pelican") == pelican_api.PELICAN_CHECKED, (
+        "Pelican was upgraded: re-read every wrapper in kuaixun/pelican_api.py against "
+        "the new release, then set PELICAN_CHECKED"
+    )
+
+
+def slugs(contents) -> list[tuple[str, str]]:
+    return sorted((c.slug, c.lang) for c in contents)
+
+
+def test_contents_of_lists_published_translated_hidden_and_draft_articles(built):
+    assert slugs(pelican_api.contents_of(built.articles)) == [
+        ("dead-link", "zh"),
+        ("draft", "zh"),
+        ("first", "zh"),
+        ("hidden", "zh"),
+        ("second", "en"),
+        ("second", "zh"),
+        ("third", "zh"),
+    ]
+    without_drafts = pelican_api.contents_of(built.articles, drafts=False)
+    assert ("draft", "zh") not in slugs(without_drafts) and len(without_drafts) == 6
+
+
+def test_contents_of_lists_published_hidden_and_draft_pages(built):
+    assert slugs(pelican_api.contents_of(built.pages)) == [
+        ("about", "zh"),
+        ("draft-page", "zh"),
+        ("hidden-page", "zh"),
+    ]
+    assert slugs(pelican_api.contents_of(built.pages, drafts=False)) == [
+        ("about", "zh"),
+        ("hidden-page", "zh"),
+    ]
+
+
+def test_contents_of_another_generator_is_empty(built):
+    assert pelican_api.contents_of(built.static) == []
+
+
+def test_draft_lists_name_the_generators_draft_lists(built):
+    assert [len(getattr(built.articles, n)) for n in pelican_api.draft_lists(built.articles)] == [
+        1,
+        0,
+    ]
+    assert [len(getattr(built.pages, n)) for n in pelican_api.draft_lists(built.pages)] == [1, 0]
+    assert pelican_api.draft_lists(built.static) == ()
+
+
+def test_update_context_republishes_a_changed_list(built):
+    built.articles.articles = built.articles.articles[:1]
+    assert len(built.articles.context["articles"]) > 1
+    pelican_api.update_context(built.articles, ["articles"])
+    assert built.articles.context["articles"] == built.articles.articles
+
+
+def test_raw_html_keeps_the_links_the_rendered_content_resolves(built):
+    first = built.content("first")
+    assert "{filename}second.md" in pelican_api.raw_html(first)
+    assert 'href="/second.html"' in first.content
+
+
+def test_set_summary_survives_pelicans_link_refresh_where_metadata_alone_does_not(built):
+    assert built.content("second").summary == OUR_SUMMARY
+    assert built.content("third").summary == "<p>编辑写的摘要</p>"
+
+
+def test_replaced_html_shows_once_the_rendered_memo_is_forgotten(built):
+    first = built.content("first")
+    pelican_api.set_raw_html(first, "<p>换过的正文</p>")
+    assert "第二篇" in first.content
+    pelican_api.forget_rendered(first)
+    assert first.content == "<p>换过的正文</p>"
+    assert "正文" in built.content("second").content
+
+
+def test_rewrite_before_links_runs_before_pelican_resolves_the_links(built):
+    about = built.content("about")
+    siteurls = []
+
+    def add_link(html: str, siteurl: str) -> str:
+        siteurls.append(siteurl)
+        return html + '<a href="{filename}/articles/second.md">第二篇</a>'
+
+    pelican_api.rewrite_before_links(about, add_link)
+    pelican_api.forget_rendered(about)
+    assert about.content.endswith('<a href="/second.html">第二篇</a>')
+    assert siteurls == [""]
+    assert "第二篇" not in built.content("hidden-page").content
+
+
+def test_render_links_resolves_afresh_and_warns_every_time(built, pelican_warnings):
+    logger, warnings = pelican_warnings
+    dead = built.content("dead-link")
+    with pelican_api.without_log_limit(logger):
+        assert dead.content == dead.content  # memoized: the build's warning is not repeated
+        assert warnings == []
+        pelican_api.render_links(dead)
+        pelican_api.render_links(dead)
+    assert len(warnings) == 2 and "missing.md" in warnings[0]
+    assert 'href="/second.html"' in pelican_api.render_links(built.content("first"))
+
+
+def test_without_log_limit_passes_a_repeated_warning(pelican_warnings):
+    logger, warnings = pelican_warnings
+    message = f"kuaixun: {uuid4()}"  # new to Pelican's log in this process
+    logger.warning(message)
+    logger.warning(message)
+    assert warnings == [message]
+    with pelican_api.without_log_limit(logger):
+        logger.warning(message)
+    assert warnings == [message, message]
+
+
+def test_forget_logged_messages_lets_pelican_log_a_warning_again(pelican_warnings):
+    logger, warnings = pelican_warnings
+    message = f"kuaixun: {uuid4()}"
+    logger.warning(message)
+    logger.warning(message)
+    assert warnings == [message]
+    pelican_api.forget_logged_messages()
+    logger.warning(message)
+    assert warnings == [message, message]
