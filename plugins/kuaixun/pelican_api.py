@@ -148,9 +148,9 @@ def without_log_limit(logger: logging.Logger) -> Iterator[None]:
     """
     limited = hasattr(logger, "disable_filter")
     if limited:
-        logger.disable_filter()
+        logger.disable_filter()  # type: ignore[attr-defined]
     try:
         yield
     finally:
         if limited:
-            logger.enable_filter()
+            logger.enable_filter()  # type: ignore[attr-defined]

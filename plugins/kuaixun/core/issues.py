@@ -110,7 +110,8 @@ def parse_date(value: str) -> datetime | None:
     if not match:
         return None
     try:
-        return datetime(*(int(part) for part in match.groups()))
+        year, month, day = (int(part) for part in match.groups())
+        return datetime(year, month, day)
     except ValueError:
         return None
 
@@ -269,8 +270,9 @@ def join_articles(by_number: dict[int, Issue], refs: list[tuple[ArticleRef, obje
     the content check reports them before anything is written)."""
     members: dict[int, list[tuple[ArticleRef, object]]] = {}
     for ref, article in refs:
-        if issue_reference_problem(ref, by_number) is None:
-            members.setdefault(parse_issue_number(ref.value), []).append((ref, article))
+        number = parse_issue_number(ref.value)
+        if number is not None and issue_reference_problem(ref, by_number) is None:
+            members.setdefault(number, []).append((ref, article))
     for number, issue in by_number.items():
         issue.articles, _ = order_articles(issue.order, members.get(number, []))
 
@@ -293,10 +295,11 @@ def reference_problems(by_number: dict[int, Issue], refs: list[ArticleRef]) -> l
     members: dict[int, list[ArticleRef]] = {}
     for ref in refs:
         problem = issue_reference_problem(ref, by_number)
+        number = parse_issue_number(ref.value)
         if problem:
             problems.append(problem)
-        else:
-            members.setdefault(parse_issue_number(ref.value), []).append(ref)
+        elif number is not None:
+            members.setdefault(number, []).append(ref)
     for number, issue in sorted(by_number.items()):
         names = {name for ref in members.get(number, []) for name in ref.names if name}
         unknown = [name for name in issue.order if name not in names]

@@ -184,7 +184,9 @@ class _ArticlePhotos:
 
     def rewrite(self) -> str:
         html = pelican_api.raw_html(self.content)
-        pieces, cursor, shown, occurrences = [], 0, 0, {}
+        pieces: list[str] = []
+        occurrences: dict[str, int] = {}
+        cursor, shown = 0, 0
         for tag in markup.find_images(html):
             if not markup.is_local(tag.src):
                 continue

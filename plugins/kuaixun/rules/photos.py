@@ -44,7 +44,7 @@ def _reference(name: str) -> str:
 
 def source_images(lines: list[tuple[int, str]]) -> list[SourceImage]:
     """Every image of the body lines (code excluded): Markdown and <img> tags."""
-    definitions = {}
+    definitions: dict[str, tuple[int, str]] = {}
     for number, line in lines:
         match = _DEFINITION.match(line)
         if match:

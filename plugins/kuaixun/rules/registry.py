@@ -100,8 +100,8 @@ class Rules:
         for file in site.files:
             for rule in self.per_file:
                 problems.extend(rule(file, site))
-        for rule in self.per_site:
-            problems.extend(rule(site))
+        for site_rule in self.per_site:
+            problems.extend(site_rule(site))
         return problems
 
 

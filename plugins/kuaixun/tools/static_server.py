@@ -50,6 +50,7 @@ def folder_server(
 
 def base_url(server: http.server.HTTPServer) -> str:
     host, port = server.server_address[:2]
+    host = host.decode() if isinstance(host, bytes) else host
     return f"http://{host}:{port}"
 
 

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pelican.generators import ArticlesGenerator, PagesGenerator, StaticGenerator
 from pelican.paginator import Paginator
@@ -246,7 +247,7 @@ def slug_collisions(generators: Iterable, sources: Sources, with_drafts: bool) -
 
 
 def _same_slug(contents: list, kind: str, sources: Sources) -> Iterator[Problem]:
-    first: dict[tuple[str, str], object] = {}
+    first: dict[tuple[str, str], Any] = {}
     # The newer article is the one to change (usually the one just written).
     for content in sorted(contents, key=_age):
         key = (content.slug, getattr(content, "lang", ""))
@@ -276,7 +277,7 @@ def _merged_names(contents: list, sources: Sources) -> Iterator[Problem]:
         ("category", "category", "栏目"),
         ("authors", "authors", "记者"),
     ):
-        names: dict[str, tuple[str, object]] = {}
+        names: dict[str, tuple[str, Any]] = {}
         for content in sorted(contents, key=_age):
             values = getattr(content, attribute, None) or []
             values = values if isinstance(values, list) else [values]
