@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import sys
 import threading
 from pathlib import Path
 
@@ -33,6 +34,16 @@ class FolderHandler(http.server.SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    """A browser that leaves a page drops its open requests: not an error worth a traceback."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 def folder_server(
     folder: Path,
     host: str = LOCALHOST,
@@ -45,7 +56,7 @@ def folder_server(
     if headers:
         handler = type(handler.__name__, (handler,), {"extra_headers": dict(headers)})
     bound = functools.partial(handler, directory=str(folder))
-    return http.server.ThreadingHTTPServer((host, port), bound)
+    return _Server((host, port), bound)
 
 
 def base_url(server: http.server.HTTPServer) -> str:
