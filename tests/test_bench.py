@@ -6,6 +6,8 @@ import gzip
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from kuaixun.bench import samples
 from kuaixun.bench.run import recall_figures
 from kuaixun.bench.server import CountingServer
@@ -89,3 +91,40 @@ def test_server_counts_the_compressed_bytes_it_sends(tmp_path):
         server.close()
     assert [(s.path, s.bytes) for s in sent] == [("/", len(body)), ("/blob.pf_index", 300)]
     assert len(body) < len(page.encode("utf-8")) / 10
+
+
+def test_the_phone_link_waits_a_round_trip_then_paces_the_bytes(monkeypatch):
+    """The throttle's schedule, not the clock: sleeps are recorded, not taken."""
+    from kuaixun.bench import server as bench_server
+
+    clock = [100.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock[0] += max(0.0, seconds)
+
+    monkeypatch.setattr(bench_server.time, "sleep", sleep)
+    monkeypatch.setattr(bench_server.time, "monotonic", lambda: clock[0])
+    link = bench_server.Link(round_trip_s=0.15, bytes_per_second=200_000)
+    written: list[bytes] = []
+    link.send(written.append, b"x" * 20_000, chunk=8192)
+    assert b"".join(written) == b"x" * 20_000
+    assert slept[0] == 0.15
+    assert sum(slept[1:]) == pytest.approx(20_000 / 200_000)
+    # A second response on the same link queues behind the first one's bytes.
+    link.send(written.append, b"y" * 2_000)
+    assert clock[0] - 100.0 == pytest.approx(0.15 + 0.1 + 0.15 + 0.01)
+
+
+def test_index_changes_count_new_names_and_new_bytes():
+    from kuaixun.bench.run import index_changes
+
+    before = {"a.gz": ("1", 10), "b.gz": ("2", 20)}
+    after = {"a.gz": ("1", 10), "b.gz": ("3", 25), "c.gz": ("4", 5)}
+    assert index_changes(before, after) == {
+        "files": 3,
+        "changed_files": 2,
+        "changed_bytes": 30,
+        "bytes": 40,
+    }

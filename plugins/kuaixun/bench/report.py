@@ -82,6 +82,15 @@ def headline(figures: dict) -> dict:
         "pagefind_known_item_top3": known("pagefind"),
         "title_zero_results": recall("ours", "title", "zero_results"),
         "pagefind_title_zero_results": recall("pagefind", "title", "zero_results"),
+        "latency_slow4g_ms_median": _get(figures, "ours_cold_slow4g", "latency_ms_median"),
+        "pagefind_latency_slow4g_ms_median": _get(
+            figures, "pagefind_cold_slow4g", "latency_ms_median"
+        ),
+        "requests_median": _get(figures, "ours_cold", "requests_median"),
+        "pagefind_requests_median": _get(figures, "pagefind_cold", "requests_median"),
+        "site_files": figures.get("site_files"),
+        "index_files_changed_after_edit": _share(figures, "changed_files", "files"),
+        "index_bytes_changed_after_edit": _share(figures, "changed_bytes", "bytes"),
         "index_files": _get(figures, "ours_index", "files"),
         "index_bytes": _get(figures, "ours_index", "bytes"),
         "pagefind_index_files": _get(figures, "pagefind_index", "files"),
@@ -99,6 +108,73 @@ def headline(figures: dict) -> dict:
         "rebuild_one_article_s_bare": _get(figures, "rebuild_bare", "seconds"),
         "ours_measured": figures.get("ours_measured", False),
     }
+
+
+def _share(figures: dict, part: str, whole: str) -> float | None:
+    """A share of the published index that a one-article edit changed (name or bytes)."""
+    changes = figures.get("index_after_edit") or {}
+    return changes[part] / changes[whole] if changes.get(whole) else None
+
+
+def layout_goals(h: dict) -> list[tuple[str, str, str, str, str]]:
+    """Issue "Search index at archive scale": files, phone network, requests, deploys."""
+
+    def verdict(ok, miss: str) -> str:
+        if ok is None:
+            return "not yet measured"
+        return "pass" if ok else f"**miss** — {miss}"
+
+    site, files = h.get("site_files"), h.get("index_files")
+    slow, pf_slow = h.get("latency_slow4g_ms_median"), h.get("pagefind_latency_slow4g_ms_median")
+    requests, pf_requests = h.get("requests_median"), h.get("pagefind_requests_median")
+    changed, changed_bytes = (
+        h.get("index_files_changed_after_edit"),
+        h.get("index_bytes_changed_after_edit"),
+    )
+    cold = h.get("cold_search_bytes_median")
+    return [
+        (
+            "files of the whole built site / of the search index",
+            "≤ 20,000 / ≤ 2,500",
+            f"{site:,} / {files:,}" if site and files else NOT_MEASURED,
+            f"index {h['pagefind_index_files']:,}" if h.get("pagefind_index_files") else "",
+            verdict(
+                None if not (site and files) else site <= 20_000 and files <= 2_500,
+                f"{site:,} site files, {files:,} index files" if site and files else "",
+            ),
+        ),
+        (
+            "cold search on a phone network (150 ms, 1.6 Mbit/s), median",
+            "≤ 0.4 × Pagefind's",
+            f"{_ms(slow)} ({_ratio(slow, pf_slow)} Pagefind)",
+            _ms(pf_slow),
+            verdict(
+                None if slow is None or not pf_slow else slow <= 0.4 * pf_slow,
+                f"{_ratio(slow, pf_slow)} of Pagefind's",
+            ),
+        ),
+        (
+            "requests of a cold search, median (page, code, index, results)",
+            "≤ 8",
+            f"{requests:.0f}" if requests is not None else NOT_MEASURED,
+            f"{pf_requests:.0f}" if pf_requests is not None else "",
+            verdict(None if requests is None else requests <= 8, f"{requests} requests"),
+        ),
+        (
+            "cold-search bytes, median (issue's layout target)",
+            "≤ 30 KB",
+            _kb(cold),
+            "",
+            verdict(None if cold is None else cold <= 30 * KB, f"{_kb(cold)}"),
+        ),
+        (
+            "index files / bytes changed by a one-article edit and rebuild",
+            "≤ 2 % (≥ 98 % keep name and bytes)",
+            f"{_pct(changed)} / {_pct(changed_bytes)}",
+            "",
+            verdict(None if changed is None else changed <= 0.02, f"{_pct(changed)} of files"),
+        ),
+    ]
 
 
 def goals(h: dict) -> list[tuple[str, str, str, str, str]]:
@@ -338,7 +414,7 @@ def markdown(results: dict) -> str:
         "articles; "
         "the article counts below include content/'s own.",
         "- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items() if val),
-        f"- Query set: benchmarks/queries.txt, {len(results['queries'])} queries "
+        f"- Query set: plugins/kuaixun/bench/queries.txt, {len(results['queries'])} queries "
         f"({', '.join(sorted({k for k, _ in results['queries']}))}).",
         "",
         f"## Goals at {h['articles']:,} articles ({'../shared/design.md'})",
@@ -349,6 +425,12 @@ def markdown(results: dict) -> str:
             f"| {a} | {b} | {o} | {p} | {verdict} |"
             for a, b, o, p, verdict in [*goals(h), run_time_row(results["bench_seconds"])]
         ],
+        "",
+        "### The search index at archive scale (files, phone network, requests, deploys)",
+        "",
+        "| figure | goal | ours | Pagefind 1.5 extended | verdict |",
+        "| --- | --- | --- | --- | --- |",
+        *[f"| {a} | {b} | {o} | {p} | {verdict} |" for a, b, o, p, verdict in layout_goals(h)],
         "",
     ]
     if not h["ours_measured"]:

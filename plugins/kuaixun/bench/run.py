@@ -20,7 +20,7 @@ from typing import Any
 
 from kuaixun.bench import browser as chromium
 from kuaixun.bench import samples, sites
-from kuaixun.bench.server import CountingServer
+from kuaixun.bench.server import CountingServer, Link
 
 ROOT = sites.ROOT
 WORK = ROOT / "cache" / "bench"
@@ -41,6 +41,8 @@ PAGEFIND_ARGS = [
     ".article-footer",
 ]
 SLICES, TITLES, PASSAGES = 500, 200, 200
+# Cold searches on the throttled link: every few queries of the set, both engines (minutes).
+SLOW_QUERIES = 16
 
 
 def log(message: str) -> None:
@@ -208,6 +210,8 @@ def measure_size(imported, size_label: str, query_set, browser) -> dict:
     )
     _report_build(figures, "search")
     figures["search"]["phases"] = search_phases(work / "search")
+    figures["site_files"], _ = sites.folder_size(work / "search" / "output")
+    index_before = index_snapshot(work / "search" / "output" / "search")
     edited = articles[count // 2]
     sites.edit_one_article(edited)
     log(f"edit {edited.path.name}; rebuild with search, caches warm")
@@ -216,6 +220,9 @@ def measure_size(imported, size_label: str, query_set, browser) -> dict:
     )
     _report_build(figures, "rebuild_search")
     figures["rebuild_search"]["phases"] = search_phases(work / "search")
+    figures["index_after_edit"] = index_changes(
+        index_before, index_snapshot(work / "search" / "output" / "search")
+    )
     log("rebuild bare, caches warm")
     figures["rebuild_bare"] = _timing(
         sites.build(work / "content", work / "bare", search=False, fresh=False)
@@ -267,6 +274,12 @@ def measure_size(imported, size_label: str, query_set, browser) -> dict:
         log(f"cold searches in Chromium: {len(query_set)} queries, {' and '.join(pages)}")
         for engine, results in cold_searches(browser, server, pages, query_set).items():
             figures[f"{engine}_cold"] = cold_figures(results)
+        slow_set = query_set[:: max(1, len(query_set) // SLOW_QUERIES)][:SLOW_QUERIES]
+        log(f"cold searches on a phone network (150 ms, 1.6 Mbit/s): {len(slow_set)} queries")
+        server.link = Link()
+        for engine, results in cold_searches(browser, server, pages, slow_set).items():
+            figures[f"{engine}_cold_slow4g"] = cold_figures(results)
+        server.link = None
         log(f"recall in Chromium: {len(probes)} probes, Pagefind")
         ranked = chromium.pagefind_ranks(
             browser, server, [(p.query, p.target) for p in probes], chromium.pagefind_urls(bundle)
@@ -282,6 +295,33 @@ def measure_size(imported, size_label: str, query_set, browser) -> dict:
     finally:
         server.close()
     return figures
+
+
+def index_snapshot(folder: Path) -> dict[str, tuple[str, int]]:
+    """Every file of a published index: its path under the folder → (SHA-1, size)."""
+    import hashlib
+
+    if not folder.is_dir():
+        return {}
+    return {
+        p.relative_to(folder).as_posix(): (
+            hashlib.sha1(p.read_bytes()).hexdigest(),
+            p.stat().st_size,
+        )
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
+
+
+def index_changes(before: dict, after: dict) -> dict:
+    """What a deploy after the edit uploads: files whose name or bytes are new."""
+    changed = [name for name, stamp in after.items() if before.get(name) != stamp]
+    return {
+        "files": len(after),
+        "changed_files": len(changed),
+        "changed_bytes": sum(after[name][1] for name in changed),
+        "bytes": sum(size for _, size in after.values()),
+    }
 
 
 def search_phases(work: Path) -> dict | None:

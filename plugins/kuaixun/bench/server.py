@@ -23,6 +23,29 @@ mimetypes.add_type("application/wasm", ".wasm")
 
 
 @dataclass
+class Link:
+    """A phone network, applied at the server to every engine alike (Chromium's own throttling
+    misses a worker's fetches): each response waits one round trip, then its bytes share one
+    downlink of `bytes_per_second`. Lighthouse's mobile preset: 150 ms, 1.6 Mbit/s."""
+
+    round_trip_s: float = 0.150
+    bytes_per_second: float = 1_600_000 / 8
+    free_at: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def send(self, write, data: bytes, chunk: int = 8192) -> None:
+        time.sleep(self.round_trip_s)
+        for start in range(0, len(data), chunk):
+            piece = data[start : start + chunk]
+            with self.lock:
+                begin = max(time.monotonic(), self.free_at)
+                self.free_at = begin + len(piece) / self.bytes_per_second
+                done = self.free_at
+            time.sleep(max(0.0, done - time.monotonic()))
+            write(piece)
+
+
+@dataclass
 class Sent:
     path: str
     bytes: int
@@ -41,6 +64,10 @@ class Ledger:
             self.sent.append(Sent(path, size))
             self.last_request = time.monotonic()
 
+    def touch(self) -> None:
+        with self.lock:
+            self.last_request = time.monotonic()
+
     def take(self) -> list[Sent]:
         with self.lock:
             sent, self.sent = self.sent, []
@@ -50,8 +77,8 @@ class Ledger:
 class CountingServer:
     """serve `root` (and `extra` under /__bench/) on 127.0.0.1; `.url`, `.ledger`, `.close()`."""
 
-    def __init__(self, root: Path, extra: Path | None = None):
-        self.root, self.extra = root, extra
+    def __init__(self, root: Path, extra: Path | None = None, link: Link | None = None):
+        self.root, self.extra, self.link = root, extra, link
         self.ledger = Ledger()
         self._gzipped: dict[Path, bytes] = {}
         self.httpd = folder_server(root, handler=self._handler())
@@ -92,6 +119,8 @@ class CountingServer:
                 target = server.resolve(self.path)
                 if target is None:
                     data = b"not found"
+                    if server.link is not None:
+                        time.sleep(server.link.round_trip_s)
                     self.send_response(404)
                     self.send_header("Content-Type", "text/plain")
                     self.send_header("Content-Length", str(len(data)))
@@ -113,6 +142,10 @@ class CountingServer:
                 self.end_headers()
                 # Recorded before sending, so a client that has its bytes finds them counted.
                 server.ledger.record(self.path, len(data))
-                self.wfile.write(data)
+                if server.link is None:
+                    self.wfile.write(data)
+                else:
+                    server.link.send(self.wfile.write, data)
+                    server.ledger.touch()
 
         return Handler
