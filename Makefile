@@ -9,7 +9,7 @@ INVOKE := $(VENV)/bin/invoke
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-TASKS := html serve livereload clean check new publish preview upload search import pdf
+TASKS := html serve livereload clean check new publish preview upload search import pdf verify
 DEV_TASKS := test lint bench hooks
 
 .PHONY: $(TASKS) $(DEV_TASKS) setup setup-dev system-packages help
@@ -42,7 +42,7 @@ help: $(RUNTIME)
 	@$(INVOKE) --list
 
 # Make variables become task arguments: make new TITLE="标题", make pdf ISSUE=47, make import FILE=x.jsonl
-html serve livereload clean check publish preview upload: $(RUNTIME)
+html serve livereload clean check publish preview upload verify: $(RUNTIME)
 	$(INVOKE) $@
 
 test: system-packages $(DEV)

@@ -293,6 +293,19 @@ def test(c, k="", x=False):
 
 
 @task
+def verify(c):
+    """Check the built site in output/: links and anchors, feeds, sitemap (make verify)."""
+    from kuaixun.tools.sitecheck import site_problems
+
+    problems, checked = site_problems(OUTPUT)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        sys.exit(f"网站检查失败：{len(problems)} 个问题 (site check failed)")
+    print(f"网站检查通过：{checked} 个链接、订阅和站点地图都正常 (site check passed)")
+
+
+@task
 def lint(c):
     """ruff check and format check over the Python code."""
     c.run(f"{sys.executable} -m ruff check .")

@@ -182,3 +182,83 @@ def test_the_build_caches_survive_between_runs(workflow):
 
 def _step(job: dict, action: str) -> dict:
     return next(step for step in job["steps"] if step.get("uses", "").startswith(action + "@"))
+
+
+# --- the two paths: content only, or code too ---------------------------------------------
+
+CHANGED_CODE = ROOT / "scripts" / "changed-code.sh"
+
+
+def _git(repo: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def history(tmp_path) -> Path:
+    repo = tmp_path / "repo"
+    (repo / "content" / "articles").mkdir(parents=True)
+    (repo / "plugins").mkdir()
+    (repo / "content" / "articles" / "a.md").write_text("Title: 甲\n\n正文。\n", encoding="utf-8")
+    (repo / "plugins" / "x.py").write_text("X = 1\n")
+    _git(repo, "init", "-q")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.org", "add", ".")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "one")
+    return repo
+
+
+def _commit(repo: Path, path: str, text: str) -> str:
+    (repo / path).parent.mkdir(parents=True, exist_ok=True)
+    (repo / path).write_text(text, encoding="utf-8")
+    _git(repo, "add", ".")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", path)
+    return _git(repo, "rev-parse", "HEAD")
+
+
+def path_of(repo: Path, base: str, head: str) -> str:
+    done = subprocess.run(
+        ["sh", str(CHANGED_CODE), base, head], cwd=repo, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+@pytest.mark.parametrize(
+    ("changed", "path"),
+    [
+        ("content/articles/b.md", "code=false"),
+        ("content/images/p.jpg", "code=false"),
+        ("plugins/x.py", "code=true"),
+        ("theme/templates/base.html", "code=true"),
+        ("pelicanconf.py", "code=true"),
+        ("tests/test_x.py", "code=true"),
+        (".github/workflows/deploy.yml", "code=true"),
+    ],
+)
+def test_only_a_content_change_takes_the_short_path(history, changed, path):
+    base = _git(history, "rev-parse", "HEAD")
+    head = _commit(history, changed, "新内容\n")
+    assert path_of(history, base, head) == path
+
+
+def test_a_history_that_cannot_be_compared_runs_everything(history):
+    head = _git(history, "rev-parse", "HEAD")
+    assert path_of(history, "0" * 40, head) == "code=true"  # a new branch
+    assert path_of(history, "", head) == "code=true"
+    assert path_of(history, "f" * 40, head) == "code=true"  # a force push: base is gone
+
+
+def test_the_workflow_runs_the_tests_only_on_the_code_path_and_checks_the_site_always():
+    steps = {
+        s.get("name", s.get("uses")): s
+        for s in yaml.safe_load(DEPLOY.read_text())["jobs"]["build"]["steps"]
+    }
+    decide = steps["Decide the path (content only, or code too)"]
+    assert "scripts/changed-code.sh" in decide["run"] and decide["id"] == "changes"
+    code_only = "steps.changes.outputs.code == 'true'"
+    assert steps["Run the tests (make test, as in the README)"]["if"] == code_only
+    assert steps["Install Chromium, poppler, zbar, Chinese fonts and rsync"]["if"] == code_only
+    for always in ("Check the content (make check)", "Build the production site (strict)"):
+        assert "if" not in steps[always]
+    assert steps["Check the built site (make verify)"]["run"] == "make verify"
+    assert "if" not in steps["Check the built site (make verify)"]

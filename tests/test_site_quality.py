@@ -22,7 +22,7 @@ from pelican.settings import read_settings
 
 from kuaixun.core.frontmatter import read_front_matter
 from kuaixun.testing.builds import ROOT, built_files, copy_content, run_build
-from kuaixun.testing.linkcheck import (
+from kuaixun.tools.linkcheck import (
     BrokenLink,
     broken_links,
     references_in_css,

@@ -13,7 +13,7 @@ from lxml import html
 from pelican.settings import read_settings
 
 from kuaixun.testing.builds import ROOT, built_files, run_build
-from kuaixun.testing.linkcheck import broken_links
+from kuaixun.tools.linkcheck import broken_links
 
 SETTINGS = read_settings(str(ROOT / "pelicanconf.py"))
 ORIGIN = SETTINGS["SITE_ORIGIN"]
