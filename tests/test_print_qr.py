@@ -38,8 +38,7 @@ def article_addresses(real_site: Path, sheet: Path) -> list[str]:
         [page] = [
             page
             for page in real_site.glob("[0-9]*/[0-9]*/*/index.html")
-            if html.parse(str(page)).xpath("string(//h1)").strip()
-            == title.text_content().strip()
+            if html.parse(str(page)).xpath("string(//h1)").strip() == title.text_content().strip()
         ]
         addresses.append(f"{origin}/{page.parent.relative_to(real_site).as_posix()}/")
     return addresses

@@ -14,7 +14,7 @@ MODULE_MM = 0.45  # one module on paper: ≈ 3.5 px at 200 dpi, easy for a phone
 MIN_SIZE_MM = 15.0
 
 
-def qr_size_mm(modules: int) -> float:
+def qr_size_mm(modules: float) -> float:
     """The printed side of a symbol `modules` wide (quiet zone included), never under 15 mm."""
     return round(max(MIN_SIZE_MM, modules * MODULE_MM), 2)
 
