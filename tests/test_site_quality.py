@@ -463,8 +463,9 @@ def test_no_inline_script_or_style_and_only_the_known_scripts(real_site):
             continue
         loaded = [s.get("src").rsplit("/", 1)[-1] for s in scripts]
         assert loaded == scripts_allowed(name), f"{name} loads {loaded}"
-        [elder] = tree.xpath("//head/script")
+        elder, *rest = tree.xpath("//head/script")
         assert elder.get("defer") is None and elder.get("async") is None, name
+        assert all(script.get("defer") is not None for script in rest), name
 
 
 def page_weight(page: Path) -> dict[str, int]:
