@@ -124,6 +124,7 @@ PLUGINS = [
     "kuaixun.hooks.search",
     "kuaixun.hooks.neighbors",
     "kuaixun.hooks.feeds",
+    "kuaixun.hooks.qr",
     "sitemap",
 ]
 

@@ -433,7 +433,19 @@ def test_article_open_graph_describes_the_article(real_site):
         assert og["og:description"] in tree.xpath("string(//meta[@name='description']/@content)")
 
 
-def test_no_javascript_or_inline_style_outside_the_search_page(real_site):
+# The scripts a page may load, all files (the CSP allows no inline script): elder.js on every
+# page, in <head> and not deferred (it applies 长辈版 before the first paint); read-aloud.js on
+# articles; search.js on the search page. An article reads without any of them.
+SCRIPTS_ON_EVERY_PAGE = ["elder.js"]
+SCRIPTS_BY_PAGE = {"search.html": ["search.js"], "article": ["read-aloud.js"]}
+
+
+def scripts_allowed(name: str) -> list[str]:
+    kind = "article" if re.fullmatch(r"\d{4}/\d{2}/[^/]+/index\.html", name) else name
+    return SCRIPTS_ON_EVERY_PAGE + SCRIPTS_BY_PAGE.get(kind, [])
+
+
+def test_no_inline_script_or_style_and_only_the_known_scripts(real_site):
     for page in html_pages(real_site):
         name = relative(real_site, page)
         tree = parse(page)
@@ -442,10 +454,15 @@ def test_no_javascript_or_inline_style_outside_the_search_page(real_site):
         ]
         assert not inline, f"{name}: inline style or handler breaks the strict CSP"
         scripts = tree.xpath("//script")
-        if name == "search.html":
-            assert all(s.get("src") for s in scripts), "search.html: inline script breaks the CSP"
-        else:
-            assert not scripts, f"{name} loads JavaScript; only the search page may"
+        assert all(s.get("src") for s in scripts), f"{name}: inline script breaks the CSP"
+        if name.startswith("issues/") and name.endswith("/print/index.html"):
+            assert not scripts, f"{name}: the print edition needs no JavaScript"
+            continue
+        loaded = [s.get("src").rsplit("/", 1)[-1] for s in scripts]
+        assert loaded == scripts_allowed(name), f"{name} loads {loaded}"
+        elder, *rest = tree.xpath("//head/script")
+        assert elder.get("defer") is None and elder.get("async") is None, name
+        assert all(script.get("defer") is not None for script in rest), name
 
 
 def page_weight(page: Path) -> dict[str, int]:
