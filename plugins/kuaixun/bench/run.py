@@ -223,6 +223,8 @@ def measure_size(imported, size_label: str, query_set, browser) -> dict:
     figures["index_after_edit"] = index_changes(
         index_before, index_snapshot(work / "search" / "output" / "search")
     )
+    log("the content-only publishing path: make check, (the rebuild above), make verify")
+    figures["content_only"] = content_only_path(work)
     log("rebuild bare, caches warm")
     figures["rebuild_bare"] = _timing(
         sites.build(work / "content", work / "bare", search=False, fresh=False)
@@ -295,6 +297,29 @@ def measure_size(imported, size_label: str, query_set, browser) -> dict:
     finally:
         server.close()
     return figures
+
+
+def content_only_path(work: Path) -> dict:
+    """What CI runs for a push of content/ only, besides the strict build (the warm rebuild
+    measured just before, with the development settings): the content check and the site
+    check, each in its own process as make runs them."""
+    invoke = [sys.executable, "-m", "invoke", "--search-root", str(ROOT)]
+    check = sites.timed([*invoke, "check", "--path", str(work / "content")], cwd=ROOT)
+    verify = sites.timed(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from kuaixun.tools.sitecheck import "
+            "site_problems; sys.exit(bool(site_problems(Path(sys.argv[1]))[0]))",
+            str(work / "search" / "output"),
+        ],
+        cwd=ROOT,
+    )
+    return {
+        "check_s": round(check.seconds, 2),
+        "verify_s": round(verify.seconds, 2),
+        "returncodes": [check.returncode, verify.returncode],
+    }
 
 
 def index_snapshot(folder: Path) -> dict[str, tuple[str, int]]:
