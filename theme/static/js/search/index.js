@@ -170,9 +170,17 @@ async function defaultFetch(url) {
   return textOf(new Uint8Array(await response.arrayBuffer()));
 }
 
-/** A file's text: .gz files are stored compressed (unless a host already inflated them). */
+/**
+ * A file's text: .gz files are stored compressed (unless a host already inflated them).
+ * Browsers without DecompressionStream (Safari before 16.4, Firefox before 113) load a
+ * small inflate library, then and only then; docs/browsers.md says which and why.
+ */
 export async function textOf(bytes) {
   if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return new TextDecoder().decode(bytes);
+  if (typeof DecompressionStream !== "function") {
+    const { gunzipSync } = await import("../vendor/fflate.js");
+    return new TextDecoder().decode(gunzipSync(bytes));
+  }
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
   return new Response(stream).text();
 }

@@ -14,6 +14,12 @@ function element(tag, attributes = {}, ...children) {
   return node;
 }
 
+/** Replaces a node's children (Element.replaceChildren: only from Chrome 86). */
+function show(node, ...children) {
+  node.textContent = "";
+  node.append(...children);
+}
+
 function markedText(tag, segments, attributes = {}) {
   const node = element(tag, attributes);
   for (const s of segments) node.append(s.mark ? element("mark", {}, s.text) : s.text);
@@ -116,7 +122,7 @@ async function run(view) {
   const q = params.get("q") ?? "";
   const chosen = { lanmu: params.get("lanmu") ?? "", year: params.get("year") ?? "" };
   view.box.value = q;
-  view.list.replaceChildren();
+  show(view.list);
   view.snippets.forget();
   view.more.hidden = true;
   view.shown = null;
@@ -144,7 +150,7 @@ async function run(view) {
 }
 
 function fillSelect(select, values, chosen, label) {
-  select.replaceChildren(element("option", { value: "" }, label));
+  show(select, element("option", { value: "" }, label));
   for (const [value, count] of values) {
     const text = count === null ? String(value) : `${value}（${count}）`;
     const option = element("option", { value: String(value) }, text);
@@ -168,7 +174,7 @@ function showFilters(view, result, chosen) {
 
 function showNothingFound(view, q, result) {
   const ideas = suggestions(result.query.runs, result.hasKey, result.manifest.suggest ?? []);
-  view.status.replaceChildren(`没有找到与“${q}”相关的文章。`);
+  show(view.status, `没有找到与“${q}”相关的文章。`);
   if (!ideas.length) return;
   view.status.append("试试：");
   ideas.forEach((idea, i) => {
