@@ -38,9 +38,15 @@ SEARCH_DONE = """() => { const t = document.querySelector('#search-status').text
 FAILED = "() => document.querySelector('#search-status').textContent.includes('搜索没有完成')"
 
 
+# The count shows before the first page of results (their heads) has arrived.
+RESULTS_SHOWN = """() => { const t = document.querySelector('#search-status').textContent;
+    return !t.includes('找到') || document.querySelector('#search-results li') !== null; }"""
+
+
 def shown(tab) -> dict:
     """The status line and the first ten results' addresses, once the search is done."""
     tab.wait_for_function(SEARCH_DONE)
+    tab.wait_for_function(RESULTS_SHOWN)
     links = tab.locator("#search-results li h2 a")
     return {
         "status": tab.inner_text("#search-status"),
