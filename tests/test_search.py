@@ -11,6 +11,7 @@ import pytest
 
 from kuaixun.core.search.export import CHUNK
 from kuaixun.testing.search_sites import (
+    INFLATE_FALLBACK,
     SCRIPTS,
     fragments,
     node_search,
@@ -176,13 +177,17 @@ def test_snippets_mark_the_query_in_the_text(real_site):
     assert answer["snippets"][0]["marked"] and set(answer["snippets"][0]["marked"]) == {"社区矫正"}
 
 
-def test_the_search_modules_are_every_script_the_theme_ships():
+def test_the_search_modules_are_every_script_the_theme_ships_but_the_inflate_library():
     shipped = sorted(SCRIPTS.rglob("*.js"))
-    assert sorted(search_modules()) == shipped  # so the size below counts every one
+    # So the size below counts every script a modern browser loads.
+    assert sorted([*search_modules(), INFLATE_FALLBACK]) == shipped
 
 
 def test_search_modules_and_manifest_fit_in_15_kb_gzip(real_site):
     # Each module travels as its own gzipped file: counted one by one, not as one archive.
+    # The budget is a modern browser's: the inflate library (vendor/fflate.js, ≈ 22 KB
+    # gzip) is imported only where DecompressionStream is missing, and a modern browser
+    # never requests it (test_search_resilience.py); docs/browsers.md gives its cost.
     modules = sum(len(gzip.compress(m.read_bytes(), 9)) for m in search_modules())
     manifest = (real_site / "search" / "manifest.json").read_bytes()
     assert modules + len(gzip.compress(manifest, 9)) <= 15 * 1024

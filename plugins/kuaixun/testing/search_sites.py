@@ -17,6 +17,9 @@ SAMPLE = ROOT / "tests" / "data" / "inews-sample.jsonl.gz"
 RUNNER = ROOT / "tests" / "js" / "run_queries.mjs"
 SCRIPTS = ROOT / "theme" / "static" / "js"
 SEARCH_ENTRY = SCRIPTS / "search.js"
+# The inflate library (docs/browsers.md): search/index.js imports it with import() only in
+# browsers without DecompressionStream, so it is not among search_modules().
+INFLATE_FALLBACK = SCRIPTS / "vendor" / "fflate.js"
 # A static import or re-export of a relative module ("import … from "./x.js"", "import "./x.js"").
 RELATIVE_IMPORT = re.compile(r'^(?:import|export)\b[^;"]*?"(\.\.?/[^"]+)"', re.MULTILINE)
 

@@ -112,7 +112,8 @@ export function neededKeys(runs) {
   const keys = new Set();
   for (const run of runs) {
     for (const gram of runGrams(run)) keys.add(gram);
-    keys.add([...run].at(-1));
+    const chars = [...run];
+    keys.add(chars[chars.length - 1]);
     for (const piece of run.match(PIECE) ?? []) {
       if (!HAN_ONLY.test(piece)) keys.add([...piece].slice(0, 2).join(""));
     }

@@ -25,22 +25,16 @@ import {
   unknownCharacters,
 } from "./core.js";
 
+/** How long one file may take before the search gives up on it (a hung request). */
+export const FETCH_TIMEOUT_MS = 12000;
+
 /**
- * The index at `base` (the URL of the search folder, ending in "/"). `fetchText(url)`
- * returns a promise of the file's text; every file is fetched once.
+ * The index at `base` (the URL of the search folder, ending in "/"). `fetchText(url,
+ * {fresh})` returns a promise of the file's text; every file is fetched once, and a file
+ * that failed is fetched again when asked for again (a retry).
  */
 export function createIndex(base, fetchText = defaultFetch) {
-  const files = new Map();
-  const ix = {
-    load(name) {
-      if (!files.has(name)) files.set(name, fetchText(base + name));
-      return files.get(name);
-    },
-    manifest: null,
-    days: null,
-    entries: new Map(), // vocabulary key → its line, from every bucket loaded so far
-    t2s: new Map(), // traditional → simplified pairs learnt so far
-  };
+  let ix = stateOf(base, fetchText);
   return {
     manifest: () => manifestOf(ix),
     search: (text) => search(ix, text),
@@ -50,11 +44,41 @@ export function createIndex(base, fetchText = defaultFetch) {
     article: (doc) => article(ix, doc),
     /** Enough of a result's text for its snippet, chunk after chunk (see holdsQuery). */
     text: (doc, query, whole, t2s) => snippetText(ix, doc, query, whole, t2s),
+    /**
+     * After a failure: reads manifest.json again past every cache. True when a deploy
+     * replaced the index (the manifest names another folder, or none had arrived): the
+     * index then starts over from the new manifest. A search still running keeps the old.
+     */
+    async renew() {
+      const next = stateOf(base, fetchText);
+      const m = await manifestOf(next, true);
+      if (ix.manifest?.base === m.base) return false;
+      ix = next;
+      return true;
+    },
   };
 }
 
-async function manifestOf(ix) {
-  if (!ix.manifest) ix.manifest = JSON.parse(await ix.load("manifest.json"));
+function stateOf(base, fetchText) {
+  const files = new Map();
+  return {
+    load(name, fresh = false) {
+      if (!files.has(name)) {
+        const loading = fetchText(base + name, { fresh });
+        files.set(name, loading);
+        loading.catch(() => files.get(name) === loading && files.delete(name));
+      }
+      return files.get(name);
+    },
+    manifest: null,
+    days: null,
+    entries: new Map(), // vocabulary key → its line, from every bucket loaded so far
+    t2s: new Map(), // traditional → simplified pairs learnt so far
+  };
+}
+
+async function manifestOf(ix, fresh = false) {
+  if (!ix.manifest) ix.manifest = JSON.parse(await ix.load("manifest.json", fresh));
   return ix.manifest;
 }
 
@@ -164,15 +188,34 @@ async function snippetText(ix, doc, query, whole = false, t2s = new Map()) {
   return loaded;
 }
 
-async function defaultFetch(url) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-  return textOf(new Uint8Array(await response.arrayBuffer()));
+/**
+ * The browser's fetch, given up after FETCH_TIMEOUT_MS; `fresh` goes past the HTTP cache
+ * (the manifest after a failure: a deploy may have replaced it).
+ */
+async function defaultFetch(url, { fresh = false } = {}) {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), FETCH_TIMEOUT_MS);
+  try {
+    const options = { signal: abort.signal, cache: fresh ? "reload" : "default" };
+    const response = await fetch(url, options);
+    if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+    return await textOf(new Uint8Array(await response.arrayBuffer()));
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
-/** A file's text: .gz files are stored compressed (unless a host already inflated them). */
+/**
+ * A file's text: .gz files are stored compressed (unless a host already inflated them).
+ * Browsers without DecompressionStream (Safari before 16.4, Firefox before 113) load a
+ * small inflate library, then and only then; docs/browsers.md says which and why.
+ */
 export async function textOf(bytes) {
   if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return new TextDecoder().decode(bytes);
+  if (typeof DecompressionStream !== "function") {
+    const { gunzipSync } = await import("../vendor/fflate.js");
+    return new TextDecoder().decode(gunzipSync(bytes));
+  }
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
   return new Response(stream).text();
 }

@@ -1,7 +1,10 @@
 // The search page's view: form, 栏目 and year filters, results with their snippets,
 // history and keyboard; text nodes only, never innerHTML. Every query gets a generation:
 // whatever an older query finds after a newer one started (results, snippets, status) is
-// dropped, so the page only ever shows the latest query.
+// dropped, so the page only ever shows the latest query. A search that fails (network,
+// timeout, a file missing or broken, a browser lacking something) says so in the status
+// line, with a retry and the archive; one that failed because a deploy replaced the index
+// searches the new index once by itself.
 import { excerpt, suggestions } from "./core.js";
 import { createIndex } from "./index.js";
 
@@ -12,6 +15,12 @@ function element(tag, attributes = {}, ...children) {
   for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
   for (const child of children) node.append(child);
   return node;
+}
+
+/** Replaces a node's children (Element.replaceChildren: only from Chrome 86). */
+function show(node, ...children) {
+  node.textContent = "";
+  node.append(...children);
 }
 
 function markedText(tag, segments, attributes = {}) {
@@ -73,6 +82,7 @@ export function startSearchPage(root) {
     list: root.querySelector("#search-results"),
     more: root.querySelector("#search-more"),
     site: new URL(root.dataset.site, document.baseURI),
+    archives: new URL(root.dataset.archives, document.baseURI).href,
     index: createIndex(new URL(root.dataset.index, document.baseURI).href),
     snippets: snippetLoader(),
     startGeneration: generations(),
@@ -97,7 +107,10 @@ function listen(view) {
       }),
     );
   }
-  view.more.addEventListener("click", () => view.shown && appendPage(view, view.shown));
+  view.more.addEventListener("click", () => {
+    const { shown } = view;
+    if (shown) appendPage(view, shown).catch((error) => failed(view, shown.live, error));
+  });
   window.addEventListener("popstate", () => run(view));
   document.addEventListener("keydown", (event) => onKey(view, event));
 }
@@ -109,14 +122,17 @@ function navigate(view, next) {
   run(view);
 }
 
-/** Searches for the query in the address (q, lanmu, year) and shows the first page. */
-async function run(view) {
+/**
+ * Searches for the query in the address (q, lanmu, year) and shows the first page.
+ * `afterDeploy`: this is the search again after a deploy replaced the index.
+ */
+async function run(view, afterDeploy = false) {
   const live = view.startGeneration();
   const params = new URLSearchParams(location.search);
   const q = params.get("q") ?? "";
   const chosen = { lanmu: params.get("lanmu") ?? "", year: params.get("year") ?? "" };
   view.box.value = q;
-  view.list.replaceChildren();
+  show(view.list);
   view.snippets.forget();
   view.more.hidden = true;
   view.shown = null;
@@ -125,6 +141,14 @@ async function run(view) {
     return;
   }
   view.status.textContent = "正在搜索…";
+  try {
+    await showFirstPage(view, live, q, chosen);
+  } catch (error) {
+    await failed(view, live, error, afterDeploy);
+  }
+}
+
+async function showFirstPage(view, live, q, chosen) {
   const result = await view.index.search(q);
   const lanmuOf = chosen.lanmu ? await view.index.lanmu() : null;
   if (!live()) return;
@@ -144,7 +168,7 @@ async function run(view) {
 }
 
 function fillSelect(select, values, chosen, label) {
-  select.replaceChildren(element("option", { value: "" }, label));
+  show(select, element("option", { value: "" }, label));
   for (const [value, count] of values) {
     const text = count === null ? String(value) : `${value}（${count}）`;
     const option = element("option", { value: String(value) }, text);
@@ -168,7 +192,7 @@ function showFilters(view, result, chosen) {
 
 function showNothingFound(view, q, result) {
   const ideas = suggestions(result.query.runs, result.hasKey, result.manifest.suggest ?? []);
-  view.status.replaceChildren(`没有找到与“${q}”相关的文章。`);
+  show(view.status, `没有找到与“${q}”相关的文章。`);
   if (!ideas.length) return;
   view.status.append("试试：");
   ideas.forEach((idea, i) => {
@@ -203,12 +227,38 @@ function resultItem(view, shown, hit, head) {
   const snippet = element("p", { class: "search-snippet" });
   const item = element("li", {}, element("h2", {}, link), meta, snippet);
   const fill = async () => {
-    const text = await view.index.text(hit.doc, query, hit.whole, t2s);
-    if (!shown.live()) return;
-    const attributes = { class: "search-snippet" };
-    snippet.replaceWith(markedText("p", excerpt(text, needles, 120, t2s), attributes));
+    try {
+      const text = await view.index.text(hit.doc, query, hit.whole, t2s);
+      if (!shown.live()) return;
+      const attributes = { class: "search-snippet" };
+      snippet.replaceWith(markedText("p", excerpt(text, needles, 120, t2s), attributes));
+    } catch (error) {
+      await failed(view, shown.live, error);
+    }
   };
   return { item, fill };
+}
+
+/**
+ * A search of generation `live` failed. When a deploy replaced the index since the page
+ * loaded (its files are gone: 404), the query runs again, once, over the new index;
+ * otherwise the status line says so, with a retry and the archive.
+ */
+async function failed(view, live, error, afterDeploy = false) {
+  if (!live()) return;
+  const renewed = !afterDeploy && (await view.index.renew().catch(() => false));
+  if (!live()) return;
+  if (renewed) {
+    run(view, true);
+    return;
+  }
+  console.error("搜索失败", error);
+  view.more.hidden = true;
+  const retry = element("button", { type: "button", class: "search-retry" }, "重试");
+  retry.addEventListener("click", () => run(view));
+  const archives = element("a", { href: view.archives }, "归档");
+  show(view.status, "搜索没有完成：网络中断、超时或浏览器不支持。", retry);
+  view.status.append("也可以在", archives, "里按日期浏览全部文章。");
 }
 
 /** "/" focuses the box; the arrow keys walk from the box through the results' links. */

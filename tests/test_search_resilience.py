@@ -1,0 +1,182 @@
+"""Search in Chromium when the browser is older, the network fails or a deploy replaces the
+index (docs/browsers.md): the same results without the post-floor APIs, and every failure
+ends in a message with a retry and the archive, never an endless 正在搜索…."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from kuaixun.core.frontmatter import read_front_matter
+from kuaixun.testing.builds import copy_content, run_build
+
+# What a browser on the floor (iOS 14, Firefox ESR 102, Chrome 80) lacks, removed before
+# the page's scripts run (docs/browsers.md lists them).
+OLD_BROWSER = """
+for (const name of ["DecompressionStream", "CompressionStream", "structuredClone"]) {
+  delete globalThis[name];
+}
+delete Array.prototype.at;
+delete String.prototype.at;
+delete String.prototype.replaceAll;
+delete Element.prototype.replaceChildren;
+delete Document.prototype.replaceChildren;
+delete DocumentFragment.prototype.replaceChildren;
+delete Object.hasOwn;
+delete AbortSignal.timeout;
+"""
+QUERIES = ["社区矫正", "人口普查", "市容", "社区", "老人摔倒", "社區矯正"]
+INFLATE_LIBRARY = "/theme/js/vendor/fflate.js"
+FETCH_TIMEOUT_MS = 12000  # search/index.js
+
+# Predicates are functions, not expressions: the page's CSP refuses eval.
+SEARCH_DONE = """() => { const t = document.querySelector('#search-status').textContent;
+    return t.length > 0 && !t.includes('正在'); }"""
+FAILED = "() => document.querySelector('#search-status').textContent.includes('搜索没有完成')"
+
+
+# The count shows before the first page of results (their heads) has arrived.
+RESULTS_SHOWN = """() => { const t = document.querySelector('#search-status').textContent;
+    return !t.includes('找到') || document.querySelector('#search-results li') !== null; }"""
+
+
+def shown(tab) -> dict:
+    """The status line and the first ten results' addresses, once the search is done."""
+    tab.wait_for_function(SEARCH_DONE)
+    tab.wait_for_function(RESULTS_SHOWN)
+    links = tab.locator("#search-results li h2 a")
+    return {
+        "status": tab.inner_text("#search-status"),
+        "urls": links.evaluate_all("a => a.slice(0, 10).map(x => x.href)"),
+    }
+
+
+@pytest.fixture
+def old_browser(browser):
+    context = browser.new_context()
+    context.add_init_script(OLD_BROWSER)
+    yield context.new_page()
+    context.close()
+
+
+def test_without_post_floor_apis_search_shows_the_same_top_ten(page, old_browser, real_site, serve):
+    base = serve(real_site)
+    inflate = []
+    old_browser.on("request", lambda r: inflate.append(r.url) if "fflate" in r.url else 0)
+    for query in QUERIES:
+        page.goto(f"{base}/search.html?q={quote(query)}")
+        old_browser.goto(f"{base}/search.html?q={quote(query)}")
+        assert old_browser.evaluate("typeof DecompressionStream") == "undefined"
+        modern = shown(page)
+        assert modern["urls"], query
+        assert shown(old_browser) == modern, query
+        old_browser.wait_for_selector(".search-snippet mark")  # the text chunks inflate too
+    assert inflate == [f"{base}{INFLATE_LIBRARY}"] * len(QUERIES)  # once a page
+
+
+def test_a_modern_browser_never_fetches_the_inflate_library(page, real_site, serve):
+    requested = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(f"{serve(real_site)}/search.html?q={quote('社区')}")
+    page.wait_for_selector(".search-snippet mark")
+    page.wait_for_load_state("networkidle")
+    assert any("/search/" in url and url.endswith(".gz") for url in requested)
+    assert not [url for url in requested if "vendor" in url]
+
+
+def assert_failure_shown(tab) -> None:
+    tab.wait_for_function(FAILED)
+    assert "正在" not in tab.inner_text("#search-status")
+    assert tab.locator("#search-status button", has_text="重试").is_visible()
+    archive = tab.locator("#search-status a", has_text="归档")
+    assert archive.get_attribute("href").endswith("/archives/")
+
+
+def test_with_the_network_down_a_message_offers_retry_and_the_archive(page, real_site, serve):
+    base = serve(real_site)
+    index_files = f"{base}/search/**"
+    page.route(index_files, lambda route: route.abort("internetdisconnected"))
+    page.goto(f"{base}/search.html?q={quote('人口普查')}")
+    assert_failure_shown(page)
+    page.unroute(index_files)
+    page.click("#search-status button")
+    page.wait_for_selector("#search-results li")
+    assert "用心“点名”" in page.locator("#search-results li h2").first.inner_text()
+
+
+def answer_404(route):
+    route.fulfill(status=404, body="Not Found")
+
+
+def answer_truncated(route):
+    response = route.fetch()
+    route.fulfill(response=response, body=response.body()[: len(response.body()) // 2])
+
+
+@pytest.mark.parametrize(
+    "files, answer",
+    [("**/v/*.gz", answer_404), ("**/days.gz", answer_truncated), ("**/f/*.json", answer_404)],
+    ids=["bucket 404", "truncated gzip", "result head 404"],
+)
+def test_a_missing_or_broken_index_file_ends_in_a_message(page, real_site, serve, files, answer):
+    page.route(files, answer)
+    page.goto(f"{serve(real_site)}/search.html?q={quote('市容')}")
+    assert_failure_shown(page)
+
+
+def test_a_hung_request_ends_in_a_message_after_the_timeout(page, real_site, serve):
+    held = []
+    page.clock.install()  # setTimeout under the test's control: no 12 s wait
+    page.route("**/days.gz", lambda route: held.append(route))
+    page.goto(f"{serve(real_site)}/search.html?q={quote('市容')}")
+    page.wait_for_function("() => document.querySelector('#search-status').textContent")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "days.gz was never requested"
+    page.wait_for_timeout(200)
+    assert "正在搜索" in page.inner_text("#search-status")
+    page.clock.fast_forward(FETCH_TIMEOUT_MS + 1000)
+    assert_failure_shown(page)
+
+
+def test_the_fetch_timeout_here_is_the_pages():
+    index_js = Path(__file__).parent.parent / "theme" / "static" / "js" / "search" / "index.js"
+    source = index_js.read_text(encoding="utf-8")
+    assert re.search(rf"FETCH_TIMEOUT_MS = {FETCH_TIMEOUT_MS};", source)
+
+
+# --- A deploy while a reader has the search page open ------------------------------------
+
+NEW_WORDS = "银杏书屋"
+EDITED = Path("articles") / "2020" / "11" / "pufa-xuanchuan.md"
+
+
+def test_a_page_loaded_before_a_deploy_answers_after_it(page, tmp_path, serve):
+    content = copy_content(tmp_path / "content")
+    assert run_build(tmp_path / "build-1", content).returncode == 0
+    served = tmp_path / "site"
+    (tmp_path / "build-1").rename(served)
+    page.goto(f"{serve(served)}/search.html?q={quote('社区')}")
+    page.wait_for_selector("#search-results li")
+    old_base = (served / "search" / "manifest.json").read_text(encoding="utf-8")
+
+    article = content / EDITED
+    text = article.read_text(encoding="utf-8")
+    article.write_text(text + f"\n社区新开的{NEW_WORDS}每天上午向老人开放。\n", encoding="utf-8")
+    build = run_build(tmp_path / "build-2", content)  # the same caches: an incremental export
+    assert build.returncode == 0, build.stderr
+    served.rename(tmp_path / "build-1")  # the deploy: the old index folder is gone
+    (tmp_path / "build-2").rename(served)
+    assert (served / "search" / "manifest.json").read_text(encoding="utf-8") != old_base
+
+    page.fill("#search-query", NEW_WORDS)
+    page.press("#search-query", "Enter")
+    page.wait_for_function(SEARCH_DONE)
+    title = read_front_matter(text).value("title")
+    assert page.locator("#search-results li h2").first.inner_text() == title
+    assert page.inner_text("#search-status") == "找到 1 篇文章"
