@@ -61,8 +61,16 @@ def _url_path(site: Path, page: Path) -> str:
     return page.parent.relative_to(site).as_posix() + "/"
 
 
-def run(url: str, chrome_args: list[str], categories=CATEGORIES, timeout: int = 180) -> dict:
-    """One Lighthouse run of `url` in Debian's Chromium; the JSON report (lhr)."""
+def run(
+    url: str,
+    chrome_args: list[str],
+    categories=CATEGORIES,
+    timeout: int = 180,
+    profile: Path | None = None,
+) -> dict:
+    """One Lighthouse run of `url` in Debian's Chromium; the JSON report (lhr). With a
+    `profile` (a Chromium user-data-dir), its storage is kept: a reader's saved choices,
+    such as the 长辈版, hold during the run."""
     if not LIGHTHOUSE.exists():
         raise LighthouseError(f"{LIGHTHOUSE} is missing: run `npm ci` (package-lock.json)")
     command = [
@@ -73,6 +81,9 @@ def run(url: str, chrome_args: list[str], categories=CATEGORIES, timeout: int = 
         f"--chrome-flags={' '.join(chrome_args)}",
         f"--only-categories={','.join(categories)}",
     ]
+    if profile is not None:
+        command[4] = f"--chrome-flags={' '.join([*chrome_args, f'--user-data-dir={profile}'])}"
+        command.append("--disable-storage-reset")
     env = {**os.environ, "CHROME_PATH": "/usr/bin/chromium"}
     proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout)
     try:
