@@ -20,6 +20,24 @@ _YAML_FENCE = re.compile(r"^(-{3}|\.{3})(\s.*)?$")
 # 标题：… or Tags：…: what an editor on a Chinese keyboard types. Not a header for Pelican.
 WIDE_COLON = re.compile(r"^\s*(?P<key>[^\s:：]+)\s*：\s*(?P<value>.*)$")
 
+# What separates the names of an ``Authors:`` or ``Tags:`` list. Pelican splits on "," only
+# (on ";" when there is one): 孙露、段雨萌 would be one reporter, 重阳节，敬老 one tag. The
+# build (hooks.cjk), the check, the search's vocabulary, `make new` and the importer all
+# split with `split_list`.
+LIST_SEPARATORS = ",，、;；"
+LIST_KEYS = ("authors", "tags")
+_LIST_SEPARATOR_RE = re.compile(f"[{LIST_SEPARATORS}]")
+
+
+def split_list(value: str) -> list[str]:
+    """孙露、段雨萌；王强 → ['孙露', '段雨萌', '王强']: stripped, empty and repeated names dropped."""
+    names = (name.strip() for name in _LIST_SEPARATOR_RE.split(value))
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def has_list_separator(name: str) -> bool:
+    return bool(_LIST_SEPARATOR_RE.search(name))
+
 
 @dataclass(frozen=True)
 class Header:
