@@ -93,13 +93,15 @@ def check(c, path=""):
     """Check every article and page in a second, without building: make check."""
     from pelican.settings import read_settings
 
-    from kuaixun.rules import check_site
+    from kuaixun.rules import check_content
     from kuaixun.rules.registry import check_report, content_files
 
     overrides = {"PATH": str(Path(path).resolve())} if path else {}  # from where it was typed
     os.chdir(ROOT)
     settings = read_settings(str(DEV_SETTINGS), override=overrides)
-    problems = check_site(settings)
+    problems, notices = check_content(settings)
+    for notice in notices:
+        print(notice)
     checked = sum(1 for _ in content_files(settings))
     print(check_report(problems, checked), file=sys.stderr if problems else sys.stdout)
     if problems:
@@ -158,7 +160,7 @@ def livereload(c, port=PORT):
     help={
         "title": "标题 (the headline)",
         "category": "栏目；默认第一个栏目 (default: the first category)",
-        "authors": "记者，多人用 、 分开 (reporters)",
+        "authors": "记者，多人用 、 或 ， 分开 (reporters)",
         "issue": "期号；默认最新一期 (default: the latest issue)",
         "content": "内容文件夹 (content folder; default content/)",
     }
@@ -167,8 +169,8 @@ def new(c, title, category="", authors="", issue="", content=str(CONTENT)):
     """Write a new draft article, placed and filled in: make new TITLE="标题"."""
     from pelican.settings import read_settings
 
-    from kuaixun.core.issues import latest_issue_number, parse_issue_number
-    from kuaixun.tools.new_article import write_new_article
+    from kuaixun.core.issues import parse_issue_number
+    from kuaixun.tools.new_article import default_issue, write_new_article
 
     title = title.strip()
     if not title or title.startswith("-"):
@@ -178,13 +180,17 @@ def new(c, title, category="", authors="", issue="", content=str(CONTENT)):
     categories = read_settings(str(DEV_SETTINGS))["CATEGORIES"]
     if category and category not in categories:
         sys.exit(f"没有栏目 {category} (unknown category) — 可选：{'、'.join(categories)}")
-    number = parse_issue_number(issue) if issue else latest_issue_number(folder / "issues")
-    path = write_new_article(
-        folder, title, datetime.now(TZ), category or categories[0], authors.strip(), number
-    )
+    now = datetime.now(TZ)
+    if issue:
+        number, issue_note = parse_issue_number(issue), ""
+    else:
+        number, issue_note = default_issue(folder / "issues", now)
+    path = write_new_article(folder, title, now, category or categories[0], authors, number)
     shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
     print(f"已创建草稿 (created a draft): {shown}")
     print(f"栏目可选 (categories): {'、'.join(categories)}")
+    if issue_note:
+        print(issue_note)
     print("写好后删掉 Status: draft 一行即可发布 (delete the Status line to publish)")
 
 

@@ -30,7 +30,7 @@ _LIST_SEPARATOR_RE = re.compile(f"[{LIST_SEPARATORS}]")
 
 
 def split_list(value: str) -> list[str]:
-    """孙露、段雨萌；王强 → ['孙露', '段雨萌', '王强']: stripped, empty and repeated names dropped."""
+    """孙露、段雨萌；王强 → ['孙露', '段雨萌', '王强']; empty and repeated names dropped."""
     names = (name.strip() for name in _LIST_SEPARATOR_RE.split(value))
     return list(dict.fromkeys(name for name in names if name))
 
