@@ -29,7 +29,9 @@ def _build(settings: Path, overrides: dict | None = None) -> None:
     os.chdir(ROOT)
     if build_and_report(settings, overrides):
         sys.exit(1)
-    print(f"已生成网站 (site built): {OUTPUT.relative_to(ROOT)}/")
+    built = Path((overrides or {}).get("OUTPUT_PATH", OUTPUT))
+    shown = built.relative_to(ROOT) if built.is_relative_to(ROOT) else built
+    print(f"已生成网站 (site built): {shown}/")
 
 
 @task
@@ -194,24 +196,44 @@ def new(c, title, category="", authors="", issue="", content=str(CONTENT)):
     print("写好后删掉 Status: draft 一行即可发布 (delete the Status line to publish)")
 
 
-@task(help={"issue": "期号；不写就是最新一期 (default: the latest issue)"})
-def pdf(c, issue=""):
-    """Build the site, then print one issue's edition to an A4 PDF: make pdf ISSUE=47."""
+@task(
+    help={
+        "issue": "期号；不写就是最新一期 (default: the latest issue)",
+        "folder": "PDF 存放的文件夹 (where the PDF goes; default pdf/)",
+    }
+)
+def pdf(c, issue="", folder=str(ROOT / "pdf")):
+    """Print one issue's edition to an A4 PDF with the site's address: make pdf ISSUE=47.
+
+    The address printed on it is SITEURL (environment, else publishconf.py), never 127.0.0.1.
+    """
+    import tempfile
+
+    from pelican.settings import read_settings
+
     from kuaixun.core.issues import load_issues, parse_issue_number
-    from kuaixun.tools.edition_pdf import PrintError, edition_page, print_to_pdf
+    from kuaixun.tools.edition_pdf import PrintError, edition_address, edition_page, print_to_pdf
 
     defined, _ = load_issues(CONTENT / "issues")
     number = parse_issue_number(issue) if issue else max(defined, default=None)
     if number not in defined:
         known = "、".join(map(str, sorted(defined))) or "（还没有）"
         sys.exit(f'没有第 "{issue}" 期 (no such issue) — 已有的期：{known}；例如 make pdf ISSUE=47')
-    html(c)
-    target = ROOT / "pdf" / f"社区快讯第{number}期.pdf"
+    production = read_settings(str(PUBLISH_SETTINGS))
     try:
-        print_to_pdf(edition_page(OUTPUT, number), target)
+        address = edition_address(production["SITEURL"], production["PLACEHOLDER_SITEURL"])
     except PrintError as error:
         sys.exit(str(error))
-    print(f"已打印 (printed): {target.relative_to(ROOT)}")
+    target = Path(folder) / f"社区快讯第{number}期.pdf"
+    # The development build (relative links, so file:// finds the stylesheet) with the
+    # production address, in a folder of its own: output/ stays the preview's.
+    with tempfile.TemporaryDirectory(prefix="kuaixun-edition-") as site:
+        _build(DEV_SETTINGS, {"OUTPUT_PATH": site, "SITE_ORIGIN": address, "FEED_DOMAIN": address})
+        try:
+            print_to_pdf(edition_page(Path(site), number), target)
+        except PrintError as error:
+            sys.exit(str(error))
+    print(f"已打印 (printed): {target}，网络版地址 (address) {address}/")
 
 
 @task
