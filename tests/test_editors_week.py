@@ -180,3 +180,16 @@ def test_a_skeleton_published_unchanged_is_refused_twice_over(tmp_path):
     checked = invoke("check", "--path", str(content))
     assert checked.returncode == 1
     assert "正文还是模板里的" in checked.stderr and "记者名是空的" in checked.stderr
+
+
+# --- 5. a salutation right after the header -------------------------------------------------
+
+
+def test_a_salutation_right_after_the_header_gets_the_blank_line_advice(tmp_path):
+    content = copy_content(tmp_path / "content")
+    notice = "Title: 停水通知\nDate: 2020-11-26\nCategory: 通知公告\n各位居民：\n明天停水。\n"
+    (content / "articles" / "2020" / "11" / "tingshui.md").write_text(notice, encoding="utf-8")
+    checked = invoke("check", "--path", str(content))
+    [problem] = [line for line in checked.stderr.splitlines() if "tingshui.md" in line]
+    assert "tingshui.md:4: 正文和开头的信息行之间少了一个空行" in problem
+    assert "在第 4 行前面加一个空行" in problem

@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from kuaixun.core.cjk.text import HAN_RE
+
 # Python-Markdown's meta extension (markdown/extensions/meta.py).
 _KEY_LINE = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)$")
 _CONTINUATION = re.compile(r"^[ ]{4,}(?P<value>.*)$")
@@ -56,6 +58,9 @@ class FrontMatter:
     bad_lines: list[tuple[int, str]] = field(default_factory=list)
     body: list[str] = field(default_factory=list)
     body_start: int = 1
+    # The text began right after the header, without the blank line between (各位居民：):
+    # the number of that first text line.
+    unseparated_text: int | None = None
 
     def get(self, key: str) -> Header | None:
         """The first header `key` (lower case): the one Pelican keeps."""
@@ -79,10 +84,26 @@ def read_front_matter(text: str) -> FrontMatter:
         index += 1
         if not line.strip() or _YAML_FENCE.match(line):
             break
+        if front.headers and looks_like_text(line):
+            # As Pelican reads it too: the header ended, this line is the text's first.
+            front.unseparated_text = index
+            index -= 1
+            break
         _read_header_line(front, index, line)
     front.body = lines[index:]
     front.body_start = index + 1
     return front
+
+
+def looks_like_text(line: str) -> bool:
+    """各位居民：, 本报讯（记者 孙露）…: Chinese text, not a header line gone wrong. A header
+    mistake has a key and a value (标题：…, Title 标题); text has no colon at all, or ends
+    with one (a salutation)."""
+    stripped = line.strip()
+    if not HAN_RE.search(stripped) or re.match(r"[A-Za-z]", stripped):
+        return False
+    inner = stripped.rstrip(":：")
+    return ":" not in inner and "：" not in inner
 
 
 def _read_header_line(front: FrontMatter, number: int, line: str) -> None:

@@ -102,6 +102,14 @@ def encoding_is_utf8(file: ContentFile, site: Site) -> Iterator[Problem]:
 def header_lines_are_key_value(file: ContentFile, site: Site) -> Iterator[Problem]:
     for number, line in file.front.bad_lines:
         yield Problem(file.shown, number, *_bad_header_line(line.strip()))
+    if file.front.unseparated_text:
+        number = file.front.unseparated_text
+        yield Problem(
+            file.shown,
+            number,
+            "正文和开头的信息行之间少了一个空行 (no blank line between the header and the text)",
+            f"在第 {number} 行前面加一个空行 (add a blank line before line {number})",
+        )
 
 
 def _bad_header_line(line: str) -> tuple[str, str]:
