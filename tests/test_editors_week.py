@@ -23,6 +23,10 @@ Tags: 重阳节，敬老；崇仁社区
 Issue: 47
 
 本报讯（记者 孙露、段雨萌）崇仁社区举办重阳节敬老活动，八十多位老人参加。
+
+## 志愿者上门服务
+
+社区志愿者为行动不便的老人送去慰问品。
 """
 SAME_TITLE = """Title: 居民议事会开到家门口
 Date: 2020-11-25 {time}
@@ -193,3 +197,18 @@ def test_a_salutation_right_after_the_header_gets_the_blank_line_advice(tmp_path
     [problem] = [line for line in checked.stderr.splitlines() if "tingshui.md" in line]
     assert "tingshui.md:4: 正文和开头的信息行之间少了一个空行" in problem
     assert "在第 4 行前面加一个空行" in problem
+
+
+# --- 5. print subheads ----------------------------------------------------------------------
+
+
+def test_print_subheads_are_smaller_than_headlines(site, page):
+    page.goto((site[1] / "issues" / "47" / "print" / "index.html").as_uri())
+    page.emulate_media(media="print")
+    size = "e => parseFloat(getComputedStyle(e).fontSize)"
+    headlines = page.locator(".edition-article h2.headline").evaluate_all(f"l => l.map({size})")
+    [subhead] = page.locator(".edition-article h2:not(.headline)").evaluate_all(
+        f"l => l.map({size})"
+    )
+    body = page.locator(".edition-article p:not(.byline, .subtitle)").first.evaluate(size)
+    assert len(headlines) >= 7 and body < subhead < min(headlines)
