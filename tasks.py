@@ -90,8 +90,30 @@ def upload(c):
     print(f"已上传 (uploaded): {target.destination}")
 
 
-@task(help={"path": "要检查的内容文件夹 (content folder; default: content/)"})
-def check(c, path=""):
+def _not_in_git(folder: Path) -> list[str]:
+    """Files under `folder` on disk but not in git's index: what a commit leaves out."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--others", "--exclude-standard", "--full-name", "-z", "--", "."],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+    )
+    top = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"], cwd=folder, capture_output=True, text=True
+    )
+    if listed.returncode or top.returncode:
+        return []
+    root = Path(top.stdout.strip())
+    return [str((root / name).resolve()) for name in listed.stdout.split("\0") if name]
+
+
+@task(
+    help={
+        "path": "要检查的内容文件夹 (content folder; default: content/)",
+        "staged": "提交前检查：没有 git add 的照片算问题 (the pre-commit hook's check)",
+    }
+)
+def check(c, path="", staged=False):
     """Check every article and page in a second, without building: make check."""
     from pelican.settings import read_settings
 
@@ -101,6 +123,8 @@ def check(c, path=""):
     overrides = {"PATH": str(Path(path).resolve())} if path else {}  # from where it was typed
     os.chdir(ROOT)
     settings = read_settings(str(DEV_SETTINGS), override=overrides)
+    if staged:  # a photo git does not have is left out of the commit, though it is on disk
+        settings["CHECK_NOT_IN_GIT"] = _not_in_git(Path(settings["PATH"]))
     problems, notices = check_content(settings)
     for notice in notices:
         print(notice)
