@@ -29,7 +29,9 @@ def _build(settings: Path, overrides: dict | None = None) -> None:
     os.chdir(ROOT)
     if build_and_report(settings, overrides):
         sys.exit(1)
-    print(f"已生成网站 (site built): {OUTPUT.relative_to(ROOT)}/")
+    built = Path((overrides or {}).get("OUTPUT_PATH", OUTPUT))
+    shown = built.relative_to(ROOT) if built.is_relative_to(ROOT) else built
+    print(f"已生成网站 (site built): {shown}/")
 
 
 @task
@@ -88,18 +90,44 @@ def upload(c):
     print(f"已上传 (uploaded): {target.destination}")
 
 
-@task(help={"path": "要检查的内容文件夹 (content folder; default: content/)"})
-def check(c, path=""):
+def _not_in_git(folder: Path) -> list[str]:
+    """Files under `folder` on disk but not in git's index: what a commit leaves out."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--others", "--exclude-standard", "--full-name", "-z", "--", "."],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+    )
+    top = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"], cwd=folder, capture_output=True, text=True
+    )
+    if listed.returncode or top.returncode:
+        return []
+    root = Path(top.stdout.strip())
+    return [str((root / name).resolve()) for name in listed.stdout.split("\0") if name]
+
+
+@task(
+    help={
+        "path": "要检查的内容文件夹 (content folder; default: content/)",
+        "staged": "提交前检查：没有 git add 的照片算问题 (the pre-commit hook's check)",
+    }
+)
+def check(c, path="", staged=False):
     """Check every article and page in a second, without building: make check."""
     from pelican.settings import read_settings
 
-    from kuaixun.rules import check_site
+    from kuaixun.rules import check_content
     from kuaixun.rules.registry import check_report, content_files
 
     overrides = {"PATH": str(Path(path).resolve())} if path else {}  # from where it was typed
     os.chdir(ROOT)
     settings = read_settings(str(DEV_SETTINGS), override=overrides)
-    problems = check_site(settings)
+    if staged:  # a photo git does not have is left out of the commit, though it is on disk
+        settings["CHECK_NOT_IN_GIT"] = _not_in_git(Path(settings["PATH"]))
+    problems, notices = check_content(settings)
+    for notice in notices:
+        print(notice)
     checked = sum(1 for _ in content_files(settings))
     print(check_report(problems, checked), file=sys.stderr if problems else sys.stdout)
     if problems:
@@ -158,7 +186,7 @@ def livereload(c, port=PORT):
     help={
         "title": "标题 (the headline)",
         "category": "栏目；默认第一个栏目 (default: the first category)",
-        "authors": "记者，多人用 、 分开 (reporters)",
+        "authors": "记者，多人用 、 或 ， 分开 (reporters)",
         "issue": "期号；默认最新一期 (default: the latest issue)",
         "content": "内容文件夹 (content folder; default content/)",
     }
@@ -167,8 +195,8 @@ def new(c, title, category="", authors="", issue="", content=str(CONTENT)):
     """Write a new draft article, placed and filled in: make new TITLE="标题"."""
     from pelican.settings import read_settings
 
-    from kuaixun.core.issues import latest_issue_number, parse_issue_number
-    from kuaixun.tools.new_article import write_new_article
+    from kuaixun.core.issues import parse_issue_number
+    from kuaixun.tools.new_article import default_issue, write_new_article
 
     title = title.strip()
     if not title or title.startswith("-"):
@@ -178,34 +206,58 @@ def new(c, title, category="", authors="", issue="", content=str(CONTENT)):
     categories = read_settings(str(DEV_SETTINGS))["CATEGORIES"]
     if category and category not in categories:
         sys.exit(f"没有栏目 {category} (unknown category) — 可选：{'、'.join(categories)}")
-    number = parse_issue_number(issue) if issue else latest_issue_number(folder / "issues")
-    path = write_new_article(
-        folder, title, datetime.now(TZ), category or categories[0], authors.strip(), number
-    )
+    now = datetime.now(TZ)
+    if issue:
+        number, issue_note = parse_issue_number(issue), ""
+    else:
+        number, issue_note = default_issue(folder / "issues", now)
+    path = write_new_article(folder, title, now, category or categories[0], authors, number)
     shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
     print(f"已创建草稿 (created a draft): {shown}")
     print(f"栏目可选 (categories): {'、'.join(categories)}")
+    if issue_note:
+        print(issue_note)
     print("写好后删掉 Status: draft 一行即可发布 (delete the Status line to publish)")
 
 
-@task(help={"issue": "期号；不写就是最新一期 (default: the latest issue)"})
-def pdf(c, issue=""):
-    """Build the site, then print one issue's edition to an A4 PDF: make pdf ISSUE=47."""
+@task(
+    help={
+        "issue": "期号；不写就是最新一期 (default: the latest issue)",
+        "folder": "PDF 存放的文件夹 (where the PDF goes; default pdf/)",
+    }
+)
+def pdf(c, issue="", folder=str(ROOT / "pdf")):
+    """Print one issue's edition to an A4 PDF with the site's address: make pdf ISSUE=47.
+
+    The address printed on it is SITEURL (environment, else publishconf.py), never 127.0.0.1.
+    """
+    import tempfile
+
+    from pelican.settings import read_settings
+
     from kuaixun.core.issues import load_issues, parse_issue_number
-    from kuaixun.tools.edition_pdf import PrintError, edition_page, print_to_pdf
+    from kuaixun.tools.edition_pdf import PrintError, edition_address, edition_page, print_to_pdf
 
     defined, _ = load_issues(CONTENT / "issues")
     number = parse_issue_number(issue) if issue else max(defined, default=None)
     if number not in defined:
         known = "、".join(map(str, sorted(defined))) or "（还没有）"
         sys.exit(f'没有第 "{issue}" 期 (no such issue) — 已有的期：{known}；例如 make pdf ISSUE=47')
-    html(c)
-    target = ROOT / "pdf" / f"社区快讯第{number}期.pdf"
+    production = read_settings(str(PUBLISH_SETTINGS))
     try:
-        print_to_pdf(edition_page(OUTPUT, number), target)
+        address = edition_address(production["SITEURL"], production["PLACEHOLDER_SITEURL"])
     except PrintError as error:
         sys.exit(str(error))
-    print(f"已打印 (printed): {target.relative_to(ROOT)}")
+    target = Path(folder) / f"社区快讯第{number}期.pdf"
+    # The development build (relative links, so file:// finds the stylesheet) with the
+    # production address, in a folder of its own: output/ stays the preview's.
+    with tempfile.TemporaryDirectory(prefix="kuaixun-edition-") as site:
+        _build(DEV_SETTINGS, {"OUTPUT_PATH": site, "SITE_ORIGIN": address, "FEED_DOMAIN": address})
+        try:
+            print_to_pdf(edition_page(Path(site), number), target)
+        except PrintError as error:
+            sys.exit(str(error))
+    print(f"已打印 (printed): {target}，网络版地址 (address) {address}/")
 
 
 @task

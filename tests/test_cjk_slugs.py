@@ -45,6 +45,29 @@ def test_later_homophone_gets_tones_and_then_a_number():
     }
 
 
+def test_the_same_title_again_gets_a_number_not_tones():
+    assert unique_slug_sequence(["崇仁社区重阳节敬老活动"] * 3) == [
+        "chong-ren-she-qu-chong-yang-jie-jing",
+        "chong-ren-she-qu-chong-yang-jie-jing-2",
+        "chong-ren-she-qu-chong-yang-jie-jing-3",
+    ]
+
+
+def test_a_homophone_after_a_repeated_title_still_gets_tones():
+    assert unique_slug_sequence(["整治", "整治", "政治", "政治"]) == [
+        "zheng-zhi",
+        "zheng-zhi-2",
+        "zheng4-zhi4",
+        "zheng4-zhi4-2",
+    ]
+
+
+def unique_slug_sequence(titles: list[str]) -> list[str]:
+    taken: set[str] = set()
+    first_of: dict[str, str] = {}
+    return [unique_slug(title, taken, first_of) for title in titles]
+
+
 def test_a_slug_already_taken_by_an_editor_is_not_handed_out():
     taken = {"zheng-zhi"}
     assert unique_slug("整治", taken) == "zheng3-zhi4"

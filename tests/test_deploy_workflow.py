@@ -184,6 +184,22 @@ def _step(job: dict, action: str) -> dict:
     return next(step for step in job["steps"] if step.get("uses", "").startswith(action + "@"))
 
 
+def test_a_notice_becomes_one_warning_annotation_on_its_line():
+    notice = Problem(
+        "content/articles/2020/11/b.md", 1, "标题和 a.md 相同", "网址加 -2", notice=True
+    )
+    matchers = json.loads(MATCHERS.read_text(encoding="utf-8"))["problemMatcher"]
+    matching = [m for m in matchers if re.search(m["pattern"][0]["regexp"], str(notice))]
+    assert [m["severity"] for m in matching] == ["warning"]
+    assert _annotations(str(notice)) == [
+        {
+            "file": "content/articles/2020/11/b.md",
+            "line": "1",
+            "message": "标题和 a.md 相同 — 网址加 -2",
+        }
+    ]
+
+
 # --- the two paths: content only, or code too ---------------------------------------------
 
 CHANGED_CODE = ROOT / "scripts" / "changed-code.sh"

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from lxml import html
@@ -299,7 +300,10 @@ def test_order_naming_an_article_outside_the_issue_is_an_error(tmp_path):
 
 def test_invoke_new_writes_a_draft_in_the_latest_issue(tmp_path):
     content = copy_content(tmp_path / "content")
-    (content / "issues" / "48.md").write_text("Number: 48\nDate: 2020-12-04\n", encoding="utf-8")
+    today = datetime.now(ZoneInfo("Asia/Shanghai"))
+    (content / "issues" / "48.md").write_text(
+        f"Number: 48\nDate: {today:%Y-%m-%d}\n", encoding="utf-8"
+    )
     result = subprocess.run(
         [
             sys.executable,
@@ -332,10 +336,34 @@ def test_invoke_new_writes_a_draft_in_the_latest_issue(tmp_path):
     assert f"Date: {year}-{month}-" in text
 
 
+def test_invoke_new_files_under_no_issue_when_the_latest_is_more_than_a_month_old(tmp_path):
+    content = copy_content(tmp_path / "content")  # issue 47: 2020-11-27
+    result = subprocess.run(
+        [sys.executable, "-m", "invoke", "new", "新稿件", "--content", str(content)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "最新的第47期是 2020-11-27 出版的，离今天超过 31 天，所以没有写 Issue:" in result.stdout
+    [path] = (content / "articles").rglob(f"{pinyin_slug('新稿件')}.md")
+    assert not any(line.startswith("Issue:") for line in path.read_text().splitlines())
+
+
 def test_a_new_draft_previews_on_the_home_page_and_in_its_issue_marked_as_draft(tmp_path):
     content = copy_content(tmp_path / "content")
     subprocess.run(
-        [sys.executable, "-m", "invoke", "new", "新稿件", "--content", str(content)],
+        [
+            sys.executable,
+            "-m",
+            "invoke",
+            "new",
+            "新稿件",
+            "--issue",
+            "47",
+            "--content",
+            str(content),
+        ],
         cwd=ROOT,
         check=True,
         capture_output=True,

@@ -82,3 +82,20 @@ def test_commits_that_do_not_touch_content_skip_the_check(repo):
     assert commit.returncode == 0, commit.stdout + commit.stderr
     ran = [line for line in (commit.stdout + commit.stderr).splitlines() if "检查内容" in line]
     assert ran and all(line.endswith("Skipped") for line in ran), ran
+
+
+def test_a_photo_on_disk_but_not_added_is_named_as_not_added(repo):
+    folder = repo / "content" / "articles" / "2020" / "11"
+    shutil.copy(folder / "pufa-gonggaolan.jpg", folder / "xin-zhaopian.jpg")
+    article = folder / "zhaopian.md"
+    photo = "![社区居民在公告栏前阅读普法海报](xin-zhaopian.jpg)"
+    article.write_text(f"{FIXED}\n{photo}\n", encoding="utf-8")
+    git(repo, "add", str(article))
+    commit = git(repo, "commit", "-m", "photo not added")
+    report = commit.stdout + commit.stderr
+    assert commit.returncode != 0, report
+    assert "content/articles/2020/11/zhaopian.md:8: 照片 xin-zhaopian.jpg 还没有 git add" in report
+    assert "找不到照片文件" not in report
+    git(repo, "add", str(folder / "xin-zhaopian.jpg"))
+    commit = git(repo, "commit", "-m", "photo added")
+    assert commit.returncode == 0, commit.stdout + commit.stderr

@@ -131,7 +131,9 @@ def test_real_dates_pass(value):
         (HEADER + "Title: 又一个\n\n正文\n", 4, ["写了两次"]),
         (HEADER + "Status: publish\n\n正文\n", 4, ["publish", "draft"]),
         (HEADER + "Tags：社区\n\n正文\n", 4, ["中文冒号", "Tags: 社区"]),
-        (HEADER + "这一行不是信息行\n\n正文\n", 4, ["Key: value"]),
+        (HEADER + "Subtitle 副题\n\n正文\n", 4, ["Key: value"]),
+        # Chinese text without a colon right after the header is the text's first line.
+        (HEADER + "这一行不是信息行\n\n正文\n", 4, ["少了一个空行", "第 4 行前面"]),
         (HEADER + "\n", 4, ["正文是空的"]),
         (HEADER + "\n<!-- 只有注释 -->\n", 5, ["正文是空的"]),
         (HEADER + "\n正文\n\n[坏]({filename}no.md)\n", 7, ["{filename}no.md", "不存在"]),

@@ -13,12 +13,32 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from kuaixun.core.cjk.text import HAN_RE
+
 # Python-Markdown's meta extension (markdown/extensions/meta.py).
 _KEY_LINE = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)$")
 _CONTINUATION = re.compile(r"^[ ]{4,}(?P<value>.*)$")
 _YAML_FENCE = re.compile(r"^(-{3}|\.{3})(\s.*)?$")
 # 标题：… or Tags：…: what an editor on a Chinese keyboard types. Not a header for Pelican.
 WIDE_COLON = re.compile(r"^\s*(?P<key>[^\s:：]+)\s*：\s*(?P<value>.*)$")
+
+# What separates the names of an ``Authors:`` or ``Tags:`` list. Pelican splits on "," only
+# (on ";" when there is one): 孙露、段雨萌 would be one reporter, 重阳节，敬老 one tag. The
+# build (hooks.cjk), the check, the search's vocabulary, `make new` and the importer all
+# split with `split_list`.
+LIST_SEPARATORS = ",，、;；"
+LIST_KEYS = ("authors", "tags")
+_LIST_SEPARATOR_RE = re.compile(f"[{LIST_SEPARATORS}]")
+
+
+def split_list(value: str) -> list[str]:
+    """孙露、段雨萌；王强 → ['孙露', '段雨萌', '王强']; empty and repeated names dropped."""
+    names = (name.strip() for name in _LIST_SEPARATOR_RE.split(value))
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def has_list_separator(name: str) -> bool:
+    return bool(_LIST_SEPARATOR_RE.search(name))
 
 
 @dataclass(frozen=True)
@@ -38,6 +58,9 @@ class FrontMatter:
     bad_lines: list[tuple[int, str]] = field(default_factory=list)
     body: list[str] = field(default_factory=list)
     body_start: int = 1
+    # The text began right after the header, without the blank line between (各位居民：):
+    # the number of that first text line.
+    unseparated_text: int | None = None
 
     def get(self, key: str) -> Header | None:
         """The first header `key` (lower case): the one Pelican keeps."""
@@ -61,10 +84,26 @@ def read_front_matter(text: str) -> FrontMatter:
         index += 1
         if not line.strip() or _YAML_FENCE.match(line):
             break
+        if front.headers and looks_like_text(line):
+            # As Pelican reads it too: the header ended, this line is the text's first.
+            front.unseparated_text = index
+            index -= 1
+            break
         _read_header_line(front, index, line)
     front.body = lines[index:]
     front.body_start = index + 1
     return front
+
+
+def looks_like_text(line: str) -> bool:
+    """各位居民：, 本报讯（记者 孙露）…: Chinese text, not a header line gone wrong. A header
+    mistake has a key and a value (标题：…, Title 标题); text has no colon at all, or ends
+    with one (a salutation)."""
+    stripped = line.strip()
+    if not HAN_RE.search(stripped) or re.match(r"[A-Za-z]", stripped):
+        return False
+    inner = stripped.rstrip(":：")
+    return ":" not in inner and "：" not in inner
 
 
 def _read_header_line(front: FrontMatter, number: int, line: str) -> None:

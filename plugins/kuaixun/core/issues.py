@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from kuaixun.core.frontmatter import WIDE_COLON, FrontMatter, read_front_matter
@@ -36,6 +36,10 @@ DEFAULT_SETTINGS = {
 }
 _ISSUE_NUMBER = re.compile(r"^第?\s*(\d+)\s*期?$")
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+# An article dated further than this from its issue's date is in the wrong issue, or has the
+# wrong date (a `make new` filed under an issue printed years ago). A month either way leaves
+# room for a monthly bulletin and for stories written before their issue went to press.
+ISSUE_DATE_SPAN = timedelta(days=31)
 _ORDER_SEPARATORS = re.compile(r"[\s,，、;；]+")
 
 
@@ -236,8 +240,35 @@ def load_issues(
 
 def latest_issue_number(folder: Path) -> int | None:
     """The highest issue number defined in content/issues/ (what a new article joins)."""
+    latest = latest_issue(folder)
+    return latest.number if latest else None
+
+
+def latest_issue(folder: Path) -> Issue | None:
     by_number, _ = load_issues(folder)
-    return max(by_number, default=None)
+    return by_number[max(by_number)] if by_number else None
+
+
+def far_from_issue(when: datetime, issue: Issue) -> bool:
+    """True when a date lies more than ISSUE_DATE_SPAN from the issue's date."""
+    return abs(when.replace(tzinfo=None) - issue.date) > ISSUE_DATE_SPAN
+
+
+def issue_date_problem(ref: ArticleRef, by_number: dict[int, Issue]) -> Problem | None:
+    """An article dated far from its issue: one of the two is wrong."""
+    number = parse_issue_number(ref.value)
+    issue = by_number.get(number) if number is not None else None
+    if issue is None or ref.date is None or not far_from_issue(ref.date, issue):
+        return None
+    days = abs((ref.date.replace(tzinfo=None) - issue.date).days)
+    return Problem(
+        ref.path,
+        ref.line,
+        f"文章日期 {ref.date:%Y-%m-%d} 和第{number}期的出版日期 {issue.date:%Y-%m-%d} "
+        f"相差 {days} 天 (article dated far from its issue)",
+        f"相差超过 {ISSUE_DATE_SPAN.days} 天：改成正确的期号（Issue:）或日期（Date:）；"
+        "新的一期先在 content/issues/ 里定义",
+    )
 
 
 # --- joining articles to issues ------------------------------------------------------------

@@ -1,7 +1,9 @@
 """Content problems, collected over a whole build and reported together.
 
 Every check appends a Problem instead of raising, so editors see all that is wrong with
-one build at once, each as ``path:line: what is wrong — how to fix``.
+one build at once, each as ``path:line: what is wrong — how to fix``. A notice is a Problem
+that tells the editor something without stopping the check or the build (two articles with
+one title): printed as ``提醒 (notice): path:line: …``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ class Problem:
     line: int | None
     message: str
     fix: str = ""
+    notice: bool = False
 
     def __lt__(self, other: Problem) -> bool:
         # By file, then line; a problem about the whole file (line None) comes first.
@@ -26,7 +29,16 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.message}" + (f" — {self.fix}" if self.fix else "")
+        said = f"{where}: {self.message}" + (f" — {self.fix}" if self.fix else "")
+        return f"{NOTICE_PREFIX}{said}" if self.notice else said
+
+
+NOTICE_PREFIX = "提醒 (notice): "
+
+
+def split_notices(found: list[Problem]) -> tuple[list[Problem], list[Problem]]:
+    """(errors, notices)."""
+    return [p for p in found if not p.notice], [p for p in found if p.notice]
 
 
 class ContentErrors(Exception):

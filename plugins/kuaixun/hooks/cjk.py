@@ -11,7 +11,7 @@ import html
 
 from pelican import signals
 from pelican.contents import Article, Page
-from pelican.urlwrappers import Author
+from pelican.urlwrappers import Author, Tag
 
 from kuaixun import pelican_api
 from kuaixun.core.cjk import byline, slugs
@@ -19,6 +19,7 @@ from kuaixun.core.cjk.dates import zh_date
 from kuaixun.core.cjk.reading import reading_minutes
 from kuaixun.core.cjk.summary import paragraphs, summarize_paragraphs
 from kuaixun.core.cjk.text import html_to_text
+from kuaixun.core.frontmatter import has_list_separator, split_list
 
 # Where the resolved category, tag and reporter slugs are kept for the pages generator.
 TAXONOMY_SLUGS = "CJK_TAXONOMY_SLUGS"
@@ -37,6 +38,7 @@ def prepare_content(content) -> None:
     """Per article or page, as soon as Pelican has read it."""
     if not isinstance(content, (Article, Page)):
         return
+    split_name_lists(content)
     text = pelican_api.raw_html(content)
     texts = paragraphs(text)
     content.reading_minutes = reading_minutes(html_to_text(text))
@@ -47,6 +49,21 @@ def prepare_content(content) -> None:
         content.slug = provisional_slug(content)
     for wrapper in taxonomy_wrappers(content):
         wrapper.slug = slugs.pinyin_slug(wrapper.name)
+
+
+def split_name_lists(content) -> None:
+    """``Tags: 重阳节，敬老`` and ``Authors: 孙露、段雨萌`` are lists: Pelican split them on
+    "," only, and made one tag and one reporter of each whole line."""
+    for key, wrapper in (("tags", Tag), ("authors", Author)):
+        values = getattr(content, key, None)
+        if not isinstance(values, list) or not any(has_list_separator(v.name) for v in values):
+            continue
+        names = split_list(",".join(value.name for value in values))
+        split = [wrapper(name, content.settings) for name in names]
+        setattr(content, key, split)
+        content.metadata[key] = split
+        if key == "authors" and split:
+            content.author = split[0]
 
 
 def set_summary(content, texts: list[str]) -> None:
@@ -97,9 +114,10 @@ def resolve_slugs(generator) -> None:
         key=lambda a: (a.status == "draft", a.date, a.source_path),
     )
     taken = {a.slug for a in articles if "slug" in a.metadata}
+    first_of: dict[str, str] = {}
     for article in articles:
         if "slug" not in article.metadata:
-            article.slug = slugs.unique_slug(article.title, taken)
+            article.slug = slugs.unique_slug(article.title, taken, first_of)
     resolved = {kind: taxonomy_slugs(articles, kind) for kind in TAXONOMIES}
     generator.context[TAXONOMY_SLUGS] = resolved
     apply_taxonomy_slugs(articles, resolved)

@@ -15,6 +15,7 @@ from datetime import date
 
 from kuaixun.core.frontmatter import WIDE_COLON
 from kuaixun.core.problems import Problem
+from kuaixun.core.skeleton import EMPTY_BYLINE, PLACEHOLDER
 from kuaixun.rules.registry import ContentFile, Site, first_non_utf8_line
 
 STATUSES = ("published", "draft", "hidden")
@@ -101,6 +102,14 @@ def encoding_is_utf8(file: ContentFile, site: Site) -> Iterator[Problem]:
 def header_lines_are_key_value(file: ContentFile, site: Site) -> Iterator[Problem]:
     for number, line in file.front.bad_lines:
         yield Problem(file.shown, number, *_bad_header_line(line.strip()))
+    if file.front.unseparated_text:
+        number = file.front.unseparated_text
+        yield Problem(
+            file.shown,
+            number,
+            "正文和开头的信息行之间少了一个空行 (no blank line between the header and the text)",
+            f"在第 {number} 行前面加一个空行 (add a blank line before line {number})",
+        )
 
 
 def _bad_header_line(line: str) -> tuple[str, str]:
@@ -277,6 +286,27 @@ def body_is_not_empty(file: ContentFile, site: Site) -> Iterator[Problem]:
         )
 
 
+def body_is_written(file: ContentFile, site: Site) -> Iterator[Problem]:
+    """What `make new` left to fill in: its placeholder text and an empty byline."""
+    if file.status == "draft" or file.kind != "article":
+        return
+    for number, line in file.body_lines():
+        if PLACEHOLDER in line:
+            yield Problem(
+                file.shown,
+                number,
+                f"正文还是模板里的“{PLACEHOLDER}” (the skeleton's placeholder text)",
+                "换成文章的正文；还没写完就加回 Status: draft (write the text, or keep it a draft)",
+            )
+        if EMPTY_BYLINE.search(line):
+            yield Problem(
+                file.shown,
+                number,
+                "记者名是空的：“（记者 ）” (empty byline)",
+                "写上记者名，例如 本报讯（记者 孙露）；没有记者就删掉括号 (name the reporter)",
+            )
+
+
 def _last_line(file: ContentFile) -> int:
     """The body's last line; the header's last line when there is no body."""
     front = file.front
@@ -300,3 +330,28 @@ def explicit_slugs_are_unique(site: Site) -> Iterator[Problem]:
             )
         else:
             first[key] = file
+
+
+def titles_are_distinct(site: Site) -> Iterator[Problem]:
+    """A notice, not an error: two articles may share a title (a weekly 通知), and the later
+    one gets a URL of its own (-2, core.cjk.slugs) — but it is often the same story twice."""
+    first: dict[str, ContentFile] = {}
+    for file in sorted(site.files, key=_slug_order):
+        title = file.value("title")
+        if file.kind != "article" or not title:
+            continue
+        other = first.setdefault(title, file)
+        if other is not file:
+            yield Problem(
+                file.shown,
+                file.line_of("title"),
+                f"标题和 {other.shown} 相同 (two articles with one title)",
+                "这篇的网址会自动加上 -2；如果是同一篇文章放了两次，删掉一篇；"
+                "也可以改标题或写 Slug: (the second URL ends in -2)",
+                notice=True,
+            )
+
+
+def _slug_order(file: ContentFile) -> tuple:
+    """The order the slug rule takes articles in: published first, then by date and path."""
+    return (file.status == "draft", file.value("date"), str(file.path))

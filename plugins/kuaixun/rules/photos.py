@@ -100,12 +100,29 @@ def photo_links(file: ContentFile, site: Site) -> set[tuple[int, str]]:
 
 
 def _file_problem(path: Path, site: Site) -> tuple[str, str] | None:
+    not_added = _not_added(path, site)
+    if not_added:
+        return not_added
     limit = {key: site.settings.get(key, default) for key, default in DEFAULTS.items()}
     try:
         inspect(path, limit["PHOTOS_MAX_BYTES"], limit["PHOTOS_MAX_PIXELS"])
     except PhotoError as error:
         return problem_of(error, path)
     return None
+
+
+def _not_added(path: Path, site: Site) -> tuple[str, str] | None:
+    """Before a commit (`invoke check --staged`): a photo on disk that git does not have is
+    left out of the commit, and the published article would miss it."""
+    if "not in git" not in site.cache:
+        site.cache["not in git"] = set(site.settings.get("CHECK_NOT_IN_GIT") or ())
+    if str(path.resolve()) not in site.cache["not in git"]:
+        return None
+    shown = site.shown(path)
+    return (
+        f"照片 {path.name} 还没有 git add，不会跟着提交 (photo not added to git)",
+        f"运行 git add {shown}，再提交 (add it, then commit)",
+    )
 
 
 def photos_are_publishable(file: ContentFile, site: Site) -> Iterator[Problem]:

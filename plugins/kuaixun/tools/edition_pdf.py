@@ -3,13 +3,18 @@
 Chromium's own print-to-PDF honours edition.css (@page size A4, columns, break rules), so
 the PDF is exactly what an editor gets with Ctrl+P in the browser. No server is needed:
 the built pages link relatively, so a file:// URL loads the page and its stylesheet.
+
+The edition prints the site's address (网络版 https://…/issues/48/) for readers to type in:
+it must be the production address, never the preview's 127.0.0.1 (`edition_address`).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import subprocess
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from kuaixun.core.issues import DEFAULT_SETTINGS
 from kuaixun.tools.chromium import CHROMIUM, CHROMIUM_ARGS
@@ -19,6 +24,33 @@ CHROMIUM_FLAGS = (*CHROMIUM_ARGS, "--no-pdf-header-footer")
 
 class PrintError(Exception):
     """Printing failed; the message says why in Chinese and English."""
+
+
+def edition_address(siteurl: str | None, placeholder: str = "") -> str:
+    """The production address to print, from SITEURL (the environment, else publishconf.py);
+    PrintError for none, the placeholder, or an address only this computer can open."""
+    url = (siteurl or "").strip().rstrip("/")
+    how = (
+        "运行 SITEURL=https://网站地址 make pdf ISSUE=期号，或在 publishconf.py 里把 "
+        "PLACEHOLDER_SITEURL 改成网站的地址 (set SITEURL to the published address)"
+    )
+    if not url or url == placeholder.rstrip("/"):
+        raise PrintError(f"不知道网站发布在哪个地址，打印版上的网址会是错的 — {how}")
+    if _is_local(urlsplit(url).hostname or ""):
+        raise PrintError(
+            f"{url} 是本机的预览地址，读者打不开，不能印在快讯上 (a local address) — {how}"
+        )
+    return url
+
+
+def _is_local(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost") or not host:
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
 
 
 def edition_page(

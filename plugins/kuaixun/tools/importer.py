@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from kuaixun.core.cjk.slugs import pinyin_slug, unique_slug
+from kuaixun.core.frontmatter import has_list_separator, split_list
 from kuaixun.core.problems import Problem
 
 FIELDS = ("id", "title", "text", "date", "category", "authors", "tags")
@@ -40,7 +41,6 @@ DATE_FORMATS = (
 DERIVED_DATES_FROM = datetime(2015, 1, 1, 0, 0)
 DERIVED_DATES_UNTIL = datetime(2021, 1, 1, 0, 0)
 # Separators editors use between names: ASCII and full-width commas, the enumeration comma.
-NAME_SEPARATORS = re.compile(r"\s*[,，、]\s*")
 # Paragraph breaks: any newline, or a run of two or more spaces (the inews export folded
 # its line breaks into double spaces; U+3000 indents count as spaces too).
 PARAGRAPH_BREAK = re.compile(r"\s*\n\s*|\s{2,}")
@@ -204,15 +204,15 @@ def _category(value, categories: Sequence[str], problem, problems: list[Problem]
 
 
 def _names(data: dict, name: str, problem, problems: list[Problem]) -> tuple[str, ...]:
-    """Authors or tags: a string separated by , ， or 、, or a list of strings."""
+    """Authors or tags: a string separated as in front matter (split_list), or a list."""
     value = data.get(name)
     if value is None:
         return ()
     if isinstance(value, str):
-        return tuple(n for n in NAME_SEPARATORS.split(value.strip()) if n)
+        return tuple(split_list(value))
     if isinstance(value, list) and all(isinstance(n, str) for n in value):
         names = [n.strip() for n in value if n.strip()]
-        if any(NAME_SEPARATORS.search(n) for n in names):
+        if any(has_list_separator(n) for n in names):
             problems.append(
                 problem(
                     f'"{name}" 的一项里有逗号或顿号 (an item contains a separator)',
@@ -283,6 +283,7 @@ def plan_articles(
     notes: list[Problem] = []
     seen_ids: dict[str, int] = {}
     seen_slugs: set[str] = set()
+    first_slug_of: dict[str, str] = {}
     for record in records:
         key = record_key(record)
         if record.id is not None:
@@ -300,10 +301,11 @@ def plan_articles(
                 )
         date = record.date or derived_date(key)
         category = record.category or derived_category(key, categories)
-        # The cjk plugin's collision rule, in input order: plain pinyin, then with tone
-        # numbers, then -2, -3 … The slug is written out, so every build keeps it.
+        # The cjk plugin's collision rule, in input order (core.cjk.slugs): the same title
+        # again gets -2, -3 …, a homophone tone numbers. The slug is written out, so every
+        # build keeps it.
         base = pinyin_slug(record.title)
-        slug = unique_slug(record.title, seen_slugs)
+        slug = unique_slug(record.title, seen_slugs, first_slug_of)
         if slug != base:
             notes.append(
                 Problem(

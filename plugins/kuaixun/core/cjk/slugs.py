@@ -10,9 +10,12 @@ Collision rule (deterministic, the same on every build):
    a content error reported by the bulletin validator, not resolved here.)
 2. The other articles are taken in order of date, then source path — published and hidden
    ones before drafts, so a draft can never take a published article's URL. The earliest
-   keeps the plain slug (zheng-zhi-xue-xi); a later one whose plain slug is taken gets the
-   tone-number slug (zheng4-zhi4-xue2-xi2); if that is taken too, ``-2``, ``-3`` … is added
-   to it (zheng4-zhi4-xue2-xi2-2).
+   keeps the plain slug (zheng-zhi-xue-xi). A later one whose plain slug is taken:
+   - by the same words (two articles with one title) gets the first one's slug with ``-2``,
+     ``-3`` … (chong-ren-she-qu-2): tones would not tell the two apart, only make the URL
+     unreadable; the content check tells the editor about the pair;
+   - by a homophone gets the tone-number slug (zheng4-zhi4-xue2-xi2); if that is taken too,
+     ``-2``, ``-3`` … is added to it (zheng4-zhi4-xue2-xi2-2).
 3. Categories, tags and reporters follow the same rule within their own kind, a name's
    place in the order being the earliest article that uses it. One name keeps one slug.
 """
@@ -50,23 +53,40 @@ def heading_id(text: str, separator: str = "-") -> str:
     return separator.join(syllables(text)[:MAX_SYLLABLES])
 
 
-def unique_slug(text: str, taken: set[str]) -> str:
-    """The first free slug for ``text`` by the collision rule; it is added to ``taken``."""
-    slug = pinyin_slug(text)
-    if slug in taken:
-        toned = pinyin_slug(text, tones=True)
-        slug, number = toned, 2
-        while slug in taken:
-            slug, number = f"{toned}-{number}", number + 1
+def unique_slug(text: str, taken: set[str], first_of: dict[str, str] | None = None) -> str:
+    """The first free slug for ``text`` by the collision rule; it is added to ``taken``.
+
+    ``first_of`` maps a text to the slug it got first; keep one dict per run, so the same
+    text a second time gets ``-2`` rather than tones (homophones 孙露/孙璐 read the same even
+    with tones, so the text, not its reading, says "the same words")."""
+    first_of = {} if first_of is None else first_of
+    words = text.strip()
+    plain = pinyin_slug(words)
+    if plain not in taken:
+        slug = plain
+    elif words in first_of:
+        slug = _numbered(first_of[words], taken)
+    else:
+        toned = pinyin_slug(words, tones=True)
+        slug = toned if toned not in taken else _numbered(toned, taken)
+    first_of.setdefault(words, slug)
     taken.add(slug)
     return slug
+
+
+def _numbered(base: str, taken: set[str]) -> str:
+    number = 2
+    while f"{base}-{number}" in taken:
+        number += 1
+    return f"{base}-{number}"
 
 
 def assign_slugs(names: Iterable[str], taken: Iterable[str] = ()) -> dict[str, str]:
     """Slugs for ``names`` given in priority order (earliest first); repeats keep theirs."""
     taken = set(taken)
+    first_of: dict[str, str] = {}
     slugs: dict[str, str] = {}
     for name in names:
         if name not in slugs:
-            slugs[name] = unique_slug(name, taken)
+            slugs[name] = unique_slug(name, taken, first_of)
     return slugs

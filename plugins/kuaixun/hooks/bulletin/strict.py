@@ -9,6 +9,7 @@ Drafts are withheld here too (bulletin.drafts).
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from kuaixun import pelican_api
@@ -21,7 +22,7 @@ from kuaixun.hooks.bulletin.collisions import (
 )
 from kuaixun.hooks.bulletin.drafts import withhold_drafts
 from kuaixun.hooks.bulletin.rendering import rendering_problems
-from kuaixun.rules import check_site
+from kuaixun.rules import check_content
 
 
 def rendered_contents(generators: list) -> list:
@@ -38,7 +39,8 @@ def build_problems(generators: list) -> list[Problem]:
     # The content check runs the plugins' own rules (photos.check): a problem a plugin also
     # deferred while building is the same Problem, kept once by the set below. Its link rule
     # leaves the images the photos plugin owns to it (RULES.claims_links).
-    problems = check_site(settings)
+    problems, notices = check_content(settings)
+    report_notices(notices)
     problems += generators[0].context.get(PENDING, [])
     # Pelican's render warnings are the least specific: dropped on a line already named.
     known = {(p.path, p.line) for p in problems}
@@ -51,6 +53,12 @@ def build_problems(generators: list) -> list[Problem]:
     found += output_collisions(planned_outputs(generators, sources, with_drafts))
     problems += [p for p in found if (p.path, p.line) not in known]
     return sorted(set(problems))
+
+
+def report_notices(notices: list[Problem]) -> None:
+    """What the editor should know but need not fix: printed, and the build goes on."""
+    for notice in sorted(set(notices)):
+        print(notice, file=sys.stderr)
 
 
 def check_before_writing(generators) -> None:
