@@ -161,25 +161,36 @@ def serve(c, port=PORT):
     _serve_forever(OUTPUT, port=int(port))
 
 
-@task
-def livereload(c, port=PORT):
-    """Serve with drafts visible and rebuild and reload the browser whenever a file changes."""
-    from livereload import Server
+@task(help={"port": "端口", "content": "内容文件夹 (default content/)", "output": "输出文件夹"})
+def livereload(c, port=PORT, content="", output=""):
+    """Preview with drafts visible: rebuild on every save, reload the browser, and show the
+    problems of a failed build in the page itself (only in the preview)."""
+    from kuaixun.core.problems import format_report
+    from kuaixun.tools.build import build_site
+    from kuaixun.tools.preview import PreviewServer
 
-    overrides = {"SHOW_DRAFTS": True}
+    folder = Path(content).resolve() if content else CONTENT
+    target = Path(output).resolve() if output else OUTPUT
+    overrides = {"SHOW_DRAFTS": True, "PATH": str(folder), "OUTPUT_PATH": str(target)}
+    if output:  # a preview elsewhere keeps its caches beside its output
+        overrides |= {
+            "CACHE_PATH": str(target.parent / "pelican-cache"),
+            "SEARCH_CACHE_PATH": str(target.parent / "search-cache"),
+            "PHOTOS_CACHE_PATH": str(target.parent / "photos-cache"),
+        }
+    os.chdir(ROOT)
+    server = PreviewServer(target)
 
     def rebuild():
-        from kuaixun.tools.build import build_and_report
+        problems = build_site(str(DEV_SETTINGS), overrides)
+        server.problems = [str(p) for p in sorted(set(problems))]
+        if problems:  # the preview keeps serving the last good build, with these above it
+            print(format_report(problems), file=sys.stderr)
 
-        # The problems are printed; the preview keeps serving the last good build.
-        build_and_report(DEV_SETTINGS, overrides)
-
-    os.chdir(ROOT)
     rebuild()
-    server = Server()
-    for pattern in ("content/**/*", "theme/**/*", "plugins/**/*.py", "pelicanconf.py"):
+    for pattern in (f"{folder}/**/*", "theme/**/*", "plugins/**/*.py", "pelicanconf.py"):
         server.watch(pattern, rebuild)
-    server.serve(host=HOST, port=int(port), root=str(OUTPUT))
+    server.serve(host=HOST, port=int(port), root=str(target))
 
 
 @task(
