@@ -9,6 +9,8 @@ file under a minute and a half.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -59,25 +61,36 @@ def report_of(site, serve):
     return report
 
 
+# Run in its own process: this worker's session already drives Chromium through playwright's
+# sync API, which refuses a second instance in the same thread.
+SWITCH_ON = """
+import sys
+from playwright.sync_api import sync_playwright
+from kuaixun.tools.chromium import CHROMIUM, CHROMIUM_ARGS
+profile, base = sys.argv[1:]
+with sync_playwright() as p:
+    context = p.chromium.launch_persistent_context(
+        profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS
+    )
+    page = context.new_page()
+    page.goto(base + "/")
+    page.click("#elder-toggle")
+    page.reload()
+    on = page.evaluate("document.documentElement.classList.contains('elder')")
+    context.close()
+sys.exit(0 if on else 1)
+"""
+
+
 @pytest.fixture(scope="module")
 def elder_profile(site, serve, tmp_path_factory):
     """A Chromium profile whose reader switched the 长辈版 on (kept in its localStorage)."""
-    from playwright.sync_api import sync_playwright
-
-    from kuaixun.tools.chromium import CHROMIUM
-
     profile = tmp_path_factory.mktemp("elder-profile")
     base = serve(site)
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS
-        )
-        page = context.new_page()
-        page.goto(f"{base}/")
-        page.click("#elder-toggle")
-        page.reload()
-        assert page.evaluate("document.documentElement.classList.contains('elder')")
-        context.close()
+    done = subprocess.run(
+        [sys.executable, "-c", SWITCH_ON, str(profile), base], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
     return profile, base
 
 

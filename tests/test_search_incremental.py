@@ -136,7 +136,8 @@ def test_a_new_date_keeps_the_cut_but_moves_the_result(site):
     build()
     path = content / ARTICLE
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("Date: 2020-11-26", "Date: 2020-10-09"), encoding="utf-8")
+    # A month earlier, still within 31 days of its issue (47, 2020-11-27): a legal move.
+    path.write_text(text.replace("Date: 2020-11-26", "Date: 2020-10-30"), encoding="utf-8")
     after = build()
     assert after["segmented"] == [] and after["exported"]
     answer = node_search(output, ["社区矫正"])[0]

@@ -101,8 +101,13 @@ def headline(figures: dict) -> dict:
         "build_s_search": _get(figures, "search", "seconds")
         if figures.get("ours_measured")
         else None,
-        "build_peak_rss_bytes_bare": _get(figures, "bare", "peak_rss_bytes"),
-        "build_peak_rss_bytes_search": _get(figures, "search", "peak_rss_bytes"),
+        "build_s_bare_warm": _get(figures, "bare_warm", "seconds"),
+        "build_s_search_warm": _get(figures, "search_warm", "seconds"),
+        # Summed over the build's processes at one moment (the search indexes in a second).
+        "build_peak_rss_bytes_bare": _get(figures, "bare", "peak_rss_sum_bytes"),
+        "build_peak_rss_bytes_search": _get(figures, "search", "peak_rss_sum_bytes"),
+        "rebuild_one_article_s_bare_cached": _get(figures, "rebuild_bare_cached", "seconds"),
+        "livereload_s": _get(figures, "livereload", "seconds"),
         "rebuild_one_article_s": _get(figures, "rebuild_search", "seconds")
         if figures.get("ours_measured")
         else None,
@@ -175,6 +180,54 @@ def layout_goals(h: dict) -> list[tuple[str, str, str, str, str]]:
             _kb(cold),
             "",
             verdict(None if cold is None else cold <= 30 * KB, f"{_kb(cold)}"),
+        ),
+        (
+            "make livereload: save an article → the browser shows it",
+            "≤ 3 s",
+            _s(h.get("livereload_s")),
+            "",
+            verdict(
+                None if h.get("livereload_s") is None else h["livereload_s"] <= 3,
+                _s(h.get("livereload_s")),
+            ),
+        ),
+        (
+            "full build with search vs bare, caches warm and nothing changed",
+            "≤ 1.3 ×",
+            _ratio(h.get("build_s_search_warm"), h.get("build_s_bare_warm")),
+            f"bare {_s(h.get('build_s_bare_warm'))}",
+            verdict(
+                None
+                if h.get("build_s_search_warm") is None or not h.get("build_s_bare_warm")
+                else h["build_s_search_warm"] <= 1.3 * h["build_s_bare_warm"],
+                _ratio(h.get("build_s_search_warm"), h.get("build_s_bare_warm")),
+            ),
+        ),
+        (
+            "peak memory of all the build's processes, search vs bare",
+            "≤ 2 ×",
+            _ratio(h.get("build_peak_rss_bytes_search"), h.get("build_peak_rss_bytes_bare")),
+            "",
+            verdict(
+                None
+                if not h.get("build_peak_rss_bytes_search")
+                or not h.get("build_peak_rss_bytes_bare")
+                else h["build_peak_rss_bytes_search"] <= 2 * h["build_peak_rss_bytes_bare"],
+                _ratio(h.get("build_peak_rss_bytes_search"), h.get("build_peak_rss_bytes_bare")),
+            ),
+        ),
+        (
+            "rebuild after one edit vs Pelican's own reader-cached rebuild",
+            "≤ 1.2 ×",
+            _ratio(h.get("rebuild_one_article_s"), h.get("rebuild_one_article_s_bare_cached")),
+            f"Pelican {_s(h.get('rebuild_one_article_s_bare_cached'))}",
+            verdict(
+                None
+                if h.get("rebuild_one_article_s") is None
+                or not h.get("rebuild_one_article_s_bare_cached")
+                else h["rebuild_one_article_s"] <= 1.2 * h["rebuild_one_article_s_bare_cached"],
+                _ratio(h.get("rebuild_one_article_s"), h.get("rebuild_one_article_s_bare_cached")),
+            ),
         ),
         (
             "a content-only push: make check, strict rebuild (warm), make verify",

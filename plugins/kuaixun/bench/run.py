@@ -204,12 +204,22 @@ def measure_size(imported, size_label: str, query_set, browser) -> dict:
         sites.build(work / "content", work / "bare", search=False, fresh=True)
     )
     _report_build(figures, "bare")
+    log("bare build again, caches warm, nothing changed")
+    figures["bare_warm"] = _timing(
+        sites.build(work / "content", work / "bare", search=False, fresh=False)
+    )
+    _report_build(figures, "bare_warm")
     log("build with search, fresh caches")
     figures["search"] = _timing(
         sites.build(work / "content", work / "search", search=True, fresh=True)
     )
     _report_build(figures, "search")
     figures["search"]["phases"] = search_phases(work / "search")
+    log("build with search again, caches warm, nothing changed")
+    figures["search_warm"] = _timing(
+        sites.build(work / "content", work / "search", search=True, fresh=False)
+    )
+    _report_build(figures, "search_warm")
     figures["site_files"], _ = sites.folder_size(work / "search" / "output")
     index_before = index_snapshot(work / "search" / "output" / "search")
     edited = articles[count // 2]
@@ -276,12 +286,13 @@ def measure_size(imported, size_label: str, query_set, browser) -> dict:
         log(f"cold searches in Chromium: {len(query_set)} queries, {' and '.join(pages)}")
         for engine, results in cold_searches(browser, server, pages, query_set).items():
             figures[f"{engine}_cold"] = cold_figures(results)
-        slow_set = query_set[:: max(1, len(query_set) // SLOW_QUERIES)][:SLOW_QUERIES]
-        log(f"cold searches on a phone network (150 ms, 1.6 Mbit/s): {len(slow_set)} queries")
-        server.link = Link()
-        for engine, results in cold_searches(browser, server, pages, slow_set).items():
-            figures[f"{engine}_cold_slow4g"] = cold_figures(results)
-        server.link = None
+        if size_label == "all":  # minutes of waiting: at the archive's size only
+            slow_set = query_set[:: max(1, len(query_set) // SLOW_QUERIES)][:SLOW_QUERIES]
+            log(f"cold searches on a phone network (150 ms, 1.6 Mbit/s): {len(slow_set)}")
+            server.link = Link()
+            for engine, results in cold_searches(browser, server, pages, slow_set).items():
+                figures[f"{engine}_cold_slow4g"] = cold_figures(results)
+            server.link = None
         log(f"recall in Chromium: {len(probes)} probes, Pagefind")
         ranked = chromium.pagefind_ranks(
             browser, server, [(p.query, p.target) for p in probes], chromium.pagefind_urls(bundle)
@@ -296,7 +307,51 @@ def measure_size(imported, size_label: str, query_set, browser) -> dict:
             figures["ours_recall"] = recall_figures(probes, ranked)
     finally:
         server.close()
+    if size_label == "all":
+        log("make livereload: from saving an article to the browser showing it")
+        figures["livereload"] = livereload_figures(work, articles[count // 3], browser)
     return figures
+
+
+def livereload_figures(work: Path, article: sites.Article, browser) -> dict:
+    """Start the editors' preview on the site, open an article, append a sentence to its file,
+    and time until the page in the browser shows it (the preview rebuilds and reloads)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    target = work / "livereload" / "output"
+    command = [sys.executable, "-m", "invoke", "--search-root", str(ROOT), "livereload"]
+    command += ["--port", str(port), "--content", str(work / "content"), "--output", str(target)]
+    preview = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        page = browser.new_context().new_page()
+        deadline = time.monotonic() + 600
+        while True:  # the preview's first build, a cold one
+            try:
+                page.goto(f"http://127.0.0.1:{port}/{article.url}", timeout=5000)
+                break
+            except Exception:
+                if time.monotonic() > deadline or preview.poll() is not None:
+                    return {"seconds": None, "error": "the preview did not start"}
+                time.sleep(1)
+        page.wait_for_function("() => window.LiveReload !== undefined")
+        marker = f"（预览计时 {time.time_ns()}）"
+        started = time.perf_counter()
+        with article.path.open("a", encoding="utf-8") as stream:
+            stream.write(f"\n{marker}\n")
+        page.wait_for_function(
+            "m => document.body.textContent.includes(m)", arg=marker, timeout=600_000
+        )
+        seconds = time.perf_counter() - started
+        page.context.close()
+        return {"seconds": round(seconds, 2)}
+    finally:
+        preview.terminate()
+        preview.wait(timeout=60)
 
 
 def content_only_path(work: Path) -> dict:
@@ -392,6 +447,7 @@ def _timing(timing: sites.Timing) -> dict:
         "cpu_seconds": round(timing.cpu_seconds, 2),
         "load_average": round(timing.load_average, 2),
         "peak_rss_bytes": timing.peak_rss_bytes,
+        "peak_rss_sum_bytes": timing.peak_rss_sum_bytes,
         "returncode": timing.returncode,
         "stderr": timing.stderr[-3000:] if timing.returncode else "",
     }

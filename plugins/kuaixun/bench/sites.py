@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,10 @@ class Timing:
     peak_rss_bytes: int
     returncode: int
     stderr: str
+    # The largest sum of resident memory over the command and all its child processes at
+    # one moment (sampled every 0.1 s from /proc): a build that indexes in a second process
+    # holds both at once, which the largest single process (peak_rss_bytes) hides.
+    peak_rss_sum_bytes: int = 0
 
 
 def derived_corpus(content: Path, target: Path) -> Path:
@@ -131,6 +136,40 @@ def build(
     return timed(command, cwd=ROOT)
 
 
+def _tree_rss(root: int) -> int:
+    """Resident bytes of process `root` and all its descendants, now (Linux /proc)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        pid = int(entry.name)
+        parents[pid] = int(stat.rsplit(")", 1)[1].split()[1])
+        found = next((line for line in status.splitlines() if line.startswith("VmRSS:")), "")
+        rss[pid] = int(found.split()[1]) * 1024 if found else 0
+    tree, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        tree.add(pid)
+        todo.extend(child for child, parent in parents.items() if parent == pid)
+    return sum(rss.get(pid, 0) for pid in tree)
+
+
+class _MemorySampler(threading.Thread):
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.done = pid, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.1):
+            self.peak = max(self.peak, _tree_rss(self.pid))
+
+
 def timed(command: list[str], cwd: Path, env: dict | None = None) -> Timing:
     """Run a command: wall and CPU seconds (its processes, user + system), the 1-minute load
     average when it started (other work on the machine), and its largest resident memory."""
@@ -141,14 +180,18 @@ def timed(command: list[str], cwd: Path, env: dict | None = None) -> Timing:
         child = subprocess.Popen(
             command, cwd=cwd, env={**os.environ, **(env or {})}, stdout=quiet, stderr=stderr
         )
+        sampler = _MemorySampler(child.pid)
+        sampler.start()
         _, status, usage = os.wait4(child.pid, 0)
+        sampler.done.set()
+        sampler.join()
         seconds = time.perf_counter() - start
         child.returncode = os.waitstatus_to_exitcode(status)
         stderr.seek(0)
         text = stderr.read().decode("utf-8", "replace")
     errors.unlink()
     cpu = usage.ru_utime + usage.ru_stime
-    return Timing(seconds, cpu, load, usage.ru_maxrss * 1024, child.returncode, text)
+    return Timing(seconds, cpu, load, usage.ru_maxrss * 1024, child.returncode, text, sampler.peak)
 
 
 def edit_one_article(article: Article) -> None:
