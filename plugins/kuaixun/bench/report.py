@@ -573,7 +573,7 @@ def write(results: dict, docs: Path, date: str | None = None) -> None:
         "lighthouse": results.get("lighthouse"),
         "sizes": {k: {"headline": headline(f), **f} for k, f in sizes.items()},
     }
-    (docs / "kuaixun.bench.json").write_text(
+    (docs / "benchmarks.json").write_text(
         json.dumps(payload, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
-    (docs / "kuaixun.bench.md").write_text(markdown(results), encoding="utf-8")
+    (docs / "benchmarks.md").write_text(markdown(results), encoding="utf-8")
