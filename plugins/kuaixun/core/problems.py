@@ -64,3 +64,13 @@ PENDING = "BULLETIN_PROBLEMS"
 def defer(context: dict, problems: list[Problem]) -> None:
     """Report problems found in generate_context without stopping the other checks."""
     context.setdefault(PENDING, []).extend(problems)
+
+
+# Files a plugin writes outside Pelican's generators (photo renditions, the search export),
+# as (save_as, what): the collision check (hooks/bulletin/collisions.py) counts them too. A
+# save_as ending in "/" claims the whole folder.
+PLANNED = "BULLETIN_PLANNED_OUTPUTS"
+
+
+def plan_outputs(context: dict, outputs: list[tuple[str, str]]) -> None:
+    context.setdefault(PLANNED, []).extend(outputs)
