@@ -233,3 +233,22 @@ def test_nothing_of_a_draft_reaches_the_output(tmp_path):
     assert preview.returncode == 0, preview.stderr
     shown = {p.name for p in (tmp_path / "preview").rglob("*")}
     assert "plan.pdf" in shown and [n for n in shown if n.startswith("secret-photo")]
+
+
+def test_a_one_line_article_of_100000_characters_builds_in_linear_time(tmp_path):
+    """It took 65 s in the search indexer on main; now a few seconds, like a short one."""
+    import random
+    import time
+
+    random.seed(11)
+    content = tmp_path / "content"
+    (content / "articles").mkdir(parents=True)
+    (content / "pages").mkdir()
+    line = "".join(
+        random.choice("社区服务老人居民志愿者活动，。2020年abc ") for _ in range(100_000)
+    )
+    (content / "articles" / "long.md").write_text(article("长文", body=line), encoding="utf-8")
+    started = time.perf_counter()
+    build = run_build(tmp_path / "output", content=content)
+    assert build.returncode == 0, build.stderr
+    assert time.perf_counter() - started < 30

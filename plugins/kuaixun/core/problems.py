@@ -6,8 +6,11 @@ one build at once, each as ``path:line: what is wrong — how to fix``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,10 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.message}" + (f" — {self.fix}" if self.fix else "")
+        text = f"{where}: {self.message}" + (f" — {self.fix}" if self.fix else "")
+        # A value quoted from the content may hold a control character or line separator:
+        # shown escaped, one problem stays one line of the report.
+        return _CONTROL.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
 class ContentErrors(Exception):

@@ -26,6 +26,7 @@ from kuaixun.core.problems import ContentErrors, Problem, display_path, format_r
 from kuaixun.rules import BEFORE_READING, check_site
 
 _FILE_NAMES = re.compile(r"[\w./-]+\.[A-Za-z0-9]{1,5}\b")
+_PATHS = re.compile(r"[^\s'\":]+")
 
 
 class _PelicanErrors(logging.Handler):
@@ -147,7 +148,9 @@ def _unreported(pelican_problems: list[Problem], ours: list[Problem]) -> list[Pr
         if problem.path in explained or any(name in problem.message for name in names):
             return True
         mentioned = _FILE_NAMES.findall(problem.message)
-        return any(Path(name).name in linked for name in mentioned)
+        # Paths without an extension too (a link to ../../etc/passwd, refused by the check).
+        mentioned += [t for t in _PATHS.findall(problem.message) if "/" in t]
+        return any(Path(name).name and Path(name).name in linked for name in mentioned)
 
     return [p for p in pelican_problems if not about_explained(p)]
 
