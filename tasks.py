@@ -369,6 +369,14 @@ def verify(c):
 
 
 @task
+def fuzz(c):
+    """Property tests of the strict build with 300 generated articles (slow: real builds)."""
+    env = {**os.environ, "HYPOTHESIS_PROFILE": "thorough"}
+    args = [sys.executable, "-m", "pytest", "-p", "no:xdist", "-q"]
+    sys.exit(subprocess.call([*args, "tests/test_strict_properties.py"], cwd=ROOT, env=env))
+
+
+@task
 def lint(c):
     """ruff check and format check over the Python code."""
     c.run(f"{sys.executable} -m ruff check .")

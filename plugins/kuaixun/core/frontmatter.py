@@ -77,7 +77,7 @@ class FrontMatter:
 def read_front_matter(text: str) -> FrontMatter:
     """Split a Markdown file's text into its header lines and its body."""
     front = FrontMatter()
-    lines = text.lstrip("\ufeff").splitlines()
+    lines = split_lines(text.lstrip("\ufeff"))
     index = 1 if lines and _YAML_FENCE.match(lines[0]) and lines[0].startswith("-") else 0
     while index < len(lines):
         line = lines[index]
@@ -104,6 +104,13 @@ def looks_like_text(line: str) -> bool:
         return False
     inner = stripped.rstrip(":：")
     return ":" not in inner and "：" not in inner
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as Python-Markdown splits them: at line breaks only. str.splitlines also splits
+    at a vertical tab, form feed or U+2028 an editor pasted, and the line numbers drift."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return lines[:-1] if lines and not lines[-1] else lines
 
 
 def _read_header_line(front: FrontMatter, number: int, line: str) -> None:

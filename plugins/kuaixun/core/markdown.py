@@ -16,6 +16,19 @@ FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 
 
+# The blockquote markers and indentation a line starts with (tabs count as four columns).
+_LEADING = re.compile(r"^[ \t>]*")
+MAX_NESTING = 20
+
+
+def nesting_depth(line: str) -> int:
+    """How deep a line nests: each `>` one level, each two columns of indentation one. Deep
+    nesting makes Python-Markdown recurse (10,000 `>`) or take minutes (nested lists)."""
+    prefix = _LEADING.match(line)[0].expandtabs(4)  # type: ignore[index]
+    quotes = prefix.count(">")
+    return quotes + (len(prefix) - quotes) // 2
+
+
 def without_code_spans(line: str) -> str:
     """A Markdown line without its `code spans`."""
     return CODE_SPAN.sub("", line) if "`" in line else line

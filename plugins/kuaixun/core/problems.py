@@ -8,8 +8,11 @@ one title): printed as ``提醒 (notice): path:line: …``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,9 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         said = f"{where}: {self.message}" + (f" — {self.fix}" if self.fix else "")
+        # A value quoted from the content may hold a control character or line separator:
+        # shown escaped, one problem stays one line of the report.
+        said = _CONTROL.sub(lambda m: f"\\u{ord(m[0]):04x}", said)
         return f"{NOTICE_PREFIX}{said}" if self.notice else said
 
 
@@ -76,3 +82,13 @@ PENDING = "BULLETIN_PROBLEMS"
 def defer(context: dict, problems: list[Problem]) -> None:
     """Report problems found in generate_context without stopping the other checks."""
     context.setdefault(PENDING, []).extend(problems)
+
+
+# Files a plugin writes outside Pelican's generators (photo renditions, the search export),
+# as (save_as, what): the collision check (hooks/bulletin/collisions.py) counts them too. A
+# save_as ending in "/" claims the whole folder.
+PLANNED = "BULLETIN_PLANNED_OUTPUTS"
+
+
+def plan_outputs(context: dict, outputs: list[tuple[str, str]]) -> None:
+    context.setdefault(PLANNED, []).extend(outputs)

@@ -41,7 +41,7 @@ from kuaixun.core.photos.renditions import (
     problem_of,
     write_stats,
 )
-from kuaixun.core.problems import ContentErrors, Problem, defer, display_path
+from kuaixun.core.problems import ContentErrors, Problem, defer, display_path, plan_outputs
 
 _CONTEXT_KEY = "photo_build"
 
@@ -96,6 +96,7 @@ class PhotoBuild:
     problems: list[Problem] = field(default_factory=list)
     originals: set[Path] = field(default_factory=set)
     lead_photo: dict[str, Photo] = field(default_factory=dict)  # article url → cover or first
+    published: dict[str, Photo] = field(default_factory=dict)  # by digest: not drafts' photos
 
 
 def _photo_build(context: dict, settings: dict) -> PhotoBuild:
@@ -236,6 +237,7 @@ def process_contents(generator) -> None:
     """article_ and page_generator_finalized: every article or page, drafts included."""
     build = _photo_build(generator.context, generator.settings)
     relative = bool(generator.settings.get("RELATIVE_URLS"))
+    shows_drafts = bool(generator.settings.get("SHOW_DRAFTS"))
 
     def photo_urls(html: str, siteurl: str) -> str:
         # Pelican completes {static} links per page URL; photo URLs join them.
@@ -252,6 +254,12 @@ def process_contents(generator) -> None:
             pelican_api.forget_rendered(content)
         cover = photos.cover()
         content.cover = cover
+        # A draft's photos are processed (its original is never copied) but not published.
+        if shows_drafts or getattr(content, "status", "") != "draft":
+            shown = [photo for photo, _ in photos.by_path.values()] + (
+                [cover.photo] if cover else []
+            )
+            build.published.update((photo.digest, photo) for photo in shown)
         first = next(iter(photos.by_path.values()), None)
         lead = cover.photo if cover else first[0] if first else None
         if lead is not None:
@@ -272,6 +280,10 @@ def publish_renditions(generators) -> None:
     """Hand photo problems to the strict build (reported with all others), else publish."""
     generator = generators[0]
     build = _photo_build(generator.context, generator.settings)
+    renditions = [r.path for photo in build.published.values() for r in photo.renditions]
+    plan_outputs(
+        generator.context, [(path, "照片的缩放图 (a photo rendition)") for path in renditions]
+    )
     if build.problems:
         if "kuaixun.hooks.bulletin" in generator.settings.get("PLUGINS", []):
             # bulletin.strict raises them together with every other content problem.
@@ -280,7 +292,7 @@ def publish_renditions(generators) -> None:
         raise ContentErrors(build.problems)
     target = Path(generator.output_path) / build.output_dir
     target.mkdir(parents=True, exist_ok=True)
-    for photo in build.cache.photos:
+    for photo in build.published.values():
         for rendition in photo.renditions:
             destination = target / Path(rendition.path).name
             if not destination.exists():

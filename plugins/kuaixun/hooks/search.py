@@ -20,6 +20,7 @@ from pelican import signals
 
 from kuaixun import pelican_api
 from kuaixun.core.cjk.text import html_to_text
+from kuaixun.core.problems import plan_outputs
 from kuaixun.core.search.export import publish_export, refresh_export
 from kuaixun.core.search.index import (
     Article,
@@ -67,6 +68,8 @@ def gather(generator) -> None:
         )
     settings = generator.settings
     settings[_ARTICLES] = articles
+    folder = settings["SEARCH_OUTPUT_DIR"].strip("/") + "/"
+    plan_outputs(generator.context, [(folder, "搜索索引 (the search export)")])
     while _previous_job:
         _previous_job.pop().join()
     job = multiprocessing.get_context("fork").Process(

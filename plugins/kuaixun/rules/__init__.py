@@ -12,12 +12,14 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from kuaixun.core.problems import Problem, split_notices
-from kuaixun.rules import issues, links, metadata, photos, unsafe_html
+from kuaixun.rules import files, issues, links, metadata, photos, text, unsafe_html
 from kuaixun.rules.registry import Rules, run_rules
 
 RULES = Rules(
     per_file=(
         metadata.encoding_is_utf8,
+        text.has_no_control_characters,  # pasted from Word: XML feeds cannot hold them
+        text.nesting_is_shallow,  # Markdown recurses for ever on 10,000 nested >
         metadata.header_lines_are_key_value,
         metadata.metadata_keys_are_known,
         metadata.has_title,
@@ -26,18 +28,29 @@ RULES = Rules(
         metadata.status_is_known,
         metadata.body_is_not_empty,
         metadata.body_is_written,  # not make new's placeholder, no empty byline
+        metadata.template_exists,
+        metadata.output_paths_stay_inside,  # Save_as:, URL:, Slug: inside output/
         links.internal_links_resolve,
         photos.photos_are_publishable,  # alt text, missing, unreadable, too large
         unsafe_html.body_has_no_script,  # no script, frames or event handlers in bodies
     ),
     per_site=(
+        files.content_tree_is_safe,  # links, FIFOs, file types an editor may not publish
         metadata.explicit_slugs_are_unique,
         metadata.titles_are_distinct,  # a notice: the second one's URL gets -2
         issues.issues_are_consistent,  # issue files, Issue:, Order
         unsafe_html.issue_notes_have_no_script,
+        photos.published_photos_have_no_location,  # {attach} downloads, images/ as they are
     ),
     # The photos rule judges the body's images itself: the link rule leaves them alone.
     claims_links=(photos.photo_links,),
+)
+
+# What must hold before Pelican reads a file at all: it follows links, blocks on a FIFO,
+# crashes on control characters and recurses on deep nesting. tools/build.py runs these first.
+BEFORE_READING = Rules(
+    per_file=(text.has_no_control_characters, text.nesting_is_shallow),
+    per_site=(files.content_tree_is_safe,),
 )
 
 

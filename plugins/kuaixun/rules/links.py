@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from kuaixun.core.markdown import without_code_spans
 from kuaixun.core.problems import Problem
+from kuaixun.rules.files import inside
 from kuaixun.rules.registry import MARKDOWN_EXTENSIONS, ContentFile, Site
 
 # Links in the Markdown source: [text](target), ![alt](target), [id]: target, href/src="…".
@@ -106,6 +107,9 @@ def _intrasite_problem(
         return None
     base = site.root if relative.startswith("/") else file.path.parent
     linked = Path(os.path.normpath(base / relative.lstrip("/")))
+    unpublishable = _unpublishable(linked, target, site)
+    if unpublishable:
+        return unpublishable
     if not linked.is_file():
         return (
             f'链接 "{target}" 指向的文件不存在 (link to a missing file)',
@@ -128,6 +132,26 @@ def _intrasite_problem(
                 f'链接 "{target}" 指向草稿，草稿不会发布 (links to a draft: never published)',
                 f"先发布 {linked_file.shown}（删掉 Status: draft），或去掉这个链接",
             )
+    return None
+
+
+def _unpublishable(linked: Path, target: str, site: Site) -> tuple[str, str] | None:
+    """A target Pelican would copy from outside content/, a hidden file, or a folder."""
+    if not inside(linked, site.root):
+        return (
+            f'链接 "{target}" 指向 content/ 以外的文件，不能发布 (a file outside content/)',
+            "把文件复制到 content/ 里，再链接它 (copy the file into content/ and link that)",
+        )
+    if any(part.startswith(".") for part in linked.relative_to(site.root).parts):
+        return (
+            f'链接 "{target}" 指向隐藏文件，不能发布 (a hidden file)',
+            "去掉文件名开头的点 (rename it without the leading dot)",
+        )
+    if linked.is_dir():
+        return (
+            f'链接 "{target}" 指向文件夹，不是文件 (a folder, not a file)',
+            "链接文件夹里的某个文件 (link a file)",
+        )
     return None
 
 

@@ -12,6 +12,7 @@ import difflib
 import re
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 from kuaixun.core.frontmatter import WIDE_COLON
 from kuaixun.core.problems import Problem
@@ -69,6 +70,8 @@ _ISO_DATE = re.compile(
 # Any other year-month-day spelling (2020/13/01, 2020.11.27, 2020年11月31日): read to suggest a fix.
 _LOOSE_DATE = re.compile(r"(?P<y>\d{4})\D{1,2}(?P<m>\d{1,2})\D{1,2}(?P<d>\d{1,2})")
 DATE_FORMAT = "YYYY-MM-DD [HH:MM]"
+# The search export stores a date as days since 1970-01-01 (core/search/index.py, EPOCH).
+FIRST_YEAR, LAST_YEAR = 1970, 2199
 
 
 def encoding_is_utf8(file: ContentFile, site: Site) -> Iterator[Problem]:
@@ -220,6 +223,12 @@ def date_problem(value: str) -> tuple[str, str] | None:
             f'日期 "{value}" 格式不对 (Date is not in the {DATE_FORMAT} format)',
             f"请写成 {suggestion} (use {DATE_FORMAT})",
         )
+    if not FIRST_YEAR <= y <= LAST_YEAR:
+        return (
+            f'日期 "{value}" 的年份不在 {FIRST_YEAR}–{LAST_YEAR} 之间 (year out of range: '
+            "the search index counts days from 1970)",
+            f"检查年份，例如 {date.today():%Y-%m-%d} (use a year from {FIRST_YEAR} to {LAST_YEAR})",
+        )
     hour, minute, second = (int(iso[k] or 0) for k in ("H", "M", "S"))
     if hour > 23 or minute > 59 or second > 59:
         return (
@@ -355,3 +364,46 @@ def titles_are_distinct(site: Site) -> Iterator[Problem]:
 def _slug_order(file: ContentFile) -> tuple:
     """The order the slug rule takes articles in: published first, then by date and path."""
     return (file.status == "draft", file.value("date"), str(file.path))
+
+
+def template_exists(file: ContentFile, site: Site) -> Iterator[Problem]:
+    """Template: names a page template of the theme; Pelican fails while writing otherwise."""
+    header = file.get("template")
+    name = header.value.strip() if header else ""
+    if not header or name in _templates(site):
+        return
+    yield Problem(
+        file.shown,
+        header.line,
+        f'模板 "{name}" 不存在 (no such template)',
+        "删掉 Template: 这一行，用网站的默认模板 (remove the Template: line)",
+    )
+
+
+def _templates(site: Site) -> set[str]:
+    if "templates" not in site.cache:
+        folders = [*(site.settings.get("THEME_TEMPLATES_OVERRIDES") or [])]
+        folders.append(Path(site.settings.get("THEME") or "") / "templates")
+        found = [Path(folder) for folder in folders if Path(folder).is_dir()]
+        site.cache["templates"] = {p.stem for folder in found for p in folder.glob("*.html")}
+    return site.cache["templates"]
+
+
+# An output path an editor may give: relative, plain names, no way up or out.
+_SAFE_OUTPUT = re.compile(r"^(?!/)(?!.*(^|/)\.\.?(/|$))[^\\:*?\"<>|\x00-\x1f]+$")
+
+
+def output_paths_stay_inside(file: ContentFile, site: Site) -> Iterator[Problem]:
+    """Save_as: and URL: point inside the site: no "..", no absolute path, no backslash."""
+    for key in ("save_as", "url", "slug"):
+        header = file.get(key)
+        value = header.value.strip() if header else ""
+        if header and value and not _SAFE_OUTPUT.match(value):
+            yield Problem(
+                file.shown,
+                header.line,
+                f'{header.written} "{value}" 会写到网站以外或不是合法的网址 '
+                "(path outside the site)",
+                f"删掉 {header.written}: 这一行，或写成 2020/11/ming-zi/index.html 这样的相对路径 "
+                "(a relative path without ..)",
+            )

@@ -20,6 +20,7 @@ from kuaixun.core.markdown import without_code_spans
 from kuaixun.core.photos import DEFAULTS, markup, photo_path
 from kuaixun.core.photos.renditions import PhotoError, inspect, problem_of
 from kuaixun.core.problems import Problem
+from kuaixun.rules.files import inside
 from kuaixun.rules.registry import ContentFile, Site
 
 # Python-Markdown's image syntax: ![alt](src "title"), ![alt][ref], ![alt][] and ![alt].
@@ -100,6 +101,11 @@ def photo_links(file: ContentFile, site: Site) -> set[tuple[int, str]]:
 
 
 def _file_problem(path: Path, site: Site) -> tuple[str, str] | None:
+    if not inside(path, site.root):
+        return (
+            f"照片 {path.name} 在 content/ 以外，不能发布 (a photo outside content/)",
+            "把照片复制到文章旁边，再写它的文件名 (copy the photo beside the article)",
+        )
     not_added = _not_added(path, site)
     if not_added:
         return not_added
@@ -141,3 +147,63 @@ def photos_are_publishable(file: ContentFile, site: Site) -> Iterator[Problem]:
         problem = None if path in body_paths else _file_problem(path, site)
         if problem:
             yield Problem(file.shown, cover.line, *problem)
+
+
+# Published byte for byte, so any position in them is published too: EXIF GPS, or XMP.
+_LOCATABLE = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff")
+_GPS_IFD = 0x8825
+_XMP_GPS = (b"GPSLatitude", b"GPSLongitude", b"exif:GPS", b"GPSPosition")
+
+
+def has_location(path: Path) -> bool:
+    """Whether an image file carries a position: EXIF GPS tags or XMP GPS properties."""
+    from PIL import Image, UnidentifiedImageError
+
+    data = path.read_bytes()
+    if any(marker in data for marker in _XMP_GPS):
+        return True
+    try:
+        with Image.open(path) as image:
+            image.load()  # a PNG's eXIf chunk may follow the pixels
+            return bool(image.getexif().get_ifd(_GPS_IFD))
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return False
+
+
+def _as_is(site: Site) -> Iterator[tuple[Path, str, int | None]]:
+    """Images Pelican copies unchanged: under STATIC_PATHS, or linked (not shown) with
+    {static}/{attach}; as (path, who names it, line)."""
+    from kuaixun.rules.links import links
+
+    for folder in site.settings.get("STATIC_PATHS") or []:
+        base = site.root / folder
+        for path in sorted(base.rglob("*")) if base.is_dir() else []:
+            yield path, site.shown(path), None
+    for file in site.files:
+        for line, target in links(file):
+            if target.startswith(("{static}", "{attach}")) and (line, target) not in photo_links(
+                file, site
+            ):
+                path = photo_path(target.split("}", 1)[1], file.path.parent, site.root)
+                yield path, file.shown, line
+
+
+def published_photos_have_no_location(site: Site) -> Iterator[Problem]:
+    """A photo offered for download or left in images/ must not tell where it was taken."""
+    shown = {
+        photo_path(image.src, file.path.parent, site.root).resolve()
+        for file in site.files
+        for image in file_photos(file, site)
+    }
+    for path, who, line in _as_is(site):
+        if path.suffix.lower() not in _LOCATABLE or not path.is_file() or path.is_symlink():
+            continue
+        if path.resolve() in shown or not has_location(path):
+            continue
+        yield Problem(
+            who,
+            line,
+            f"{path.name} 里有拍摄地点 (GPS 位置)，会原样发布 (the file carries its GPS position)",
+            f"去掉位置再放进来：exiftool -gps:all= -xmp:all= {path.name}；"
+            "或用 ![说明](文件) 显示成照片，网站会自动去掉 (strip the location)",
+        )

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kuaixun.core.frontmatter import FrontMatter, Header, read_front_matter
+from kuaixun.core.frontmatter import FrontMatter, Header, read_front_matter, split_lines
 from kuaixun.core.markdown import outside_code_blocks
 from kuaixun.core.problems import Problem
 
@@ -31,6 +32,7 @@ class ContentFile:
     kind: str  # "article" or "page"
     encoding: str = "utf-8"
     front: FrontMatter = field(default_factory=FrontMatter)
+    lines: list[str] = field(default_factory=list)  # as written, split at line breaks only
 
     def get(self, key: str) -> Header | None:
         return self.front.get(key)
@@ -133,7 +135,7 @@ def first_non_utf8_line(data: bytes) -> int:
 
 def read_file(path: Path, shown: str, kind: str) -> ContentFile:
     text, encoding = decode(path.read_bytes())
-    return ContentFile(path, shown, kind, encoding, read_front_matter(text))
+    return ContentFile(path, shown, kind, encoding, read_front_matter(text), split_lines(text))
 
 
 def content_files(settings: dict) -> Iterator[tuple[Path, str]]:
@@ -154,14 +156,23 @@ def content_files(settings: dict) -> Iterator[tuple[Path, str]]:
 
 
 def _candidates(base: Path) -> list[Path]:
+    """The files under base, links not followed (rules/files.py reports every link)."""
     if base.is_file():
         return [Path(os.path.normpath(base))]
-    paths = sorted(base.rglob("*")) if base.is_dir() else []
-    return [Path(os.path.normpath(path)) for path in paths]
+    paths = [Path(d) / n for d, _, names in os.walk(base, followlinks=False) for n in names]
+    return [Path(os.path.normpath(path)) for path in sorted(paths)]
+
+
+def _plain_file(path: Path) -> bool:
+    """A regular file, not a link to one: a FIFO named x.md would block reading for ever."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
 
 
 def _is_content(path: Path, root: Path, excludes: list[str], settings: dict) -> bool:
-    if not path.is_file() or path.suffix not in MARKDOWN_EXTENSIONS:
+    if path.suffix not in MARKDOWN_EXTENSIONS or not _plain_file(path):
         return False
     ignored = settings.get("IGNORE_FILES") or []
     if any(_ignored(part, ignored) for part in path.relative_to(root).parts):

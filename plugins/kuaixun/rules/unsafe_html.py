@@ -20,7 +20,12 @@ import lxml.html
 
 from kuaixun.core.frontmatter import read_front_matter
 from kuaixun.core.issues import DEFAULT_SETTINGS
-from kuaixun.core.markdown import markdown_renderer, without_code_spans
+from kuaixun.core.markdown import (
+    MAX_NESTING,
+    markdown_renderer,
+    nesting_depth,
+    without_code_spans,
+)
 from kuaixun.core.problems import Problem
 from kuaixun.rules.registry import ContentFile, Site
 
@@ -161,8 +166,8 @@ def body_problems(
     shown: str, body: str, lines: list[tuple[int, str]], render: Callable[[str], str]
 ) -> list[Problem]:
     """The unsafe-HTML problems of one Markdown body; `lines` are its numbered lines."""
-    if not _MAYBE_HTML.search(body):
-        return []
+    if not _MAYBE_HTML.search(body) or any(nesting_depth(line) > MAX_NESTING for _, line in lines):
+        return []  # too deep to render: rules/text.py reports it
     found = findings(render(body))
     first_line = lines[0][0] if lines else None
     return [

@@ -31,6 +31,7 @@ def run_build(
     content: Path | None = None,
     settings: str = "pelicanconf.py",
     env: dict | None = None,
+    kill_at: str = "",
     **overrides,
 ) -> Build:
     """Build like `invoke html` does, in a fresh process, into `output`."""
@@ -40,8 +41,11 @@ def run_build(
     overrides.setdefault("PHOTOS_CACHE_PATH", str(output.parent / "photos-cache"))
     if content is not None:
         overrides["PATH"] = str(content)
+    command = [sys.executable, "-m", "kuaixun.tools.build", str(ROOT / settings)]
+    if kill_at:  # a build killed with SIGKILL at a point of kuaixun.testing.killer
+        command[2:3] = ["kuaixun.testing.killer", kill_at]
     proc = subprocess.run(
-        [sys.executable, "-m", "kuaixun.tools.build", str(ROOT / settings), json.dumps(overrides)],
+        [*command, json.dumps(overrides)],
         cwd=ROOT,
         capture_output=True,
         text=True,

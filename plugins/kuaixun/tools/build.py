@@ -7,10 +7,15 @@ errors) is collected, and output/ is replaced only when there were none.
 
 from __future__ import annotations
 
+import ctypes
+import fcntl
 import logging
+import os
 import re
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pelican import Pelican
@@ -18,8 +23,10 @@ from pelican.settings import read_settings
 
 from kuaixun import pelican_api
 from kuaixun.core.problems import ContentErrors, Problem, display_path, format_report
+from kuaixun.rules import BEFORE_READING, check_site
 
 _FILE_NAMES = re.compile(r"[\w./-]+\.[A-Za-z0-9]{1,5}\b")
+_PATHS = re.compile(r"[^\s'\":]+")
 
 
 class _PelicanErrors(logging.Handler):
@@ -45,14 +52,32 @@ class _PelicanErrors(logging.Handler):
 
 
 def build_site(settings_file: str, overrides: dict | None = None) -> list[Problem]:
-    """Build the site; return the problems found (empty when output/ was replaced)."""
+    """Build the site; return the problems found (empty when output/ was replaced).
+
+    One build at a time (a lock beside output/); the site is built into a staging folder
+    and exchanged with output/ in one step, so a failed, interrupted or killed build leaves
+    output/ as it was, and the scratch folders it left are removed by the next build.
+    """
     settings = read_settings(settings_file, override=overrides or {})
     final = Path(settings["OUTPUT_PATH"]).resolve()
     staging = final.with_name(f".{final.name}.building")
-    shutil.rmtree(staging, ignore_errors=True)
-    settings["OUTPUT_PATH"] = str(staging)
-    settings["DELETE_OUTPUT_DIRECTORY"] = False
+    with build_lock(final):
+        _clean_scratch(final, staging)
+        # A symbolic link, FIFO, control characters or deep nesting: Pelican would follow,
+        # block, crash or recurse while reading. The content check alone reports them all.
+        if check_site(settings, rules=BEFORE_READING):
+            return check_site(settings)
+        settings["OUTPUT_PATH"] = str(staging)
+        settings["DELETE_OUTPUT_DIRECTORY"] = False
+        problems = _run_pelican(settings)
+        if problems:
+            shutil.rmtree(staging, ignore_errors=True)
+            return problems
+        _swap(staging, final)
+    return []
 
+
+def _run_pelican(settings: dict) -> list[Problem]:
     # Pelican's log drops a warning it already printed in this process; livereload builds
     # again and again in one process, and a warning dropped would let a bad build through.
     pelican_api.forget_logged_messages()
@@ -65,16 +90,44 @@ def build_site(settings_file: str, overrides: dict | None = None) -> list[Proble
     except ContentErrors as errors:
         problems.extend(errors.problems)
     except Exception as error:  # a template or plugin bug: named, never a bare traceback
-        problems.append(_crash(error))
+        # Content the check finds wrong may make a plugin fail before the strict check runs
+        # (a key written twice): then the content is the problem, not the site code.
+        problems.extend(check_site(settings) or [_crash(error)])
     finally:
         pelican_logger.removeHandler(handler)
     problems.extend(_unreported(handler.problems, problems))
+    return sorted(set(problems))
 
-    if problems:
-        shutil.rmtree(staging, ignore_errors=True)
-        return sorted(set(problems))
-    _swap(staging, final)
-    return []
+
+@contextmanager
+def build_lock(final: Path) -> Iterator[None]:
+    """Hold the build lock beside output/: a second build waits, and says why."""
+    lock_file = final.with_name(f".{final.name}.lock")
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with lock_file.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(
+                f"另一个构建正在进行，等它结束…… (another build of {final.name}/ is running: "
+                "waiting for it)",
+                file=sys.stderr,
+                flush=True,
+            )
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        # Released when closed, not unlocked: the search process, forked with this file
+        # open, keeps the lock until it is done writing the cache, even after a kill.
+        yield
+
+
+def _clean_scratch(final: Path, staging: Path) -> None:
+    """Remove what a killed build left: its staging folder, and put back an output/ that a
+    build killed between two renames (where the exchange is not available) had moved."""
+    old = final.with_name(f".{final.name}.old")
+    if old.exists() and not final.exists():
+        old.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 def _unreported(pelican_problems: list[Problem], ours: list[Problem]) -> list[Problem]:
@@ -95,7 +148,9 @@ def _unreported(pelican_problems: list[Problem], ours: list[Problem]) -> list[Pr
         if problem.path in explained or any(name in problem.message for name in names):
             return True
         mentioned = _FILE_NAMES.findall(problem.message)
-        return any(Path(name).name in linked for name in mentioned)
+        # Paths without an extension too (a link to ../../etc/passwd, refused by the check).
+        mentioned += [t for t in _PATHS.findall(problem.message) if "/" in t]
+        return any(Path(name).name and Path(name).name in linked for name in mentioned)
 
     return [p for p in pelican_problems if not about_explained(p)]
 
@@ -115,12 +170,33 @@ def _crash(error: Exception) -> Problem:
 
 
 def _swap(staging: Path, final: Path) -> None:
-    old = final.with_name(f".{final.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if final.exists():
+    """Put the new site in place in one step: output/ is at every moment either the old site
+    or the new one, whenever the build is killed."""
+    if not final.exists():
+        staging.rename(final)
+    elif _exchange(staging, final):
+        shutil.rmtree(staging, ignore_errors=True)  # now the old site
+    else:  # no renameat2 (macOS): two renames; _clean_scratch repairs a kill between them
+        old = final.with_name(f".{final.name}.old")
         final.rename(old)
-    staging.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
+        staging.rename(final)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two folders atomically (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    done = renameat2(
+        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
+    )
+    return done == 0
 
 
 def build_and_report(settings_file: str | Path, overrides: dict | None = None) -> int:

@@ -77,7 +77,9 @@ class Record:
 
     @property
     def day(self) -> int:
-        return (self.article.date - EPOCH).days
+        # The export writes days as unsigned numbers: an earlier date (refused by the content
+        # check, rules/metadata.py) must not crash the indexing process before it says so.
+        return max((self.article.date - EPOCH).days, 0)
 
     def term_list(self, name: str) -> list[str]:
         return self.terms[name].split()

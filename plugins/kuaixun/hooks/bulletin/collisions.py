@@ -21,7 +21,7 @@ from typing import Any
 from pelican.generators import ArticlesGenerator, PagesGenerator, StaticGenerator
 from pelican.paginator import Paginator
 
-from kuaixun.core.problems import Problem, display_path
+from kuaixun.core.problems import PLANNED, Problem, display_path
 from kuaixun.pelican_api import contents_of
 from kuaixun.rules.registry import ContentFile, read_file
 
@@ -166,7 +166,30 @@ def site_outputs(generator: ArticlesGenerator) -> Iterator[Output]:
 
 
 def planned_outputs(generators: Iterable, sources: Sources, with_drafts: bool) -> list[Output]:
-    return [o for g in generators for o in generator_outputs(g, sources, with_drafts)]
+    """Every file the build writes: the generators', the theme's, the plugins'."""
+    generators = list(generators)
+    outputs = [o for g in generators for o in generator_outputs(g, sources, with_drafts)]
+    if generators:
+        settings, context = generators[0].settings, generators[0].context
+        outputs += theme_outputs(settings)
+        outputs += [Output(path, what, SETTINGS) for path, what in context.get(PLANNED, [])]
+        # Pelican names it pelican.plugins.sitemap once loaded.
+        if any(str(name).split(".")[-1] == "sitemap" for name in settings.get("PLUGINS") or []):
+            kind = (settings.get("SITEMAP") or {}).get("format", "xml")
+            outputs.append(Output(f"sitemap.{kind}", "网站地图 sitemap", SETTINGS))
+    return outputs
+
+
+def theme_outputs(settings: dict) -> Iterator[Output]:
+    """The theme's static files, copied under THEME_STATIC_DIR (theme/css/main.css …)."""
+    theme = Path(settings.get("THEME") or "")
+    target = settings.get("THEME_STATIC_DIR", "theme")
+    for folder in settings.get("THEME_STATIC_PATHS") or ["static"]:
+        base = theme / folder
+        for path in sorted(base.rglob("*")) if base.is_dir() else []:
+            if path.is_file():
+                name = os.path.join(target, str(path.relative_to(base)))
+                yield Output(name, f"网站模板的文件 {path.name} (a theme file)", SETTINGS)
 
 
 def generator_outputs(generator, sources: Sources, with_drafts: bool) -> Iterator[Output]:
@@ -193,10 +216,22 @@ def static_outputs(generator: StaticGenerator, sources: Sources) -> Iterator[Out
 
 
 def output_collisions(outputs: Iterable[Output]) -> list[Problem]:
-    """One problem for every output after the first that claims an already claimed file."""
+    """One problem for every output after the first that claims an already claimed file, or
+    a file inside a folder claimed whole (search/), or a folder's name as a file (tag)."""
     claims: dict[str, list[Output]] = defaultdict(list)
     for output in outputs:
         claims[os.path.normpath(output.save_as)].append(output)
+    folders = {
+        os.path.normpath(o.save_as): o
+        for os_ in claims.values()
+        for o in os_
+        if o.save_as.endswith("/")
+    }
+    for path, owners in list(claims.items()):
+        for parent in _parents(path):
+            above = folders.get(parent) or (claims[parent][0] if parent in claims else None)
+            if above is not None and above not in owners:
+                claims[path].insert(0, above)
     problems = []
     for path, owners in claims.items():
         # Blame the article or page (an editor can change its Slug:), not the listing.
@@ -215,6 +250,12 @@ def output_collisions(outputs: Iterable[Output]) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _parents(path: str) -> Iterator[str]:
+    while "/" in path:
+        path = path.rsplit("/", 1)[0]
+        yield path
 
 
 def _collision_fix(other: Output, first: Output) -> str:

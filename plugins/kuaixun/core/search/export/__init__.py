@@ -42,7 +42,8 @@ def refresh_export(
     wanted = fingerprint(records_by_path, words)
     if stamp.exists() and stamp.read_text() == wanted:
         return "reused"
-    state = load_state(cache)
+    # No stamp: the last update never finished (a killed build). Only a whole export is safe.
+    state = load_state(cache) if stamp.exists() else None
     stamp.unlink(missing_ok=True)
     written = None
     # Only an export made from the previous build's records can be updated from them.
@@ -55,7 +56,8 @@ def refresh_export(
 
 
 def publish_export(cache: Path, folder: Path) -> None:
-    """Hard-link the cached export into `folder` (normally output/search)."""
+    """Hard-link the cached export into `folder` (the staging build's search/). Safe because
+    the cache never rewrites a file in place: every write is a new inode (codec.write_file)."""
     shutil.rmtree(folder, ignore_errors=True)
     link_tree(cache, folder, skip={FINGERPRINT, STATE})
 
@@ -66,7 +68,7 @@ def link_tree(source: Path, target: Path, skip: set[str]) -> None:
         into = os.path.join(target, os.path.relpath(where, source))
         os.makedirs(into, exist_ok=True)
         for name in names:
-            if name in skip:
+            if name in skip or name.endswith(".tmp"):  # .tmp: a write a killed build left
                 continue
             try:
                 os.link(os.path.join(where, name), os.path.join(into, name))

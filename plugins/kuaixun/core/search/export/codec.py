@@ -305,8 +305,12 @@ def write_file(path: Path, name: str, text: str) -> None:
 
 
 def write_manifest(folder: Path, data: dict) -> None:
-    (folder / "manifest.json").write_text(
-        json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+    # A new inode too: rewritten in place, the live output/search/manifest.json (a hard link)
+    # would name shards that only the cache has, before the build even succeeded.
+    write_file(
+        folder / "manifest.json",
+        "manifest.json",
+        json.dumps(data, ensure_ascii=False, separators=(",", ":")),
     )
 
 

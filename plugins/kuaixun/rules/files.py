@@ -1,0 +1,175 @@
+"""What may be in content/ at all: the files Pelican would read or publish as they are.
+
+The other rules read Markdown; Pelican also copies static files and every `{static}` or
+`{attach}` target byte for byte, follows symbolic links and reads any file named `.md`. So
+every file under content/ is judged here, without following links and without reading a file
+that is not a plain one (a FIFO would block the build): a symbolic link, a hard link, a
+device or FIFO, a file type a browser would run (SVG, HTML, JavaScript …), a file whose
+bytes are not what its name says (x.svg.jpg that is really SVG), a name with invisible
+characters, two names one host would take for one. What an editor may publish, and why, is
+in docs/security.md.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import stat
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+
+from kuaixun.core.problems import Problem
+from kuaixun.rules.registry import MARKDOWN_EXTENSIONS, Site
+
+# What an editor may publish: Markdown (read by the check and the build), photos, plain
+# documents, the favicon and the search dictionary. Each with the bytes it starts with:
+# a browser trusts a file's bytes as much as its name.
+_JPEG = (b"\xff\xd8\xff",)
+PUBLISHABLE: dict[str, tuple[bytes, ...]] = {
+    **dict.fromkeys(MARKDOWN_EXTENSIONS, ()),
+    ".txt": (),
+    ".jpg": _JPEG,
+    ".jpeg": _JPEG,
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".gif": (b"GIF87a", b"GIF89a"),
+    ".webp": (b"RIFF",),  # then 4 bytes of length, then WEBP: checked below
+    ".pdf": (b"%PDF-",),
+    ".ico": (b"\x00\x00\x01\x00",),
+}
+# Text that a browser could take for markup, at the start of a file published as text.
+_MARKUP_START = (b"<", b"\xef\xbb\xbf<")
+_INVISIBLE = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}
+
+
+def _ignored(relative: str, name: str, patterns: list[str]) -> bool:
+    """As Pelican's IGNORE_FILES (default **/.*): editors' hidden files are never read."""
+    return name.startswith(".") or any(
+        fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(name, p) for p in patterns
+    )
+
+
+def walk(root: Path, ignore: list[str]) -> Iterator[tuple[Path, os.stat_result]]:
+    """Every entry under root (folders too), with its lstat; links are never followed."""
+    for folder, dirs, names in os.walk(root, followlinks=False):
+        for name in sorted(dirs + names):
+            path = Path(folder) / name
+            if _ignored(str(path.relative_to(root)), name, ignore):
+                if name in dirs:
+                    dirs.remove(name)
+                continue
+            try:
+                yield path, path.lstat()
+            except OSError:
+                continue
+
+
+def entry_problem(path: Path, info: os.stat_result) -> tuple[str, str] | None:
+    """A symbolic link, a hard link, a FIFO or device: what no build may read or publish."""
+    if stat.S_ISLNK(info.st_mode):
+        return (
+            f"{path.name} 是符号链接，会把 content/ 以外的文件发布出去 (a symbolic link)",
+            "删掉链接，把文件本身复制进来 (replace the link with a copy of the file)",
+        )
+    if stat.S_ISDIR(info.st_mode):
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return (
+            f"{path.name} 不是普通文件 (not a regular file: FIFO, socket or device)",
+            "删掉它 (remove it)",
+        )
+    if info.st_nlink > 1:
+        return (
+            f"{path.name} 是硬链接，和 content/ 以外的文件共用内容 (a hard link)",
+            "复制一份代替链接：cp 而不是 ln (replace it with a copy)",
+        )
+    return None
+
+
+def name_problem(path: Path) -> tuple[str, str] | None:
+    """A name with control, bidirectional or other invisible characters misleads a reader
+    (U+202E turns x.gpj.svg into x.svg.jpg on screen)."""
+    hidden = [c for c in path.name if unicodedata.category(c) in _INVISIBLE]
+    if not hidden:
+        return None
+    codes = " ".join(f"U+{ord(c):04X}" for c in hidden)
+    return (
+        f"文件名 {path.name!r} 里有看不见的字符 {codes} (invisible characters in the name)",
+        "重新输入文件名，只用看得见的字 (retype the name)",
+    )
+
+
+def type_problem(path: Path) -> tuple[str, str] | None:
+    """A file type an editor may not publish, or bytes that are not what the name says."""
+    suffix = path.suffix.lower()
+    if suffix not in PUBLISHABLE:
+        kinds = "Markdown (.md)、照片 (.jpg .png .webp .gif)、PDF 文档"
+        return (
+            f'不能发布 "{path.suffix or path.name}" 文件：浏览器可能会执行它，或网站不用它 '
+            f"(file type not publishable)",
+            f"只能放 {kinds}；SVG、HTML、脚本请交给网站维护者 (see docs/security.md)",
+        )
+    if not _content_matches(path, suffix):
+        return (
+            f"{path.name} 的内容不是 {suffix} 文件 (its bytes are not a {suffix} file)",
+            f"用真正的 {suffix} 文件，或改成它真正的扩展名 (save it in its real format)",
+        )
+    return None
+
+
+def _content_matches(path: Path, suffix: str) -> bool:
+    try:
+        with path.open("rb") as handle:
+            start = handle.read(16)
+    except OSError:
+        return False
+    magic = PUBLISHABLE[suffix]
+    if not magic:  # text: Markdown, the dictionary. Never a page a browser would render.
+        return suffix in MARKDOWN_EXTENSIONS or not start.lstrip().startswith(_MARKUP_START)
+    if suffix == ".webp" and start[8:12] != b"WEBP":
+        return False
+    return start.startswith(magic)
+
+
+def _same_name(site: Site, paths: list[Path]) -> Iterator[Problem]:
+    """Two names one host takes for one (macOS, Windows: case; NFC and NFD)."""
+    seen: dict[str, Path] = {}
+    for path in paths:
+        key = unicodedata.normalize("NFKC", str(path.relative_to(site.root))).casefold()
+        if key in seen:
+            yield Problem(
+                site.shown(path),
+                None,
+                f"{path.name} 和 {site.shown(seen[key])} 在有的电脑上是同一个名字 "
+                "(two names a host reads as one)",
+                "给其中一个改名 (rename one)",
+            )
+        seen.setdefault(key, path)
+
+
+def content_tree_is_safe(site: Site) -> Iterator[Problem]:
+    """Every file under content/: a plain file, of a kind an editor may publish."""
+    files = []
+    for path, info in walk(site.root, site.settings.get("IGNORE_FILES") or []):
+        problem = entry_problem(path, info) or name_problem(path)
+        if problem is None and stat.S_ISREG(info.st_mode):
+            files.append(path)
+            problem = type_problem(path)
+        if problem:
+            yield Problem(site.shown(path), None, *problem)
+    yield from _same_name(site, files)
+
+
+def unsafe_entries(settings: dict) -> list[Path]:
+    """The links, FIFOs and devices under content/: a build must not start reading them."""
+    root = Path(settings["PATH"]).resolve()
+    found = []
+    for path, info in walk(root, settings.get("IGNORE_FILES") or []):
+        if entry_problem(path, info) and not stat.S_ISREG(info.st_mode):
+            found.append(path)
+    return found
+
+
+def inside(path: Path, root: Path) -> bool:
+    """Whether a path (resolved without following links) stays inside the content folder."""
+    return Path(os.path.normpath(path)).is_relative_to(root)

@@ -1,0 +1,60 @@
+"""The characters and shapes of a file that the check passes only if the build can too.
+
+Word pastes control characters (vertical tab, NUL …) that XML feeds cannot hold: the build
+crashed writing the feed. Ten thousand nested `>` or list levels make Markdown recurse or
+take minutes. Both are content problems, reported by line before anything renders them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+from kuaixun.core.markdown import MAX_NESTING, nesting_depth, outside_code_blocks
+from kuaixun.core.problems import Problem
+from kuaixun.rules.registry import ContentFile, Site
+
+# XML 1.0 refuses every C0 control but tab and line breaks; C1 controls and non-characters
+# are invisible in an editor and never meant.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_NAMES = {"\x0b": "垂直制表符 vertical tab", "\x0c": "换页符 form feed", "\x00": "空字符 NUL"}
+
+
+def _named(char: str) -> str:
+    name = _NAMES.get(char) or unicodedata.name(char, "control character")
+    return f"U+{ord(char):04X} ({name})"
+
+
+def control_problem(line: str) -> tuple[str, str] | None:
+    found = sorted(set(_CONTROL.findall(line)))
+    if not found:
+        return None
+    return (
+        f"这一行有看不见的控制字符 {', '.join(_named(c) for c in found)}，常见于从 Word 粘贴 "
+        "(control characters, pasted from Word)",
+        "删掉它们：重新输入这一行，或先粘贴到记事本再复制过来 (retype the line)",
+    )
+
+
+def has_no_control_characters(file: ContentFile, site: Site) -> Iterator[Problem]:
+    for number, line in enumerate(file.lines, start=1):
+        problem = control_problem(line)
+        if problem:
+            yield Problem(file.shown, number, *problem)
+
+
+def nesting_is_shallow(file: ContentFile, site: Site) -> Iterator[Problem]:
+    """The first line nested too deep (the lines after it usually are too: one message)."""
+    deep = [
+        n
+        for n, line in outside_code_blocks(file.front.numbered_body())
+        if nesting_depth(line) > MAX_NESTING
+    ]
+    if deep:
+        yield Problem(
+            file.shown,
+            deep[0],
+            f"引用 (>) 或列表嵌套超过 {MAX_NESTING} 层，共 {len(deep)} 行 (nesting too deep)",
+            "减少行首的 > 或缩进 (use fewer levels)",
+        )

@@ -1,0 +1,136 @@
+"""A failed, interrupted or killed build leaves output/ byte for byte as it was, and the
+next build cleans up after it; two builds at once take turns (issue 11, classes 3 and 4).
+Real builds in a subprocess, killed with SIGKILL at several points."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kuaixun.testing.builds import ROOT, copy_content, run_build
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def export_is_whole(output: Path) -> bool:
+    """The live search export: its manifest names a folder that is there, with its files."""
+    manifest = json.loads((output / "search" / "manifest.json").read_text(encoding="utf-8"))
+    base = output / "search" / manifest["base"]
+    return (base / "days.gz").is_file() and any(base.rglob("*.gz"))
+
+
+def edit_an_article(content: Path, words: str) -> None:
+    """A change the search export is updated for, in place if it could be."""
+    path = sorted((content / "articles").rglob("*.md"))[0]
+    path.write_text(path.read_text(encoding="utf-8") + f"\n{words}\n", encoding="utf-8")
+
+
+def scratch(output: Path) -> list[str]:
+    return sorted(p.name for p in output.parent.iterdir() if p.name.startswith(".output."))
+
+
+@pytest.fixture
+def site(tmp_path):
+    content = copy_content(tmp_path / "content")
+    first = run_build(tmp_path / "output", content=content)
+    assert first.returncode == 0, first.stderr
+    return content, tmp_path / "output"
+
+
+@pytest.mark.parametrize("point", ["search-written", "pages-written", "before-swap"])
+def test_a_killed_build_leaves_output_byte_identical(site, point):
+    content, output = site
+    before = tree_digest(output)
+    edit_an_article(content, "新增的一段文字：社区食堂开业，老人午餐八元一份。")
+    killed = run_build(output, content=content, kill_at=point)
+    assert killed.returncode == -9, killed.stderr
+    assert tree_digest(output) == before
+    assert export_is_whole(output)
+    again = run_build(output, content=content)
+    assert again.returncode == 0, again.stderr
+    assert scratch(output) == [".output.lock"], "the next build removes what the killed one left"
+    assert export_is_whole(output)
+    assert tree_digest(output) != before
+
+
+def test_a_build_killed_after_the_exchange_leaves_the_new_site_whole(site):
+    content, output = site
+    before = tree_digest(output)
+    edit_an_article(content, "食堂")
+    killed = run_build(output, content=content, kill_at="after-exchange")
+    assert killed.returncode == -9, killed.stderr
+    assert tree_digest(output) != before and (output / "index.html").is_file()
+    assert export_is_whole(output)
+    assert run_build(output, content=content).returncode == 0
+    assert scratch(output) == [".output.lock"]
+
+
+def test_a_failed_build_after_an_export_update_leaves_search_working(site):
+    content, output = site
+    before = tree_digest(output)
+    edit_an_article(content, "社区食堂")
+    (content / "articles" / "bad.md").write_text("Title: 坏\nDate: 2020-13-45\n\n正文\n")
+    failed = run_build(output, content=content)
+    assert failed.returncode == 1
+    assert tree_digest(output) == before
+    assert export_is_whole(output)
+
+
+def _build_process(output: Path, content: Path) -> subprocess.Popen:
+    overrides = {
+        "OUTPUT_PATH": str(output),
+        "PATH": str(content),
+        "CACHE_PATH": str(output.parent / "pelican-cache"),
+        "SEARCH_CACHE_PATH": str(output.parent / "search-cache"),
+        "PHOTOS_CACHE_PATH": str(output.parent / "photos-cache"),
+    }
+    command = [sys.executable, "-m", "kuaixun.tools.build", str(ROOT / "pelicanconf.py")]
+    return subprocess.Popen(
+        [*command, json.dumps(overrides)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_a_second_build_waits_for_the_first_and_says_so(tmp_path):
+    content = copy_content(tmp_path / "content")
+    output = tmp_path / "output"
+    with (tmp_path / ".output.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # as a running build holds it
+        waiting = _build_process(output, content)
+        time.sleep(4)
+        assert waiting.poll() is None, "the second build must wait"
+        assert not output.exists()
+    _, stderr = waiting.communicate(timeout=300)
+    assert waiting.returncode == 0, stderr
+    assert "另一个构建正在进行" in stderr and "another build" in stderr
+
+
+def test_two_builds_at_once_both_publish_the_whole_site(tmp_path):
+    content = copy_content(tmp_path / "content")
+    output = tmp_path / "output"
+    reference = run_build(tmp_path / "reference" / "output", content=content)
+    assert reference.returncode == 0
+    builds = [_build_process(output, content) for _ in range(2)]
+    for build in builds:
+        _, stderr = build.communicate(timeout=300)
+        assert build.returncode == 0, stderr
+    want = set(tree_digest(tmp_path / "reference" / "output"))
+    assert set(tree_digest(output)) == want
+    assert not [p for p in os.listdir(tmp_path) if p.endswith((".building", ".old"))]

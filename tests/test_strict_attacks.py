@@ -1,0 +1,254 @@
+"""What a hostile or careless editor can put in content/, tried on real builds (issue 11):
+files the check never read, files from outside content/, content the check passed and the
+build crashed on, pages overwriting other outputs, photos with their GPS position, drafts'
+files. Each is refused by `make check` and by the build, as `path:line: problem — fix`,
+and the previous output/ stays byte for byte as it was."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+import pytest
+from pelican.settings import read_settings
+from PIL import Image
+
+from kuaixun.rules import check_site
+from kuaixun.testing.builds import ROOT, copy_content, run_build
+from kuaixun.testing.photo_fixtures import phone_jpeg
+
+HEAD = "Title: {title}\nDate: 2020-11-21\nCategory: 社区动态\n"
+
+
+def article(title: str, extra: str = "", body: str = "正文一句话。") -> str:
+    return HEAD.format(title=title) + extra + "\n" + body + "\n"
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def checked(content: Path) -> list[str]:
+    settings = read_settings(str(ROOT / "pelicanconf.py"), override={"PATH": str(content)})
+    return [str(p) for p in check_site(settings)]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The real content, built once: the output/ every failed build must leave alone."""
+    root = tmp_path_factory.mktemp("attacks")
+    content = copy_content(root / "content")
+    build = run_build(root / "output", content=content)
+    assert build.returncode == 0, build.stderr
+    return root, content, tree_digest(root / "output")
+
+
+def fails_cleanly(root: Path, content: Path, before: dict[str, str]) -> str:
+    build = run_build(root / "output", content=content)
+    assert build.returncode == 1, build.stderr
+    assert "Traceback" not in build.stderr and "构建出错" not in build.stderr, build.stderr
+    assert tree_digest(root / "output") == before, "a failed build changed output/"
+    return build.stderr
+
+
+# --- files the check never read, files from outside content/, crashes after the check -------
+
+SECRET = "TOP-SECRET-KEY-MATERIAL"
+
+
+def plant_unreadable(content: Path, outside: Path) -> list[tuple[str, int | None, str]]:
+    """Every attack Pelican would read or publish unchecked; (file, line, words) expected."""
+    a = content / "articles" / "attack"
+    a.mkdir()
+    outside.mkdir()
+    (outside / "secret.md").write_text(article("外面的文章", body=SECRET), encoding="utf-8")
+    (outside / "key.jpg").write_bytes(b"\xff\xd8\xff" + SECRET.encode())
+    os.symlink(outside / "secret.md", a / "link.md")
+    os.symlink(outside, a / "linked-folder")
+    os.link(outside / "key.jpg", a / "hard.jpg")
+    os.mkfifo(a / "fifo.md")
+    script = "<script>alert(document.cookie)</script>"
+    (a / "page.html").write_text(f"<html><head><title>x</title></head><body>{script}</body>")
+    (a / "page.Html").write_text(script)
+    (a / "x.rst").write_text("x\n=\n\n:date: 2020-11-21\n\n.. raw:: html\n\n   " + script + "\n")
+    (a / "logo.svg").write_text(f"<svg xmlns='http://www.w3.org/2000/svg'>{script}</svg>")
+    (a / "LOGO.SVG").write_text(f"<svg xmlns='http://www.w3.org/2000/svg'>{script}</svg>")
+    (a / "photo.svg.jpg").write_text(f"<svg xmlns='http://www.w3.org/2000/svg'>{script}</svg>")
+    (a / "app.js").write_text("alert(1)")
+    (a / "notes.txt").write_text("<html><script>alert(1)</script>")
+    (a / "x\u202egpj.svg").write_bytes(b"\xff\xd8\xff")
+    attach = "[附件]({attach}logo.svg) [旧文]({static}../../../outside/secret.md)"
+    (a / "links.md").write_text(article("附件", body=attach), encoding="utf-8")
+    (a / "word.md").write_text(article("从Word粘贴", body="第一句\x0b第二句\x00。"), "utf-8")
+    (a / "deep.md").write_text(article("深", body=">" * 10000 + " 深"), encoding="utf-8")
+    lists = "\n".join("  " * i + "- 项" for i in range(3000))
+    (a / "lists.md").write_text(article("列表", body=lists), encoding="utf-8")
+    (a / "old.md").write_text(article("很早", body="x").replace("2020-11-21", "0001-01-01"))
+    (a / "tpl.md").write_text(article("模板", "Template: nothere\n"), encoding="utf-8")
+    (a / "twice.md").write_text(article("两次", "Date: 2020-11-22\n"), encoding="utf-8")
+    (a / "out.md").write_text(article("出去", "Save_as: ../../evil.html\n"), encoding="utf-8")
+    image = "![社区工作人员在公告栏前讲解](../../../outside/key.jpg)"
+    (a / "img.md").write_text(article("图片", body=image), encoding="utf-8")
+    return [
+        ("link.md", None, "符号链接"),
+        ("linked-folder", None, "符号链接"),
+        ("hard.jpg", None, "硬链接"),
+        ("fifo.md", None, "不是普通文件"),
+        ("page.html", None, '".html"'),
+        ("page.Html", None, '".Html"'),
+        ("x.rst", None, '".rst"'),
+        ("logo.svg", None, '".svg"'),
+        ("LOGO.SVG", None, '".SVG"'),
+        ("photo.svg.jpg", None, "不是 .jpg"),
+        ("app.js", None, '".js"'),
+        ("notes.txt", None, "不是 .txt"),
+        ("x\u202egpj.svg", None, "U+202E"),
+        ("links.md", 5, "content/ 以外"),
+        ("word.md", 5, "U+000B"),
+        ("deep.md", 5, "嵌套"),
+        ("lists.md", 26, "嵌套"),
+        ("old.md", 2, "1970"),
+        ("tpl.md", 4, '模板 "nothere"'),
+        ("twice.md", 4, "Date 写了两次"),
+        ("out.md", 4, "网站以外"),
+        ("img.md", 5, "content/ 以外"),
+    ]
+
+
+def _found(report: str, name: str, line: int | None, words: str) -> bool:
+    where = rf"\S*/attack/{re.escape(name)}" + (f":{line}" if line else "") + ": "
+    return any(re.match(where, text) and words in text and " — " in text for text in report)
+
+
+def test_unchecked_and_outside_files_are_refused_by_check_and_build(built, tmp_path):
+    root, content, before = built
+    expected = plant_unreadable(content, content.parent / "outside")
+    try:
+        report = checked(content)
+        stderr = fails_cleanly(root, content, before)
+    finally:
+        import shutil
+
+        shutil.rmtree(content / "articles" / "attack")
+    lines = stderr.splitlines()
+    missing_check = [e for e in expected if not _found(report, *e)]
+    missing_build = [e for e in expected if not _found(lines, *e)]
+    assert not missing_check, "\n".join(report)
+    assert not missing_build, stderr
+    assert SECRET not in stderr
+
+
+# --- a page overwriting another output ---------------------------------------------------
+
+
+def test_save_as_onto_any_other_output_is_refused(built):
+    root, content, before = built
+    rendition = sorted((root / "output" / "images").glob("*.webp"))[0].name
+    targets = [
+        f"images/{rendition}",
+        "theme/css/main.css",
+        "search/manifest.json",
+        "search",
+        "sitemap.xml",
+        "robots.txt",
+        "favicon.ico",
+        "feeds/all.atom.xml",
+        "tag",
+    ]
+    folder = content / "articles" / "saveas"
+    folder.mkdir()
+    for number, target in enumerate(targets):
+        text = article(f"覆盖{number}", f"Save_as: {target}\nSlug: fu-gai-{number}\n")
+        (folder / f"s{number}.md").write_text(text, encoding="utf-8")
+    try:
+        stderr = fails_cleanly(root, content, before)
+    finally:
+        import shutil
+
+        shutil.rmtree(folder)
+    for number, target in enumerate(targets):
+        assert re.search(rf"saveas/s{number}\.md:\d+: .*{re.escape(target)}", stderr), (
+            target,
+            stderr,
+        )
+
+
+# --- privacy and drafts ------------------------------------------------------------------
+
+
+def gps_png(path: Path) -> Path:
+    exif = Image.Exif()
+    exif[0x010F] = "Phone"  # Pillow writes no EXIF block with a GPS IFD alone
+    exif.get_ifd(0x8825).update({1: "N", 2: (39.0, 54.0, 0.0), 3: "E", 4: (116.0, 23.0, 0.0)})
+    Image.new("RGB", (40, 30), "white").save(path, "PNG", exif=exif)
+    return path
+
+
+def test_photos_published_as_they_are_must_not_carry_gps(built):
+    root, content, before = built
+    folder = content / "articles" / "gps"
+    folder.mkdir()
+    phone_jpeg(folder / "download.jpg", 400, 300)
+    (content / "images").mkdir(exist_ok=True)
+    gps_png(content / "images" / "map.png")
+    xmp = b'<x:xmpmeta><rdf:Description exif:GPSLatitude="39,54N"/></x:xmpmeta>'
+    Image.new("RGB", (40, 30)).save(folder / "xmp.jpg", "JPEG")
+    (folder / "xmp.jpg").write_bytes((folder / "xmp.jpg").read_bytes() + xmp)
+    body = "[下载原图]({attach}download.jpg) [另一张]({static}xmp.jpg)"
+    (folder / "a.md").write_text(article("原图下载", body=body), encoding="utf-8")
+    try:
+        report = "\n".join(checked(content))
+        stderr = fails_cleanly(root, content, before)
+    finally:
+        import shutil
+
+        shutil.rmtree(folder)
+        (content / "images" / "map.png").unlink()
+    for text in (report, stderr):
+        assert re.search(r"gps/a\.md:5: download\.jpg 里有拍摄地点", text), text
+        assert re.search(r"gps/a\.md:5: xmp\.jpg 里有拍摄地点", text), text
+        assert re.search(r"images/map\.png: map\.png 里有拍摄地点", text), text
+
+
+def test_nothing_of_a_draft_reaches_the_output(tmp_path):
+    content = copy_content(tmp_path / "content")
+    folder = content / "articles" / "draft"
+    folder.mkdir()
+    Image.new("RGB", (900, 600), (200, 30, 30)).save(folder / "secret-photo.jpg", "JPEG")
+    (folder / "plan.pdf").write_bytes(b"%PDF-1.4\nsecret plan\n%%EOF\n")
+    body = "![尚未公布的改造方案效果图](secret-photo.jpg)\n\n[方案全文]({attach}plan.pdf)"
+    (folder / "d.md").write_text(article("草稿", "Status: draft\n", body), encoding="utf-8")
+    build = run_build(tmp_path / "output", content=content)
+    assert build.returncode == 0, build.stderr
+    published = {p.name for p in (tmp_path / "output").rglob("*")}
+    assert "plan.pdf" not in published
+    assert not [n for n in published if n.startswith("secret-photo")], published
+    preview = run_build(tmp_path / "preview", content=content, SHOW_DRAFTS=True)
+    assert preview.returncode == 0, preview.stderr
+    shown = {p.name for p in (tmp_path / "preview").rglob("*")}
+    assert "plan.pdf" in shown and [n for n in shown if n.startswith("secret-photo")]
+
+
+def test_a_one_line_article_of_100000_characters_builds_in_linear_time(tmp_path):
+    """It took 65 s in the search indexer on main; now a few seconds, like a short one."""
+    import random
+    import time
+
+    random.seed(11)
+    content = tmp_path / "content"
+    (content / "articles").mkdir(parents=True)
+    (content / "pages").mkdir()
+    line = "".join(
+        random.choice("社区服务老人居民志愿者活动，。2020年abc ") for _ in range(100_000)
+    )
+    (content / "articles" / "long.md").write_text(article("长文", body=line), encoding="utf-8")
+    started = time.perf_counter()
+    build = run_build(tmp_path / "output", content=content)
+    assert build.returncode == 0, build.stderr
+    assert time.perf_counter() - started < 30
