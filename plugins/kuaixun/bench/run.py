@@ -66,8 +66,8 @@ def ensure_tools() -> None:
 
 
 def corpus_file(corpus: Path) -> tuple[Path, str]:
-    if corpus.exists():
-        return corpus, str(corpus)
+    if corpus.exists():  # named relative to the repository: the report is committed
+        return corpus, os.path.relpath(corpus.resolve(), ROOT)
     derived = sites.derived_corpus(ROOT / "content", WORK / "derived-corpus.jsonl")
     return derived, f"{corpus} is absent: derived from content/ ({derived})"
 
