@@ -69,7 +69,8 @@ def corpus_file(corpus: Path) -> tuple[Path, str]:
     if corpus.exists():  # named relative to the repository: the report is committed
         return corpus, os.path.relpath(corpus.resolve(), ROOT)
     derived = sites.derived_corpus(ROOT / "content", WORK / "derived-corpus.jsonl")
-    return derived, f"{corpus} is absent: derived from content/ ({derived})"
+    shown = os.path.relpath(derived, ROOT)
+    return derived, f"{os.path.relpath(corpus, ROOT)} is absent: derived from content/ ({shown})"
 
 
 def machine() -> dict:
