@@ -465,7 +465,9 @@ def run(corpus: Path, sizes: list[str], docs: Path) -> dict:
     source, corpus_note = corpus_file(corpus)
     categories = read_settings(str(sites.SETTINGS))["CATEGORIES"]
     log(f"importing {source}")
-    records, imported = sites.import_corpus(source, categories)
+    # Read by its path from the repository, so the problems the report lists name no folder
+    # of this machine (the bench runs from the repository: tasks.bench changes into it).
+    records, imported = sites.import_corpus(Path(os.path.relpath(source, ROOT)), categories)
     results: dict[str, Any] = {
         "machine": machine(),
         "versions": versions(),
