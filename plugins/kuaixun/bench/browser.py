@@ -85,7 +85,8 @@ def _until_quiet(page, server: CountingServer) -> tuple[float, bool]:
         now = time.monotonic()
         if change != seen:
             seen, seen_at = change, now
-        if now - max(seen_at, server.ledger.last_request) >= QUIET_SECONDS:
+        busy = server.ledger.in_flight > 0  # a paced response still on its way
+        if not busy and now - max(seen_at, server.ledger.last_request) >= QUIET_SECONDS:
             return seen, False
         if now > deadline:
             return seen, True

@@ -57,6 +57,8 @@ class Ledger:
 
     sent: list[Sent] = field(default_factory=list)
     last_request: float = 0.0
+    # Responses still being sent (a paced one takes seconds): the page is not quiet meanwhile.
+    in_flight: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, path: str, size: int) -> None:
@@ -64,8 +66,9 @@ class Ledger:
             self.sent.append(Sent(path, size))
             self.last_request = time.monotonic()
 
-    def touch(self) -> None:
+    def sending(self, delta: int) -> None:
         with self.lock:
+            self.in_flight += delta
             self.last_request = time.monotonic()
 
     def take(self) -> list[Sent]:
@@ -144,8 +147,11 @@ class CountingServer:
                 server.ledger.record(self.path, len(data))
                 if server.link is None:
                     self.wfile.write(data)
-                else:
+                    return
+                server.ledger.sending(+1)
+                try:
                     server.link.send(self.wfile.write, data)
-                    server.ledger.touch()
+                finally:
+                    server.ledger.sending(-1)
 
         return Handler

@@ -48,9 +48,10 @@ class Timing:
     peak_rss_bytes: int
     returncode: int
     stderr: str
-    # The largest sum of resident memory over the command and all its child processes at
-    # one moment (sampled every 0.1 s from /proc): a build that indexes in a second process
-    # holds both at once, which the largest single process (peak_rss_bytes) hides.
+    # The largest sum of memory over the command and all its child processes at one moment
+    # (proportional set size, so pages a forked indexer shares with its parent count once;
+    # sampled every 0.1 s from /proc, and never below the largest single process): a build
+    # that indexes in a second process holds both at once, which peak_rss_bytes hides.
     peak_rss_sum_bytes: int = 0
 
 
@@ -136,28 +137,30 @@ def build(
     return timed(command, cwd=ROOT)
 
 
-def _tree_rss(root: int) -> int:
-    """Resident bytes of process `root` and all its descendants, now (Linux /proc)."""
+def _tree_pss(root: int) -> int:
+    """Proportional memory of process `root` and all its descendants, now (Linux /proc)."""
     parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            status = (entry / "status").read_text()
-        except OSError:
-            continue
-        pid = int(entry.name)
-        parents[pid] = int(stat.rsplit(")", 1)[1].split()[1])
-        found = next((line for line in status.splitlines() if line.startswith("VmRSS:")), "")
-        rss[pid] = int(found.split()[1]) * 1024 if found else 0
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
     tree, todo = set(), [root]
     while todo:
         pid = todo.pop()
         tree.add(pid)
         todo.extend(child for child, parent in parents.items() if parent == pid)
-    return sum(rss.get(pid, 0) for pid in tree)
+    total = 0
+    for pid in tree:
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        found = next((line for line in rollup.splitlines() if line.startswith("Pss:")), "")
+        total += int(found.split()[1]) * 1024 if found else 0
+    return total
 
 
 class _MemorySampler(threading.Thread):
@@ -167,7 +170,7 @@ class _MemorySampler(threading.Thread):
 
     def run(self) -> None:
         while not self.done.wait(0.1):
-            self.peak = max(self.peak, _tree_rss(self.pid))
+            self.peak = max(self.peak, _tree_pss(self.pid))
 
 
 def timed(command: list[str], cwd: Path, env: dict | None = None) -> Timing:
@@ -191,7 +194,8 @@ def timed(command: list[str], cwd: Path, env: dict | None = None) -> Timing:
         text = stderr.read().decode("utf-8", "replace")
     errors.unlink()
     cpu = usage.ru_utime + usage.ru_stime
-    return Timing(seconds, cpu, load, usage.ru_maxrss * 1024, child.returncode, text, sampler.peak)
+    largest = usage.ru_maxrss * 1024
+    return Timing(seconds, cpu, load, largest, child.returncode, text, max(sampler.peak, largest))
 
 
 def edit_one_article(article: Article) -> None:
