@@ -476,6 +476,15 @@ def markdown(results: dict) -> str:
         f"Written by `make bench` on {results['date']} "
         f"in {results['bench_seconds'] / 60:.1f} minutes. "
         "Every figure below comes from that run; nothing is copied from elsewhere.",
+        *(
+            [
+                f"This run was finished from its saved figures and {results['remeasured']['what']} "
+                "measured again with corrected code on the same built sites (the closing note "
+                "says why).",
+            ]
+            if results.get("remeasured")
+            else []
+        ),
         "",
         "## Machine, corpus, versions",
         "",
