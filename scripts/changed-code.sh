@@ -8,6 +8,7 @@ set -eu
 base=${1:-}
 head=${2:-HEAD}
 case "$base" in
+    *[!0-9a-f]*) echo "code=true"; exit 0 ;;  # not a commit id: never handed to git as an option
     "" | *[!0]*) ;;
     *) echo "code=true"; exit 0 ;;  # 0000…: no previous commit to compare with
 esac

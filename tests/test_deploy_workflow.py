@@ -262,6 +262,8 @@ def test_a_history_that_cannot_be_compared_runs_everything(history):
     assert path_of(history, "0" * 40, head) == "code=true"  # a new branch
     assert path_of(history, "", head) == "code=true"
     assert path_of(history, "f" * 40, head) == "code=true"  # a force push: base is gone
+    assert path_of(history, "--output=/dev/null", head) == "code=true"  # not a commit id
+    assert path_of(history, "HEAD~1", head) == "code=true"
 
 
 def test_the_workflow_runs_the_tests_only_on_the_code_path_and_checks_the_site_always():
