@@ -252,3 +252,21 @@ def test_a_one_line_article_of_100000_characters_builds_in_linear_time(tmp_path)
     build = run_build(tmp_path / "output", content=content)
     assert build.returncode == 0, build.stderr
     assert time.perf_counter() - started < 30
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("news.example.org\n", False),
+        ("bulletin.pingcheng.gov.cn", False),
+        ("<script>alert(1)</script>\n", True),
+        ("news.example.org\nsecond.example.org\n", True),
+        ("", True),
+    ],
+)
+def test_the_custom_domain_file_holds_one_host_name(tmp_path, text, refused):
+    """docs/deploy.md tells editors to keep content/extra/CNAME: that, and only a host name."""
+    content = copy_content(tmp_path / "content")
+    (content / "extra" / "CNAME").write_text(text, encoding="utf-8")
+    problems = [p for p in checked(content) if "CNAME" in p]
+    assert bool(problems) is refused, problems

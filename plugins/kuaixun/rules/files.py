@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import stat
 import unicodedata
 from collections.abc import Iterator
@@ -99,8 +100,22 @@ def name_problem(path: Path) -> tuple[str, str] | None:
     )
 
 
+# The one file without an extension an editor may keep: content/extra/CNAME, the site's own
+# domain for hosts that read it (docs/deploy.md) — one host name and nothing else.
+_CNAME = re.compile(
+    rb"^(?=.{1,253}\s*$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\s*$", re.I
+)
+
+
 def type_problem(path: Path) -> tuple[str, str] | None:
     """A file type an editor may not publish, or bytes that are not what the name says."""
+    if path.name == "CNAME":
+        if _CNAME.match(path.read_bytes()[:300]):
+            return None
+        return (
+            "CNAME 里只能写网站的域名，一行 (the custom-domain file holds one host name)",
+            "写成 news.example.org 这样的一行 (see docs/deploy.md)",
+        )
     suffix = path.suffix.lower()
     if suffix not in PUBLISHABLE:
         kinds = "Markdown (.md)、照片 (.jpg .png .webp .gif)、PDF 文档"
