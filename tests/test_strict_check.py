@@ -13,8 +13,9 @@ import pytest
 from pelican.settings import read_settings
 
 from kuaixun.core.problems import Problem
-from kuaixun.rules import RULES, check_site
+from kuaixun.rules import RULES, Changes, check_changes, check_site, files, registry
 from kuaixun.rules.metadata import date_problem
+from kuaixun.rules.registry import CheckMemory
 from kuaixun.testing.builds import ROOT, copy_content
 
 FIXTURES = Path(__file__).parent / "fixtures" / "broken"
@@ -251,3 +252,49 @@ def test_only_limits_the_report_but_sees_the_whole_site(tmp_path):
     )
     problems = check_site(settings, only=[tmp_path / "articles" / "b.md"])
     assert [Path(p.path).name for p in problems] == ["b.md"]
+
+
+# --- the check of the changes alone (the preview) --------------------------------------------
+
+
+def test_a_check_of_changes_judges_every_rule_on_the_saved_file_only(tmp_path):
+    settings = site(
+        tmp_path,
+        {
+            "articles/old.md": HEADER + "Date: 2020-11-31\n\n正文。\n",  # one date too many
+            "articles/saved.md": HEADER.replace("标题", "新标题") + "Status: 草稿\n\n正文。\n",
+        },
+    )
+    saved = tmp_path.resolve() / "articles" / "saved.md"
+    problems, _ = check_changes(settings, Changes(frozenset({saved})))
+    assert {p.path for p in problems} == {str(saved)}
+    assert any("Status" in p.message for p in problems)
+
+
+def test_a_check_of_changes_follows_links_into_files_not_saved(tmp_path):
+    """Deleting or hiding an article breaks the links of others, which were not saved."""
+    settings = site(
+        tmp_path,
+        {
+            "articles/linking.md": HEADER + "\n见[另一篇]({filename}gone.md)。\n",
+            "articles/other.md": HEADER.replace("标题", "另一篇") + "\n正文。\n",
+        },
+    )
+    other = tmp_path.resolve() / "articles" / "other.md"
+    problems, _ = check_changes(settings, Changes(frozenset({other})))
+    assert [(Path(p.path).name, p.line) for p in problems] == [("linking.md", 5)]
+
+
+def test_a_check_of_changes_reads_and_judges_again_only_what_changed(tmp_path, monkeypatch):
+    photo = b"\xff\xd8\xff"
+    settings = site(tmp_path, {"articles/a.md": HEADER + "\n正文。\n", "images/a.jpg": photo})
+    memory = CheckMemory()
+    assert check_changes(settings, Changes(None, memory)) == ([], [])
+    read = []
+    monkeypatch.setattr(registry, "read_file", lambda *args: read.append(args) or None)
+    monkeypatch.setattr(files, "type_problem", lambda path: read.append(path) or None)
+    assert check_changes(settings, Changes(frozenset(), memory)) == ([], [])
+    assert read == []
+    (tmp_path / "images" / "a.jpg").write_bytes(b"<svg/>")
+    check_changes(settings, Changes(None, memory))
+    assert read == [tmp_path.resolve() / "images" / "a.jpg"]

@@ -9,11 +9,12 @@ docs/strict-build.md.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kuaixun.core.problems import Problem, split_notices
 from kuaixun.rules import files, issues, links, metadata, photos, text, unsafe_html
-from kuaixun.rules.registry import Rules, run_rules
+from kuaixun.rules.registry import CheckMemory, Rules, Site, in_report_order, load_site, run_rules
 
 RULES = Rules(
     per_file=(
@@ -44,6 +45,8 @@ RULES = Rules(
     ),
     # The photos rule judges the body's images itself: the link rule leaves them alone.
     claims_links=(photos.photo_links,),
+    # A file's links break when the file linked is deleted or becomes a draft.
+    across_files=(links.internal_links_resolve,),
 )
 
 # What must hold before Pelican reads a file at all: it follows links, blocks on a FIFO,
@@ -67,3 +70,30 @@ def check_content(
 ) -> tuple[list[Problem], list[Problem]]:
     """(problems, notices): what `make check` and the build report."""
     return split_notices(run_rules(settings, rules, only))
+
+
+# The settings key under which the preview hands the strict build a `Changes`: then the build
+# checks what changed, not every file (docs/strict-build.md).
+CHANGES = "CONTENT_CHANGES"
+
+
+@dataclass
+class Changes:
+    """What a check of the changes alone needs: the Markdown files edited or added since the
+    last check (None: anything may have changed), and what that check read and judged. One
+    build's checks share the content folder as the first of them read it."""
+
+    edited: frozenset[Path] | None
+    memory: CheckMemory = field(default_factory=CheckMemory)
+    site: Site | None = None
+
+
+def check_changes(
+    settings: dict, changes: Changes, rules: Rules = RULES
+) -> tuple[list[Problem], list[Problem]]:
+    """(problems, notices) of the changes: every rule on the edited files, the rules that
+    look across files on the others, the rules over the whole site. Every rule on every file
+    when `edited` is None."""
+    if changes.site is None:
+        changes.site = load_site(settings, changes.memory)
+    return split_notices(in_report_order(rules.run(changes.site, only=changes.edited)))

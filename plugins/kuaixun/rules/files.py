@@ -18,6 +18,7 @@ import re
 import stat
 import unicodedata
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 from kuaixun.core.problems import Problem
@@ -52,15 +53,16 @@ def _ignored(relative: str, name: str, patterns: list[str]) -> bool:
 
 def walk(root: Path, ignore: list[str]) -> Iterator[tuple[Path, os.stat_result]]:
     """Every entry under root (folders too), with its lstat; links are never followed."""
+    below_root = os.path.join(root, "")
     for folder, dirs, names in os.walk(root, followlinks=False):
         for name in sorted(dirs + names):
-            path = Path(folder) / name
-            if _ignored(str(path.relative_to(root)), name, ignore):
+            path = os.path.join(folder, name)
+            if _ignored(path.removeprefix(below_root), name, ignore):
                 if name in dirs:
                     dirs.remove(name)
                 continue
             try:
-                yield path, path.lstat()
+                yield Path(path), os.lstat(path)
             except OSError:
                 continue
 
@@ -149,8 +151,9 @@ def _content_matches(path: Path, suffix: str) -> bool:
 def _same_name(site: Site, paths: list[Path]) -> Iterator[Problem]:
     """Two names one host takes for one (macOS, Windows: case; NFC and NFD)."""
     seen: dict[str, Path] = {}
+    below_root = os.path.join(site.root, "")
     for path in paths:
-        key = unicodedata.normalize("NFKC", str(path.relative_to(site.root))).casefold()
+        key = unicodedata.normalize("NFKC", str(path).removeprefix(below_root)).casefold()
         if key in seen:
             yield Problem(
                 site.shown(path),
@@ -169,7 +172,9 @@ def content_tree_is_safe(site: Site) -> Iterator[Problem]:
         problem = entry_problem(path, info) or name_problem(path)
         if problem is None and stat.S_ISREG(info.st_mode):
             files.append(path)
-            problem = type_problem(path)
+            # Read again only when changed (the preview checks after every save).
+            stamp = (info.st_size, info.st_mtime_ns, info.st_ino)
+            problem = site.memory.verdict(("type", str(path)), stamp, partial(type_problem, path))
         if problem:
             yield Problem(site.shown(path), None, *problem)
     yield from _same_name(site, files)

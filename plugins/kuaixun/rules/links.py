@@ -37,8 +37,14 @@ _FILE_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,5}$")
 _WEB_ADDRESS = re.compile(r"^(www\.|[\w-]+\.(com|cn|org|net|gov|edu)(\.cn)?(/|$))", re.I)
 
 
-def links(file: ContentFile) -> Iterator[tuple[int, str]]:
+def links(file: ContentFile) -> list[tuple[int, str]]:
     """(line, target) of every link and image in the body and Summary, code excluded."""
+    if "links" not in file.derived:
+        file.derived["links"] = list(_links_in(file))
+    return file.derived["links"]
+
+
+def _links_in(file: ContentFile) -> Iterator[tuple[int, str]]:
     summary = file.get("summary")
     lines = [(summary.line, summary.value)] if summary else []
     for number, line in [*lines, *file.body_lines()]:

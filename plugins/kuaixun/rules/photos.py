@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from kuaixun.core.frontmatter import read_front_matter
@@ -89,11 +90,10 @@ def file_photos(file: ContentFile, site: Site) -> list[SourceImage]:
     """The local images of a file the photos plugin will process (none without the plugin)."""
     if not _photos_built(site):
         return []
-    key = ("photos", file.path)
-    if key not in site.cache:
+    if "photos" not in file.derived:
         images = source_images(_image_lines(file))
-        site.cache[key] = [i for i in images if markup.is_local(i.src)]
-    return site.cache[key]
+        file.derived["photos"] = [i for i in images if markup.is_local(i.src)]
+    return file.derived["photos"]
 
 
 def photo_links(file: ContentFile, site: Site) -> set[tuple[int, str]]:
@@ -198,7 +198,11 @@ def published_photos_have_no_location(site: Site) -> Iterator[Problem]:
     for path, who, line in _as_is(site):
         if path.suffix.lower() not in _LOCATABLE or not path.is_file() or path.is_symlink():
             continue
-        if path.resolve() in shown or not has_location(path):
+        if path.resolve() in shown:
+            continue
+        status = path.stat()
+        stamp = (status.st_size, status.st_mtime_ns, status.st_ino)
+        if not site.memory.verdict(("location", str(path)), stamp, partial(has_location, path)):
             continue
         yield Problem(
             who,

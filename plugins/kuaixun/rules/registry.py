@@ -15,12 +15,14 @@ import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from kuaixun.core.frontmatter import FrontMatter, Header, read_front_matter, split_lines
 from kuaixun.core.markdown import outside_code_blocks
 from kuaixun.core.problems import Problem
 
 MARKDOWN_EXTENSIONS = (".md", ".markdown", ".mkd", ".mdown")
+T = TypeVar("T")
 
 
 @dataclass
@@ -33,6 +35,9 @@ class ContentFile:
     encoding: str = "utf-8"
     front: FrontMatter = field(default_factory=FrontMatter)
     lines: list[str] = field(default_factory=list)  # as written, split at line breaks only
+    # What rules found in the text alone (its links, its photos), kept while the file is the
+    # same: a file read once serves every check of a long-lived process (CheckMemory).
+    derived: dict = field(default_factory=dict, compare=False, repr=False)
 
     def get(self, key: str) -> Header | None:
         return self.front.get(key)
@@ -53,6 +58,36 @@ class ContentFile:
         return header.line if header else 1
 
 
+class CheckMemory:
+    """What a check read and judged, each with the stamp (size, time of change …) of what it
+    was made from: a process that checks again and again (the preview) reads and judges only
+    what changed since. A one-off check starts with an empty one."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, tuple[tuple[int, int], ContentFile]] = {}
+        self._verdicts: dict[tuple, tuple[tuple, object]] = {}
+
+    def read(self, path: Path, shown: str, kind: str) -> ContentFile:
+        """The content file, read again when it changed."""
+        status = os.stat(path)
+        stamp = (status.st_mtime_ns, status.st_size)
+        kept = self._files.get(str(path))
+        if kept and kept[0] == stamp and (kept[1].shown, kept[1].kind) == (shown, kind):
+            return kept[1]
+        file = read_file(path, shown, kind)
+        self._files[str(path)] = (stamp, file)
+        return file
+
+    def verdict(self, key: tuple, stamp: tuple, judge: Callable[[], T]) -> T:
+        """judge(), or what it said last time for `key` when `stamp` is the same."""
+        kept = self._verdicts.get(key)
+        if kept is not None and kept[0] == stamp:
+            return kept[1]  # type: ignore[return-value]
+        found = judge()
+        self._verdicts[key] = (stamp, found)
+        return found
+
+
 @dataclass
 class Site:
     """What the rules know about the whole content folder."""
@@ -63,6 +98,7 @@ class Site:
     shown: Callable[[Path], str] = str
     cache: dict = field(default_factory=dict)  # for rules that load something once per run
     rules: Rules | None = None  # the rules being run (their link claims)
+    memory: CheckMemory = field(default_factory=CheckMemory)
 
     @property
     def categories(self) -> list[str]:
@@ -92,15 +128,22 @@ class Rules:
     per_file: tuple[FileRule, ...] = ()
     per_site: tuple[SiteRule, ...] = ()
     claims_links: tuple[LinkClaim, ...] = ()
+    # Rules of per_file whose verdict on a file depends on other files too (a link to a file
+    # now gone, or now a draft): a check of some files only runs these on every file.
+    across_files: tuple[FileRule, ...] = ()
 
     def claimed_links(self, file: ContentFile, site: Site) -> set[tuple[int, str]]:
         return {link for claim in self.claims_links for link in claim(file, site)}
 
-    def run(self, site: Site) -> list[Problem]:
+    def run(self, site: Site, only: Iterable[Path] | None = None) -> list[Problem]:
+        """Every problem, or with `only` those of these files (found by every rule), of other
+        files that depend on them (across_files) and of the whole site (per_site)."""
         site.rules = self
         problems: list[Problem] = []
+        wanted = None if only is None else set(only)
         for file in site.files:
-            for rule in self.per_file:
+            chosen = self.per_file if wanted is None or file.path in wanted else self.across_files
+            for rule in chosen:
                 problems.extend(rule(file, site))
         for site_rule in self.per_site:
             problems.extend(site_rule(site))
@@ -140,62 +183,72 @@ def read_file(path: Path, shown: str, kind: str) -> ContentFile:
 
 def content_files(settings: dict) -> Iterator[tuple[Path, str]]:
     """(path, kind) of every Markdown article and page, as Pelican's generators find them."""
-    root = Path(settings["PATH"])
-    seen: set[Path] = set()
+    root = os.path.normpath(settings["PATH"])
+    ignored = settings.get("IGNORE_FILES") or []
+    seen: set[str] = set()
     # Pages first: Pelican excludes PAGE_PATHS from the articles (ARTICLE_EXCLUDES).
     for kind, paths_key, excludes_key in (
         ("page", "PAGE_PATHS", "PAGE_EXCLUDES"),
         ("article", "ARTICLE_PATHS", "ARTICLE_EXCLUDES"),
     ):
-        excludes = [os.path.normpath(root / e) for e in settings.get(excludes_key) or []]
+        excludes = tuple(
+            os.path.normpath(os.path.join(root, e)) + os.sep
+            for e in settings.get(excludes_key) or []
+        )
         for folder in settings.get(paths_key) or []:
-            for path in _candidates(root / folder):
-                if path not in seen and _is_content(path, root, excludes, settings):
+            for path in _candidates(root, folder, ignored):
+                if path not in seen and _is_content(path, excludes):
                     seen.add(path)
-                    yield path, kind
+                    yield Path(path), kind
 
 
-def _candidates(base: Path) -> list[Path]:
-    """The files under base, links not followed (rules/files.py reports every link)."""
-    if base.is_file():
-        return [Path(os.path.normpath(base))]
-    paths = [Path(d) / n for d, _, names in os.walk(base, followlinks=False) for n in names]
-    return [Path(os.path.normpath(path)) for path in sorted(paths)]
+def _candidates(root: str, folder: str, ignored: list[str]) -> list[str]:
+    """The files under root/folder that no part of their path from root hides (a dot file,
+    IGNORE_FILES), links not followed (rules/files.py reports every link), in the order of
+    their paths' parts. Strings, not Paths: a site has thousands."""
+    base = os.path.normpath(os.path.join(root, folder))
+    if any(_ignored(part, ignored) for part in os.path.relpath(base, root).split(os.sep)):
+        return []
+    if os.path.isfile(base):
+        return [base]
+    paths = []
+    for where, folders, names in os.walk(base, followlinks=False):
+        folders[:] = [name for name in folders if not _ignored(name, ignored)]
+        paths += [os.path.join(where, name) for name in names if not _ignored(name, ignored)]
+    return sorted(paths, key=lambda path: path.split(os.sep))
 
 
-def _plain_file(path: Path) -> bool:
-    """A regular file, not a link to one: a FIFO named x.md would block reading for ever."""
-    try:
-        return stat.S_ISREG(path.lstat().st_mode)
+def _is_content(path: str, excludes: tuple[str, ...]) -> bool:
+    """A Markdown file Pelican reads: a plain file, in no excluded folder."""
+    if os.path.splitext(path)[1] not in MARKDOWN_EXTENSIONS or path.startswith(excludes):
+        return False
+    try:  # a FIFO named x.md would block reading for ever; a link is not followed
+        return stat.S_ISREG(os.lstat(path).st_mode)
     except OSError:
         return False
-
-
-def _is_content(path: Path, root: Path, excludes: list[str], settings: dict) -> bool:
-    if path.suffix not in MARKDOWN_EXTENSIONS or not _plain_file(path):
-        return False
-    ignored = settings.get("IGNORE_FILES") or []
-    if any(_ignored(part, ignored) for part in path.relative_to(root).parts):
-        return False
-    return not any(str(path).startswith(e + os.sep) for e in excludes)
 
 
 def _ignored(name: str, patterns: list[str]) -> bool:
     return name.startswith(".") or any(fnmatch.fnmatch(name, p) for p in patterns)
 
 
-def load_site(settings: dict) -> Site:
+def load_site(settings: dict, memory: CheckMemory | None = None) -> Site:
+    """The content folder settings["PATH"] as the rules see it; with `memory`, the files read
+    and judged before are taken from it where unchanged."""
     root = Path(settings["PATH"]).resolve()
     cwd = Path.cwd().resolve()
+    below_cwd = os.path.join(cwd, "")
 
     def shown(path: Path) -> str:
         """As core.problems.display_path, without resolving every file of a large site
         again: the paths below the resolved root are already absolute and normalised."""
-        path = Path(os.path.normpath(path if path.is_absolute() else root / path))
-        return str(path.relative_to(cwd)) if path.is_relative_to(cwd) else str(path)
+        text = os.path.normpath(path if path.is_absolute() else root / path)
+        return text[len(below_cwd) :] if text.startswith(below_cwd) else text
 
-    files = [read_file(p, shown(p), kind) for p, kind in content_files({**settings, "PATH": root})]
-    return Site(root=root, files=files, settings=settings, shown=shown)
+    memory = memory or CheckMemory()
+    found = content_files({**settings, "PATH": root})
+    files = [memory.read(path, shown(path), kind) for path, kind in found]
+    return Site(root=root, files=files, settings=settings, shown=shown, memory=memory)
 
 
 # --- running and reporting ---------------------------------------------------------------
@@ -210,11 +263,12 @@ def run_rules(settings: dict, rules: Rules, only: Iterable[Path] | None = None) 
     if only is not None:
         wanted = {site.shown(Path(p).resolve()) for p in only}
         problems = [p for p in problems if p.path in wanted]
-    return sorted(set(problems), key=_report_order)
+    return in_report_order(problems)
 
 
-def _report_order(problem: Problem) -> tuple:
-    return (problem.path, problem.line or 0, problem.message)
+def in_report_order(problems: Iterable[Problem]) -> list[Problem]:
+    """Each problem once, by file, line and message."""
+    return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.message))
 
 
 def check_report(problems: list[Problem], checked: int) -> str:
