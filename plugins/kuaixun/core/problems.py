@@ -92,3 +92,8 @@ PLANNED = "BULLETIN_PLANNED_OUTPUTS"
 
 def plan_outputs(context: dict, outputs: list[tuple[str, str]]) -> None:
     context.setdefault(PLANNED, []).extend(outputs)
+
+
+# Every file the build will write (save_as; a folder ends in "/"), put in the context by the
+# strict build once it has listed them: the preview removes the files a build no longer writes.
+ALL_OUTPUTS = "BULLETIN_ALL_OUTPUTS"
