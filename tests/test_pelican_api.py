@@ -53,17 +53,15 @@ class Built:
         return next(c for c in everything if c.slug == slug and c.lang == lang)
 
 
-@pytest.fixture
-def built(tmp_path) -> Built:
-    """A real Pelican build of FILES, no plugins. At all_generators_finalized, as a plugin
-    would, it gives 第二篇 our summary with set_summary and 第三篇 one in metadata only."""
+def tiny_site(folder: Path, **overrides) -> dict:
+    """FILES written under folder/content; the settings of a build of them into folder/output."""
     for name, text in FILES.items():
-        (tmp_path / "content" / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / "content" / name).write_text(text, encoding="utf-8")
-    settings = read_settings(
+        (folder / "content" / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / "content" / name).write_text(text, encoding="utf-8")
+    return read_settings(
         override={
-            "PATH": str(tmp_path / "content"),
-            "OUTPUT_PATH": str(tmp_path / "output"),
+            "PATH": str(folder / "content"),
+            "OUTPUT_PATH": str(folder / "output"),
             "ARTICLE_PATHS": ["articles"],
             "PAGE_PATHS": ["pages"],
             "DEFAULT_LANG": "zh",
@@ -73,8 +71,16 @@ def built(tmp_path) -> Built:
             "LOAD_CONTENT_CACHE": False,
             "FEED_ALL_ATOM": None,
             "CATEGORY_FEED_ATOM": None,
+            **overrides,
         }
     )
+
+
+@pytest.fixture
+def built(tmp_path) -> Built:
+    """A real Pelican build of FILES, no plugins. At all_generators_finalized, as a plugin
+    would, it gives 第二篇 our summary with set_summary and 第三篇 one in metadata only."""
+    settings = tiny_site(tmp_path)
     seen: list = []
 
     def as_a_plugin(generators) -> None:
@@ -235,3 +241,73 @@ def test_forget_logged_messages_lets_pelican_log_a_warning_again(pelican_warning
     pelican_api.forget_logged_messages()
     logger.warning(message)
     assert warnings == [message, message]
+
+
+def written(folder: Path) -> dict[str, bytes]:
+    files = [path for path in folder.rglob("*") if path.is_file()]
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in files}
+
+
+def test_run_in_steps_writes_what_pelican_run_writes(tmp_path):
+    Pelican(tiny_site(tmp_path / "run")).run()
+    pelican = Pelican(tiny_site(tmp_path / "steps"))
+    prepared: list = []
+    generators = pelican_api.generate(pelican, prepared.append)
+    assert prepared == generators and not (tmp_path / "steps" / "output").exists()
+    pelican_api.write(pelican, generators)
+    pelican_api.finalize(pelican)
+    assert written(tmp_path / "steps" / "output") == written(tmp_path / "run" / "output")
+
+
+def test_kept_contents_are_taken_instead_of_reading_the_files_again(tmp_path):
+    settings = tiny_site(tmp_path)
+    kept: dict = {}
+
+    def keep_all(generator) -> None:
+        pelican_api.keep_contents(generator, lambda path: None, kept.__setitem__)
+
+    pelican_api.generate(Pelican(dict(settings)), keep_all)
+    assert "articles/first.md" in kept and "pages/about.md" in kept
+    (tmp_path / "content" / "articles" / "first.md").write_text("Title: 改过\n\n改过。\n")
+    taken: list = []
+
+    def take_kept(generator) -> None:
+        def find(path):
+            taken.append(path)
+            return kept[path]
+
+        pelican_api.keep_contents(generator, find, lambda path, content: None)
+        for content in kept.values():
+            pelican_api.attach(content, generator)
+
+    generators = pelican_api.generate(Pelican(dict(settings)), take_kept)
+    first = next(c for c in pelican_api.contents_of(generators[0]) if c.slug == "first")
+    assert first is kept["articles/first.md"] and first.title == "第一篇"
+    assert 'href="/second.html"' in first.content  # its links resolve in this run
+    assert sorted(taken) == sorted(kept)
+
+
+def test_write_first_writes_the_selected_pages_and_only_a_listings_first_page(tmp_path):
+    pelican = Pelican(tiny_site(tmp_path, DEFAULT_PAGINATION=2))
+    generators = pelican_api.generate(pelican)
+    third = next(c for c in pelican_api.contents_of(generators[0]) if c.slug == "third")
+    pelican_api.write_first(pelican, generators, [third], {"index.html"})
+    assert sorted(written(tmp_path / "output")) == ["index.html", "third.html"]
+    pelican_api.write(pelican, generators)
+    assert "index2.html" in written(tmp_path / "output")
+
+
+def test_forget_all_rendered_empties_the_memo_of_every_content(built):
+    assert built.content("first").content
+    pelican_api.forget_all_rendered()
+    from pelican.contents import Content
+
+    assert Content.get_content.cache == {} and Content.get_summary.cache == {}
+
+
+def test_a_detached_content_holds_no_run(built):
+    first = built.content("first")
+    pelican_api.detach(first)
+    assert first._context is None
+    pelican_api.attach(first, built.articles)
+    assert first._context is built.articles.context and first.settings is built.articles.settings

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from functools import partial
 
+from pelican import signals
+from pelican.contents import Content
 from pelican.generators import ArticlesGenerator, PagesGenerator
+from pelican.writers import Writer
 
 # The Pelican release every function below was read against.
 PELICAN_CHECKED = "4.12.0"
@@ -154,3 +158,183 @@ def without_log_limit(logger: logging.Logger) -> Iterator[None]:
     finally:
         if limited:
             logger.enable_filter()  # type: ignore[attr-defined]
+
+
+# --- Pelican.run in steps (the editors' preview) -------------------------------------------
+
+
+def generate(pelican, prepare: Callable[[object], None] = lambda generator: None) -> list:
+    """Pelican.run up to the writing: the generators with their context made, every plugin's
+    all_generators_finalized run and the links in summaries refreshed; nothing written.
+
+    Pelican.run does this and the writing in one call, with no way to write some pages before
+    the others; these lines are its own (less the output folder's deletion and the summary
+    it prints). `prepare` sees each generator before it reads anything.
+    """
+    context = pelican.settings.copy()
+    context["generated_content"] = {}
+    context["static_links"] = set()
+    context["static_content"] = {}
+    context["localsiteurl"] = pelican.settings["SITEURL"]
+    generators = [
+        cls(
+            context=context,
+            settings=pelican.settings,
+            path=pelican.path,
+            theme=pelican.theme,
+            output_path=pelican.output_path,
+        )
+        for cls in pelican._get_generator_classes()
+    ]
+    for generator in generators:
+        prepare(generator)
+    for generator in generators:
+        if hasattr(generator, "generate_context"):
+            generator.generate_context()
+        if hasattr(generator, "check_disabled_readers"):
+            generator.check_disabled_readers()
+    signals.all_generators_finalized.send(generators)
+    for generator in generators:
+        if hasattr(generator, "refresh_metadata_intersite_links"):
+            generator.refresh_metadata_intersite_links()
+    return generators
+
+
+def write(pelican, generators: list, writer=None) -> None:
+    """Pelican.run's writing: every generator's output, with `writer` or the one the plugins
+    ask for (get_writer) as Pelican would choose it (the private Pelican._get_writer)."""
+    writer = writer or pelican._get_writer()
+    for generator in generators:
+        if hasattr(generator, "generate_output"):
+            generator.generate_output(writer)
+
+
+def finalize(pelican) -> None:
+    """The end of Pelican.run: the plugins' finalized (the sitemap, the search export)."""
+    signals.finalized.send(pelican)
+
+
+def forget_unfinished_runs() -> None:
+    """pelican-sitemap collects the pages of the first Pelican it sees, until that run's
+    finalized (the private SitemapGenerator._main_pelican and page_queue, kept for
+    i18n_subsites). A run finalized in another process (the preview's writer) never clears
+    them here: the next run would find its sitemap belongs to an older Pelican."""
+    from pelican.plugins.sitemap import sitemap
+
+    sitemap.generator._main_pelican = None
+    sitemap.generator.page_queue = []
+
+
+def keep_contents(
+    generator, find: Callable[[str], object | None], keep: Callable[[str, object], None]
+) -> None:
+    """Have the articles or pages generator take a file's content from `find` (a path from
+    the content root → the content, or None to read the file) and give each content it reads
+    to `keep`.
+
+    These are the two methods (get_cached_data, cache_data) through which Pelican's generator
+    cache (CONTENT_CACHING_LAYER = "generator") pickles contents to disk; save_cache would
+    write that file, and is silenced.
+    """
+
+    def get_cached_data(path: str, default=None):
+        found = find(path)
+        return default if found is None else found
+
+    generator.get_cached_data = get_cached_data
+    generator.cache_data = keep
+    generator.save_cache = lambda: None
+
+
+def detach(content) -> None:
+    """Let the content no longer hold its run's context (the private Content._context): a
+    content kept after its run would keep the whole run, every other content included."""
+    content._context = None
+
+
+def attach(content, generator) -> None:
+    """Give a content read in an earlier run the context and settings of this run, as if it had
+    been read now: Pelican resolves its links through the private Content._context."""
+    content._context = generator.context
+    content.settings = generator.settings
+
+
+def forget_all_rendered() -> None:
+    """Drop every memoized get_content/get_summary result (see forget_rendered): the memo
+    holds each content rendered in this process, and with it that run's whole context."""
+    for method in (Content.get_content, Content.get_summary):
+        method.cache.clear()
+
+
+class _FirstPageOnly(Exception):
+    """Raised where a paginated listing would render its second page."""
+
+
+class _OnePage:
+    """A template that renders once: Writer.write_file renders a paginated listing's pages in
+    turn, page 1 first, from one call; the second render ends that call."""
+
+    def __init__(self, template):
+        self.template = template
+        self.rendered = False
+
+    def render(self, *args, **kwargs) -> str:
+        if self.rendered:
+            raise _FirstPageOnly
+        self.rendered = True
+        return self.template.render(*args, **kwargs)
+
+
+class SelectedWriter(Writer):
+    """Writes only the files named in `selected` (output paths such as "index.html"): of a
+    paginated listing, the first page when its name is selected; no feed, nothing else.
+
+    Pelican 3 did this with WRITE_SELECTED; 4.12 warns that the setting is gone and ignores
+    it. content_written is not sent for these files: the full writing sends it for each page
+    once (the sitemap lists what it is sent).
+    """
+
+    def __init__(self, output_path, settings, selected: set[str]):
+        super().__init__(output_path, settings=settings)
+        self.selected = selected
+
+    def write_feed(self, *args, **kwargs):
+        return None
+
+    def write_file(self, name, template, context, *args, **kwargs):
+        if name not in self.selected:
+            return
+        with signals.content_written.muted(), suppress(_FirstPageOnly):
+            super().write_file(name, _OnePage(template), context, *args, **kwargs)
+
+
+def write_first(pelican, generators: list, contents: list, names: set[str]) -> None:
+    """Write the pages of `contents` (articles and pages) and, of the site's other pages, those
+    named in `names` (of a paginated listing, its first page), before anything else.
+
+    A selected writer alone would do, but every article's save_as and url would be computed
+    for it (generate_articles calls the writer for each of thousands); the articles are
+    written here with the arguments generate_articles gives the writer, the pages and the
+    direct templates (home page, archives …) by their generators.
+    """
+    selected = names | {content.save_as for content in contents}
+    wanted = {id(content) for content in contents}
+    writer = SelectedWriter(pelican.output_path, pelican.settings, selected)
+    for generator in generators:
+        if isinstance(generator, ArticlesGenerator):
+            write = partial(writer.write_file, relative_urls=generator.settings["RELATIVE_URLS"])
+            generator.generate_direct_templates(write)
+            for article in contents_of(generator):
+                if id(article) in wanted:
+                    write(
+                        article.save_as,
+                        generator.get_template(article.template),
+                        generator.context,
+                        article=article,
+                        category=getattr(article, "category", None),
+                        override_output=hasattr(article, "override_save_as"),
+                        url=article.url,
+                        blog=True,
+                    )
+        elif isinstance(generator, PagesGenerator):
+            generator.generate_output(writer)
