@@ -14,6 +14,7 @@ import multiprocessing
 import sys
 import time
 import traceback
+import weakref
 from pathlib import Path
 
 from pelican import signals
@@ -35,6 +36,7 @@ from kuaixun.core.search.segment import read_user_dictionary, site_words
 log = logging.getLogger(__name__)
 _ARTICLES = "SEARCH_ARTICLES"
 _JOB = "SEARCH_JOB"
+_LATER = "SEARCH_ARTICLES_GENERATOR"
 # The indexing process of the last build. A build that failed after starting it never
 # waited for it; in a long-lived process (invoke livereload) the next build must, or two
 # processes would write the same Whoosh index.
@@ -42,8 +44,21 @@ _previous_job: list = []
 
 
 def gather(generator) -> None:
-    """Keep what search needs of each published article, then start indexing it in a second
-    process, on the other core, while Pelican writes the pages."""
+    """Plan the export and start indexing the articles while Pelican writes the pages; with
+    SEARCH_AFTER_PAGES (the preview, where a saved article's page comes first) only plan it,
+    and `finish` indexes after the pages."""
+    folder = generator.settings["SEARCH_OUTPUT_DIR"].strip("/") + "/"
+    plan_outputs(generator.context, [(folder, "搜索索引 (the search export)")])
+    if generator.settings.get("SEARCH_AFTER_PAGES"):
+        # Weak: the settings outlive the build (its articles keep them), the generator not.
+        generator.settings[_LATER] = weakref.ref(generator)
+    else:
+        start_indexing(generator)
+
+
+def start_indexing(generator) -> None:
+    """Keep what search needs of each published article, then index it in a second process,
+    on the other core."""
     content_root = Path(generator.settings["PATH"]).resolve()
     articles = []
     for a in generator.articles:
@@ -68,8 +83,6 @@ def gather(generator) -> None:
         )
     settings = generator.settings
     settings[_ARTICLES] = articles
-    folder = settings["SEARCH_OUTPUT_DIR"].strip("/") + "/"
-    plan_outputs(generator.context, [(folder, "搜索索引 (the search export)")])
     while _previous_job:
         _previous_job.pop().join()
     job = multiprocessing.get_context("fork").Process(
@@ -151,6 +164,9 @@ def finish(pelican) -> None:
     the build. Pelican sends `finalized` only after a build that wrote everything, so a
     failed build leaves its output folder untouched by search too."""
     settings = pelican.settings
+    later = settings.pop(_LATER, None)
+    if later is not None:
+        start_indexing(later())
     job = settings.pop(_JOB, None)
     if job is None:  # no article generator ran: index the empty site here
         index_and_export(settings, settings.get(_ARTICLES, []))

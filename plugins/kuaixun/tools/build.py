@@ -78,6 +78,15 @@ def build_site(settings_file: str, overrides: dict | None = None) -> list[Proble
 
 
 def _run_pelican(settings: dict) -> list[Problem]:
+    with collected_problems(settings) as problems:
+        Pelican(settings).run()
+    return problems
+
+
+@contextmanager
+def collected_problems(settings: dict) -> Iterator[list[Problem]]:
+    """Every problem of the Pelican work done meanwhile, in the list given: our content
+    errors, Pelican's own warnings and errors, a crash named. None of them is raised."""
     # Pelican's log drops a warning it already printed in this process; livereload builds
     # again and again in one process, and a warning dropped would let a bad build through.
     pelican_api.forget_logged_messages()
@@ -86,7 +95,7 @@ def _run_pelican(settings: dict) -> list[Problem]:
     pelican_logger.addHandler(handler)
     problems: list[Problem] = []
     try:
-        Pelican(settings).run()
+        yield problems
     except ContentErrors as errors:
         problems.extend(errors.problems)
     except Exception as error:  # a template or plugin bug: named, never a bare traceback
@@ -95,8 +104,8 @@ def _run_pelican(settings: dict) -> list[Problem]:
         problems.extend(check_site(settings) or [_crash(error)])
     finally:
         pelican_logger.removeHandler(handler)
-    problems.extend(_unreported(handler.problems, problems))
-    return sorted(set(problems))
+        problems.extend(_unreported(handler.problems, problems))
+        problems[:] = sorted(set(problems))
 
 
 @contextmanager
