@@ -311,3 +311,21 @@ def test_a_detached_content_holds_no_run(built):
     assert first._context is None
     pelican_api.attach(first, built.articles)
     assert first._context is built.articles.context and first.settings is built.articles.settings
+
+
+def test_a_run_the_sitemap_never_saw_finalized_is_forgotten(tmp_path):
+    from pelican.plugins.sitemap import sitemap
+
+    first = Pelican(tiny_site(tmp_path / "first", PLUGINS=["sitemap"]))
+    try:
+        pelican_api.generate(first)  # finalized elsewhere, as by the preview's writer
+        later = Pelican(tiny_site(tmp_path / "later", PLUGINS=["sitemap"]))
+        pelican_api.forget_unfinished_runs()
+        pelican_api.write(later, pelican_api.generate(later))
+        pelican_api.finalize(later)
+    finally:  # the plugin's handlers stay connected for the process: not for other tests
+        signals.get_generators.disconnect(sitemap.generator.init)
+        signals.content_written.disconnect(sitemap.generator.queue_page)
+        signals.finalized.disconnect(sitemap.generator.finalize)
+    assert b"first.html" in (tmp_path / "later" / "output" / "sitemap.xml").read_bytes()
+    assert sitemap.generator._main_pelican is None
