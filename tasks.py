@@ -163,11 +163,12 @@ def serve(c, port=PORT):
 
 @task(help={"port": "端口", "content": "内容文件夹 (default content/)", "output": "输出文件夹"})
 def livereload(c, port=PORT, content="", output=""):
-    """Preview with drafts visible: rebuild on every save, reload the browser, and show the
-    problems of a failed build in the page itself (only in the preview)."""
-    from kuaixun.core.problems import format_report
-    from kuaixun.tools.build import build_site
+    """Preview with drafts visible: build after every save (the saved article and the home page
+    first), reload the browser, and show the problems of a failed build in the page itself
+    (only in the preview)."""
+    from kuaixun.tools.build import build_lock
     from kuaixun.tools.preview import PreviewServer
+    from kuaixun.tools.preview.rebuild import Preview
 
     folder = Path(content).resolve() if content else CONTENT
     target = Path(output).resolve() if output else OUTPUT
@@ -179,18 +180,11 @@ def livereload(c, port=PORT, content="", output=""):
             "PHOTOS_CACHE_PATH": str(target.parent / "photos-cache"),
         }
     os.chdir(ROOT)
-    server = PreviewServer(target)
-
-    def rebuild():
-        problems = build_site(str(DEV_SETTINGS), overrides)
-        server.problems = [str(p) for p in sorted(set(problems))]
-        if problems:  # the preview keeps serving the last good build, with these above it
-            print(format_report(problems), file=sys.stderr)
-
-    rebuild()
-    for pattern in (f"{folder}/**/*", "theme/**/*", "plugins/**/*.py", "pelicanconf.py"):
-        server.watch(pattern, rebuild)
-    server.serve(host=HOST, port=int(port), root=str(target))
+    watched = [folder, ROOT / "theme", ROOT / "plugins", DEV_SETTINGS]
+    server = PreviewServer(target, Preview(DEV_SETTINGS, overrides), watched)
+    with build_lock(target):  # output/ is the preview's while it runs
+        server.build()
+        server.serve(host=HOST, port=int(port), root=str(target))
 
 
 @task(

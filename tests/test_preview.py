@@ -1,18 +1,25 @@
 """make livereload, the editors' preview: it reloads the browser after a save (under the
-site's own CSP), shows a failed build's problems in the page, and publishes none of it."""
+site's own CSP), shows a failed build's problems in the page, and publishes none of it. A save
+is built in the time of what it changed (tools/preview/rebuild.py): the saved article and the
+home page first, every other page after, and never a page older than the save in between."""
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from kuaixun.testing.builds import ROOT, copy_content
+from kuaixun.testing.builds import ROOT, copy_content, run_build
+from kuaixun.tools.preview.rebuild import Generation, remove_unplanned
 
 pytestmark = pytest.mark.xdist_group("preview")
 
@@ -81,3 +88,131 @@ def test_a_save_reloads_the_page_and_a_broken_article_shows_its_problem_there(pa
     assert published == []
     # Only livereload's own inline snippet is refused by the CSP; nothing of ours fails.
     assert all("inline script" in e or "Content Security Policy" in e for e in errors), errors
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=120) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, ""
+
+
+def until(condition, what: str, seconds: float = 120):
+    """Poll until condition() is true (a save is seen within the watcher's 50 ms, but a loaded
+    test machine may take long); the time is a limit, never what is tested."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        time.sleep(0.2)
+
+
+def idle(base: str) -> None:
+    """Until the preview's writers are done: every page, then the search export."""
+    until(lambda: not json.loads(fetch(f"{base}/_preview/status.json")[1])["writing"], "idle")
+
+
+NEW_ARTICLE = (
+    "Title: 预览里的新文章\nDate: 2030-01-01 10:00\nCategory: 社区动态\n\n一篇新的文章。\n"
+)
+
+
+def test_a_new_article_shows_on_the_home_page_and_a_deleted_one_leaves_it(preview):
+    base, content, _ = preview
+    new = content / "articles" / "2030" / "preview-new.md"
+    new.parent.mkdir(parents=True)
+    new.write_text(NEW_ARTICLE, encoding="utf-8")
+    until(lambda: "预览里的新文章" in fetch(f"{base}/")[1], "the home page lists the new article")
+    address = "2030/01/yu-lan-li-de-xin-wen-zhang/"
+    status, page = fetch(f"{base}/{address}")
+    assert "一篇新的文章" in page, (status, (content.parent / "preview.log").read_text("utf-8"))
+
+    new.unlink()
+    until(lambda: "预览里的新文章" not in fetch(f"{base}/")[1], "the home page drops it")
+    idle(base)
+    assert fetch(f"{base}/{address}")[0] == 404
+
+
+def test_after_saves_the_preview_holds_what_a_cold_build_writes(preview, tmp_path):
+    """Written in place, page by page, with deleted articles' pages removed: the same bytes
+    as a build from scratch of the content as it is now (drafts shown, as in the preview)."""
+    base, content, output = preview
+    article = article_file(content)
+    text = article.read_text(encoding="utf-8")
+    article.write_text(text.replace("Title: ", "Title: 改过的", 1), encoding="utf-8")
+    until(lambda: "改过的" in fetch(f"{base}/")[1], "the edit is shown")
+    (content / "articles" / "2030").mkdir()
+    (content / "articles" / "2030" / "preview-new.md").write_text(NEW_ARTICLE, "utf-8")
+    until(lambda: "预览里的新文章" in fetch(f"{base}/")[1], "the new article is shown")
+    (content / "articles" / "2030" / "preview-new.md").unlink()
+    until(lambda: "预览里的新文章" not in fetch(f"{base}/")[1], "the deleted article is gone")
+    idle(base)
+
+    cold = run_build(tmp_path / "cold" / "output", content, SHOW_DRAFTS=True)
+    assert cold.returncode == 0, cold.stderr
+    assert files_of(output) == files_of(cold.output)
+
+
+def files_of(site: Path) -> dict[str, bytes]:
+    files = {
+        path.relative_to(site).as_posix(): path.read_bytes()
+        for path in sorted(site.rglob("*"))
+        if path.is_file()
+    }
+    # The sitemap stamps the listing pages with the time of the build.
+    files["sitemap.xml"] = re.sub(rb"<lastmod>[^<]*</lastmod>", b"", files["sitemap.xml"])
+    return files
+
+
+def test_a_problem_stays_shown_until_fixed_whatever_file_is_saved_meanwhile(preview):
+    base, content, _ = preview
+    broken, other = sorted((content / "articles").rglob("*.md"))[:2]
+    text = broken.read_text(encoding="utf-8")
+    broken.write_text(text.replace("Date:", "Date: 2020-13-45\nX-Old-Date:", 1), "utf-8")
+    until(lambda: broken.name in fetch(f"{base}/_preview/problems.json")[1], "the problem")
+
+    with other.open("a", encoding="utf-8") as stream:
+        stream.write("\n又加了一句。\n")
+    time.sleep(1)  # not a measurement: time for the watcher to see the save
+    until(lambda: broken.name in fetch(f"{base}/_preview/problems.json")[1], "still shown")
+    broken.write_text(text, encoding="utf-8")
+    until(lambda: fetch(f"{base}/_preview/problems.json")[1] == "[]", "fixed, then gone")
+
+
+def test_a_page_is_fresh_once_this_build_wrote_it(tmp_path):
+    old, new, first = (tmp_path / name for name in ("old.html", "new.html", "index.html"))
+    for page in (old, new, first):
+        page.write_text("x")
+    generation = Generation(pelican=None, generators=[], started_ns=2_000_000_000_000_000_000)
+    generation.first = {first}
+    os.utime(old, ns=(1_000_000_000_000_000_000,) * 2)  # written before this build started
+    os.utime(new, ns=(3_000_000_000_000_000_000,) * 2)
+    os.utime(first, ns=(1_000_000_000_000_000_000,) * 2)
+    missing = tmp_path / "gone.html"
+    assert [generation.is_fresh(p) for p in (old, new, first, missing)] == [
+        False,
+        True,
+        True,
+        False,
+    ]
+    generation.pages_written = True
+    assert generation.is_fresh(old) and generation.is_fresh(missing)
+
+
+def test_what_a_build_no_longer_writes_is_removed_with_the_folders_left_empty(tmp_path):
+    names = ["index.html", "2020/11/kept/index.html", "2020/11/gone/index.html", "search/x.json"]
+    for name in names + ["search/deep/y.json"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    remove_unplanned(tmp_path, ["index.html", "2020/11/kept/index.html", "search/"])
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        "2020",
+        "2020/11",
+        "2020/11/kept",
+        "2020/11/kept/index.html",
+        "index.html",
+        "search",
+        "search/deep",
+        "search/deep/y.json",
+        "search/x.json",
+    ]

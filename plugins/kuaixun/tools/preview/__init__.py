@@ -1,5 +1,10 @@
-"""The editors' preview (`make livereload`): rebuild on every save, reload the browser, and
+"""The editors' preview (`make livereload`): build after every save, reload the browser, and
 show the problems of a failed build in the page the editor is looking at.
+
+A save is built in the time of what it changed (rebuild.py): the saved article's page and the
+home page are written within a second or two and the browser reloads; every other page
+follows from a second process, and until it is written the server holds a request for it
+rather than answer with the page as it was before the save.
 
 python-livereload injects an inline <script> into every page, which the site's own
 Content-Security-Policy (script-src 'self') refuses: the browser would never reload. This
@@ -10,15 +15,26 @@ Nothing of it is written to output/: the published site never carries it.
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import json
+import sys
+import time
 from pathlib import Path
 
 from livereload import Server
 from livereload.handlers import LiveReloadHandler, StaticFileHandler
 from tornado import web
+from tornado.ioloop import IOLoop
+
+from kuaixun.core.problems import format_report
+from kuaixun.tools.preview.rebuild import Generation, Preview
+from kuaixun.tools.preview.watch import FileWatcher
 
 ASSETS = Path(__file__).parent
 TAG = b'<script src="/_preview/preview.js"></script>'
+# What a build writes from templates (pages, feeds, robots.txt): a request waits until fresh.
+PAGE_SUFFIXES = (".html", ".xml", ".txt")
 
 
 def with_preview(page: bytes) -> bytes:
@@ -26,9 +42,45 @@ def with_preview(page: bytes) -> bytes:
     return page.replace(b"</head>", TAG + b"</head>", 1)
 
 
+def collect_garbage() -> None:
+    gc.enable()
+    gc.collect()
+
+
+def reload_browsers() -> None:
+    """Every page open in the preview reloads itself (livereload's client)."""
+    if LiveReloadHandler.waiters:
+        LiveReloadHandler.reload_waiters("/")
+
+
+def served_file(root: Path, path: str) -> Path:
+    """The file a request for `path` is answered with."""
+    file = root / path
+    return file / "index.html" if not path or path.endswith("/") or file.is_dir() else file
+
+
+def is_fresh(preview: Preview, file: Path) -> bool:
+    """A page (or feed) of the last good build, written; any other file once it exists: the
+    theme's files, photos and the search export are served as they are, and a page never
+    waits for them."""
+    if file.suffix in PAGE_SUFFIXES:
+        return preview.is_fresh(file)
+    return file.exists() or preview.is_fresh(file)
+
+
 class _Pages(StaticFileHandler):
     """output/ as built, each HTML page with the preview's script (livereload's handler:
-    never a 304, so a reload shows the rebuilt page)."""
+    never a 304, so a reload shows the rebuilt page), each page once it is fresh."""
+
+    def initialize(self, path, default_filename=None, preview=None):
+        super().initialize(path, default_filename)
+        self.preview = preview
+
+    async def get(self, path, include_body=True):
+        file = served_file(Path(self.root), path)
+        while not is_fresh(self.preview, file):
+            await asyncio.sleep(0.05)
+        await super().get(path, include_body)
 
     @classmethod
     def get_content(cls, abspath, start=None, end=None):
@@ -52,22 +104,89 @@ class _Problems(web.RequestHandler):
         self.write(json.dumps(self.preview.problems, ensure_ascii=False))
 
 
-class PreviewServer(Server):
-    """livereload's server for `output`, with the problems of the last build."""
+class _Status(web.RequestHandler):
+    """Where the last build's writing is, for tests and the benchmark (and the curious)."""
 
-    def __init__(self, output: Path):
-        super().__init__()
+    def initialize(self, server: PreviewServer):
+        self.server = server
+
+    def get(self):
+        self.set_header("Cache-Control", "no-store")
+        self.write(self.server.preview.status())
+
+
+class PreviewServer(Server):
+    """livereload's server for `output`, building `preview` after each save in `watched`."""
+
+    def __init__(self, output: Path, preview: Preview, watched: list[Path]):
+        super().__init__(watcher=FileWatcher(watched, self.saved))
         self.output = output
+        self.preview = preview
         self.problems: list[str] = []
-        # livereload drops a reload within 3 s of the previous one (against storms of saves);
-        # each reload here follows a whole rebuild, and a dropped one left the editor looking
-        # at a page older than the file just saved. (A class setting: this process is the
-        # preview server and nothing else.)
-        LiveReloadHandler.DEFAULT_RELOAD_TIME = 0
+        self._saved: set[Path] = set()
+
+    def saved(self, paths: set[Path]) -> None:
+        """Files changed: build once the loop is free (saves meanwhile join this build)."""
+        if not self._saved:
+            IOLoop.current().add_callback(self.rebuild)
+        self._saved |= paths
+
+    def rebuild(self) -> None:
+        saved, self._saved = self._saved, set()
+        self.build(saved)
+
+    def build(self, saved: set[Path] | None = None) -> None:
+        """Build (everything when `saved` is None) and reload the browsers: on the new pages,
+        or on the last good ones with the problems above them."""
+        # Python's cycle collector would stop the build for a third of a second at a time (it
+        # walks the millions of objects the preview keeps): it runs once the browsers have
+        # fetched the new pages.
+        gc.disable()
+        started = time.perf_counter()
+        problems = self.preview.build(saved)
+        self.problems = [str(p) for p in problems]
+        if problems:  # the preview keeps serving the last good build, with these above it
+            print(format_report(problems), file=sys.stderr)
+        elif self.preview.current is not None:
+            self.follow(self.preview.current)
+        reload_browsers()
+        IOLoop.current().call_later(1.5, collect_garbage)
+        seconds = time.perf_counter() - started
+        what = "全部文件 (every file)" if saved is None else f"{len(saved)} 个文件 (file(s))"
+        print(
+            f"预览：{what}，{seconds:.2f} 秒后刷新浏览器，其他网页随后写好 "
+            f"(preview: browsers reloaded after {seconds:.2f} s, other pages follow)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def follow(self, generation: Generation) -> None:
+        """Listen to the writer of `generation`: problems it finds are shown."""
+        messages = generation.messages
+        assert messages is not None
+        loop = IOLoop.current()
+
+        def readable(fd, events) -> None:
+            if generation.messages is not messages:  # written again by a newer writer
+                loop.remove_handler(fd)
+                messages.close()
+                return
+            ended = generation.receive()
+            if generation.problems and generation is self.preview.current:
+                self.problems = generation.problems
+                print("\n".join(generation.problems), file=sys.stderr)
+                reload_browsers()
+            if ended:
+                loop.remove_handler(fd)
+                messages.close()
+
+        loop.add_handler(messages.fileno(), readable, IOLoop.READ)
 
     def get_web_handlers(self, script):
+        pages = {"path": str(self.output), "default_filename": "index.html"}
         return [
             (r"/_preview/problems\.json", _Problems, {"server": self}),
+            (r"/_preview/status\.json", _Status, {"server": self}),
             (r"/_preview/(preview\.(?:js|css))", web.StaticFileHandler, {"path": str(ASSETS)}),
-            (r"/(.*)", _Pages, {"path": str(self.output), "default_filename": "index.html"}),
+            (r"/(.*)", _Pages, {**pages, "preview": self.preview}),
         ]
