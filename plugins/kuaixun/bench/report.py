@@ -182,7 +182,7 @@ def layout_goals(h: dict) -> list[tuple[str, str, str, str, str]]:
             verdict(None if cold is None else cold <= 30 * KB, f"{_kb(cold)}"),
         ),
         (
-            "make livereload: save an article → the browser shows it",
+            "make livereload: a save → the browser shows it (edit, new, deleted: slowest)",
             "≤ 3 s",
             _s(h.get("livereload_s")),
             "",

@@ -20,6 +20,7 @@ from typing import Any
 
 from kuaixun.bench import browser as chromium
 from kuaixun.bench import samples, sites
+from kuaixun.bench.preview import livereload_figures
 from kuaixun.bench.server import CountingServer, Link
 
 ROOT = sites.ROOT
@@ -309,50 +310,9 @@ def measure_size(imported, size_label: str, query_set, browser) -> dict:
     finally:
         server.close()
     if size_label == "all":
-        log("make livereload: from saving an article to the browser showing it")
+        log("make livereload: from a save (an edit, a new article, a deletion) to the browser")
         figures["livereload"] = livereload_figures(work, articles[count // 3], browser)
     return figures
-
-
-def livereload_figures(work: Path, article: sites.Article, browser) -> dict:
-    """Start the editors' preview on the site, open an article, append a sentence to its file,
-    and time until the page in the browser shows it (the preview rebuilds and reloads)."""
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    target = work / "livereload" / "output"
-    command = [sys.executable, "-m", "invoke", "--search-root", str(ROOT), "livereload"]
-    command += ["--port", str(port), "--content", str(work / "content"), "--output", str(target)]
-    preview = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        page = browser.new_context().new_page()
-        deadline = time.monotonic() + 600
-        while True:  # the preview's first build, a cold one
-            try:
-                page.goto(f"http://127.0.0.1:{port}/{article.url}", timeout=5000)
-                break
-            except Exception:
-                if time.monotonic() > deadline or preview.poll() is not None:
-                    return {"seconds": None, "error": "the preview did not start"}
-                time.sleep(1)
-        page.wait_for_function("() => window.LiveReload !== undefined")
-        marker = f"（预览计时 {time.time_ns()}）"
-        started = time.perf_counter()
-        with article.path.open("a", encoding="utf-8") as stream:
-            stream.write(f"\n{marker}\n")
-        page.wait_for_function(
-            "m => document.body.textContent.includes(m)", arg=marker, timeout=600_000
-        )
-        seconds = time.perf_counter() - started
-        page.context.close()
-        return {"seconds": round(seconds, 2)}
-    finally:
-        preview.terminate()
-        preview.wait(timeout=60)
 
 
 def content_only_path(work: Path) -> dict:
