@@ -9,7 +9,13 @@ from urllib.parse import quote
 import pytest
 
 from kuaixun.testing.builds import copy_content, run_build
-from kuaixun.testing.search_sites import SCRIPTS, fragments, node_search, search_modules
+from kuaixun.testing.search_sites import (
+    SCRIPTS,
+    fragments,
+    node_search,
+    pack_urls,
+    search_modules,
+)
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -51,7 +57,7 @@ def test_the_q_parameter_loads_results(page, real_site, serve):
     assert len(manifests) == 1  # the preloaded manifest is the one the module uses
 
 
-def hold_requests(page, pattern: str) -> tuple[list, dict]:
+def hold_requests(page, pattern) -> tuple[list, dict]:
     """Requests matching `pattern` are held (not answered) while gate["hold"] is true; the
     held ones wait in the list until the test lets them go with route.continue_()."""
     held, gate = [], {"hold": True}
@@ -92,7 +98,8 @@ SUPERSEDED = [("人口普查", "市容"), ("社区", "社区")]
 
 @pytest.mark.parametrize("first, second", SUPERSEDED)
 def test_a_slow_earlier_query_never_shows_after_a_newer_one(page, real_site, serve, first, second):
-    held, gate = hold_requests(page, "**/f/*.json")  # result heads: the last step of a search
+    # Result heads, the last step of a search.
+    held, gate = hold_requests(page, pack_urls(real_site, "f"))
     page.goto(f"{serve(real_site)}/search.html?q={quote(first)}")
     assert wait_until(page, lambda: held), "the first query fetched no result head"
     gate["hold"] = False

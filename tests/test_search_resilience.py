@@ -12,6 +12,7 @@ import pytest
 
 from kuaixun.core.frontmatter import read_front_matter
 from kuaixun.testing.builds import copy_content, run_build
+from kuaixun.testing.search_sites import pack_urls
 
 # What a browser on the floor (iOS 14, Firefox ESR 102, Chrome 80) lacks, removed before
 # the page's scripts run (docs/browsers.md lists them).
@@ -83,7 +84,7 @@ def test_a_modern_browser_never_fetches_the_inflate_library(page, real_site, ser
     page.goto(f"{serve(real_site)}/search.html?q={quote('社区')}")
     page.wait_for_selector(".search-snippet mark")
     page.wait_for_load_state("networkidle")
-    assert any("/search/" in url and url.endswith(".gz") for url in requested)
+    assert any("/search/" in url and url.endswith(".bin") for url in requested)
     assert not [url for url in requested if "vendor" in url]
 
 
@@ -118,11 +119,11 @@ def answer_truncated(route):
 
 @pytest.mark.parametrize(
     "files, answer",
-    [("**/v/*.gz", answer_404), ("**/days.gz", answer_truncated), ("**/f/*.json", answer_404)],
-    ids=["bucket 404", "truncated gzip", "result head 404"],
+    [("v", answer_404), ("days.gz", answer_truncated), ("f", answer_404)],
+    ids=["bucket 404", "truncated pack", "result head 404"],
 )
 def test_a_missing_or_broken_index_file_ends_in_a_message(page, real_site, serve, files, answer):
-    page.route(files, answer)
+    page.route(pack_urls(real_site, files), answer)
     page.goto(f"{serve(real_site)}/search.html?q={quote('市容')}")
     assert_failure_shown(page)
 
@@ -130,14 +131,14 @@ def test_a_missing_or_broken_index_file_ends_in_a_message(page, real_site, serve
 def test_a_hung_request_ends_in_a_message_after_the_timeout(page, real_site, serve):
     held = []
     page.clock.install()  # setTimeout under the test's control: no 12 s wait
-    page.route("**/days.gz", lambda route: held.append(route))
+    page.route(pack_urls(real_site, "days.gz"), lambda route: held.append(route))
     page.goto(f"{serve(real_site)}/search.html?q={quote('市容')}")
     page.wait_for_function("() => document.querySelector('#search-status').textContent")
     for _ in range(100):
         if held:
             break
         page.wait_for_timeout(50)
-    assert held, "days.gz was never requested"
+    assert held, "the pack holding days.gz was never requested"
     page.wait_for_timeout(200)
     assert "正在搜索" in page.inner_text("#search-status")
     page.clock.fast_forward(FETCH_TIMEOUT_MS + 1000)
