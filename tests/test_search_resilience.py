@@ -4,6 +4,7 @@ ends in a message with a retry and the archive, never an endless 正在搜索…
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from urllib.parse import quote
@@ -32,6 +33,7 @@ delete AbortSignal.timeout;
 QUERIES = ["社区矫正", "人口普查", "市容", "社区", "老人摔倒", "社區矯正"]
 INFLATE_LIBRARY = "/theme/js/vendor/fflate.js"
 FETCH_TIMEOUT_MS = 12000  # search/index.js
+RECHECK_MS = 60000  # search/index.js
 
 # Predicates are functions, not expressions: the page's CSP refuses eval.
 SEARCH_DONE = """() => { const t = document.querySelector('#search-status').textContent;
@@ -149,6 +151,7 @@ def test_the_fetch_timeout_here_is_the_pages():
     index_js = Path(__file__).parent.parent / "theme" / "static" / "js" / "search" / "index.js"
     source = index_js.read_text(encoding="utf-8")
     assert re.search(rf"FETCH_TIMEOUT_MS = {FETCH_TIMEOUT_MS};", source)
+    assert re.search(rf"RECHECK_MS = {RECHECK_MS};", source)
 
 
 # --- A deploy while a reader has the search page open ------------------------------------
@@ -157,7 +160,12 @@ NEW_WORDS = "银杏书屋"
 EDITED = Path("articles") / "2020" / "11" / "pufa-xuanchuan.md"
 
 
-def test_a_page_loaded_before_a_deploy_answers_after_it(page, tmp_path, serve):
+@pytest.mark.parametrize("deploy", ["overlay", "new base"])
+def test_a_page_loaded_before_a_deploy_answers_after_it(page, tmp_path, serve, deploy):
+    """A deploy after an edit either adds an overlay on the base the open page reads (the
+    page looks at the entry again after a minute) or replaces the base (the page's next
+    read fails and it starts over from the new entry at once)."""
+    page.clock.install()  # the page's clock: a minute passes below without waiting for it
     content = copy_content(tmp_path / "content")
     assert run_build(tmp_path / "build-1", content).returncode == 0
     served = tmp_path / "site"
@@ -169,12 +177,18 @@ def test_a_page_loaded_before_a_deploy_answers_after_it(page, tmp_path, serve):
     article = content / EDITED
     text = article.read_text(encoding="utf-8")
     article.write_text(text + f"\n社区新开的{NEW_WORDS}每天上午向老人开放。\n", encoding="utf-8")
-    build = run_build(tmp_path / "build-2", content)  # the same caches: an incremental export
+    # The same caches give an overlay on the same base; fresh ones a new base.
+    fresh = tmp_path / ("build-2" if deploy == "overlay" else "fresh/build-2")
+    build = run_build(fresh, content)
     assert build.returncode == 0, build.stderr
-    served.rename(tmp_path / "build-1")  # the deploy: the old index folder is gone
-    (tmp_path / "build-2").rename(served)
-    assert (served / "search" / "manifest.json").read_text(encoding="utf-8") != old_base
-
+    served.rename(tmp_path / "build-1")  # the deploy
+    fresh.rename(served)
+    entry = json.loads((served / "search" / "manifest.json").read_text(encoding="utf-8"))
+    assert entry["base"] != json.loads(old_base)["base"]
+    kept_base = entry["base"].split("/")[0] == json.loads(old_base)["base"].split("/")[0]
+    assert kept_base == (deploy == "overlay")
+    if deploy == "overlay":
+        page.clock.fast_forward(RECHECK_MS + 1000)  # the reader comes back to the open page
     page.fill("#search-query", NEW_WORDS)
     page.press("#search-query", "Enter")
     page.wait_for_function(SEARCH_DONE)

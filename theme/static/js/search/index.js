@@ -32,6 +32,8 @@ import {
 
 /** How long one file may take before the search gives up on it (a hung request). */
 export const FETCH_TIMEOUT_MS = 12000;
+/** How old the entry may be before a search looks at it again (a deploy may have come). */
+export const RECHECK_MS = 60000;
 
 /**
  * The index at `base` (the URL of the search folder, ending in "/"). `fetchBytes(url,
@@ -41,27 +43,38 @@ export const FETCH_TIMEOUT_MS = 12000;
  */
 export function createIndex(base, fetchBytes = defaultFetch) {
   let ix = stateOf(base, fetchBytes);
+  let checked = Date.now();
+  /**
+   * Reads manifest.json again past every cache. True when a deploy replaced the index (the
+   * entry names another base or overlay, or none had arrived): the index then starts over
+   * from the new entry. A search still running keeps the old.
+   */
+  async function renew() {
+    checked = Date.now();
+    const next = stateOf(base, fetchBytes);
+    const m = await manifestOf(next, true);
+    if (ix.manifest?.base === m.base) return false;
+    ix = next;
+    return true;
+  }
   return {
     manifest: () => manifestOf(ix),
-    search: (text) => search(ix, text),
+    /**
+     * A page open for a while looks at the entry again first (at most every RECHECK_MS): a
+     * deploy's base usually stays, so the old entry would still answer, from the old index.
+     */
+    async search(text) {
+      if (ix.manifest && Date.now() - checked > RECHECK_MS) await renew().catch(() => false);
+      return search(ix, text);
+    },
     /** Each article's 栏目 name, fetched only when a reader filters by 栏目. */
     lanmu: () => lanmu(ix),
     /** A result's head: title (t), URL (u), date (d), 栏目 (c), number of text chunks (n). */
     article: (doc) => article(ix, doc),
     /** Enough of a result's text for its snippet, chunk after chunk (see holdsQuery). */
     text: (doc, query, whole, t2s) => snippetText(ix, doc, query, whole, t2s),
-    /**
-     * After a failure: reads manifest.json again past every cache. True when a deploy
-     * replaced the index (the manifest names another folder, or none had arrived): the
-     * index then starts over from the new manifest. A search still running keeps the old.
-     */
-    async renew() {
-      const next = stateOf(base, fetchBytes);
-      const m = await manifestOf(next, true);
-      if (ix.manifest?.base === m.base) return false;
-      ix = next;
-      return true;
-    },
+    /** After a failure: see renew above. */
+    renew,
   };
 }
 

@@ -26,8 +26,8 @@ The overlay holds the slots whose logical file changed since the base, the blobs
 need that the base does not have, and days/栏目; the entry lists the overridden slot
 numbers. The browser never merges anything: a slot is the whole current item. A new base
 is written when the overlay would pass OVERLAY_SLOTS slots or OVERLAY_SHARE of the base's
-bytes (OVERLAY_FLOOR on a small site), when an array changed its count in a way the overlay cannot express (fewer items),
-or when the format changed. docs/search.md has the figures behind these choices.
+bytes (OVERLAY_FLOOR on a small site), when the vocabulary changed its bucket count, or
+when the format changed. docs/search.md has the figures behind these choices.
 """
 
 from __future__ import annotations
@@ -454,29 +454,26 @@ def pack_export(export: Path, hashes: dict[str, bytes], published: Path) -> str:
     in `export`: an overlay on the base there, or a new base. Returns what it did."""
     logical = Logical.of(export, hashes)
     base = load_base(published)
-    result = None
-    if base is not None and (over := overridden(logical, base)) is not None:
-        result = write_overlay(logical, base, over)
-    if result is None:
+    over = overridden(logical, base) if base is not None else None
+    result = write_overlay(logical, base, over) if base is not None and over is not None else None
+    if base is None or over is None or result is None:
         files, base, pack = write_base(logical)
         _replace_tree(published)
         for name, data in files.items():
             _write(published / base.id / name, data)
         (published / STATE).write_bytes(pickle.dumps(base, protocol=pickle.HIGHEST_PROTOCOL))
-        overlay_name, did = "", f"new base ({len(files)} files)"
+        overlay, did = "", f"new base ({len(files)} files)"
     else:
-        overlay_name, data, pack = result
+        overlay, data, pack = result
         for old in (published / "o").glob("*.bin"):
-            if old.name != f"{overlay_name}.bin":
+            if old.name != f"{overlay}.bin":
                 old.unlink()
         if data:
-            _write(published / "o" / f"{overlay_name}.bin", data)
+            _write(published / "o" / f"{overlay}.bin", data)
         did = f"overlay ({sum(len(v) for v in over.values())} slots, {len(data)} bytes)"
-    entry = {**logical.manifest, "base": f"{base.id}/{overlay_name}", "pack": pack}
-    _write(
-        published / "manifest.json",
-        json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode(),
-    )
+    entry = {**logical.manifest, "base": f"{base.id}/{overlay}", "pack": pack}
+    data = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode()
+    _write(published / "manifest.json", data)
     return did
 
 
