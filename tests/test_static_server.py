@@ -8,7 +8,12 @@ import urllib.request
 
 import pytest
 
-from kuaixun.tools.static_server import byte_range, folder_server, serve_in_background
+from kuaixun.tools.static_server import (
+    byte_range,
+    development_server,
+    folder_server,
+    serve_in_background,
+)
 
 PACK = bytes(range(256)) * 4  # 1,024 bytes, each position distinguishable from its neighbours
 SIZE = len(PACK)
@@ -138,3 +143,18 @@ def test_range_arithmetic_of_an_empty_file_leaves_nothing_to_send():
     assert byte_range("bytes=0-", 0) == range(0)
     assert byte_range("bytes=-5", 0) == range(0)
     assert byte_range(None, 0) is None
+
+
+def test_invoke_serve_finds_a_page_without_html_and_answers_ranges(tmp_path):
+    (tmp_path / "about.html").write_text("<p>关于</p>", encoding="utf-8")
+    (tmp_path / "pack.bin").write_bytes(PACK)
+    server = development_server(tmp_path)
+    try:
+        base = serve_in_background(server)
+        assert fetch(f"{base}/about")[2].decode("utf-8") == "<p>关于</p>"
+        status, headers, body = fetch(f"{base}/pack.bin", Range="bytes=-3")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (status, body) == (206, PACK[-3:])
+    assert headers["Content-Range"] == f"bytes {SIZE - 3}-{SIZE - 1}/{SIZE}"

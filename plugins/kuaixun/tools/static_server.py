@@ -154,6 +154,19 @@ def folder_server(
     return _Server((host, port), bound)
 
 
+def development_server(
+    folder: Path, host: str = LOCALHOST, port: int = 0
+) -> http.server.ThreadingHTTPServer:
+    """`invoke serve`: Pelican's development handler (x/ finds x.html or x/index.html), which
+    logs every request, with byte ranges like every server here."""
+    from pelican.server import ComplexHTTPRequestHandler
+
+    # Pelican's handler reads its folder from base_path, which its own RootedHTTPServer sets.
+    settings = {"base_path": str(folder), "quiet": False}
+    handler = type("Handler", (FolderHandler, ComplexHTTPRequestHandler), settings)
+    return folder_server(folder, host, port, handler)
+
+
 def base_url(server: http.server.HTTPServer) -> str:
     host, port = server.server_address[:2]
     host = host.decode() if isinstance(host, bytes) else host
