@@ -158,3 +158,19 @@ def test_invoke_serve_finds_a_page_without_html_and_answers_ranges(tmp_path):
         server.server_close()
     assert (status, body) == (206, PACK[-3:])
     assert headers["Content-Range"] == f"bytes {SIZE - 3}-{SIZE - 1}/{SIZE}"
+
+
+def test_the_sub_path_preview_answers_ranges_under_its_sub_path(tmp_path):
+    from kuaixun.tools.deploy import subpath_server
+
+    (tmp_path / "pack.bin").write_bytes(PACK)
+    server = subpath_server(tmp_path, "/bulletin/", quiet=True)
+    try:
+        base = serve_in_background(server)
+        inside = fetch(f"{base}/bulletin/pack.bin", Range="bytes=10-19")
+        outside = fetch(f"{base}/pack.bin", Range="bytes=10-19")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (inside[0], inside[2]) == (206, PACK[10:20])
+    assert outside[0] == 404
