@@ -142,14 +142,9 @@ def clean(c):
 
 
 def _serve_forever(root: Path, host: str = HOST, port: int = PORT) -> None:
-    from pelican.server import ComplexHTTPRequestHandler
+    from kuaixun.tools.static_server import development_server, serve_until_interrupted
 
-    from kuaixun.tools.static_server import folder_server, serve_until_interrupted
-
-    # Pelican's development handler (x/ finds x.html or x/index.html) reads its folder from
-    # base_path, which its own RootedHTTPServer sets.
-    handler = type("Handler", (ComplexHTTPRequestHandler,), {"base_path": str(root)})
-    server = folder_server(root, host, port, handler)
+    server = development_server(root, host, port)
     print(f"网站已在 http://{host}:{port}/ 上运行，按 Ctrl+C 停止 (serving; Ctrl+C stops)")
     serve_until_interrupted(server)
 

@@ -3,9 +3,11 @@ site's own CSP), shows a failed build's problems in the page, and publishes none
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -81,3 +83,48 @@ def test_a_save_reloads_the_page_and_a_broken_article_shows_its_problem_there(pa
     assert published == []
     # Only livereload's own inline snippet is refused by the CSP; nothing of ours fails.
     assert all("inline script" in e or "Content Security Policy" in e for e in errors), errors
+
+
+@pytest.fixture
+def preview_in_process(tmp_path):
+    """The preview's own handlers (and livereload's page transform) on tornado, in a thread,
+    on a free port, serving tmp_path as output/; the base URL. No build, no watcher."""
+    from livereload.server import LiveScriptInjector
+    from tornado import httpserver, netutil, web
+
+    from kuaixun.tools.preview import PreviewServer
+
+    class Injector(LiveScriptInjector):
+        script = b"<script>livereload</script>"
+
+    app = web.Application(PreviewServer(tmp_path).get_web_handlers(b""), transforms=[Injector])
+    sockets = netutil.bind_sockets(0, "127.0.0.1")
+    loop = asyncio.new_event_loop()
+    server = httpserver.HTTPServer(app)
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        server.add_sockets(sockets)
+        loop.run_forever()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{sockets[0].getsockname()[1]}"
+    loop.call_soon_threadsafe(server.stop)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(timeout=10)
+    loop.close()
+
+
+def test_the_preview_answers_a_byte_range_of_a_file_in_output(tmp_path, preview_in_process):
+    """The search reads its packs by byte range; tornado's StaticFileHandler answers 206."""
+    pack = bytes(range(256)) * 4
+    (tmp_path / "pack.bin").write_bytes(pack)
+    request = urllib.request.Request(
+        f"{preview_in_process}/pack.bin", headers={"Range": "bytes=-10"}
+    )
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 206
+        assert response.headers["Content-Range"] == f"bytes {len(pack) - 10}-{len(pack) - 1}/1024"
+        assert response.headers["Accept-Ranges"] == "bytes"
+        assert response.read() == pack[-10:]
