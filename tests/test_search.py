@@ -226,16 +226,19 @@ def test_a_passage_deep_in_a_long_article_gets_its_snippet(sample_site):
     assert answer["docs"][0] == d
     assert max(answer["runs"], key=len) in answer["snippets"][0]["marked"]
     chunks = [name for name in answer["fetched"] if name.startswith(f"x/{d}-")]
-    # Fetched chunk after chunk, up to the one where the passage ends, and no further.
-    assert len(chunks) == (len(article["x"]) - 288 - 1) // CHUNK + 1
+    # Fetched chunk after chunk, up to the one where the passage ends, and no further; the
+    # first chunk came with the result's head.
+    assert len(chunks) == (len(article["x"]) - 288 - 1) // CHUNK
+    assert f"x/{d}-0.gz" not in chunks
 
 
-def test_a_title_query_fetches_only_the_first_chunk_of_its_article(sample_site):
+def test_a_title_query_needs_no_text_beyond_the_first_chunk_its_head_brings(sample_site):
     articles = fragments(sample_site)
     d, article = next((d, a) for d, a in enumerate(articles) if a["n"] >= 4)
     answer = node_search(sample_site, [article["t"]], snippets=True)[0]
     assert answer["docs"][0] == d
-    assert [name for name in answer["fetched"] if name.startswith(f"x/{d}-")] == [f"x/{d}-0.gz"]
+    assert f"f/{d}.json" in answer["fetched"]
+    assert [name for name in answer["fetched"] if name.startswith(f"x/{d}-")] == []
 
 
 def test_function_words_are_not_scored_unless_alone(real_site):

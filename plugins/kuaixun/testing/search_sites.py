@@ -148,6 +148,7 @@ def unpacked(search: Path) -> dict[str, str]:
             elif letter == "f":
                 head = json.loads(text)
                 head.pop("x")
+                head.pop("s")
                 files[f"f/{i}.json"] = json.dumps(head, ensure_ascii=False, separators=(",", ":"))
                 for k, chunk in enumerate(published.chunks(i)):
                     files[f"x/{i}-{k}.gz"] = chunk

@@ -231,14 +231,14 @@ async function snippetText(ix, doc, query, whole = false, t2s = new Map()) {
   const m = await manifestOf(ix);
   const head = await article(ix, doc);
   const enough = holdsQuery(query, whole, t2s);
+  // The first chunk came with the head; the others follow it in one run (export/pack.py).
   const [file, first, ...lengths] = head.x;
-  let loaded = "";
+  let loaded = head.s;
   let offset = first;
-  for (let k = 0; k < head.n; k++) {
-    const chunk = { file, offset, length: lengths[k] };
+  for (let k = 1; k < head.n && !(enough(loaded) || enough(head.t)); k++) {
+    const chunk = { file, offset, length: lengths[k - 1] };
     loaded += await textOf(await range(ix, m, chunk, `x/${doc}-${k}.gz`));
-    offset += lengths[k];
-    if (enough(loaded) || enough(head.t)) break;
+    offset += lengths[k - 1];
   }
   return loaded;
 }

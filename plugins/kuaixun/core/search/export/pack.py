@@ -45,7 +45,7 @@ from kuaixun.core.search.export.codec import DIGITS, read_varints, varint
 
 PACK_BYTES = 64 * 1024
 # Vocabulary slots are sized for this share of the buckets; bigger ones spill lists out.
-SLOT_QUANTILE = {"v": 0.75, "f": 0.998}
+SLOT_QUANTILE = {"v": 0.75, "f": 0.95}
 OVERLAY_SLOTS = 4096
 OVERLAY_SHARE = 0.05
 OVERLAY_FLOOR = 1 << 20  # a small site's overlay may reach this whatever its share
@@ -204,24 +204,36 @@ def _inline_lists(lines: list[list[str]]) -> list[tuple[int, int, int]]:
     return sorted(found, reverse=True)
 
 
-def fit_bucket(text: str, size: int, packer: Packer) -> bytes:
-    """The slot payload of a bucket: gzip of its text, moving its longest inline lists out
-    into blobs until it fits; a bucket that still does not fit is a blob itself."""
-    payload = gz(text)
+def fit_bucket(text: str, size: int, packer: Packer, payload: bytes | None = None) -> bytes:
+    """The slot payload of a bucket (`payload`: its gzip, when known): gzip of its text,
+    moving its longest inline lists out into blobs until it fits — as many at a time as the
+    overflow suggests, so a bucket is compressed a few times, not once a list; a bucket that
+    still does not fit is a blob itself."""
+    payload = payload or gz(text)
     if len(payload) + 2 <= size:
         return payload
     lines = [line.split("\t") for line in text.split("\n")]
-    for _, n, i in _inline_lists(lines):
-        lines[n][i] = ref_code(packer.blob(gz(lines[n][i])))
+    waiting = _inline_lists(lines)
+    while waiting:
+        # The share of the text to move out, as the share of the gzip over the slot.
+        target = len(text) * (len(payload) + 2 - size) / len(payload)
+        moved = 0
+        while waiting and moved < target:
+            length, n, i = waiting.pop(0)
+            lines[n][i] = ref_code(packer.blob(gz(lines[n][i])))
+            moved += length
         payload = gz("\n".join("\t".join(fields) for fields in lines))
         if len(payload) + 2 <= size:
             return payload
     return ref_code(packer.blob(payload)).encode()
 
 
-def head_text(text: str, run: tuple[int, int, int], lengths: list[int]) -> str:
-    """An article's head with where its text chunks are: file, offset, each chunk's length."""
+def head_text(text: str, first_chunk: str, run: tuple[int, int, int], lengths: list[int]) -> str:
+    """An article's head with its first text chunk ("s": a result shown needs no second
+    request for its snippet when the match is there, as for most title queries) and where
+    the other chunks are ("x": file, offset, each chunk's length)."""
     head = json.loads(text)
+    head["s"] = first_chunk
     head["x"] = [run[0], run[1], *lengths]
     return json.dumps(head, ensure_ascii=False, separators=(",", ":"))
 
@@ -261,11 +273,12 @@ class Logical:
 
 
 def _blob_text_runs(logical: Logical, docs, packer: Packer, blobs: dict) -> dict[int, list[int]]:
-    """Each article's text chunks as one run of gzip members; returns their lengths."""
+    """Each article's text chunks after the first (which travels in its head) as one run of
+    gzip members; returns their lengths."""
     chunks = chunks_of(logical.names)
     lengths = {}
     for d in docs:
-        parts = [logical.data(f"x/{d}-{k}.gz") for k in range(chunks.get(d, 0))]
+        parts = [logical.data(f"x/{d}-{k}.gz") for k in range(1, chunks.get(d, 0))]
         run = packer.blob(b"".join(parts))
         blobs[f"x/{d}"] = run
         lengths[d] = [len(p) for p in parts]
@@ -277,19 +290,21 @@ def _payload(data: bytes) -> bytes:
     return data if data[:2] == b"\x1f\x8b" else gzip.compress(data, 9, mtime=0)
 
 
-def _slot_sizes(logical: Logical, counts: dict[str, int], texts_v: list[str]) -> dict[str, int]:
-    """Each array's slot size, from its items as they will be stored: a head is measured
-    with the largest reference its text run could get."""
+def _slot_sizes(logical: Logical, counts: dict[str, int]) -> dict[str, int]:
+    """Each array's slot size, from its items as they will be stored: a bucket as the export
+    stored it (a spilled list's reference is about as long as its name), a head with the
+    largest reference its text run could get."""
     chunks = chunks_of(logical.names)
     sizes = {}
     for letter, count in counts.items():
         if letter == "v":
-            payloads = [gz(t) for t in texts_v]
+            payloads = [logical.data(f"v/{b}.gz") for b in range(count)]
         elif letter == "f":
             payloads = [
                 gz(
                     head_text(
                         logical.text(f"f/{d}.json"),
+                        logical.text(f"x/{d}-0.gz"),
                         (9999, PACK_BYTES, 0),
                         [9999] * chunks.get(d, 0),
                     )
@@ -305,15 +320,20 @@ def _slot_sizes(logical: Logical, counts: dict[str, int], texts_v: list[str]) ->
 
 
 def _array_payload(
-    letter: str, i: int, logical: Logical, size: int, packer: Packer, blobs, lengths, text=None
+    letter: str, i: int, logical: Logical, size: int, packer: Packer, blobs, lengths
 ) -> bytes:
     name = array_name(letter, i, logical.names)
     if letter == "v":
-        return fit_bucket(
-            bucket_text(text if text is not None else logical.text(name), blobs), size, packer
-        )
+        data = logical.data(name)
+        text = text_of(name, data)
+        if "@" not in text:  # no list out of line: the export's own gzip is the payload
+            return fit_bucket(text, size, packer, data)
+        return fit_bucket(bucket_text(text, blobs), size, packer)
     if letter == "f":
-        return fit(gz(head_text(logical.text(name), blobs[f"x/{i}"], lengths[i])), size, packer)
+        text = head_text(
+            logical.text(name), logical.text(f"x/{i}-0.gz"), blobs[f"x/{i}"], lengths[i]
+        )
+        return fit(gz(text), size, packer)
     return fit(_payload(logical.data(name)), size, packer)
 
 
@@ -321,9 +341,8 @@ def write_base(logical: Logical) -> tuple[dict[str, bytes], Base, dict]:
     """Every item of the export in base files: the arrays' slots first, then the blobs.
     Returns the files, the base and the entry's `pack` part."""
     counts = arrays_of(logical.names)
-    texts_v = [logical.text(f"v/{b}.gz") for b in range(counts.get("v", 0))]
     arrays, first = {}, 0
-    for letter, size in sorted(_slot_sizes(logical, counts, texts_v).items()):
+    for letter, size in sorted(_slot_sizes(logical, counts).items()):
         arrays[letter] = Array(slot=size, count=counts[letter], first=first)
         first += arrays[letter].files()
     packer = Packer(overlay=False, first_blob_file=first)
@@ -336,8 +355,7 @@ def write_base(logical: Logical) -> tuple[dict[str, bytes], Base, dict]:
     lengths = _blob_text_runs(logical, range(counts.get("f", 0)), packer, blobs)
     for letter, array in sorted(arrays.items()):
         for i in range(array.count):
-            text = texts_v[i] if letter == "v" else None
-            payload = _array_payload(letter, i, logical, array.slot, packer, blobs, lengths, text)
+            payload = _array_payload(letter, i, logical, array.slot, packer, blobs, lengths)
             where = (array.first + i // array.per_file, (i % array.per_file) * array.slot)
             packer.slot(*where, slot_bytes(payload, array.slot))
     files = {f"{k}.bin": bytes(data) for k, data in enumerate(packer.files)}
@@ -564,8 +582,9 @@ class Published:
         return json.loads(self.slot("f", d))
 
     def chunks(self, d: int) -> list[str]:
-        file, offset, *lengths = self.head(d)["x"]
-        out = []
+        head = self.head(d)
+        file, offset, *lengths = head["x"]
+        out = [head["s"]]
         for length in lengths:
             out.append(gzip.decompress(self.range((file, offset, length))).decode("utf-8"))
             offset += length
