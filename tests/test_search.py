@@ -18,6 +18,7 @@ from kuaixun.testing.search_sites import (
     python_search,
     sample_site_fixture,  # noqa: F401  (the sample_site fixture)
     search_modules,
+    verbatim_slices,
 )
 
 SEED_QUERIES = {
@@ -81,25 +82,6 @@ def test_browser_equals_the_python_ranker_over_whoosh_postings_on_the_real_conte
 def test_browser_equals_the_python_ranker_over_whoosh_postings_on_the_inews_sample(sample_site):
     queries = parity_queries(sample_site, 60, seed=2)
     assert_same_ranking(node_search(sample_site, queries), python_search(sample_site, queries))
-
-
-def verbatim_slices(output, count: int, seed: int) -> list[tuple[str, int]]:
-    """Random 2–8 character slices of article text and whole titles, with their article."""
-    rng = random.Random(seed)
-    articles = fragments(output)
-    slices = []
-    while len(slices) < count:
-        d = rng.randrange(len(articles))
-        text = articles[d]["x"]
-        length = rng.randint(2, 8)
-        if len(text) <= length:
-            continue
-        start = rng.randrange(len(text) - length)
-        piece = text[start : start + length]
-        if piece.strip():
-            slices.append((piece, d))
-    slices += [(a["t"], d) for d, a in enumerate(articles)]
-    return slices
 
 
 def test_every_verbatim_slice_and_title_finds_its_article(sample_site):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 import re
 import shutil
 import subprocess
@@ -100,6 +101,25 @@ def fragments(output: Path) -> list[dict]:
         article["x"] = "".join(gzip.decompress(c.read_bytes()).decode() for c in chunks)
         articles.append(article)
     return articles
+
+
+def verbatim_slices(output, count: int, seed: int) -> list[tuple[str, int]]:
+    """Random 2–8 character slices of article text and whole titles, with their article."""
+    rng = random.Random(seed)
+    articles = fragments(output)
+    slices: list[tuple[str, int]] = []
+    while len(slices) < count:
+        d = rng.randrange(len(articles))
+        text = articles[d]["x"]
+        length = rng.randint(2, 8)
+        if len(text) <= length:
+            continue
+        start = rng.randrange(len(text) - length)
+        piece = text[start : start + length]
+        if piece.strip():
+            slices.append((piece, d))
+    slices += [(a["t"], d) for d, a in enumerate(articles)]
+    return slices
 
 
 def search_modules() -> list[Path]:
