@@ -13,6 +13,7 @@ from kuaixun.core.search.export import CHUNK
 from kuaixun.testing.search_sites import (
     INFLATE_FALLBACK,
     SCRIPTS,
+    assert_same_ranking,
     fragments,
     node_search,
     python_search,
@@ -60,13 +61,6 @@ def parity_queries(output, count: int, seed: int) -> list[str]:
         start = rng.randrange(max(1, len(text) - 14))
         queries += [a["t"], text[start : start + rng.randint(2, 14)], rng.choice(text)]
     return queries
-
-
-def assert_same_ranking(browser: list[dict], whoosh: list[dict]) -> None:
-    for b, w in zip(browser, whoosh, strict=True):
-        assert (b["q"], b["parts"], b["runs"]) == (w["q"], w["parts"], w["runs"])
-        assert b["docs"][:10] == w["docs"][:10], b["q"]
-        assert b["scores"] == pytest.approx(w["scores"], rel=1e-9), b["q"]
 
 
 # Parity, stated exactly: the browser module (run by node over the exported files) against
@@ -170,14 +164,22 @@ def test_the_search_modules_are_every_script_the_theme_ships_but_the_inflate_lib
     assert sorted([*search_modules(), INFLATE_FALLBACK, *PAGE_SCRIPTS]) == shipped
 
 
-def test_search_modules_and_manifest_fit_in_15_kb_gzip(real_site):
+# 15 KB for search as typed; the pinyin layer (search/pinyin.js, its loader in index.js and
+# its view in page.js: docs/search.md) adds its own allowance on top. Loading pinyin.js only
+# for a query not found as typed would keep the 15 KB; it is preloaded so that such a query
+# costs no extra round trip.
+BUDGET = 15 * 1024
+PINYIN_ALLOWANCE = 3 * 1024
+
+
+def test_search_modules_and_manifest_fit_in_their_budget(real_site):
     # Each module travels as its own gzipped file: counted one by one, not as one archive.
     # The budget is a modern browser's: the inflate library (vendor/fflate.js, ≈ 22 KB
     # gzip) is imported only where DecompressionStream is missing, and a modern browser
     # never requests it (test_search_resilience.py); docs/browsers.md gives its cost.
     modules = sum(len(gzip.compress(m.read_bytes(), 9)) for m in search_modules())
     manifest = (real_site / "search" / "manifest.json").read_bytes()
-    assert modules + len(gzip.compress(manifest, 9)) <= 15 * 1024
+    assert modules + len(gzip.compress(manifest, 9)) <= BUDGET + PINYIN_ALLOWANCE
 
 
 def test_the_built_page_ships_the_same_modules(real_site):

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import gzip
 import json
+from dataclasses import dataclass
 
 import pytest
 
+from kuaixun.bench import typos
 from kuaixun.core.search.forgive import convert, parse_lines, split_latin
 from kuaixun.core.search.pinyin import pinyin_lines, toneless, weight
 from kuaixun.core.search.rank import SearchIndex
 from kuaixun.testing.search_sites import (
+    assert_same_ranking,
     cache_of,
     fragments,
+    node_search,
+    python_search,
     sample_site_fixture,  # noqa: F401  (the sample_site fixture)
     verbatim_slices,
 )
@@ -107,3 +112,23 @@ def test_the_pinyin_files_are_in_the_export_and_named_in_the_manifest(sample_sit
 def test_every_title_still_finds_its_article(sample_site, sample_index):
     for d, article in enumerate(fragments(sample_site)):
         assert d in [h.docid for h in sample_index.answer(article["t"]).hits]
+
+
+@dataclass(frozen=True)
+class Text:
+    title: str
+    text: str
+
+
+def sample_slips(output):
+    """The bench's three kinds of slips, drawn from the sample's own articles."""
+    articles = [Text(a["t"], a["x"]) for a in fragments(output)]
+    return typos.draw(articles, articles)
+
+
+def test_browser_reads_slips_pinyin_and_initials_as_python_does(sample_site):
+    queries = [s.query for s in sample_slips(sample_site)]
+    queries += ["rkpc", "pcq", "xuexi", "ren kou pu cha", "shequ 矫整", "zzzqqq", "a"]
+    browser, whoosh = node_search(sample_site, queries), python_search(sample_site, queries)
+    assert_same_ranking(browser, whoosh)
+    assert sum(b["reading"] is not None for b in browser) > len(queries) / 2

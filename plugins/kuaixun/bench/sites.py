@@ -90,10 +90,10 @@ def prepare_content(imported: list[ImportedArticle], folder: Path) -> list[Artic
     shutil.copytree(ROOT / "content", folder)
     dest = folder / "articles" / "imported"
     write_articles(imported, dest)
-    return [_article(a, dest) for a in imported]
+    return [article_of(a, dest) for a in imported]
 
 
-def _article(imported: ImportedArticle, dest: Path) -> Article:
+def article_of(imported: ImportedArticle, dest: Path) -> Article:
     head, body = imported.markdown.split("\n\n", 1)
     meta = dict(line.split(": ", 1) for line in head.splitlines() if ": " in line)
     return Article(

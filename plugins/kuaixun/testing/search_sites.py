@@ -77,17 +77,28 @@ def python_search(output: Path, queries: list[str]) -> list[dict]:
     index = SearchIndex(cache_of(output))
     answers = []
     for q in queries:
-        query, hits = index.search(q)
+        answer = index.answer(q)
+        query, hits = answer.query, answer.hits
         answers.append(
             {
                 "q": q,
                 "runs": list(query.runs),
                 "parts": list(query.parts),
+                "reading": answer.reading,
                 "docs": [h.docid for h in hits],
                 "scores": [h.score for h in hits[:10]],
             }
         )
     return answers
+
+
+def assert_same_ranking(browser: list[dict], whoosh: list[dict]) -> None:
+    """The browser's answers equal the Python reference's: reading, terms, top ten, scores."""
+    for b, w in zip(browser, whoosh, strict=True):
+        assert (b["q"], b["parts"], b["runs"]) == (w["q"], w["parts"], w["runs"])
+        assert b["reading"] == w["reading"], b["q"]
+        assert b["docs"][:10] == w["docs"][:10], b["q"]
+        assert b["scores"] == pytest.approx(w["scores"], rel=1e-9), b["q"]
 
 
 def fragments(output: Path) -> list[dict]:

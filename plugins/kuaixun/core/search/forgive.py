@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from kuaixun.core.search.pinyin import INITIALS, MAX_WORD, SYLLABLES_KEY
+from kuaixun.core.search.pinyin import INITIALS, SYLLABLES_KEY
 from kuaixun.core.search.segment import HAN_PIECE
 
 # The longest run read again (a title phrase); a longer passage is found by soft AND.
@@ -24,6 +24,8 @@ MAX_READ = 12
 TRIES = 4
 # Readings of a character tried (most used first): 行 is xing and hang.
 READINGS = 2
+# The browser reads these from the manifest.
+LIMITS = {"read": MAX_READ, "tries": TRIES, "readings": READINGS}
 LATIN = re.compile("[a-z]+")
 LONGEST_SYLLABLE = 6
 
@@ -181,7 +183,7 @@ def read_latin(runs: list[str], tools: Tools) -> str | None:
 def suggest(runs: list[str], tools: Tools) -> list[str]:
     """The site's words whose initials are the one Latin run typed (pcq → 平城区), heaviest
     first."""
-    if len(runs) != 1 or not LATIN.fullmatch(runs[0]) or not 3 <= len(runs[0]) <= MAX_WORD:
+    if len(runs) != 1 or not LATIN.fullmatch(runs[0]) or len(runs[0]) < 3:
         return []
     key = INITIALS + runs[0]
     return [word for word, _, _ in entries(tools.lines([key]).get(key))]

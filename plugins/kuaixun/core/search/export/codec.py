@@ -38,7 +38,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from kuaixun.core.search import pinyin, rank
+from kuaixun.core.search import forgive, pinyin, rank
 from kuaixun.core.search.index import SCORED_FIELDS, Record
 from kuaixun.core.search.query import MAX_QUERY_CHARS, STOP_TERMS
 
@@ -296,6 +296,7 @@ def manifest(records: list[Record], days: list[int], state: ExportState) -> dict
         "docs": n,
         "buckets": state.buckets,
         "pinyinBuckets": state.pinyin_buckets,
+        "forgive": forgive.LIMITS,
         "t2sBuckets": T2S_BUCKETS,
         "fields": list(SCORED_FIELDS),
         "boosts": [rank.BOOSTS[f] for f in SCORED_FIELDS],
@@ -347,7 +348,7 @@ def settings_fingerprint() -> str:
     h = hashlib.sha1(f"{FORMAT} {rank.K1} {rank.B} {rank.BOOSTS} {rank.PHRASE}".encode())
     h.update(f"{rank.RECENCY} {rank.HALF_LIFE} {MAX_QUERY_CHARS} {sorted(STOP_TERMS)}".encode())
     limits = (pinyin.MAX_WORD, pinyin.MIN_FREQUENCY, pinyin.KEY_WORDS, pinyin.KEY_CHARACTERS)
-    h.update(f"{limits} {pinyin.INITIAL_WORDS}".encode())
+    h.update(f"{limits} {pinyin.INITIAL_WORDS} {forgive.LIMITS}".encode())
     return h.hexdigest()
 
 
