@@ -26,6 +26,7 @@ from kuaixun.tools.importer import (
 
 ROOT = Path(__file__).resolve().parents[3]  # the repository (an editable install)
 SETTINGS = ROOT / "pelicanconf.py"
+CORPUS = ROOT.parent / "shared" / "corpus" / "inews.jsonl.gz"
 # The sentence appended to one article to measure a rebuild with warm caches.
 EDIT = "\n（本报编辑部补记：本文已于今日更新。）\n"
 

@@ -178,6 +178,60 @@ def main(corpus: Path) -> None:
 
 
 if __name__ == "__main__":
-    from kuaixun.bench.run import DEFAULT_CORPUS
+    from kuaixun.bench.sites import CORPUS
 
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_CORPUS)
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else CORPUS)
+
+
+# The page's own search module, as chromium.ours_ranks uses it, answering with the reading
+# too (您是不是要找): a short word is fixed when the word meant is offered or in a top title.
+OURS_READINGS = """
+async (queries) => {
+  const root = document.getElementById("search");
+  const module = await import(document.querySelector("script[type=module]").src);
+  const index = module.createIndex(new URL(root.dataset.index, document.baseURI).href);
+  const out = [];
+  for (const q of queries) {
+    const found = await index.search(q);
+    const heads = await Promise.all(found.hits.slice(0, 3).map((h) => index.article(h.doc)));
+    out.push({ reading: found.reading?.text ?? null, titles: heads.map((a) => a.t) });
+  }
+  return out;
+}
+"""
+
+
+def short_words_fixed(browser, server_url: str, slips: list[Slip]) -> dict:
+    """The share of short-word slips whose word meant is offered (您是不是要找) or stands in
+    one of the top three results' titles, in the search page of the site at `server_url`."""
+    words = [s for s in slips if s.kind == "short_word"]
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{server_url}/search.html", wait_until="load")
+    answers = page.evaluate(OURS_READINGS, [s.query for s in words])
+    context.close()
+    fixed = [
+        s.target == a["reading"] or any(s.target in t for t in a["titles"])
+        for s, a in zip(words, answers, strict=True)
+    ]
+    found = zip(words, answers, fixed, strict=True)
+    misses = [f"{s.query} → {a['reading']}" for s, a, ok in found if not ok]
+    return {"queries": len(words), "fixed": sum(fixed) / len(words), "misses": misses[:10]}
+
+
+def top3_figures(probes: list[samples.Probe], ranked: list[list[str]]) -> dict:
+    """Per kind of slip: the share with its article in the top three, and the first misses
+    (`ranked`: each probe's result URLs, normalised as run.result_url does)."""
+    figures: dict = {}
+    for kind in ("homophone", "pinyin"):
+        pairs = [(p, urls) for p, urls in zip(probes, ranked, strict=True) if p.kind == kind]
+        if pairs:
+            hits = [p.target in urls[:3] for p, urls in pairs]
+            figures[kind] = {
+                "queries": len(pairs),
+                "top3": sum(hits) / len(pairs),
+                "misses": [p.query for (p, _), hit in zip(pairs, hits, strict=True) if not hit][
+                    :10
+                ],
+            }
+    return figures
