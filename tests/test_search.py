@@ -169,7 +169,7 @@ def test_the_search_modules_are_every_script_the_theme_ships_but_the_inflate_lib
 # for a query not found as typed would keep the 15 KB; it is preloaded so that such a query
 # costs no extra round trip.
 BUDGET = 15 * 1024
-PINYIN_ALLOWANCE = 3584  # 3.5 KB: measured 18.3 KB in all (14.3 KB before the layer)
+PINYIN_ALLOWANCE = 4096  # measured 18.8 KB in all (14.3 KB before the layer)
 
 
 def test_search_modules_and_manifest_fit_in_their_budget(real_site):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 
 from kuaixun.bench import typos
-from kuaixun.core.search.forgive import convert, parse_lines, split_latin
+from kuaixun.core.search.forgive import Letters, conversions, parse_lines
 from kuaixun.core.search.pinyin import pinyin_lines, toneless, weight
 from kuaixun.core.search.rank import SearchIndex
 from kuaixun.testing.search_sites import (
@@ -55,17 +55,24 @@ def test_the_lines_hold_readings_words_by_pinyin_and_initials():
 
 
 @pytest.mark.parametrize(
-    "letters, syllables",
-    [("renkoupucha", ["ren", "kou", "pu", "cha"]), ("xian", ["xian"]), ("pcq", None)],
+    "runs, count",
+    [(["renkoupucha"], 4), (["ren", "kou", "pu", "cha"], 4), (["xian"], 1), (["pcq"], None)],
 )
-def test_latin_letters_split_into_the_fewest_syllables(letters, syllables):
-    inventory = {"ren", "kou", "pu", "cha", "xi", "an", "xian", "p"}
-    assert split_latin(letters, inventory - {"p"}) == syllables
+def test_latin_letters_read_as_the_fewest_syllables_never_across_a_space(runs, count):
+    inventory = {"ren", "kou", "pu", "cha", "xi", "an", "xian", "nk"}
+    assert Letters.of(runs, inventory).count() == count
+
+
+def test_pinyin_is_read_over_every_split_of_the_letters():
+    lines = parse_lines("\n".join(pinyin_lines({"清远": 3, "一": 9, "男子": 4, "原因": 5})))
+    letters = Letters.of(["qingyuanyinanzi"], set(lines["~"][0].split()))
+    assert "清远一男子" in conversions(letters, lines)
 
 
 def test_pinyin_cut_short_in_a_word_converts_to_the_start_of_the_word():
     lines = parse_lines("\n".join(pinyin_lines({"人口普查": 4, "人": 9, "口": 3, "普": 2})))
-    assert convert(["ren", "kou", "pu"], lines) == "人口普"
+    letters = Letters.of(["renkoupu"], set(lines["~"][0].split()))
+    assert conversions(letters, lines)[0] == "人口普"
 
 
 @pytest.mark.parametrize(

@@ -59,63 +59,119 @@ def entries(fields: Sequence[str] | None) -> list[tuple[str, list[str], int]]:
     ]
 
 
-def split_latin(run: str, syllables: set[str]) -> list[str] | None:
-    """Letters as the fewest syllables (the longest first on a tie); None if they are not."""
-    n = len(run)
-    best: list[int | None] = [None] * (n + 1)
-    step = [0] * (n + 1)
-    best[n] = 0
-    for i in range(n - 1, -1, -1):
-        for size in range(min(LONGEST_SYLLABLE, n - i), 0, -1):
-            rest = best[i + size]
-            known = rest is not None and run[i : i + size] in syllables
-            if known and (best[i] is None or rest + 1 < best[i]):  # type: ignore[operator]
-                best[i], step[i] = rest + 1, size  # type: ignore[operator]
-    if best[0] is None:
-        return None
-    out, i = [], 0
-    while i < n:
-        out.append(run[i : i + step[i]])
-        i += step[i]
-    return out
+@dataclass(frozen=True)
+class Letters:
+    """Latin runs joined, with the syllables the site uses found at each letter (none across
+    a space the reader typed): pinyin is read over every way of splitting it."""
+
+    text: str
+    ends: dict[int, list[int]]  # letter position → where the syllables starting there end
+
+    @classmethod
+    def of(cls, runs: list[str], inventory: set[str]) -> Letters:
+        text = "".join(runs)
+        cuts = {sum(len(r) for r in runs[: k + 1]) for k in range(len(runs))}
+        ends = {
+            i: [
+                j
+                for j in range(i + 1, min(len(text), i + LONGEST_SYLLABLE) + 1)
+                if text[i:j] in inventory and not any(i < c < j for c in cuts)
+            ]
+            for i in range(len(text))
+        }
+        # Only the syllables on some reading of all the letters: the others cost files.
+        forward, backward = {0}, {len(text)}
+        for i in range(len(text)):
+            if i in forward:
+                forward.update(ends[i])
+        for i in range(len(text) - 1, -1, -1):
+            if any(j in backward for j in ends[i]):
+                backward.add(i)
+        kept = {i: [j for j in js if i in forward and j in backward] for i, js in ends.items()}
+        return cls(text, kept)
+
+    def syllable_at(self, i: int, syllable: str) -> int | None:
+        """Where `syllable` ends if it is read at letter i."""
+        j = i + len(syllable)
+        return j if j in self.ends.get(i, []) and self.text[i:j] == syllable else None
+
+    def keys(self) -> list[str]:
+        """The y keys converting needs: each syllable and each pair of adjacent ones."""
+        keys = []
+        for i, ends in self.ends.items():
+            for j in ends:
+                keys.append(self.text[i:j])
+                keys += [f"{self.text[i:j]} {self.text[j:k]}" for k in self.ends.get(j, [])]
+        return list(dict.fromkeys(keys))
+
+    def count(self) -> int | None:
+        """The fewest syllables the letters read as; None when they are no pinyin."""
+        n = len(self.text)
+        fewest: list[int | None] = [None] * n + [0]
+        for i in range(n - 1, -1, -1):
+            found = [f for f in (fewest[j] for j in self.ends[i]) if f is not None]
+            fewest[i] = min(found) + 1 if found else None
+        return fewest[0] if n else None
 
 
-def pinyin_keys(syllables: list[str]) -> list[str]:
-    """The y keys converting `syllables` needs: each syllable and each adjacent pair."""
-    pairs = [f"{a} {b}" for a, b in zip(syllables, syllables[1:], strict=False)]
-    return [*syllables, *pairs]
+def options(letters: Letters, i: int, lines: Lines) -> list[tuple[int, str, int]]:
+    """(end, Han text, weight) of each word of the site read at letter i: a syllable's
+    commonest character, the words starting with two syllables there (the last one may be
+    cut short where the letters end)."""
+    text, n = letters.text, len(letters.text)
+    found = []
+    for j in letters.ends[i]:
+        a = text[i:j]
+        found += [(j, char, w) for char, _, w in entries(lines.get(a))[:1]]
+        for k in letters.ends.get(j, []):
+            for word, rest, w in entries(lines.get(f"{a} {text[j:k]}")):
+                at, read = k, 2
+                while read < len(word) and at < n:
+                    end = letters.syllable_at(at, rest[read - 2])
+                    if end is None:
+                        break
+                    at, read = end, read + 1
+                if read == len(word) or at == n:
+                    found.append((at, word[:read], w))
+    return found
 
 
-def convert(syllables: list[str], lines: Lines) -> str | None:
-    """The Han text of `syllables` in the fewest of the site's words (the heaviest on a tie);
-    the last word may be cut short, as a query typed so far is. None when a syllable has no
-    character."""
-    n = len(syllables)
-    best: list[tuple[int, int] | None] = [None] * (n + 1)
+def convert(letters: Letters, lines: Lines, banned: tuple[int, int, str] | None = None):
+    """The Han text of the letters in the fewest of the site's words (the heaviest on a tie),
+    with its score; `banned`: a word at a letter (i, end, text) not to use. None when no
+    reading covers them."""
+    n = len(letters.text)
+    best: list[tuple[int, int] | None] = [None] * n + [(0, 0)]
     choice: list[tuple[int, str]] = [(0, "")] * (n + 1)
-    best[n] = (0, 0)
     for i in range(n - 1, -1, -1):
-        options = [(i + 1, char, w) for char, _, w in entries(lines.get(syllables[i]))[:1]]
-        if i + 1 < n:
-            for word, rest, w in entries(lines.get(f"{syllables[i]} {syllables[i + 1]}")):
-                full = syllables[i : i + 2] + rest
-                end = min(n, i + len(full))
-                if syllables[i:end] == full[: end - i]:
-                    options.append((end, word[: end - i], w))
-        for end, text, w in options:
+        for end, text, w in options(letters, i, lines):
             after = best[end]
-            if after is not None:
-                score = (after[0] + 1, after[1] - w)
-                if best[i] is None or score < best[i]:  # type: ignore[operator]
-                    best[i], choice[i] = score, (end, text)
+            if after is None or (i, end, text) == banned:
+                continue
+            score = (after[0] + 1, after[1] - w)
+            if best[i] is None or score < best[i]:  # type: ignore[operator]
+                best[i], choice[i] = score, (end, text)
     if best[0] is None:
         return None
-    out, i = "", 0
+    path, i = [], 0
     while i < n:
-        end, text = choice[i]
-        out += text
-        i = end
-    return out
+        path.append((i, *choice[i]))
+        i = choice[i][0]
+    return best[0], path
+
+
+def conversions(letters: Letters, lines: Lines) -> list[str]:
+    """The best reading, then for each of its words the best reading without it, best first."""
+    first = convert(letters, lines)
+    if first is None:
+        return []
+    found = [first]
+    for step in first[1]:
+        other = convert(letters, lines, step)
+        if other is not None:
+            found.append(other)
+    found[1:] = sorted(found[1:], key=lambda f: f[0])
+    return list(dict.fromkeys("".join(text for _, _, text in path) for _, path in found))
 
 
 def reading_keys(run: str) -> list[str]:
@@ -168,16 +224,18 @@ def fix(run: str, tools: Tools) -> str | None:
 
 
 def read_latin(runs: list[str], tools: Tools) -> str | None:
-    """Latin runs as pinyin (their Han text), or one run as initials (the heaviest word)."""
+    """Latin runs as pinyin (the first Han reading some article holds, else the best one
+    corrected), or one run as initials (the heaviest word)."""
     inventory = set((tools.lines([SYLLABLES_KEY]).get(SYLLABLES_KEY) or [""])[0].split())
-    split = [split_latin(run, inventory) for run in runs]
-    syllables = [s for part in split if part is not None for s in part]
-    if all(part is not None for part in split) and 2 <= len(syllables) <= MAX_READ:
-        han = convert(syllables, tools.lines(pinyin_keys(syllables)))
-        if han and not tools.verbatim(han):
-            han = fix(han, tools) or han
-        return han
-    return next(iter(suggest(runs, tools)), None)
+    letters = Letters.of(runs, inventory)
+    count = letters.count()
+    if count is None or not 2 <= count <= MAX_READ:
+        return next(iter(suggest(runs, tools)), None)
+    readings = conversions(letters, tools.lines(letters.keys()))
+    for han in readings[:TRIES]:
+        if tools.verbatim(han):
+            return han
+    return (fix(readings[0], tools) or readings[0]) if readings else None
 
 
 def suggest(runs: list[str], tools: Tools) -> list[str]:

@@ -29,8 +29,10 @@ from kuaixun.core.search.segment import HAN_PIECE
 
 # Longest word indexed by pinyin and by initials (人口普查员 is five).
 MAX_WORD = 5
-# A word the site uses once is as likely a typo as the reader's spelling.
+# A two-character word the site uses once is as likely a typo as the reader's spelling; a
+# longer one is more often a name (龙陵县, 段子手), which a reader types to find its article.
 MIN_FREQUENCY = 2
+RARE_WORD = 3
 # Entries kept per key, most frequent first: words for two syllables, characters for one,
 # words for initials.
 KEY_WORDS = 32
@@ -81,7 +83,7 @@ def gather(frequency: Mapping[str, int], pinyin_of: Callable[[str], tuple[str, .
         count = frequency[word]
         for char, syllable in zip(word, syllables, strict=True):
             readings[char][syllable] += count
-        if len(word) < 2 or count < MIN_FREQUENCY:
+        if len(word) < 2 or (count < MIN_FREQUENCY and len(word) < RARE_WORD):
             continue
         entry = (weight(count), word, " ".join(syllables[2:]))
         by_syllables[" ".join(syllables[:2])].append(entry)

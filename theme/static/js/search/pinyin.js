@@ -34,49 +34,96 @@ function compare(a, b) {
   return 0;
 }
 
-/** Letters as the fewest syllables (the longest first on a tie); null if they are not. */
-export function splitLatin(run, syllables) {
-  const n = run.length;
-  const best = new Array(n + 1).fill(null);
-  const step = new Array(n + 1).fill(0);
-  best[n] = 0;
-  for (let i = n - 1; i >= 0; i--) {
-    for (let size = Math.min(LONGEST_SYLLABLE, n - i); size > 0; size--) {
-      const rest = best[i + size];
-      const known = rest !== null && syllables.has(run.slice(i, i + size));
-      if (known && (best[i] === null || rest + 1 < best[i])) [best[i], step[i]] = [rest + 1, size];
-    }
-  }
-  if (best[0] === null) return null;
-  const out = [];
-  for (let i = 0; i < n; i += step[i]) out.push(run.slice(i, i + step[i]));
-  return out;
-}
-
 const pairKeys = (readings) =>
   readings.slice(1).flatMap((next, i) => readings[i].flatMap((a) => next.map((b) => `${a} ${b}`)));
 
-/**
- * The Han text of `syllables` in the fewest of the site's words (the heaviest on a tie);
- * the last word may be cut short. null when a syllable has no character.
- */
-export function convert(syllables, lines) {
-  const n = syllables.length;
-  const best = new Array(n + 1).fill(null);
-  const choice = [];
-  best[n] = [0, 0];
-  for (let i = n - 1; i >= 0; i--) {
-    const options = entries(lines.get(syllables[i])).slice(0, 1).map(([c, , w]) => [i + 1, c, w]);
-    const pair = i + 1 < n ? lines.get(`${syllables[i]} ${syllables[i + 1]}`) : [];
-    for (const [word, rest, w] of entries(pair)) {
-      const full = [syllables[i], syllables[i + 1], ...rest];
-      const end = Math.min(n, i + full.length);
-      if (syllables.slice(i, end).join(" ") === full.slice(0, end - i).join(" ")) {
-        options.push([end, [...word].slice(0, end - i).join(""), w]);
+/** Latin runs joined; at each letter, where the site's syllables starting there end. */
+function lettersOf(runs, inventory) {
+  const text = runs.join("");
+  const cuts = [];
+  let at = 0;
+  for (const run of runs) cuts.push((at += run.length));
+  const ends = [...text].map((_, i) => {
+    const found = [];
+    for (let j = i + 1; j <= Math.min(text.length, i + LONGEST_SYLLABLE); j++) {
+      if (inventory.has(text.slice(i, j)) && !cuts.some((c) => i < c && c < j)) found.push(j);
+    }
+    return found;
+  });
+  // Only the syllables on some reading of all the letters: the others cost files.
+  const forward = new Set([0]);
+  const backward = new Set([text.length]);
+  ends.forEach((js, i) => forward.has(i) && js.forEach((j) => forward.add(j)));
+  for (let i = text.length - 1; i >= 0; i--) if (ends[i].some((j) => backward.has(j))) backward.add(i);
+  const kept = ends.map((js, i) => js.filter((j) => forward.has(i) && backward.has(j)));
+  return { text, ends: kept };
+}
+
+function syllableAt({ text, ends }, i, syllable) {
+  const j = i + syllable.length;
+  return (ends[i] ?? []).includes(j) && text.slice(i, j) === syllable ? j : null;
+}
+
+/** The y keys converting needs: each syllable and each pair of adjacent ones. */
+function letterKeys({ text, ends }) {
+  const keys = [];
+  ends.forEach((js, i) => {
+    for (const j of js) {
+      keys.push(text.slice(i, j));
+      for (const k of ends[j] ?? []) keys.push(`${text.slice(i, j)} ${text.slice(j, k)}`);
+    }
+  });
+  return [...new Set(keys)];
+}
+
+/** The fewest syllables the letters read as; null when they are no pinyin. */
+function syllableCount({ text, ends }) {
+  const fewest = [...ends.map(() => null), 0];
+  for (let i = text.length - 1; i >= 0; i--) {
+    const found = ends[i].map((j) => fewest[j]).filter((f) => f !== null);
+    fewest[i] = found.length ? Math.min(...found) + 1 : null;
+  }
+  return text.length ? fewest[0] : null;
+}
+
+/** [end, Han, weight] of each reading at letter i: a syllable's commonest character, the
+ * words starting with two syllables there (the last cut short where the letters end). */
+function options(letters, i, lines) {
+  const { text, ends } = letters;
+  const found = [];
+  for (const j of ends[i]) {
+    const a = text.slice(i, j);
+    for (const [char, , w] of entries(lines.get(a)).slice(0, 1)) found.push([j, char, w]);
+    for (const k of ends[j] ?? []) {
+      for (const [word, rest, w] of entries(lines.get(`${a} ${text.slice(j, k)}`))) {
+        const chars = [...word];
+        let [at, read] = [k, 2];
+        while (read < chars.length && at < text.length) {
+          const end = syllableAt(letters, at, rest[read - 2]);
+          if (end === null) break;
+          [at, read] = [end, read + 1];
+        }
+        if (read === chars.length || at === text.length) {
+          found.push([at, chars.slice(0, read).join(""), w]);
+        }
       }
     }
-    for (const [end, text, w] of options) {
-      const score = best[end] && [best[end][0] + 1, best[end][1] - w];
+  }
+  return found;
+}
+
+/**
+ * The Han text of the letters in the fewest of the site's words (the heaviest on a tie), as
+ * [score, path of [letter, end, Han]]; `banned`: a step not to take. null when none covers.
+ */
+function convert(letters, lines, banned = null) {
+  const n = letters.text.length;
+  const best = [...letters.ends.map(() => null), [0, 0]];
+  const choice = [];
+  for (let i = n - 1; i >= 0; i--) {
+    for (const [end, text, w] of options(letters, i, lines)) {
+      const ban = banned && compare([i, end, text], banned) === 0;
+      const score = best[end] && !ban && [best[end][0] + 1, best[end][1] - w];
       if (score && (best[i] === null || compare(score, best[i]) < 0)) {
         best[i] = score;
         choice[i] = [end, text];
@@ -84,9 +131,18 @@ export function convert(syllables, lines) {
     }
   }
   if (best[0] === null) return null;
-  let out = "";
-  for (let i = 0; i < n; i = choice[i][0]) out += choice[i][1];
-  return out;
+  const path = [];
+  for (let i = 0; i < n; i = choice[i][0]) path.push([i, ...choice[i]]);
+  return [best[0], path];
+}
+
+/** The best reading, then for each of its words the best reading without it, best first. */
+export function conversions(letters, lines) {
+  const first = convert(letters, lines);
+  if (!first) return [];
+  const others = first[1].map((step) => convert(letters, lines, step)).filter(Boolean);
+  others.sort((a, b) => compare(a[0], b[0]));
+  return [...new Set([first, ...others].map(([, path]) => path.map((s) => s[2]).join("")))];
 }
 
 const readingsOf = (chars, lines, limits) =>
@@ -133,18 +189,18 @@ async function fix(run, tools) {
   return null;
 }
 
-/** Latin runs as pinyin (their Han text), or one run as initials (the heaviest word). */
+/** Latin runs as pinyin (the first Han reading some article holds, else the best one
+ * corrected), or one run as initials (the heaviest word). */
 async function readLatin(runs, tools) {
   const inventory = new Set(words((await tools.lines(["~"])).get("~")?.[0] ?? ""));
-  const split = runs.map((run) => splitLatin(run, inventory));
-  const syllables = split.flatMap((part) => part ?? []);
-  if (split.every((part) => part) && syllables.length >= 2 && syllables.length <= tools.limits.read) {
-    const keys = [...syllables, ...pairKeys(syllables.map((s) => [s]))];
-    let han = convert(syllables, await tools.lines(keys));
-    if (han && !(await tools.verbatim(han))) han = (await fix(han, tools)) ?? han;
-    return han;
+  const letters = lettersOf(runs, inventory);
+  const count = syllableCount(letters);
+  if (count === null || count < 2 || count > tools.limits.read) {
+    return (await suggest(runs, tools))[0] ?? null;
   }
-  return (await suggest(runs, tools))[0] ?? null;
+  const readings = conversions(letters, await tools.lines(letterKeys(letters)));
+  for (const han of readings.slice(0, tools.limits.tries)) if (await tools.verbatim(han)) return han;
+  return readings.length ? ((await fix(readings[0], tools)) ?? readings[0]) : null;
 }
 
 /** The site's words whose initials are the one Latin run typed (pcq → 平城区), heaviest first. */

@@ -347,8 +347,8 @@ def settings_fingerprint() -> str:
     ranking constants."""
     h = hashlib.sha1(f"{FORMAT} {rank.K1} {rank.B} {rank.BOOSTS} {rank.PHRASE}".encode())
     h.update(f"{rank.RECENCY} {rank.HALF_LIFE} {MAX_QUERY_CHARS} {sorted(STOP_TERMS)}".encode())
-    limits = (pinyin.MAX_WORD, pinyin.MIN_FREQUENCY, pinyin.KEY_WORDS, pinyin.KEY_CHARACTERS)
-    h.update(f"{limits} {pinyin.INITIAL_WORDS} {forgive.LIMITS}".encode())
+    limits = (pinyin.MAX_WORD, pinyin.MIN_FREQUENCY, pinyin.RARE_WORD, pinyin.KEY_WORDS)
+    h.update(f"{limits} {pinyin.KEY_CHARACTERS} {pinyin.INITIAL_WORDS} {forgive.LIMITS}".encode())
     return h.hexdigest()
 
 
