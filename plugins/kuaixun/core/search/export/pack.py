@@ -45,7 +45,7 @@ from kuaixun.core.search.export.codec import DIGITS, read_varints, varint
 
 PACK_BYTES = 64 * 1024
 # Vocabulary slots are sized for this share of the buckets; bigger ones spill lists out.
-SLOT_QUANTILE = {"v": 0.75, "f": 0.95}
+SLOT_QUANTILE = {"v": 0.75, "f": 0.95, "y": 0.9}
 OVERLAY_SLOTS = 4096
 OVERLAY_SHARE = 0.05
 OVERLAY_FLOOR = 1 << 20  # a small site's overlay may reach this whatever its share
