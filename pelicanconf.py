@@ -129,6 +129,7 @@ PLUGINS = [
     "kuaixun.hooks.neighbors",
     "kuaixun.hooks.feeds",
     "kuaixun.hooks.qr",
+    "kuaixun.hooks.scripts",
     "sitemap",
 ]
 

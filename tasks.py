@@ -142,14 +142,9 @@ def clean(c):
 
 
 def _serve_forever(root: Path, host: str = HOST, port: int = PORT) -> None:
-    from pelican.server import ComplexHTTPRequestHandler
+    from kuaixun.tools.static_server import development_server, serve_until_interrupted
 
-    from kuaixun.tools.static_server import folder_server, serve_until_interrupted
-
-    # Pelican's development handler (x/ finds x.html or x/index.html) reads its folder from
-    # base_path, which its own RootedHTTPServer sets.
-    handler = type("Handler", (ComplexHTTPRequestHandler,), {"base_path": str(root)})
-    server = folder_server(root, host, port, handler)
+    server = development_server(root, host, port)
     print(f"网站已在 http://{host}:{port}/ 上运行，按 Ctrl+C 停止 (serving; Ctrl+C stops)")
     serve_until_interrupted(server)
 
@@ -299,8 +294,11 @@ def search(c, query, limit=10):
     if not (cache / "whoosh").exists():
         sys.exit("还没有搜索索引，请先运行 make html (no index yet: build the site first)")
     found = SearchIndex(cache)
-    parsed, hits = found.search(query)
-    print(f"查询词 (terms): {' / '.join(parsed.parts) or '（无）'}，共 {len(hits)} 篇")
+    answer = found.answer(query)
+    if answer.reading:
+        print(f"您是不是要找：{answer.reading} (read as pinyin or with a homophone put right)")
+    hits = answer.hits
+    print(f"查询词 (terms): {' / '.join(answer.query.parts) or '（无）'}，共 {len(hits)} 篇")
     for rank_number, hit in enumerate(hits[: int(limit)], 1):
         article = found.records[hit.path].article
         where = f"[{article.category} {article.date}]"

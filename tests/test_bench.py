@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from kuaixun.bench import samples
 from kuaixun.bench.run import recall_figures
-from kuaixun.bench.server import CountingServer
+from kuaixun.bench.server import CountingServer, Link
 from kuaixun.bench.sites import Article
 
 ARTICLES = [
@@ -93,6 +94,70 @@ def test_server_counts_the_compressed_bytes_it_sends(tmp_path):
     assert len(body) < len(page.encode("utf-8")) / 10
 
 
+class RecordingLink(Link):
+    """A link with no delay that remembers the bodies it carried."""
+
+    def __init__(self):
+        super().__init__(round_trip_s=0.0, bytes_per_second=1e12)
+        self.carried: list[int] = []
+
+    def send(self, write, data: bytes, chunk: int = 8192) -> None:
+        self.carried.append(len(data))
+        super().send(write, data, chunk)
+
+
+def test_server_counts_and_paces_a_ranges_bytes_not_the_files(tmp_path):
+    pack = bytes(range(256)) * 40
+    (tmp_path / "pack.bin").write_bytes(pack)
+    link = RecordingLink()
+    server = CountingServer(tmp_path, link=link)
+    try:
+        request = urllib.request.Request(
+            server.url + "/pack.bin",
+            headers={"Range": "bytes=1000-1099", "Accept-Encoding": "gzip"},
+        )
+        with urllib.request.urlopen(request) as response:
+            assert response.status == 206
+            assert response.headers["Content-Range"] == f"bytes 1000-1099/{len(pack)}"
+            assert response.headers["Accept-Ranges"] == "bytes"
+            assert response.read() == pack[1000:1100]
+        sent = server.ledger.take()
+    finally:
+        server.close()
+    assert [(s.path, s.bytes) for s in sent] == [("/pack.bin", 100)]
+    assert link.carried == [100]
+
+
+def test_server_answers_a_range_past_the_end_with_416_and_counts_nothing(tmp_path):
+    (tmp_path / "pack.bin").write_bytes(b"\x01" * 300)
+    server = CountingServer(tmp_path)
+    try:
+        request = urllib.request.Request(server.url + "/pack.bin", headers={"Range": "bytes=300-"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request)
+        refused.value.close()
+        sent = server.ledger.take()
+    finally:
+        server.close()
+    assert refused.value.code == 416
+    assert refused.value.headers["Content-Range"] == "bytes */300"
+    assert [(s.path, s.bytes) for s in sent] == [("/pack.bin", 0)]
+
+
+def test_server_sends_a_compressed_page_whole_whatever_the_range(tmp_path):
+    page = "<p>" + "社区快讯" * 500 + "</p>"
+    (tmp_path / "index.html").write_text(page, encoding="utf-8")
+    server = CountingServer(tmp_path)
+    try:
+        headers = {"Range": "bytes=0-9", "Accept-Encoding": "gzip"}
+        request = urllib.request.Request(server.url + "/", headers=headers)
+        with urllib.request.urlopen(request) as response:
+            assert response.status == 200
+            assert gzip.decompress(response.read()).decode("utf-8") == page
+    finally:
+        server.close()
+
+
 def test_the_phone_link_waits_a_round_trip_then_paces_the_bytes(monkeypatch):
     """The throttle's schedule, not the clock: sleeps are recorded, not taken."""
     from kuaixun.bench import server as bench_server
@@ -128,3 +193,45 @@ def test_index_changes_count_new_names_and_new_bytes():
         "changed_bytes": 30,
         "bytes": 40,
     }
+
+
+def test_the_committed_slips_are_three_groups_one_homophone_off_their_text():
+    from pypinyin import Style, lazy_pinyin
+
+    from kuaixun.bench import typos
+
+    slips = typos.read()
+    assert {k: sum(s.kind == k for s in slips) for k in typos.COUNTS} == typos.COUNTS
+    for slip in (s for s in slips if s.kind == "short_word"):
+        changed = [
+            i for i, (a, b) in enumerate(zip(slip.query, slip.target, strict=True)) if a != b
+        ]
+        assert len(changed) == 1, slip
+        i = changed[0]  # the slip sounds as the word's character does there (多音字 in context)
+        in_context = lazy_pinyin(slip.target, style=Style.NORMAL)[i]
+        assert lazy_pinyin(slip.query[i], style=Style.NORMAL) == [in_context], slip
+    for slip in (s for s in slips if s.kind == "pinyin"):
+        assert slip.query.isascii() and slip.query.isalpha()
+
+
+def test_slips_are_drawn_again_the_same_and_never_occur_verbatim():
+    from kuaixun.bench import typos
+
+    articles = [*ARTICLES, Article("2020/11/d/", Path("d.md"), "社区矫正业务培训班开班", "培训。")]
+    first = typos.draw(articles, articles)
+    assert first == typos.draw(articles, articles)
+    corpus = "".join(a.title + a.text for a in articles)
+    assert first and all(s.query not in corpus for s in first if s.kind != "pinyin")
+
+
+def test_slip_figures_count_the_top_three_per_kind():
+    from kuaixun.bench import typos
+
+    probes = [
+        samples.Probe("homophone", "平成区", "a/"),
+        samples.Probe("homophone", "规范市荣", "b/"),
+        samples.Probe("pinyin", "pufa", "c/"),
+    ]
+    figures = typos.top3_figures(probes, [["a/"], ["x/", "y/", "z/", "b/"], ["c/"]])
+    assert figures["homophone"]["top3"] == 0.5 and figures["homophone"]["misses"] == ["规范市荣"]
+    assert figures["pinyin"]["top3"] == 1.0

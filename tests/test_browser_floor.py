@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 
+from kuaixun.core.search.export.pack import Published
 from kuaixun.testing.builds import ROOT
 from kuaixun.testing.search_sites import INFLATE_FALLBACK, SCRIPTS
 
@@ -137,13 +138,16 @@ def test_the_vendored_inflate_library_is_the_pinned_packages_file():
 
 def test_every_index_file_reads_the_same_without_decompression_stream(real_site):
     """index.js's textOf in node, with and without DecompressionStream (the fallback
-    inflates with the vendored library), over every .gz file of the real site."""
-    files = sorted(str(f) for f in (real_site / "search").rglob("*.gz"))
+    inflates with the vendored library), over every gzip member of the real site's packs."""
+    files = [
+        [str(f), offset, length] for f, offset, length in Published(real_site / "search").members()
+    ]
     script = """
       import { readFileSync } from "node:fs";
       import { textOf } from "./theme/static/js/search/index.js";
       const files = JSON.parse(readFileSync(0, "utf8"));
-      const texts = async () => Promise.all(files.map((f) => textOf(readFileSync(f))));
+      const member = ([f, at, n]) => readFileSync(f).subarray(at, at + n);
+      const texts = async () => Promise.all(files.map((f) => textOf(member(f))));
       const modern = await texts();
       delete globalThis.DecompressionStream;
       const fallback = await texts();

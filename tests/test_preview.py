@@ -5,12 +5,14 @@ home page first, every other page after, and never a page older than the save in
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -135,7 +137,8 @@ def test_a_new_article_shows_on_the_home_page_and_a_deleted_one_leaves_it(previe
 
 def test_after_saves_the_preview_holds_what_a_cold_build_writes(preview, tmp_path):
     """Written in place, page by page, with deleted articles' pages removed: the same bytes
-    as a build from scratch of the content as it is now (drafts shown, as in the preview)."""
+    as a build from scratch of the content as it is now (drafts shown, as in the preview),
+    every page, feed and photo."""
     base, content, output = preview
     article = article_file(content)
     text = article.read_text(encoding="utf-8")
@@ -151,13 +154,20 @@ def test_after_saves_the_preview_holds_what_a_cold_build_writes(preview, tmp_pat
     cold = run_build(tmp_path / "cold" / "output", content, SHOW_DRAFTS=True)
     assert cold.returncode == 0, cold.stderr
     assert files_of(output) == files_of(cold.output)
+    # The search export is updated, not rewritten (a base and what changed since, see
+    # core/search/export): the same articles, other bytes.
+    manifests = [
+        json.loads((site / "search" / "manifest.json").read_text())
+        for site in (output, cold.output)
+    ]
+    assert manifests[0]["docs"] == manifests[1]["docs"]
 
 
 def files_of(site: Path) -> dict[str, bytes]:
     files = {
         path.relative_to(site).as_posix(): path.read_bytes()
         for path in sorted(site.rglob("*"))
-        if path.is_file()
+        if path.is_file() and path.relative_to(site).parts[0] != "search"
     }
     # The sitemap stamps the listing pages with the time of the build.
     files["sitemap.xml"] = re.sub(rb"<lastmod>[^<]*</lastmod>", b"", files["sitemap.xml"])
@@ -216,3 +226,51 @@ def test_what_a_build_no_longer_writes_is_removed_with_the_folders_left_empty(tm
         "search/deep/y.json",
         "search/x.json",
     ]
+
+
+@pytest.fixture
+def preview_in_process(tmp_path):
+    """The preview's own handlers (and livereload's page transform) on tornado, in a thread,
+    on a free port, serving tmp_path as output/; the base URL. No build, no watcher."""
+    from livereload.server import LiveScriptInjector
+    from tornado import httpserver, netutil, web
+
+    from kuaixun.tools.preview import PreviewServer
+    from kuaixun.tools.preview.rebuild import Preview
+
+    class Injector(LiveScriptInjector):
+        script = b"<script>livereload</script>"
+
+    preview = Preview(ROOT / "pelicanconf.py", {"OUTPUT_PATH": str(tmp_path)})  # never built
+    handlers = PreviewServer(tmp_path, preview, watched=[]).get_web_handlers(b"")
+    app = web.Application(handlers, transforms=[Injector])
+    sockets = netutil.bind_sockets(0, "127.0.0.1")
+    loop = asyncio.new_event_loop()
+    server = httpserver.HTTPServer(app)
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        server.add_sockets(sockets)
+        loop.run_forever()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{sockets[0].getsockname()[1]}"
+    loop.call_soon_threadsafe(server.stop)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(timeout=10)
+    loop.close()
+
+
+def test_the_preview_answers_a_byte_range_of_a_file_in_output(tmp_path, preview_in_process):
+    """The search reads its packs by byte range; tornado's StaticFileHandler answers 206."""
+    pack = bytes(range(256)) * 4
+    (tmp_path / "pack.bin").write_bytes(pack)
+    request = urllib.request.Request(
+        f"{preview_in_process}/pack.bin", headers={"Range": "bytes=-10"}
+    )
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 206
+        assert response.headers["Content-Range"] == f"bytes {len(pack) - 10}-{len(pack) - 1}/1024"
+        assert response.headers["Accept-Ranges"] == "bytes"
+        assert response.read() == pack[-10:]

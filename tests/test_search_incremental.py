@@ -10,9 +10,17 @@ from pathlib import Path
 import pytest
 
 from kuaixun.core.search.export import STATE, export
+from kuaixun.core.search.export.codec import FINGERPRINT
 from kuaixun.core.search.index import RecordCache
 from kuaixun.testing.builds import ROOT, copy_content, run_build
-from kuaixun.testing.search_sites import cache_of, fragments, node_search, python_search
+from kuaixun.testing.search_sites import (
+    cache_of,
+    fragments,
+    logical_files,
+    node_search,
+    python_search,
+    unpacked,
+)
 
 ARTICLE = "articles/2020/11/shequ-jiaozheng-peixun.md"
 MARKET = "articles/2020/11/guifan-shirong-zhixu.md"
@@ -27,13 +35,19 @@ def published_files(folder: Path) -> dict[str, bytes]:
 
 
 def assert_same_as_a_full_export(output: Path, tmp: Path) -> None:
-    """The published index, updated in place, equals a fresh export of the same records."""
+    """The cached export, updated in place, equals a fresh export of the same records byte
+    for byte; and the published index (a base and an overlay of what changed) reads back as
+    exactly those files."""
     cache = RecordCache(cache_of(output))
     export(cache.records, tmp / "full", cache.words)
     full = published_files(tmp / "full")
     for name in (STATE,):
         full.pop(name)
-    assert published_files(output / "search") == full
+    updated = published_files(cache_of(output) / "export")
+    for name in (STATE, FINGERPRINT):
+        updated.pop(name)
+    assert updated == full
+    assert unpacked(output / "search") == logical_files(tmp / "full")
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ ends in a message with a retry and the archive, never an endless 正在搜索…
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from urllib.parse import quote
@@ -12,6 +13,7 @@ import pytest
 
 from kuaixun.core.frontmatter import read_front_matter
 from kuaixun.testing.builds import copy_content, run_build
+from kuaixun.testing.search_sites import pack_urls
 
 # What a browser on the floor (iOS 14, Firefox ESR 102, Chrome 80) lacks, removed before
 # the page's scripts run (docs/browsers.md lists them).
@@ -31,6 +33,7 @@ delete AbortSignal.timeout;
 QUERIES = ["社区矫正", "人口普查", "市容", "社区", "老人摔倒", "社區矯正"]
 INFLATE_LIBRARY = "/theme/js/vendor/fflate.js"
 FETCH_TIMEOUT_MS = 12000  # search/index.js
+RECHECK_MS = 60000  # search/index.js
 
 # Predicates are functions, not expressions: the page's CSP refuses eval.
 SEARCH_DONE = """() => { const t = document.querySelector('#search-status').textContent;
@@ -83,7 +86,7 @@ def test_a_modern_browser_never_fetches_the_inflate_library(page, real_site, ser
     page.goto(f"{serve(real_site)}/search.html?q={quote('社区')}")
     page.wait_for_selector(".search-snippet mark")
     page.wait_for_load_state("networkidle")
-    assert any("/search/" in url and url.endswith(".gz") for url in requested)
+    assert any("/search/" in url and url.endswith(".bin") for url in requested)
     assert not [url for url in requested if "vendor" in url]
 
 
@@ -118,11 +121,11 @@ def answer_truncated(route):
 
 @pytest.mark.parametrize(
     "files, answer",
-    [("**/v/*.gz", answer_404), ("**/days.gz", answer_truncated), ("**/f/*.json", answer_404)],
-    ids=["bucket 404", "truncated gzip", "result head 404"],
+    [("v", answer_404), ("days.gz", answer_truncated), ("f", answer_404)],
+    ids=["bucket 404", "truncated pack", "result head 404"],
 )
 def test_a_missing_or_broken_index_file_ends_in_a_message(page, real_site, serve, files, answer):
-    page.route(files, answer)
+    page.route(pack_urls(real_site, files), answer)
     page.goto(f"{serve(real_site)}/search.html?q={quote('市容')}")
     assert_failure_shown(page)
 
@@ -130,14 +133,14 @@ def test_a_missing_or_broken_index_file_ends_in_a_message(page, real_site, serve
 def test_a_hung_request_ends_in_a_message_after_the_timeout(page, real_site, serve):
     held = []
     page.clock.install()  # setTimeout under the test's control: no 12 s wait
-    page.route("**/days.gz", lambda route: held.append(route))
+    page.route(pack_urls(real_site, "days.gz"), lambda route: held.append(route))
     page.goto(f"{serve(real_site)}/search.html?q={quote('市容')}")
     page.wait_for_function("() => document.querySelector('#search-status').textContent")
     for _ in range(100):
         if held:
             break
         page.wait_for_timeout(50)
-    assert held, "days.gz was never requested"
+    assert held, "the pack holding days.gz was never requested"
     page.wait_for_timeout(200)
     assert "正在搜索" in page.inner_text("#search-status")
     page.clock.fast_forward(FETCH_TIMEOUT_MS + 1000)
@@ -148,6 +151,7 @@ def test_the_fetch_timeout_here_is_the_pages():
     index_js = Path(__file__).parent.parent / "theme" / "static" / "js" / "search" / "index.js"
     source = index_js.read_text(encoding="utf-8")
     assert re.search(rf"FETCH_TIMEOUT_MS = {FETCH_TIMEOUT_MS};", source)
+    assert re.search(rf"RECHECK_MS = {RECHECK_MS};", source)
 
 
 # --- A deploy while a reader has the search page open ------------------------------------
@@ -156,7 +160,12 @@ NEW_WORDS = "银杏书屋"
 EDITED = Path("articles") / "2020" / "11" / "pufa-xuanchuan.md"
 
 
-def test_a_page_loaded_before_a_deploy_answers_after_it(page, tmp_path, serve):
+@pytest.mark.parametrize("deploy", ["overlay", "new base"])
+def test_a_page_loaded_before_a_deploy_answers_after_it(page, tmp_path, serve, deploy):
+    """A deploy after an edit either adds an overlay on the base the open page reads (the
+    page looks at the entry again after a minute) or replaces the base (the page's next
+    read fails and it starts over from the new entry at once)."""
+    page.clock.install()  # the page's clock: a minute passes below without waiting for it
     content = copy_content(tmp_path / "content")
     assert run_build(tmp_path / "build-1", content).returncode == 0
     served = tmp_path / "site"
@@ -168,12 +177,18 @@ def test_a_page_loaded_before_a_deploy_answers_after_it(page, tmp_path, serve):
     article = content / EDITED
     text = article.read_text(encoding="utf-8")
     article.write_text(text + f"\n社区新开的{NEW_WORDS}每天上午向老人开放。\n", encoding="utf-8")
-    build = run_build(tmp_path / "build-2", content)  # the same caches: an incremental export
+    # The same caches give an overlay on the same base; fresh ones a new base.
+    fresh = tmp_path / ("build-2" if deploy == "overlay" else "fresh/build-2")
+    build = run_build(fresh, content)
     assert build.returncode == 0, build.stderr
-    served.rename(tmp_path / "build-1")  # the deploy: the old index folder is gone
-    (tmp_path / "build-2").rename(served)
-    assert (served / "search" / "manifest.json").read_text(encoding="utf-8") != old_base
-
+    served.rename(tmp_path / "build-1")  # the deploy
+    fresh.rename(served)
+    entry = json.loads((served / "search" / "manifest.json").read_text(encoding="utf-8"))
+    assert entry["base"] != json.loads(old_base)["base"]
+    kept_base = entry["base"].split("/")[0] == json.loads(old_base)["base"].split("/")[0]
+    assert kept_base == (deploy == "overlay")
+    if deploy == "overlay":
+        page.clock.fast_forward(RECHECK_MS + 1000)  # the reader comes back to the open page
     page.fill("#search-query", NEW_WORDS)
     page.press("#search-query", "Enter")
     page.wait_for_function(SEARCH_DONE)

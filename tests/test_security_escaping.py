@@ -7,7 +7,6 @@ markup, quotes and ampersands, in issue 47 whose title carries markup too.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import feedparser
@@ -16,6 +15,7 @@ from lxml import html
 from test_site_quality import run_vnu, vnu_problems
 
 from kuaixun.testing.builds import built_files, copy_content, run_build
+from kuaixun.testing.search_sites import fragments
 
 TITLE = '<img src=x onerror=alert(1)> & "引号" <b>粗</b>'
 SUBTITLE = "<script>alert(2)</script> 副题 & <i>斜</i>"
@@ -220,8 +220,8 @@ def test_feeds_carry_the_literal_title_tags_and_reporters(hostile_site, feed):
 
 def test_search_fragments_hold_the_literal_title(hostile_site):
     """The search page builds its results as DOM text from these (test_search_browser.py)."""
-    fragments = [json.loads(f.read_text("utf-8")) for f in hostile_site.glob("search/*/f/*.json")]
-    assert TITLE in [fragment.get("t") for fragment in fragments]
+    heads = [a["t"] for a in fragments(hostile_site)]
+    assert TITLE in heads
 
 
 # --- no double escaping in the real site -------------------------------------------------

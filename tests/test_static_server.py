@@ -1,10 +1,22 @@
-"""kuaixun.tools.static_server: the one way the project serves a folder over HTTP."""
+"""kuaixun.tools.static_server: the one way the project serves a folder over HTTP, a single
+byte range of a file included (the search reads its packs by byte range)."""
 
 from __future__ import annotations
 
+import urllib.error
 import urllib.request
 
-from kuaixun.tools.static_server import folder_server, serve_in_background
+import pytest
+
+from kuaixun.tools.static_server import (
+    byte_range,
+    development_server,
+    folder_server,
+    serve_in_background,
+)
+
+PACK = bytes(range(256)) * 4  # 1,024 bytes, each position distinguishable from its neighbours
+SIZE = len(PACK)
 
 
 def test_a_folder_is_served_on_a_free_port_with_the_extra_headers(tmp_path):
@@ -30,3 +42,135 @@ def test_requests_are_not_logged_unless_asked(tmp_path, capsys):
         server.shutdown()
         server.server_close()
     assert capsys.readouterr().err == ""
+
+
+@pytest.fixture
+def site(tmp_path, serve) -> str:
+    """A folder with one pack and one page, served; the base URL."""
+    (tmp_path / "pack.bin").write_bytes(PACK)
+    (tmp_path / "index.html").write_text("<p>社区快讯</p>", encoding="utf-8")
+    return serve(tmp_path)
+
+
+def fetch(url: str, method: str = "GET", **headers: str):
+    """(status, headers, body) of a request; error statuses are answers too."""
+    request = urllib.request.Request(url, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.headers, error.read()
+
+
+@pytest.mark.parametrize(
+    ("header", "first", "last"),
+    [
+        ("bytes=0-0", 0, 0),
+        ("bytes=100-199", 100, 199),
+        ("bytes=1000-1023", 1000, 1023),  # up to the last byte
+        ("bytes=1023-1023", 1023, 1023),  # the last byte alone
+        ("bytes=1000-5000", 1000, 1023),  # past the end: up to the end
+        ("bytes=512-", 512, 1023),
+        ("bytes=-10", 1014, 1023),  # the last ten bytes
+        ("bytes=-5000", 0, 1023),  # more than there is: all of it, still partial
+    ],
+)
+def test_a_single_range_is_answered_with_exactly_its_bytes(site, header, first, last):
+    status, headers, body = fetch(f"{site}/pack.bin", Range=header)
+    assert status == 206
+    assert body == PACK[first : last + 1]
+    assert headers["Content-Range"] == f"bytes {first}-{last}/{SIZE}"
+    assert headers["Content-Length"] == str(last - first + 1)
+    assert headers["Content-Type"] == "application/octet-stream"
+    assert headers["Accept-Ranges"] == "bytes"
+
+
+@pytest.mark.parametrize("header", ["bytes=1024-", "bytes=5000-6000", "bytes=-0"])
+def test_a_range_the_file_does_not_have_is_416_with_the_size(site, header):
+    status, headers, body = fetch(f"{site}/pack.bin", Range=header)
+    assert status == 416
+    assert headers["Content-Range"] == f"bytes */{SIZE}"
+    assert body == b""
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["bytes=0-1,5-6", "bytes=0-1, 5-6", "bytes=9-3", "bytes=-", "bytes=a-b", "items=0-5", ""],
+)
+def test_several_ranges_or_a_malformed_header_get_the_whole_file(site, header):
+    status, headers, body = fetch(f"{site}/pack.bin", Range=header)
+    assert (status, body) == (200, PACK)
+    assert headers["Accept-Ranges"] == "bytes"
+
+
+def test_if_range_with_the_files_date_gets_the_range(site):
+    _, headers, _ = fetch(f"{site}/pack.bin")
+    status, _, body = fetch(
+        f"{site}/pack.bin", Range="bytes=0-9", **{"If-Range": headers["Last-Modified"]}
+    )
+    assert (status, body) == (206, PACK[:10])
+
+
+@pytest.mark.parametrize("validator", ["Thu, 01 Jan 2015 00:00:00 GMT", '"pack-v1"'])
+def test_if_range_naming_another_version_gets_the_whole_file(site, validator):
+    status, _, body = fetch(f"{site}/pack.bin", Range="bytes=0-9", **{"If-Range": validator})
+    assert (status, body) == (200, PACK)
+
+
+def test_head_of_a_range_has_its_headers_and_no_body(site):
+    status, headers, body = fetch(f"{site}/pack.bin", "HEAD", Range="bytes=-10")
+    assert (status, body) == (206, b"")
+    assert headers["Content-Range"] == f"bytes 1014-1023/{SIZE}"
+    assert headers["Content-Length"] == "10"
+
+
+def test_every_file_response_says_it_accepts_ranges(site):
+    for path, method in [("/pack.bin", "GET"), ("/pack.bin", "HEAD"), ("/", "GET")]:
+        status, headers, _ = fetch(f"{site}{path}", method)
+        assert (status, headers["Accept-Ranges"]) == (200, "bytes"), (path, method)
+    status, headers, _ = fetch(f"{site}/missing.bin")
+    assert (status, headers["Accept-Ranges"]) == (404, None)
+
+
+def test_a_folders_index_page_is_served_by_range_too(site):
+    page = "<p>社区快讯</p>".encode()
+    status, _, body = fetch(f"{site}/", Range="bytes=3-8")
+    assert (status, body) == (206, page[3:9])
+
+
+def test_range_arithmetic_of_an_empty_file_leaves_nothing_to_send():
+    assert byte_range("bytes=0-", 0) == range(0)
+    assert byte_range("bytes=-5", 0) == range(0)
+    assert byte_range(None, 0) is None
+
+
+def test_invoke_serve_finds_a_page_without_html_and_answers_ranges(tmp_path):
+    (tmp_path / "about.html").write_text("<p>关于</p>", encoding="utf-8")
+    (tmp_path / "pack.bin").write_bytes(PACK)
+    server = development_server(tmp_path)
+    try:
+        base = serve_in_background(server)
+        assert fetch(f"{base}/about")[2].decode("utf-8") == "<p>关于</p>"
+        status, headers, body = fetch(f"{base}/pack.bin", Range="bytes=-3")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (status, body) == (206, PACK[-3:])
+    assert headers["Content-Range"] == f"bytes {SIZE - 3}-{SIZE - 1}/{SIZE}"
+
+
+def test_the_sub_path_preview_answers_ranges_under_its_sub_path(tmp_path):
+    from kuaixun.tools.deploy import subpath_server
+
+    (tmp_path / "pack.bin").write_bytes(PACK)
+    server = subpath_server(tmp_path, "/bulletin/", quiet=True)
+    try:
+        base = serve_in_background(server)
+        inside = fetch(f"{base}/bulletin/pack.bin", Range="bytes=10-19")
+        outside = fetch(f"{base}/pack.bin", Range="bytes=10-19")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (inside[0], inside[2]) == (206, PACK[10:20])
+    assert outside[0] == 404

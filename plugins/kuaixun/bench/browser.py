@@ -154,10 +154,8 @@ def ours_ranks(
 
 
 def ours_urls(index: Path) -> dict[int, str]:
-    """Our result doc number → article URL, read from the exported fragments (f/<doc>.json)."""
-    import json
+    """Our result doc number → article URL, read from the published heads (export/pack.py)."""
+    from kuaixun.core.search.export.pack import Published
 
-    return {
-        int(f.stem): json.loads(f.read_text(encoding="utf-8"))["u"]
-        for f in index.glob("*/f/*.json")
-    }
+    published = Published(index)
+    return {d: published.head(d)["u"] for d in range(published.count("f"))}

@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from kuaixun.tools.static_server import FolderHandler, folder_server, serve_in_background
+from kuaixun.tools.static_server import (
+    FolderHandler,
+    content_range,
+    folder_server,
+    requested_bytes,
+    serve_in_background,
+)
 
 COMPRESSIBLE = {".html", ".css", ".js", ".mjs", ".json", ".txt", ".xml", ".svg", ".map"}
 mimetypes.add_type("text/javascript", ".mjs")
@@ -84,7 +90,8 @@ class CountingServer:
         self.root, self.extra, self.link = root, extra, link
         self.ledger = Ledger()
         self._gzipped: dict[Path, bytes] = {}
-        self.httpd = folder_server(root, handler=self._handler())
+        handler = type("Handler", (CountingHandler,), {"bench": self})
+        self.httpd = folder_server(root, handler=handler)
         self.url = serve_in_background(self.httpd)
 
     def close(self) -> None:
@@ -110,48 +117,65 @@ class CountingServer:
             return self._gzipped[target], True
         return target.read_bytes(), False
 
-    def _handler(self):
-        server = self
 
-        class Handler(FolderHandler):
-            """Every GET answered, compressed and counted here (`extra` included)."""
+class CountingHandler(FolderHandler):
+    """Every GET of a CountingServer answered, compressed, cut to its byte range and counted
+    here (`extra` included)."""
 
-            protocol_version = "HTTP/1.1"
+    protocol_version = "HTTP/1.1"
+    bench: CountingServer
 
-            def do_GET(self):
-                target = server.resolve(self.path)
-                if target is None:
-                    data = b"not found"
-                    if server.link is not None:
-                        time.sleep(server.link.round_trip_s)
-                    self.send_response(404)
-                    self.send_header("Content-Type", "text/plain")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    server.ledger.record(self.path, len(data))
-                    self.wfile.write(data)
-                    return
-                accepts = "gzip" in self.headers.get("Accept-Encoding", "")
-                data, compressed = server.body(target, accepts)
-                kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-                if kind.startswith("text/"):
-                    kind += "; charset=utf-8"
-                self.send_response(200)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(data)))
-                self.send_header("Cache-Control", "no-cache")
-                if compressed:
-                    self.send_header("Content-Encoding", "gzip")
-                self.end_headers()
-                # Recorded before sending, so a client that has its bytes finds them counted.
-                server.ledger.record(self.path, len(data))
-                if server.link is None:
-                    self.wfile.write(data)
-                    return
-                server.ledger.sending(+1)
-                try:
-                    server.link.send(self.wfile.write, data)
-                finally:
-                    server.ledger.sending(-1)
+    def do_GET(self):
+        target = self.bench.resolve(self.path)
+        if target is None:
+            self.refuse(404, {"Content-Type": "text/plain"}, b"not found")
+            return
+        accepts = "gzip" in self.headers.get("Accept-Encoding", "")
+        data, compressed = self.bench.body(target, accepts)
+        headers = {"Content-Type": content_type(target), "Cache-Control": "no-cache"}
+        if compressed:  # sent whole, as nginx sends what it compresses on the fly
+            self.answer(200, headers | {"Content-Encoding": "gzip"}, data)
+            return
+        headers["Accept-Ranges"] = "bytes"
+        span = requested_bytes(self.headers, len(data), last_modified=None)
+        if span is None:
+            self.answer(200, headers, data)
+        elif not span:
+            self.refuse(416, {"Content-Range": content_range(span, len(data))})
+        else:
+            headers["Content-Range"] = content_range(span, len(data))
+            self.answer(206, headers, data[span.start : span.stop])
 
-        return Handler
+    def answer(self, status: int, headers: dict[str, str], data: bytes) -> None:
+        """The headers at once, the body through the link: a round trip, then paced."""
+        self.start(status, headers, len(data))
+        if self.bench.link is None:
+            self.wfile.write(data)
+            return
+        self.bench.ledger.sending(+1)
+        try:
+            self.bench.link.send(self.wfile.write, data)
+        finally:
+            self.bench.ledger.sending(-1)
+
+    def refuse(self, status: int, headers: dict[str, str], data: bytes = b"") -> None:
+        """An error after a round trip, its few bytes at once."""
+        if self.bench.link is not None:
+            time.sleep(self.bench.link.round_trip_s)
+        self.start(status, headers, len(data))
+        self.wfile.write(data)
+
+    def start(self, status: int, headers: dict[str, str], length: int) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(length))
+        # Recorded before the headers leave, so a client that has its response (a 416 has no
+        # body to wait for) finds it counted.
+        self.bench.ledger.record(self.path, length)
+        self.end_headers()
+
+
+def content_type(target: Path) -> str:
+    kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+    return kind + "; charset=utf-8" if kind.startswith("text/") else kind

@@ -22,7 +22,7 @@ from pelican import signals
 from kuaixun import pelican_api
 from kuaixun.core.cjk.text import html_to_text
 from kuaixun.core.problems import plan_outputs
-from kuaixun.core.search.export import publish_export, refresh_export
+from kuaixun.core.search.export import publish_export, refresh_export, refresh_published
 from kuaixun.core.search.index import (
     Article,
     BuildReport,
@@ -127,6 +127,9 @@ def index_and_export(settings: dict, articles: list[Article]) -> BuildReport:
     )
     report.exported = report.export != "reused"
     report.seconds["export"] = time.perf_counter() - exporting
+    packing = time.perf_counter()
+    report.packed = refresh_published(cache_folder / "export", cache_folder / "published")
+    report.seconds["pack"] = time.perf_counter() - packing
     report.whoosh, report.seconds["whoosh"] = whoosh_result.get()
     whoosh.join()
     if whoosh.exitcode != 0:
@@ -174,7 +177,7 @@ def finish(pelican) -> None:
         job.join()
         if job.exitcode != 0:
             raise RuntimeError("搜索索引生成失败，见上面的错误 (search index failed: see above)")
-    cache = Path(settings["SEARCH_CACHE_PATH"]) / "export"
+    cache = Path(settings["SEARCH_CACHE_PATH"]) / "published"
     publish_export(cache, Path(settings["OUTPUT_PATH"]) / settings["SEARCH_OUTPUT_DIR"])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 import re
 import shutil
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from kuaixun.core.search.export.pack import Published, unspilled_bucket
 from kuaixun.testing.builds import ROOT, copy_content, run_build
 
 SAMPLE = ROOT / "tests" / "data" / "inews-sample.jsonl.gz"
@@ -76,12 +78,14 @@ def python_search(output: Path, queries: list[str]) -> list[dict]:
     index = SearchIndex(cache_of(output))
     answers = []
     for q in queries:
-        query, hits = index.search(q)
+        answer = index.answer(q)
+        query, hits = answer.query, answer.hits
         answers.append(
             {
                 "q": q,
                 "runs": list(query.runs),
                 "parts": list(query.parts),
+                "reading": answer.reading,
                 "docs": [h.docid for h in hits],
                 "scores": [h.score for h in hits[:10]],
             }
@@ -89,17 +93,43 @@ def python_search(output: Path, queries: list[str]) -> list[dict]:
     return answers
 
 
+def assert_same_ranking(browser: list[dict], whoosh: list[dict]) -> None:
+    """The browser's answers equal the Python reference's: reading, terms, top ten, scores."""
+    for b, w in zip(browser, whoosh, strict=True):
+        assert (b["q"], b["parts"], b["runs"]) == (w["q"], w["parts"], w["runs"])
+        assert b["reading"] == w["reading"], b["q"]
+        assert b["docs"][:10] == w["docs"][:10], b["q"]
+        assert b["scores"] == pytest.approx(w["scores"], rel=1e-9), b["q"]
+
+
 def fragments(output: Path) -> list[dict]:
     """Every exported article (title, url, date, 栏目 and text "x"), by article number."""
-    manifest = json.loads((output / "search" / "manifest.json").read_text(encoding="utf-8"))
-    folder = output / "search" / manifest["base"]
+    published = Published(output / "search")
     articles = []
-    for d in range(manifest["docs"]):
-        article = json.loads((folder / "f" / f"{d}.json").read_text(encoding="utf-8"))
-        chunks = [folder / "x" / f"{d}-{k}.gz" for k in range(article["n"])]
-        article["x"] = "".join(gzip.decompress(c.read_bytes()).decode() for c in chunks)
+    for d in range(published.entry["docs"]):
+        article = published.head(d)
+        article["x"] = "".join(published.chunks(d))
         articles.append(article)
     return articles
+
+
+def verbatim_slices(output, count: int, seed: int) -> list[tuple[str, int]]:
+    """Random 2–8 character slices of article text and whole titles, with their article."""
+    rng = random.Random(seed)
+    articles = fragments(output)
+    slices: list[tuple[str, int]] = []
+    while len(slices) < count:
+        d = rng.randrange(len(articles))
+        text = articles[d]["x"]
+        length = rng.randint(2, 8)
+        if len(text) <= length:
+            continue
+        start = rng.randrange(len(text) - length)
+        piece = text[start : start + length]
+        if piece.strip():
+            slices.append((piece, d))
+    slices += [(a["t"], d) for d, a in enumerate(articles)]
+    return slices
 
 
 def search_modules() -> list[Path]:
@@ -118,3 +148,60 @@ def search_modules() -> list[Path]:
 def copy_site(output: Path, dest: Path) -> Path:
     shutil.copytree(output, dest)
     return dest
+
+
+def pack_urls(output: Path, what: str):
+    """A predicate for playwright's page.route: the URLs of the pack files that hold an
+    array ("v" vocabulary, "f" result heads) or an item ("days.gz") of the published index
+    (each array starts a file of its own, export/pack.py)."""
+    published = Published(output / "search")
+    base = published.entry["base"].split("/")[0]
+    if what in published.pack["arrays"]:
+        size, count, first, _, _ = published.pack["arrays"][what]
+        files = range(first, first + -(-count // (published.pack["bytes"] // size)))
+    else:
+        files = range(published.pack["items"][what][0] - 1, published.pack["items"][what][0])
+    suffixes = tuple(f"/search/{base}/{k}.bin" for k in files)
+    return lambda url: url.endswith(suffixes)
+
+
+def unpacked(search: Path) -> dict[str, str]:
+    """The published index read back into the logical export's files (export/codec.py):
+    every array item, each article's head and text chunks, the items; spilled lists inline
+    (where the packer moved a list is its own business)."""
+    published = Published(search)
+    files = {}
+    for letter, (_, count, *_rest) in published.pack["arrays"].items():
+        for i in range(count):
+            text = published.slot(letter, i)
+            if letter == "v":
+                files[f"v/{i}.gz"] = unspilled_bucket(text, published.blob)
+            elif letter == "f":
+                head = json.loads(text)
+                head.pop("x")
+                head.pop("s")
+                files[f"f/{i}.json"] = json.dumps(head, ensure_ascii=False, separators=(",", ":"))
+                for k, chunk in enumerate(published.chunks(i)):
+                    files[f"x/{i}-{k}.gz"] = chunk
+            else:
+                files[f"{letter}/{i}.gz"] = text
+    for name in published.pack["items"]:
+        files[name] = published.item(name)
+    return files
+
+
+def logical_files(export: Path) -> dict[str, str]:
+    """A logical export's files as text, spilled lists inline and not listed themselves."""
+    manifest = json.loads((export / "manifest.json").read_text(encoding="utf-8"))
+    folder = export / manifest["base"]
+    texts = {}
+    for path in folder.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            name = str(path.relative_to(folder))
+            texts[name] = (gzip.decompress(data) if name.endswith(".gz") else data).decode()
+    files = {n: t for n, t in texts.items() if not n.startswith("p/")}
+    for name, text in files.items():
+        if name.startswith("v/"):
+            files[name] = unspilled_bucket(text, lambda code: texts[f"p/{code[1:]}.gz"])
+    return files

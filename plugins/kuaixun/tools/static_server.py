@@ -4,27 +4,122 @@ One way to do it: a threaded server bound on host:port (port 0 picks a free one)
 folder, quiet unless asked, optionally adding headers to every response; callers that need
 more (the sub-path preview, the benchmark's byte counter) pass a handler class built on
 FolderHandler.
+
+Every one of them answers a single byte range (`Range: bytes=a-b`) with 206, as GitHub Pages,
+Cloudflare and nginx do: the search reads its packs by byte range. SimpleHTTPRequestHandler
+alone always sends the whole file.
 """
 
 from __future__ import annotations
 
 import functools
 import http.server
+import io
+import os
+import re
 import sys
 import threading
+from email.message import Message
+from http import HTTPStatus
 from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import urlsplit
 
 LOCALHOST = "127.0.0.1"
 
+# One range of bytes, the only kind answered with 206: several ranges get the whole file.
+_SINGLE_RANGE = re.compile(r"bytes=(\d*)-(\d*)", re.IGNORECASE)
+
+
+def byte_range(header: str | None, size: int) -> range | None:
+    """The bytes a `Range` header asks of a file of `size` bytes: `bytes=a-b`, `bytes=a-` or
+    the last n, `bytes=-n`. None means the whole file (200): no header, a malformed one, or
+    several ranges, which RFC 9110 lets a server answer in full. An empty range means the
+    file has none of the bytes asked for (416)."""
+    match = _SINGLE_RANGE.fullmatch((header or "").strip())
+    first, last = match.groups() if match else ("", "")
+    if not first:  # the last n bytes, or no range at all
+        return range(max(size - int(last), 0), size) if last else None
+    if last and int(last) < int(first):
+        return None
+    end = min(int(last), size - 1) if last else size - 1
+    return range(min(int(first), size), end + 1)
+
+
+def requested_bytes(headers: Message, size: int, last_modified: str | None) -> range | None:
+    """byte_range() of the request, unless `If-Range` names another version of the file than
+    the one whose `Last-Modified` is given (an ETag never matches: none is sent): then the
+    client's earlier bytes are stale and it gets the whole file."""
+    validator = headers.get("If-Range")
+    if validator is not None and validator.strip() != last_modified:
+        return None
+    return byte_range(headers.get("Range"), size)
+
+
+def content_range(span: range, size: int) -> str:
+    """The `Content-Range` of a 206 (`bytes 0-99/1000`) or, for an empty span, a 416."""
+    return f"bytes {span.start}-{span.stop - 1}/{size}" if span else f"bytes */{size}"
+
 
 class FolderHandler(http.server.SimpleHTTPRequestHandler):
-    """The files of one folder; `extra_headers` go with every response, `quiet` drops the
-    log line per request."""
+    """The files of one folder, a single byte range of one on request; `extra_headers` go with
+    every response, `quiet` drops the log line per request."""
 
     extra_headers: dict[str, str] = {}
     quiet = True
+    # Search packs, named explicitly so that no guess differs (python-magic, under Pelican's
+    # handler). Not in extensions_map: a handler combined with this one keeps its own map.
+    known_types = {".bin": "application/octet-stream"}
+    # True from send_head finding a file to that response's headers: Accept-Ranges goes with
+    # every response about a file (200, 206, 304, 416) and with nothing else.
+    _announce_ranges = False
+
+    def send_head(self):
+        path = self.file_path()
+        self._announce_ranges = path is not None
+        if path is None or "Range" not in self.headers:
+            # Folders (redirect, index, listing), missing files, whole files and 304s.
+            return super().send_head()
+        return self.send_range(path)
+
+    def file_path(self) -> str | None:
+        """The file SimpleHTTPRequestHandler would send for this request (a folder's
+        index.html included), or None when it answers otherwise."""
+        path = self.translate_path(self.path)
+        if os.path.isdir(path) and urlsplit(self.path).path.endswith("/"):
+            path = os.path.join(path, "index.html")
+        return path if os.path.isfile(path) and not path.endswith("/") else None
+
+    def send_range(self, path: str) -> BinaryIO | None:
+        """206 with the bytes asked for, 416 when the file has none of them, the whole file
+        when the request names no single range of this version of it."""
+        with open(path, "rb") as file:
+            stat = os.fstat(file.fileno())
+            last_modified = self.date_time_string(stat.st_mtime)
+            span = requested_bytes(self.headers, stat.st_size, last_modified)
+            if span is None:
+                return super().send_head()
+            file.seek(span.start)
+            part = file.read(len(span))
+        self.send_response(
+            HTTPStatus.PARTIAL_CONTENT if span else HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE
+        )
+        self.send_header("Content-Range", content_range(span, stat.st_size))
+        if span:
+            self.send_header("Content-Type", self.guess_type(path))
+            self.send_header("Last-Modified", last_modified)
+        self.send_header("Content-Length", str(len(part)))
+        self.end_headers()
+        # A range is read at once: these servers run on this machine, for files of a few MB.
+        return io.BytesIO(part) if span else None
+
+    def guess_type(self, path):
+        return self.known_types.get(os.path.splitext(path)[1].lower()) or super().guess_type(path)
 
     def end_headers(self):
+        if self._announce_ranges:
+            self.send_header("Accept-Ranges", "bytes")
+            self._announce_ranges = False
         for name, value in self.extra_headers.items():
             self.send_header(name, value)
         super().end_headers()
@@ -57,6 +152,19 @@ def folder_server(
         handler = type(handler.__name__, (handler,), {"extra_headers": dict(headers)})
     bound = functools.partial(handler, directory=str(folder))
     return _Server((host, port), bound)
+
+
+def development_server(
+    folder: Path, host: str = LOCALHOST, port: int = 0
+) -> http.server.ThreadingHTTPServer:
+    """`invoke serve`: Pelican's development handler (x/ finds x.html or x/index.html), which
+    logs every request, with byte ranges like every server here."""
+    from pelican.server import ComplexHTTPRequestHandler
+
+    # Pelican's handler reads its folder from base_path, which its own RootedHTTPServer sets.
+    settings = {"base_path": str(folder), "quiet": False}
+    handler = type("Handler", (FolderHandler, ComplexHTTPRequestHandler), settings)
+    return folder_server(folder, host, port, handler)
 
 
 def base_url(server: http.server.HTTPServer) -> str:

@@ -109,6 +109,8 @@ class BuildReport:
     exported: bool = True
     # "reused", "updated (N files)" or "written": see export.refresh_export.
     export: str = ""
+    # "overlay (…)" or "new base (…)": see export.pack.pack_export.
+    packed: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
 
 

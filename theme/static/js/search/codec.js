@@ -121,3 +121,34 @@ export function addT2sPairs(t2s, pairs) {
   const chars = [...pairs];
   for (let i = 0; i + 1 < chars.length; i += 2) t2s.set(chars[i], chars[i + 1]);
 }
+
+/** A blob's reference, "@" + varints: file (0 the overlay, k + 1 the base's pack k),
+ * offset, length (export/pack.py). */
+export function decodeRef(code) {
+  const r = reader(code.slice(1));
+  return { file: r.next(), offset: r.next(), length: r.next() };
+}
+
+/** The overridden items of one array: item number → its position in the overlay. */
+export function decodeOverridden(gaps) {
+  const positions = new Map();
+  const r = reader(gaps);
+  let previous = -1;
+  while (r.more()) positions.set((previous += r.next() + 1), positions.size);
+  return positions;
+}
+
+/** Where item `i` of an array sits: in the overlay when overridden, else computed. */
+export function slotOf([size, count, first, start], positions, i, packBytes) {
+  if (!(i < count)) return null;
+  const position = positions.get(i);
+  if (position !== undefined) return { file: 0, offset: start + position * size, length: size };
+  const perFile = Math.floor(packBytes / size);
+  return { file: first + Math.floor(i / perFile) + 1, offset: (i % perFile) * size, length: size };
+}
+
+/** A slot's payload: its 2-byte length, then a gzip member or "@" and a reference. */
+export function slotPayload(bytes) {
+  const payload = bytes.subarray(2, 2 + ((bytes[0] << 8) | bytes[1]));
+  return payload[0] === 0x40 ? new TextDecoder().decode(payload) : payload;
+}

@@ -1,16 +1,21 @@
-// Loading the index: the manifest, then only the vocabulary buckets, postings and
-// fragments a query needs, each file fetched once and kept. What is in the files is
-// decoded by codec.js and ranked by core.js; the network is `fetchText`, which the node
-// runner (tests/js/run_queries.mjs) replaces with reading the exported files from disk.
+// Loading the index: the manifest (the entry), then only the vocabulary buckets, postings
+// and fragments a query needs, each read once by its byte range in a pack and kept
+// (export/pack.py lays them out). What is in them is decoded by codec.js and ranked by
+// core.js; the network is `fetchBytes`, which the node runner (tests/js/run_queries.mjs)
+// replaces with reading the packs from disk.
 import {
   addT2sPairs,
   bucketOf,
   decodeDays,
   decodeDocs,
   decodeLanmu,
+  decodeOverridden,
   decodePostings,
+  decodeRef,
   entryOfTerm,
   parseBucket,
+  slotOf,
+  slotPayload,
   termFrequencies,
 } from "./codec.js";
 import {
@@ -24,53 +29,75 @@ import {
   score,
   unknownCharacters,
 } from "./core.js";
+import { merge, parseLines, reading, suggest } from "./pinyin.js";
 
 /** How long one file may take before the search gives up on it (a hung request). */
 export const FETCH_TIMEOUT_MS = 12000;
+/** How old the entry may be before a search looks at it again (a deploy may have come). */
+export const RECHECK_MS = 60000;
 
 /**
- * The index at `base` (the URL of the search folder, ending in "/"). `fetchText(url,
- * {fresh})` returns a promise of the file's text; every file is fetched once, and a file
- * that failed is fetched again when asked for again (a retry).
+ * The index at `base` (the URL of the search folder, ending in "/"). `fetchBytes(url,
+ * {fresh, range, name})` returns a promise of the bytes of `url` (of `range`, [first,
+ * last], when given; `name` is the logical item, for the runner's count); every range is
+ * fetched once, and one that failed is fetched again when asked for again (a retry).
  */
-export function createIndex(base, fetchText = defaultFetch) {
-  let ix = stateOf(base, fetchText);
+export function createIndex(base, fetchBytes = defaultFetch) {
+  let ix = stateOf(base, fetchBytes);
+  let checked = Date.now();
+  /**
+   * Reads manifest.json again past every cache. True when a deploy replaced the index (the
+   * entry names another base or overlay, or none had arrived): the index then starts over
+   * from the new entry. A search still running keeps the old.
+   */
+  async function renew() {
+    checked = Date.now();
+    const next = stateOf(base, fetchBytes);
+    const m = await manifestOf(next, true);
+    if (ix.manifest?.base === m.base) return false;
+    ix = next;
+    return true;
+  }
   return {
     manifest: () => manifestOf(ix),
-    search: (text) => search(ix, text),
+    /**
+     * A page open for a while looks at the entry again first (at most every RECHECK_MS): a
+     * deploy's base usually stays, so the old entry would still answer, from the old index.
+     */
+    async search(text) {
+      if (ix.manifest && Date.now() - checked > RECHECK_MS) await renew().catch(() => false);
+      return forgivingSearch(ix, text);
+    },
+    /** The site's words whose initials were typed (pcq → 平城区), for the suggestion list. */
+    suggest: async (text) => {
+      const m = await manifestOf(ix);
+      return suggest(queryRuns(normalize(text, ix.t2s), m.maxQuery), pinyinTools(ix, m));
+    },
     /** Each article's 栏目 name, fetched only when a reader filters by 栏目. */
     lanmu: () => lanmu(ix),
     /** A result's head: title (t), URL (u), date (d), 栏目 (c), number of text chunks (n). */
     article: (doc) => article(ix, doc),
     /** Enough of a result's text for its snippet, chunk after chunk (see holdsQuery). */
     text: (doc, query, whole, t2s) => snippetText(ix, doc, query, whole, t2s),
-    /**
-     * After a failure: reads manifest.json again past every cache. True when a deploy
-     * replaced the index (the manifest names another folder, or none had arrived): the
-     * index then starts over from the new manifest. A search still running keeps the old.
-     */
-    async renew() {
-      const next = stateOf(base, fetchText);
-      const m = await manifestOf(next, true);
-      if (ix.manifest?.base === m.base) return false;
-      ix = next;
-      return true;
-    },
+    /** After a failure: see renew above. */
+    renew,
   };
 }
 
-function stateOf(base, fetchText) {
+function stateOf(base, fetchBytes) {
   const files = new Map();
   return {
-    load(name, fresh = false) {
-      if (!files.has(name)) {
-        const loading = fetchText(base + name, { fresh });
-        files.set(name, loading);
-        loading.catch(() => files.get(name) === loading && files.delete(name));
+    load(path, { fresh = false, range, name = path } = {}) {
+      const key = range ? `${path}#${range}` : path;
+      if (!files.has(key)) {
+        const loading = fetchBytes(base + path, { fresh, range, name });
+        files.set(key, loading);
+        loading.catch(() => files.get(key) === loading && files.delete(key));
       }
-      return files.get(name);
+      return files.get(key);
     },
     manifest: null,
+    overridden: new Map(), // array letter → its overridden items' overlay positions
     days: null,
     entries: new Map(), // vocabulary key → its line, from every bucket loaded so far
     t2s: new Map(), // traditional → simplified pairs learnt so far
@@ -78,16 +105,46 @@ function stateOf(base, fetchText) {
 }
 
 async function manifestOf(ix, fresh = false) {
-  if (!ix.manifest) ix.manifest = JSON.parse(await ix.load("manifest.json", fresh));
+  if (!ix.manifest) {
+    const bytes = await ix.load("manifest.json", { fresh });
+    ix.manifest = JSON.parse(new TextDecoder().decode(bytes));
+  }
   return ix.manifest;
 }
 
-/** A file of the index's hashed folder (the manifest names it). */
-const inside = (ix, m, name) => ix.load(m.base + name);
+/** The bytes of a reference: in the overlay (file 0) or one of the base's packs. */
+function range(ix, m, { file, offset, length }, name) {
+  const [base, overlay] = m.base.split("/");
+  const path = file === 0 ? `o/${overlay}.bin` : `${base}/${file - 1}.bin`;
+  return ix.load(path, { range: [offset, offset + length - 1], name });
+}
 
-/** A long list sits in its own file, named by its content ("@" + name). */
-const resolve = (ix, m, text) =>
-  text.startsWith("@") ? inside(ix, m, `p/${text.slice(1)}.gz`) : text;
+/** A blob's text: "@" + its reference (a spilled list, a bucket too big for its slot). */
+const blob = async (ix, m, code, name = code) =>
+  textOf(await range(ix, m, decodeRef(code), name));
+
+/**
+ * An item of the export by its logical name (export/codec.py): `v/<b>.gz`, `f/<d>.json`,
+ * `t/<k>.gz` sit in slots of fixed size, days.gz and lanmu.gz where the entry says.
+ */
+async function inside(ix, m, name) {
+  const item = m.pack.items[name];
+  if (item) {
+    const [file, offset, length] = item;
+    return textOf(await range(ix, m, { file, offset, length }, name));
+  }
+  const [letter, number] = name.split(/[/.]/);
+  const array = m.pack.arrays[letter];
+  if (!ix.overridden.has(letter)) ix.overridden.set(letter, decodeOverridden(array[4]));
+  const slot = slotOf(array, ix.overridden.get(letter), Number(number), m.pack.bytes);
+  if (!slot) return "";
+  const payload = slotPayload(await range(ix, m, slot, name));
+  if (typeof payload === "string") return blob(ix, m, payload, name);
+  return payload.length ? textOf(payload) : "";
+}
+
+/** A long list sits out of line: "@" + its reference. */
+const resolve = (ix, m, text) => (text.startsWith("@") ? blob(ix, m, text) : text);
 
 /** The query as cut, every hit best first, and what the view needs to show them. */
 async function search(ix, text) {
@@ -166,6 +223,46 @@ async function loadLists(ix, m, query) {
   return { postings: (t) => postings.get(t) ?? null, docs: (g) => docs.get(g) ?? [] };
 }
 
+// ------------------------------------------------------------ the pinyin layer (pinyin.js)
+
+/**
+ * The search a reader gets: the query as typed and, when no article holds it as typed, as
+ * pinyin.js reads it again (`reading`: its text and query, for 您是不是要找), hits merged.
+ */
+async function forgivingSearch(ix, text) {
+  const first = await search(ix, text);
+  const tools = pinyinTools(ix, first.manifest);
+  const read = await reading(first.query.runs, first.hits.some((h) => h.whole), tools);
+  if (!read) return first;
+  const second = await search(ix, read);
+  const hits = merge(first.hits, second.hits);
+  return { ...first, hits, reading: { text: read, query: second.query } };
+}
+
+/** What pinyin.js needs of the index: y lines by key, whether some article holds a run. */
+function pinyinTools(ix, m) {
+  return {
+    limits: m.forgive,
+    async lines(keys) {
+      const files = [...new Set(keys.map((k) => bucketOf(k, m.pinyinBuckets)))];
+      const loaded = new Map();
+      for (const text of await Promise.all(files.map((n) => inside(ix, m, `y/${n}.gz`)))) {
+        for (const [k, v] of parseLines(text)) if (keys.includes(k)) loaded.set(k, v);
+      }
+      return loaded;
+    },
+    async verbatim(run) {
+      await loadKeys(ix, m, neededKeys([run]));
+      const docs = async (g) => {
+        const entry = ix.entries.get(g);
+        return new Set(entry?.docs ? decodeDocs(await resolve(ix, m, entry.docs)) : []);
+      };
+      const lists = await Promise.all(runGrams(run).map(docs));
+      return [...lists[0]].some((d) => lists.every((list) => list.has(d)));
+    },
+  };
+}
+
 async function lanmu(ix) {
   const m = await manifestOf(ix);
   return decodeLanmu(await inside(ix, m, "lanmu.gz"), m.categories);
@@ -180,26 +277,36 @@ async function snippetText(ix, doc, query, whole = false, t2s = new Map()) {
   const m = await manifestOf(ix);
   const head = await article(ix, doc);
   const enough = holdsQuery(query, whole, t2s);
-  let loaded = "";
-  for (let k = 0; k < head.n; k++) {
-    loaded += await inside(ix, m, `x/${doc}-${k}.gz`);
-    if (enough(loaded) || enough(head.t)) break;
+  // The first chunk came with the head; the others follow it in one run (export/pack.py).
+  const [file, first, ...lengths] = head.x;
+  let loaded = head.s;
+  let offset = first;
+  for (let k = 1; k < head.n && !(enough(loaded) || enough(head.t)); k++) {
+    const chunk = { file, offset, length: lengths[k - 1] };
+    loaded += await textOf(await range(ix, m, chunk, `x/${doc}-${k}.gz`));
+    offset += lengths[k - 1];
   }
   return loaded;
 }
 
 /**
  * The browser's fetch, given up after FETCH_TIMEOUT_MS; `fresh` goes past the HTTP cache
- * (the manifest after a failure: a deploy may have replaced it).
+ * (the manifest after a failure: a deploy may have replaced it). A `range` is asked for
+ * with a Range header; a server that ignores it sends the whole file, which is cut here.
+ * A range that comes back short (a truncated or replaced file) is a failure.
  */
-async function defaultFetch(url, { fresh = false } = {}) {
+async function defaultFetch(url, { fresh = false, range } = {}) {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), FETCH_TIMEOUT_MS);
   try {
-    const options = { signal: abort.signal, cache: fresh ? "reload" : "default" };
+    const headers = range ? { Range: `bytes=${range[0]}-${range[1]}` } : {};
+    const options = { signal: abort.signal, cache: fresh ? "reload" : "default", headers };
     const response = await fetch(url, options);
     if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-    return await textOf(new Uint8Array(await response.arrayBuffer()));
+    let bytes = new Uint8Array(await response.arrayBuffer());
+    if (range && response.status !== 206) bytes = bytes.subarray(range[0], range[1] + 1);
+    if (range && bytes.length !== range[1] - range[0] + 1) throw new Error(`${url}: short`);
+    return bytes;
   } finally {
     clearTimeout(timer);
   }

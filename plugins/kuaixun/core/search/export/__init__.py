@@ -1,6 +1,7 @@
 """The search export under output/search/ (docs/search.md): the one door the search hook and
-the tests use. It decides between reusing the cached export, updating it in place
-(incremental.py) and writing it whole (full.py); both write through codec.py.
+the tests use. It decides between reusing the cached logical export, updating it in place
+(incremental.py) and writing it whole (full.py); both write through codec.py. pack.py then
+stores it as the published index: a base of packs and an overlay of what changed since.
 """
 
 from __future__ import annotations
@@ -20,9 +21,28 @@ from kuaixun.core.search.export.codec import (
 )
 from kuaixun.core.search.export.full import export
 from kuaixun.core.search.export.incremental import update_export
+from kuaixun.core.search.export.pack import STATE as PACK_STATE
+from kuaixun.core.search.export.pack import pack_export
 from kuaixun.core.search.index import Record
 
-__all__ = ["CHUNK", "STATE", "ExportState", "export", "publish_export", "refresh_export"]
+__all__ = [
+    "CHUNK",
+    "STATE",
+    "ExportState",
+    "export",
+    "publish_export",
+    "refresh_export",
+    "refresh_published",
+]
+
+
+def refresh_published(export: Path, published: Path) -> str:
+    """Store the logical export in `export` as the published index in `published` (an
+    overlay on the base there, or a new base); return what it did."""
+    state = load_state(export)
+    if state is None:
+        raise RuntimeError(f"{export}: the export has no state; build again")
+    return pack_export(export, state.hashes, published)
 
 
 def refresh_export(
@@ -56,10 +76,10 @@ def refresh_export(
 
 
 def publish_export(cache: Path, folder: Path) -> None:
-    """Hard-link the cached export into `folder` (the staging build's search/). Safe because
-    the cache never rewrites a file in place: every write is a new inode (codec.write_file)."""
+    """Hard-link the published index into `folder` (the staging build's search/). Safe
+    because the cache never rewrites a file in place: every write is a new inode."""
     shutil.rmtree(folder, ignore_errors=True)
-    link_tree(cache, folder, skip={FINGERPRINT, STATE})
+    link_tree(cache, folder, skip={FINGERPRINT, STATE, PACK_STATE})
 
 
 def link_tree(source: Path, target: Path, skip: set[str]) -> None:
