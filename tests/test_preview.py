@@ -75,7 +75,9 @@ def test_a_save_reloads_the_page_and_a_broken_article_shows_its_problem_there(pa
     title = text.split("Title:", 1)[1].splitlines()[0].strip()
     article.write_text(text.replace(title, title + "（更正）", 1), encoding="utf-8")
     page.wait_for_function(
-        "t => document.body.textContent.includes(t)", arg=title + "（更正）", timeout=60_000
+        "t => document.body && document.body.textContent.includes(t)",
+        arg=title + "（更正）",
+        timeout=60_000,
     )  # the page reloaded by itself with the rebuilt home page
 
     article.write_text(text.replace("Date:", "Date: 2020-13-45\nX-Old-Date:", 1), encoding="utf-8")

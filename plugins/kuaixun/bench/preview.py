@@ -64,8 +64,11 @@ def _three_saves(base: str, page, browser, content: Path, article, category: str
         with article.path.open("a", encoding="utf-8") as stream:
             stream.write(f"\n{marker}\n")
 
+    # The page as reloaded: a body that says it (or, complete, no longer says it).
+    shown = "t => document.body && document.body.textContent.includes(t)"
+    gone = "t => document.readyState === 'complete' && !document.body.textContent.includes(t)"
     figures: dict = {"load_averages": []}
-    figures["edit_s"] = _timed(page, append, "m => document.body.textContent.includes(m)", marker)
+    figures["edit_s"] = _timed(page, append, shown, marker)
     figures["load_averages"].append(_load())
     _settled(base)
 
@@ -75,11 +78,9 @@ def _three_saves(base: str, page, browser, content: Path, article, category: str
     title = f"预览计时新文章{time.time_ns()}"
     new = content / "articles" / "bench-preview.md"
     text = f"Title: {title}\nDate: 2099-01-01 10:00\nCategory: {category}\n\n计时用的新文章。\n"
-    shown = "t => document.body.textContent.includes(t)"
     figures["new_article_s"] = _timed(home, lambda: new.write_text(text, "utf-8"), shown, title)
     figures["load_averages"].append(_load())
     _settled(base)
-    gone = "t => !document.body.textContent.includes(t)"
     figures["deleted_article_s"] = _timed(home, new.unlink, gone, title)
     figures["load_averages"].append(_load())
     home.context.close()
