@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
 import threading
 import time
+import traceback
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -276,3 +279,61 @@ def test_the_preview_answers_a_byte_range_of_a_file_in_output(tmp_path, preview_
         assert response.headers["Content-Range"] == f"bytes {len(pack) - 10}-{len(pack) - 1}/1024"
         assert response.headers["Accept-Ranges"] == "bytes"
         assert response.read() == pack[-10:]
+
+
+def in_a_child(scenario) -> None:
+    """Run scenario in a forked process: Pelican's plugins stay connected to its signals for
+    the life of a process, and this one runs other tests after."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+
+    def run() -> None:
+        try:
+            scenario()
+            send.send("")
+        except BaseException:
+            send.send(traceback.format_exc())
+
+    child = context.Process(target=run)
+    child.start()
+    send.close()
+    outcome = receive.recv()
+    child.join()
+    assert outcome == "", outcome
+
+
+def test_a_failed_build_lets_the_last_good_build_finish_its_pages(tmp_path):
+    """A save stops the writer of the build before it; when that save's build fails, the
+    last good build is still the one served, so its writer writes its pages again."""
+    in_a_child(lambda: failed_build_after_a_stopped_writer(tmp_path))
+
+
+def failed_build_after_a_stopped_writer(tmp_path: Path) -> None:
+    from kuaixun import pelican_api
+    from kuaixun.tools.preview.rebuild import Preview
+
+    server, write = os.getpid(), pelican_api.write
+
+    def slow_writer(*args, **kwargs):
+        if os.getpid() != server:  # the writer process: the next save comes first
+            time.sleep(3)
+        write(*args, **kwargs)
+
+    pelican_api.write = slow_writer  # in this forked process only
+    content = copy_content(tmp_path / "content").resolve()
+    output = tmp_path / "out"
+    overrides = {"SHOW_DRAFTS": True, "PATH": str(content), "OUTPUT_PATH": str(output)}
+    for cache in ("CACHE_PATH", "SEARCH_CACHE_PATH", "PHOTOS_CACHE_PATH"):
+        overrides[cache] = str(tmp_path / cache.lower())
+    preview = Preview(ROOT / "pelicanconf.py", overrides)
+    assert preview.build() == []
+    good = preview.current
+
+    broken = article_file(content)
+    broken.write_text("Date: 2020-13-45\n\n没有标题。\n", encoding="utf-8")
+    assert preview.build({broken}) != []
+    assert preview.current is good and not good.pages_written
+    shutil.rmtree(output)  # what the stopped writer wrote is gone: all is written again
+    until(lambda: good.receive(), "the good build's writer ends")
+    assert good.problems == []
+    assert (output / "index.html").is_file() and (output / "sitemap.xml").is_file()

@@ -214,14 +214,15 @@ def finalize(pelican) -> None:
     signals.finalized.send(pelican)
 
 
-def forget_unfinished_runs() -> None:
-    """pelican-sitemap collects the pages of the first Pelican it sees, until that run's
-    finalized (the private SitemapGenerator._main_pelican and page_queue, kept for
-    i18n_subsites). A run finalized in another process (the preview's writer) never clears
-    them here: the next run would find its sitemap belongs to an older Pelican."""
+def make_current_run(pelican) -> None:
+    """Have the plugins collect for `pelican`'s run whatever run they saw first: pelican-sitemap
+    keeps the first Pelican it sees, and the pages written for it, until that run's finalized
+    (the private SitemapGenerator._main_pelican and page_queue, kept for i18n_subsites). The
+    preview makes a run in its server process and finalizes it in a writer process: there,
+    the server's runs are not this one."""
     from pelican.plugins.sitemap import sitemap
 
-    sitemap.generator._main_pelican = None
+    sitemap.generator._main_pelican = pelican
     sitemap.generator.page_queue = []
 
 

@@ -20,6 +20,7 @@ import gc
 import json
 import sys
 import time
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from livereload import Server
@@ -124,6 +125,7 @@ class PreviewServer(Server):
         self.preview = preview
         self.problems: list[str] = []
         self._saved: set[Path] = set()
+        self._following: Connection | None = None  # the writer's reports listened to
 
     def saved(self, paths: set[Path]) -> None:
         """Files changed: build once the loop is free (saves meanwhile join this build)."""
@@ -147,8 +149,10 @@ class PreviewServer(Server):
         self.problems = [str(p) for p in problems]
         if problems:  # the preview keeps serving the last good build, with these above it
             print(format_report(problems), file=sys.stderr)
-        elif self.preview.current is not None:
-            self.follow(self.preview.current)
+        current = self.preview.current
+        # A new build's writer, or the last good build's again after a failed build.
+        if current is not None and current.messages is not self._following:
+            self.follow(current)
         reload_browsers()
         IOLoop.current().call_later(1.5, collect_garbage)
         seconds = time.perf_counter() - started
@@ -161,8 +165,8 @@ class PreviewServer(Server):
         )
 
     def follow(self, generation: Generation) -> None:
-        """Listen to the writer of `generation`: problems it finds are shown."""
-        messages = generation.messages
+        """Listen to the writer of `generation`: its pages written, the problems it found."""
+        messages = self._following = generation.messages
         assert messages is not None
         loop = IOLoop.current()
 

@@ -101,7 +101,6 @@ class Preview:
         if unreadable:
             return self._failed(unreadable)
         generation = None
-        pelican_api.forget_unfinished_runs()  # the last one was finalized by its writer
         with collected_problems(settings) as problems:
             pelican = Pelican(settings)
             generation = Generation(pelican, pelican_api.generate(pelican, self.contents.serve))
@@ -218,6 +217,7 @@ def _write_the_rest(generation: Generation, report: Connection, earlier: list[in
     # Second to the server: the editor's browser is fetching the pages written first.
     os.nice(10)
     pelican = generation.pelican
+    pelican_api.make_current_run(pelican)  # the sitemap lists what this process writes
     with collected_problems(pelican.settings) as problems:
         pelican_api.write(pelican, generation.generators)
         planned = generation.generators[0].context.get(ALL_OUTPUTS)
