@@ -114,9 +114,13 @@ def until(condition, what: str, seconds: float = 120):
         time.sleep(0.2)
 
 
+def status(base: str) -> dict:
+    return json.loads(fetch(f"{base}/_preview/status.json")[1])
+
+
 def idle(base: str) -> None:
     """Until the preview's writers are done: every page, then the search export."""
-    until(lambda: not json.loads(fetch(f"{base}/_preview/status.json")[1])["writing"], "idle")
+    until(lambda: not status(base)["writing"], "idle")
 
 
 NEW_ARTICLE = (
@@ -186,10 +190,11 @@ def test_a_problem_stays_shown_until_fixed_whatever_file_is_saved_meanwhile(prev
     broken.write_text(text.replace("Date:", "Date: 2020-13-45\nX-Old-Date:", 1), "utf-8")
     until(lambda: broken.name in fetch(f"{base}/_preview/problems.json")[1], "the problem")
 
+    builds = status(base)["builds"]
     with other.open("a", encoding="utf-8") as stream:
         stream.write("\n又加了一句。\n")
-    time.sleep(1)  # not a measurement: time for the watcher to see the save
-    until(lambda: broken.name in fetch(f"{base}/_preview/problems.json")[1], "still shown")
+    until(lambda: status(base)["builds"] > builds, "the other file's save is built")
+    assert broken.name in fetch(f"{base}/_preview/problems.json")[1]
     broken.write_text(text, encoding="utf-8")
     until(lambda: fetch(f"{base}/_preview/problems.json")[1] == "[]", "fixed, then gone")
 

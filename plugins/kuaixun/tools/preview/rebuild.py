@@ -81,11 +81,13 @@ class Preview:
         self.checked = False  # the last build passed the checks: the next checks its changes
         self.current: Generation | None = None  # the last build that passed the checks
         self.writers: list[BaseProcess] = []
+        self.builds = 0  # since the preview started, failed ones included
 
     def build(self, saved: set[Path] | None = None) -> list[Problem]:
         """Build after the files `saved` changed (None: anything may have). The problems, and
         then nothing is written (the last good build stays); else [] and the new build's
         first pages are on disk, the others being written by its writer process."""
+        self.builds += 1
         self._stop_writing()
         settings = read_settings(str(self.settings_file), override=self.overrides)
         content_root = Path(settings["PATH"])
@@ -116,10 +118,11 @@ class Preview:
         return self.current is None or self.current.is_fresh(page)
 
     def status(self) -> dict:
-        """pages_written: every page of the last good build is on disk; writing: a writer is
-        still at work (the search export comes last)."""
+        """builds: how many so far; pages_written: every page of the last good build is on
+        disk; writing: a writer is still at work (the search export comes last)."""
         current = self.current
         return {
+            "builds": self.builds,
             "pages_written": current is None or current.pages_written,
             "writing": any(writer.is_alive() for writer in self.writers),
         }
