@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from multiprocessing.connection import Connection, wait
@@ -151,7 +152,7 @@ class Preview:
         self.writers = [w for w in self.writers if w.is_alive()]
         earlier = [w.sentinel for w in self.writers]
         writer = context.Process(
-            target=_write_the_rest, args=(generation, send, earlier), name="preview-writer"
+            target=_writer, args=(generation, send, earlier), name="preview-writer"
         )
         writer.start()
         send.close()
@@ -212,6 +213,11 @@ def _write_first(generation: Generation, saved: frozenset[Path]) -> None:
     pelican_api.forget_all_rendered()
     names = [home] + [content.save_as for content in contents]
     generation.first = {Path(pelican.output_path) / name for name in names}
+
+
+def _writer(generation: Generation, report: Connection, earlier: list[int]) -> None:
+    with suppress(KeyboardInterrupt):  # Ctrl+C stops the preview, and its writer with it
+        _write_the_rest(generation, report, earlier)
 
 
 def _write_the_rest(generation: Generation, report: Connection, earlier: list[int]) -> None:
