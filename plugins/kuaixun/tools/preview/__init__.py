@@ -175,16 +175,25 @@ class PreviewServer(Server):
                 loop.remove_handler(fd)
                 messages.close()
                 return
+            before = (generation.pages_written, len(generation.problems))
             ended = generation.receive()
-            if generation.problems and generation is self.preview.current:
-                self.problems = generation.problems
-                print("\n".join(generation.problems), file=sys.stderr)
-                reload_browsers()
+            if generation is self.preview.current:
+                self.reported(generation, *before)
             if ended:
                 loop.remove_handler(fd)
                 messages.close()
 
         loop.add_handler(messages.fileno(), readable, IOLoop.READ)
+
+    def reported(self, generation: Generation, written: bool, known: int) -> None:
+        """The current build's writer reported: new problems are shown; its pages just written
+        reload the browsers once more when it copied what they use (the theme's CSS …)."""
+        if len(generation.problems) > known:
+            self.problems = generation.problems
+            print("\n".join(generation.problems[known:]), file=sys.stderr)
+            reload_browsers()
+        elif generation.pages_written and not written and generation.reload_when_written:
+            reload_browsers()
 
     def get_web_handlers(self, script):
         pages = {"path": str(self.output), "default_filename": "index.html"}

@@ -44,6 +44,9 @@ class Generation:
     messages: Connection | None = None  # the writer's reports: ("pages" | "search", problems)
     pages_written: bool = False
     problems: list[str] = field(default_factory=list)  # found while writing
+    # Something besides Markdown changed (the theme's CSS, a photo in images/): the writer
+    # copies it, so browsers reload once more when it has written everything.
+    reload_when_written: bool = False
 
     def is_fresh(self, page: Path) -> bool:
         """Whether the file holds this build's page (a missing page is not written yet)."""
@@ -107,6 +110,7 @@ class Preview:
         with collected_problems(settings) as problems:
             pelican = Pelican(settings)
             generation = Generation(pelican, pelican_api.generate(pelican, self.contents.serve))
+            generation.reload_when_written = edited is None
             _write_first(generation, saved_markdown(saved, content_root))
         if problems or generation is None:
             return self._failed(problems)
