@@ -5,8 +5,9 @@ Reading is most of a build's context (7,000 Markdown files: 14 s; from Pelican's
 on disk still 6 s). What is kept is each content as it left the reader and the content_object_init
 handlers (hooks/cjk), before any other plugin changed it; each build gets fresh copies, which
 its plugins may change as they change a content just read. Only the attributes are copied:
-the plugins give a content new values (slug, summary, HTML, neighbours, issue) and change no
-value in place except the metadata, which is copied too.
+the plugins give a content new values (slug, summary, HTML, neighbours, issue); in place they
+change its metadata, copied too, and the slugs of its 栏目, tags and reporters, which every
+build sets again for every article before any page uses them (hooks/cjk.resolve_slugs).
 """
 
 from __future__ import annotations
