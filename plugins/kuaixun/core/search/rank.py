@@ -23,7 +23,7 @@ from pathlib import Path
 from whoosh import index, scoring
 from whoosh.query import Term
 
-from kuaixun.core.search.forgive import Tools, parse_lines, reading
+from kuaixun.core.search.forgive import LATIN, Tools, parse_lines, reading
 from kuaixun.core.search.index import SCORED_FIELDS, Record
 from kuaixun.core.search.pinyin import pinyin_lines
 from kuaixun.core.search.query import Query, parse
@@ -221,10 +221,22 @@ class SearchIndex:
         """The search of the terminal and the browser: as typed, and read again (as pinyin,
         initials or with a homophone put right) when no article holds it as typed."""
         query, hits = self.search(text)
-        read = reading(list(query.runs), self.holds(*query.runs), self.tools)
+        read = reading(list(query.runs), self.found_as_typed(query.runs), self.tools)
         if read is None:
             return Answer(query, hits)
+        if all(LATIN.fullmatch(run) for run in query.runs):
+            hits = []  # letters the site has as no word: what they match is pairs by chance
         return Answer(query, merge(hits, self.search(read)[1]), read)
+
+    def found_as_typed(self, runs) -> bool:
+        """Some article holds every run verbatim; for letters alone, also the site has each
+        run as a word: at scale, every pair of letters occurs somewhere (English names and
+        words), so pairs alone would hold every pinyin query "as typed" (index.js alike)."""
+        if not self.holds(*runs):
+            return False
+        return not all(LATIN.fullmatch(run) for run in runs) or all(
+            run in self.coll.frequency for run in runs
+        )
 
     def holds(self, *runs: str) -> bool:
         """Whether some article holds every one of `runs` verbatim."""

@@ -232,10 +232,17 @@ async function loadLists(ix, m, query) {
 async function forgivingSearch(ix, text) {
   const first = await search(ix, text);
   const tools = pinyinTools(ix, first.manifest);
-  const read = await reading(first.query.runs, first.hits.some((h) => h.whole), tools);
+  // Letters alone are found as typed only as a word of the site: at scale every pair of
+  // letters occurs somewhere (rank.py's found_as_typed alike).
+  const { runs } = first.query;
+  const latin = runs.every((r) => /^[a-z]+$/.test(r));
+  const asTyped =
+    first.hits.some((h) => h.whole) && (!latin || runs.every((r) => entryOfTerm(ix.entries, r)));
+  const read = await reading(runs, asTyped, tools);
   if (!read) return first;
   const second = await search(ix, read);
-  const hits = merge(first.hits, second.hits);
+  // Letters the site has as no word: what they matched as typed is pairs by chance.
+  const hits = merge(latin ? [] : first.hits, second.hits);
   return { ...first, hits, reading: { text: read, query: second.query } };
 }
 
