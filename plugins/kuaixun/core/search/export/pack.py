@@ -41,7 +41,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kuaixun.core.search.export.codec import DIGITS, read_varints, varint
+from kuaixun.core.search.export.codec import read_varints, varint
 
 PACK_BYTES = 64 * 1024
 # Vocabulary slots are sized for this share of the buckets; bigger ones spill lists out.
@@ -136,11 +136,6 @@ def slot_bytes(payload: bytes, size: int) -> bytes:
 
 
 # ---- Reading the logical export -------------------------------------------------------
-
-
-def logical_folder(export: Path) -> Path:
-    manifest = json.loads((export / "manifest.json").read_text(encoding="utf-8"))
-    return export / manifest["base"]
 
 
 def read_logical(folder: Path, name: str) -> bytes:
@@ -609,4 +604,4 @@ def unspilled_bucket(text: str, resolve) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["DIGITS", "Published", "pack_export", "unspilled_bucket"]
+__all__ = ["Published", "pack_export", "unspilled_bucket"]
