@@ -54,6 +54,13 @@ class NetworkLog:
     requests: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
+    def failed(self, request) -> None:
+        """A request that failed. Not one the browser cancelled because the page it belonged to
+        was left (an image still loading when the reader moves on: net::ERR_ABORTED); a
+        missing file is a 404 response, logged as such."""
+        if request.failure != "net::ERR_ABORTED":
+            self.failures.append(f"failed {request.url} ({request.failure})")
+
     def outside(self, siteurl: str) -> list[str]:
         web = [url for url in self.requests if url.startswith(("http:", "https:"))]
         return [url for url in web if not url.startswith(siteurl + "/")]
@@ -66,7 +73,7 @@ def reader(browser):
     page = context.new_page()
     log = NetworkLog()
     page.on("request", lambda request: log.requests.append(request.url))
-    page.on("requestfailed", lambda request: log.failures.append(f"failed {request.url}"))
+    page.on("requestfailed", lambda request: log.failed(request))
     page.on(
         "response",
         lambda response: (
