@@ -9,11 +9,13 @@ import re
 import pytest
 import rjsmin
 
+from kuaixun.core.bundle import bundle
 from kuaixun.core.search.export import CHUNK
 from kuaixun.core.search.export.pack import Published
 from kuaixun.testing.search_sites import (
     INFLATE_FALLBACK,
     SCRIPTS,
+    SEARCH_ENTRY,
     assert_same_ranking,
     fragments,
     node_search,
@@ -166,36 +168,38 @@ def test_the_search_modules_are_every_script_the_theme_ships_but_the_inflate_lib
 
 
 # The issue's budget for the search code and its entry, the pinyin layer included (pinyin.js
-# is preloaded, so a query not found as typed costs no extra round trip).
+# is joined into the one script, so a query not found as typed costs no extra round trip).
 BUDGET = 15 * 1024
 
 
-def test_search_modules_and_manifest_fit_in_their_budget(real_site):
-    # Each module travels as its own gzipped file: counted one by one, not as one archive.
-    # The budget is a modern browser's: the inflate library (vendor/fflate.js, ≈ 22 KB
-    # gzip) is imported only where DecompressionStream is missing, and a modern browser
-    # never requests it (test_search_resilience.py); docs/browsers.md gives its cost.
-    # What the site ships: the modules as built (minified, kuaixun.hooks.scripts).
-    shipped = [real_site / "theme" / "js" / m.relative_to(SCRIPTS) for m in search_modules()]
-    modules = sum(len(gzip.compress(m.read_bytes(), 9)) for m in shipped)
+def test_search_code_and_manifest_fit_in_their_budget(real_site):
+    # The page's one search script (its modules joined, minified: kuaixun.hooks.scripts),
+    # gzipped, plus the entry. The budget is a modern browser's: the inflate library
+    # (vendor/fflate.js, ≈ 22 KB gzip) is imported only where DecompressionStream is
+    # missing, and a modern browser never requests it (test_search_resilience.py);
+    # docs/browsers.md gives its cost.
+    code = (real_site / "theme" / "js" / "search.js").read_bytes()
     manifest = (real_site / "search" / "manifest.json").read_bytes()
-    assert modules + len(gzip.compress(manifest, 9)) <= BUDGET
+    assert len(gzip.compress(code, 9)) + len(gzip.compress(manifest, 9)) <= BUDGET
 
 
-def test_the_built_page_ships_the_same_modules(real_site):
-    for module in search_modules():
-        shipped = real_site / "theme" / "js" / module.relative_to(SCRIPTS)
-        source = module.read_text(encoding="utf-8")
-        assert shipped.read_text(encoding="utf-8") == rjsmin.jsmin(source, True) + "\n"
-        assert len(shipped.read_bytes()) < len(source.encode())
+def test_the_site_ships_the_search_modules_joined_and_minified(real_site):
+    shipped = real_site / "theme" / "js" / "search.js"
+    assert shipped.read_text(encoding="utf-8") == rjsmin.jsmin(bundle(SEARCH_ENTRY), True) + "\n"
+    # The modules joined into it are not shipped apart; the inflate library is.
+    assert not (real_site / "theme" / "js" / "search").exists()
+    assert (real_site / "theme" / "js" / INFLATE_FALLBACK.relative_to(SCRIPTS)).is_file()
+    source = sum(len(m.read_bytes()) for m in search_modules())
+    assert len(shipped.read_bytes()) < source
     published = Published(real_site / "search")
     assert published.range(published.pack["items"]["days.gz"])[:2] == b"\x1f\x8b"  # gzip
 
 
-def test_the_search_page_preloads_every_module_and_loads_the_entry(real_site):
+def test_the_search_page_preloads_its_script_and_the_entry(real_site):
     html = (real_site / "search.html").read_text(encoding="utf-8")
     preloaded = re.findall(r'<link rel="modulepreload" href="[^"]*?/theme/js/([^"]+)">', html)
-    assert sorted(preloaded) == sorted(str(m.relative_to(SCRIPTS)) for m in search_modules())
+    assert preloaded == ["search.js"]
+    assert re.search(r'<link rel="preload" href="[^"]*?/search/manifest\.json" as="fetch"', html)
     assert re.search(r'<script type="module" src="[^"]*?/theme/js/search\.js">', html)
 
 

@@ -4,19 +4,14 @@ layer's suggestion list, 您是不是要找 and pinyin results."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import quote, unquote
 
 import pytest
 
 from kuaixun.testing.builds import copy_content, run_build
-from kuaixun.testing.search_sites import (
-    SCRIPTS,
-    fragments,
-    node_search,
-    pack_urls,
-    search_modules,
-)
+from kuaixun.testing.search_sites import fragments, node_search, pack_urls
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -75,21 +70,24 @@ def wait_until(page, condition, seconds: float = 10) -> bool:
     return condition()
 
 
-def test_the_browser_requests_every_search_module_before_any_arrives(page, real_site, serve):
-    """One round trip: the page names every module (modulepreload), so no module waits for
-    the one importing it to arrive before it is requested."""
-    held, _ = hold_requests(page, "**/theme/js/search**")  # not elder.js, every page's own
+def test_the_search_code_is_one_request_made_with_the_entry(page, real_site, serve):
+    """One request, one round trip for the code: the page's script is its modules joined
+    (kuaixun.hooks.scripts), asked for together with the entry before either arrives; the
+    only other script is every page's elder.js."""
+    scripts = []
+    page.on("request", lambda r: "/theme/js/" in r.url and scripts.append(r.url))
+    held, _ = hold_requests(page, re.compile(r"/theme/js/search|/search/manifest\.json"))
     page.goto(f"{serve(real_site)}/search.html?q={quote('市容')}", wait_until="commit")
-    modules = {str(m.relative_to(SCRIPTS)) for m in search_modules()}
 
     def requested() -> set[str]:
-        return {route.request.url.split("/theme/js/")[1] for route in held}
+        return {route.request.url.rsplit("/", 1)[1] for route in held}
 
-    wait_until(page, lambda: requested() >= modules, seconds=5)
-    assert requested() == modules  # while not one of them has been answered
+    wait_until(page, lambda: requested() >= {"search.js", "manifest.json"}, seconds=5)
+    assert requested() == {"search.js", "manifest.json"}  # while neither has been answered
     for route in held:
         route.continue_()
     page.wait_for_selector("#search-results li")
+    assert sorted(url.split("/theme/js/")[1] for url in scripts) == ["elder.js", "search.js"]
 
 
 # Each pair: a query whose result heads arrive late, then the query a reader asks next
