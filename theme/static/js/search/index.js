@@ -284,17 +284,33 @@ async function snippetText(ix, doc, query, whole = false, t2s = new Map()) {
   const m = await manifestOf(ix);
   const head = await article(ix, doc);
   const enough = holdsQuery(query, whole, t2s);
-  // The first chunk came with the head; the others follow it in one run (export/pack.py).
+  // The first chunk came with the head; the others follow it in one run (export/pack.py),
+  // read CHUNK_BATCH chunks, then twice as many, … in one range each: a match deep in a
+  // long article costs a few round trips, not one per chunk. The text is the same as
+  // chunk by chunk: decoding stops at the chunk that holds the query.
   const [file, first, ...lengths] = head.x;
   let loaded = head.s;
   let offset = first;
-  for (let k = 1; k < head.n && !(enough(loaded) || enough(head.t)); k++) {
-    const chunk = { file, offset, length: lengths[k - 1] };
-    loaded += await textOf(await range(ix, m, chunk, `x/${doc}-${k}.gz`));
-    offset += lengths[k - 1];
+  let k = 1;
+  for (let batch = CHUNK_BATCH; k < head.n && !(enough(loaded) || enough(head.t)); batch *= 2) {
+    const sizes = lengths.slice(k - 1, k - 1 + batch);
+    const length = sizes.reduce((a, b) => a + b, 0);
+    const name = `x/${doc}-${k}${sizes.length > 1 ? `…${k + sizes.length - 1}` : ""}.gz`;
+    const bytes = await range(ix, m, { file, offset, length }, name);
+    let at = 0;
+    for (const size of sizes) {
+      if (enough(loaded)) break;
+      loaded += await textOf(bytes.subarray(at, at + size));
+      at += size;
+    }
+    offset += length;
+    k += sizes.length;
   }
   return loaded;
 }
+
+/** How many text chunks after the head a snippet reads at first (docs/search.md). */
+const CHUNK_BATCH = 2;
 
 /**
  * The browser's fetch, given up after FETCH_TIMEOUT_MS; `fresh` goes past the HTTP cache
