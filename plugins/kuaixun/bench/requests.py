@@ -172,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
                     requests, latency = cold(browser, e.server, e.server.url + e.page, query)
                     say(f"\n# {e.label}")
                     e.figures.append({**report(query, requests, e.entry, say), "ms": latency})
+                    say(f"rendered at {latency:.0f} ms")
             browser.close()
     finally:
         for server in {id(e.server): e.server for e in measured}.values():
