@@ -39,7 +39,7 @@ GRAPH = {
     ),
     "extra/late.js": 'export const value = "late";\n',
     "main.js": (
-        "import {\n  name,\n  later,\n} from \"./lib/b.js\";\n"
+        'import {\n  name,\n  later,\n} from "./lib/b.js";\n'
         'export { name as aName } from "./lib/a.js";\n'
         "console.log(name(), await later(), aName());\n"
     ),

@@ -51,6 +51,9 @@ class Request:
 class TimedHandler(CountingHandler):
     """CountingHandler that also keeps when each request arrived and the range it asked."""
 
+    bench: TimedServer
+    arrived: float = 0.0
+
     def do_GET(self):
         self.arrived = time.monotonic()
         super().do_GET()
