@@ -271,6 +271,8 @@ function pinyinTools(ix, m) {
     },
     async verbatim(run) {
       await loadKeys(ix, m, neededKeys([run]));
+      // A pair no article holds decides alone: the other pairs' lists are not fetched.
+      if (!runGrams(run).every((g) => ix.entries.get(g)?.docs)) return false;
       const docs = async (g) => {
         const entry = ix.entries.get(g);
         return new Set(entry?.docs ? decodeDocs(await resolve(ix, m, entry.docs)) : []);
