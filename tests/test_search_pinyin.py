@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from kuaixun.bench import typos
+from kuaixun.core.search import forgive
 from kuaixun.core.search.export.pack import Published
 from kuaixun.core.search.forgive import Letters, conversions, parse_lines
 from kuaixun.core.search.pinyin import pinyin_lines, toneless, weight
@@ -66,6 +67,14 @@ def test_pinyin_is_read_over_every_split_of_the_letters():
     lines = parse_lines("\n".join(pinyin_lines({"清远": 3, "一": 9, "男子": 4, "原因": 5})))
     letters = Letters.of(["qingyuanyinanzi"], set(lines["~"][0].split()))
     assert "清远一男子" in conversions(letters, lines)
+
+
+def test_a_lone_syllable_may_be_any_of_its_commonest_characters():
+    # 救 is rarer than 就 and 酒量 is one word, yet 男子为救两 is among the readings tried.
+    frequency = {"男子": 9, "为": 9, "就": 20, "救": 3, "两": 5, "酒量": 4, "酒": 2, "量": 2}
+    lines = parse_lines("\n".join(pinyin_lines(frequency)))
+    letters = Letters.of(["nanziweijiuliang"], set(lines["~"][0].split()))
+    assert "男子为救两" in conversions(letters, lines)[: forgive.PINYIN_TRIES]
 
 
 def test_pinyin_cut_short_in_a_word_converts_to_the_start_of_the_word():

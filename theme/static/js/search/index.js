@@ -230,18 +230,29 @@ async function loadLists(ix, m, query) {
  * pinyin.js reads it again (`reading`: its text and query, for 您是不是要找), hits merged.
  */
 async function forgivingSearch(ix, text) {
+  const m = await manifestOf(ix);
+  const tools = pinyinTools(ix, m);
+  const runs = queryRuns(normalize(text, ix.t2s), m.maxQuery);
+  // Letters are found as typed only as words of the site: at scale every pair of letters
+  // occurs somewhere (rank.py's found_as_typed alike). Letters the site has as no word are
+  // read as pinyin first, and searched as typed only when they read as nothing: what they
+  // match as typed is pairs of letters met by chance, so that search would be thrown away.
+  const latin = runs.length > 0 && runs.every((r) => /^[a-z]+$/.test(r));
+  if (latin) {
+    await loadKeys(ix, m, runs.map((r) => r.slice(0, 2)));
+    if (!runs.every((r) => entryOfTerm(ix.entries, r))) {
+      const read = await reading(runs, false, tools);
+      if (!read) return search(ix, text);
+      const second = await search(ix, read);
+      const query = parse(normalize(text, ix.t2s), new Map(), m.total, m.maxQuery, m.stop);
+      return { ...second, query, reading: { text: read, query: second.query } };
+    }
+  }
   const first = await search(ix, text);
-  const tools = pinyinTools(ix, first.manifest);
-  // Letters alone are found as typed only as a word of the site: at scale every pair of
-  // letters occurs somewhere (rank.py's found_as_typed alike).
-  const { runs } = first.query;
-  const latin = runs.every((r) => /^[a-z]+$/.test(r));
-  const asTyped =
-    first.hits.some((h) => h.whole) && (!latin || runs.every((r) => entryOfTerm(ix.entries, r)));
-  const read = await reading(runs, asTyped, tools);
+  const asTyped = first.hits.some((h) => h.whole);
+  const read = await reading(first.query.runs, asTyped, tools);
   if (!read) return first;
   const second = await search(ix, read);
-  // Letters the site has as no word: what they matched as typed is pairs by chance.
   const hits = merge(latin ? [] : first.hits, second.hits);
   return { ...first, hits, reading: { text: read, query: second.query } };
 }
@@ -260,6 +271,8 @@ function pinyinTools(ix, m) {
     },
     async verbatim(run) {
       await loadKeys(ix, m, neededKeys([run]));
+      // A pair no article holds decides alone: the other pairs' lists are not fetched.
+      if (!runGrams(run).every((g) => ix.entries.get(g)?.docs)) return false;
       const docs = async (g) => {
         const entry = ix.entries.get(g);
         return new Set(entry?.docs ? decodeDocs(await resolve(ix, m, entry.docs)) : []);

@@ -86,14 +86,14 @@ function syllableCount({ text, ends }) {
   return text.length ? fewest[0] : null;
 }
 
-/** [end, Han, weight] of each reading at letter i: a syllable's commonest character, the
+/** [end, Han, weight] of each reading at letter i: a syllable's commonest characters, the
  * words starting with two syllables there (the last cut short where the letters end). */
-function options(letters, i, lines) {
+function options(letters, i, lines, limits) {
   const { text, ends } = letters;
   const found = [];
   for (const j of ends[i]) {
     const a = text.slice(i, j);
-    for (const [char, , w] of entries(lines.get(a)).slice(0, 1)) found.push([j, char, w]);
+    for (const [char, , w] of entries(lines.get(a)).slice(0, limits.characters)) found.push([j, char, w]);
     for (const k of ends[j] ?? []) {
       for (const [word, rest, w] of entries(lines.get(`${a} ${text.slice(j, k)}`))) {
         const chars = [...word];
@@ -112,37 +112,25 @@ function options(letters, i, lines) {
   return found;
 }
 
-/**
- * The Han text of the letters in the fewest of the site's words (the heaviest on a tie), as
- * [score, path of [letter, end, Han]]; `banned`: a step not to take. null when none covers.
- */
-function convert(letters, lines, banned = null) {
+/** The Han readings of the letters, best first (limits.kept of them): each word costs
+ * limits.wordCost less its weight, the cheapest reading first, then by text. */
+export function conversions(letters, lines, limits) {
   const n = letters.text.length;
-  const best = [...letters.ends.map(() => null), [0, 0]];
-  const choice = [];
+  const best = [...letters.ends.map(() => []), [[0, ""]]];
   for (let i = n - 1; i >= 0; i--) {
-    for (const [end, text, w] of options(letters, i, lines)) {
-      const ban = banned && compare([i, end, text], banned) === 0;
-      const score = best[end] && !ban && [best[end][0] + 1, best[end][1] - w];
-      if (score && (best[i] === null || compare(score, best[i]) < 0)) {
-        best[i] = score;
-        choice[i] = [end, text];
-      }
+    const found = [];
+    for (const [end, text, w] of options(letters, i, lines, limits)) {
+      for (const [cost, rest] of best[end]) found.push([cost + limits.wordCost - w, text + rest]);
     }
+    found.sort(compare);
+    const kept = new Map();
+    for (const [cost, text] of found) {
+      if (!kept.has(text)) kept.set(text, cost);
+      if (kept.size === limits.kept) break;
+    }
+    best[i] = [...kept].map(([text, cost]) => [cost, text]);
   }
-  if (best[0] === null) return null;
-  const path = [];
-  for (let i = 0; i < n; i = choice[i][0]) path.push([i, ...choice[i]]);
-  return [best[0], path];
-}
-
-/** The best reading, then for each of its words the best reading without it, best first. */
-export function conversions(letters, lines) {
-  const first = convert(letters, lines);
-  if (!first) return [];
-  const others = first[1].map((step) => convert(letters, lines, step)).filter(Boolean);
-  others.sort((a, b) => compare(a[0], b[0]));
-  return [...new Set([first, ...others].map(([, path]) => path.map((s) => s[2]).join("")))];
+  return best[0].map(([, text]) => text);
 }
 
 const readingsOf = (chars, lines, limits) =>
@@ -198,8 +186,8 @@ async function readLatin(runs, tools) {
   if (count === null || count < 2 || count > tools.limits.read) {
     return (await suggest(runs, tools))[0] ?? null;
   }
-  const readings = conversions(letters, await tools.lines(letterKeys(letters)));
-  for (const han of readings.slice(0, tools.limits.tries)) if (await tools.verbatim(han)) return han;
+  const readings = conversions(letters, await tools.lines(letterKeys(letters)), tools.limits);
+  for (const han of readings.slice(0, tools.limits.pinyinTries)) if (await tools.verbatim(han)) return han;
   return readings.length ? ((await fix(readings[0], tools)) ?? readings[0]) : null;
 }
 
