@@ -285,12 +285,12 @@ def _inline_lists(lines: list[list[str]]) -> list[tuple[int, int, int]]:
     return sorted(found, reverse=True)
 
 
-def fit_bucket(text: str, size: int, packer: Packer) -> bytes:
-    """The payload of a bucket in `size` bytes: its text
+def fit_bucket(text: str, size: int, packer: Packer, payload: bytes | None = None) -> bytes:
+    """The payload of a bucket (`payload`: `compact(text)`, when known) in `size` bytes: its text
     as `compact` stores it, moving its longest inline lists out into blobs until it fits — as
     many at a time as the overflow suggests, so a bucket is compressed a few times, not once
     a list; a bucket that still does not fit is a blob itself."""
-    payload = compact(text)
+    payload = payload if payload is not None else compact(text)
     if len(payload) + 2 <= size:
         return payload
     lines = [line.split("\t") for line in text.split("\n")]
@@ -335,14 +335,17 @@ def cell_size(sizes: list[int], window: int, slack: float) -> int:
     the items must move something out beyond those that would in cells as large as the
     window (fixed slots): a moved list is a request more when a query needs it."""
 
-    def moved(cell: int) -> int:
-        cells, count = Cells(cell, window), 0
-        for size in sizes:
-            if size + 2 > cells.room():
+    def moved(cell: int) -> int:  # Cells.room and Cells.put, counting only
+        step, room, end, count = cell - POINTER, window_room(cell, window), 0, 0
+        for j, size in enumerate(sizes):
+            start = max(end, j * step)
+            if start + size + 2 > j * step + room:
                 count, size = count + 1, 8  # the reference left in its place
-            cells.put(bytes(size))
+            end = start + size + 2
         return count
 
+    if not slack:
+        return window
     allowed = moved(window) + slack * len(sizes)
     step = max(1, window // 32)
     for cell in range(max(32, window // 2), window, step):
@@ -362,6 +365,7 @@ class Logical:
     manifest: dict
     hashes: dict[str, bytes]
     names: set[str] = field(default_factory=set)
+    compacted: dict[str, bytes] = field(default_factory=dict)
 
     @classmethod
     def of(cls, export: Path, hashes: dict[str, bytes]) -> Logical:
@@ -373,6 +377,12 @@ class Logical:
 
     def text(self, name: str) -> str:
         return text_of(name, self.data(name))
+
+    def compact(self, text: str) -> bytes:
+        """`compact(text)`, kept: sizing the arrays and laying them out ask for the same."""
+        if text not in self.compacted:
+            self.compacted[text] = compact(text)
+        return self.compacted[text]
 
 
 def _blob_text_runs(logical: Logical, docs, packer: Packer, blobs: dict) -> dict[int, list[int]]:
@@ -390,7 +400,7 @@ def _blob_text_runs(logical: Logical, docs, packer: Packer, blobs: dict) -> dict
 
 def _stored(logical: Logical, name: str) -> bytes:
     """A logical file as `compact` stores it."""
-    return compact(logical.text(name))
+    return logical.compact(logical.text(name))
 
 
 def _shapes(logical: Logical, counts: dict[str, int]) -> dict[str, tuple[int, int]]:
@@ -428,12 +438,13 @@ def _array_payload(
     name = array_name(letter, i, logical.names)
     if letter == "v":
         text = logical.text(name)
-        return fit_bucket(bucket_text(text, blobs) if "@" in text else text, size, packer)
+        text = bucket_text(text, blobs) if "@" in text else text
+        return fit_bucket(text, size, packer, logical.compact(text))
     if letter == "f":
         text = head_text(
             logical.text(name), logical.text(f"x/{i}-0.gz"), blobs[f"x/{i}"], lengths[i]
         )
-        return fit(compact(text), size, packer)
+        return fit(logical.compact(text), size, packer)
     return fit(_stored(logical, name), size, packer)
 
 
