@@ -285,18 +285,18 @@ def _inline_lists(lines: list[list[str]]) -> list[tuple[int, int, int]]:
     return sorted(found, reverse=True)
 
 
-def fit_bucket(text: str, size: int, packer: Packer, payload: bytes | None = None) -> bytes:
-    """The payload of a bucket (`payload`: `compact(text)`, when known) in `size` bytes: its text
-    as `compact` stores it, moving its longest inline lists out into blobs until it fits — as
-    many at a time as the overflow suggests, so a bucket is compressed a few times, not once
-    a list; a bucket that still does not fit is a blob itself."""
-    payload = payload if payload is not None else compact(text)
+def fit_bucket(text: str, size: int, packer: Packer) -> bytes:
+    """The payload of a bucket in `size` bytes: its text as `compact` stores it, moving its
+    longest inline lists out into blobs until it fits — as many at a time as the overflow
+    suggests, so a bucket is compressed a few times, not once a list; a bucket that still
+    does not fit is a blob itself."""
+    payload = compact(text)
     if len(payload) + 2 <= size:
         return payload
     lines = [line.split("\t") for line in text.split("\n")]
     waiting = _inline_lists(lines)
     while waiting:
-        # The share of the text to move out, as the share of the gzip over the slot.
+        # The share of the text to move out, as the share of the payload over the room.
         target = len(text) * (len(payload) + 2 - size) / len(payload)
         moved = 0
         while waiting and moved < target:
@@ -365,7 +365,6 @@ class Logical:
     manifest: dict
     hashes: dict[str, bytes]
     names: set[str] = field(default_factory=set)
-    compacted: dict[str, bytes] = field(default_factory=dict)
 
     @classmethod
     def of(cls, export: Path, hashes: dict[str, bytes]) -> Logical:
@@ -377,12 +376,6 @@ class Logical:
 
     def text(self, name: str) -> str:
         return text_of(name, self.data(name))
-
-    def compact(self, text: str) -> bytes:
-        """`compact(text)`, kept: sizing the arrays and laying them out ask for the same."""
-        if text not in self.compacted:
-            self.compacted[text] = compact(text)
-        return self.compacted[text]
 
 
 def _blob_text_runs(logical: Logical, docs, packer: Packer, blobs: dict) -> dict[int, list[int]]:
@@ -400,7 +393,7 @@ def _blob_text_runs(logical: Logical, docs, packer: Packer, blobs: dict) -> dict
 
 def _stored(logical: Logical, name: str) -> bytes:
     """A logical file as `compact` stores it."""
-    return logical.compact(logical.text(name))
+    return compact(logical.text(name))
 
 
 def _shapes(logical: Logical, counts: dict[str, int]) -> dict[str, tuple[int, int]]:
@@ -439,12 +432,12 @@ def _array_payload(
     if letter == "v":
         text = logical.text(name)
         text = bucket_text(text, blobs) if "@" in text else text
-        return fit_bucket(text, size, packer, logical.compact(text))
+        return fit_bucket(text, size, packer)
     if letter == "f":
         text = head_text(
             logical.text(name), logical.text(f"x/{i}-0.gz"), blobs[f"x/{i}"], lengths[i]
         )
-        return fit(logical.compact(text), size, packer)
+        return fit(compact(text), size, packer)
     return fit(_stored(logical, name), size, packer)
 
 
