@@ -1,6 +1,6 @@
 """export/pack.py on logical exports made by hand: every item reads back as written — in its
-slot, moved out of it, or in the overlay — whatever the sizes, and an overlay never touches
-the base. (test_search_incremental.py checks the same on real builds.)"""
+window, moved out of it, or in the overlay — whatever the sizes, and an overlay never
+touches the base. (test_search_incremental.py checks the same on real builds.)"""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import gzip
 import hashlib
 import json
 import random
+import subprocess
 from pathlib import Path
 
-from kuaixun.core.search.export.pack import Published, load_base, pack_export
+from kuaixun.core.search.export.pack import Cells, Published, item_of, load_base, pack_export
+from kuaixun.testing.builds import ROOT
 from kuaixun.testing.search_sites import logical_files, unpacked
 
 HAN = "平城区社区矫正人口普查市容秩序银杏书屋街道居委会老人服务"
@@ -119,4 +121,52 @@ def test_a_bigger_overlay_than_allowed_writes_a_new_base(tmp_path):
     assert pack_export(export, write_logical(export, changed), published).startswith("new base")
     assert load_base(published).id != old.id
     assert not (published / old.id).exists()
+    reads_back(published, export)
+
+
+def test_the_browser_finds_every_item_in_its_window_as_python_does(tmp_path):
+    """Items of any size laid in cells: codec.js's slotPayload reads each one's window to the
+    bytes put there, as pack.item_of does."""
+    rng = random.Random(5)
+    cell, window = 48, 112
+    cells, payloads = Cells(cell, window), []
+    for _ in range(400):
+        size = min(cells.room() - 2, rng.choice([0, 1, 20, 46, 47, 90, 108]))
+        payload = bytes(rng.randrange(256) for _ in range(size)).replace(b"@", b"?")
+        payloads.append(payload)
+        cells.put(payload)
+    data = cells.bytes()
+    windows = [data[j * cell : j * cell + window] for j in range(len(payloads))]
+    assert all(len(w) == window for w in windows)
+    assert [item_of(w, cell) for w in windows] == payloads
+    script = """
+      import { readFileSync } from "node:fs";
+      import { slotPayload } from "./theme/static/js/search/codec.js";
+      const { cell, windows } = JSON.parse(readFileSync(0, "utf8"));
+      const items = windows.map((w) => slotPayload(new Uint8Array(Buffer.from(w, "hex")), cell));
+      process.stdout.write(JSON.stringify(items.map((b) => Buffer.from(b).toString("hex"))));
+    """
+    proc = subprocess.run(
+        ["node", "--input-type=module", "-e", script],
+        input=json.dumps({"cell": cell, "windows": [w.hex() for w in windows]}),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert [bytes.fromhex(h) for h in json.loads(proc.stdout)] == payloads
+
+
+def test_vocabulary_cells_take_less_room_than_slots_of_the_window(tmp_path):
+    """Buckets of uneven sizes share their cells' room: the array's files are well under
+    one window a bucket, and every bucket still reads back."""
+    rng = random.Random(6)
+    export, published = tmp_path / "export", tmp_path / "published"
+    pack_export(export, write_logical(export, logical(rng, docs=10, buckets=5000)), published)
+    cell, count, first, _, _, window, per_file = Published(published).pack["arrays"]["v"]
+    base = published / load_base(published).id
+    files = [base / f"{first + k}.bin" for k in range(-(-count // per_file))]
+    assert cell < window
+    assert sum(f.stat().st_size for f in files) < 0.9 * count * window
     reads_back(published, export)

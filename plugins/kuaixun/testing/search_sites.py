@@ -157,8 +157,8 @@ def pack_urls(output: Path, what: str):
     published = Published(output / "search")
     base = published.entry["base"].split("/")[0]
     if what in published.pack["arrays"]:
-        size, count, first, _, _ = published.pack["arrays"][what]
-        files = range(first, first + -(-count // (published.pack["bytes"] // size)))
+        _, count, first, _, _, _, per_file = published.pack["arrays"][what]
+        files = range(first, first + -(-count // per_file))
     else:
         files = range(published.pack["items"][what][0] - 1, published.pack["items"][what][0])
     suffixes = tuple(f"/search/{base}/{k}.bin" for k in files)

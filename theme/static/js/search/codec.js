@@ -138,17 +138,35 @@ export function decodeOverridden(gaps) {
   return positions;
 }
 
-/** Where item `i` of an array sits: in the overlay when overridden, else computed. */
-export function slotOf([size, count, first, start], positions, i, packBytes) {
+/** The window item `i` of an array is read from: in the overlay when overridden, else
+ * computed (export/pack.py: cells of `cell` bytes, windows of `window`). */
+export function slotOf([cell, count, first, start, , window, perFile], positions, i) {
   if (!(i < count)) return null;
   const position = positions.get(i);
-  if (position !== undefined) return { file: 0, offset: start + position * size, length: size };
-  const perFile = Math.floor(packBytes / size);
-  return { file: first + Math.floor(i / perFile) + 1, offset: (i % perFile) * size, length: size };
+  if (position !== undefined) return { file: 0, offset: start + position * cell, length: window };
+  const file = first + Math.floor(i / perFile) + 1;
+  return { file, offset: (i % perFile) * cell, length: window };
 }
 
-/** A slot's payload: its 2-byte length, then a gzip member or "@" and a reference. */
-export function slotPayload(bytes) {
-  const payload = bytes.subarray(2, 2 + ((bytes[0] << 8) | bytes[1]));
+/** A window's item: every cell opens with a 2-byte pointer to where the item starts among
+ * the cells' other bytes; there, its 2-byte length, then its text, gzip member or "@" and
+ * a reference. */
+export function slotPayload(bytes, cell) {
+  const data = new Uint8Array(bytes.length);
+  let n = 0;
+  for (let at = 0; at < bytes.length; at += cell) {
+    const part = bytes.subarray(at + 2, at + cell);
+    data.set(part, n);
+    n += part.length;
+  }
+  const start = (bytes[0] << 8) | bytes[1];
+  const payload = data.subarray(start + 2, start + 2 + ((data[start] << 8) | data[start + 1]));
   return payload[0] === 0x40 ? new TextDecoder().decode(payload) : payload;
+}
+
+/** How stored bytes are compressed (export/pack.py `compact`): "gzip", "deflate" (zlib's
+ * format, as level 9 writes it) or null for plain text. */
+export function compression(bytes) {
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) return "gzip";
+  return bytes[0] === 0x78 && bytes[1] === 0xda ? "deflate" : null;
 }

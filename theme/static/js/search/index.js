@@ -6,6 +6,7 @@
 import {
   addT2sPairs,
   bucketOf,
+  compression,
   decodeDays,
   decodeDocs,
   decodeLanmu,
@@ -136,9 +137,9 @@ async function inside(ix, m, name) {
   const [letter, number] = name.split(/[/.]/);
   const array = m.pack.arrays[letter];
   if (!ix.overridden.has(letter)) ix.overridden.set(letter, decodeOverridden(array[4]));
-  const slot = slotOf(array, ix.overridden.get(letter), Number(number), m.pack.bytes);
+  const slot = slotOf(array, ix.overridden.get(letter), Number(number));
   if (!slot) return "";
-  const payload = slotPayload(await range(ix, m, slot, name));
+  const payload = slotPayload(await range(ix, m, slot, name), array[0]);
   if (typeof payload === "string") return blob(ix, m, payload, name);
   return payload.length ? textOf(payload) : "";
 }
@@ -349,16 +350,18 @@ async function defaultFetch(url, { fresh = false, range } = {}) {
 }
 
 /**
- * A file's text: .gz files are stored compressed (unless a host already inflated them).
- * Browsers without DecompressionStream (Safari before 16.4, Firefox before 113) load a
- * small inflate library, then and only then; docs/browsers.md says which and why.
+ * A file's text: items are stored zlib- or gzip-compressed, or as plain text where that is
+ * shorter (compression(), codec.js). Browsers without DecompressionStream (Safari before
+ * 16.4, Firefox before 113) load a small inflate library, then and only then;
+ * docs/browsers.md says which and why.
  */
 export async function textOf(bytes) {
-  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return new TextDecoder().decode(bytes);
+  const format = compression(bytes);
+  if (!format) return new TextDecoder().decode(bytes);
   if (typeof DecompressionStream !== "function") {
-    const { gunzipSync } = await import("../vendor/fflate.js");
-    return new TextDecoder().decode(gunzipSync(bytes));
+    const { gunzipSync, unzlibSync } = await import("../vendor/fflate.js");
+    return new TextDecoder().decode((format === "gzip" ? gunzipSync : unzlibSync)(bytes));
   }
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream(format));
   return new Response(stream).text();
 }

@@ -10,11 +10,17 @@ laid out so that a deploy after an edit leaves almost every file as it was.
                         the base was written (absent right after a new base).
 
 Logical files numbered densely 0…n−1 in one folder (`v/<b>`, `f/<d>`, `t/<k>`, and any
-family added later) are *arrays*: item i of an array is a fixed-size slot, so its place is
-computed, not looked up — in the base at file `first + i // per_file`, offset
-`(i % per_file) · slot`, or, when the entry lists i as overridden, at
-`start + position · slot` in the overlay. A slot is a 2-byte length, then a gzip member
-(or "@" and the reference of a blob holding it, when it cannot fit), then zeros.
+family added later) are *arrays*: item i of an array is read as one window of fixed size
+whose place is computed, not looked up — in the base at file `first + i // per_file`,
+offset `(i % per_file) · cell`, or, when the entry lists i as overridden, at
+`start + position · cell` in the overlay. The items lie end to end in *cells* (as MPEG
+transport packets carry their pointer field): every cell starts with a 2-byte pointer, to
+where item i starts among the data bytes of the window opening at cell i, and the items'
+bytes flow over the cells' other bytes. An item is a 2-byte length, then its text, gzip
+member or "@" and the reference of a blob holding it, whichever is shortest and fits. So an
+item takes about its own size on disk (the cell, ≈ the mean), while the window the reader
+fetches is as large as a fixed slot was; an item that does not fit in its window from
+where it starts moves lists out, or itself, as a blob.
 
 Everything else is a *blob* reached by a reference `@` + varints (file, offset, length),
 file 0 the overlay and k + 1 the base's pack k: the spilled lists (lines name them by
@@ -38,28 +44,32 @@ import json
 import pickle
 import re
 import shutil
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kuaixun.core.search.export.codec import read_varints, varint
 
 PACK_BYTES = 64 * 1024
-# Vocabulary slots are sized for this share of the buckets; bigger ones spill lists out.
+# An array's window is sized for this share of its items (bigger ones spill lists out);
+# its cell is then as small as CELL_SLACK allows (cell_size).
 SLOT_QUANTILE = {"v": 0.75, "f": 0.95, "y": 0.9}
+POINTER = 2  # each cell's pointer; an item's length is 2 bytes too
+# The share of an array's items that may move something out because of the cells (each
+# moved list is a request more for a query that needs it). 0.7 % of the buckets left the
+# median cold search's requests and bytes as they were at 7,183 articles (docs/search.md);
+# for the heads and the pinyin lines any share cost requests.
+CELL_SLACK = {"v": 0.007}
 OVERLAY_SLOTS = 4096
 OVERLAY_SHARE = 0.05
 OVERLAY_FLOOR = 1 << 20  # a small site's overlay may reach this whatever its share
-PACK_FORMAT = 1
+PACK_FORMAT = 2
 ITEMS = ("days.gz", "lanmu.gz")
 # Spilled lists are named by their content: a name of digits alone is still a blob's.
 BLOB_FOLDERS = ("p", "x")
 STATE = "pack-state.pickle"
 _ARRAY_NAME = re.compile(r"^([a-z])/(\d+)\.(gz|json)$")
 _CHUNK_NAME = re.compile(r"^x/(\d+)-(\d+)\.gz$")
-
-
-def gz(text: str) -> bytes:
-    return gzip.compress(text.encode("utf-8"), 9, mtime=0)
 
 
 def ref_code(ref: tuple[int, int, int]) -> str:
@@ -73,16 +83,68 @@ def read_ref(code: str) -> tuple[int, int, int]:
 
 @dataclass
 class Array:
-    slot: int
+    cell: int  # the spacing of the items' windows
+    window: int  # the bytes the reader fetches for one item
     count: int
     first: int = 0  # the base file holding item 0
 
     @property
     def per_file(self) -> int:
-        return PACK_BYTES // self.slot
+        return (PACK_BYTES - self.window) // self.cell + 1
 
     def files(self) -> int:
         return -(-self.count // self.per_file) if self.count else 0
+
+
+def window_room(cell: int, window: int) -> int:
+    """Data bytes in a window of `window` bytes opening at a cell."""
+    full, rest = divmod(window, cell)
+    return full * (cell - POINTER) + max(0, rest - POINTER)
+
+
+class Cells:
+    """One run of an array's items laid end to end in cells (the module's docstring)."""
+
+    def __init__(self, cell: int, window: int):
+        self.cell, self.window = cell, window
+        self.data = bytearray()
+        self.pointers: list[int] = []
+
+    def _start(self) -> int:
+        return max(len(self.data), len(self.pointers) * (self.cell - POINTER))
+
+    def room(self) -> int:
+        """The most bytes (length field included) the next item may take."""
+        j = len(self.pointers)
+        return j * (self.cell - POINTER) + window_room(self.cell, self.window) - self._start()
+
+    def put(self, payload: bytes) -> None:
+        item = len(payload).to_bytes(2, "big") + payload
+        if len(item) > self.room():
+            raise ValueError("an item larger than its room")
+        start = self._start()
+        self.pointers.append(start - len(self.pointers) * (self.cell - POINTER))
+        self.data.extend(bytes(start - len(self.data)))
+        self.data.extend(item)
+
+    def bytes(self) -> bytes:
+        step = self.cell - POINTER
+        cells = max(len(self.pointers), -(-len(self.data) // step))
+        out = bytearray()
+        for c in range(cells):
+            pointer = self.pointers[c] if c < len(self.pointers) else 0
+            out += pointer.to_bytes(POINTER, "big") + self.data[c * step : (c + 1) * step]
+            out.extend(bytes(self.cell * (c + 1) - len(out)))
+        end = (len(self.pointers) - 1) * self.cell + self.window if self.pointers else 0
+        return bytes(out[:end]) + bytes(max(0, end - len(out)))
+
+
+def item_of(window: bytes, cell: int) -> bytes:
+    """The item a window holds (its payload), as the browser reads it (codec.js)."""
+    data = b"".join(window[at + POINTER : at + cell] for at in range(0, len(window), cell))
+    start = int.from_bytes(window[:POINTER], "big")
+    length = int.from_bytes(data[start : start + 2], "big")
+    return data[start + 2 : start + 2 + length]
 
 
 @dataclass
@@ -131,10 +193,6 @@ class Packer:
         out[offset : offset + len(data)] = data
 
 
-def slot_bytes(payload: bytes, size: int) -> bytes:
-    return len(payload).to_bytes(2, "big") + payload + bytes(size - 2 - len(payload))
-
-
 # ---- Reading the logical export -------------------------------------------------------
 
 
@@ -145,6 +203,32 @@ def read_logical(folder: Path, name: str) -> bytes:
 
 def text_of(name: str, data: bytes) -> str:
     return (gzip.decompress(data) if name.endswith(".gz") else data).decode("utf-8")
+
+
+def deflated(text: str) -> bytes:
+    """zlib's format (a 2-byte header, the deflate data, Adler-32): 12 bytes less than a gzip
+    member, and DecompressionStream("deflate") reads it wherever it reads gzip."""
+    return zlib.compress(text.encode("utf-8"), 9)
+
+
+ZLIB_HEADER = b"\x78\xda"  # what level 9 writes; no text of the index starts with it
+
+
+def compact(text: str) -> bytes:
+    """An item's bytes: `deflated` or its plain UTF-8 text, whichever is shorter (a small
+    bucket of base-64 numbers grows when compressed; the reader tells them apart by the
+    first two bytes). An empty item is empty."""
+    plain = text.encode("utf-8")
+    packed = deflated(text)
+    keep_plain = len(plain) <= len(packed) and plain[:2] not in (ZLIB_HEADER, b"\x1f\x8b")
+    return plain if keep_plain else packed
+
+
+def inflated(data: bytes) -> str:
+    """The text of an item or blob stored by `compact` (or as a gzip member)."""
+    if data[:2] == ZLIB_HEADER:
+        return zlib.decompress(data).decode("utf-8")
+    return (gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data).decode("utf-8")
 
 
 def arrays_of(names) -> dict[str, int]:
@@ -201,25 +285,25 @@ def _inline_lists(lines: list[list[str]]) -> list[tuple[int, int, int]]:
     return sorted(found, reverse=True)
 
 
-def fit_bucket(text: str, size: int, packer: Packer, payload: bytes | None = None) -> bytes:
-    """The slot payload of a bucket (`payload`: its gzip, when known): gzip of its text,
-    moving its longest inline lists out into blobs until it fits — as many at a time as the
-    overflow suggests, so a bucket is compressed a few times, not once a list; a bucket that
-    still does not fit is a blob itself."""
-    payload = payload or gz(text)
+def fit_bucket(text: str, size: int, packer: Packer) -> bytes:
+    """The payload of a bucket in `size` bytes: its text as `compact` stores it, moving its
+    longest inline lists out into blobs until it fits — as many at a time as the overflow
+    suggests, so a bucket is compressed a few times, not once a list; a bucket that still
+    does not fit is a blob itself."""
+    payload = compact(text)
     if len(payload) + 2 <= size:
         return payload
     lines = [line.split("\t") for line in text.split("\n")]
     waiting = _inline_lists(lines)
     while waiting:
-        # The share of the text to move out, as the share of the gzip over the slot.
+        # The share of the text to move out, as the share of the payload over the room.
         target = len(text) * (len(payload) + 2 - size) / len(payload)
         moved = 0
         while waiting and moved < target:
             length, n, i = waiting.pop(0)
-            lines[n][i] = ref_code(packer.blob(gz(lines[n][i])))
+            lines[n][i] = ref_code(packer.blob(compact(lines[n][i])))
             moved += length
-        payload = gz("\n".join("\t".join(fields) for fields in lines))
+        payload = compact("\n".join("\t".join(fields) for fields in lines))
         if len(payload) + 2 <= size:
             return payload
     return ref_code(packer.blob(payload)).encode()
@@ -239,10 +323,35 @@ def fit(payload: bytes, size: int, packer: Packer) -> bytes:
     return payload if len(payload) + 2 <= size else ref_code(packer.blob(payload)).encode()
 
 
-def slot_size(payloads: list[bytes], quantile: float) -> int:
-    sizes = sorted(len(p) for p in payloads) or [0]
-    wanted = sizes[min(len(sizes) - 1, int(quantile * (len(sizes) - 1) + 0.999))] + 2
+def window_size(sizes: list[int], quantile: float) -> int:
+    """The window: the item at `quantile` with its length and the cell's pointer."""
+    ordered = sorted(sizes) or [0]
+    wanted = ordered[min(len(ordered) - 1, int(quantile * (len(ordered) - 1) + 0.999))] + 4
     return max(32, -(-wanted // 16) * 16)
+
+
+def cell_size(sizes: list[int], window: int, slack: float) -> int:
+    """The smallest cell (in steps of 1/32 of the window) at which no more than `slack` of
+    the items must move something out beyond those that would in cells as large as the
+    window (fixed slots): a moved list is a request more when a query needs it."""
+
+    def moved(cell: int) -> int:  # Cells.room and Cells.put, counting only
+        step, room, end, count = cell - POINTER, window_room(cell, window), 0, 0
+        for j, size in enumerate(sizes):
+            start = max(end, j * step)
+            if start + size + 2 > j * step + room:
+                count, size = count + 1, 8  # the reference left in its place
+            end = start + size + 2
+        return count
+
+    if not slack:
+        return window
+    allowed = moved(window) + slack * len(sizes)
+    step = max(1, window // 32)
+    for cell in range(max(32, window // 2), window, step):
+        if moved(cell) <= allowed:
+            return cell
+    return window
 
 
 # ---- Writing the base and the overlay -------------------------------------------------
@@ -271,34 +380,32 @@ class Logical:
 
 def _blob_text_runs(logical: Logical, docs, packer: Packer, blobs: dict) -> dict[int, list[int]]:
     """Each article's text chunks after the first (which travels in its head) as one run of
-    gzip members; returns their lengths."""
+    compressed members; returns their lengths."""
     chunks = chunks_of(logical.names)
     lengths = {}
     for d in docs:
-        parts = [logical.data(f"x/{d}-{k}.gz") for k in range(1, chunks.get(d, 0))]
+        parts = [_stored(logical, f"x/{d}-{k}.gz") for k in range(1, chunks.get(d, 0))]
         run = packer.blob(b"".join(parts))
         blobs[f"x/{d}"] = run
         lengths[d] = [len(p) for p in parts]
     return lengths
 
 
-def _payload(data: bytes) -> bytes:
-    """A logical file's bytes as a gzip member (.json files are stored plain)."""
-    return data if data[:2] == b"\x1f\x8b" else gzip.compress(data, 9, mtime=0)
+def _stored(logical: Logical, name: str) -> bytes:
+    """A logical file as `compact` stores it."""
+    return compact(logical.text(name))
 
 
-def _slot_sizes(logical: Logical, counts: dict[str, int]) -> dict[str, int]:
-    """Each array's slot size, from its items as they will be stored: a bucket as the export
-    stored it (a spilled list's reference is about as long as its name), a head with the
-    largest reference its text run could get."""
+def _shapes(logical: Logical, counts: dict[str, int]) -> dict[str, tuple[int, int]]:
+    """Each array's (cell, window), from its items as they will be stored: a bucket as the
+    export stored it (a spilled list's reference is about as long as its name), a head with
+    the largest reference its text run could get."""
     chunks = chunks_of(logical.names)
-    sizes = {}
+    shapes = {}
     for letter, count in counts.items():
-        if letter == "v":
-            payloads = [logical.data(f"v/{b}.gz") for b in range(count)]
-        elif letter == "f":
+        if letter == "f":
             payloads = [
-                gz(
+                compact(
                     head_text(
                         logical.text(f"f/{d}.json"),
                         logical.text(f"x/{d}-0.gz"),
@@ -310,10 +417,12 @@ def _slot_sizes(logical: Logical, counts: dict[str, int]) -> dict[str, int]:
             ]
         else:
             payloads = [
-                _payload(logical.data(array_name(letter, i, logical.names))) for i in range(count)
+                _stored(logical, array_name(letter, i, logical.names)) for i in range(count)
             ]
-        sizes[letter] = slot_size(payloads, SLOT_QUANTILE.get(letter, 1.0))
-    return sizes
+        sizes = [len(p) for p in payloads]
+        window = window_size(sizes, SLOT_QUANTILE.get(letter, 1.0))
+        shapes[letter] = (cell_size(sizes, window, CELL_SLACK.get(letter, 0)), window)
+    return shapes
 
 
 def _array_payload(
@@ -321,40 +430,46 @@ def _array_payload(
 ) -> bytes:
     name = array_name(letter, i, logical.names)
     if letter == "v":
-        data = logical.data(name)
-        text = text_of(name, data)
-        if "@" not in text:  # no list out of line: the export's own gzip is the payload
-            return fit_bucket(text, size, packer, data)
-        return fit_bucket(bucket_text(text, blobs), size, packer)
+        text = logical.text(name)
+        text = bucket_text(text, blobs) if "@" in text else text
+        return fit_bucket(text, size, packer)
     if letter == "f":
         text = head_text(
             logical.text(name), logical.text(f"x/{i}-0.gz"), blobs[f"x/{i}"], lengths[i]
         )
-        return fit(gz(text), size, packer)
-    return fit(_payload(logical.data(name)), size, packer)
+        return fit(compact(text), size, packer)
+    return fit(_stored(logical, name), size, packer)
+
+
+def _lay_out(letter, numbers, array: Array, logical, packer, blobs, lengths) -> bytes:
+    """The items `numbers` of an array, in this order, as one run of cells."""
+    cells = Cells(array.cell, array.window)
+    for i in numbers:
+        cells.put(_array_payload(letter, i, logical, cells.room(), packer, blobs, lengths))
+    return cells.bytes()
 
 
 def write_base(logical: Logical) -> tuple[dict[str, bytes], Base, dict]:
-    """Every item of the export in base files: the arrays' slots first, then the blobs.
+    """Every item of the export in base files: the arrays' cells first, then the blobs.
     Returns the files, the base and the entry's `pack` part."""
     counts = arrays_of(logical.names)
     arrays, first = {}, 0
-    for letter, size in sorted(_slot_sizes(logical, counts).items()):
-        arrays[letter] = Array(slot=size, count=counts[letter], first=first)
+    for letter, (cell, window) in sorted(_shapes(logical, counts).items()):
+        arrays[letter] = Array(cell=cell, window=window, count=counts[letter], first=first)
         first += arrays[letter].files()
     packer = Packer(overlay=False, first_blob_file=first)
     blobs = {
-        name: packer.blob(logical.data(name))
+        name: packer.blob(_stored(logical, name))
         for name in sorted(logical.names)
         if name.startswith("p/")
     }
-    items = {name: packer.blob(logical.data(name)) for name in ITEMS if name in logical.names}
+    items = {name: packer.blob(_stored(logical, name)) for name in ITEMS if name in logical.names}
     lengths = _blob_text_runs(logical, range(counts.get("f", 0)), packer, blobs)
     for letter, array in sorted(arrays.items()):
-        for i in range(array.count):
-            payload = _array_payload(letter, i, logical, array.slot, packer, blobs, lengths)
-            where = (array.first + i // array.per_file, (i % array.per_file) * array.slot)
-            packer.slot(*where, slot_bytes(payload, array.slot))
+        for k in range(array.files()):
+            numbers = range(k * array.per_file, min(array.count, (k + 1) * array.per_file))
+            run = _lay_out(letter, numbers, array, logical, packer, blobs, lengths)
+            packer.slot(array.first + k, 0, run)
     files = {f"{k}.bin": bytes(data) for k, data in enumerate(packer.files)}
     base = Base(
         id=_digest(files),
@@ -400,27 +515,29 @@ def write_overlay(logical: Logical, base: Base, over: dict[str, list[int]]):
         return None
     packer = Packer(overlay=True)
     out = packer.files[0]
-    starts = {}
-    for letter in sorted(over):
-        starts[letter] = len(out)
-        out.extend(bytes(base.arrays[letter].slot * len(over[letter])))
     blobs = dict(base.blobs)
     for name in sorted(n for n in logical.names if n.startswith("p/")):
         if name not in blobs:  # a list the base does not hold
-            blobs[name] = packer.blob(logical.data(name))
+            blobs[name] = packer.blob(_stored(logical, name))
     items = {
         name: base.items[name]
         if base.hashes.get(name) == logical.hashes[name]
-        else packer.blob(logical.data(name))
+        else packer.blob(_stored(logical, name))
         for name in ITEMS
         if name in logical.names
     }
     lengths = _blob_text_runs(logical, over.get("f", []), packer, blobs)
-    for letter in sorted(over):
-        size = base.arrays[letter].slot
-        for position, i in enumerate(over[letter]):
-            payload = _array_payload(letter, i, logical, size, packer, blobs, lengths)
-            packer.slot(0, starts[letter] + position * size, slot_bytes(payload, size))
+    # Each array's overridden items as one run of cells, after every blob (a run moves
+    # lists out as it goes, into blobs of this file too).
+    runs = {
+        letter: _lay_out(letter, over[letter], array, logical, packer, blobs, lengths)
+        for letter, array in sorted(base.arrays.items())
+        if over.get(letter)
+    }
+    starts = {}
+    for letter, run in runs.items():
+        starts[letter] = len(out)
+        out.extend(run)
     data = bytes(out)
     if len(data) > max(OVERLAY_SHARE * base.bytes, OVERLAY_FLOOR):
         return None
@@ -438,7 +555,15 @@ def _entry_pack(base: Base, overlay: str, over, starts, items, counts=None) -> d
         for i in listed:
             gaps.append(varint(i - previous - 1))
             previous = i
-        arrays[letter] = [array.slot, count, array.first, starts.get(letter, 0), "".join(gaps)]
+        arrays[letter] = [
+            array.cell,
+            count,
+            array.first,
+            starts.get(letter, 0),
+            "".join(gaps),
+            array.window,
+            array.per_file,
+        ]
     return {
         "format": PACK_FORMAT,
         "base": base.id,
@@ -518,7 +643,7 @@ class Published:
         base, overlay = self.entry["base"].split("/")
         self.base, self.overlay = folder / base, folder / "o" / f"{overlay}.bin"
         self.over = {}
-        for letter, (_, _, _, _, gaps) in self.pack["arrays"].items():
+        for letter, (_, _, _, _, gaps, *_) in self.pack["arrays"].items():
             numbers, previous = {}, -1
             for position, gap in enumerate(read_varints(gaps)):
                 previous += gap + 1
@@ -532,48 +657,44 @@ class Published:
             return f.read(length)
 
     def blob(self, code: str) -> str:
-        return gzip.decompress(self.range(read_ref(code))).decode("utf-8")
+        return inflated(self.range(read_ref(code)))
 
     def path(self, file: int) -> Path:
         return self.overlay if file == 0 else self.base / f"{file - 1}.bin"
 
-    def member(self, letter: str, i: int) -> tuple[int, int, int]:
-        """Where item i's gzip member is: in its slot, or the blob its slot refers to."""
-        size, count, first, start, _ = self.pack["arrays"][letter]
+    def payload(self, letter: str, i: int) -> bytes:
+        """Item i's stored bytes (text or a zlib member): from its window, or the blob its
+        window refers to."""
+        cell, count, first, start, _, window, per_file = self.pack["arrays"][letter]
         if i >= count:
             raise KeyError(f"{letter}/{i}")
         if i in self.over[letter]:
-            ref = (0, start + self.over[letter][i] * size, size)
+            where = (0, start + self.over[letter][i] * cell, window)
         else:
-            per_file = self.pack["bytes"] // size
-            ref = (first + i // per_file + 1, (i % per_file) * size, size)
-        data = self.range(ref)
-        length = int.from_bytes(data[:2], "big")
-        if data[2:3] == b"@":
-            return read_ref(data[2 : 2 + length].decode())
-        return ref[0], ref[1] + 2, length
+            where = (first + i // per_file + 1, (i % per_file) * cell, window)
+        payload = item_of(self.range(where), cell)
+        return self.range(read_ref(payload.decode())) if payload[:1] == b"@" else payload
 
-    def members(self) -> list[tuple[Path, int, int]]:
-        """(file, offset, length) of every gzip member the arrays, items and texts hold."""
-        refs = [
-            self.member(letter, i)
+    def members(self) -> list[bytes]:
+        """Every item and blob the arrays, items and texts hold, as stored."""
+        found = [
+            self.payload(letter, i)
             for letter in self.pack["arrays"]
             for i in range(self.count(letter))
         ]
-        refs += [tuple(ref) for ref in self.pack["items"].values()]
+        found += [self.range(tuple(ref)) for ref in self.pack["items"].values()]
         for d in range(self.count("f")):
             file, offset, *lengths = self.head(d)["x"]
             for length in lengths:
-                refs.append((file, offset, length))
+                found.append(self.range((file, offset, length)))
                 offset += length
-        return [(self.path(f), offset, length) for f, offset, length in refs if length]
+        return [data for data in found if data]
 
     def slot(self, letter: str, i: int) -> str:
-        ref = self.member(letter, i)
-        return gzip.decompress(self.range(ref)).decode("utf-8") if ref[2] else ""
+        return inflated(self.payload(letter, i))
 
     def item(self, name: str) -> str:
-        return gzip.decompress(self.range(tuple(self.pack["items"][name]))).decode("utf-8")
+        return inflated(self.range(tuple(self.pack["items"][name])))
 
     def head(self, d: int) -> dict:
         return json.loads(self.slot("f", d))
@@ -583,7 +704,7 @@ class Published:
         file, offset, *lengths = head["x"]
         out = [head["s"]]
         for length in lengths:
-            out.append(gzip.decompress(self.range((file, offset, length))).decode("utf-8"))
+            out.append(inflated(self.range((file, offset, length))))
             offset += length
         return out
 
