@@ -4,13 +4,13 @@ touches the base. (test_search_incremental.py checks the same on real builds.)""
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import random
 import subprocess
 from pathlib import Path
 
+from kuaixun.core.search.export.codec import LogicalExport, save_export, stored
 from kuaixun.core.search.export.pack import Cells, Published, item_of, load_base, pack_export
 from kuaixun.testing.builds import ROOT
 from kuaixun.testing.search_sites import logical_files, unpacked
@@ -40,17 +40,13 @@ def bucket(rng: random.Random, spills: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-def write_logical(folder: Path, files: dict[str, str]) -> dict[str, bytes]:
-    """A logical export as codec.write_file lays it out; returns its hashes."""
-    base = folder / "abc123"
-    for name, text in files.items():
-        data = text.encode()
-        path = base / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(gzip.compress(data, 9, mtime=0) if name.endswith(".gz") else data)
-    manifest = {"base": "abc123", "docs": sum(1 for n in files if n.startswith("f/"))}
-    (folder / "manifest.json").write_text(json.dumps(manifest))
-    return {name: hashlib.sha1(text.encode()).digest() for name, text in files.items()}
+def write_logical(folder: Path, files: dict[str, str]) -> LogicalExport:
+    """A logical export as codec keeps it (saved in `folder` for logical_files to read)."""
+    manifest = {"base": "abc123/", "docs": sum(1 for n in files if n.startswith("f/"))}
+    hashes = {name: hashlib.sha1(text.encode()).digest() for name, text in files.items()}
+    logical = LogicalExport(manifest, {n: stored(n, t) for n, t in files.items()}, hashes)
+    save_export(folder, logical)
+    return logical
 
 
 def logical(rng: random.Random, docs: int, buckets: int) -> dict[str, str]:
@@ -81,8 +77,8 @@ def base_files(published: Path) -> dict[str, bytes]:
 def test_a_new_base_reads_back_whatever_the_sizes(tmp_path):
     rng = random.Random(1)
     files = logical(rng, docs=60, buckets=300)
-    hashes = write_logical(tmp_path / "export", files)
-    assert pack_export(tmp_path / "export", hashes, tmp_path / "published").startswith("new base")
+    saved = write_logical(tmp_path / "export", files)
+    assert pack_export(saved, tmp_path / "published").startswith("new base")
     reads_back(tmp_path / "published", tmp_path / "export")
 
 
@@ -90,7 +86,7 @@ def test_an_overlay_reads_back_and_leaves_the_base_alone(tmp_path):
     rng = random.Random(2)
     files = logical(rng, docs=60, buckets=300)
     export, published = tmp_path / "export", tmp_path / "published"
-    pack_export(export, write_logical(export, files), published)
+    pack_export(write_logical(export, files), published)
     before = base_files(published)
     for round_ in range(3):  # edits, a new article, then one removed (the newest)
         changed, spills = dict(files), {}
@@ -101,9 +97,7 @@ def test_an_overlay_reads_back_and_leaves_the_base_alone(tmp_path):
             changed.update(logical(rng, docs=61, buckets=0))  # rewrites heads, adds doc 60
         if round_ == 2:
             changed = {n: t for n, t in changed.items() if not n.startswith(("f/60", "x/60-"))}
-        for path in sorted(export.rglob("*"), reverse=True):
-            path.unlink() if path.is_file() else path.rmdir()
-        did = pack_export(export, write_logical(export, changed), published)
+        did = pack_export(write_logical(export, changed), published)
         assert did.startswith("overlay"), did
         reads_back(published, export)
         assert base_files(published) == before
@@ -113,12 +107,10 @@ def test_an_overlay_reads_back_and_leaves_the_base_alone(tmp_path):
 def test_a_bigger_overlay_than_allowed_writes_a_new_base(tmp_path):
     rng = random.Random(3)
     export, published = tmp_path / "export", tmp_path / "published"
-    pack_export(export, write_logical(export, logical(rng, docs=10, buckets=5000)), published)
+    pack_export(write_logical(export, logical(rng, docs=10, buckets=5000)), published)
     old = load_base(published)
     changed = logical(random.Random(4), docs=10, buckets=5000)  # every slot differs
-    for path in sorted(export.rglob("*"), reverse=True):
-        path.unlink() if path.is_file() else path.rmdir()
-    assert pack_export(export, write_logical(export, changed), published).startswith("new base")
+    assert pack_export(write_logical(export, changed), published).startswith("new base")
     assert load_base(published).id != old.id
     assert not (published / old.id).exists()
     reads_back(published, export)

@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from pypinyin import Style, lazy_pinyin
 
 from kuaixun.bench import typos
 from kuaixun.core.search import forgive
 from kuaixun.core.search.export.pack import Published
 from kuaixun.core.search.forgive import Letters, conversions, parse_lines
-from kuaixun.core.search.pinyin import pinyin_lines, toneless, weight
+from kuaixun.core.search.pinyin import han_words, pinyin_lines, toneless, weight
 from kuaixun.core.search.rank import SearchIndex
 from kuaixun.testing.search_sites import (
     assert_same_ranking,
@@ -39,6 +40,23 @@ def titles_of(index: SearchIndex, hits, top: int = 3) -> list[str]:
 )
 def test_words_are_read_toneless_in_context_with_v_for_u_umlaut(word, syllables):
     assert toneless(word) == syllables
+
+
+def test_words_are_read_as_pypinyin_reads_them_whole(sample_index):
+    """toneless reads most words character by character from a cache: every word of the
+    sample site (and a few that mix phrases and single characters) reads as pypinyin's own
+    lazy_pinyin of the whole word."""
+
+    def whole(word):
+        syllables = lazy_pinyin(word, style=Style.NORMAL, errors=lambda _: "")
+        if len(syllables) != len(word) or not all(s.isascii() and s.isalpha() for s in syllables):
+            return None
+        return tuple(syllables)
+
+    words = {t for r in sample_index.records.values() for t in r.terms["body"].split()}
+    words = han_words(dict.fromkeys(words, 1)) + ["重庆银行", "长大的人", "行长说", "乐乐", "〇"]
+    assert len(words) > 5000
+    assert [toneless(w) for w in words] == [whole(w) for w in words]
 
 
 @pytest.mark.parametrize("count, expected", [(1, 0), (2, 4), (3, 6), (4, 8), (5, 9), (8, 12)])

@@ -122,13 +122,14 @@ def index_and_export(settings: dict, articles: list[Article]) -> BuildReport:
     )
     whoosh.start()
     exporting = time.perf_counter()
-    report.export = refresh_export(
+    report.export, logical = refresh_export(
         records, cache.words, cache_folder / "export", previous, previous_words
     )
     report.exported = report.export != "reused"
     report.seconds["export"] = time.perf_counter() - exporting
     packing = time.perf_counter()
-    report.packed = refresh_published(cache_folder / "export", cache_folder / "published")
+    report.packed = refresh_published(cache_folder / "export", logical, cache_folder / "published")
+    del logical
     report.seconds["pack"] = time.perf_counter() - packing
     report.whoosh, report.seconds["whoosh"] = whoosh_result.get()
     whoosh.join()

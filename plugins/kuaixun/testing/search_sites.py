@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import pickle
 import random
 import re
 import shutil
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from kuaixun.core.search.export.codec import FILES
 from kuaixun.core.search.export.pack import Published, unspilled_bucket
 from kuaixun.testing.builds import ROOT, copy_content, run_build
 
@@ -190,16 +192,22 @@ def unpacked(search: Path) -> dict[str, str]:
     return files
 
 
+def exported_files(export: Path) -> dict[str, bytes]:
+    """A cached logical export (export/codec.py) as its files would be laid out one by one:
+    the manifest, and each file's stored bytes under the folder the manifest names."""
+    data = (export / "manifest.json").read_bytes()
+    base = json.loads(data)["base"]
+    stored = pickle.loads((export / FILES).read_bytes())
+    return {"manifest.json": data, **{base + name: b for name, b in stored.items()}}
+
+
 def logical_files(export: Path) -> dict[str, str]:
     """A logical export's files as text, spilled lists inline and not listed themselves."""
     manifest = json.loads((export / "manifest.json").read_text(encoding="utf-8"))
-    folder = export / manifest["base"]
     texts = {}
-    for path in folder.rglob("*"):
-        if path.is_file():
-            data = path.read_bytes()
-            name = str(path.relative_to(folder))
-            texts[name] = (gzip.decompress(data) if name.endswith(".gz") else data).decode()
+    for name, data in pickle.loads((export / FILES).read_bytes()).items():
+        texts[name] = (gzip.decompress(data) if name.endswith(".gz") else data).decode()
+    assert manifest["base"]  # the folder the files are named under
     files = {n: t for n, t in texts.items() if not n.startswith("p/")}
     for name, text in files.items():
         if name.startswith("v/"):

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
+from functools import cache
 
 from pypinyin import Style, lazy_pinyin
+from pypinyin.constants import PHRASES_DICT
 
 from kuaixun.core.search.segment import HAN_PIECE
 
@@ -52,11 +54,38 @@ def weight(frequency: int) -> int:
 
 def toneless(word: str) -> tuple[str, ...] | None:
     """The word's syllables without tones (ü as v, as typed), in context (银行: yin hang);
-    None when pypinyin has no reading for a character."""
-    syllables = lazy_pinyin(word, style=Style.NORMAL, errors=lambda _: "")
+    None when pypinyin has no reading for a character.
+
+    pypinyin reads a word by cutting it into its phrases (PHRASES_DICT) and reading the rest
+    character by character; a word none of whose substrings is a phrase is therefore read
+    character by character, from a cache, without the cut (most of the site's words: this
+    makes reading them about 10 × cheaper; tests/test_search_pinyin.py checks it against
+    pypinyin itself on the sample site's vocabulary)."""
+    if _has_phrase(word):
+        syllables = _no_empty(lazy_pinyin(word, style=Style.NORMAL, errors=_no_reading))
+    else:
+        syllables = [s for char in word for s in _character(char)]
     if len(syllables) != len(word) or not all(s.isascii() and s.isalpha() for s in syllables):
         return None
     return tuple(syllables)
+
+
+def _no_reading(_: str) -> str:
+    return ""
+
+
+def _no_empty(syllables: list[str]) -> list[str]:
+    return [s for s in syllables if s]
+
+
+@cache
+def _character(char: str) -> tuple[str, ...]:
+    return tuple(_no_empty(lazy_pinyin(char, style=Style.NORMAL, errors=_no_reading)))
+
+
+def _has_phrase(word: str) -> bool:
+    n = len(word)
+    return any(word[i:j] in PHRASES_DICT for i in range(n - 1) for j in range(i + 2, n + 1))
 
 
 def han_words(frequency: Mapping[str, int]) -> list[str]:

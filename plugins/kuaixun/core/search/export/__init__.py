@@ -15,8 +15,11 @@ from kuaixun.core.search.export.codec import (
     FINGERPRINT,
     STATE,
     ExportState,
+    LogicalExport,
     fingerprint,
+    load_export,
     load_state,
+    settings_fingerprint,
     words_fingerprint,
 )
 from kuaixun.core.search.export.full import export
@@ -29,6 +32,7 @@ __all__ = [
     "CHUNK",
     "STATE",
     "ExportState",
+    "LogicalExport",
     "export",
     "publish_export",
     "refresh_export",
@@ -36,13 +40,23 @@ __all__ = [
 ]
 
 
-def refresh_published(export: Path, published: Path) -> str:
-    """Store the logical export in `export` as the published index in `published` (an
-    overlay on the base there, or a new base); return what it did."""
-    state = load_state(export)
-    if state is None:
-        raise RuntimeError(f"{export}: the export has no state; build again")
-    return pack_export(export, state.hashes, published)
+def refresh_published(cache: Path, logical: LogicalExport | None, published: Path) -> str:
+    """Store the logical export (`logical`, or None: the one saved in `cache`) as the
+    published index in `published` (an overlay on the base there, or a new base); return
+    what it did. A published index made from the same export is left as it is."""
+    stamp = (cache / FINGERPRINT).read_text()
+    done = published / FINGERPRINT
+    if done.exists() and done.read_text() == stamp and (published / "manifest.json").exists():
+        return "reused"
+    done.unlink(missing_ok=True)
+    if logical is None:
+        state = load_state(cache)
+        if state is None:
+            raise RuntimeError(f"{cache}: the export has no state; build again")
+        logical = load_export(cache, state.hashes)
+    did = pack_export(logical, published)
+    done.write_text(stamp)
+    return did
 
 
 def refresh_export(
@@ -51,9 +65,10 @@ def refresh_export(
     cache: Path,
     previous: dict[str, Record] | None = None,
     previous_words: dict[str, int] | None = None,
-) -> str:
-    """Bring the export in `cache` in line with the records; return what it did: "reused",
-    "updated (N files)" (only the files the changed articles touch) or "written" (all).
+) -> tuple[str, LogicalExport | None]:
+    """Bring the export in `cache` in line with the records. Returns what it did ("reused",
+    "updated (N files)": only the files the changed articles touch, or "written": all) and
+    the export in memory (None when reused: refresh_published reads it if it needs it).
 
     Only the cache is written here (in the indexing process): the build's output folder is
     touched by `publish_export` alone, after the build succeeded.
@@ -61,18 +76,21 @@ def refresh_export(
     stamp = cache / FINGERPRINT
     wanted = fingerprint(records_by_path, words)
     if stamp.exists() and stamp.read_text() == wanted:
-        return "reused"
+        return "reused", None
     # No stamp: the last update never finished (a killed build). Only a whole export is safe.
     state = load_state(cache) if stamp.exists() else None
     stamp.unlink(missing_ok=True)
-    written = None
+    written = logical = None
     # Only an export made from the previous build's records can be updated from them.
     if state is not None and previous and state.words == words_fingerprint(previous_words or {}):
-        written = update_export(state, previous, records_by_path, words, cache)
+        logical = load_export(cache, state.hashes)
+        written = update_export(state, previous, records_by_path, words, logical, cache)
     if written is None:
-        export(records_by_path, cache, words)
+        # pypinyin's readings of the words it read before are kept (the slowest part).
+        same = state is not None and state.settings == settings_fingerprint()
+        logical = export(records_by_path, cache, words, state.pinyin if same else None)
     stamp.write_text(wanted)
-    return "written" if written is None else f"updated ({written} files)"
+    return ("written" if written is None else f"updated ({written} files)"), logical
 
 
 def publish_export(cache: Path, folder: Path) -> None:

@@ -1,5 +1,6 @@
 """The full export: every file of the browser's index, computed from all the records and
-written into a fresh folder (the first build, and whenever an update cannot be made)."""
+kept in memory for the packer, then saved in the cache (the first build, and whenever an
+update cannot be made)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from whoosh.util.numeric import length_to_byte
 from kuaixun.core.search.export.codec import (
     T2S_BUCKETS,
     ExportState,
+    LogicalExport,
     Writer,
     article_files,
     article_stamp,
@@ -25,12 +27,12 @@ from kuaixun.core.search.export.codec import (
     manifest,
     numbered,
     pinyin_files,
+    save_export,
     save_state,
     settings_fingerprint,
     spills_of,
+    stored,
     words_fingerprint,
-    write_file,
-    write_manifest,
 )
 from kuaixun.core.search.index import SCORED_FIELDS, Record
 from kuaixun.core.search.normalize import t2s_map
@@ -104,8 +106,9 @@ def bucket_index(lines: list[str], buckets: int):
     return sizes, dict(spills), dict(pairs_by_first)
 
 
-def full_export(records_by_path: dict[str, Record], words: dict[str, int]):
-    """Every file of the export, its manifest and the state to update it from."""
+def full_export(records_by_path: dict[str, Record], words: dict[str, int], known=None):
+    """Every file of the export, its manifest and the state to update it from (`known`: the
+    pinyin of words read before, as a state keeps it)."""
     records = numbered(records_by_path)
     days = [r.day for r in records]
     writer = Writer()
@@ -117,7 +120,7 @@ def full_export(records_by_path: dict[str, Record], words: dict[str, int]):
         chunks.append(len(files) - 1)
         writer.files.update(files)
     t2s_files(writer)
-    pinyin, pinyin_buckets, syllables = pinyin_files(frequency, {})
+    pinyin, pinyin_buckets, syllables = pinyin_files(frequency, known or {})
     writer.files.update(pinyin)
     files = {**writer.files, **collection_files(records, days)}
     hashes = {name: file_hash(text) for name, text in files.items()}
@@ -142,12 +145,14 @@ def full_export(records_by_path: dict[str, Record], words: dict[str, int]):
     return files, manifest(records, days, state), state
 
 
-def export(records_by_path: dict[str, Record], folder: Path, words=None) -> dict:
-    """Write the whole browser index into `folder`; return the manifest."""
-    files, data, state = full_export(records_by_path, words or {})
-    shutil.rmtree(folder, ignore_errors=True)
-    for name, text in files.items():
-        write_file(folder / state.base / name, name, text)
-    write_manifest(folder, data)
+def export(records_by_path: dict[str, Record], folder: Path, words=None, known=None):
+    """The whole browser index, saved into `folder`; returned for the packer."""
+    files, data, state = full_export(records_by_path, words or {}, known)
+    for old in folder.glob("*/"):  # a folder of logical files, as FORMAT 7 kept them
+        shutil.rmtree(old)
+    logical = LogicalExport(
+        data, {name: stored(name, text) for name, text in files.items()}, state.hashes
+    )
+    save_export(folder, logical)
     save_state(folder, state)
-    return data
+    return logical

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
-import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from whoosh.util.numeric import length_to_byte
 
 from kuaixun.core.search.export.codec import (
     ExportState,
+    LogicalExport,
     Writer,
     article_files,
     article_stamp,
@@ -43,12 +43,12 @@ from kuaixun.core.search.export.codec import (
     manifest,
     numbered,
     pinyin_files,
+    save_export,
     save_state,
     settings_fingerprint,
     spills_of,
+    stored,
     words_fingerprint,
-    write_file,
-    write_manifest,
 )
 from kuaixun.core.search.index import SCORED_FIELDS, Record
 
@@ -59,16 +59,16 @@ MAX_CHANGED = 300
 class Bucket:
     """One vocabulary bucket of the cached export, its lines by key."""
 
-    def __init__(self, folder: Path, b: int):
-        self.folder = folder
-        path = folder / f"v/{b}.gz"
-        text = gzip.decompress(path.read_bytes()).decode() if path.exists() else ""
+    def __init__(self, files: dict[str, bytes], b: int):
+        self.files = files
+        data = files.get(f"v/{b}.gz")
+        text = gzip.decompress(data).decode() if data is not None else ""
         self.lines = {line_key(line): line for line in text.split("\n") if line}
 
     def spilled(self, field: str) -> str:
         if not field.startswith("@"):
             return field
-        return gzip.decompress((self.folder / f"p/{field[1:]}.gz").read_bytes()).decode()
+        return gzip.decompress(self.files[f"p/{field[1:]}.gz"]).decode()
 
     def entry(self, key: str) -> tuple[list[int], dict[str, list]]:
         """The key's articles and, per term suffix, its postings per scored field."""
@@ -89,30 +89,31 @@ def update_export(
     previous: dict[str, Record],
     records_by_path: dict[str, Record],
     words: dict[str, int],
+    cached: LogicalExport,
     cache: Path,
 ) -> int | None:
-    """Update the export in `cache` in place and return how many files it wrote; None
-    (nothing touched) when a full export is needed: other settings, articles renumbered,
-    too many changes or another bucket count."""
+    """Update the `cached` export in place (its files and state saved in `cache`) and return
+    how many files it wrote; None (nothing touched) when a full export is needed: other
+    settings, articles renumbered, too many changes or another bucket count."""
     records = numbered(records_by_path)
-    if not updatable(state, previous, records, cache / state.base):
+    if not updatable(state, previous, records):
         return None
     changed = changed_articles(state, previous, records)
     if len(changed) > MAX_CHANGED:
         return None
-    update = plan_update(state, previous, records, changed, words, cache / state.base)
+    update = plan_update(state, previous, records, changed, words, cached.files)
     if update is None:
         return None  # another bucket count: the full export redistributes the keys
-    write_update(cache, state.base, update)
+    apply_update(cached, update)
+    save_export(cache, cached)
+    save_state(cache, update.state)
     return len(update.written)
 
 
-def updatable(
-    state: ExportState, previous: dict[str, Record], records: list[Record], folder: Path
-) -> bool:
+def updatable(state: ExportState, previous: dict[str, Record], records: list[Record]) -> bool:
     """Whether the cached export, written with today's settings, is the one of the previous
     records, and every article keeps its number (none inserted or removed before it)."""
-    if state.settings != settings_fingerprint() or not folder.is_dir():
+    if state.settings != settings_fingerprint():
         return False
     if any(
         previous.get(p) is None or article_stamp(previous[p]) != s for p, s in state.stamps.items()
@@ -213,7 +214,7 @@ class Buckets:
     pairs_by_first: dict[str, set[str]]
 
 
-def patch_buckets(folder: Path, state: ExportState, changes: Changes) -> Buckets:
+def patch_buckets(files: dict[str, bytes], state: ExportState, changes: Changes) -> Buckets:
     """Read each bucket holding an affected key and encode its lines anew (in memory)."""
     by_bucket: dict[int, set[str]] = defaultdict(set)
     for key in affected_keys(changes, state.pairs_by_first):
@@ -225,7 +226,7 @@ def patch_buckets(folder: Path, state: ExportState, changes: Changes) -> Buckets
     sizes, spills = list(state.bucket_sizes), dict(state.bucket_spills)
     gone: set[str] = set()
     for b, keys in by_bucket.items():
-        bucket = Bucket(folder, b)
+        bucket = Bucket(files, b)
         gone |= patch_bucket(bucket, keys, changes, suffixes, writer)
         lines = [bucket.lines[k] for k in sorted(bucket.lines)]
         writer.files[f"v/{b}.gz"] = "\n".join(lines)
@@ -293,11 +294,11 @@ def plan_update(
     records: list[Record],
     changed: list[int],
     words: dict[str, int],
-    folder: Path,
+    files: dict[str, bytes],
 ) -> Update | None:
     """The update for the changed articles; None when the buckets would be counted anew."""
     changes = compare_articles(state, previous, records, changed)
-    buckets = patch_buckets(folder, state, changes)
+    buckets = patch_buckets(files, state, changes)
     if bucket_count(sum(buckets.sizes)) != state.buckets:
         return None
     heads, chunks, removed = article_updates(state, records, changed)
@@ -360,19 +361,14 @@ def spill_changes(
     return kept, removed
 
 
-def write_update(cache: Path, base: str, update: Update) -> None:
-    """Write the planned update: rename the folder, remove and write its files, then the
-    manifest and the state."""
-    folder, target = cache / base, cache / update.state.base
-    # The folder is renamed, not copied: the published output keeps its own hard links.
-    if target != folder:
-        os.rename(folder, target)
+def apply_update(cached: LogicalExport, update: Update) -> None:
+    """Apply the planned update to the export in memory: remove and replace its files, then
+    its manifest and hashes."""
     for name in update.removed:
-        (target / name).unlink(missing_ok=True)
+        cached.files.pop(name, None)
     for name, text in update.written.items():
-        write_file(target / name, name, text)
-    write_manifest(cache, update.manifest)
-    save_state(cache, update.state)
+        cached.files[name] = stored(name, text)
+    cached.manifest, cached.hashes = update.manifest, update.state.hashes
 
 
 def article_lists(record: Record) -> tuple[dict[str, list], set[str]]:

@@ -1,6 +1,6 @@
 """The published index: the logical export (codec.py: ~125,000 small files at 7,183
-articles) stored in a few hundred pack files that the browser reads by HTTP byte ranges,
-laid out so that a deploy after an edit leaves almost every file as it was.
+articles, handed over in memory) stored in a few hundred pack files that the browser reads
+by HTTP byte ranges, laid out so that a deploy after an edit leaves almost every file as it was.
 
   manifest.json         the entry, the only fixed name: the logical manifest plus `pack`,
                         which says where everything is (below). Fetched first.
@@ -48,7 +48,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kuaixun.core.search.export.codec import read_varints, varint
+from kuaixun.core.search.export.codec import LogicalExport, read_varints, varint
 
 PACK_BYTES = 64 * 1024
 # An array's window is sized for this share of its items (bigger ones spill lists out);
@@ -194,11 +194,6 @@ class Packer:
 
 
 # ---- Reading the logical export -------------------------------------------------------
-
-
-def read_logical(folder: Path, name: str) -> bytes:
-    """A logical file as stored (gzip for .gz names)."""
-    return (folder / name).read_bytes()
 
 
 def text_of(name: str, data: bytes) -> str:
@@ -357,22 +352,15 @@ def cell_size(sizes: list[int], window: int, slack: float) -> int:
 # ---- Writing the base and the overlay -------------------------------------------------
 
 
-@dataclass
 class Logical:
     """The logical export as the packer reads it."""
 
-    folder: Path
-    manifest: dict
-    hashes: dict[str, bytes]
-    names: set[str] = field(default_factory=set)
-
-    @classmethod
-    def of(cls, export: Path, hashes: dict[str, bytes]) -> Logical:
-        manifest = json.loads((export / "manifest.json").read_text(encoding="utf-8"))
-        return cls(export / manifest["base"], manifest, hashes, set(hashes))
+    def __init__(self, export: LogicalExport):
+        self.files, self.manifest, self.hashes = export.files, export.manifest, export.hashes
+        self.names = set(export.hashes)
 
     def data(self, name: str) -> bytes:
-        return read_logical(self.folder, name)
+        return self.files[name]
 
     def text(self, name: str) -> str:
         return text_of(name, self.data(name))
@@ -589,10 +577,10 @@ def load_base(folder: Path) -> Base | None:
     return base
 
 
-def pack_export(export: Path, hashes: dict[str, bytes], published: Path) -> str:
-    """Bring `published` (the tree output/search/ links) in line with the logical export
-    in `export`: an overlay on the base there, or a new base. Returns what it did."""
-    logical = Logical.of(export, hashes)
+def pack_export(export: LogicalExport, published: Path) -> str:
+    """Bring `published` (the tree output/search/ links) in line with the logical export:
+    an overlay on the base there, or a new base. Returns what it did."""
+    logical = Logical(export)
     base = load_base(published)
     over = overridden(logical, base) if base is not None else None
     result = write_overlay(logical, base, over) if base is not None and over is not None else None
