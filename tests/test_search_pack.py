@@ -155,7 +155,7 @@ def test_vocabulary_cells_take_less_room_than_slots_of_the_window(tmp_path):
     one window a bucket, and every bucket still reads back."""
     rng = random.Random(6)
     export, published = tmp_path / "export", tmp_path / "published"
-    pack_export(export, write_logical(export, logical(rng, docs=10, buckets=5000)), published)
+    pack_export(write_logical(export, logical(rng, docs=10, buckets=5000)), published)
     cell, count, first, _, _, window, per_file = Published(published).pack["arrays"]["v"]
     base = published / load_base(published).id
     files = [base / f"{first + k}.bin" for k in range(-(-count // per_file))]
