@@ -87,8 +87,10 @@ def refresh_export(
         written = update_export(state, previous, records_by_path, words, logical, cache)
     if written is None:
         # pypinyin's readings of the words it read before are kept (the slowest part).
-        same = state is not None and state.settings == settings_fingerprint()
-        logical = export(records_by_path, cache, words, state.pinyin if same else None)
+        known = None
+        if state is not None and state.settings == settings_fingerprint():
+            known = state.pinyin
+        logical = export(records_by_path, cache, words, known)
     stamp.write_text(wanted)
     return ("written" if written is None else f"updated ({written} files)"), logical
 

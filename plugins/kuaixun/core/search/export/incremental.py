@@ -294,11 +294,11 @@ def plan_update(
     records: list[Record],
     changed: list[int],
     words: dict[str, int],
-    files: dict[str, bytes],
+    cached: dict[str, bytes],
 ) -> Update | None:
     """The update for the changed articles; None when the buckets would be counted anew."""
     changes = compare_articles(state, previous, records, changed)
-    buckets = patch_buckets(files, state, changes)
+    buckets = patch_buckets(cached, state, changes)
     if bucket_count(sum(buckets.sizes)) != state.buckets:
         return None
     heads, chunks, removed = article_updates(state, records, changed)
