@@ -34,7 +34,7 @@ class Tally:
     slot; find: slot lengths and references)."""
 
     def __init__(self):
-        self.bytes = defaultdict(lambda: defaultdict(int))
+        self.bytes: defaultdict[str, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
         self.members = defaultdict(int)
 
     def member(self, family: str, length: int, frame: int = FRAME[b"\x1f\x8b"]) -> None:
@@ -49,7 +49,7 @@ class Tally:
         return sum(sum(kinds.values()) for kinds in self.bytes.values())
 
 
-def _slots(index: Published, tally: Tally, known: set) -> None:
+def _slots(index: Published, tally: Tally, known: set, spilled: set) -> None:
     """Every array's items: each one's member or text, or its reference and the blob that
     holds it; the cells' pointers, the items' lengths and references ("find"); the rest of
     the array's files is padding. Then the blobs its bucket lines refer to (spilled or moved
@@ -67,7 +67,7 @@ def _slots(index: Published, tally: Tally, known: set) -> None:
                 stored = index.range(ref)
             _count_member(tally, letter, stored)
             if letter == "v" and stored:
-                _bucket_lists(index, index.slot(letter, i), tally, known)
+                _bucket_lists(index, index.slot(letter, i), tally, known, spilled)
         files = -(-count // per_file)
         size = sum(index.path(first + 1 + k).stat().st_size for k in range(files))
         tally.add(letter, "pad", size - used)
@@ -90,7 +90,7 @@ def _window_item(index: Published, letter: str, i: int) -> bytes:
     return item_of(index.range(where), cell)
 
 
-def _bucket_lists(index: Published, text: str, tally: Tally, known: set) -> None:
+def _bucket_lists(index: Published, text: str, tally: Tally, known: set, spilled: set) -> None:
     for line in text.split("\n"):
         fields = line.split("\t")
         for k in [1, *range(5, len(fields), 3)]:
@@ -98,7 +98,7 @@ def _bucket_lists(index: Published, text: str, tally: Tally, known: set) -> None
                 ref = read_ref(fields[k])
                 if ref not in known:
                     known.add(ref)
-                    family = "p" if ref in index.spilled else "m"
+                    family = "p" if ref in spilled else "m"
                     _count_member(tally, family, index.range(ref))
 
 
@@ -113,10 +113,9 @@ def _texts(index: Published, tally: Tally) -> None:
 def published_figures(folder: Path) -> dict:
     """The published index in `folder` (output/search or the cache's published/), by family."""
     index = Published(folder)
-    index.spilled = _spilled_refs(folder)
     tally = Tally()
     known: set = set()
-    _slots(index, tally, known)
+    _slots(index, tally, known, _spilled_refs(folder))
     _texts(index, tally)
     for ref in index.pack["items"].values():
         _count_member(tally, "i", index.range(tuple(ref)))
