@@ -1,0 +1,33 @@
+"""caches plugin: one folder of build caches per version of the settings and the code.
+
+Pelican keys its reader cache by each file's bytes only: after a change to a plugin, a
+Markdown extension, a library or a setting it would serve what the old ones made. Here
+CACHE_PATH becomes CACHE_PATH/kuaixun-<fingerprint> before any generator opens it, so such
+a cache is never read; the plugins' own memos (cjk summaries, content rules) live there too.
+Listed first in PLUGINS: the folder must be settled before the other plugins use it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pelican import signals
+
+from kuaixun.core.memo import fingerprint, prune_siblings
+
+PREFIX = "kuaixun-"
+
+
+def versioned_cache_path(pelican) -> None:
+    settings = pelican.settings
+    base = Path(settings["CACHE_PATH"])
+    if base.name.startswith(PREFIX):  # settled already (a second Pelican in one process)
+        return
+    name = PREFIX + fingerprint(settings)
+    # Other versions' caches are unreachable now: without pruning they would pile up.
+    prune_siblings(base, [name], PREFIX)
+    settings["CACHE_PATH"] = str(base / name)
+
+
+def register():
+    signals.initialized.connect(versioned_cache_path)
