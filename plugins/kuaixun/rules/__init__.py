@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from kuaixun.core.memo import Memo
 from kuaixun.core.problems import Problem, split_notices
 from kuaixun.rules import files, issues, links, metadata, photos, text, unsafe_html
 from kuaixun.rules.registry import Rules, run_rules
 
 RULES = Rules(
-    per_file=(
+    # Judged from the file's bytes and the settings alone (a build remembers the verdicts).
+    per_text=(
         metadata.encoding_is_utf8,
         text.has_no_control_characters,  # pasted from Word: XML feeds cannot hold them
         text.nesting_is_shallow,  # Markdown recurses for ever on 10,000 nested >
@@ -28,11 +30,14 @@ RULES = Rules(
         metadata.status_is_known,
         metadata.body_is_not_empty,
         metadata.body_is_written,  # not make new's placeholder, no empty byline
-        metadata.template_exists,
         metadata.output_paths_stay_inside,  # Save_as:, URL:, Slug: inside output/
+        unsafe_html.body_has_no_script,  # no script, frames or event handlers in bodies
+    ),
+    # These look at other files too: the theme's templates, linked files, photos.
+    per_file=(
+        metadata.template_exists,
         links.internal_links_resolve,
         photos.photos_are_publishable,  # alt text, missing, unreadable, too large
-        unsafe_html.body_has_no_script,  # no script, frames or event handlers in bodies
     ),
     per_site=(
         files.content_tree_is_safe,  # links, FIFOs, file types an editor may not publish
@@ -49,7 +54,7 @@ RULES = Rules(
 # What must hold before Pelican reads a file at all: it follows links, blocks on a FIFO,
 # crashes on control characters and recurses on deep nesting. tools/build.py runs these first.
 BEFORE_READING = Rules(
-    per_file=(text.has_no_control_characters, text.nesting_is_shallow),
+    per_text=(text.has_no_control_characters, text.nesting_is_shallow),
     per_site=(files.content_tree_is_safe,),
 )
 
@@ -63,7 +68,11 @@ def check_site(
 
 
 def check_content(
-    settings: dict, only: Iterable[Path] | None = None, rules: Rules = RULES
+    settings: dict,
+    only: Iterable[Path] | None = None,
+    rules: Rules = RULES,
+    memo: Memo | None = None,
 ) -> tuple[list[Problem], list[Problem]]:
-    """(problems, notices): what `make check` and the build report."""
-    return split_notices(run_rules(settings, rules, only))
+    """(problems, notices): what `make check` and the build report; `memo` remembers the
+    verdicts of the rules that read one file alone."""
+    return split_notices(run_rules(settings, rules, only, memo))

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from kuaixun.core.frontmatter import FrontMatter, Header, read_front_matter, split_lines
 from kuaixun.core.markdown import outside_code_blocks
+from kuaixun.core.memo import Memo, digest
 from kuaixun.core.problems import Problem
 
 MARKDOWN_EXTENSIONS = (".md", ".markdown", ".mkd", ".mdown")
@@ -33,6 +34,7 @@ class ContentFile:
     encoding: str = "utf-8"
     front: FrontMatter = field(default_factory=FrontMatter)
     lines: list[str] = field(default_factory=list)  # as written, split at line breaks only
+    digest: str = ""  # of the file's bytes
 
     def get(self, key: str) -> Header | None:
         return self.front.get(key)
@@ -87,8 +89,15 @@ LinkClaim = Callable[[ContentFile, Site], set[tuple[int, str]]]
 
 @dataclass(frozen=True)
 class Rules:
-    """A list of rules: over each file, over the whole site, and the links some claim."""
+    """A list of rules: over each file's own text, over each file, over the whole site, and
+    the links some claim.
 
+    A `per_text` rule judges a file by its bytes and the settings alone, so its verdict can
+    be remembered between builds (a `Memo`, keyed by the file's bytes and path); a `per_file`
+    rule also looks at other files (links, photos, templates) and runs every time.
+    """
+
+    per_text: tuple[FileRule, ...] = ()
     per_file: tuple[FileRule, ...] = ()
     per_site: tuple[SiteRule, ...] = ()
     claims_links: tuple[LinkClaim, ...] = ()
@@ -96,15 +105,25 @@ class Rules:
     def claimed_links(self, file: ContentFile, site: Site) -> set[tuple[int, str]]:
         return {link for claim in self.claims_links for link in claim(file, site)}
 
-    def run(self, site: Site) -> list[Problem]:
+    def run(self, site: Site, memo: Memo | None = None) -> list[Problem]:
         site.rules = self
         problems: list[Problem] = []
         for file in site.files:
+            problems.extend(self.text_problems(file, site, memo))
             for rule in self.per_file:
                 problems.extend(rule(file, site))
         for site_rule in self.per_site:
             problems.extend(site_rule(site))
         return problems
+
+    def text_problems(self, file: ContentFile, site: Site, memo: Memo | None) -> list[Problem]:
+        def judge() -> list[Problem]:
+            return [problem for rule in self.per_text for problem in rule(file, site)]
+
+        if memo is None or not file.digest:
+            return judge()
+        names = [f"{rule.__module__}.{rule.__qualname__}" for rule in self.per_text]
+        return memo.remember(digest("rules", *names, file.shown, file.kind, file.digest), judge)
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -134,8 +153,10 @@ def first_non_utf8_line(data: bytes) -> int:
 
 
 def read_file(path: Path, shown: str, kind: str) -> ContentFile:
-    text, encoding = decode(path.read_bytes())
-    return ContentFile(path, shown, kind, encoding, read_front_matter(text), split_lines(text))
+    data = path.read_bytes()
+    text, encoding = decode(data)
+    front, lines = read_front_matter(text), split_lines(text)
+    return ContentFile(path, shown, kind, encoding, front, lines, digest(data))
 
 
 def content_files(settings: dict) -> Iterator[tuple[Path, str]]:
@@ -201,12 +222,15 @@ def load_site(settings: dict) -> Site:
 # --- running and reporting ---------------------------------------------------------------
 
 
-def run_rules(settings: dict, rules: Rules, only: Iterable[Path] | None = None) -> list[Problem]:
+def run_rules(
+    settings: dict, rules: Rules, only: Iterable[Path] | None = None, memo: Memo | None = None
+) -> list[Problem]:
     """Every problem `rules` find in the content folder settings["PATH"], sorted by file and
     line. `only` limits the report to some files (a pre-commit hook's staged files); the rules
-    still see the whole site, so a duplicate slug with an unchanged file is found."""
+    still see the whole site, so a duplicate slug with an unchanged file is found. `memo`
+    remembers the per_text rules' verdicts (a build's, under its versioned cache folder)."""
     site = load_site(settings)
-    problems = rules.run(site)
+    problems = rules.run(site, memo)
     if only is not None:
         wanted = {site.shown(Path(p).resolve()) for p in only}
         problems = [p for p in problems if p.path in wanted]

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from kuaixun import pelican_api
+from kuaixun.core.memo import Memo
 from kuaixun.core.problems import PENDING, ContentErrors, Problem
 from kuaixun.hooks.bulletin.collisions import (
     Sources,
@@ -23,6 +24,10 @@ from kuaixun.hooks.bulletin.collisions import (
 from kuaixun.hooks.bulletin.drafts import withhold_drafts
 from kuaixun.hooks.bulletin.rendering import rendering_problems
 from kuaixun.rules import check_content
+
+# The content rules' verdicts on each file, kept in the build's versioned cache folder
+# (kuaixun.hooks.caches): a rebuild judges again only the files that changed.
+MEMO_FILE = "rules-memo.pickle"
 
 
 def rendered_contents(generators: list) -> list:
@@ -39,7 +44,9 @@ def build_problems(generators: list) -> list[Problem]:
     # The content check runs the plugins' own rules (photos.check): a problem a plugin also
     # deferred while building is the same Problem, kept once by the set below. Its link rule
     # leaves the images the photos plugin owns to it (RULES.claims_links).
-    problems, notices = check_content(settings)
+    memo = Memo(Path(settings["CACHE_PATH"]) / MEMO_FILE)
+    problems, notices = check_content(settings, memo=memo)
+    memo.save()
     report_notices(notices)
     problems += generators[0].context.get(PENDING, [])
     # Pelican's render warnings are the least specific: dropped on a line already named.
