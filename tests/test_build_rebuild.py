@@ -39,10 +39,12 @@ SITEMAP_HOME = re.compile(r"<loc>[^<]*/</loc>\s*<lastmod>([^<]+)</lastmod>")
 
 
 def edit_seed_article(content: Path) -> None:
-    """A new title and a tag swapped: the article, its listings, issue, tags and feeds change."""
+    """A new title, a new first sentence (the summary) and a tag swapped: the article, its
+    listings, issue, tags and feeds change."""
     path = content / SEED
     text = path.read_text(encoding="utf-8")
     text = text.replace("规范市容秩序 提升辖区颜值", "规范市容秩序 辖区更整洁")
+    text = text.replace("为营造秩序良好、干净整洁的城市环境", "为营造整洁有序的城市环境")
     text = text.replace("Tags: 市容整治,", "Tags: 环境整治,")
     path.write_text(text + "\n（本报编辑部补记：本文已于今日更新。）\n", encoding="utf-8")
 
@@ -113,3 +115,16 @@ def test_a_rebuild_after_a_change_writes_what_a_cold_build_writes(change, sample
     stale = [name for name, data in cold_files.items() if warm_files[name] != data]
     assert not stale, f"the rebuild left {len(stale)} files stale: {stale[:10]}"
     assert search_index(warm) == search_index(cold)
+
+
+def test_a_rebuild_reports_the_problem_an_edit_made(sample_content, tmp_path):
+    """The content rules' verdicts are remembered per file: an edited file is judged again."""
+    content = copy_content(tmp_path / "content", sample_content)
+    build(tmp_path / "site", content)
+    path = content / SEED
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("2020-11-27", "2020-11-31"), encoding="utf-8"
+    )
+    result = run_build(tmp_path / "site" / "output", content)
+    assert result.returncode != 0
+    assert f"{Path(SEED).name}:2:" in result.stderr
