@@ -108,22 +108,25 @@ class Rules:
     def run(self, site: Site, memo: Memo | None = None) -> list[Problem]:
         site.rules = self
         problems: list[Problem] = []
+        # A verdict is remembered for this list of rules: another list judges differently.
+        rules = digest(*(f"{rule.__module__}.{rule.__qualname__}" for rule in self.per_text))
         for file in site.files:
-            problems.extend(self.text_problems(file, site, memo))
+            problems.extend(self.text_problems(file, site, memo, rules))
             for rule in self.per_file:
                 problems.extend(rule(file, site))
         for site_rule in self.per_site:
             problems.extend(site_rule(site))
         return problems
 
-    def text_problems(self, file: ContentFile, site: Site, memo: Memo | None) -> list[Problem]:
+    def text_problems(
+        self, file: ContentFile, site: Site, memo: Memo | None, rules: str
+    ) -> list[Problem]:
         def judge() -> list[Problem]:
             return [problem for rule in self.per_text for problem in rule(file, site)]
 
         if memo is None or not file.digest:
             return judge()
-        names = [f"{rule.__module__}.{rule.__qualname__}" for rule in self.per_text]
-        return memo.remember(digest("rules", *names, file.shown, file.kind, file.digest), judge)
+        return memo.remember(digest(rules, file.shown, file.kind, file.digest), judge)
 
 
 # --- reading -----------------------------------------------------------------------------
