@@ -75,3 +75,16 @@ def test_memo_saves_atomically_into_a_new_folder(tmp_path):
     path = tmp_path / "new" / "memo.pickle"
     Memo(path).save()
     assert [p.name for p in Path(path.parent).iterdir()] == ["memo.pickle"]
+
+
+def test_the_most_recently_used_caches_are_kept(tmp_path):
+    """make html, make livereload and make pdf have settings of their own: alternating between
+    them keeps each one's cache; only the least recently used beyond `keep` go."""
+    import os
+
+    for age, name in enumerate(["kuaixun-new", "kuaixun-mid", "kuaixun-old", "other"]):
+        folder = tmp_path / name
+        folder.mkdir()
+        os.utime(folder, (1000 - age, 1000 - age))
+    memo.keep_recent(tmp_path, "kuaixun-", keep=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kuaixun-mid", "kuaixun-new", "other"]

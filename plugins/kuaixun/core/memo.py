@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import pickle
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -93,12 +93,15 @@ def _load(path: Path) -> dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {}
 
 
-def prune_siblings(folder: Path, keep: Iterable[str], prefix: str) -> None:
-    """Remove the caches of other settings or code beside `folder` (named `prefix`…)."""
+def keep_recent(folder: Path, prefix: str, keep: int) -> None:
+    """Of the caches named `prefix`… in `folder`, keep the `keep` used last (by modification
+    time): make html, make livereload (drafts shown) and make pdf each have settings of their
+    own, and alternating between them must not start each from empty caches."""
     import shutil
 
-    kept = set(keep)
-    if folder.is_dir():
-        for other in folder.iterdir():
-            if other.name.startswith(prefix) and other.name not in kept:
-                shutil.rmtree(other, ignore_errors=True)
+    if not folder.is_dir():
+        return
+    caches = [p for p in folder.iterdir() if p.name.startswith(prefix) and p.is_dir()]
+    caches.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in caches[keep:]:
+        shutil.rmtree(stale, ignore_errors=True)

@@ -9,13 +9,16 @@ Listed first in PLUGINS: the folder must be settled before the other plugins use
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pelican import signals
 
-from kuaixun.core.memo import fingerprint, prune_siblings
+from kuaixun.core.memo import fingerprint, keep_recent
 
 PREFIX = "kuaixun-"
+# Caches of other settings or code kept beside this one (the most recently used).
+KEEP = 4
 
 
 def versioned_cache_path(pelican) -> None:
@@ -23,10 +26,12 @@ def versioned_cache_path(pelican) -> None:
     base = Path(settings["CACHE_PATH"])
     if base.name.startswith(PREFIX):  # settled already (a second Pelican in one process)
         return
-    name = PREFIX + fingerprint(settings)
-    # Other versions' caches are unreachable now: without pruning they would pile up.
-    prune_siblings(base, [name], PREFIX)
-    settings["CACHE_PATH"] = str(base / name)
+    folder = base / (PREFIX + fingerprint(settings))
+    folder.mkdir(parents=True, exist_ok=True)
+    os.utime(folder)  # used now: the last to be pruned
+    # Caches of older code are never read again: without pruning they would pile up.
+    keep_recent(base, PREFIX, KEEP)
+    settings["CACHE_PATH"] = str(folder)
 
 
 def register():
