@@ -300,8 +300,11 @@ def search(c, query, limit=10):
     if not (cache / "whoosh").exists():
         sys.exit("还没有搜索索引，请先运行 make html (no index yet: build the site first)")
     found = SearchIndex(cache)
-    parsed, hits = found.search(query)
-    print(f"查询词 (terms): {' / '.join(parsed.parts) or '（无）'}，共 {len(hits)} 篇")
+    answer = found.answer(query)
+    if answer.reading:
+        print(f"您是不是要找：{answer.reading} (read as pinyin or with a homophone put right)")
+    hits = answer.hits
+    print(f"查询词 (terms): {' / '.join(answer.query.parts) or '（无）'}，共 {len(hits)} 篇")
     for rank_number, hit in enumerate(hits[: int(limit)], 1):
         article = found.records[hit.path].article
         where = f"[{article.category} {article.date}]"

@@ -193,3 +193,45 @@ def test_index_changes_count_new_names_and_new_bytes():
         "changed_bytes": 30,
         "bytes": 40,
     }
+
+
+def test_the_committed_slips_are_three_groups_one_homophone_off_their_text():
+    from pypinyin import Style, lazy_pinyin
+
+    from kuaixun.bench import typos
+
+    slips = typos.read()
+    assert {k: sum(s.kind == k for s in slips) for k in typos.COUNTS} == typos.COUNTS
+    for slip in (s for s in slips if s.kind == "short_word"):
+        changed = [
+            i for i, (a, b) in enumerate(zip(slip.query, slip.target, strict=True)) if a != b
+        ]
+        assert len(changed) == 1, slip
+        i = changed[0]  # the slip sounds as the word's character does there (多音字 in context)
+        in_context = lazy_pinyin(slip.target, style=Style.NORMAL)[i]
+        assert lazy_pinyin(slip.query[i], style=Style.NORMAL) == [in_context], slip
+    for slip in (s for s in slips if s.kind == "pinyin"):
+        assert slip.query.isascii() and slip.query.isalpha()
+
+
+def test_slips_are_drawn_again_the_same_and_never_occur_verbatim():
+    from kuaixun.bench import typos
+
+    articles = [*ARTICLES, Article("2020/11/d/", Path("d.md"), "社区矫正业务培训班开班", "培训。")]
+    first = typos.draw(articles, articles)
+    assert first == typos.draw(articles, articles)
+    corpus = "".join(a.title + a.text for a in articles)
+    assert first and all(s.query not in corpus for s in first if s.kind != "pinyin")
+
+
+def test_slip_figures_count_the_top_three_per_kind():
+    from kuaixun.bench import typos
+
+    probes = [
+        samples.Probe("homophone", "平成区", "a/"),
+        samples.Probe("homophone", "规范市荣", "b/"),
+        samples.Probe("pinyin", "pufa", "c/"),
+    ]
+    figures = typos.top3_figures(probes, [["a/"], ["x/", "y/", "z/", "b/"], ["c/"]])
+    assert figures["homophone"]["top3"] == 0.5 and figures["homophone"]["misses"] == ["规范市荣"]
+    assert figures["pinyin"]["top3"] == 1.0

@@ -1,10 +1,11 @@
 """The search page in Chromium: typing, results with <mark>, history, filters, keyboard,
-hostile input, a strict Content-Security-Policy and hosting under a sub-path."""
+hostile input, a strict Content-Security-Policy and hosting under a sub-path; the pinyin
+layer's suggestion list, 您是不是要找 and pinyin results."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 
@@ -341,3 +342,84 @@ def test_controls_are_large_tap_targets_and_the_page_fits_a_phone(browser, real_
         assert min(heights) >= 44, heights
     finally:
         context.close()
+
+
+# ---------------------------------------------------------------- the pinyin layer
+
+
+def type_initials(page, base: str, letters: str) -> None:
+    page.goto(f"{base}/search.html")
+    page.wait_for_selector("#search.search-ready")
+    page.locator("#search-query").press_sequentially(letters)
+    page.wait_for_selector("#search-suggestions li")
+
+
+def test_initials_offer_words_that_the_arrow_keys_and_enter_search(page, real_site, serve):
+    type_initials(page, serve(real_site), "pcq")
+    box = page.locator("#search-query")
+    assert box.get_attribute("aria-expanded") == "true"
+    assert page.locator("#search-suggestions li").first.inner_text() == "平城区"
+    assert "个词语可选" in page.inner_text("#search-hint")  # the live region speaks
+    box.press("ArrowDown")
+    first = page.locator("#search-suggestions li").first
+    assert first.get_attribute("aria-selected") == "true"
+    assert box.get_attribute("aria-activedescendant") == first.get_attribute("id")
+    box.press("Enter")
+    page.wait_for_selector("#search-results li")
+    assert unquote(page.url).endswith("q=平城区")
+    assert page.locator("#search-suggestions").is_hidden()
+    assert "平城区" in page.locator("#search-results li h2").first.inner_text()
+
+
+def test_escape_closes_the_suggestions_and_a_click_searches_one(page, real_site, serve):
+    base = serve(real_site)
+    type_initials(page, base, "pcq")
+    page.press("#search-query", "Escape")
+    assert page.locator("#search-suggestions").is_hidden()
+    assert page.get_attribute("#search-query", "aria-expanded") == "false"
+    type_initials(page, base, "pcq")
+    page.locator("#search-suggestions li").first.click()
+    page.wait_for_selector("#search-results li")
+    assert unquote(page.url).endswith("q=平城区")
+
+
+def test_a_homophone_slip_offers_the_word_meant_as_a_link(page, real_site, serve):
+    page.goto(f"{serve(real_site)}/search.html?q={quote('平成区')}")
+    page.wait_for_selector("#search-results li")
+    status = page.locator("#search-status")
+    assert "您是不是要找：平城区" in status.inner_text()
+    status.get_by_role("link", name="平城区").click()
+    page.wait_for_selector("#search-results li")
+    assert unquote(page.url).endswith("q=平城区")
+    assert "您是不是要找" not in page.inner_text("#search-status")
+
+
+def test_pinyin_results_mark_the_han_text(page, real_site, serve):
+    page.goto(f"{serve(real_site)}/search.html?q=renkoupucha")
+    page.wait_for_function(SNIPPETS_ON_SCREEN_FILLED)
+    first = page.locator("#search-results li").first
+    assert "用心“点名”" in first.locator("h2").inner_text()
+    assert "人口普查" in first.locator(".search-snippet mark").all_inner_texts()
+    assert "您是不是要找：人口普查" in page.inner_text("#search-status")
+
+
+def axe_violations(tab) -> list[str]:
+    tab.add_script_tag(path=str(AXE))
+    return tab.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+             .map(v => `${v.id} (${v.impact}): ${v.help}\\n    ` +
+                       v.nodes.map(n => n.target.join(' ')).join('\\n    '))"""
+    )
+
+
+def test_axe_finds_no_violations_with_suggestions_open_and_a_reading_shown(
+    axe_tab, real_site, serve
+):
+    base = serve(real_site)
+    axe_tab.goto(f"{base}/search.html?q={quote('平成区')}")
+    axe_tab.wait_for_function(SNIPPETS_ON_SCREEN_FILLED)
+    axe_tab.locator("#search-query").fill("")
+    axe_tab.locator("#search-query").press_sequentially("pcq")
+    axe_tab.wait_for_selector("#search-suggestions li")
+    axe_tab.press("#search-query", "ArrowDown")
+    assert not axe_violations(axe_tab)

@@ -2,7 +2,7 @@
 // the pure rules of search/core.js behind the same loader (search/index.js, which reads
 // the files through the fetchText given here), for the Python tests to compare with Whoosh.
 // Usage: node tests/js/run_queries.mjs OUTPUT/search/ [--snippets[=N]] < queries.json
-// Prints, per query: runs, parts, every hit's article number in rank order, the top ten
+// Prints, per query: runs, parts, how it was read again (or null), every hit's article number in rank order, the top ten
 // scores, the files fetched, and with --snippets the marked text of the top N (3), whose
 // heads and text chunks then count among the files fetched.
 import { open, readFile } from "node:fs/promises";
@@ -36,11 +36,12 @@ for (const q of JSON.parse(input)) {
     bytesRead.push(range ? range[1] - range[0] + 1 : 0);
     return range ? readRange(url, range) : readFile(url).then((b) => new Uint8Array(b));
   });
-  const { query, hits, t2s } = await index.search(q);
+  const { query, hits, t2s, reading } = await index.search(q);
   const result = {
     q,
     runs: query.runs,
     parts: query.parts,
+    reading: reading?.text ?? null,
     docs: hits.map((h) => h.doc),
     scores: hits.slice(0, 10).map((h) => h.score),
     fetched,
@@ -50,8 +51,10 @@ for (const q of JSON.parse(input)) {
     result.snippets = [];
     for (const h of hits.slice(0, snippetCount)) {
       const a = await index.article(h.doc);
-      const needles = [...query.runs, ...query.parts];
-      const text = await index.text(h.doc, query, h.whole, t2s);
+      // A query read again (pinyin, a homophone put right) is marked as read, as the page does.
+      const shown = reading?.query ?? query;
+      const needles = [...query.runs, ...query.parts, ...shown.runs, ...shown.parts];
+      const text = await index.text(h.doc, shown, h.whole, t2s);
       const marked = excerpt(text, needles, 120, t2s).filter((s) => s.mark);
       result.snippets.push({ url: a.u, marked: marked.map((s) => s.text) });
     }

@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from kuaixun.bench import browser as chromium
-from kuaixun.bench import samples, sites
+from kuaixun.bench import samples, sites, typos
 from kuaixun.bench.server import CountingServer, Link
 
 ROOT = sites.ROOT
 WORK = ROOT / "cache" / "bench"
-DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "inews.jsonl.gz"
+DEFAULT_CORPUS = sites.CORPUS
 PAGEFIND = "pagefind[extended]==1.5.2"
 # Pagefind indexes article pages only (YYYY/MM/slug/), from the title through the body:
 # the 栏目 link, byline/date line and tag footer are excluded, as our index keeps them apart.
@@ -43,6 +43,8 @@ PAGEFIND_ARGS = [
 SLICES, TITLES, PASSAGES = 500, 200, 200
 # Cold searches on the throttled link: every few queries of the set, both engines (minutes).
 SLOW_QUERIES = 16
+# Cold searches of homophone and pinyin slips (issue 16), ours: every few of them.
+SLIP_COLD = 30
 
 
 def log(message: str) -> None:
@@ -148,12 +150,14 @@ def ours_ready(site: Path) -> bool:
     )
 
 
+def result_url(url: str) -> str:
+    """A result's URL as the probes name their target."""
+    return url.split("#")[0].lstrip("/").removesuffix("index.html")
+
+
 def recall_figures(probes: list[samples.Probe], ranked: list[list[str]]) -> dict:
     """Verbatim recall (target anywhere), known-item top 3, zero results, per kind."""
-
-    def norm(url: str) -> str:
-        return url.split("#")[0].lstrip("/").removesuffix("index.html")
-
+    norm = result_url
     figures: dict = {}
     for kind in ("slice", "title", "passage"):
         pairs = [
@@ -306,12 +310,40 @@ def measure_size(imported, size_label: str, query_set, browser) -> dict:
                 browser, server, items, chromium.ours_urls(site / "search")
             )
             figures["ours_recall"] = recall_figures(probes, ranked)
+        figures.update(slip_figures(browser, server, articles, bundle, site if ours else None))
     finally:
         server.close()
     if size_label == "all":
         log("make livereload: from saving an article to the browser showing it")
         figures["livereload"] = livereload_figures(work, articles[count // 3], browser)
     return figures
+
+
+def slip_figures(browser, server: CountingServer, articles, bundle: Path, site: Path | None):
+    """The pinyin keyboard's slips (typos.txt, issue 16) on both engines: homophone and
+    pinyin queries → their article in the top 3; short words → the word meant shown (ours);
+    cold searches of a few of them (bytes, requests)."""
+    slips = typos.read()
+    probes = typos.probes(slips, articles)
+    items = [(p.query, p.target) for p in probes]
+    log(f"slips in Chromium: {len(probes)} homophone and pinyin queries, Pagefind")
+    ranked = chromium.pagefind_ranks(browser, server, items, chromium.pagefind_urls(bundle))
+    figures = {"pagefind_slips": typos.top3_figures(probes, _urls(ranked))}
+    if site is None:
+        return figures
+    log(f"slips in Chromium: {len(probes)} homophone and pinyin queries, ours")
+    ranked = chromium.ours_ranks(browser, server, items, chromium.ours_urls(site / "search"))
+    figures["ours_slips"] = typos.top3_figures(probes, _urls(ranked))
+    figures["ours_slips"]["short_word"] = typos.short_words_fixed(browser, server.url, slips)
+    cold = [(p.kind, p.query) for p in probes[:: max(1, len(probes) // SLIP_COLD)]]
+    log(f"cold searches in Chromium: {len(cold)} slips, ours")
+    pages = {"ours": f"{server.url}/search.html"}
+    figures["ours_cold_slips"] = cold_figures(cold_searches(browser, server, pages, cold)["ours"])
+    return figures
+
+
+def _urls(ranked: list[list[str]]) -> list[list[str]]:
+    return [[result_url(u) for u in urls] for urls in ranked]
 
 
 def livereload_figures(work: Path, article: sites.Article, browser) -> dict:

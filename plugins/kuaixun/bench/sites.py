@@ -26,6 +26,7 @@ from kuaixun.tools.importer import (
 
 ROOT = Path(__file__).resolve().parents[3]  # the repository (an editable install)
 SETTINGS = ROOT / "pelicanconf.py"
+CORPUS = ROOT.parent / "shared" / "corpus" / "inews.jsonl.gz"
 # The sentence appended to one article to measure a rebuild with warm caches.
 EDIT = "\n（本报编辑部补记：本文已于今日更新。）\n"
 
@@ -90,10 +91,10 @@ def prepare_content(imported: list[ImportedArticle], folder: Path) -> list[Artic
     shutil.copytree(ROOT / "content", folder)
     dest = folder / "articles" / "imported"
     write_articles(imported, dest)
-    return [_article(a, dest) for a in imported]
+    return [article_of(a, dest) for a in imported]
 
 
-def _article(imported: ImportedArticle, dest: Path) -> Article:
+def article_of(imported: ImportedArticle, dest: Path) -> Article:
     head, body = imported.markdown.split("\n\n", 1)
     meta = dict(line.split(": ", 1) for line in head.splitlines() if ": " in line)
     return Article(

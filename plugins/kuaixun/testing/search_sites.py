@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 import re
 import shutil
 import subprocess
@@ -77,17 +78,28 @@ def python_search(output: Path, queries: list[str]) -> list[dict]:
     index = SearchIndex(cache_of(output))
     answers = []
     for q in queries:
-        query, hits = index.search(q)
+        answer = index.answer(q)
+        query, hits = answer.query, answer.hits
         answers.append(
             {
                 "q": q,
                 "runs": list(query.runs),
                 "parts": list(query.parts),
+                "reading": answer.reading,
                 "docs": [h.docid for h in hits],
                 "scores": [h.score for h in hits[:10]],
             }
         )
     return answers
+
+
+def assert_same_ranking(browser: list[dict], whoosh: list[dict]) -> None:
+    """The browser's answers equal the Python reference's: reading, terms, top ten, scores."""
+    for b, w in zip(browser, whoosh, strict=True):
+        assert (b["q"], b["parts"], b["runs"]) == (w["q"], w["parts"], w["runs"])
+        assert b["reading"] == w["reading"], b["q"]
+        assert b["docs"][:10] == w["docs"][:10], b["q"]
+        assert b["scores"] == pytest.approx(w["scores"], rel=1e-9), b["q"]
 
 
 def fragments(output: Path) -> list[dict]:
@@ -99,6 +111,25 @@ def fragments(output: Path) -> list[dict]:
         article["x"] = "".join(published.chunks(d))
         articles.append(article)
     return articles
+
+
+def verbatim_slices(output, count: int, seed: int) -> list[tuple[str, int]]:
+    """Random 2–8 character slices of article text and whole titles, with their article."""
+    rng = random.Random(seed)
+    articles = fragments(output)
+    slices: list[tuple[str, int]] = []
+    while len(slices) < count:
+        d = rng.randrange(len(articles))
+        text = articles[d]["x"]
+        length = rng.randint(2, 8)
+        if len(text) <= length:
+            continue
+        start = rng.randrange(len(text) - length)
+        piece = text[start : start + length]
+        if piece.strip():
+            slices.append((piece, d))
+    slices += [(a["t"], d) for d, a in enumerate(articles)]
+    return slices
 
 
 def search_modules() -> list[Path]:

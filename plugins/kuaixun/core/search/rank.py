@@ -23,7 +23,9 @@ from pathlib import Path
 from whoosh import index, scoring
 from whoosh.query import Term
 
+from kuaixun.core.search.forgive import Tools, parse_lines, reading
 from kuaixun.core.search.index import SCORED_FIELDS, Record
+from kuaixun.core.search.pinyin import pinyin_lines
 from kuaixun.core.search.query import Query, parse
 
 BOOSTS = {"title": 3.0, "tags": 2.0, "body": 1.0}
@@ -167,6 +169,27 @@ def rank(
     return hits
 
 
+def merge(first: list[Hit], second: list[Hit]) -> list[Hit]:
+    """Hits of the query as typed and as read again: an article's scores summed."""
+    merged = {h.docid: Hit(h.path, h.docid, h.score) for h in first}
+    for h in second:
+        if h.docid in merged:
+            merged[h.docid].score += h.score
+        else:
+            merged[h.docid] = Hit(h.path, h.docid, h.score)
+    return sorted(merged.values(), key=lambda h: sort_key(h.score, h.docid))
+
+
+@dataclass
+class Answer:
+    """A query's hits, and how it was read again when no article holds it as typed (the
+    pinyin's Han text, or a homophone put right: 您是不是要找)."""
+
+    query: Query
+    hits: list[Hit]
+    reading: str | None = None
+
+
 class SearchIndex:
     """The Whoosh index of record with the cached records: answers queries in Python."""
 
@@ -188,7 +211,30 @@ class SearchIndex:
             }
 
     def search(self, text: str) -> tuple[Query, list[Hit]]:
+        """The query as typed, and every article it matches, best first."""
         coll = self.coll
         query = parse(text, coll.frequency, coll.total, coll.longest)
         with self.whoosh.searcher(weighting=BulletinBM25F(coll)) as searcher:
             return query, rank(query, coll, searcher, self.docid_of, self.gram_docs)
+
+    def answer(self, text: str) -> Answer:
+        """The search of the terminal and the browser: as typed, and read again (as pinyin,
+        initials or with a homophone put right) when no article holds it as typed."""
+        query, hits = self.search(text)
+        read = reading(list(query.runs), self.holds(*query.runs), self.tools)
+        if read is None:
+            return Answer(query, hits)
+        return Answer(query, merge(hits, self.search(read)[1]), read)
+
+    def holds(self, *runs: str) -> bool:
+        """Whether some article holds every one of `runs` verbatim."""
+        docs: set[int] | None = None
+        for gram in (g for run in runs for g in run_grams(run)):
+            found = self.gram_docs.get(gram, set())
+            docs = found if docs is None else docs & found
+        return bool(docs)
+
+    @cached_property
+    def tools(self) -> Tools:
+        lines = parse_lines("\n".join(pinyin_lines(self.coll.frequency)))
+        return Tools(lambda keys: {k: lines[k] for k in keys if k in lines}, self.holds)

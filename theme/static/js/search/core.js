@@ -10,7 +10,7 @@ const HAN =
   "\\u{30000}-\\u{323af}";
 const WORD_RUN = new RegExp(`[${HAN}0-9a-z]+`, "gu");
 const PIECE = new RegExp(`[${HAN}]+|[0-9a-z]+`, "gu");
-const HAN_ONLY = new RegExp(`^[${HAN}]+$`, "u");
+export const HAN_ONLY = new RegExp(`^[${HAN}]+$`, "u");
 export const HAN_CHAR = new RegExp(`[${HAN}]`, "u");
 
 /** NFKC, lower case, traditional → simplified per character (t2s: Map of known pairs). */

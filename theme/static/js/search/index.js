@@ -29,6 +29,7 @@ import {
   score,
   unknownCharacters,
 } from "./core.js";
+import { merge, parseLines, reading, suggest } from "./pinyin.js";
 
 /** How long one file may take before the search gives up on it (a hung request). */
 export const FETCH_TIMEOUT_MS = 12000;
@@ -65,7 +66,12 @@ export function createIndex(base, fetchBytes = defaultFetch) {
      */
     async search(text) {
       if (ix.manifest && Date.now() - checked > RECHECK_MS) await renew().catch(() => false);
-      return search(ix, text);
+      return forgivingSearch(ix, text);
+    },
+    /** The site's words whose initials were typed (pcq → 平城区), for the suggestion list. */
+    suggest: async (text) => {
+      const m = await manifestOf(ix);
+      return suggest(queryRuns(normalize(text, ix.t2s), m.maxQuery), pinyinTools(ix, m));
     },
     /** Each article's 栏目 name, fetched only when a reader filters by 栏目. */
     lanmu: () => lanmu(ix),
@@ -215,6 +221,46 @@ async function loadLists(ix, m, query) {
     }),
   ]);
   return { postings: (t) => postings.get(t) ?? null, docs: (g) => docs.get(g) ?? [] };
+}
+
+// ------------------------------------------------------------ the pinyin layer (pinyin.js)
+
+/**
+ * The search a reader gets: the query as typed and, when no article holds it as typed, as
+ * pinyin.js reads it again (`reading`: its text and query, for 您是不是要找), hits merged.
+ */
+async function forgivingSearch(ix, text) {
+  const first = await search(ix, text);
+  const tools = pinyinTools(ix, first.manifest);
+  const read = await reading(first.query.runs, first.hits.some((h) => h.whole), tools);
+  if (!read) return first;
+  const second = await search(ix, read);
+  const hits = merge(first.hits, second.hits);
+  return { ...first, hits, reading: { text: read, query: second.query } };
+}
+
+/** What pinyin.js needs of the index: y lines by key, whether some article holds a run. */
+function pinyinTools(ix, m) {
+  return {
+    limits: m.forgive,
+    async lines(keys) {
+      const files = [...new Set(keys.map((k) => bucketOf(k, m.pinyinBuckets)))];
+      const loaded = new Map();
+      for (const text of await Promise.all(files.map((n) => inside(ix, m, `y/${n}.gz`)))) {
+        for (const [k, v] of parseLines(text)) if (keys.includes(k)) loaded.set(k, v);
+      }
+      return loaded;
+    },
+    async verbatim(run) {
+      await loadKeys(ix, m, neededKeys([run]));
+      const docs = async (g) => {
+        const entry = ix.entries.get(g);
+        return new Set(entry?.docs ? decodeDocs(await resolve(ix, m, entry.docs)) : []);
+      };
+      const lists = await Promise.all(runGrams(run).map(docs));
+      return [...lists[0]].some((d) => lists.every((list) => list.has(d)));
+    },
+  };
 }
 
 async function lanmu(ix) {

@@ -1,5 +1,5 @@
-// The search page's view: form, 栏目 and year filters, results with their snippets,
-// history and keyboard; text nodes only, never innerHTML. Every query gets a generation:
+// The search page's view: form, 栏目 and year filters, results with their snippets, the
+// pinyin suggestions under the box and 您是不是要找, history and keyboard; text nodes only, never innerHTML. Every query gets a generation:
 // whatever an older query finds after a newer one started (results, snippets, status) is
 // dropped, so the page only ever shows the latest query. A search that fails (network,
 // timeout, a file missing or broken, a browser lacking something) says so in the status
@@ -88,6 +88,7 @@ export function startSearchPage(root) {
     startGeneration: generations(),
     shown: null, // the latest query's hits on screen: {hits, result, count, live}
   };
+  view.suggestions = suggestionList(view, root);
   listen(view);
   root.classList.add("search-ready");
   run(view);
@@ -132,6 +133,7 @@ async function run(view, afterDeploy = false) {
   const q = params.get("q") ?? "";
   const chosen = { lanmu: params.get("lanmu") ?? "", year: params.get("year") ?? "" };
   view.box.value = q;
+  view.suggestions.close();
   show(view.list);
   view.snippets.forget();
   view.more.hidden = true;
@@ -164,6 +166,10 @@ async function showFirstPage(view, live, q, chosen) {
     return;
   }
   view.status.textContent = `找到 ${hits.length} 篇文章`;
+  if (result.reading) {
+    const text = result.reading.text;
+    view.status.append("。您是不是要找：", element("a", { href: queryUrl(text) }, text));
+  }
   await appendPage(view, view.shown);
 }
 
@@ -196,10 +202,72 @@ function showNothingFound(view, q, result) {
   if (!ideas.length) return;
   view.status.append("试试：");
   ideas.forEach((idea, i) => {
-    const url = new URL(location.href);
-    url.search = new URLSearchParams({ q: idea }).toString();
-    view.status.append(i ? "、" : "", element("a", { href: url.href }, idea));
+    view.status.append(i ? "、" : "", element("a", { href: queryUrl(idea) }, idea));
   });
+}
+
+function queryUrl(q) {
+  const url = new URL(location.href);
+  url.search = new URLSearchParams({ q }).toString();
+  return url.href;
+}
+
+/**
+ * The list under the box: the site's words whose pinyin initials were typed (pcq → 平城区),
+ * most used first, as a combobox's listbox: the arrow keys walk it, Enter or a click
+ * searches the word, Escape closes it; a polite live region says how many there are.
+ */
+function suggestionList(view, root) {
+  const list = root.querySelector("#search-suggestions");
+  const hint = root.querySelector("#search-hint");
+  const box = view.box;
+  let items = [];
+  let active = -1;
+  let asked = 0;
+  const close = () => {
+    [list.hidden, items, active] = [true, [], -1];
+    box.setAttribute("aria-expanded", "false");
+    box.removeAttribute("aria-activedescendant");
+  };
+  const choose = (word) => navigate(view, { q: word });
+  const mark = (i) => {
+    active = i;
+    items.forEach((item, k) => item.setAttribute("aria-selected", String(k === i)));
+    box.setAttribute("aria-activedescendant", items[i].id);
+  };
+  box.addEventListener("input", async () => {
+    const mine = ++asked;
+    const typed = box.value.trim();
+    const words = /^[a-z]{3,}$/i.test(typed) ? await view.index.suggest(typed).catch(() => []) : [];
+    if (mine !== asked) return;
+    close();
+    hint.textContent = words.length ? `有 ${words.length} 个词语可选，按上下方向键选择` : "";
+    if (!words.length) return;
+    items = words.map((word, i) => {
+      const item = element("li", { role: "option", id: `search-suggestion-${i}` }, word);
+      item.setAttribute("aria-selected", "false");
+      item.addEventListener("mousedown", (event) => event.preventDefault()); // keep the focus
+      item.addEventListener("click", () => choose(word));
+      return item;
+    });
+    show(list, ...items);
+    list.hidden = false;
+    box.setAttribute("aria-expanded", "true");
+  });
+  box.addEventListener("keydown", (event) => {
+    if (list.hidden) return;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      event.stopPropagation(); // not the walk through the results (onKey)
+      mark((active + (event.key === "ArrowDown" ? 1 : items.length - 1)) % items.length);
+    } else if (event.key === "Enter" && active >= 0) {
+      event.preventDefault();
+      choose(items[active].textContent);
+    } else if (event.key === "Escape") {
+      close();
+    }
+  });
+  return { close };
 }
 
 /** The next PAGE_SIZE hits of `shown`, unless a newer query started meanwhile. */
@@ -218,8 +286,11 @@ async function appendPage(view, shown) {
 
 /** One result: title with the query marked, date, 栏目, and its snippet to fill later. */
 function resultItem(view, shown, hit, head) {
-  const { query, t2s } = shown.result;
-  const needles = [...query.runs, ...query.parts];
+  const { t2s, reading } = shown.result;
+  // A query read again (pinyin, a homophone put right): the Han text it was read as is marked.
+  const query = reading?.query ?? shown.result.query;
+  const typed = shown.result.query;
+  const needles = [...typed.runs, ...typed.parts, ...query.runs, ...query.parts];
   const title = markedText("span", excerpt(head.t, needles, 1000, t2s));
   const link = element("a", { href: new URL(head.u, view.site).href }, title);
   const date = element("time", { datetime: head.d }, chineseDate(head.d));

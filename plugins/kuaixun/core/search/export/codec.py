@@ -17,6 +17,9 @@ incremental.py rewrites only the files a few changed articles touch):
   <hash>/x/<id>-<k>.gz its text in chunks, for the snippet: fetched when the result comes
                      into view, chunk after chunk until the query is found.
   <hash>/t/<k>.gz    traditional → simplified pairs, fetched only for an unknown character.
+  <hash>/y/<n>.gz    the pinyin layer (search/pinyin.py): readings, words by pinyin and by
+                     initials, n = FNV-1a(key) mod pinyinBuckets; fetched only for a query
+                     that is not found as typed, or typed in Latin letters.
 Files named .gz are stored gzip-compressed, as Pagefind stores its own: the index takes a
 third of the disk, hosts send them as they are, and the browser inflates them
 (DecompressionStream). Numbers are written as base-64 varints (5 bits a character, the
@@ -35,7 +38,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from kuaixun.core.search import rank
+from kuaixun.core.search import forgive, pinyin, rank
 from kuaixun.core.search.index import SCORED_FIELDS, Record
 from kuaixun.core.search.query import MAX_QUERY_CHARS, STOP_TERMS
 
@@ -261,6 +264,22 @@ def article_files(d: int, record: Record) -> dict[str, str]:
     return files
 
 
+def pinyin_files(
+    frequency: Counter, known: dict[str, tuple[str, ...] | None]
+) -> tuple[dict[str, str], int, dict[str, tuple[str, ...] | None]]:
+    """The y/<n>.gz files of the vocabulary `frequency`, their count and every word's syllables
+    (`known`: those read before)."""
+    words = pinyin.han_words(frequency)
+    syllables = {w: known[w] if w in known else pinyin.toneless(w) for w in words}
+    lines = pinyin.pinyin_lines(frequency, syllables.__getitem__)
+    count = bucket_count(sum(len(line) + 1 for line in lines))
+    buckets: list[list[str]] = [[] for _ in range(count)]
+    for line in lines:
+        buckets[fnv1a(line_key(line)) % count].append(line)
+    files = {f"y/{n}.gz": "\n".join(bucket) for n, bucket in enumerate(buckets)}
+    return files, count, syllables
+
+
 def collection_files(records: list[Record], days: list[int]) -> dict[str, str]:
     """The per-article lists of the whole collection: days and 栏目."""
     categories = sorted({r.article.category for r in records})
@@ -276,6 +295,8 @@ def manifest(records: list[Record], days: list[int], state: ExportState) -> dict
         "base": state.base + "/",
         "docs": n,
         "buckets": state.buckets,
+        "pinyinBuckets": state.pinyin_buckets,
+        "forgive": forgive.LIMITS,
         "t2sBuckets": T2S_BUCKETS,
         "fields": list(SCORED_FIELDS),
         "boosts": [rank.BOOSTS[f] for f in SCORED_FIELDS],
@@ -318,7 +339,7 @@ FINGERPRINT = "fingerprint.txt"
 STATE = "state.pickle"
 
 # Bump when the files' format changes, so a cached export is not reused.
-FORMAT = 6
+FORMAT = 7
 
 
 def settings_fingerprint() -> str:
@@ -326,6 +347,8 @@ def settings_fingerprint() -> str:
     ranking constants."""
     h = hashlib.sha1(f"{FORMAT} {rank.K1} {rank.B} {rank.BOOSTS} {rank.PHRASE}".encode())
     h.update(f"{rank.RECENCY} {rank.HALF_LIFE} {MAX_QUERY_CHARS} {sorted(STOP_TERMS)}".encode())
+    limits = (pinyin.MAX_WORD, pinyin.MIN_FREQUENCY, pinyin.RARE_WORD, pinyin.KEY_WORDS)
+    h.update(f"{limits} {pinyin.KEY_CHARACTERS} {pinyin.INITIAL_WORDS} {forgive.LIMITS}".encode())
     return h.hexdigest()
 
 
@@ -366,6 +389,10 @@ class ExportState:
     bucket_spills: dict[int, set[str]]
     pairs_by_first: dict[str, set[str]]
     chunks: list[int]
+    # The pinyin layer: its bucket count, and each word's syllables (pypinyin is slow enough
+    # to keep what it said: an update reads only the new words).
+    pinyin_buckets: int
+    pinyin: dict[str, tuple[str, ...] | None]
 
 
 def save_state(folder: Path, state: ExportState) -> None:

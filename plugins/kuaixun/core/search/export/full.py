@@ -24,6 +24,7 @@ from kuaixun.core.search.export.codec import (
     line_key,
     manifest,
     numbered,
+    pinyin_files,
     save_state,
     settings_fingerprint,
     spills_of,
@@ -116,6 +117,8 @@ def full_export(records_by_path: dict[str, Record], words: dict[str, int]):
         chunks.append(len(files) - 1)
         writer.files.update(files)
     t2s_files(writer)
+    pinyin, pinyin_buckets, syllables = pinyin_files(frequency, {})
+    writer.files.update(pinyin)
     files = {**writer.files, **collection_files(records, days)}
     hashes = {name: file_hash(text) for name, text in files.items()}
     bucket_sizes, bucket_spills, pairs_by_first = bucket_index(lines, buckets)
@@ -133,6 +136,8 @@ def full_export(records_by_path: dict[str, Record], words: dict[str, int]):
         bucket_spills=bucket_spills,
         pairs_by_first=pairs_by_first,
         chunks=chunks,
+        pinyin_buckets=pinyin_buckets,
+        pinyin=syllables,
     )
     return files, manifest(records, days, state), state
 

@@ -42,6 +42,7 @@ from kuaixun.core.search.export.codec import (
     line_key,
     manifest,
     numbered,
+    pinyin_files,
     save_state,
     settings_fingerprint,
     spills_of,
@@ -301,7 +302,9 @@ def plan_update(
         return None
     heads, chunks, removed = article_updates(state, records, changed)
     days = [r.day for r in records]
-    files = {**buckets.files, **heads, **collection_files(records, days)}
+    pinyin, pinyin_buckets, syllables = pinyin_files(changes.frequency, state.pinyin)
+    removed |= {f"y/{n}.gz" for n in range(pinyin_buckets, state.pinyin_buckets)}
+    files = {**buckets.files, **heads, **collection_files(records, days), **pinyin}
     files, dropped = spill_changes(state.bucket_spills, buckets.spills, files)
     removed |= dropped
     hashes = {name: h for name, h in state.hashes.items() if name not in removed}
@@ -320,6 +323,8 @@ def plan_update(
         bucket_spills=buckets.spills,
         pairs_by_first=buckets.pairs_by_first,
         chunks=chunks,
+        pinyin_buckets=pinyin_buckets,
+        pinyin=syllables,
     )
     return Update(written, removed, manifest(records, days, after), after)
 

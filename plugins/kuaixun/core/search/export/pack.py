@@ -45,12 +45,14 @@ from kuaixun.core.search.export.codec import DIGITS, read_varints, varint
 
 PACK_BYTES = 64 * 1024
 # Vocabulary slots are sized for this share of the buckets; bigger ones spill lists out.
-SLOT_QUANTILE = {"v": 0.75, "f": 0.95}
+SLOT_QUANTILE = {"v": 0.75, "f": 0.95, "y": 0.9}
 OVERLAY_SLOTS = 4096
 OVERLAY_SHARE = 0.05
 OVERLAY_FLOOR = 1 << 20  # a small site's overlay may reach this whatever its share
 PACK_FORMAT = 1
 ITEMS = ("days.gz", "lanmu.gz")
+# Spilled lists are named by their content: a name of digits alone is still a blob's.
+BLOB_FOLDERS = ("p", "x")
 STATE = "pack-state.pickle"
 _ARRAY_NAME = re.compile(r"^([a-z])/(\d+)\.(gz|json)$")
 _CHUNK_NAME = re.compile(r"^x/(\d+)-(\d+)\.gz$")
@@ -154,7 +156,7 @@ def arrays_of(names) -> dict[str, int]:
     """Array letter → item count, for the logical names numbered densely from 0."""
     numbers: dict[str, set[int]] = {}
     for name in names:
-        if m := _ARRAY_NAME.match(name):
+        if (m := _ARRAY_NAME.match(name)) and m[1] not in BLOB_FOLDERS:
             numbers.setdefault(m[1], set()).add(int(m[2]))
     return {
         letter: len(found) for letter, found in numbers.items() if found == set(range(len(found)))
@@ -386,8 +388,8 @@ def overridden(logical: Logical, base: Base) -> dict[str, list[int]] | None:
     changed = {n for n, h in logical.hashes.items() if base.hashes.get(n) != h}
     out: dict[str, set[int]] = {letter: set() for letter in counts}
     for name in changed:
-        if m := _ARRAY_NAME.match(name):
-            out.setdefault(m[1], set()).add(int(m[2]))
+        if (m := _ARRAY_NAME.match(name)) and m[1] in counts:
+            out[m[1]].add(int(m[2]))
         elif m := _CHUNK_NAME.match(name):
             out.setdefault("f", set()).add(int(m[1]))
     for letter, count in counts.items():

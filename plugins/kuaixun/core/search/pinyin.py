@@ -1,0 +1,111 @@
+"""The pinyin of the site's vocabulary, read by pypinyin at build time, as the lines of the
+export's y/<n>.gz files (the browser's search/pinyin.js and forgive.py read them).
+
+Readers type through a pinyin input method: they pick a wrong homophone (平成区 for 平城区)
+or leave the pinyin unconverted (renkoupucha, pcq). The browser cannot run pypinyin, so the
+build writes, for the words the site uses, what answering such a query needs: each
+character's toneless readings, the words by the toneless pinyin of their first two syllables
+and the words of three or more characters by their initials. One line per key, fields
+separated by tabs:
+
+  ~            every syllable the site's words use (to read Latin letters as pinyin)
+  成           the character's readings, most used first: "cheng"
+  ping cheng   the words starting with these syllables, as triples: word, the pinyin of the
+               rest of the word, weight; a single syllable ("ping") lists characters
+  =pcq         the words with these initials, as triples (the middle field empty)
+
+Weights are frequencies on a quarter-octave scale (`weight`): an edit that moves a word's
+count by a few leaves them, and so the files, alone.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
+
+from pypinyin import Style, lazy_pinyin
+
+from kuaixun.core.search.segment import HAN_PIECE
+
+# Longest word indexed by pinyin and by initials (人口普查员 is five).
+MAX_WORD = 5
+# A two-character word the site uses once is as likely a typo as the reader's spelling; a
+# longer one is more often a name (龙陵县, 段子手), which a reader types to find its article.
+MIN_FREQUENCY = 2
+RARE_WORD = 3
+# Entries kept per key, most frequent first: words for two syllables, characters for one,
+# words for initials.
+KEY_WORDS = 32
+KEY_CHARACTERS = 12
+INITIAL_WORDS = 8
+SYLLABLES_KEY = "~"
+INITIALS = "="
+
+
+def weight(frequency: int) -> int:
+    """About 4 · log2(frequency), in integers: 1 → 0, 2 → 4, 4 → 8, 5 → 9, 8 → 12."""
+    if frequency < 4:
+        return (0, 0, 4, 6)[max(frequency, 0)]
+    bits = frequency.bit_length()
+    return 4 * (bits - 1) + ((frequency >> (bits - 3)) & 3)
+
+
+def toneless(word: str) -> tuple[str, ...] | None:
+    """The word's syllables without tones (ü as v, as typed), in context (银行: yin hang);
+    None when pypinyin has no reading for a character."""
+    syllables = lazy_pinyin(word, style=Style.NORMAL, errors=lambda _: "")
+    if len(syllables) != len(word) or not all(s.isascii() and s.isalpha() for s in syllables):
+        return None
+    return tuple(syllables)
+
+
+def han_words(frequency: Mapping[str, int]) -> list[str]:
+    """The site's terms made of Han characters only, short enough to be typed as pinyin."""
+    return sorted(t for t in frequency if len(t) <= MAX_WORD and HAN_PIECE.fullmatch(t))
+
+
+def triples(entries: list[tuple[int, str, str]], keep: int) -> list[str]:
+    """(weight, word, rest of the pinyin) → the line's fields, heaviest first, `keep` of them."""
+    ordered = sorted(entries, key=lambda e: (-e[0], e[1]))[:keep]
+    return [field for w, word, rest in ordered for field in (word, rest, str(w))]
+
+
+def gather(frequency: Mapping[str, int], pinyin_of: Callable[[str], tuple[str, ...] | None]):
+    """Each character's readings (reading → how often the site's words read it so), and the
+    weighted words by their first two syllables and by their initials."""
+    readings: dict[str, Counter] = defaultdict(Counter)
+    by_syllables: dict[str, list] = defaultdict(list)
+    by_initials: dict[str, list] = defaultdict(list)
+    for word in han_words(frequency):
+        syllables = pinyin_of(word)
+        if syllables is None:
+            continue
+        count = frequency[word]
+        for char, syllable in zip(word, syllables, strict=True):
+            readings[char][syllable] += count
+        if len(word) < 2 or (count < MIN_FREQUENCY and len(word) < RARE_WORD):
+            continue
+        entry = (weight(count), word, " ".join(syllables[2:]))
+        by_syllables[" ".join(syllables[:2])].append(entry)
+        if len(word) >= 3:
+            by_initials[INITIALS + "".join(s[0] for s in syllables)].append((entry[0], word, ""))
+    return readings, by_syllables, by_initials
+
+
+def pinyin_lines(
+    frequency: Mapping[str, int], pinyin_of: Callable[[str], tuple[str, ...] | None] = toneless
+) -> list[str]:
+    """The y lines for the site's vocabulary (term → frequency), sorted by key."""
+    readings, by_syllables, by_initials = gather(frequency, pinyin_of)
+    for char, counts in readings.items():
+        for syllable, count in counts.items():
+            by_syllables[syllable].append((weight(count), char, ""))
+    lines = {SYLLABLES_KEY: " ".join(sorted({s for c in readings.values() for s in c}))}
+    for char, counts in readings.items():
+        lines[char] = " ".join(s for s, _ in sorted(counts.items(), key=lambda i: (-i[1], i[0])))
+    for key, entries in by_syllables.items():
+        keep = KEY_CHARACTERS if " " not in key else KEY_WORDS
+        lines[key] = "\t".join(triples(entries, keep))
+    for key, entries in by_initials.items():
+        lines[key] = "\t".join(triples(entries, INITIAL_WORDS))
+    return [f"{key}\t{lines[key]}" for key in sorted(lines)]

@@ -1,0 +1,139 @@
+"""The pinyin layer (docs/search.md): homophone slips, pinyin and initials, read over the site's
+own words; a query found as typed keeps exactly today's results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from kuaixun.bench import typos
+from kuaixun.core.search.export.pack import Published
+from kuaixun.core.search.forgive import Letters, conversions, parse_lines
+from kuaixun.core.search.pinyin import pinyin_lines, toneless, weight
+from kuaixun.core.search.rank import SearchIndex
+from kuaixun.testing.search_sites import (
+    assert_same_ranking,
+    cache_of,
+    fragments,
+    node_search,
+    python_search,
+    sample_site_fixture,  # noqa: F401  (the sample_site fixture)
+    verbatim_slices,
+)
+
+
+@pytest.fixture(scope="module")
+def sample_index(sample_site):
+    return SearchIndex(cache_of(sample_site))
+
+
+def titles_of(index: SearchIndex, hits, top: int = 3) -> list[str]:
+    return [index.records[h.path].article.title for h in hits[:top]]
+
+
+@pytest.mark.parametrize(
+    "word, syllables",
+    [("银行", ("yin", "hang")), ("绿色", ("lv", "se")), ("平城区", ("ping", "cheng", "qu"))],
+)
+def test_words_are_read_toneless_in_context_with_v_for_u_umlaut(word, syllables):
+    assert toneless(word) == syllables
+
+
+@pytest.mark.parametrize("count, expected", [(1, 0), (2, 4), (3, 6), (4, 8), (5, 9), (8, 12)])
+def test_weights_are_quarter_octaves_of_the_frequency(count, expected):
+    assert weight(count) == expected
+
+
+def test_the_lines_hold_readings_words_by_pinyin_and_initials():
+    lines = parse_lines("\n".join(pinyin_lines({"平城区": 5, "平城": 3, "城": 2, "银行": 2})))
+    assert lines["城"] == ["cheng"]
+    assert lines["ping cheng"] == ["平城区", "qu", "9", "平城", "", "6"]
+    assert lines["=pcq"] == ["平城区", "", "9"]
+    assert lines["~"] == ["cheng hang ping qu yin"]
+
+
+@pytest.mark.parametrize(
+    "runs, count",
+    [(["renkoupucha"], 4), (["ren", "kou", "pu", "cha"], 4), (["xian"], 1), (["pcq"], None)],
+)
+def test_latin_letters_read_as_the_fewest_syllables_never_across_a_space(runs, count):
+    inventory = {"ren", "kou", "pu", "cha", "xi", "an", "xian", "nk"}
+    assert Letters.of(runs, inventory).count() == count
+
+
+def test_pinyin_is_read_over_every_split_of_the_letters():
+    lines = parse_lines("\n".join(pinyin_lines({"清远": 3, "一": 9, "男子": 4, "原因": 5})))
+    letters = Letters.of(["qingyuanyinanzi"], set(lines["~"][0].split()))
+    assert "清远一男子" in conversions(letters, lines)
+
+
+def test_pinyin_cut_short_in_a_word_converts_to_the_start_of_the_word():
+    lines = parse_lines("\n".join(pinyin_lines({"人口普查": 4, "人": 9, "口": 3, "普": 2})))
+    letters = Letters.of(["renkoupu"], set(lines["~"][0].split()))
+    assert conversions(letters, lines)[0] == "人口普"
+
+
+@pytest.mark.parametrize(
+    "query, reading, title",
+    [
+        ("平成区", "平城区", "平城区第二届政府"),
+        ("社区矫整", "社区矫正", "社区矫正业务培训"),
+        ("renkoupucha", "人口普查", "用心“点名”"),
+        ("ren kou pu cha", "人口普查", "用心“点名”"),
+        ("rkpc", "人口普查", "用心“点名”"),
+        ("pcq", "平城区", "平城区第二届政府"),
+    ],
+)
+def test_a_slip_or_pinyin_is_read_again_and_finds_its_article(sample_index, query, reading, title):
+    answer = sample_index.answer(query)
+    assert answer.reading == reading
+    assert any(title in t for t in titles_of(sample_index, answer.hits))
+
+
+def test_a_homophone_slip_in_a_word_is_put_right(sample_index):
+    assert sample_index.answer("国务园").reading == "国务院"
+
+
+def test_verbatim_queries_keep_exactly_todays_top_ten(sample_site, sample_index):
+    queries = [q for q, _ in verbatim_slices(sample_site, 300, seed=5)]
+    for q in queries:
+        query, hits = sample_index.search(q)
+        answer = sample_index.answer(q)
+        assert answer.reading is None, q
+        assert [(h.docid, h.score) for h in answer.hits[:10]] == [
+            (h.docid, h.score) for h in hits[:10]
+        ], q
+
+
+def test_the_pinyin_files_are_in_the_export_and_named_in_the_manifest(sample_site):
+    published = Published(sample_site / "search")
+    assert published.count("y") == published.entry["pinyinBuckets"]
+    text = "\n".join(published.slot("y", n) for n in range(published.count("y")))
+    line = next(line for line in text.split("\n") if line.startswith("ping cheng\t"))
+    assert "\t平城区\tqu\t" in line
+
+
+def test_every_title_still_finds_its_article(sample_site, sample_index):
+    for d, article in enumerate(fragments(sample_site)):
+        assert d in [h.docid for h in sample_index.answer(article["t"]).hits]
+
+
+@dataclass(frozen=True)
+class Text:
+    title: str
+    text: str
+
+
+def sample_slips(output):
+    """The bench's three kinds of slips, drawn from the sample's own articles."""
+    articles = [Text(a["t"], a["x"]) for a in fragments(output)]
+    return typos.draw(articles, articles)
+
+
+def test_browser_reads_slips_pinyin_and_initials_as_python_does(sample_site):
+    queries = [s.query for s in sample_slips(sample_site)]
+    queries += ["rkpc", "pcq", "xuexi", "ren kou pu cha", "shequ 矫整", "zzzqqq", "a"]
+    browser, whoosh = node_search(sample_site, queries), python_search(sample_site, queries)
+    assert_same_ranking(browser, whoosh)
+    assert sum(b["reading"] is not None for b in browser) > len(queries) / 2
