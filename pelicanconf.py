@@ -122,6 +122,7 @@ CONTENT_SECURITY_POLICY = (
 
 # The project's Pelican hooks, by module name (plugins/kuaixun/hooks/), and pelican-sitemap.
 PLUGINS = [
+    "kuaixun.hooks.caches",  # first: the other plugins' caches live in its folder
     "kuaixun.hooks.cjk",
     "kuaixun.hooks.photos",
     "kuaixun.hooks.bulletin",
@@ -141,9 +142,14 @@ SITEMAP = {
     "changefreqs": {"articles": "monthly", "pages": "monthly", "indexes": "daily"},
 }
 
-# Pelican's own cache: keyed by file content, not mtime, so fresh CI checkouts reuse it.
+# Pelican's reader cache: an article whose file did not change is not parsed again (a
+# one-article rebuild at 7,183 articles: see docs/search.md). Keyed by file content, not mtime,
+# so fresh CI checkouts reuse it; kuaixun.hooks.caches gives each version of the settings and
+# the code its own folder under CACHE_PATH, so no cache outlives the code that made it.
 CACHE_PATH = str(ROOT / "cache" / "pelican")
-LOAD_CONTENT_CACHE = False
+CACHE_CONTENT = True
+LOAD_CONTENT_CACHE = True
+CONTENT_CACHING_LAYER = "reader"
 CHECK_MODIFIED_METHOD = "md5"
 
 # Search: jieba user dictionary of local names (editors extend it) and the Whoosh index cache.

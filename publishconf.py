@@ -62,10 +62,7 @@ FEED_DOMAIN = SITEURL
 RELATIVE_URLS = False
 DELETE_OUTPUT_DIRECTORY = True
 
-# Reuse parsed articles between builds. CI checkouts give every file a new mtime, so the
-# cache is keyed by file content (CHECK_MODIFIED_METHOD = "md5" in pelicanconf.py). The
-# reader layer caches only what the Markdown reader produced; plugins still see every article.
-CACHE_CONTENT = True
-LOAD_CONTENT_CACHE = True
-CONTENT_CACHING_LAYER = "reader"
+# Parsed articles are reused between builds as in development (pelicanconf.py: the reader
+# layer, keyed by file content, as CI checkouts give every file a new mtime), in a cache of
+# production's own: the folder is named by the code, so CI's kept cache/ is pruned by version.
 CACHE_PATH = str(ROOT / "cache" / "pelican" / f"publish-{code_fingerprint(ROOT)}")

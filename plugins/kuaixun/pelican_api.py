@@ -72,6 +72,15 @@ def update_context(generator, names) -> None:
     generator._update_context(tuple(names))
 
 
+def context_of(content) -> dict:
+    """The build's shared context (the dict every generator fills), from one article or page.
+
+    content_object_init hands a plugin the content alone; Pelican keeps the context it was
+    made in as the private Content._context.
+    """
+    return content._context
+
+
 def raw_html(content) -> str:
     """The HTML the reader made, with {filename}/{static} links still unresolved.
 

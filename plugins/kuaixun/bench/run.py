@@ -246,7 +246,7 @@ def measure_size(imported, size_label: str, query_set, browser) -> dict:
         sites.build(work / "content", work / "bare", search=False, fresh=False)
     )
     _report_build(figures, "rebuild_bare")
-    # What Pelican alone could do: its reader cache on (pelicanconf.py has it off), so a
+    # What Pelican alone could do: its reader cache on (as pelicanconf.py has it), so a
     # rebuild re-reads only the edited file but still writes every page.
     log("bare rebuild with Pelican's content cache on (fill it, edit, rebuild)")
     cached, other = {"CACHE_CONTENT": True, "LOAD_CONTENT_CACHE": True}, work / "bare-cached"

@@ -8,6 +8,7 @@ Pelican also strips tags from each entry's title as if the title were HTML, so a
 feedgenerator escapes the text it is given, so the entry gets the title exactly as written.
 """
 
+from markupsafe import Markup
 from pelican import signals
 
 
@@ -17,7 +18,13 @@ def set_language(context, feed) -> None:
 
 def keep_titles_as_written(context, feed) -> None:
     site = context.get("SITEURL", "").rstrip("/") + "/"
-    titles = {site + article.url: article.title for article in context.get("articles", [])}
+    # Only the titles Pelican's striptags would change: an article's URL is costly to make,
+    # and every feed (one per 栏目) would make it for every article again.
+    titles = {
+        site + article.url: article.title
+        for article in context.get("articles", [])
+        if Markup(article.title).striptags() != article.title
+    }
     for item in feed.items:
         title = titles.get(item["link"].removesuffix("?ref=feed"))
         if title is not None:

@@ -12,12 +12,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kuaixun.core.memo import Memo
 from kuaixun.core.problems import Problem, split_notices
 from kuaixun.rules import files, issues, links, metadata, photos, text, unsafe_html
 from kuaixun.rules.registry import CheckMemory, Rules, Site, in_report_order, load_site, run_rules
 
 RULES = Rules(
-    per_file=(
+    # Judged from the file's bytes and the settings alone (a build remembers the verdicts).
+    per_text=(
         metadata.encoding_is_utf8,
         text.has_no_control_characters,  # pasted from Word: XML feeds cannot hold them
         text.nesting_is_shallow,  # Markdown recurses for ever on 10,000 nested >
@@ -29,11 +31,14 @@ RULES = Rules(
         metadata.status_is_known,
         metadata.body_is_not_empty,
         metadata.body_is_written,  # not make new's placeholder, no empty byline
-        metadata.template_exists,
         metadata.output_paths_stay_inside,  # Save_as:, URL:, Slug: inside output/
+        unsafe_html.body_has_no_script,  # no script, frames or event handlers in bodies
+    ),
+    # These look at other files too: the theme's templates, linked files, photos.
+    per_file=(
+        metadata.template_exists,
         links.internal_links_resolve,
         photos.photos_are_publishable,  # alt text, missing, unreadable, too large
-        unsafe_html.body_has_no_script,  # no script, frames or event handlers in bodies
     ),
     per_site=(
         files.content_tree_is_safe,  # links, FIFOs, file types an editor may not publish
@@ -52,7 +57,7 @@ RULES = Rules(
 # What must hold before Pelican reads a file at all: it follows links, blocks on a FIFO,
 # crashes on control characters and recurses on deep nesting. tools/build.py runs these first.
 BEFORE_READING = Rules(
-    per_file=(text.has_no_control_characters, text.nesting_is_shallow),
+    per_text=(text.has_no_control_characters, text.nesting_is_shallow),
     per_site=(files.content_tree_is_safe,),
 )
 
@@ -66,10 +71,14 @@ def check_site(
 
 
 def check_content(
-    settings: dict, only: Iterable[Path] | None = None, rules: Rules = RULES
+    settings: dict,
+    only: Iterable[Path] | None = None,
+    rules: Rules = RULES,
+    memo: Memo | None = None,
 ) -> tuple[list[Problem], list[Problem]]:
-    """(problems, notices): what `make check` and the build report."""
-    return split_notices(run_rules(settings, rules, only))
+    """(problems, notices): what `make check` and the build report; `memo` remembers the
+    verdicts of the rules that read one file alone."""
+    return split_notices(run_rules(settings, rules, only, memo))
 
 
 # The settings key under which the preview hands the strict build a `Changes`: then the build
@@ -88,12 +97,18 @@ class Changes:
     site: Site | None = None
 
 
+def changes_alone(settings: dict) -> Changes | None:
+    """The preview's Changes when this build checks what changed alone, not every file."""
+    changes = settings.get(CHANGES)
+    return changes if changes is not None and changes.edited is not None else None
+
+
 def check_changes(
-    settings: dict, changes: Changes, rules: Rules = RULES
+    settings: dict, changes: Changes, rules: Rules = RULES, memo: Memo | None = None
 ) -> tuple[list[Problem], list[Problem]]:
     """(problems, notices) of the changes: every rule on the edited files, the rules that
     look across files on the others, the rules over the whole site. Every rule on every file
-    when `edited` is None."""
+    when `edited` is None. `memo` as in check_content."""
     if changes.site is None:
         changes.site = load_site(settings, changes.memory)
-    return split_notices(in_report_order(rules.run(changes.site, only=changes.edited)))
+    return split_notices(in_report_order(rules.run(changes.site, changes.edited, memo)))

@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from kuaixun.core.frontmatter import FrontMatter, Header, read_front_matter, split_lines
 from kuaixun.core.markdown import outside_code_blocks
+from kuaixun.core.memo import Memo, digest
 from kuaixun.core.problems import Problem
 
 MARKDOWN_EXTENSIONS = (".md", ".markdown", ".mkd", ".mdown")
@@ -35,6 +36,7 @@ class ContentFile:
     encoding: str = "utf-8"
     front: FrontMatter = field(default_factory=FrontMatter)
     lines: list[str] = field(default_factory=list)  # as written, split at line breaks only
+    digest: str = ""  # of the file's bytes
     # What rules found in the text alone (its links, its photos), kept while the file is the
     # same: a file read once serves every check of a long-lived process (CheckMemory).
     derived: dict = field(default_factory=dict, compare=False, repr=False)
@@ -123,8 +125,15 @@ LinkClaim = Callable[[ContentFile, Site], set[tuple[int, str]]]
 
 @dataclass(frozen=True)
 class Rules:
-    """A list of rules: over each file, over the whole site, and the links some claim."""
+    """A list of rules: over each file's own text, over each file, over the whole site, and
+    the links some claim.
 
+    A `per_text` rule judges a file by its bytes and the settings alone, so its verdict can
+    be remembered between builds (a `Memo`, keyed by the file's bytes and path); a `per_file`
+    rule also looks at other files (links, photos, templates) and runs every time.
+    """
+
+    per_text: tuple[FileRule, ...] = ()
     per_file: tuple[FileRule, ...] = ()
     per_site: tuple[SiteRule, ...] = ()
     claims_links: tuple[LinkClaim, ...] = ()
@@ -135,19 +144,37 @@ class Rules:
     def claimed_links(self, file: ContentFile, site: Site) -> set[tuple[int, str]]:
         return {link for claim in self.claims_links for link in claim(file, site)}
 
-    def run(self, site: Site, only: Iterable[Path] | None = None) -> list[Problem]:
+    def run(
+        self, site: Site, only: Iterable[Path] | None = None, memo: Memo | None = None
+    ) -> list[Problem]:
         """Every problem, or with `only` those of these files (found by every rule), of other
-        files that depend on them (across_files) and of the whole site (per_site)."""
+        files that depend on them (across_files) and of the whole site (per_site). `memo`
+        remembers the per_text verdicts by the file's bytes and path."""
         site.rules = self
         problems: list[Problem] = []
         wanted = None if only is None else set(only)
+        # A verdict is remembered for this list of rules: another list judges differently.
+        rules = digest(*(f"{rule.__module__}.{rule.__qualname__}" for rule in self.per_text))
         for file in site.files:
-            chosen = self.per_file if wanted is None or file.path in wanted else self.across_files
+            chosen = self.across_files  # a file not changed: only what other files change
+            if wanted is None or file.path in wanted:
+                problems.extend(self.text_problems(file, site, memo, rules))
+                chosen = self.per_file
             for rule in chosen:
                 problems.extend(rule(file, site))
         for site_rule in self.per_site:
             problems.extend(site_rule(site))
         return problems
+
+    def text_problems(
+        self, file: ContentFile, site: Site, memo: Memo | None, rules: str
+    ) -> list[Problem]:
+        def judge() -> list[Problem]:
+            return [problem for rule in self.per_text for problem in rule(file, site)]
+
+        if memo is None or not file.digest:
+            return judge()
+        return memo.remember(digest(rules, file.shown, file.kind, file.digest), judge)
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -177,8 +204,10 @@ def first_non_utf8_line(data: bytes) -> int:
 
 
 def read_file(path: Path, shown: str, kind: str) -> ContentFile:
-    text, encoding = decode(path.read_bytes())
-    return ContentFile(path, shown, kind, encoding, read_front_matter(text), split_lines(text))
+    data = path.read_bytes()
+    text, encoding = decode(data)
+    front, lines = read_front_matter(text), split_lines(text)
+    return ContentFile(path, shown, kind, encoding, front, lines, digest(data))
 
 
 def content_files(settings: dict) -> Iterator[tuple[Path, str]]:
@@ -254,12 +283,15 @@ def load_site(settings: dict, memory: CheckMemory | None = None) -> Site:
 # --- running and reporting ---------------------------------------------------------------
 
 
-def run_rules(settings: dict, rules: Rules, only: Iterable[Path] | None = None) -> list[Problem]:
+def run_rules(
+    settings: dict, rules: Rules, only: Iterable[Path] | None = None, memo: Memo | None = None
+) -> list[Problem]:
     """Every problem `rules` find in the content folder settings["PATH"], sorted by file and
     line. `only` limits the report to some files (a pre-commit hook's staged files); the rules
-    still see the whole site, so a duplicate slug with an unchanged file is found."""
+    still see the whole site, so a duplicate slug with an unchanged file is found. `memo`
+    remembers the per_text rules' verdicts (a build's, under its versioned cache folder)."""
     site = load_site(settings)
-    problems = rules.run(site)
+    problems = rules.run(site, memo=memo)
     if only is not None:
         wanted = {site.shown(Path(p).resolve()) for p in only}
         problems = [p for p in problems if p.path in wanted]

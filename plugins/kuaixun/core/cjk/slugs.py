@@ -23,7 +23,7 @@ Collision rule (deterministic, the same on every build):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import rjieba
 from pypinyin import Style, lazy_pinyin
@@ -53,7 +53,16 @@ def heading_id(text: str, separator: str = "-") -> str:
     return separator.join(syllables(text)[:MAX_SYLLABLES])
 
 
-def unique_slug(text: str, taken: set[str], first_of: dict[str, str] | None = None) -> str:
+# pinyin_slug, or a function that returns what it would (a build's memo of it).
+SlugOf = Callable[..., str]
+
+
+def unique_slug(
+    text: str,
+    taken: set[str],
+    first_of: dict[str, str] | None = None,
+    slug_of: SlugOf = pinyin_slug,
+) -> str:
     """The first free slug for ``text`` by the collision rule; it is added to ``taken``.
 
     ``first_of`` maps a text to the slug it got first; keep one dict per run, so the same
@@ -61,13 +70,13 @@ def unique_slug(text: str, taken: set[str], first_of: dict[str, str] | None = No
     with tones, so the text, not its reading, says "the same words")."""
     first_of = {} if first_of is None else first_of
     words = text.strip()
-    plain = pinyin_slug(words)
+    plain = slug_of(words)
     if plain not in taken:
         slug = plain
     elif words in first_of:
         slug = _numbered(first_of[words], taken)
     else:
-        toned = pinyin_slug(words, tones=True)
+        toned = slug_of(words, tones=True)
         slug = toned if toned not in taken else _numbered(toned, taken)
     first_of.setdefault(words, slug)
     taken.add(slug)
@@ -81,12 +90,14 @@ def _numbered(base: str, taken: set[str]) -> str:
     return f"{base}-{number}"
 
 
-def assign_slugs(names: Iterable[str], taken: Iterable[str] = ()) -> dict[str, str]:
+def assign_slugs(
+    names: Iterable[str], taken: Iterable[str] = (), slug_of: SlugOf = pinyin_slug
+) -> dict[str, str]:
     """Slugs for ``names`` given in priority order (earliest first); repeats keep theirs."""
     taken = set(taken)
     first_of: dict[str, str] = {}
     slugs: dict[str, str] = {}
     for name in names:
         if name not in slugs:
-            slugs[name] = unique_slug(name, taken, first_of)
+            slugs[name] = unique_slug(name, taken, first_of, slug_of)
     return slugs

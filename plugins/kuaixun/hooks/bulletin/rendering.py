@@ -55,7 +55,9 @@ def rendering_problems(contents: Iterable, content_root: Path) -> list[Problem]:
         # Pelican's warning went unattributed).
         with captured_warnings() as records:
             pelican_api.render_links(content)
-        shown = display_path(Path(content.source_path), content_root)
+        if not records:
+            continue
+        shown = display_path(Path(content.source_path), content_root)  # resolves: costly
         for record in records:
             line = _line_quoting(content.source_path, record)
             problems.append(Problem(shown, line, *explain(record)))

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from kuaixun import pelican_api
+from kuaixun.core.memo import Memo
 from kuaixun.core.problems import ALL_OUTPUTS, PENDING, ContentErrors, Problem
 from kuaixun.hooks.bulletin.collisions import (
     Sources,
@@ -24,7 +25,28 @@ from kuaixun.hooks.bulletin.collisions import (
 )
 from kuaixun.hooks.bulletin.drafts import withhold_drafts
 from kuaixun.hooks.bulletin.rendering import rendering_problems
-from kuaixun.rules import CHANGES, Changes, check_changes, check_content
+from kuaixun.rules import CHANGES, Changes, changes_alone, check_changes, check_content
+
+# The content rules' verdicts on each file's text, kept in the build's versioned cache folder
+# (kuaixun.hooks.caches): a rebuild judges again only the files that changed.
+MEMO_FILE = "rules-memo.pickle"
+
+
+def content_problems(settings: dict) -> tuple[list[Problem], list[Problem]]:
+    """(problems, notices) of the content check: of every file (make html; the preview's
+    first build or one after a failure, when anything may have changed), the per_text
+    verdicts of unchanged files taken from the memo; or of the preview's changes alone."""
+    alone = changes_alone(settings)
+    if alone is not None:
+        return check_changes(settings, alone)  # the saved files' text only: nothing to remember
+    changes: Changes | None = settings.get(CHANGES)
+    memo = Memo(Path(settings["CACHE_PATH"]) / MEMO_FILE)
+    if changes is None:
+        found = check_content(settings, memo=memo)
+    else:
+        found = check_changes(settings, changes, memo=memo)
+    memo.save()  # every file was judged: the memo keeps the verdicts of every file there is
+    return found
 
 
 def rendered_contents(generators: list, changes: Changes | None = None) -> list:
@@ -46,13 +68,12 @@ def build_problems(generators: list) -> list[Problem]:
     # The content check runs the plugins' own rules (photos.check): a problem a plugin also
     # deferred while building is the same Problem, kept once by the set below. Its link rule
     # leaves the images the photos plugin owns to it (RULES.claims_links).
-    changes: Changes | None = settings.get(CHANGES)  # the preview: what changed since
-    problems, notices = check_changes(settings, changes) if changes else check_content(settings)
+    problems, notices = content_problems(settings)
     report_notices(notices)
     problems += generators[0].context.get(PENDING, [])
     # Pelican's render warnings are the least specific: dropped on a line already named.
     known = {(p.path, p.line) for p in problems}
-    rendered = rendering_problems(rendered_contents(generators, changes), root)
+    rendered = rendering_problems(rendered_contents(generators, settings.get(CHANGES)), root)
     problems += [p for p in rendered if (p.path, p.line) not in known]
 
     # Two equal Slug: lines are already reported by the content check, on the same line.

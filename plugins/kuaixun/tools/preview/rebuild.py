@@ -79,7 +79,14 @@ class Preview:
     def __init__(self, settings_file: Path, overrides: dict):
         self.settings_file = settings_file
         # Search is updated after the pages: the editor waits for the page, not the index.
-        self.overrides = {**overrides, "SEARCH_AFTER_PAGES": True}
+        # Pelican's reader cache stays off: the preview keeps every content as read in memory
+        # (contents.py), and that cache would pickle all of them again after every save.
+        self.overrides = {
+            **overrides,
+            "SEARCH_AFTER_PAGES": True,
+            "CACHE_CONTENT": False,
+            "LOAD_CONTENT_CACHE": False,
+        }
         self.contents = ContentsAsRead()
         self.memory = CheckMemory()  # what the content check read and judged
         self.checked = False  # the last build passed the checks: the next checks its changes

@@ -1,0 +1,130 @@
+"""A rebuild with warm caches writes the site a cold build writes: byte for byte.
+
+The caches (Pelican's reader cache, the cjk plugin's and the content rules' memos, the search
+and photo caches) make a rebuild after a one-article edit cheap; a stale listing, feed, tag
+page, issue page or search entry would be a wrong site. Each case builds the sample site
+(seed content plus the inews sample), changes it as an editor would, rebuilds with the caches
+the first build left, and compares every file of output/ with a build of the same content
+from empty caches.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from kuaixun.testing.builds import copy_content, run_build
+from kuaixun.testing.search_sites import import_sample, unpacked
+
+pytestmark = pytest.mark.xdist_group("rebuild")
+
+SEED = "articles/2020/11/guifan-shirong-zhixu.md"
+NEW = "articles/2020/12/xin-wenzhang.md"
+NEW_ARTICLE = """Title: 新建南路街道开展冬季消防安全检查
+Date: 2020-12-02 09:00
+Category: 社区动态
+Authors: 韩冬
+Tags: 消防安全, 新建南路街道
+
+本报讯（记者 韩冬）12月初，新建南路街道组织社区网格员对辖区沿街商铺开展冬季消防安全检查。
+
+检查中，工作人员逐一查看灭火器配备和安全通道畅通情况，对发现的问题当场提出整改意见。
+"""
+# pelican-sitemap stamps a page without a date of its own (the home page, a page) with the
+# time of the build: the one difference between two builds of the same content.
+SITEMAP_HOME = re.compile(r"<loc>[^<]*/</loc>\s*<lastmod>([^<]+)</lastmod>")
+
+
+def edit_seed_article(content: Path) -> None:
+    """A new title, a new first sentence (the summary) and a tag swapped: the article, its
+    listings, issue, tags and feeds change."""
+    path = content / SEED
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("规范市容秩序 提升辖区颜值", "规范市容秩序 辖区更整洁")
+    text = text.replace("为营造秩序良好、干净整洁的城市环境", "为营造整洁有序的城市环境")
+    text = text.replace("Tags: 市容整治,", "Tags: 环境整治,")
+    path.write_text(text + "\n（本报编辑部补记：本文已于今日更新。）\n", encoding="utf-8")
+
+
+def add_article(content: Path) -> None:
+    """The newest article, with a new tag and a new reporter: every page of a listing shifts."""
+    path = content / NEW
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(NEW_ARTICLE, encoding="utf-8")
+
+
+def remove_article(content: Path) -> None:
+    """An archived article in the middle of the listings, gone with its page."""
+    imported = sorted((content / "articles" / "inews").rglob("*.md"))
+    imported[len(imported) // 2].unlink()
+
+
+def build(folder: Path, content: Path) -> Path:
+    result = run_build(folder / "output", content)
+    assert result.returncode == 0, result.stderr
+    return folder / "output"
+
+
+def site_files(output: Path) -> dict[str, bytes]:
+    """Every file of output/ but the packed search index, which a rebuild extends with an
+    overlay instead of writing a new base: it is compared by what it holds (search_index)."""
+    files = {}
+    for path in sorted(output.rglob("*")):
+        name = path.relative_to(output).as_posix()
+        if path.is_file() and not name.startswith("search/"):
+            files[name] = path.read_bytes()
+    files["sitemap.xml"] = without_build_time(files["sitemap.xml"])
+    return files
+
+
+def without_build_time(sitemap: bytes) -> bytes:
+    text = sitemap.decode("utf-8")
+    stamp = SITEMAP_HOME.search(text)
+    assert stamp, "the sitemap lists no home page"
+    return text.replace(f"<lastmod>{stamp[1]}</lastmod>", "<lastmod>BUILD</lastmod>").encode()
+
+
+def search_index(output: Path) -> tuple[dict, dict[str, str]]:
+    manifest = json.loads((output / "search" / "manifest.json").read_text(encoding="utf-8"))
+    for where in ("base", "pack"):
+        manifest.pop(where)
+    return manifest, unpacked(output / "search")
+
+
+@pytest.fixture(scope="module")
+def sample_content(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("rebuild-sample")
+    content = copy_content(folder / "content")
+    import_sample(content / "articles" / "inews")
+    return content
+
+
+@pytest.mark.parametrize("change", [edit_seed_article, add_article, remove_article])
+def test_a_rebuild_after_a_change_writes_what_a_cold_build_writes(change, sample_content, tmp_path):
+    content = copy_content(tmp_path / "content", sample_content)
+    warm = build(tmp_path / "warm", content)
+    change(content)
+    build(tmp_path / "warm", content)
+    cold = build(tmp_path / "cold", content)
+
+    warm_files, cold_files = site_files(warm), site_files(cold)
+    assert sorted(warm_files) == sorted(cold_files)
+    stale = [name for name, data in cold_files.items() if warm_files[name] != data]
+    assert not stale, f"the rebuild left {len(stale)} files stale: {stale[:10]}"
+    assert search_index(warm) == search_index(cold)
+
+
+def test_a_rebuild_reports_the_problem_an_edit_made(sample_content, tmp_path):
+    """The content rules' verdicts are remembered per file: an edited file is judged again."""
+    content = copy_content(tmp_path / "content", sample_content)
+    build(tmp_path / "site", content)
+    path = content / SEED
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("2020-11-27", "2020-11-31"), encoding="utf-8"
+    )
+    result = run_build(tmp_path / "site" / "output", content)
+    assert result.returncode != 0
+    assert f"{Path(SEED).name}:2:" in result.stderr
