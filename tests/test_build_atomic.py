@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import zlib
 from pathlib import Path
@@ -118,12 +119,18 @@ def test_a_second_build_waits_for_the_first_and_says_so(tmp_path):
     with (tmp_path / ".output.lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # as a running build holds it
         waiting = _build_process(output, content)
-        time.sleep(4)
+        # Its first words are the notice (however slowly a loaded machine starts it); then
+        # it must still be waiting, with nothing written.
+        guard = threading.Timer(300, waiting.kill)
+        guard.start()
+        said = waiting.stderr.readline()
+        guard.cancel()
+        assert "另一个构建正在进行" in said and "another build" in said, said
+        time.sleep(1)
         assert waiting.poll() is None, "the second build must wait"
         assert not output.exists()
     _, stderr = waiting.communicate(timeout=300)
-    assert waiting.returncode == 0, stderr
-    assert "另一个构建正在进行" in stderr and "another build" in stderr
+    assert waiting.returncode == 0, said + stderr
 
 
 def test_two_builds_at_once_both_publish_the_whole_site(tmp_path):
