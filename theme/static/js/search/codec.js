@@ -44,17 +44,25 @@ export const WHOOSH_LENGTHS = Array.from({ length: 256 }, (_, n) =>
   Math.round((1.033 ** n - 1) * 27),
 );
 
-/** Postings of one term: per scored field, [article, term frequency, field length] triples. */
-export function decodePostings(text) {
+/**
+ * Postings of one term: per scored field, [article, term frequency, field length] triples.
+ * A field with a "." names its articles by their places in `pairDocs`, the article list of
+ * the term's first two characters (nothing before the ".": all of them), then gives the
+ * values alone (export/codec.py `postings`).
+ */
+export function decodePostings(text, pairDocs = []) {
   return text.split("|").map((part) => {
-    const r = reader(part);
+    const dot = part.indexOf(".");
+    const articles =
+      dot < 0 ? null : dot === 0 ? pairDocs : decodeDocs(part.slice(0, dot)).map((k) => pairDocs[k]);
+    const r = reader(dot < 0 ? part : part.slice(dot + 1));
     const entries = [];
     let previous = -1;
     while (r.more()) {
-      previous += r.next() + 1;
+      const doc = articles ? articles[entries.length] : (previous += r.next() + 1);
       const packed = r.next();
       const tf = (packed & 3) === 3 ? 4 + r.next() : (packed & 3) + 1;
-      entries.push([previous, tf, WHOOSH_LENGTHS[packed >> 2]]);
+      entries.push([doc, tf, WHOOSH_LENGTHS[packed >> 2]]);
     }
     return entries;
   });
@@ -169,4 +177,38 @@ export function slotPayload(bytes, cell) {
 export function compression(bytes) {
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) return "gzip";
   return bytes[0] === 0x78 && bytes[1] === 0xda ? "deflate" : null;
+}
+
+/** An item stored as text (export/codec.py `dense`): UTF-8, where a byte 0x80 + (n − 1) at
+ * a character's start opens a run of n base-64 digits packed 6 bits each. */
+export function readDense(bytes) {
+  let out = "";
+  let plain = 0;
+  let at = 0;
+  const flush = (end) => {
+    if (end > plain) out += new TextDecoder().decode(bytes.subarray(plain, end));
+  };
+  while (at < bytes.length) {
+    const b = bytes[at];
+    if (b < 0x80 || b >= 0xc0) {
+      at += b < 0x80 ? 1 : b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
+      continue;
+    }
+    flush(at);
+    const count = b - 0x7f;
+    let bits = 0;
+    let value = 0;
+    let read = at + 1;
+    for (let k = 0; k < count; k++) {
+      while (bits < 6) {
+        value = ((value << 8) | bytes[read++]) & 0xffff;
+        bits += 8;
+      }
+      bits -= 6;
+      out += DIGITS[(value >> bits) & 63];
+    }
+    at = plain = at + 1 + Math.ceil((6 * count) / 8);
+  }
+  flush(at);
+  return out;
 }

@@ -15,6 +15,7 @@ import {
   decodeRef,
   entryOfTerm,
   parseBucket,
+  readDense,
   slotOf,
   slotPayload,
   termFrequencies,
@@ -209,17 +210,30 @@ async function loadLists(ix, m, query) {
   const singlesLoaded = loadKeys(ix, m, singles);
   const postings = new Map();
   const docs = new Map();
+  // A term's postings name their articles by their places in its first pair's list, which
+  // the query's grams fetch anyway (every term of two or more characters starts with one).
+  const pending = new Map();
+  const docsOf = (key) => {
+    if (!pending.has(key)) {
+      const entry = ix.entries.get(key);
+      pending.set(key, entry?.docs ? Promise.resolve(resolve(ix, m, entry.docs)).then(decodeDocs) : []);
+    }
+    return pending.get(key);
+  };
   await Promise.all([
     singlesLoaded,
     ...query.parts.map(async (term) => {
       if (singles.includes(term)) await singlesLoaded;
       const entry = entryOfTerm(ix.entries, term);
-      if (entry) postings.set(term, decodePostings(await resolve(ix, m, entry.postings)));
+      if (!entry) return;
+      const chars = [...term];
+      const [text, pairDocs] = await Promise.all([
+        resolve(ix, m, entry.postings),
+        chars.length > 1 ? docsOf(chars[0] + chars[1]) : [],
+      ]);
+      postings.set(term, decodePostings(text, pairDocs));
     }),
-    ...query.runs.flatMap(runGrams).map(async (gram) => {
-      const entry = ix.entries.get(gram);
-      docs.set(gram, entry?.docs ? decodeDocs(await resolve(ix, m, entry.docs)) : []);
-    }),
+    ...query.runs.flatMap(runGrams).map(async (gram) => docs.set(gram, await docsOf(gram))),
   ]);
   return { postings: (t) => postings.get(t) ?? null, docs: (g) => docs.get(g) ?? [] };
 }
@@ -357,7 +371,7 @@ async function defaultFetch(url, { fresh = false, range } = {}) {
  */
 export async function textOf(bytes) {
   const format = compression(bytes);
-  if (!format) return new TextDecoder().decode(bytes);
+  if (!format) return readDense(bytes);
   if (typeof DecompressionStream !== "function") {
     const { gunzipSync, unzlibSync } = await import("../vendor/fflate.js");
     return new TextDecoder().decode((format === "gzip" ? gunzipSync : unzlibSync)(bytes));

@@ -26,7 +26,9 @@ the published index:
 Files named .gz are stored gzip-compressed, as Pagefind stores its own: the index takes a
 third of the disk, hosts send them as they are, and the browser inflates them
 (DecompressionStream). Numbers are written as base-64 varints (5 bits a character, the
-6th says "more"), lists of articles as gaps or, when shorter, as a bitmap.
+6th says "more"), lists of articles as gaps or, when shorter, as a bitmap; a pair's terms name
+their articles by their places in the pair's list (`postings`). The packer stores the digits
+6 bits each (`dense`).
 docs/search.md has the measurements behind these choices.
 """
 
@@ -37,6 +39,7 @@ import gzip
 import hashlib
 import json
 import pickle
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,19 +98,33 @@ def doc_list(docids: list[int]) -> str:
     return as_gaps if len(as_gaps) <= docids[-1] // 6 + 2 else bitmap(docids)
 
 
-def postings(per_field: list[list[tuple[int, int, int]]]) -> str:
+def postings(per_field: list[list[tuple[int, int, int]]], docs: list[int] | None = None) -> str:
     """Per scored field, per article: the gap, then Whoosh's length byte · 4 + (tf − 1) when
-    the term frequency is 1–3, or length byte · 4 + 3 followed by tf − 4."""
-    encoded = []
-    for entries in per_field:
-        out, previous = [], -1
-        for d, tf, length_byte in entries:
-            out.append(varint(d - previous - 1) + varint(length_byte * 4 + min(tf, 4) - 1))
-            if tf >= 4:
-                out.append(varint(tf - 4))
-            previous = d
-        encoded.append("".join(out))
-    return "|".join(encoded)
+    the term frequency is 1–3, or length byte · 4 + 3 followed by tf − 4.
+
+    A term whose first two characters are its line's key (`docs`: the articles holding that
+    pair) is found only in articles of that list, bar a tag: a field all of whose articles
+    are in it names them by their places in the list (as an article list; nothing when it is
+    the whole list) before a ".", then gives only the values. The gaps were a quarter of the
+    postings' text (docs/search.md, "Bytes on disk")."""
+    place = {d: k for k, d in enumerate(docs)} if docs else {}
+    return "|".join(_field_postings(entries, place) for entries in per_field)
+
+
+def _field_postings(entries: list[tuple[int, int, int]], place: dict[int, int]) -> str:
+    def values(tf: int, length_byte: int) -> str:
+        extra = varint(tf - 4) if tf >= 4 else ""
+        return varint(length_byte * 4 + min(tf, 4) - 1) + extra
+
+    if entries and all(d in place for d, _, _ in entries):
+        places = [place[d] for d, _, _ in entries]
+        named = "" if len(places) == len(place) else doc_list(places)
+        return named + "." + "".join(values(tf, lb) for _, tf, lb in entries)
+    out, previous = [], -1
+    for d, tf, length_byte in entries:
+        out.append(varint(d - previous - 1) + values(tf, length_byte))
+        previous = d
+    return "".join(out)
 
 
 # Reading back what the functions above wrote, as the browser reads it.
@@ -142,22 +159,74 @@ def decode_docs(text: str) -> list[int]:
     return docs
 
 
-def decode_postings(text: str) -> list[list[tuple[int, int, int]]]:
-    fields = []
-    for part in text.split("|"):
-        values, entries, previous, i = read_varints(part), [], -1, 0
-        while i < len(values):
+def decode_postings(text: str, docs: list[int] | None = None) -> list[list[tuple[int, int, int]]]:
+    """`postings` read back; `docs`: the article list of the line's key, for a pair's terms."""
+    return [_read_field(part, docs or []) for part in text.split("|")]
+
+
+def _read_field(part: str, docs: list[int]) -> list[tuple[int, int, int]]:
+    named, dot, rest = part.partition(".")
+    places = (decode_docs(named) if named else range(len(docs))) if dot else []
+    values = read_varints(rest if dot else part)
+    entries: list[tuple[int, int, int]] = []
+    previous, i = -1, 0
+    while i < len(values):
+        if dot:
+            d = docs[places[len(entries)]]
+        else:
             previous += values[i] + 1
-            packed = values[i + 1]
-            i += 2
-            if packed & 3 == 3:
-                tf = 4 + values[i]
-                i += 1
-            else:
-                tf = (packed & 3) + 1
-            entries.append((previous, tf, packed >> 2))
-        fields.append(entries)
-    return fields
+            d, i = previous, i + 1
+        packed = values[i]
+        tf, i = (4 + values[i + 1], i + 2) if packed & 3 == 3 else ((packed & 3) + 1, i + 1)
+        entries.append((d, tf, packed >> 2))
+    return entries
+
+
+# Plain items hold their base-64 digits 6 bits each, not 8 (`dense`): a run of 8 to 64
+# digits is one byte 0x80 + (length − 1), which no UTF-8 character starts with, then the
+# digits' 6-bit values packed into whole bytes. Other text stays UTF-8, so text without such
+# runs reads as it is. The digits were 9.9 of the buckets' 16.9 MB (docs/search.md).
+DENSE_RUN = re.compile(f"[{re.escape(DIGITS)}]{{8,}}")
+DENSE_MAX = 64
+_UTF8 = re.compile(
+    rb"(?:[\x00-\x7f]|[\xc0-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf7][\x80-\xbf]{3})+"
+)
+
+
+def dense(text: str) -> bytes:
+    out, at = bytearray(), 0
+    for match in DENSE_RUN.finditer(text):
+        out += text[at : match.start()].encode()
+        run, k = match.group(), 0
+        while len(run) - k >= 8:
+            part = run[k : k + DENSE_MAX]
+            k += len(part)
+            value = 0
+            for ch in part:
+                value = value << 6 | _VALUE[ch]
+            size = -(-6 * len(part) // 8)
+            out.append(0x7F + len(part))
+            out += (value << (8 * size - 6 * len(part))).to_bytes(size, "big")
+        out += run[k:].encode()
+        at = match.end()
+    out += text[at:].encode()
+    return bytes(out)
+
+
+def read_dense(data: bytes) -> str:
+    """The text `dense` wrote (or plain UTF-8)."""
+    out, at = [], 0
+    while at < len(data):
+        if match := _UTF8.match(data, at):
+            out.append(match.group().decode())
+            at = match.end()
+            continue
+        count = data[at] - 0x7F
+        size = -(-6 * count // 8)
+        value = int.from_bytes(data[at + 1 : at + 1 + size], "big") >> (8 * size - 6 * count)
+        out.append("".join(DIGITS[(value >> (6 * (count - 1 - j))) & 63] for j in range(count)))
+        at += 1 + size
+    return "".join(out)
 
 
 def fnv1a(key: str) -> int:
@@ -211,7 +280,7 @@ def encode_line(key: str, docs, terms: dict, frequency: Counter, writer: Writer)
     first = frequency.get(key[0], 0) if len(key) == 2 else 0
     fields.append(varint(first) if first else "")
     for suffix in sorted(terms):
-        encoded = postings(terms[suffix])
+        encoded = postings(terms[suffix], docs if len(key) == 2 else None)
         fields += [suffix, varint(frequency[key + suffix]), writer.inline_or_file(encoded)]
     return "\t".join(fields)
 
@@ -363,7 +432,7 @@ STATE = "state.pickle"
 FILES = "files.pickle"
 
 # Bump when the files' format changes, so a cached export is not reused.
-FORMAT = 8
+FORMAT = 9
 
 
 def settings_fingerprint() -> str:

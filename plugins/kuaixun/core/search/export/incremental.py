@@ -78,7 +78,7 @@ class Bucket:
         fields = line.split("\t")
         docs = decode_docs(self.spilled(fields[1])) if fields[1] else []
         terms = {
-            fields[i]: decode_postings(self.spilled(fields[i + 2]))
+            fields[i]: decode_postings(self.spilled(fields[i + 2]), docs if len(key) == 2 else None)
             for i in range(3, len(fields), 3)
         }
         return docs, terms

@@ -16,8 +16,9 @@ offset `(i % per_file) · cell`, or, when the entry lists i as overridden, at
 `start + position · cell` in the overlay. The items lie end to end in *cells* (as MPEG
 transport packets carry their pointer field): every cell starts with a 2-byte pointer, to
 where item i starts among the data bytes of the window opening at cell i, and the items'
-bytes flow over the cells' other bytes. An item is a 2-byte length, then its text, gzip
-member or "@" and the reference of a blob holding it, whichever is shortest and fits. So an
+bytes flow over the cells' other bytes. An item is a 2-byte length, then its text (its
+digits packed 6 bits each, codec.dense), zlib member or "@" and the reference of a blob
+holding it, whichever is shortest and fits. So an
 item takes about its own size on disk (the cell, ≈ the mean), while the window the reader
 fetches is as large as a fixed slot was; an item that does not fit in its window from
 where it starts moves lists out, or itself, as a blob.
@@ -48,12 +49,12 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kuaixun.core.search.export.codec import LogicalExport, read_varints, varint
+from kuaixun.core.search.export.codec import LogicalExport, dense, read_dense, read_varints, varint
 
 PACK_BYTES = 64 * 1024
 # An array's window is sized for this share of its items (bigger ones spill lists out);
 # its cell is then as small as CELL_SLACK allows (cell_size).
-SLOT_QUANTILE = {"v": 0.75, "f": 0.95, "y": 0.9}
+SLOT_QUANTILE = {"v": 0.8, "f": 0.95, "y": 0.9}
 POINTER = 2  # each cell's pointer; an item's length is 2 bytes too
 # The share of an array's items that may move something out because of the cells (each
 # moved list is a request more for a query that needs it). 0.7 % of the buckets left the
@@ -63,7 +64,7 @@ CELL_SLACK = {"v": 0.007}
 OVERLAY_SLOTS = 4096
 OVERLAY_SHARE = 0.05
 OVERLAY_FLOOR = 1 << 20  # a small site's overlay may reach this whatever its share
-PACK_FORMAT = 2
+PACK_FORMAT = 3
 ITEMS = ("days.gz", "lanmu.gz")
 # Spilled lists are named by their content: a name of digits alone is still a blob's.
 BLOB_FOLDERS = ("p", "x")
@@ -210,10 +211,10 @@ ZLIB_HEADER = b"\x78\xda"  # what level 9 writes; no text of the index starts wi
 
 
 def compact(text: str) -> bytes:
-    """An item's bytes: `deflated` or its plain UTF-8 text, whichever is shorter (a small
-    bucket of base-64 numbers grows when compressed; the reader tells them apart by the
-    first two bytes). An empty item is empty."""
-    plain = text.encode("utf-8")
+    """An item's bytes: `deflated` or its text with the digits packed (codec.dense),
+    whichever is shorter (a small bucket of base-64 numbers grows when compressed; the
+    reader tells them apart by the first two bytes). An empty item is empty."""
+    plain = dense(text)
     packed = deflated(text)
     keep_plain = len(plain) <= len(packed) and plain[:2] not in (ZLIB_HEADER, b"\x1f\x8b")
     return plain if keep_plain else packed
@@ -223,7 +224,7 @@ def inflated(data: bytes) -> str:
     """The text of an item or blob stored by `compact` (or as a gzip member)."""
     if data[:2] == ZLIB_HEADER:
         return zlib.decompress(data).decode("utf-8")
-    return (gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data).decode("utf-8")
+    return gzip.decompress(data).decode("utf-8") if data[:2] == b"\x1f\x8b" else read_dense(data)
 
 
 def arrays_of(names) -> dict[str, int]:
