@@ -11,6 +11,7 @@ import rjsmin
 
 from kuaixun.core.bundle import bundle
 from kuaixun.core.search.export import CHUNK
+from kuaixun.core.search.export.codec import CHUNK_BATCH
 from kuaixun.core.search.export.pack import Published, compact
 from kuaixun.testing.search_sites import (
     INFLATE_FALLBACK,
@@ -215,9 +216,6 @@ def test_a_passage_deep_in_a_long_article_gets_its_snippet(sample_site):
     # Fetched in batches of chunks (2, 4, 8, … in one range each), up to the batch holding
     # the chunk where the passage ends, and no further; the first chunk came with the head.
     assert chunks == chunk_batches(d, (len(article["x"]) - 288 - 1) // CHUNK, article["n"])
-
-
-CHUNK_BATCH = 2  # search/index.js
 
 
 def chunk_batches(d: int, needed: int, n: int) -> list[str]:

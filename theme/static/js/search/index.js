@@ -313,32 +313,28 @@ async function snippetText(ix, doc, query, whole = false, t2s = new Map()) {
   const head = await article(ix, doc);
   const enough = holdsQuery(query, whole, t2s);
   // The first chunk came with the head; the others follow it in one run (export/pack.py),
-  // read CHUNK_BATCH chunks, then twice as many, … in one range each: a match deep in a
-  // long article costs a few round trips, not one per chunk. The text is the same as
-  // chunk by chunk: decoding stops at the chunk that holds the query.
+  // m.chunk[1] chunks, then twice as many, … each batch one member read in one range: a
+  // match deep in a long article costs a few round trips, not one per chunk. The text is
+  // the same as chunk by chunk: it stops at the chunk that holds the query.
   const [file, first, ...lengths] = head.x;
+  const [size, firstBatch] = m.chunk;
   let loaded = head.s;
   let offset = first;
   let k = 1;
-  for (let batch = CHUNK_BATCH; k < head.n && !(enough(loaded) || enough(head.t)); batch *= 2) {
-    const sizes = lengths.slice(k - 1, k - 1 + batch);
-    const length = sizes.reduce((a, b) => a + b, 0);
-    const name = `x/${doc}-${k}${sizes.length > 1 ? `…${k + sizes.length - 1}` : ""}.gz`;
-    const bytes = await range(ix, m, { file, offset, length }, name);
-    let at = 0;
-    for (const size of sizes) {
-      if (enough(loaded)) break;
-      loaded += await textOf(bytes.subarray(at, at + size));
-      at += size;
+  for (let batch = firstBatch, b = 0; k < head.n && !(enough(loaded) || enough(head.t)); b++) {
+    const last = Math.min(k + batch, head.n) - 1;
+    const name = `x/${doc}-${k}${last > k ? `…${last}` : ""}.gz`;
+    const bytes = await range(ix, m, { file, offset, length: lengths[b] }, name);
+    const chars = [...(await textOf(bytes))];
+    for (let at = 0; at < chars.length && !enough(loaded); at += size) {
+      loaded += chars.slice(at, at + size).join("");
     }
-    offset += length;
-    k += sizes.length;
+    offset += lengths[b];
+    k += batch;
+    batch *= 2;
   }
   return loaded;
 }
-
-/** How many text chunks after the head a snippet reads at first (docs/search.md). */
-const CHUNK_BATCH = 2;
 
 /**
  * The browser's fetch, given up after FETCH_TIMEOUT_MS; `fresh` goes past the HTTP cache

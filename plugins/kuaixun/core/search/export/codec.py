@@ -59,6 +59,9 @@ BUCKET_TARGET = 256
 T2S_BUCKETS = 8
 # Snippet text is cut into chunks of about this many characters.
 CHUNK = 400
+# The browser reads the chunks after an article's first in batches of this many, then twice
+# as many, … (one range each); the packer stores each batch as one member (export/pack.py).
+CHUNK_BATCH = 2
 
 
 def _varint(value: int) -> str:
@@ -329,6 +332,15 @@ def snippet_chunks(record: Record) -> list[str]:
     return [text[i : i + CHUNK] for i in range(0, len(text), CHUNK)] or [""]
 
 
+def chunk_batches(chunks: int) -> list[range]:
+    """The batches (chunk numbers) the chunks after the first are read in."""
+    batches, k, size = [], 1, CHUNK_BATCH
+    while k < chunks:
+        batches.append(range(k, min(k + size, chunks)))
+        k, size = k + size, size * 2
+    return batches
+
+
 def article_files(d: int, record: Record) -> dict[str, str]:
     """An article's result head and its snippet text chunks."""
     chunks = snippet_chunks(record)
@@ -381,6 +393,7 @@ def manifest(records: list[Record], days: list[int], state: ExportState) -> dict
         "recency": rank.RECENCY,
         "halfLife": rank.HALF_LIFE,
         "maxQuery": MAX_QUERY_CHARS,
+        "chunk": [CHUNK, CHUNK_BATCH],
         "stop": "".join(sorted(STOP_TERMS)),
         "total": sum(state.frequency.values()),
         "latest": max(days, default=0),

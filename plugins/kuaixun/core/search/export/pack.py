@@ -25,9 +25,10 @@ where it starts moves lists out, or itself, as a blob.
 
 Everything else is a *blob* reached by a reference `@` + varints (file, offset, length),
 file 0 the overlay and k + 1 the base's pack k: the spilled lists (lines name them by
-reference instead of by file name), an article's text chunks (its head lists their
-lengths), days and 栏目 (the entry names them). A vocabulary bucket too large for its slot
-first moves its longest inline lists out into blobs, as the export spills long lists.
+reference instead of by file name), an article's text chunks after the first (one member a
+batch the browser reads; its head lists their lengths), days and 栏目 (the entry names
+them). A vocabulary bucket too large for its slot first moves its longest inline lists out
+into blobs, as the export spills long lists.
 
 The overlay holds the slots whose logical file changed since the base, the blobs they
 need that the base does not have, and days/栏目; the entry lists the overridden slot
@@ -49,7 +50,15 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kuaixun.core.search.export.codec import LogicalExport, dense, read_dense, read_varints, varint
+from kuaixun.core.search.export.codec import (
+    CHUNK,
+    LogicalExport,
+    chunk_batches,
+    dense,
+    read_dense,
+    read_varints,
+    varint,
+)
 
 PACK_BYTES = 64 * 1024
 # An array's window is sized for this share of its items (bigger ones spill lists out);
@@ -64,7 +73,7 @@ CELL_SLACK = {"v": 0.007}
 OVERLAY_SLOTS = 4096
 OVERLAY_SHARE = 0.05
 OVERLAY_FLOOR = 1 << 20  # a small site's overlay may reach this whatever its share
-PACK_FORMAT = 3
+PACK_FORMAT = 4
 ITEMS = ("days.gz", "lanmu.gz")
 # Spilled lists are named by their content: a name of digits alone is still a blob's.
 BLOB_FOLDERS = ("p", "x")
@@ -308,7 +317,7 @@ def fit_bucket(text: str, size: int, packer: Packer) -> bytes:
 def head_text(text: str, first_chunk: str, run: tuple[int, int, int], lengths: list[int]) -> str:
     """An article's head with its first text chunk ("s": a result shown needs no second
     request for its snippet when the match is there, as for most title queries) and where
-    the other chunks are ("x": file, offset, each chunk's length)."""
+    the other chunks are ("x": file, offset, each batch's length)."""
     head = json.loads(text)
     head["s"] = first_chunk
     head["x"] = [run[0], run[1], *lengths]
@@ -369,11 +378,15 @@ class Logical:
 
 def _blob_text_runs(logical: Logical, docs, packer: Packer, blobs: dict) -> dict[int, list[int]]:
     """Each article's text chunks after the first (which travels in its head) as one run of
-    compressed members; returns their lengths."""
+    compressed members, one a batch the browser reads (codec.chunk_batches: deflate has
+    more context than in a chunk alone); returns their lengths."""
     chunks = chunks_of(logical.names)
     lengths = {}
     for d in docs:
-        parts = [_stored(logical, f"x/{d}-{k}.gz") for k in range(1, chunks.get(d, 0))]
+        parts = [
+            compact("".join(logical.text(f"x/{d}-{k}.gz") for k in batch))
+            for batch in chunk_batches(chunks.get(d, 0))
+        ]
         run = packer.blob(b"".join(parts))
         blobs[f"x/{d}"] = run
         lengths[d] = [len(p) for p in parts]
@@ -399,7 +412,7 @@ def _shapes(logical: Logical, counts: dict[str, int]) -> dict[str, tuple[int, in
                         logical.text(f"f/{d}.json"),
                         logical.text(f"x/{d}-0.gz"),
                         (9999, PACK_BYTES, 0),
-                        [9999] * chunks.get(d, 0),
+                        [9999] * len(chunk_batches(chunks.get(d, 0))),
                     )
                 )
                 for d in range(count)
@@ -693,7 +706,8 @@ class Published:
         file, offset, *lengths = head["x"]
         out = [head["s"]]
         for length in lengths:
-            out.append(inflated(self.range((file, offset, length))))
+            text = inflated(self.range((file, offset, length)))
+            out += [text[i : i + CHUNK] for i in range(0, len(text), CHUNK)]
             offset += length
         return out
 
