@@ -135,10 +135,12 @@ def test_verbatim_queries_keep_exactly_todays_top_ten(sample_site, sample_index)
 
 def test_the_pinyin_files_are_in_the_export_and_named_in_the_manifest(sample_site):
     published = Published(sample_site / "search")
-    assert published.count("y") == published.entry["pinyinBuckets"]
+    assert [published.count("y"), published.count("r")] == published.entry["pinyinBuckets"]
     text = "\n".join(published.slot("y", n) for n in range(published.count("y")))
     line = next(line for line in text.split("\n") if line.startswith("ping cheng\t"))
     assert "\t平城区\tqu\t" in line
+    short = "\n".join(published.slot("r", n) for n in range(published.count("r")))
+    assert any(line.startswith("城\tcheng") for line in short.split("\n"))
 
 
 def test_every_title_still_finds_its_article(sample_site, sample_index):

@@ -20,7 +20,8 @@ FRAME = {b"\x1f\x8b": 18, b"\x78\xda": 6}
 FAMILIES = {
     "v": "vocabulary buckets",
     "f": "result heads (with their first chunk)",
-    "y": "pinyin lines",
+    "y": "pinyin lines (words by syllables, by initials)",
+    "r": "pinyin short lines (readings, a syllable's characters)",
     "t": "traditional → simplified",
     "p": "spilled lists",
     "m": "lists moved out of a slot",

@@ -44,6 +44,12 @@ SYLLABLES_KEY = "~"
 INITIALS = "="
 
 
+def short_key(key: str) -> bool:
+    """A short line's key: the syllables, a character or one syllable (the export keeps
+    these apart from the words by two syllables and by initials)."""
+    return " " not in key and not key.startswith(INITIALS)
+
+
 def weight(frequency: int) -> int:
     """About 4 · log2(frequency), in integers: 1 → 0, 2 → 4, 4 → 8, 5 → 9, 8 → 12."""
     if frequency < 4:

@@ -277,9 +277,15 @@ function pinyinTools(ix, m) {
   return {
     limits: m.forgive,
     async lines(keys) {
-      const files = [...new Set(keys.map((k) => bucketOf(k, m.pinyinBuckets)))];
+      // The short lines (a character's readings, a syllable's characters) sit apart, in
+      // r/ (export/codec.py pinyin_files).
+      const fileOf = (k) => {
+        const short = !k.includes(" ") && !k.startsWith("=");
+        return `${short ? "r" : "y"}/${bucketOf(k, m.pinyinBuckets[short ? 1 : 0])}.gz`;
+      };
+      const files = [...new Set(keys.map(fileOf))];
       const loaded = new Map();
-      for (const text of await Promise.all(files.map((n) => inside(ix, m, `y/${n}.gz`)))) {
+      for (const text of await Promise.all(files.map((name) => inside(ix, m, name)))) {
         for (const [k, v] of parseLines(text)) if (keys.includes(k)) loaded.set(k, v);
       }
       return loaded;

@@ -20,8 +20,9 @@ the published index:
   <hash>/x/<id>-<k>.gz its text in chunks, for the snippet: fetched when the result comes
                      into view, chunk after chunk until the query is found.
   <hash>/t/<k>.gz    traditional → simplified pairs, fetched only for an unknown character.
-  <hash>/y/<n>.gz    the pinyin layer (search/pinyin.py): readings, words by pinyin and by
-                     initials, n = FNV-1a(key) mod pinyinBuckets; fetched only for a query
+  <hash>/y/<n>.gz    the pinyin layer (search/pinyin.py): words by pinyin and by initials,
+  <hash>/r/<n>.gz    and its short lines (a character's readings, a syllable's characters),
+                     n = FNV-1a(key) mod pinyinBuckets[0 or 1]; fetched only for a query
                      that is not found as typed, or typed in Latin letters.
 Files named .gz are stored gzip-compressed, as Pagefind stores its own: the index takes a
 third of the disk, hosts send them as they are, and the browser inflates them
@@ -57,6 +58,11 @@ INLINE_LIMIT = 96
 # fetches one bucket per character and per character pair, so small buckets save bytes.
 BUCKET_TARGET = 256
 T2S_BUCKETS = 8
+# The pinyin layer's short lines (a character's readings, a syllable's characters: r/<n>)
+# sit in buckets of about this many characters, apart from the words by two syllables and by
+# initials (y/<n>): a slip reads one line of each of its characters or syllables, and a
+# window sized for the long lines cost it three times the bytes.
+SHORT_TARGET = 64
 # Snippet text is cut into chunks of about this many characters.
 CHUNK = 400
 # The browser reads the chunks after an article's first in batches of this many, then twice
@@ -288,10 +294,10 @@ def encode_line(key: str, docs, terms: dict, frequency: Counter, writer: Writer)
     return "\t".join(fields)
 
 
-def bucket_count(size: int) -> int:
-    """Buckets of about BUCKET_TARGET characters for `size` characters of lines."""
+def bucket_count(size: int, target: int = BUCKET_TARGET) -> int:
+    """Buckets of about `target` characters for `size` characters of lines."""
     count = 1
-    while size / count > BUCKET_TARGET:
+    while size / count > target:
         count *= 2
     return count
 
@@ -352,18 +358,23 @@ def article_files(d: int, record: Record) -> dict[str, str]:
 
 def pinyin_files(
     frequency: Counter, known: dict[str, tuple[str, ...] | None]
-) -> tuple[dict[str, str], int, dict[str, tuple[str, ...] | None]]:
-    """The y/<n>.gz files of the vocabulary `frequency`, their count and every word's syllables
-    (`known`: those read before)."""
+) -> tuple[dict[str, str], tuple[int, int], dict[str, tuple[str, ...] | None]]:
+    """The y/<n>.gz and r/<n>.gz files of the vocabulary `frequency`, their counts and every
+    word's syllables (`known`: those read before)."""
     words = pinyin.han_words(frequency)
     syllables = {w: known[w] if w in known else pinyin.toneless(w) for w in words}
     lines = pinyin.pinyin_lines(frequency, syllables.__getitem__)
-    count = bucket_count(sum(len(line) + 1 for line in lines))
-    buckets: list[list[str]] = [[] for _ in range(count)]
-    for line in lines:
-        buckets[fnv1a(line_key(line)) % count].append(line)
-    files = {f"y/{n}.gz": "\n".join(bucket) for n, bucket in enumerate(buckets)}
-    return files, count, syllables
+    files: dict[str, str] = {}
+    counts = []
+    for family, short, target in (("y", False, BUCKET_TARGET), ("r", True, SHORT_TARGET)):
+        kept = [line for line in lines if pinyin.short_key(line_key(line)) == short]
+        count = bucket_count(sum(len(line) + 1 for line in kept), target)
+        buckets: list[list[str]] = [[] for _ in range(count)]
+        for line in kept:
+            buckets[fnv1a(line_key(line)) % count].append(line)
+        files.update({f"{family}/{n}.gz": "\n".join(b) for n, b in enumerate(buckets)})
+        counts.append(count)
+    return files, (counts[0], counts[1]), syllables
 
 
 def collection_files(records: list[Record], days: list[int]) -> dict[str, str]:
@@ -445,7 +456,7 @@ STATE = "state.pickle"
 FILES = "files.pickle"
 
 # Bump when the files' format changes, so a cached export is not reused.
-FORMAT = 9
+FORMAT = 10
 
 
 def settings_fingerprint() -> str:
@@ -498,7 +509,7 @@ class ExportState:
     chunks: list[int]
     # The pinyin layer: its bucket count, and each word's syllables (pypinyin is slow enough
     # to keep what it said: an update reads only the new words).
-    pinyin_buckets: int
+    pinyin_buckets: tuple[int, int]  # y/ (words by syllables, by initials) and r/ (short lines)
     pinyin: dict[str, tuple[str, ...] | None]
 
 

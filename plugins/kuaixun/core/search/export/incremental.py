@@ -304,7 +304,8 @@ def plan_update(
     heads, chunks, removed = article_updates(state, records, changed)
     days = [r.day for r in records]
     pinyin, pinyin_buckets, syllables = pinyin_files(changes.frequency, state.pinyin)
-    removed |= {f"y/{n}.gz" for n in range(pinyin_buckets, state.pinyin_buckets)}
+    for family, count, before in zip("yr", pinyin_buckets, state.pinyin_buckets, strict=True):
+        removed |= {f"{family}/{n}.gz" for n in range(count, before)}
     files = {**buckets.files, **heads, **collection_files(records, days), **pinyin}
     files, dropped = spill_changes(state.bucket_spills, buckets.spills, files)
     removed |= dropped

@@ -63,7 +63,7 @@ from kuaixun.core.search.export.codec import (
 PACK_BYTES = 64 * 1024
 # An array's window is sized for this share of its items (bigger ones spill lists out);
 # its cell is then as small as CELL_SLACK allows (cell_size).
-SLOT_QUANTILE = {"v": 0.8, "f": 0.95, "y": 0.9}
+SLOT_QUANTILE = {"v": 0.8, "f": 0.95, "y": 0.9, "r": 0.95}
 POINTER = 2  # each cell's pointer; an item's length is 2 bytes too
 # The share of an array's items that may move something out because of the cells (each
 # moved list is a request more for a query that needs it). 0.7 % of the buckets left the
