@@ -10,7 +10,17 @@ import random
 import subprocess
 from pathlib import Path
 
-from kuaixun.core.search.export.codec import CHUNK, LogicalExport, save_export, stored
+from kuaixun.core.search.export.codec import (
+    CHUNK,
+    DIGITS,
+    LogicalExport,
+    decode_postings,
+    dense,
+    postings,
+    read_dense,
+    save_export,
+    stored,
+)
 from kuaixun.core.search.export.pack import Cells, Published, item_of, load_base, pack_export
 from kuaixun.testing.builds import ROOT
 from kuaixun.testing.search_sites import logical_files, unpacked
@@ -168,3 +178,69 @@ def test_vocabulary_cells_take_less_room_than_slots_of_the_window(tmp_path):
     assert cell < window
     assert sum(f.stat().st_size for f in files) < 0.9 * count * window
     reads_back(published, export)
+
+
+def node_json(script: str, data) -> list:
+    proc = subprocess.run(
+        ["node", "--input-type=module", "-e", script],
+        input=json.dumps(data, ensure_ascii=False),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_digits_packed_six_bits_read_back_as_written_in_python_and_the_browser():
+    """codec.dense keeps runs of base-64 digits 6 bits each among any UTF-8 text: shorter
+    when the digits are many, and read back exactly by read_dense and codec.js readDense."""
+    rng = random.Random(7)
+    pieces = [*DIGITS, "中", "\t", "\n", "|", "*", ".", "@", "é", "😀"]
+    texts = [
+        "".join(rng.choice(pieces) if rng.random() < 0.3 else rng.choice(DIGITS) for _ in range(n))
+        for n in [0, 1, 7, 8, 9, 63, 64, 65, 200, *rng.sample(range(300), 40)]
+    ]
+    packed = [dense(t) for t in texts]
+    assert [read_dense(p) for p in packed] == texts
+    assert len(dense("A" * 64)) == 49
+    script = """
+      import { readFileSync } from "node:fs";
+      import { readDense } from "./theme/static/js/search/codec.js";
+      const packed = JSON.parse(readFileSync(0, "utf8"));
+      process.stdout.write(JSON.stringify(packed.map((h) => readDense(Buffer.from(h, "hex")))));
+    """
+    assert node_json(script, [p.hex() for p in packed]) == texts
+
+
+def test_a_pairs_terms_read_back_by_place_in_the_pairs_list_in_python_and_the_browser():
+    """codec.postings names a term's articles by their places in its pair's list (nothing at
+    all when it is the whole list) and keeps the gaps for a field with an article outside it;
+    decode_postings and codec.js decodePostings read them back alike."""
+    rng = random.Random(8)
+    cases = []
+    for _ in range(200):
+        pair = sorted(rng.sample(range(400), rng.randint(1, 40)))
+        fields = []
+        for _ in range(3):
+            pool = pair if rng.random() < 0.8 else range(400)
+            chosen = sorted(rng.sample(pool, rng.randint(0, min(len(pool), 12))))
+            if rng.random() < 0.2:
+                chosen = list(pair)
+            fields.append(
+                [(d, rng.choice([1, 2, 3, 4, 9, 40]), rng.randrange(256)) for d in chosen]
+            )
+        cases.append((pair, fields, postings(fields, pair)))
+    assert all(decode_postings(text, pair) == fields for pair, fields, text in cases)
+    assert any("." in text and text.split("|")[0].startswith(".") for _, _, text in cases)
+    script = """
+      import { readFileSync } from "node:fs";
+      import { decodePostings, WHOOSH_LENGTHS } from "./theme/static/js/search/codec.js";
+      const cases = JSON.parse(readFileSync(0, "utf8"));
+      const lengthByte = (n) => WHOOSH_LENGTHS.indexOf(n);
+      process.stdout.write(JSON.stringify(cases.map(([pair, text]) =>
+        decodePostings(text, pair).map((f) => f.map(([d, tf, n]) => [d, tf, lengthByte(n)])))));
+    """
+    decoded = node_json(script, [[pair, text] for pair, _, text in cases])
+    assert decoded == [[[list(e) for e in f] for f in fields] for _, fields, _ in cases]

@@ -35,12 +35,14 @@ docs/search.md has the measurements behind these choices.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import gzip
 import hashlib
 import json
 import pickle
 import re
+import string
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -202,6 +204,11 @@ _UTF8 = re.compile(
 )
 
 
+# The digits as base64url spells the same 6-bit values: base64 packs and unpacks them in C.
+_TO_B64 = str.maketrans(DIGITS, string.ascii_uppercase + string.ascii_lowercase + "0123456789-_")
+_FROM_B64 = str.maketrans(string.ascii_uppercase + string.ascii_lowercase + "0123456789-_", DIGITS)
+
+
 def dense(text: str) -> bytes:
     out, at = bytearray(), 0
     for match in DENSE_RUN.finditer(text):
@@ -210,12 +217,9 @@ def dense(text: str) -> bytes:
         while len(run) - k >= 8:
             part = run[k : k + DENSE_MAX]
             k += len(part)
-            value = 0
-            for ch in part:
-                value = value << 6 | _VALUE[ch]
-            size = -(-6 * len(part) // 8)
+            padded = part.translate(_TO_B64) + "A" * (-len(part) % 4)  # "A" is 0
             out.append(0x7F + len(part))
-            out += (value << (8 * size - 6 * len(part))).to_bytes(size, "big")
+            out += base64.urlsafe_b64decode(padded)[: -(-6 * len(part) // 8)]
         out += run[k:].encode()
         at = match.end()
     out += text[at:].encode()
@@ -231,10 +235,10 @@ def read_dense(data: bytes) -> str:
             at = match.end()
             continue
         count = data[at] - 0x7F
-        size = -(-6 * count // 8)
-        value = int.from_bytes(data[at + 1 : at + 1 + size], "big") >> (8 * size - 6 * count)
-        out.append("".join(DIGITS[(value >> (6 * (count - 1 - j))) & 63] for j in range(count)))
-        at += 1 + size
+        packed = data[at + 1 : at + 1 + -(-6 * count // 8)]
+        spelled = base64.urlsafe_b64encode(packed + bytes(-len(packed) % 3)).decode()
+        out.append(spelled[:count].translate(_FROM_B64))
+        at += 1 + len(packed)
     return "".join(out)
 
 

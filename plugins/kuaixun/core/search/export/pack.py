@@ -67,9 +67,10 @@ SLOT_QUANTILE = {"v": 0.8, "f": 0.95, "y": 0.9, "r": 0.95}
 POINTER = 2  # each cell's pointer; an item's length is 2 bytes too
 # The share of an array's items that may move something out because of the cells (each
 # moved list is a request more for a query that needs it). 0.7 % of the buckets left the
-# median cold search's requests and bytes as they were at 7,183 articles (docs/search.md);
-# for the heads and the pinyin lines any share cost requests.
-CELL_SLACK = {"v": 0.007}
+# median cold search's requests and bytes as they were at 7,183 articles (docs/search.md),
+# and so did 0.7 % of the pinyin words' buckets once the short lines sat apart (r/); for the
+# heads any share cost requests.
+CELL_SLACK = {"v": 0.007, "y": 0.007}
 OVERLAY_SLOTS = 4096
 OVERLAY_SHARE = 0.05
 OVERLAY_FLOOR = 1 << 20  # a small site's overlay may reach this whatever its share
@@ -223,8 +224,10 @@ def compact(text: str) -> bytes:
     """An item's bytes: `deflated` or its text with the digits packed (codec.dense),
     whichever is shorter (a small bucket of base-64 numbers grows when compressed; the
     reader tells them apart by the first two bytes). An empty item is empty."""
-    plain = dense(text)
     packed = deflated(text)
+    if 4 * len(packed) < 3 * len(text.encode("utf-8")):
+        return packed  # packed digits take at least three quarters of their UTF-8
+    plain = dense(text)
     keep_plain = len(plain) <= len(packed) and plain[:2] not in (ZLIB_HEADER, b"\x1f\x8b")
     return plain if keep_plain else packed
 
