@@ -16,6 +16,7 @@ from kuaixun.core.search.export.codec import (
     LogicalExport,
     decode_postings,
     dense,
+    places,
     postings,
     read_dense,
     save_export,
@@ -231,7 +232,7 @@ def test_a_pairs_terms_read_back_by_place_in_the_pairs_list_in_python_and_the_br
             fields.append(
                 [(d, rng.choice([1, 2, 3, 4, 9, 40]), rng.randrange(256)) for d in chosen]
             )
-        cases.append((pair, fields, postings(fields, pair)))
+        cases.append((pair, fields, postings(fields, places(pair))))
     assert all(decode_postings(text, pair) == fields for pair, fields, text in cases)
     assert any("." in text and text.split("|")[0].startswith(".") for _, _, text in cases)
     script = """

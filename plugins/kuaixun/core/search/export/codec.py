@@ -109,17 +109,23 @@ def doc_list(docids: list[int]) -> str:
     return as_gaps if len(as_gaps) <= docids[-1] // 6 + 2 else bitmap(docids)
 
 
-def postings(per_field: list[list[tuple[int, int, int]]], docs: list[int] | None = None) -> str:
+def postings(
+    per_field: list[list[tuple[int, int, int]]], place: dict[int, int] | None = None
+) -> str:
     """Per scored field, per article: the gap, then Whoosh's length byte · 4 + (tf − 1) when
     the term frequency is 1–3, or length byte · 4 + 3 followed by tf − 4.
 
-    A term whose first two characters are its line's key (`docs`: the articles holding that
-    pair) is found only in articles of that list, bar a tag: a field all of whose articles
-    are in it names them by their places in the list (as an article list; nothing when it is
-    the whole list) before a ".", then gives only the values. The gaps were a quarter of the
-    postings' text (docs/search.md, "Bytes on disk")."""
-    place = {d: k for k, d in enumerate(docs)} if docs else {}
-    return "|".join(_field_postings(entries, place) for entries in per_field)
+    A term whose first two characters are its line's key (`place`: article → its place in
+    the list of articles holding that pair, `places`) is found only in articles of that
+    list, bar a tag: a field all of whose articles are in it names them by their places in
+    the list (as an article list; nothing when it is the whole list) before a ".", then gives
+    only the values. The gaps were a quarter of the postings' text (docs/search.md, "Bytes on
+    disk")."""
+    return "|".join(_field_postings(entries, place or {}) for entries in per_field)
+
+
+def places(docs: list[int]) -> dict[int, int]:
+    return {d: k for k, d in enumerate(docs)}
 
 
 def _field_postings(entries: list[tuple[int, int, int]], place: dict[int, int]) -> str:
@@ -292,8 +298,9 @@ def encode_line(key: str, docs, terms: dict, frequency: Counter, writer: Writer)
     # query is cut without fetching the bucket of every single character.
     first = frequency.get(key[0], 0) if len(key) == 2 else 0
     fields.append(varint(first) if first else "")
+    place = places(docs) if len(key) == 2 and docs and terms else None
     for suffix in sorted(terms):
-        encoded = postings(terms[suffix], docs if len(key) == 2 else None)
+        encoded = postings(terms[suffix], place)
         fields += [suffix, varint(frequency[key + suffix]), writer.inline_or_file(encoded)]
     return "\t".join(fields)
 
