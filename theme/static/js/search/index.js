@@ -216,7 +216,8 @@ async function loadLists(ix, m, query) {
   const docsOf = (key) => {
     if (!pending.has(key)) {
       const entry = ix.entries.get(key);
-      pending.set(key, entry?.docs ? Promise.resolve(resolve(ix, m, entry.docs)).then(decodeDocs) : []);
+      const text = entry?.docs ? Promise.resolve(resolve(ix, m, entry.docs)) : null;
+      pending.set(key, text ? text.then(decodeDocs) : []);
     }
     return pending.get(key);
   };
