@@ -1,5 +1,7 @@
-"""The Whoosh index of record: a new index is written straight from the records' terms
-(index.write_segment), and must be exactly what Whoosh's own writer makes of them."""
+"""What the cold build's shortcuts make must be exactly what the long way makes: a new Whoosh
+index written straight from the records' terms (index.write_segment) is Whoosh's own writer's,
+and the packer's items taken from the export's gzip members (pack.compact_stored) are what
+compressing their texts again gives (docs/search.md, "Cold build")."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ from pathlib import Path
 
 from whoosh import index
 
+from kuaixun.core.search.export import load_export, load_state
+from kuaixun.core.search.export.pack import compact, compact_stored, text_of
 from kuaixun.core.search.index import WHOOSH_SORT_MB, RecordCache, W3Codec, schema, whoosh_document
 from kuaixun.testing.search_sites import (
     cache_of,
@@ -37,3 +41,14 @@ def test_a_new_whoosh_index_is_byte_for_byte_whooshs_own(sample_site, tmp_path):
     assert [n for n in ours if ours[n] != whooshs[n]] == []
     with index.open_dir(str(built)).searcher() as searcher:
         assert searcher.doc_count() == len(records) > 100
+
+
+def test_every_item_the_export_stored_compacts_as_its_text_does(sample_site):
+    cache = cache_of(sample_site) / "export"
+    files = load_export(cache, load_state(cache).hashes).files
+    gzipped = [name for name in files if name.endswith(".gz")]
+    assert len(gzipped) > 1000 and any(name.startswith("v/") for name in gzipped)
+    differ = [
+        n for n, data in files.items() if compact_stored(n, data) != compact(text_of(n, data))
+    ]
+    assert differ == []
