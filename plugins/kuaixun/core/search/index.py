@@ -3,7 +3,8 @@
 A record holds an article's terms per field and its grams. Records live in a cache file
 under SEARCH_CACHE_PATH between builds; an article is cut again only when its text changed
 or when a dictionary word that occurs in it was added, removed or re-weighted. The Whoosh
-index beside it is updated with `update_document` keyed by the article's source path. It
+index beside it is updated with `update_document` keyed by the article's source path (a new
+index is written in one go by `write_segment`, byte for byte what Whoosh would write). It
 holds the scored fields; the grams stay in the records (in Whoosh they made indexing six
 times slower: 353 s instead of 62 s for 7,183 articles, measured, docs/search.md).
 """
@@ -242,7 +243,7 @@ def update_whoosh(folder: Path, records: dict[str, Record], report: BuildReport)
         return
     # Measured at 1,000 articles (docs/search.md): uncompressed posting blocks and no
     # compound file 4.1 s → 3.2 s CPU; the same postings, so the same scores. Whoosh's own
-    # 128 MB sort buffer, not 512: the buffer is the indexing process's largest holder.
+    # 128 MB sort buffer, not 512, for updates (a new index does not use it).
     writer = ix.writer(limitmb=WHOOSH_SORT_MB, codec=W3Codec(compression=0), compound=False)
     if report.whoosh == "created":
         write_segment(writer, stale)
