@@ -8,6 +8,7 @@ output/search/). docs/search.md explains the design and the measurements.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import multiprocessing
@@ -143,6 +144,7 @@ def index_and_export(settings: dict, articles: list[Article]) -> BuildReport:
 
 
 def _update_whoosh(folder: Path, records: dict, result) -> None:
+    gc.freeze()  # the records stay shared with the indexing process: see _index_in_child
     started = time.perf_counter()
     report = BuildReport()
     try:
@@ -155,6 +157,10 @@ def _update_whoosh(folder: Path, records: dict, result) -> None:
 
 
 def _index_in_child(settings: dict, articles: list[Article]) -> None:
+    # A fork shares Pelican's pages until one side writes to them, and a collector pass
+    # writes to every object it tracks: frozen, what the fork inherited is left alone. What
+    # this process makes from here on is collected as usual (docs/search.md, "Cold build").
+    gc.freeze()
     try:
         report = index_and_export(settings, articles)
     except Exception:

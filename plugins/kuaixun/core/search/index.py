@@ -3,7 +3,8 @@
 A record holds an article's terms per field and its grams. Records live in a cache file
 under SEARCH_CACHE_PATH between builds; an article is cut again only when its text changed
 or when a dictionary word that occurs in it was added, removed or re-weighted. The Whoosh
-index beside it is updated with `update_document` keyed by the article's source path. It
+index beside it is updated with `update_document` keyed by the article's source path (a new
+index is written in one go by `write_segment`, byte for byte what Whoosh would write). It
 holds the scored fields; the grams stay in the records (in Whoosh they made indexing six
 times slower: 353 s instead of 62 s for 7,183 articles, measured, docs/search.md).
 """
@@ -13,13 +14,20 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+import re
 import shutil
+from array import array
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
 from whoosh import fields, index
 from whoosh.codec.whoosh3 import W3Codec
+from whoosh.system import pack_uint
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from kuaixun.core.search.normalize import normalize
 from kuaixun.core.search.segment import Segmenter, grams
@@ -29,6 +37,8 @@ RECORD_VERSION = 2
 SCORED_FIELDS = ("title", "tags", "body")
 EPOCH = date(1970, 1, 1)
 WHOOSH_SORT_MB = 128
+# How Whoosh's KEYWORD fields split a value (its SpaceSeparatedTokenizer).
+WHOOSH_TOKEN = re.compile(r"[^ \t\r\n]+")
 
 
 @dataclass
@@ -233,8 +243,11 @@ def update_whoosh(folder: Path, records: dict[str, Record], report: BuildReport)
         return
     # Measured at 1,000 articles (docs/search.md): uncompressed posting blocks and no
     # compound file 4.1 s → 3.2 s CPU; the same postings, so the same scores. Whoosh's own
-    # 128 MB sort buffer, not 512: the buffer is the indexing process's largest holder.
+    # 128 MB sort buffer, not 512, for updates (a new index does not use it).
     writer = ix.writer(limitmb=WHOOSH_SORT_MB, codec=W3Codec(compression=0), compound=False)
+    if report.whoosh == "created":
+        write_segment(writer, stale)
+        return
     for path in gone:
         writer.delete_by_term("path", path)
     # A new index holds nothing to replace: add_document skips update_document's lookups.
@@ -242,3 +255,67 @@ def update_whoosh(folder: Path, records: dict[str, Record], report: BuildReport)
     for record in stale:
         add(**whoosh_document(record))
     writer.commit()
+
+
+def write_segment(writer, records: list[Record]) -> None:
+    """A new index's one segment, written straight from the records' terms: what Whoosh's
+    `add_document` and `commit` write for the same documents, byte for byte (tested), without
+    its analyser, its sort pool and its per-posting look-up of the document's field length
+    (most of its time: docs/search.md, "Cold build")."""
+    postings, others, lengths = _write_documents(writer, records)
+    schema, terms = writer.schema, writer.fieldwriter
+    for name in sorted(postings.keys() | others.keys()):
+        terms.start_field(name, schema[name])
+        if name in postings:
+            _write_terms(terms, postings[name], lengths[name])
+        else:
+            for tbytes, group in groupby(sorted(others[name]), key=itemgetter(0)):
+                terms.start_term(tbytes)
+                for _, d, weight, vbytes in group:
+                    terms.add(d, weight, vbytes or b"", 0)
+                terms.finish_term()
+        terms.finish_field()
+    terms.close()
+    writer.docnum = len(records)
+    writer._close_segment()
+    writer._commit_toc([writer.get_segment()])
+    writer._finish()
+
+
+def _write_documents(writer, records: list[Record]):
+    """Stored fields and lengths, document by document; returns per scored field each term's
+    documents and frequencies and each document's length as the length column gives it back
+    (one byte, so approximate; 0 when not stored), and the other fields' postings."""
+    schema, documents = writer.schema, writer.perdocwriter
+    postings: dict[str, dict] = defaultdict(lambda: defaultdict(lambda: (array("I"), array("I"))))
+    others: dict[str, list] = defaultdict(list)
+    lengths: dict[str, array] = defaultdict(lambda: array("I"))
+    for d, record in enumerate(records):
+        doc = whoosh_document(record)
+        documents.start_doc(d)
+        for name in sorted(doc):
+            field, value = schema[name], doc[name]
+            length = 0
+            if field.scorable:
+                terms = WHOOSH_TOKEN.findall(value)
+                length = len(terms)
+                for term, count in Counter(terms).items():
+                    docs, counts = postings[name][term]
+                    docs.append(d)
+                    counts.append(count)
+                lengths[name].append(byte_to_length(length_to_byte(length)) if length else 0)
+            else:
+                others[name].extend((tbytes, d, w, v) for tbytes, _, w, v in field.index(value))
+            documents.add_field(name, field, value if field.stored else None, length)
+        documents.finish_doc()
+    documents.close()
+    return postings, others, lengths
+
+
+def _write_terms(terms, postings: dict, lengths: array) -> None:
+    """One scored field's terms in byte order, as Whoosh's Frequency format posts them."""
+    for tbytes, (docs, counts) in sorted((t.encode("utf-8"), p) for t, p in postings.items()):
+        terms.start_term(tbytes)
+        for d, count in zip(docs, counts, strict=True):
+            terms.add(d, float(count), pack_uint(count), lengths[d])
+        terms.finish_term()

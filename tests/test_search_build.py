@@ -1,0 +1,54 @@
+"""What the cold build's shortcuts make must be exactly what the long way makes: a new Whoosh
+index written straight from the records' terms (index.write_segment) is Whoosh's own writer's,
+and the packer's items taken from the export's gzip members (pack.compact_stored) are what
+compressing their texts again gives (docs/search.md, "Cold build")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from whoosh import index
+
+from kuaixun.core.search.export import load_export, load_state
+from kuaixun.core.search.export.pack import compact, compact_stored, text_of
+from kuaixun.core.search.index import WHOOSH_SORT_MB, RecordCache, W3Codec, schema, whoosh_document
+from kuaixun.testing.search_sites import (
+    cache_of,
+    sample_site_fixture,  # noqa: F401  (the sample_site fixture)
+)
+
+
+def segment_files(folder: Path) -> dict[str, bytes]:
+    """Every file of a one-segment index, with the segment's random name taken out."""
+    (postings,) = folder.glob("*.pst")
+    name = postings.name.split(".")[0].removeprefix("MAIN_")
+    return {
+        f.name.replace(name, "SEGMENT"): f.read_bytes().replace(name.encode(), b"SEGMENT")
+        for f in folder.iterdir()
+    }
+
+
+def test_a_new_whoosh_index_is_byte_for_byte_whooshs_own(sample_site, tmp_path):
+    built = cache_of(sample_site) / "whoosh"
+    records = RecordCache(cache_of(sample_site)).records
+    ix = index.create_in(str(tmp_path), schema())
+    writer = ix.writer(limitmb=WHOOSH_SORT_MB, codec=W3Codec(compression=0), compound=False)
+    for record in records.values():
+        writer.add_document(**whoosh_document(record))
+    writer.commit()
+    ours, whooshs = segment_files(built), segment_files(tmp_path)
+    assert ours.keys() == whooshs.keys() and any(n.endswith(".pst") for n in ours)
+    assert [n for n in ours if ours[n] != whooshs[n]] == []
+    with index.open_dir(str(built)).searcher() as searcher:
+        assert searcher.doc_count() == len(records) > 100
+
+
+def test_every_item_the_export_stored_compacts_as_its_text_does(sample_site):
+    cache = cache_of(sample_site) / "export"
+    files = load_export(cache, load_state(cache).hashes).files
+    gzipped = [name for name in files if name.endswith(".gz")]
+    assert len(gzipped) > 1000 and any(name.startswith("v/") for name in gzipped)
+    differ = [
+        n for n, data in files.items() if compact_stored(n, data) != compact(text_of(n, data))
+    ]
+    assert differ == []
