@@ -248,8 +248,11 @@ def compact_stored(name: str, data: bytes) -> bytes:
     best = data.startswith(GZIP_PLAIN_HEADER) and data[8] == GZIP_XFL_BEST
     if not name.endswith(".gz") or not best:
         return compact(text_of(name, data))
-    plain = zlib.decompress(data, GZIP_WBITS)
-    packed = ZLIB_HEADER + data[10:-8] + zlib.adler32(plain).to_bytes(4, "big")
+    raw = zlib.decompress(data, GZIP_WBITS)
+    packed = ZLIB_HEADER + data[10:-8] + zlib.adler32(raw).to_bytes(4, "big")
+    if 4 * len(packed) < 3 * len(raw):
+        return packed  # as in compact: packed digits take at least three quarters
+    plain = dense(raw.decode("utf-8"))
     keep_plain = len(plain) <= len(packed) and plain[:2] not in (ZLIB_HEADER, b"\x1f\x8b")
     return plain if keep_plain else packed
 
