@@ -80,12 +80,10 @@ def what(path: str, span: str, entry: dict | None) -> str:
     if "/o/" in name:
         return f"overlay @{first}"
     k = int(name.rsplit("/", 1)[-1].removesuffix(".bin"))
-    pack = entry["pack"]
-    for letter, (size, count, start_file, _, _) in pack["arrays"].items():
-        per_file = pack["bytes"] // size
+    for letter, (cell, count, start_file, _, _, _, per_file) in entry["pack"]["arrays"].items():
         files = -(-count // per_file)
         if start_file <= k < start_file + files:
-            slots = {(k - start_file) * per_file + o // size for o in _offsets(span)}
+            slots = {(k - start_file) * per_file + o // cell for o in _offsets(span)}
             return f"{letter} slot " + ",".join(str(s) for s in sorted(slots))
     return f"blob {k}.bin @{first}"
 

@@ -19,7 +19,8 @@ from kuaixun.tools.static_server import (
     FolderHandler,
     content_range,
     folder_server,
-    requested_bytes,
+    multipart,
+    requested_ranges,
     serve_in_background,
 )
 
@@ -137,14 +138,18 @@ class CountingHandler(FolderHandler):
             self.answer(200, headers | {"Content-Encoding": "gzip"}, data)
             return
         headers["Accept-Ranges"] = "bytes"
-        span = requested_bytes(self.headers, len(data), last_modified=None)
-        if span is None:
+        spans = requested_ranges(self.headers, len(data), last_modified=None)
+        if spans is None:
             self.answer(200, headers, data)
-        elif not span:
-            self.refuse(416, {"Content-Range": content_range(span, len(data))})
-        else:
-            headers["Content-Range"] = content_range(span, len(data))
-            self.answer(206, headers, data[span.start : span.stop])
+        elif not spans:
+            self.refuse(416, {"Content-Range": content_range(range(0), len(data))})
+        elif len(spans) == 1:
+            headers["Content-Range"] = content_range(spans[0], len(data))
+            self.answer(206, headers, data[spans[0].start : spans[0].stop])
+        else:  # several ranges: one multipart body, as nginx answers
+            parts = [(span, data[span.start : span.stop]) for span in spans]
+            headers["Content-Type"], body = multipart(parts, len(data), headers["Content-Type"])
+            self.answer(206, headers, body)
 
     def answer(self, status: int, headers: dict[str, str], data: bytes) -> None:
         """The headers at once, the body through the link: a round trip, then paced."""
