@@ -145,11 +145,15 @@ def test_server_answers_several_ranges_in_one_multipart_body_counted_and_paced(t
         server.close()
     boundary = kind.removeprefix("multipart/byteranges; boundary=")
     assert boundary != kind
-    expected = b"".join(
-        f"\r\n--{boundary}\r\nContent-Type: application/octet-stream\r\n"
-        f"Content-Range: bytes {a}-{b}/{len(pack)}\r\n\r\n".encode() + pack[a : b + 1]
-        for a, b in [(5000, 5099), (10, 19)]
-    ) + f"\r\n--{boundary}--\r\n".encode()
+    expected = (
+        b"".join(
+            f"\r\n--{boundary}\r\nContent-Type: application/octet-stream\r\n"
+            f"Content-Range: bytes {a}-{b}/{len(pack)}\r\n\r\n".encode()
+            + pack[a : b + 1]
+            for a, b in [(5000, 5099), (10, 19)]
+        )
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     assert body == expected
     assert [(s.path, s.bytes) for s in sent] == [("/pack.bin", len(body))]
     assert link.carried == [len(body)]

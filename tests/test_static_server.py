@@ -96,7 +96,9 @@ def test_a_range_the_file_does_not_have_is_416_with_the_size(site, header):
     assert body == b""
 
 
-@pytest.mark.parametrize("header", ["bytes=9-3", "bytes=-", "bytes=a-b", "items=0-5", "", "bytes=0-1,x"])
+@pytest.mark.parametrize(
+    "header", ["bytes=9-3", "bytes=-", "bytes=a-b", "items=0-5", "", "bytes=0-1,x"]
+)
 def test_a_malformed_header_gets_the_whole_file(site, header):
     status, headers, body = fetch(f"{site}/pack.bin", Range=header)
     assert (status, body) == (200, PACK)

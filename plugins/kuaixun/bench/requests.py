@@ -110,11 +110,13 @@ def waves(requests: list[Request]) -> list[int]:
 
 
 def counted(r: Request) -> bool:
+    """Whether a request's bytes count (browser.search_bytes: not the site's chrome)."""
     return not urlsplit(r.path).path.endswith(chromium.CHROME_SUFFIXES)
 
 
 def report(query: str, requests: list[Request], entry: dict | None, say=print) -> dict:
-    requests = [r for r in requests if counted(r)]
+    """Every request (all of them count, as in browser.cold_search), the bytes of those that
+    are not the site's chrome (CSS, icons), the waves."""
     start = requests[0].at if requests else 0
     say(f"\n## {query}")
     say("| # | wave | ms | request | bytes |")
@@ -123,7 +125,7 @@ def report(query: str, requests: list[Request], entry: dict | None, say=print) -
     for n, (r, w) in enumerate(zip(requests, numbers, strict=True), 1):
         name = what(r.path, r.range, entry)
         say(f"| {n} | {w} | {(r.at - start) * 1000:.0f} | {name} | {r.bytes:,} |")
-    total = sum(r.bytes for r in requests)
+    total = sum(r.bytes for r in requests if counted(r))
     say(f"requests {len(requests)}, waves {numbers[-1] + 1 if numbers else 0}, {total:,} B")
     return {"requests": len(requests), "bytes": total, "waves": numbers[-1] + 1 if numbers else 0}
 

@@ -76,6 +76,16 @@ def content_range(span: range, size: int) -> str:
     return f"bytes {span.start}-{span.stop - 1}/{size}" if span else f"bytes */{size}"
 
 
+def read_spans(path, spans: list[range]) -> list[tuple[range, bytes]]:
+    """Each span of a file with its bytes, reading only those."""
+    with open(path, "rb") as file:
+        parts = []
+        for span in spans:
+            file.seek(span.start)
+            parts.append((span, file.read(len(span))))
+    return parts
+
+
 def multipart(parts: list[tuple[range, bytes]], size: int, content_type: str) -> tuple[str, bytes]:
     """The Content-Type and body of a 206 holding several ranges, as nginx writes them: each
     part a boundary line, its Content-Type and Content-Range, a blank line and its bytes."""
@@ -130,10 +140,7 @@ class FolderHandler(http.server.SimpleHTTPRequestHandler):
             spans = requested_ranges(self.headers, stat.st_size, last_modified)
             if spans is None:
                 return super().send_head()
-            parts = []
-            for span in spans:
-                file.seek(span.start)
-                parts.append((span, file.read(len(span))))
+        parts = read_spans(path, spans)
         if not parts:
             self.send_response(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
             self.send_header("Content-Range", content_range(range(0), stat.st_size))
