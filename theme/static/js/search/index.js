@@ -376,26 +376,39 @@ const CHUNK_BATCH = 2;
  *   206 multipart/byteranges: each range cut out of the part that holds it (nginx, Apache);
  *   206 one range: that range kept, the others asked one by one, now and from then on (a
  *     host that answers the first range only: Cloudflare, S3);
- *   200: the whole file, every range cut out of it, and the file kept for the next rounds
- *     (a host that ignores Range).
+ *   200 to several ranges: the body dropped unread, the ranges asked one by one from then
+ *     on (tornado under `make livereload` answers one range, not several);
+ *   200 to one range: the whole file, every range cut out of it, and the file kept for the
+ *     next rounds (a host that ignores Range).
  * A range that does not come back whole (a truncated or replaced file, a malformed part)
  * is a failure, like a 404.
  */
 export function networkFetch() {
-  const host = { multipart: true, ranges: true, whole: new Map() };
+  // What the host was seen to do: several ranges in one answer, ranges at all, a 206.
+  const host = { multipart: true, ranges: true, partial: false, whole: new Map() };
   async function fetchBytes(url, { fresh = false, ranges } = {}) {
     if (!ranges) return get(url, fresh).then(({ bytes }) => bytes);
     if (!host.ranges) return wholeFile(url).then((bytes) => ranges.map((r) => cut(bytes, r, url)));
     if (ranges.length > 1 && !host.multipart) {
-      return Promise.all(ranges.map((r) => fetchBytes(url, { ranges: [r] }).then(([b]) => b)));
+      // One by one; the first alone until the host has answered one range with 206.
+      const single = (r) => fetchBytes(url, { ranges: [r] }).then(([b]) => b);
+      if (host.partial) return Promise.all(ranges.map(single));
+      const first = await single(ranges[0]);
+      return [first, ...(await Promise.all(ranges.slice(1).map(single)))];
     }
     const header = `bytes=${ranges.map(([a, b]) => `${a}-${b}`).join(",")}`;
-    const { status, type, span, bytes } = await get(url, false, header);
+    const several = ranges.length > 1;
+    const { status, type, span, bytes } = await get(url, false, header, several);
+    if (status !== 206 && several) {
+      host.multipart = false;
+      return fetchBytes(url, { ranges });
+    }
     if (status !== 206) {
       host.ranges = false;
       host.whole.set(url, Promise.resolve(bytes));
       return ranges.map((r) => cut(bytes, r, url));
     }
+    host.partial = true;
     const parts = type.startsWith("multipart/byteranges")
       ? byteranges(bytes, type, url)
       : [{ first: span?.[0] ?? ranges[0][0], bytes }];
@@ -423,8 +436,9 @@ export function networkFetch() {
   return fetchBytes;
 }
 
-/** A request with an optional Range header: its status, type, Content-Range and bytes. */
-async function get(url, fresh, range) {
+/** A request with an optional Range header: its status, type, Content-Range and bytes (none
+ * when `partOnly` and the answer is the whole file: its body is not read). */
+async function get(url, fresh, range, partOnly = false) {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), FETCH_TIMEOUT_MS);
   try {
@@ -432,6 +446,10 @@ async function get(url, fresh, range) {
     const options = { signal: abort.signal, cache: fresh ? "reload" : "default", headers };
     const response = await fetch(url, options);
     if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+    if (partOnly && response.status !== 206) {
+      abort.abort();
+      return { status: response.status };
+    }
     const bytes = new Uint8Array(await response.arrayBuffer());
     const type = response.headers.get("Content-Type") ?? "";
     const span = /bytes (\d+)-(\d+)\//.exec(response.headers.get("Content-Range") ?? "");
