@@ -128,6 +128,37 @@ def test_server_counts_and_paces_a_ranges_bytes_not_the_files(tmp_path):
     assert link.carried == [100]
 
 
+def test_server_answers_several_ranges_in_one_multipart_body_counted_and_paced(tmp_path):
+    pack = bytes(range(256)) * 40
+    (tmp_path / "pack.bin").write_bytes(pack)
+    link = RecordingLink()
+    server = CountingServer(tmp_path, link=link)
+    try:
+        request = urllib.request.Request(
+            server.url + "/pack.bin", headers={"Range": "bytes=5000-5099,10-19"}
+        )
+        with urllib.request.urlopen(request) as response:
+            assert response.status == 206
+            kind, body = response.headers["Content-Type"], response.read()
+        sent = server.ledger.take()
+    finally:
+        server.close()
+    boundary = kind.removeprefix("multipart/byteranges; boundary=")
+    assert boundary != kind
+    expected = (
+        b"".join(
+            f"\r\n--{boundary}\r\nContent-Type: application/octet-stream\r\n"
+            f"Content-Range: bytes {a}-{b}/{len(pack)}\r\n\r\n".encode()
+            + pack[a : b + 1]
+            for a, b in [(5000, 5099), (10, 19)]
+        )
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    assert body == expected
+    assert [(s.path, s.bytes) for s in sent] == [("/pack.bin", len(body))]
+    assert link.carried == [len(body)]
+
+
 def test_server_answers_a_range_past_the_end_with_416_and_counts_nothing(tmp_path):
     (tmp_path / "pack.bin").write_bytes(b"\x01" * 300)
     server = CountingServer(tmp_path)

@@ -286,6 +286,28 @@ def test_the_preview_answers_a_byte_range_of_a_file_in_output(tmp_path, preview_
         assert response.read() == pack[-10:]
 
 
+def test_the_preview_answers_several_ranges_with_the_whole_file(tmp_path, preview_in_process):
+    """tornado answers one range, not several: the search page then asks them one by one
+    (search/index.js networkFetch)."""
+    pack = bytes(range(256)) * 4
+    (tmp_path / "pack.bin").write_bytes(pack)
+    request = urllib.request.Request(
+        f"{preview_in_process}/pack.bin", headers={"Range": "bytes=0-1,5-6"}
+    )
+    with urllib.request.urlopen(request) as response:
+        assert (response.status, response.read()) == (200, pack)
+
+
+def test_the_search_page_finds_articles_through_the_preview(
+    page, real_site, tmp_path, preview_in_process
+):
+    shutil.copytree(real_site, tmp_path, dirs_exist_ok=True)
+    page.goto(f"{preview_in_process}/search.html?q=%E7%A4%BE%E5%8C%BA")  # 社区
+    page.wait_for_selector("#search-results li")
+    page.wait_for_selector(".search-snippet mark")
+    assert "搜索没有完成" not in page.inner_text("#search-status")
+
+
 def in_a_child(scenario) -> None:
     """Run scenario in a forked process: Pelican's plugins stay connected to its signals for
     the life of a process, and this one runs other tests after."""

@@ -90,6 +90,28 @@ def test_the_search_code_is_one_request_made_with_the_entry(page, real_site, ser
     assert sorted(url.split("/theme/js/")[1] for url in scripts) == ["elder.js", "search.js"]
 
 
+def test_a_round_of_a_search_is_one_request_a_file_with_all_its_ranges(page, real_site, serve):
+    """The ranges one round needs of a file go in one Range header (search/index.js), which
+    the server answers with one multipart body: the first round, held unanswered, is one
+    request for the vocabulary buckets and the days; the result heads shown, one request."""
+    asked = []
+    page.on("request", lambda r: r.url.endswith(".bin") and asked.append(r))
+    held, gate = hold_requests(page, re.compile(r"/search/.*\.bin$"))
+    page.goto(f"{serve(real_site)}/search.html?q={quote('社区矫正')}")
+    wait_until(page, lambda: held)
+    page.wait_for_timeout(500)  # the first round's other requests, were there any
+    assert len(held) == 1
+    assert held[0].request.headers["range"].count(",") >= 2  # days and the buckets
+    gate["hold"] = False
+    for route in held:
+        route.continue_()
+    page.wait_for_selector("#search-results li")
+    page.wait_for_load_state("networkidle")
+    heads = [r.headers["range"] for r in asked if pack_urls(real_site, "f")(r.url)]
+    assert len(heads) == 1
+    assert heads[0].count(",") + 1 >= min(page.locator("#search-results li").count(), 10) // 2
+
+
 # Each pair: a query whose result heads arrive late, then the query a reader asks next
 # (another one, or the same one again).
 SUPERSEDED = [("人口普查", "市容"), ("社区", "社区")]

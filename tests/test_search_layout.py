@@ -8,7 +8,14 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from kuaixun.core.search.export.pack import OVERLAY_FLOOR, OVERLAY_SHARE, PACK_BYTES, Published
+from kuaixun.core.search.export.pack import (
+    FILE_BYTES,
+    OVERLAY_FLOOR,
+    OVERLAY_SHARE,
+    TEXT_BYTES,
+    Published,
+    read_ref,
+)
 from kuaixun.testing.builds import copy_content, run_build
 from kuaixun.testing.search_sites import (
     fragments,
@@ -38,11 +45,32 @@ def test_the_index_is_few_files_in_proportion_to_what_it_holds(sample_site):
     size = sum(p.stat().st_size for p in files)
     text = sum(len((a["t"] + a["x"]).encode()) for a in fragments(sample_site))
     arrays = Published(search).pack["arrays"]
-    # Packs of at most PACK_BYTES, each array starting a pack of its own; the entry, the
-    # overlay and one part-filled pack of blobs besides.
-    assert len(files) <= size // PACK_BYTES + len(arrays) + 3
+    # A file for each array, one for the lists (the sample's fit in one), the text after the
+    # first chunks in packs of TEXT_BYTES (one part-filled); the entry and the overlay.
+    assert len(files) <= size // TEXT_BYTES + len(arrays) + 4
     assert size <= BYTES_PER_TEXT_BYTE * text
-    assert max(p.stat().st_size for p in files if p.parent.name != "o") <= PACK_BYTES
+    assert max(p.stat().st_size for p in files if p.parent.name != "o") <= FILE_BYTES
+
+
+def test_each_family_read_in_one_round_lies_in_one_file(sample_site):
+    """Days lie with the vocabulary (both read in a query's first round), every head in one
+    file, every list spilled or moved out of a bucket in one (the sample's families fit in a
+    file each): one request a round, all its ranges in one Range header."""
+    published = Published(sample_site / "search")
+    pack = published.pack
+    _, count, first, _, _, _, per_file = pack["arrays"]["v"]
+    assert count <= per_file
+    assert pack["items"]["days.gz"][0] == first + 1
+    _, heads, _, _, _, _, per_file = pack["arrays"]["f"]
+    assert heads <= per_file
+    lists = set()
+    for b in range(count):
+        for line in published.slot("v", b).split("\n"):
+            fields = line.split("\t")
+            for value in [fields[1], *fields[5::3]] if len(fields) > 1 else []:
+                if value.startswith("@"):
+                    lists.add(read_ref(value)[0])
+    assert len(lists) == 1, lists
 
 
 def test_an_edit_leaves_every_base_file_as_it_was(tmp_path):

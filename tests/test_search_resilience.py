@@ -7,13 +7,14 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 
 from kuaixun.core.frontmatter import read_front_matter
 from kuaixun.testing.builds import copy_content, run_build
 from kuaixun.testing.search_sites import pack_urls
+from kuaixun.tools.static_server import FolderHandler
 
 # What a browser on the floor (iOS 14, Firefox ESR 102, Chrome 80) lacks, removed before
 # the page's scripts run (docs/browsers.md lists them).
@@ -119,15 +120,114 @@ def answer_truncated(route):
     route.fulfill(response=response, body=response.body()[: len(response.body()) // 2])
 
 
+def answer_parts_short(route):
+    """A multipart answer whose last part stops early, its closing boundary intact."""
+    response = route.fetch()
+    body = response.body()
+    kind = response.headers["content-type"]
+    assert kind.startswith("multipart/byteranges"), kind
+    closing = body.rindex(b"\r\n--")
+    route.fulfill(response=response, body=body[: closing - 10] + body[closing:])
+
+
+def answer_parts_malformed(route):
+    """A multipart answer whose parts lost their Content-Range."""
+    response = route.fetch()
+    route.fulfill(response=response, body=response.body().replace(b"Content-Range", b"X-Range"))
+
+
+def answer_first_part_only(route):
+    """A multipart answer that holds only its first part."""
+    response = route.fetch()
+    body = response.body()
+    boundary = body[2 : body.index(b"\r\n", 2)]
+    second = body.index(b"\r\n" + boundary, 2)
+    route.fulfill(response=response, body=body[:second] + b"\r\n" + boundary + b"--\r\n")
+
+
 @pytest.mark.parametrize(
     "files, answer",
-    [("v", answer_404), ("days.gz", answer_truncated), ("f", answer_404)],
-    ids=["bucket 404", "truncated pack", "result head 404"],
+    [
+        ("v", answer_404),
+        ("days.gz", answer_truncated),
+        ("f", answer_404),
+        ("days.gz", answer_parts_short),
+        ("days.gz", answer_parts_malformed),
+        ("days.gz", answer_first_part_only),
+    ],
+    ids=[
+        "bucket 404",
+        "truncated pack",
+        "result head 404",
+        "multipart part short",
+        "multipart without ranges",
+        "multipart missing parts",
+    ],
 )
 def test_a_missing_or_broken_index_file_ends_in_a_message(page, real_site, serve, files, answer):
     page.route(pack_urls(real_site, files), answer)
     page.goto(f"{serve(real_site)}/search.html?q={quote('市容')}")
     assert_failure_shown(page)
+
+
+class FirstRangeOnly(FolderHandler):
+    """A host that answers the first of several ranges alone (as Cloudflare and S3 do)."""
+
+    def send_head(self):
+        if "," in self.headers.get("Range", ""):
+            first = self.headers["Range"].split(",")[0]
+            del self.headers["Range"]
+            self.headers["Range"] = first
+        return super().send_head()
+
+
+class OneRangeOnly(FolderHandler):
+    """A host that answers one range, and several with the whole file (tornado, which
+    serves `make livereload`)."""
+
+    def send_head(self):
+        if "," in self.headers.get("Range", ""):
+            del self.headers["Range"]
+        return super().send_head()
+
+
+class IgnoresRanges(FolderHandler):
+    """A host that ignores Range: every file whole, with 200."""
+
+    def send_head(self):
+        del self.headers["Range"]
+        return super().send_head()
+
+
+def shown_paths(tab) -> dict:
+    """shown() with the results' paths: the same results from any server."""
+    found = shown(tab)
+    return {**found, "urls": [urlsplit(url).path for url in found["urls"]]}
+
+
+@pytest.mark.parametrize("host", [FirstRangeOnly, OneRangeOnly, IgnoresRanges])
+def test_a_host_that_does_less_with_ranges_gives_the_same_results(page, real_site, serve, host):
+    """The first answer says what the host does: after one range alone, or the whole file
+    for several, the others are asked one by one; after a whole file for one range, every
+    range is cut out of it and the file is kept."""
+    asked = []
+    page.on("request", lambda r: asked.append((r.url, r.headers.get("range"))))
+    page.goto(f"{serve(real_site, handler=host)}/search.html?q={quote('社区')}")
+    found = shown_paths(page)
+    page.wait_for_selector(".search-snippet")
+    page.wait_for_load_state("networkidle")
+    packs = [(url, span) for url, span in asked if url.endswith(".bin")]
+    several = [url for url, span in packs if span and "," in span]
+    if host is IgnoresRanges:
+        # The first file twice: for several ranges (the body dropped), then for one.
+        assert len(packs) == len({url for url, _ in packs}) + 1, "each file whole, once"
+    else:
+        assert len(several) == 1, "after the first answer, ranges go one by one"
+    tab = page.context.new_page()
+    tab.goto(f"{serve(real_site)}/search.html?q={quote('社区')}")
+    assert found == shown_paths(tab)  # as from a host that answers every range
+    tab.close()
+    assert len(found["urls"]) >= 3
 
 
 def test_a_hung_request_ends_in_a_message_after_the_timeout(page, real_site, serve):

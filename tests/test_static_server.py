@@ -1,8 +1,10 @@
-"""kuaixun.tools.static_server: the one way the project serves a folder over HTTP, a single
-byte range of a file included (the search reads its packs by byte range)."""
+"""kuaixun.tools.static_server: the one way the project serves a folder over HTTP, byte
+ranges of a file included (the search reads its packs by byte range, several at a time)."""
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
 import urllib.error
 import urllib.request
 
@@ -95,13 +97,54 @@ def test_a_range_the_file_does_not_have_is_416_with_the_size(site, header):
 
 
 @pytest.mark.parametrize(
-    "header",
-    ["bytes=0-1,5-6", "bytes=0-1, 5-6", "bytes=9-3", "bytes=-", "bytes=a-b", "items=0-5", ""],
+    "header", ["bytes=9-3", "bytes=-", "bytes=a-b", "items=0-5", "", "bytes=0-1,x"]
 )
-def test_several_ranges_or_a_malformed_header_get_the_whole_file(site, header):
+def test_a_malformed_header_gets_the_whole_file(site, header):
     status, headers, body = fetch(f"{site}/pack.bin", Range=header)
     assert (status, body) == (200, PACK)
     assert headers["Accept-Ranges"] == "bytes"
+
+
+def byteranges(headers, body: bytes) -> list[tuple[str, str, bytes]]:
+    """The parts of a multipart/byteranges body: (Content-Type, Content-Range, bytes)."""
+    head = f"Content-Type: {headers['Content-Type']}\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    assert message.get_content_type() == "multipart/byteranges"
+    return [
+        (part["Content-Type"], part["Content-Range"], part.get_payload(decode=True))
+        for part in message.iter_parts()
+    ]
+
+
+@pytest.mark.parametrize(
+    ("header", "spans"),
+    [
+        ("bytes=0-1,5-6", [(0, 1), (5, 6)]),
+        ("bytes=0-1, 5-6", [(0, 1), (5, 6)]),
+        ("bytes=900-999,100-199,-4", [(900, 999), (100, 199), (1020, 1023)]),  # as asked
+        ("bytes=10-19,2000-3000,1000-", [(10, 19), (1000, 1023)]),  # one the file lacks
+    ],
+)
+def test_several_ranges_are_answered_as_multipart_parts_in_the_order_asked(site, header, spans):
+    status, headers, body = fetch(f"{site}/pack.bin", Range=header)
+    assert status == 206
+    assert headers["Content-Length"] == str(len(body))
+    expected = [
+        ("application/octet-stream", f"bytes {a}-{b}/{SIZE}", PACK[a : b + 1]) for a, b in spans
+    ]
+    assert byteranges(headers, body) == expected
+
+
+def test_several_ranges_of_which_the_file_has_one_get_that_range_alone(site):
+    status, headers, body = fetch(f"{site}/pack.bin", Range="bytes=5000-6000,10-19")
+    assert (status, body) == (206, PACK[10:20])
+    assert headers["Content-Range"] == f"bytes 10-19/{SIZE}"
+
+
+def test_several_ranges_the_file_has_none_of_are_416(site):
+    status, headers, _ = fetch(f"{site}/pack.bin", Range="bytes=5000-6000,2000-")
+    assert status == 416
+    assert headers["Content-Range"] == f"bytes */{SIZE}"
 
 
 def test_if_range_with_the_files_date_gets_the_range(site):

@@ -3,8 +3,9 @@
 // the files through the fetchText given here), for the Python tests to compare with Whoosh.
 // Usage: node tests/js/run_queries.mjs OUTPUT/search/ [--snippets[=N]] < queries.json
 // Prints, per query: runs, parts, how it was read again (or null), every hit's article number in rank order, the top ten
-// scores, the files fetched, and with --snippets the marked text of the top N (3), whose
-// heads and text chunks then count among the files fetched.
+// scores, the items fetched, the requests made (one per file per round: the ranges of one
+// round in one file go together, as search/index.js asks them), and with --snippets the
+// marked text of the top N (3), whose heads and text chunks then count among the fetched.
 import { open, readFile } from "node:fs/promises";
 import { excerpt } from "../../theme/static/js/search/core.js";
 import { createIndex } from "../../theme/static/js/search/index.js";
@@ -31,10 +32,17 @@ for (const q of JSON.parse(input)) {
   // A fresh index per query: each search is a cold search, its fetches counted alone.
   const fetched = [];
   const bytesRead = [];
-  const index = createIndex(base, (url, { range, name }) => {
-    fetched.push(name);
-    bytesRead.push(range ? range[1] - range[0] + 1 : 0);
-    return range ? readRange(url, range) : readFile(url).then((b) => new Uint8Array(b));
+  const requests = [];
+  const index = createIndex(base, (url, { ranges, names, name }) => {
+    requests.push(url.slice(base.length));
+    if (!ranges) {
+      fetched.push(name);
+      bytesRead.push(0);
+      return readFile(url).then((b) => new Uint8Array(b));
+    }
+    fetched.push(...names);
+    bytesRead.push(...ranges.map(([first, last]) => last - first + 1));
+    return Promise.all(ranges.map((r) => readRange(url, r)));
   });
   const { query, hits, t2s, reading } = await index.search(q);
   const result = {
@@ -46,6 +54,7 @@ for (const q of JSON.parse(input)) {
     scores: hits.slice(0, 10).map((h) => h.score),
     fetched,
     bytesRead,
+    requests,
   };
   if (snippetCount) {
     result.snippets = [];

@@ -10,9 +10,11 @@ on the phone network with --slow (bench/server.py `Link`). A *wave* is a run of 
 that reached the server less than WAVE_GAP_S after the one before: on the phone network a
 request that waited for another response (a serial dependency, or a free connection of the
 six HTTP/1.1 allows) starts a new wave. Index ranges are named by what they hold, read
-from the entry (export/pack.py): a vocabulary slot (v), a result head (f), a pinyin slot
-(y), t2s (t), or a blob (spilled list, text chunks, days). Not part of `make bench`: a
-tool for reading where a cold search's requests go.
+from the entry (export/pack.py): vocabulary slots (v), result heads (f), pinyin slots (y),
+t2s (t), or blobs (spilled lists, text chunks, days), all the ranges of a multi-range
+request. Every request counts, as in the benchmark's `requests`; bytes leave out the
+site's chrome (CSS, icons), as its `search_bytes`. With --quiet, only the medians. Not part
+of `make bench`: a tool for reading where a cold search's requests go.
 """
 
 from __future__ import annotations
@@ -80,14 +82,15 @@ def what(path: str, span: str, entry: dict | None) -> str:
     if "/o/" in name:
         return f"overlay @{first}"
     k = int(name.rsplit("/", 1)[-1].removesuffix(".bin"))
-    pack = entry["pack"]
-    for letter, (size, count, start_file, _, _) in pack["arrays"].items():
-        per_file = pack["bytes"] // size
+    for letter, (cell, count, start_file, _, _, _, per_file) in entry["pack"]["arrays"].items():
         files = -(-count // per_file)
         if start_file <= k < start_file + files:
-            slots = {(k - start_file) * per_file + o // size for o in _offsets(span)}
-            return f"{letter} slot " + ",".join(str(s) for s in sorted(slots))
-    return f"blob {k}.bin @{first}"
+            slots = [(k - start_file) * per_file + o // cell for o in _offsets(span)]
+            names = [str(s) for s in sorted(s for s in slots if s < count)]
+            blobs = sum(s >= count for s in slots)  # days and 栏目 after the cells
+            return f"{letter} slot " + ",".join(names) + (f" + {blobs} blob" if blobs else "")
+    ranges = len(_offsets(span))
+    return f"blob {k}.bin @{first}" + (f" + {ranges - 1} more" if ranges > 1 else "")
 
 
 def _offsets(span: str) -> list[int]:
@@ -112,11 +115,13 @@ def waves(requests: list[Request]) -> list[int]:
 
 
 def counted(r: Request) -> bool:
+    """Whether a request's bytes count (browser.search_bytes: not the site's chrome)."""
     return not urlsplit(r.path).path.endswith(chromium.CHROME_SUFFIXES)
 
 
 def report(query: str, requests: list[Request], entry: dict | None, say=print) -> dict:
-    requests = [r for r in requests if counted(r)]
+    """Every request (all of them count, as in browser.cold_search), the bytes of those that
+    are not the site's chrome (CSS, icons), the waves."""
     start = requests[0].at if requests else 0
     say(f"\n## {query}")
     say("| # | wave | ms | request | bytes |")
@@ -125,7 +130,7 @@ def report(query: str, requests: list[Request], entry: dict | None, say=print) -
     for n, (r, w) in enumerate(zip(requests, numbers, strict=True), 1):
         name = what(r.path, r.range, entry)
         say(f"| {n} | {w} | {(r.at - start) * 1000:.0f} | {name} | {r.bytes:,} |")
-    total = sum(r.bytes for r in requests)
+    total = sum(r.bytes for r in requests if counted(r))
     say(f"requests {len(requests)}, waves {numbers[-1] + 1 if numbers else 0}, {total:,} B")
     return {"requests": len(requests), "bytes": total, "waves": numbers[-1] + 1 if numbers else 0}
 

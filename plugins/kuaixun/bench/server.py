@@ -19,7 +19,9 @@ from kuaixun.tools.static_server import (
     FolderHandler,
     content_range,
     folder_server,
-    requested_bytes,
+    multipart,
+    read_spans,
+    requested_ranges,
     serve_in_background,
 )
 
@@ -110,12 +112,10 @@ class CountingServer:
             target = target / "index.html"
         return target if target.is_file() else None
 
-    def body(self, target: Path, accepts_gzip: bool) -> tuple[bytes, bool]:
-        if accepts_gzip and target.suffix in COMPRESSIBLE:
-            if target not in self._gzipped:
-                self._gzipped[target] = gzip.compress(target.read_bytes(), compresslevel=6, mtime=0)
-            return self._gzipped[target], True
-        return target.read_bytes(), False
+    def gzipped(self, target: Path) -> bytes:
+        if target not in self._gzipped:
+            self._gzipped[target] = gzip.compress(target.read_bytes(), compresslevel=6, mtime=0)
+        return self._gzipped[target]
 
 
 class CountingHandler(FolderHandler):
@@ -131,20 +131,25 @@ class CountingHandler(FolderHandler):
             self.refuse(404, {"Content-Type": "text/plain"}, b"not found")
             return
         accepts = "gzip" in self.headers.get("Accept-Encoding", "")
-        data, compressed = self.bench.body(target, accepts)
         headers = {"Content-Type": content_type(target), "Cache-Control": "no-cache"}
-        if compressed:  # sent whole, as nginx sends what it compresses on the fly
-            self.answer(200, headers | {"Content-Encoding": "gzip"}, data)
+        if accepts and target.suffix in COMPRESSIBLE:
+            # Sent whole, as nginx sends what it compresses on the fly.
+            self.answer(200, headers | {"Content-Encoding": "gzip"}, self.bench.gzipped(target))
             return
         headers["Accept-Ranges"] = "bytes"
-        span = requested_bytes(self.headers, len(data), last_modified=None)
-        if span is None:
-            self.answer(200, headers, data)
-        elif not span:
-            self.refuse(416, {"Content-Range": content_range(span, len(data))})
-        else:
-            headers["Content-Range"] = content_range(span, len(data))
-            self.answer(206, headers, data[span.start : span.stop])
+        size = target.stat().st_size
+        spans = requested_ranges(self.headers, size, last_modified=None)
+        if spans is None:
+            self.answer(200, headers, target.read_bytes())
+        elif not spans:
+            self.refuse(416, {"Content-Range": content_range(range(0), size)})
+        elif len(spans) == 1:  # only the bytes asked for are read: packs are megabytes
+            headers["Content-Range"] = content_range(spans[0], size)
+            self.answer(206, headers, read_spans(target, spans)[0][1])
+        else:  # several ranges: one multipart body, as nginx answers
+            parts = read_spans(target, spans)
+            headers["Content-Type"], body = multipart(parts, size, headers["Content-Type"])
+            self.answer(206, headers, body)
 
     def answer(self, status: int, headers: dict[str, str], data: bytes) -> None:
         """The headers at once, the body through the link: a round trip, then paced."""

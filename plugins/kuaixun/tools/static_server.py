@@ -5,9 +5,11 @@ folder, quiet unless asked, optionally adding headers to every response; callers
 more (the sub-path preview, the benchmark's byte counter) pass a handler class built on
 FolderHandler.
 
-Every one of them answers a single byte range (`Range: bytes=a-b`) with 206, as GitHub Pages,
-Cloudflare and nginx do: the search reads its packs by byte range. SimpleHTTPRequestHandler
-alone always sends the whole file.
+Every one of them answers byte ranges as nginx does: one range (`Range: bytes=a-b`) with 206
+and its bytes, several (`bytes=a-b,c-d`) with 206 and a `multipart/byteranges` body, each part
+headed by its Content-Range (RFC 9110 14.6). The search reads its packs by byte range, all
+the ranges of one round in one file by one request. SimpleHTTPRequestHandler alone always
+sends the whole file.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import http.server
 import io
 import os
 import re
+import secrets
 import sys
 import threading
 from email.message import Message
@@ -27,16 +30,14 @@ from urllib.parse import urlsplit
 
 LOCALHOST = "127.0.0.1"
 
-# One range of bytes, the only kind answered with 206: several ranges get the whole file.
-_SINGLE_RANGE = re.compile(r"bytes=(\d*)-(\d*)", re.IGNORECASE)
+_ONE_RANGE = re.compile(r"(\d*)-(\d*)")
 
 
-def byte_range(header: str | None, size: int) -> range | None:
-    """The bytes a `Range` header asks of a file of `size` bytes: `bytes=a-b`, `bytes=a-` or
-    the last n, `bytes=-n`. None means the whole file (200): no header, a malformed one, or
-    several ranges, which RFC 9110 lets a server answer in full. An empty range means the
-    file has none of the bytes asked for (416)."""
-    match = _SINGLE_RANGE.fullmatch((header or "").strip())
+def byte_range(spec: str | None, size: int) -> range | None:
+    """The bytes one range asks of a file of `size` bytes: `a-b`, `a-` or the last n, `-n`
+    (a `bytes=` prefix allowed). None means malformed (or no range at all); an empty range
+    means the file has none of the bytes asked for."""
+    match = _ONE_RANGE.fullmatch((spec or "").strip().removeprefix("bytes="))
     first, last = match.groups() if match else ("", "")
     if not first:  # the last n bytes, or no range at all
         return range(max(size - int(last), 0), size) if last else None
@@ -46,19 +47,58 @@ def byte_range(header: str | None, size: int) -> range | None:
     return range(min(int(first), size), end + 1)
 
 
-def requested_bytes(headers: Message, size: int, last_modified: str | None) -> range | None:
-    """byte_range() of the request, unless `If-Range` names another version of the file than
+def byte_ranges(header: str | None, size: int) -> list[range] | None:
+    """The ranges a `Range` header asks of a file of `size` bytes, in the order asked, those
+    the file has none of left out. None means the whole file (200): no header or a malformed
+    one, which RFC 9110 lets a server answer in full. An empty list means the file has none
+    of the bytes asked for (416)."""
+    header = (header or "").strip()
+    if not header.lower().startswith("bytes="):
+        return None
+    spans = [byte_range(spec, size) for spec in header[len("bytes=") :].split(",")]
+    if any(span is None for span in spans):
+        return None
+    return [span for span in spans if span]
+
+
+def requested_ranges(headers: Message, size: int, last_modified: str | None) -> list | None:
+    """byte_ranges() of the request, unless `If-Range` names another version of the file than
     the one whose `Last-Modified` is given (an ETag never matches: none is sent): then the
     client's earlier bytes are stale and it gets the whole file."""
     validator = headers.get("If-Range")
     if validator is not None and validator.strip() != last_modified:
         return None
-    return byte_range(headers.get("Range"), size)
+    return byte_ranges(headers.get("Range"), size)
 
 
 def content_range(span: range, size: int) -> str:
     """The `Content-Range` of a 206 (`bytes 0-99/1000`) or, for an empty span, a 416."""
     return f"bytes {span.start}-{span.stop - 1}/{size}" if span else f"bytes */{size}"
+
+
+def read_spans(path, spans: list[range]) -> list[tuple[range, bytes]]:
+    """Each span of a file with its bytes, reading only those."""
+    with open(path, "rb") as file:
+        parts = []
+        for span in spans:
+            file.seek(span.start)
+            parts.append((span, file.read(len(span))))
+    return parts
+
+
+def multipart(parts: list[tuple[range, bytes]], size: int, content_type: str) -> tuple[str, bytes]:
+    """The Content-Type and body of a 206 holding several ranges, as nginx writes them: each
+    part a boundary line, its Content-Type and Content-Range, a blank line and its bytes."""
+    boundary = secrets.token_hex(5)
+    body = bytearray()
+    for span, data in parts:
+        body += (
+            f"\r\n--{boundary}\r\nContent-Type: {content_type}\r\n"
+            f"Content-Range: {content_range(span, size)}\r\n\r\n"
+        ).encode("ascii")
+        body += data
+    body += f"\r\n--{boundary}--\r\n".encode("ascii")
+    return f"multipart/byteranges; boundary={boundary}", bytes(body)
 
 
 class FolderHandler(http.server.SimpleHTTPRequestHandler):
@@ -91,27 +131,34 @@ class FolderHandler(http.server.SimpleHTTPRequestHandler):
         return path if os.path.isfile(path) and not path.endswith("/") else None
 
     def send_range(self, path: str) -> BinaryIO | None:
-        """206 with the bytes asked for, 416 when the file has none of them, the whole file
-        when the request names no single range of this version of it."""
+        """206 with the bytes asked for (one range as it is, several as multipart), 416 when
+        the file has none of them, the whole file when the request names no range of this
+        version of it."""
         with open(path, "rb") as file:
             stat = os.fstat(file.fileno())
             last_modified = self.date_time_string(stat.st_mtime)
-            span = requested_bytes(self.headers, stat.st_size, last_modified)
-            if span is None:
+            spans = requested_ranges(self.headers, stat.st_size, last_modified)
+            if spans is None:
                 return super().send_head()
-            file.seek(span.start)
-            part = file.read(len(span))
-        self.send_response(
-            HTTPStatus.PARTIAL_CONTENT if span else HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE
-        )
-        self.send_header("Content-Range", content_range(span, stat.st_size))
-        if span:
-            self.send_header("Content-Type", self.guess_type(path))
-            self.send_header("Last-Modified", last_modified)
-        self.send_header("Content-Length", str(len(part)))
+        parts = read_spans(path, spans)
+        if not parts:
+            self.send_response(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
+            self.send_header("Content-Range", content_range(range(0), stat.st_size))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        self.send_response(HTTPStatus.PARTIAL_CONTENT)
+        if len(parts) == 1:
+            kind, body = self.guess_type(path), parts[0][1]
+            self.send_header("Content-Range", content_range(parts[0][0], stat.st_size))
+        else:
+            kind, body = multipart(parts, stat.st_size, self.guess_type(path))
+        self.send_header("Content-Type", kind)
+        self.send_header("Last-Modified", last_modified)
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        # A range is read at once: these servers run on this machine, for files of a few MB.
-        return io.BytesIO(part) if span else None
+        # Ranges are read at once: these servers run on this machine, for files of a few MB.
+        return io.BytesIO(body)
 
     def guess_type(self, path):
         return self.known_types.get(os.path.splitext(path)[1].lower()) or super().guess_type(path)

@@ -40,11 +40,13 @@ export const RECHECK_MS = 60000;
 
 /**
  * The index at `base` (the URL of the search folder, ending in "/"). `fetchBytes(url,
- * {fresh, range, name})` returns a promise of the bytes of `url` (of `range`, [first,
- * last], when given; `name` is the logical item, for the runner's count); every range is
- * fetched once, and one that failed is fetched again when asked for again (a retry).
+ * {fresh, ranges, names})` returns a promise of the bytes of `url` or, given `ranges`
+ * ([first, last] each), of a list of their bytes in that order (`names`: the logical items
+ * they hold, for the runner's count). The ranges asked of one file in one round (before the
+ * page's next task) go as one request; each range is fetched once, and one that failed is
+ * fetched again when asked for again (a retry).
  */
-export function createIndex(base, fetchBytes = defaultFetch) {
+export function createIndex(base, fetchBytes = networkFetch()) {
   let ix = stateOf(base, fetchBytes);
   let checked = Date.now();
   /**
@@ -88,11 +90,22 @@ export function createIndex(base, fetchBytes = defaultFetch) {
 
 function stateOf(base, fetchBytes) {
   const files = new Map();
+  const waiting = new Map(); // file → the ranges asked of it this round, not yet sent
+  const flush = () => {
+    for (const [path, asks] of waiting) send(base + path, asks, fetchBytes);
+    waiting.clear();
+  };
   return {
     load(path, { fresh = false, range, name = path } = {}) {
       const key = range ? `${path}#${range}` : path;
       if (!files.has(key)) {
-        const loading = fetchBytes(base + path, { fresh, range, name });
+        const loading = range
+          ? new Promise((resolve, reject) => {
+              if (!waiting.size) setTimeout(flush, 0);
+              if (!waiting.has(path)) waiting.set(path, []);
+              waiting.get(path).push({ range, name, resolve, reject });
+            })
+          : fetchBytes(base + path, { fresh, name });
         files.set(key, loading);
         loading.catch(() => files.get(key) === loading && files.delete(key));
       }
@@ -106,6 +119,35 @@ function stateOf(base, fetchBytes) {
   };
 }
 
+/** Bytes between two ranges of a request below which they are asked as one: a multipart
+ * part's own lines (boundary, Content-Type, Content-Range) take about this many. */
+const PART_GAP = 96;
+
+/**
+ * One request for the ranges asked of a file in one round: sorted, those closer than
+ * PART_GAP joined into one span, and each ask given its bytes out of its span.
+ */
+function send(url, asks, fetchBytes) {
+  const spans = [];
+  for (const ask of [...asks].sort((a, b) => a.range[0] - b.range[0])) {
+    const last = spans[spans.length - 1];
+    if (last && ask.range[0] <= last.range[1] + PART_GAP) {
+      last.range[1] = Math.max(last.range[1], ask.range[1]);
+      last.asks.push(ask);
+    } else spans.push({ range: [...ask.range], asks: [ask] });
+  }
+  const ranges = spans.map((span) => span.range);
+  const names = asks.map((ask) => ask.name);
+  fetchBytes(url, { ranges, names }).then(
+    (parts) =>
+      spans.forEach(({ range: [first], asks: within }, k) => {
+        for (const { range, resolve } of within) {
+          resolve(parts[k].subarray(range[0] - first, range[1] - first + 1));
+        }
+      }),
+    (error) => asks.forEach((ask) => ask.reject(error)),
+  );
+}
 async function manifestOf(ix, fresh = false) {
   if (!ix.manifest) {
     const bytes = await ix.load("manifest.json", { fresh });
@@ -344,26 +386,124 @@ async function snippetText(ix, doc, query, whole = false, t2s = new Map()) {
 }
 
 /**
- * The browser's fetch, given up after FETCH_TIMEOUT_MS; `fresh` goes past the HTTP cache
- * (the manifest after a failure: a deploy may have replaced it). A `range` is asked for
- * with a Range header; a server that ignores it sends the whole file, which is cut here.
- * A range that comes back short (a truncated or replaced file) is a failure.
+ * The browser's fetch (one per index: it learns what the host does), each request given up
+ * after FETCH_TIMEOUT_MS; `fresh` goes past the HTTP cache (the manifest after a failure:
+ * a deploy may have replaced it). `ranges` go in one Range header; the host's answer
+ * decides, by its status and type:
+ *   206 multipart/byteranges: each range cut out of the part that holds it (nginx, Apache);
+ *   206 one range: that range kept, the others asked one by one, now and from then on (a
+ *     host that answers the first range only: Cloudflare, S3);
+ *   200 to several ranges: the body dropped unread, the ranges asked one by one from then
+ *     on (tornado under `make livereload` answers one range, not several);
+ *   200 to one range: the whole file, every range cut out of it, and the file kept for the
+ *     next rounds (a host that ignores Range).
+ * A range that does not come back whole (a truncated or replaced file, a malformed part)
+ * is a failure, like a 404.
  */
-async function defaultFetch(url, { fresh = false, range } = {}) {
+export function networkFetch() {
+  // What the host was seen to do: several ranges in one answer, ranges at all, a 206.
+  const host = { multipart: true, ranges: true, partial: false, whole: new Map() };
+  async function fetchBytes(url, { fresh = false, ranges } = {}) {
+    if (!ranges) return get(url, fresh).then(({ bytes }) => bytes);
+    if (!host.ranges) return wholeFile(url).then((bytes) => ranges.map((r) => cut(bytes, r, url)));
+    if (ranges.length > 1 && !host.multipart) {
+      // One by one; the first alone until the host has answered one range with 206.
+      const single = (r) => fetchBytes(url, { ranges: [r] }).then(([b]) => b);
+      if (host.partial) return Promise.all(ranges.map(single));
+      const first = await single(ranges[0]);
+      return [first, ...(await Promise.all(ranges.slice(1).map(single)))];
+    }
+    const header = `bytes=${ranges.map(([a, b]) => `${a}-${b}`).join(",")}`;
+    const several = ranges.length > 1;
+    const { status, type, span, bytes } = await get(url, false, header, several);
+    if (status !== 206 && several) {
+      host.multipart = false;
+      return fetchBytes(url, { ranges });
+    }
+    if (status !== 206) {
+      host.ranges = false;
+      host.whole.set(url, Promise.resolve(bytes));
+      return ranges.map((r) => cut(bytes, r, url));
+    }
+    host.partial = true;
+    const parts = type.startsWith("multipart/byteranges")
+      ? byteranges(bytes, type, url)
+      : [{ first: span?.[0] ?? ranges[0][0], bytes }];
+    const found = ranges.map(([a, b]) => {
+      const part = parts.find((p) => p.first <= a && b < p.first + p.bytes.length);
+      return part && part.bytes.subarray(a - part.first, b - part.first + 1);
+    });
+    if (parts.length === 1 && ranges.length > 1 && found.includes(undefined)) {
+      host.multipart = false; // one range answered: ask the others singly
+      const rest = ranges.filter((_, k) => !found[k]);
+      const more = await fetchBytes(url, { ranges: rest });
+      return found.map((b) => b ?? more.shift());
+    }
+    if (found.includes(undefined)) throw new Error(`${url}: short`);
+    return found;
+  }
+  function wholeFile(url) {
+    if (!host.whole.has(url)) {
+      const loading = get(url, false).then(({ bytes }) => bytes);
+      host.whole.set(url, loading);
+      loading.catch(() => host.whole.delete(url));
+    }
+    return host.whole.get(url);
+  }
+  return fetchBytes;
+}
+
+/** A request with an optional Range header: its status, type, Content-Range and bytes (none
+ * when `partOnly` and the answer is the whole file: its body is not read). */
+async function get(url, fresh, range, partOnly = false) {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), FETCH_TIMEOUT_MS);
   try {
-    const headers = range ? { Range: `bytes=${range[0]}-${range[1]}` } : {};
+    const headers = range ? { Range: range } : {};
     const options = { signal: abort.signal, cache: fresh ? "reload" : "default", headers };
     const response = await fetch(url, options);
     if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-    let bytes = new Uint8Array(await response.arrayBuffer());
-    if (range && response.status !== 206) bytes = bytes.subarray(range[0], range[1] + 1);
-    if (range && bytes.length !== range[1] - range[0] + 1) throw new Error(`${url}: short`);
-    return bytes;
+    if (partOnly && response.status !== 206) {
+      abort.abort();
+      return { status: response.status };
+    }
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const type = response.headers.get("Content-Type") ?? "";
+    const span = /bytes (\d+)-(\d+)\//.exec(response.headers.get("Content-Range") ?? "");
+    return { status: response.status, type, span: span && [+span[1], +span[2]], bytes };
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A range of a whole file, or a failure when the file is shorter. */
+function cut(bytes, [first, last], url) {
+  if (bytes.length <= last) throw new Error(`${url}: short`);
+  return bytes.subarray(first, last + 1);
+}
+
+/**
+ * The parts of a multipart/byteranges body (RFC 9110 14.6), each by its Content-Range:
+ * {first, bytes}. A part cut short or without a Content-Range is a failure.
+ */
+export function byteranges(bytes, type, url = "") {
+  const boundary = /boundary="?([^";]+)"?/i.exec(type)?.[1];
+  if (!boundary) throw new Error(`${url}: no boundary`);
+  const text = new TextDecoder("latin1").decode(bytes); // one character a byte
+  const parts = [];
+  let at = text.indexOf(`--${boundary}`);
+  while (at >= 0) {
+    at += boundary.length + 2;
+    if (text.startsWith("--", at)) return parts; // the closing boundary
+    const end = text.indexOf("\r\n\r\n", at);
+    const range = /content-range:\s*bytes (\d+)-(\d+)\//i.exec(text.slice(at, end));
+    if (end < 0 || !range) break;
+    const [first, length] = [+range[1], range[2] - range[1] + 1];
+    if (end + 4 + length > bytes.length) break;
+    parts.push({ first, bytes: bytes.subarray(end + 4, end + 4 + length) });
+    at = text.indexOf(`--${boundary}`, end + 4 + length);
+  }
+  throw new Error(`${url}: malformed multipart answer`);
 }
 
 /**

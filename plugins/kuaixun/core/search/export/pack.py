@@ -1,11 +1,15 @@
 """The published index: the logical export (codec.py: ~125,000 small files at 7,183
-articles, handed over in memory) stored in a few hundred pack files that the browser reads
-by HTTP byte ranges, laid out so that a deploy after an edit leaves almost every file as it was.
+articles, handed over in memory) stored in a few large files by family, that the browser
+reads by HTTP byte ranges (all the ranges of one round in one file by one request), laid
+out so that a deploy after an edit leaves every file of the base as it was.
 
   manifest.json         the entry, the only fixed name: the logical manifest plus `pack`,
                         which says where everything is (below). Fetched first.
-  <base>/<k>.bin        the base: packs of at most PACK_BYTES, named by the hash of all
-                        of them, written again only when the overlay grows too big.
+  <base>/<k>.bin        the base, named by the hash of all its files, written again only
+                        when the overlay grows too big: each array's cells in files of at
+                        most FILE_BYTES (the vocabulary's last one with days and 栏目), the
+                        spilled and moved lists in files of their own, and each article's
+                        text after its first chunk in packs of TEXT_BYTES.
   o/<hash>.bin          the overlay, named by its content: everything that changed since
                         the base was written (absent right after a new base).
 
@@ -60,10 +64,18 @@ from kuaixun.core.search.export.codec import (
     varint,
 )
 
-PACK_BYTES = 64 * 1024
+# A file of the base holds at most FILE_BYTES (Cloudflare Pages takes files up to 25 MiB):
+# all the items one round of a query needs lie in one file (the family's, below), which the
+# browser reads by one request of many ranges. The text after a result's first chunk is
+# read one run at a time, so it sits in packs of TEXT_BYTES: many files that an edit leaves
+# as they were (docs/search.md, "The index at archive scale").
+FILE_BYTES = 20 * 1024 * 1024
+TEXT_BYTES = 64 * 1024
 # An array's window is sized for this share of its items (bigger ones spill lists out);
-# its cell is then as small as CELL_SLACK allows (cell_size).
-SLOT_QUANTILE = {"v": 0.8, "f": 0.95, "y": 0.9, "r": 0.95}
+# its cell is then as small as CELL_SLACK allows (cell_size). A head that does not fit is
+# a round trip more after the ten heads: at 0.95 a third of the cold searches had one, at
+# 0.99 (32 bytes a head more at 7,183 articles) one in fifteen.
+SLOT_QUANTILE = {"v": 0.8, "f": 0.99, "y": 0.9, "r": 0.95}
 POINTER = 2  # each cell's pointer; an item's length is 2 bytes too
 # The share of an array's items that may move something out because of the cells (each
 # moved list is a request more for a query that needs it). 0.7 % of the buckets left the
@@ -74,7 +86,7 @@ CELL_SLACK = {"v": 0.007, "y": 0.007}
 OVERLAY_SLOTS = 4096
 OVERLAY_SHARE = 0.05
 OVERLAY_FLOOR = 1 << 20  # a small site's overlay may reach this whatever its share
-PACK_FORMAT = 4
+PACK_FORMAT = 5
 ITEMS = ("days.gz", "lanmu.gz")
 # Spilled lists are named by their content: a name of digits alone is still a blob's.
 BLOB_FOLDERS = ("p", "x")
@@ -101,10 +113,15 @@ class Array:
 
     @property
     def per_file(self) -> int:
-        return (PACK_BYTES - self.window) // self.cell + 1
+        return (FILE_BYTES - self.window) // self.cell + 1
 
     def files(self) -> int:
         return -(-self.count // self.per_file) if self.count else 0
+
+    def run_bytes(self, k: int) -> int:
+        """The bytes of file k's run of cells (Cells.bytes): the last window's end."""
+        items = min(self.per_file, self.count - k * self.per_file)
+        return (items - 1) * self.cell + self.window
 
 
 def window_room(cell: int, window: int) -> int:
@@ -172,32 +189,38 @@ class Base:
 
 
 class Packer:
-    """Lays out slots and blobs: into numbered base files, or into the one overlay file."""
+    """Lays out slots and blobs: into numbered base files, or into the one overlay file.
+    In the base each blob goes to its *family*'s file (FAMILIES), a new one when that is
+    full: blobs read in the same round of a query share a file."""
 
-    def __init__(self, overlay: bool, first_blob_file: int = 0):
+    def __init__(self, overlay: bool):
         self.overlay = overlay
         self.files: list[bytearray] = [] if not overlay else [bytearray()]
-        self.first_blob_file = first_blob_file
-        self.blob_file = -1
+        self.current: dict[str, int] = {}  # family → the file its next blob goes to
 
-    def blob(self, data: bytes) -> tuple[int, int, int]:
+    def blob(self, data: bytes, family: str = "lists") -> tuple[int, int, int]:
         if self.overlay:
             out = self.files[0]
             out.extend(data)
             return 0, len(out) - len(data), len(data)
-        if self.blob_file < 0 or len(self.files[self.blob_file]) + len(data) > PACK_BYTES:
-            self.blob_file = max(len(self.files), self.first_blob_file)
-            self._grow(self.blob_file)
-        out = self.files[self.blob_file]
+        cap = TEXT_BYTES if family == "text" else FILE_BYTES
+        at = self.current.get(family)
+        if at is None or (self.files[at] and len(self.files[at]) + len(data) > cap):
+            at = self.current[family] = self.new_file()
+        out = self.files[at]
         out.extend(data)
-        return self.blob_file + 1, len(out) - len(data), len(data)
+        return at + 1, len(out) - len(data), len(data)
 
-    def _grow(self, index: int) -> None:
-        while len(self.files) <= index:
-            self.files.append(bytearray())
+    def new_file(self, reserved: int = 0) -> int:
+        """A new base file, its first `reserved` bytes kept for a run of cells."""
+        self.files.append(bytearray(reserved))
+        return len(self.files) - 1
+
+    def join(self, family: str, file: int) -> None:
+        """The family's blobs go after what file holds (an array's cells) while it has room."""
+        self.current[family] = file
 
     def slot(self, file: int, offset: int, data: bytes) -> None:
-        self._grow(file)
         out = self.files[file]
         if len(out) < offset:
             out.extend(bytes(offset - len(out)))
@@ -415,7 +438,7 @@ def _blob_text_runs(logical: Logical, docs, packer: Packer, blobs: dict) -> dict
             compact("".join(logical.text(f"x/{d}-{k}.gz") for k in batch))
             for batch in chunk_batches(chunks.get(d, 0))
         ]
-        run = packer.blob(b"".join(parts))
+        run = packer.blob(b"".join(parts), "text")
         blobs[f"x/{d}"] = run
         lengths[d] = [len(p) for p in parts]
     return lengths
@@ -439,7 +462,7 @@ def _shapes(logical: Logical, counts: dict[str, int]) -> dict[str, tuple[int, in
                     head_text(
                         logical.text(f"f/{d}.json"),
                         logical.text(f"x/{d}-0.gz"),
-                        (9999, PACK_BYTES, 0),
+                        (9999, TEXT_BYTES, 0),
                         [9999] * len(chunk_batches(chunks.get(d, 0))),
                     )
                 )
@@ -481,25 +504,37 @@ def _lay_out(letter, numbers, array: Array, logical, packer, blobs, lengths) -> 
 
 
 def write_base(logical: Logical) -> tuple[dict[str, bytes], Base, dict]:
-    """Every item of the export in base files: the arrays' cells first, then the blobs.
-    Returns the files, the base and the entry's `pack` part."""
+    """Every item of the export in base files by family: each array's cells in files of
+    its own (the vocabulary's last one also holding days and 栏目, read in the same round as
+    the buckets), the lists spilled or moved out of any slot in files of their own, each
+    article's text after its first chunk in packs of TEXT_BYTES. Returns the files, the base
+    and the entry's `pack` part."""
     counts = arrays_of(logical.names)
-    arrays, first = {}, 0
+    packer = Packer(overlay=False)
+    arrays = {}
     for letter, (cell, window) in sorted(_shapes(logical, counts).items()):
-        arrays[letter] = Array(cell=cell, window=window, count=counts[letter], first=first)
-        first += arrays[letter].files()
-    packer = Packer(overlay=False, first_blob_file=first)
+        array = Array(cell=cell, window=window, count=counts[letter], first=len(packer.files))
+        for k in range(array.files()):
+            packer.new_file(reserved=array.run_bytes(k))
+        arrays[letter] = array
+    if "v" in arrays:
+        packer.join("round1", arrays["v"].first + arrays["v"].files() - 1)
+    items = {
+        name: packer.blob(_stored(logical, name), "round1")
+        for name in ITEMS
+        if name in logical.names
+    }
     blobs = {
         name: packer.blob(_stored(logical, name))
         for name in sorted(logical.names)
         if name.startswith("p/")
     }
-    items = {name: packer.blob(_stored(logical, name)) for name in ITEMS if name in logical.names}
     lengths = _blob_text_runs(logical, range(counts.get("f", 0)), packer, blobs)
     for letter, array in sorted(arrays.items()):
         for k in range(array.files()):
             numbers = range(k * array.per_file, min(array.count, (k + 1) * array.per_file))
             run = _lay_out(letter, numbers, array, logical, packer, blobs, lengths)
+            assert len(run) == array.run_bytes(k), "a run of cells is the length reserved"
             packer.slot(array.first + k, 0, run)
     files = {f"{k}.bin": bytes(data) for k, data in enumerate(packer.files)}
     base = Base(
@@ -599,7 +634,7 @@ def _entry_pack(base: Base, overlay: str, over, starts, items, counts=None) -> d
         "format": PACK_FORMAT,
         "base": base.id,
         "overlay": overlay,
-        "bytes": PACK_BYTES,
+        "bytes": FILE_BYTES,
         "arrays": arrays,
         "items": {name: list(ref) for name, ref in items.items()},
     }
