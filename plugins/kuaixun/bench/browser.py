@@ -36,6 +36,9 @@ class ColdSearch:
     first_view_bytes: int
     total_bytes: int
     requests: int
+    # The same requests without the site chrome every page shares (CSS, icons), counted as
+    # bytes are: what the search itself asks for (code, entry, index, results).
+    search_requests: int
     timed_out: bool
 
 
@@ -70,6 +73,7 @@ def cold_search(browser, server: CountingServer, page_url: str, query: str) -> C
         first_view_bytes=search_bytes(first_view),
         total_bytes=sum(s.bytes for s in sent),
         requests=len(sent),
+        search_requests=sum(not s.path.split("?")[0].endswith(CHROME_SUFFIXES) for s in sent),
         timed_out=timed_out or late,
     )
 

@@ -193,6 +193,7 @@ def cold_figures(results: list[chromium.ColdSearch]) -> dict:
         "first_view_bytes_median": median([r.first_view_bytes for r in results]),
         "total_bytes_median": median([r.total_bytes for r in results]),
         "requests_median": median([r.requests for r in results]),
+        "search_requests_median": median([r.search_requests for r in results]),
         "timed_out": sum(r.timed_out for r in results),
         "by_query": [asdict(r) for r in results],
     }
