@@ -49,45 +49,76 @@ class Unstable(Exception):
     """A value whose description would not be the same in the next build."""
 
 
-def describe(value, refs: list, depth: int = 0) -> str:
-    """A text that is equal in two builds when `value` renders the same; the other contents
-    it points to are added to `refs` (described by the caller on their own)."""
-    if isinstance(value, (*PLAIN, datetime.date, datetime.time)):
-        return repr(value)
-    if isinstance(value, Content):
-        refs.append(value)
-        return f"<{type(value).__name__} {value.source_path!r}>"
-    if isinstance(value, URLWrapper):
-        return f"<{type(value).__name__} {value.name!r} {value.slug!r} {value.url!r}>"
-    if depth > 6:
-        raise Unstable
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(describe(v, refs, depth + 1) for v in value) + "]"
-    if isinstance(value, (set, frozenset)):
-        return "{" + ",".join(sorted(describe(v, refs, depth + 1) for v in value)) + "}"
-    if isinstance(value, dict):
-        # In the order of insertion: another order costs a render, not a stale page.
-        items = (
-            f"{describe(k, refs, depth + 1)}:{describe(v, refs, depth + 1)}"
-            for k, v in value.items()
-        )
-        return "{" + ",".join(items) + "}"
-    return _describe_object(value, refs, depth)
+class Describer:
+    """Texts that are equal in two builds when the values render the same.
 
+    A content that is an attribute of the page's content (a neighbour) is named by its source,
+    and the caller describes it on its own (from `refs`); one further away (an article of the
+    article's issue) by its source, URL, title and language, what a link to it shows.
+    Categories, tags and authors by name, slug and URL. Any other object (an issue, a photo)
+    by its fields, once a build: an issue links the previous and the next, so a chain of
+    issues is described once, and a link back to an object being described is named so.
+    """
 
-def _describe_object(value, refs: list, depth: int) -> str:
-    kind = f"{type(value).__module__}.{type(value).__qualname__}"
-    if callable(value):  # a plugin's hook on the object: what it does shows in the HTML
-        return f"<{kind} {getattr(value, '__qualname__', '')}>"
-    if dataclasses.is_dataclass(value):
-        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-        return kind + describe(fields, refs, depth + 1)
-    if hasattr(value, "__dict__"):
-        return kind + describe(vars(value), refs, depth + 1)
-    shown = repr(value)
-    if " at 0x" in shown:
-        raise Unstable
-    return kind + shown
+    def __init__(self):
+        self.objects: dict[int, tuple[object, str, list]] = {}
+        self.active: set[int] = set()
+
+    def __call__(self, value, refs: list, depth: int = 0) -> str:
+        if isinstance(value, (*PLAIN, datetime.date, datetime.time)):
+            return repr(value)
+        if isinstance(value, Content):
+            if depth <= 1:  # an attribute of the page's content: a neighbour, described whole
+                refs.append(value)
+                return f"<{type(value).__name__} {value.source_path!r}>"
+            # Further away (an issue's articles): what a link to it shows.
+            shown = (value.source_path, value.url, getattr(value, "title", ""), value.lang)
+            return f"<{type(value).__name__} {shown!r}>"
+        if isinstance(value, URLWrapper):
+            return f"<{type(value).__name__} {value.name!r} {value.slug!r} {value.url!r}>"
+        if depth > 200:
+            raise Unstable
+        if isinstance(value, (list, tuple)):
+            return "[" + ",".join(self(v, refs, depth + 1) for v in value) + "]"
+        if isinstance(value, (set, frozenset)):
+            return "{" + ",".join(sorted(self(v, refs, depth + 1) for v in value)) + "}"
+        if isinstance(value, dict):
+            # Sorted: a plugin may fill a dict in another order when its memo answers.
+            items = sorted(
+                f"{self(k, refs, depth + 1)}:{self(v, refs, depth + 1)}" for k, v in value.items()
+            )
+            return "{" + ",".join(items) + "}"
+        return self._object(value, refs, depth)
+
+    def _object(self, value, refs: list, depth: int) -> str:
+        kind = f"{type(value).__module__}.{type(value).__qualname__}"
+        if callable(value):  # a plugin's hook on the object: what it does shows in the HTML
+            return f"<{kind} {getattr(value, '__qualname__', '')}>"
+        if dataclasses.is_dataclass(value):
+            fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        elif hasattr(value, "__dict__"):
+            fields = vars(value)
+        else:
+            shown = repr(value)
+            if " at 0x" in shown:
+                raise Unstable
+            return kind + shown
+        if id(value) in self.active:
+            return f"<{kind} again>"
+        known = self.objects.get(id(value))
+        if known is None:
+            self.active.add(id(value))
+            try:
+                pointed: list = []
+                known = self.objects[id(value)] = (
+                    value,
+                    kind + self(fields, pointed, depth + 1),
+                    pointed,
+                )
+            finally:
+                self.active.discard(id(value))
+        refs.extend(known[2])
+        return known[1]
 
 
 class PageKeys:
@@ -95,6 +126,7 @@ class PageKeys:
 
     def __init__(self, environment):
         self.environment = environment
+        self.describe = Describer()
         self.templates: dict[str, tuple[str, frozenset[str]] | None] = {}
         # id(content) → (its URL and attributes described, the contents they point to)
         self.contents: dict[int, tuple[str, list]] = {}
@@ -111,7 +143,7 @@ class PageKeys:
         content = next(v for v in kwargs.values() if isinstance(v, Content))
         try:
             refs: list = []
-            described = describe(used, refs) + describe(kwargs, refs)
+            described = self.describe(used, refs) + self.describe(kwargs, refs)
             attributes, pointed = self._attributes(content)
             others = [self._attributes(c)[0] for c in pointed if c is not content]
         except Unstable:
@@ -125,7 +157,7 @@ class PageKeys:
         if found is None:
             pointed: list = []
             attributes = {k: v for k, v in vars(content).items() if k not in NOT_DESCRIBED}
-            text = f"{content.url} {content.save_as} {describe(attributes, pointed)}"
+            text = f"{content.url} {content.save_as} {self.describe(attributes, pointed)}"
             found = self.contents[id(content)] = (text, pointed)
         return found
 
