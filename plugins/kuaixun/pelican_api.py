@@ -440,5 +440,5 @@ def _remember_urls_in_properties() -> None:
                 return memo[index]
             return made(self)
 
-        remembered.remembers = True
+        setattr(remembered, "remembers", True)  # noqa: B010 (a function attribute)
         setattr(Content, name, property(remembered))

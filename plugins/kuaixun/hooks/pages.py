@@ -251,7 +251,7 @@ class ReusingWriter(pelican_api.FreshFilesWriter):
 
     def _reuse(self, name: str, key: str, override: bool) -> bool:
         recorded = self.before.get(name)
-        if recorded is None or recorded[0] != key:
+        if recorded is None or recorded[0] != key or self.previous is None:
             return False
         old = os.path.join(self.previous, name)
         new = os.path.join(self.output_path, name)
