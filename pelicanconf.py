@@ -131,6 +131,7 @@ PLUGINS = [
     "kuaixun.hooks.feeds",
     "kuaixun.hooks.qr",
     "kuaixun.hooks.scripts",
+    "kuaixun.hooks.pages",  # a rebuild links the article pages whose inputs did not change
     "sitemap",
 ]
 

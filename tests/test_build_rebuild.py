@@ -58,8 +58,47 @@ def add_article(content: Path) -> None:
 
 def remove_article(content: Path) -> None:
     """An archived article in the middle of the listings, gone with its page."""
-    imported = sorted((content / "articles" / "inews").rglob("*.md"))
+    imported = imported_articles(content)
     imported[len(imported) // 2].unlink()
+
+
+def move_to_another_category(content: Path) -> None:
+    """The article leaves its 栏目: both 栏目 pages and feeds, and the neighbours it had and
+    gets in each, change."""
+    path = content / SEED
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Category: 城市管理", "Category: 社区动态"), encoding="utf-8")
+
+
+def move_back_in_time(content: Path) -> None:
+    """An imported article dated years earlier: its URL (the date is in it) changes, it moves
+    to other pages of every listing it is in, and its old and new neighbours change."""
+    path = imported_articles(content)[-1]
+    text = path.read_text(encoding="utf-8")
+    dated = re.sub(r"^Date: .*$", "Date: 2016-03-01 08:00", text, count=1, flags=re.M)
+    assert dated != text
+    path.write_text(dated, encoding="utf-8")
+
+
+def retitle_the_issue(content: Path) -> None:
+    """A new title for issue 47: every article of the issue names it ("刊于 …")."""
+    path = content / "issues" / "47.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Title: 第47期", "Title: 第47期 冬季特刊"), encoding="utf-8")
+
+
+def leave_the_issue(content: Path) -> None:
+    """An article taken out of issue 47 (its Issue: line and its place in the issue's order)."""
+    article = content / "articles" / "2020" / "11" / "yongxin-dianming.md"
+    text = article.read_text(encoding="utf-8")
+    article.write_text(text.replace("Issue: 47\n", ""), encoding="utf-8")
+    issue = content / "issues" / "47.md"
+    text = issue.read_text(encoding="utf-8")
+    issue.write_text(text.replace(" yongxin-dianming,", ""), encoding="utf-8")
+
+
+def imported_articles(content: Path) -> list[Path]:
+    return sorted((content / "articles" / "inews").rglob("*.md"))
 
 
 def build(folder: Path, content: Path) -> Path:
@@ -102,7 +141,18 @@ def sample_content(tmp_path_factory) -> Path:
     return content
 
 
-@pytest.mark.parametrize("change", [edit_seed_article, add_article, remove_article])
+@pytest.mark.parametrize(
+    "change",
+    [
+        edit_seed_article,
+        add_article,
+        remove_article,
+        move_to_another_category,
+        move_back_in_time,
+        retitle_the_issue,
+        leave_the_issue,
+    ],
+)
 def test_a_rebuild_after_a_change_writes_what_a_cold_build_writes(change, sample_content, tmp_path):
     content = copy_content(tmp_path / "content", sample_content)
     warm = build(tmp_path / "warm", content)
@@ -128,3 +178,22 @@ def test_a_rebuild_reports_the_problem_an_edit_made(sample_content, tmp_path):
     result = run_build(tmp_path / "site" / "output", content)
     assert result.returncode != 0
     assert f"{Path(SEED).name}:2:" in result.stderr
+
+
+def test_a_rebuild_renders_again_only_the_article_pages_an_edit_changed(sample_content, tmp_path):
+    """Article pages whose inputs are unchanged are the previous build's files (linked, so
+    the same inode); the edited article's page and its neighbours' are written anew."""
+    content = copy_content(tmp_path / "content", sample_content)
+    output = build(tmp_path / "site", content)
+    pages = {p: p.stat().st_ino for p in output.glob("20*/*/*/index.html")}
+    assert len(pages) > 50, "the sample site's article pages"
+    source = imported_articles(content)[len(pages) // 3]  # in no issue
+    title = re.search(r"^Title: (.*)$", source.read_text(encoding="utf-8"), re.M)[1]
+    edited = next(p for p in pages if f"<title>{title} - " in p.read_text(encoding="utf-8"))
+    with source.open("a", encoding="utf-8") as article:  # the body only
+        article.write("\n（本报编辑部补记：本文已于今日更新。）\n")
+    build(tmp_path / "site", content)
+    assert edited.stat().st_ino != pages[edited]
+    kept = [p for p, inode in pages.items() if p.stat().st_ino == inode]
+    # The edited article and its neighbours (older and newer, in its 栏目 and in the site).
+    assert len(kept) >= len(pages) - 5, f"{len(pages) - len(kept)} article pages rendered again"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from importlib.metadata import version
 from pathlib import Path
+from types import SimpleNamespace
 from uuid import uuid4
 
 import pytest
@@ -330,3 +331,62 @@ def test_the_sitemap_lists_the_pages_of_the_run_made_current(tmp_path):
         signals.finalized.disconnect(sitemap.generator.finalize)
     assert b"first.html" in (tmp_path / "later" / "output" / "sitemap.xml").read_bytes()
     assert sitemap.generator._main_pelican is None
+
+
+def test_remembered_urls_hold_for_the_run_and_are_made_again_in_the_next(built):
+    first = built.content("first")
+    pelican_api.remember_urls([first])
+    first.slug = first.metadata["slug"] = "renamed"  # too late for this run's writing
+    assert first.url == "first.html" and first.save_as == "first.html"
+    # The preview gives a content kept between builds the next run's context.
+    next_run = SimpleNamespace(context=dict(built.articles.context), settings=first.settings)
+    pelican_api.attach(first, next_run)
+    assert first.url == "renamed.html"
+    pelican_api.remember_urls([first])
+    pelican_api.detach(first)
+    assert pelican_api.URL_MEMO not in vars(first)
+
+
+def test_a_fresh_files_writer_replaces_a_linked_file_instead_of_writing_through_it(tmp_path):
+    previous, staging = tmp_path / "previous", tmp_path / "staging"
+    previous.mkdir()
+    staging.mkdir()
+    (previous / "page.html").write_text("旧", encoding="utf-8")
+    (staging / "page.html").hardlink_to(previous / "page.html")
+    writer = pelican_api.FreshFilesWriter(str(staging), settings=read_settings(override={}))
+    with writer._open_w(str(staging / "page.html"), "utf-8", override=True) as page:
+        page.write("新")
+    assert (previous / "page.html").read_text(encoding="utf-8") == "旧"
+    assert (staging / "page.html").read_text(encoding="utf-8") == "新"
+
+
+def test_a_claimed_output_counts_as_written_and_is_announced(built, tmp_path):
+    from pelican.writers import Writer
+
+    writer = Writer(str(tmp_path), settings=built.articles.settings)
+    first = built.content("first")
+    path = str(tmp_path / "first.html")
+    assert pelican_api.claim_output(writer, path, override=False)
+    assert not pelican_api.claim_output(writer, path, override=False)
+    heard = []
+
+    def listen(sender, context):
+        heard.append((sender, context["article"], context["output_file"], context["SITEURL"]))
+
+    signals.content_written.connect(listen)
+    try:
+        pelican_api.announce_written(writer, "2020/first/index.html", {}, True, {"article": first})
+    finally:
+        signals.content_written.disconnect(listen)
+    assert heard == [
+        (str(tmp_path / "2020/first/index.html"), first, "2020/first/index.html", "../..")
+    ]
+
+
+def test_page_siteurl_is_the_one_the_page_resolves_its_links_with():
+    context = {"localsiteurl": "https://example.org"}
+    assert pelican_api.page_siteurl(context, "a/b/index.html", relative_urls=False) == (
+        "https://example.org"
+    )
+    assert pelican_api.page_siteurl(context, "a/b/index.html", relative_urls=True) == "../.."
+    assert context["localsiteurl"] == "../.."

@@ -96,6 +96,11 @@ class Changes:
     memory: CheckMemory = field(default_factory=CheckMemory)
     site: Site | None = None
 
+    def __reduce__(self):
+        # The settings travel into Pelican's reader cache with every category and tag it
+        # pickles: what one build read and judged stays out of it.
+        return (Changes, (self.edited,))
+
 
 def changes_alone(settings: dict) -> Changes | None:
     """The preview's Changes when this build checks what changed alone, not every file."""

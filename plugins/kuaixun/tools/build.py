@@ -23,8 +23,10 @@ from pelican.settings import read_settings
 
 from kuaixun import pelican_api
 from kuaixun.core.problems import ContentErrors, Problem, display_path, format_report
-from kuaixun.rules import BEFORE_READING, check_site
+from kuaixun.rules import BEFORE_READING, CHANGES, Changes, check_changes, check_site
 
+# The setting naming the site a build replaces (hooks/pages.py links unchanged files from it).
+PREVIOUS_OUTPUT = "PREVIOUS_OUTPUT_PATH"
 _FILE_NAMES = re.compile(r"[\w./-]+\.[A-Za-z0-9]{1,5}\b")
 _PATHS = re.compile(r"[^\s'\":]+")
 
@@ -63,12 +65,17 @@ def build_site(settings_file: str, overrides: dict | None = None) -> list[Proble
     staging = final.with_name(f".{final.name}.building")
     with build_lock(final):
         _clean_scratch(final, staging)
+        # The content folder is read once for both checks: this one and the strict check
+        # before writing (hooks/bulletin/strict.py) share it through the settings.
+        changes = settings[CHANGES] = Changes(None)
         # A symbolic link, FIFO, control characters or deep nesting: Pelican would follow,
         # block, crash or recurse while reading. The content check alone reports them all.
-        if check_site(settings, rules=BEFORE_READING):
-            return check_site(settings)
+        if check_changes(settings, changes, BEFORE_READING)[0]:
+            return check_changes(settings, changes)[0]
         settings["OUTPUT_PATH"] = str(staging)
         settings["DELETE_OUTPUT_DIRECTORY"] = False
+        # Files whose inputs did not change are linked from the site this build replaces.
+        settings[PREVIOUS_OUTPUT] = str(final)
         problems = _run_pelican(settings)
         if problems:
             shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,329 @@
+"""pages plugin: a rebuild renders only the article and page files whose inputs changed.
+
+Pelican renders every article page on every build: 7,183 of a rebuild's ≈ 9,400 files after a
+one-word edit. `make html` builds into a fresh staging folder (tools/build.py) and names the
+site it replaces in PREVIOUS_OUTPUT; this writer gives each article or page file a key — a
+digest of everything its templates read — and, when the previous build wrote the file with
+the same key, links that file into the staging folder instead of rendering it.
+
+What a key holds (`PageKeys`): the sources of the template and of every template it includes,
+extends or imports; the values of the context variables those templates name (only plain
+data: a template that reads a list of articles or any other object is always rendered); the
+page's name and arguments; the article or page itself (its URL, its HTML with links resolved
+for this page, its summary, every attribute a plugin gave it); and every other article an
+attribute points to (neighbours, an issue's articles) by all of its attributes. The settings
+and the code are not in the key: the keys live in the cache folder of this version of both
+(hooks/caches.py). A file is reused only if it is still the very file the key was recorded
+for (same inode, size and time), so a manifest older or newer than the site costs a render,
+never a stale page. Listings, feeds and everything else are written as Pelican writes them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import logging
+import os
+import pickle
+from pathlib import Path
+
+from jinja2 import meta
+from pelican import signals
+from pelican.contents import Content
+from pelican.urlwrappers import URLWrapper
+
+from kuaixun import pelican_api
+from kuaixun.core.memo import digest
+from kuaixun.tools.build import PREVIOUS_OUTPUT
+
+MANIFEST = "pages-manifest.pickle"
+# Filled in for each page by Pelican's writer, from the page's name alone.
+PER_PAGE = frozenset({"output_file", "SITEURL", "localsiteurl"})
+# Attributes of a content object that are the run, not the content.
+NOT_DESCRIBED = frozenset({"_context", "settings", pelican_api.URL_MEMO})
+PLAIN = (str, int, float, bool, type(None))
+logger = logging.getLogger(__name__)
+
+
+class Unstable(Exception):
+    """A value whose description would not be the same in the next build."""
+
+
+class Describer:
+    """Texts that are equal in two builds when the values render the same.
+
+    A content that is an attribute of the page's content (a neighbour) is named by its source,
+    and the caller describes it on its own (from `refs`); one further away (an article of the
+    article's issue) by its source, URL, title and language, what a link to it shows.
+    Categories, tags and authors by name, slug and URL. Any other object (an issue, a photo)
+    by its fields, once a build: an issue links the previous and the next, so a chain of
+    issues is described once, and a link back to an object being described is named so.
+    """
+
+    def __init__(self):
+        self.objects: dict[int, tuple[object, str, list]] = {}
+        self.active: set[int] = set()
+
+    def __call__(self, value, refs: list, depth: int = 0) -> str:
+        if isinstance(value, (*PLAIN, datetime.date, datetime.time)):
+            return repr(value)
+        if isinstance(value, Content):
+            if depth <= 1:  # an attribute of the page's content: a neighbour, described whole
+                refs.append(value)
+                return f"<{type(value).__name__} {value.source_path!r}>"
+            # Further away (an issue's articles): what a link to it shows.
+            shown = (value.source_path, value.url, getattr(value, "title", ""), value.lang)
+            return f"<{type(value).__name__} {shown!r}>"
+        if isinstance(value, URLWrapper):
+            return f"<{type(value).__name__} {value.name!r} {value.slug!r} {value.url!r}>"
+        if depth > 200:
+            raise Unstable
+        if isinstance(value, (list, tuple)):
+            return "[" + ",".join(self(v, refs, depth + 1) for v in value) + "]"
+        if isinstance(value, (set, frozenset)):
+            return "{" + ",".join(sorted(self(v, refs, depth + 1) for v in value)) + "}"
+        if isinstance(value, dict):
+            # Sorted: a plugin may fill a dict in another order when its memo answers.
+            items = sorted(
+                f"{self(k, refs, depth + 1)}:{self(v, refs, depth + 1)}" for k, v in value.items()
+            )
+            return "{" + ",".join(items) + "}"
+        return self._object(value, refs, depth)
+
+    def _object(self, value, refs: list, depth: int) -> str:
+        kind = f"{type(value).__module__}.{type(value).__qualname__}"
+        if callable(value):  # a plugin's hook on the object: what it does shows in the HTML
+            return f"<{kind} {getattr(value, '__qualname__', '')}>"
+        if dataclasses.is_dataclass(value):
+            fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        elif hasattr(value, "__dict__"):
+            fields = vars(value)
+        else:
+            shown = repr(value)
+            if " at 0x" in shown:
+                raise Unstable
+            return kind + shown
+        if id(value) in self.active:
+            return f"<{kind} again>"
+        known = self.objects.get(id(value))
+        if known is None:
+            self.active.add(id(value))
+            try:
+                pointed: list = []
+                known = self.objects[id(value)] = (
+                    value,
+                    kind + self(fields, pointed, depth + 1),
+                    pointed,
+                )
+            finally:
+                self.active.discard(id(value))
+        refs.extend(known[2])
+        return known[1]
+
+
+class PageKeys:
+    """The keys of one build's article and page files (see the module's docstring)."""
+
+    def __init__(self, environment):
+        self.environment = environment
+        self.describe = Describer()
+        self.templates: dict[str, tuple[str, frozenset[str]] | None] = {}
+        # id(content) → (its URL and attributes described, the contents they point to)
+        self.contents: dict[int, tuple[str, list]] = {}
+
+    def key(self, name: str, template, context: dict, kwargs: dict, siteurl) -> str | None:
+        """The key of the file `name`, or None: it must be rendered."""
+        found = self._template(template.name)
+        if found is None:
+            return None
+        sources, variables = found
+        used = {v: context[v] for v in variables - PER_PAGE - kwargs.keys() if v in context}
+        if not all(_plain(value) for value in used.values()):
+            return None
+        content = next(v for v in kwargs.values() if isinstance(v, Content))
+        try:
+            refs: list = []
+            described = self.describe(used, refs) + self.describe(kwargs, refs)
+            attributes, pointed = self._attributes(content)
+            others = [self._attributes(c)[0] for c in pointed if c is not content]
+        except Unstable:
+            return None
+        # Made for this page's SITEURL (relative links), as the template will show them.
+        own = [content.content, content.summary or "", attributes]
+        return digest(sources, name, repr(siteurl), described, *own, *others)
+
+    def _attributes(self, content) -> tuple[str, list]:
+        found = self.contents.get(id(content))
+        if found is None:
+            pointed: list = []
+            attributes = {k: v for k, v in vars(content).items() if k not in NOT_DESCRIBED}
+            text = f"{content.url} {content.save_as} {self.describe(attributes, pointed)}"
+            found = self.contents[id(content)] = (text, pointed)
+        return found
+
+    def _template(self, name: str) -> tuple[str, frozenset[str]] | None:
+        """(the sources of the template and those it uses, the variables they read), or None
+        when a template is named at run time (it cannot be known what the page reads)."""
+        if name not in self.templates:
+            self.templates[name] = self._read_templates(name)
+        return self.templates[name]
+
+    def _read_templates(self, name: str) -> tuple[str, frozenset[str]] | None:
+        sources, variables, todo, seen = [], set(), [name], set()
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            source = self.environment.loader.get_source(self.environment, current)[0]
+            parsed = self.environment.parse(source)
+            sources += [current, source]
+            variables |= meta.find_undeclared_variables(parsed)
+            for used in meta.find_referenced_templates(parsed):
+                if used is None:
+                    return None
+                todo.append(used)
+        variables -= set(self.environment.globals)
+        return digest(*sources), frozenset(variables)
+
+
+def _plain(value) -> bool:
+    if isinstance(value, PLAIN):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(_plain(k) and _plain(v) for k, v in value.items())
+    return False
+
+
+class ReusingWriter(pelican_api.FreshFilesWriter):
+    """Pelican's writer, linking an article or page file from the previous site when its
+    key is the one recorded for that very file."""
+
+    current: ReusingWriter | None = None  # the build's writer, for finalized
+
+    def __init__(self, output_path, settings=None):
+        super().__init__(output_path, settings=settings)
+        previous = (settings or {}).get(PREVIOUS_OUTPUT)
+        self.previous = Path(previous) if previous else None
+        self.manifest = Path(settings["CACHE_PATH"]) / MANIFEST if settings else None
+        self.before = _load(self.manifest) if self.previous and self.manifest else {}
+        self.keys: dict[str, str] = {}
+        self.reused = 0
+        self.page_keys: PageKeys | None = None
+        ReusingWriter.current = self
+
+    def write_file(
+        self,
+        name,
+        template,
+        context,
+        relative_urls=False,
+        paginated=None,
+        template_name=None,
+        override_output=False,
+        url=None,
+        **kwargs,
+    ):
+        key = None
+        if self.previous is not None and name and _one_content(paginated, template_name, kwargs):
+            siteurl = pelican_api.page_siteurl(context, name, relative_urls)
+            if self.page_keys is None:
+                self.page_keys = PageKeys(template.environment)
+            key = self.page_keys.key(name, template, context, kwargs, siteurl)
+        if key is not None and self._reuse(name, key, override_output):
+            pelican_api.announce_written(self, name, context, relative_urls, kwargs)
+            return
+        super().write_file(
+            name,
+            template,
+            context,
+            relative_urls,
+            paginated,
+            template_name,
+            override_output,
+            url,
+            **kwargs,
+        )
+        if key is not None:
+            self.keys[name] = key
+
+    def _reuse(self, name: str, key: str, override: bool) -> bool:
+        recorded = self.before.get(name)
+        if recorded is None or recorded[0] != key or self.previous is None:
+            return False
+        old = os.path.join(self.previous, name)
+        new = os.path.join(self.output_path, name)
+        try:
+            found = os.lstat(old)
+        except OSError:
+            return False
+        if (found.st_ino, found.st_size, found.st_mtime_ns) != recorded[1:]:
+            return False
+        if not pelican_api.claim_output(self, new, override):
+            return False
+        os.makedirs(os.path.dirname(new), exist_ok=True)
+        try:
+            os.link(old, new)
+        except OSError:
+            return False
+        self.keys[name] = key
+        self.reused += 1
+        return True
+
+    def save(self) -> None:
+        """Record each file's key with the file it is (in the staging folder, which becomes
+        output/: the inode stays)."""
+        if self.manifest is None or self.previous is None:
+            return
+        recorded = {}
+        for name, key in self.keys.items():
+            try:
+                found = os.lstat(os.path.join(self.output_path, name))
+            except OSError:
+                continue
+            recorded[name] = (key, found.st_ino, found.st_size, found.st_mtime_ns)
+        self.manifest.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.manifest.with_name(f".{self.manifest.name}.{os.getpid()}")
+        partial.write_bytes(pickle.dumps(recorded, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(partial, self.manifest)
+        logger.info("pages: %d linked, %d rendered", self.reused, len(self.keys) - self.reused)
+
+
+def _one_content(paginated, template_name, kwargs: dict) -> bool:
+    """An article's or a page's own file: one content, nothing paginated."""
+    if paginated or template_name or {"articles", "dates"} & kwargs.keys():
+        return False
+    return sum(isinstance(v, Content) for v in kwargs.values()) == 1
+
+
+def _load(path: Path) -> dict:
+    try:
+        loaded = pickle.loads(path.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def get_writer(pelican):
+    return ReusingWriter
+
+
+def save_manifest(pelican) -> None:
+    writer, ReusingWriter.current = ReusingWriter.current, None
+    if writer is not None and writer.output_path == pelican.output_path:
+        writer.save()
+
+
+def remember_urls(generators) -> None:
+    """Every article's and page's URL made once for the writing (pelican_api.remember_urls);
+    last of the plugins' all_generators_finalized: the slugs are settled."""
+    for generator in generators:
+        pelican_api.remember_urls(pelican_api.contents_of(generator))
+
+
+def register():
+    signals.all_generators_finalized.connect(remember_urls)
+    signals.get_writer.connect(get_writer)
+    signals.finalized.connect(save_manifest)
