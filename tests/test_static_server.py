@@ -11,7 +11,9 @@ import urllib.request
 import pytest
 
 from kuaixun.tools.static_server import (
+    MULTIPART_FLOOR,
     byte_range,
+    byte_ranges,
     development_server,
     folder_server,
     serve_in_background,
@@ -217,3 +219,19 @@ def test_the_sub_path_preview_answers_ranges_under_its_sub_path(tmp_path):
         server.server_close()
     assert (inside[0], inside[2]) == (206, PACK[10:20])
     assert outside[0] == 404
+
+
+def test_a_header_of_too_many_ranges_gets_the_whole_file_once(site):
+    """`bytes=0-,0-,…` would make the server send the file once a range (CVE-2011-3192)."""
+    status, _, body = fetch(f"{site}/pack.bin", Range="bytes=" + ",".join(["0-"] * 101))
+    assert (status, body) == (200, PACK)
+    status, headers, body = fetch(f"{site}/pack.bin", Range="bytes=" + ",".join(["0-0"] * 100))
+    assert status == 206
+    assert len(byteranges(headers, body)) == 100
+
+
+def test_ranges_asking_much_more_than_the_file_holds_get_the_whole_file():
+    size = 4 * MULTIPART_FLOOR
+    assert byte_ranges("bytes=0-,0-", size) == [range(0, size), range(0, size)]
+    assert byte_ranges("bytes=0-,0-,0-", size) is None  # three times the file: all of it, once
+    assert byte_ranges("bytes=0-,0-,0-", 1000) == [range(0, 1000)] * 3  # small: under the floor

@@ -31,6 +31,13 @@ from urllib.parse import urlsplit
 LOCALHOST = "127.0.0.1"
 
 _ONE_RANGE = re.compile(r"(\d*)-(\d*)")
+# A Range header of many ranges, or of ranges that together ask far more than the file
+# holds (`bytes=0-,0-,0-,…`: Apache's CVE-2011-3192), is answered with the whole file, as
+# RFC 9110 14.2 allows, so no request makes the server send more than the file's size or
+# MULTIPART_FLOOR, whichever is larger, twice over. A round of the search asks a few dozen
+# windows of a file, a few of them overlapping.
+MAX_RANGES = 100
+MULTIPART_FLOOR = 1 << 20
 
 
 def byte_range(spec: str | None, size: int) -> range | None:
@@ -49,14 +56,17 @@ def byte_range(spec: str | None, size: int) -> range | None:
 
 def byte_ranges(header: str | None, size: int) -> list[range] | None:
     """The ranges a `Range` header asks of a file of `size` bytes, in the order asked, those
-    the file has none of left out. None means the whole file (200): no header or a malformed
-    one, which RFC 9110 lets a server answer in full. An empty list means the file has none
-    of the bytes asked for (416)."""
+    the file has none of left out. None means the whole file (200): no header, a malformed
+    one, or one asking too much (MAX_RANGES), which RFC 9110 lets a server answer in full.
+    An empty list means the file has none of the bytes asked for (416)."""
     header = (header or "").strip()
     if not header.lower().startswith("bytes="):
         return None
-    spans = [byte_range(spec, size) for spec in header[len("bytes=") :].split(",")]
-    if any(span is None for span in spans):
+    asked = [byte_range(spec, size) for spec in header[len("bytes=") :].split(",")]
+    spans = [span for span in asked if span is not None]
+    if len(spans) < len(asked) or len(spans) > MAX_RANGES:
+        return None
+    if sum(len(span) for span in spans) > 2 * max(size, MULTIPART_FLOOR):
         return None
     return [span for span in spans if span]
 
