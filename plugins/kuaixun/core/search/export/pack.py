@@ -248,7 +248,12 @@ def compact(text: str) -> bytes:
     """An item's bytes: `deflated` or its text with the digits packed (codec.dense),
     whichever is shorter (a small bucket of base-64 numbers grows when compressed; the
     reader tells them apart by the first two bytes). An empty item is empty."""
-    packed = deflated(text)
+    return _shorter(text, deflated(text))
+
+
+def _shorter(text: str, packed: bytes) -> bytes:
+    """`packed` (the text's zlib form) or the text with its digits packed, whichever is
+    shorter; plain text that would read as a zlib or gzip header is always compressed."""
     if 4 * len(packed) < 3 * len(text.encode("utf-8")):
         return packed  # packed digits take at least three quarters of their UTF-8
     plain = dense(text)
@@ -273,11 +278,7 @@ def compact_stored(name: str, data: bytes) -> bytes:
         return compact(text_of(name, data))
     raw = zlib.decompress(data, GZIP_WBITS)
     packed = ZLIB_HEADER + data[10:-8] + zlib.adler32(raw).to_bytes(4, "big")
-    if 4 * len(packed) < 3 * len(raw):
-        return packed  # as in compact: packed digits take at least three quarters
-    plain = dense(raw.decode("utf-8"))
-    keep_plain = len(plain) <= len(packed) and plain[:2] not in (ZLIB_HEADER, b"\x1f\x8b")
-    return plain if keep_plain else packed
+    return _shorter(raw.decode("utf-8"), packed)
 
 
 def inflated(data: bytes) -> str:
