@@ -106,43 +106,46 @@ class RecordingLink(Link):
         super().send(write, data, chunk)
 
 
-def test_server_counts_and_paces_a_ranges_bytes_not_the_files(tmp_path):
-    pack = bytes(range(256)) * 40
-    (tmp_path / "pack.bin").write_bytes(pack)
+PACK = bytes(range(256)) * 40  # 10,240 bytes, each position told from its neighbours
+
+
+@pytest.fixture
+def paced(tmp_path):
+    """A CountingServer of one pack (PACK) behind a RecordingLink: (server, link)."""
+    (tmp_path / "pack.bin").write_bytes(PACK)
     link = RecordingLink()
     server = CountingServer(tmp_path, link=link)
-    try:
-        request = urllib.request.Request(
-            server.url + "/pack.bin",
-            headers={"Range": "bytes=1000-1099", "Accept-Encoding": "gzip"},
-        )
-        with urllib.request.urlopen(request) as response:
-            assert response.status == 206
-            assert response.headers["Content-Range"] == f"bytes 1000-1099/{len(pack)}"
-            assert response.headers["Accept-Ranges"] == "bytes"
-            assert response.read() == pack[1000:1100]
-        sent = server.ledger.take()
-    finally:
-        server.close()
+    yield server, link
+    server.close()
+
+
+def test_server_counts_and_paces_a_ranges_bytes_not_the_files(paced):
+    server, link = paced
+    pack = PACK
+    request = urllib.request.Request(
+        server.url + "/pack.bin",
+        headers={"Range": "bytes=1000-1099", "Accept-Encoding": "gzip"},
+    )
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 206
+        assert response.headers["Content-Range"] == f"bytes 1000-1099/{len(pack)}"
+        assert response.headers["Accept-Ranges"] == "bytes"
+        assert response.read() == pack[1000:1100]
+    sent = server.ledger.take()
     assert [(s.path, s.bytes) for s in sent] == [("/pack.bin", 100)]
     assert link.carried == [100]
 
 
-def test_server_answers_several_ranges_in_one_multipart_body_counted_and_paced(tmp_path):
-    pack = bytes(range(256)) * 40
-    (tmp_path / "pack.bin").write_bytes(pack)
-    link = RecordingLink()
-    server = CountingServer(tmp_path, link=link)
-    try:
-        request = urllib.request.Request(
-            server.url + "/pack.bin", headers={"Range": "bytes=5000-5099,10-19"}
-        )
-        with urllib.request.urlopen(request) as response:
-            assert response.status == 206
-            kind, body = response.headers["Content-Type"], response.read()
-        sent = server.ledger.take()
-    finally:
-        server.close()
+def test_server_answers_several_ranges_in_one_multipart_body_counted_and_paced(paced):
+    server, link = paced
+    pack = PACK
+    request = urllib.request.Request(
+        server.url + "/pack.bin", headers={"Range": "bytes=5000-5099,10-19"}
+    )
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 206
+        kind, body = response.headers["Content-Type"], response.read()
+    sent = server.ledger.take()
     boundary = kind.removeprefix("multipart/byteranges; boundary=")
     assert boundary != kind
     expected = (
