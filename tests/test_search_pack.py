@@ -16,13 +16,25 @@ from kuaixun.core.search.export.codec import (
     LogicalExport,
     decode_postings,
     dense,
+    keyed_bucket,
+    keyed_line,
     places,
     postings,
     read_dense,
     save_export,
+    spelled_bucket,
+    spelled_line,
     stored,
 )
-from kuaixun.core.search.export.pack import Cells, Published, item_of, load_base, pack_export
+from kuaixun.core.search.export.pack import (
+    Cells,
+    Published,
+    bucket_payload,
+    compact,
+    item_of,
+    load_base,
+    pack_export,
+)
 from kuaixun.testing.builds import ROOT
 from kuaixun.testing.search_sites import logical_files, unpacked
 
@@ -245,3 +257,59 @@ def test_a_pairs_terms_read_back_by_place_in_the_pairs_list_in_python_and_the_br
     """
     decoded = node_json(script, [[pair, text] for pair, _, text in cases])
     assert decoded == [[[list(e) for e in f] for f in fields] for _, fields, _ in cases]
+
+
+def vocabulary_lines() -> list[str]:
+    """Logical lines of every shape: pairs in and outside the basic CJK block, single
+    characters, with and without a first-character frequency, terms, article lists as gaps,
+    a bitmap, a reference or nothing."""
+    lists = ["", "0", "A3b", "*zz0_", "@" + "Q" * 8, "zzzzzzz0" * 12]
+    lines = []
+    keys = ["一一", "一龥", "龥龥", "鿿鿿", "社区", "区", "a中", "中a", "ab", "a", "㐀中", "中9"]
+    for key in keys:
+        for docs in lists:
+            for first in ["", "0", "z4", "_-_0"]:
+                for terms in [[], ["", "3", "0.12"], ["长", "zz0", "@R1", "会", "1", "A|B.0|"]]:
+                    lines.append("\t".join([key, docs, first, *terms]))
+    return lines
+
+
+def test_a_pairs_key_runs_into_its_list_and_reads_back_in_python_and_the_browser():
+    """In the published index a pair line of two basic CJK characters spells its key as 5
+    digits run into its lists (codec.keyed_line); every other line is left as it is, and
+    spelled_line and codec.js spelledLine give back the logical line."""
+    lines = vocabulary_lines()
+    keyed = [keyed_line(line) for line in lines]
+    assert [spelled_line(line) for line in keyed] == lines
+    assert keyed[0] == "000000", "一一 with no list: the key's digits and a frequency of 0"
+    assert keyed_line("社区\tA3b\tz4\t长\t3\t0") == keyed_line("社区\t\t\t")[:5] + "z4A3b\t长\t3\t0"
+    for line, published in zip(lines, keyed, strict=True):
+        key = line.split("\t")[0]
+        first = line.split("\t")[2]
+        cjk = len(key) == 2 and all("一" <= ch <= "鿿" for ch in key) and first != "0"
+        assert (published != line) == cjk, line
+        assert len(published.encode()) <= len(line.encode()) - 2 * cjk
+    script = """
+      import { readFileSync } from "node:fs";
+      import { spelledLine } from "./theme/static/js/search/codec.js";
+      const lines = JSON.parse(readFileSync(0, "utf8"));
+      process.stdout.write(JSON.stringify(lines.map(spelledLine)));
+    """
+    assert node_json(script, keyed) == lines
+
+
+def test_a_bucket_with_keys_run_into_lists_is_smaller_as_stored():
+    """Buckets as most are at 7,183 articles: about ten pair lines of any two characters,
+    each with a short article list and its first character's frequency."""
+    rng = random.Random(9)
+
+    def line() -> str:
+        key = "".join(chr(rng.randrange(0x4E00, 0x9FA6)) for _ in range(2))
+        docs = "".join(rng.choice(DIGITS) for _ in range(rng.choice([1, 2, 3, 6, 12])))
+        return f"{key}\t{docs}\t{rng.choice(DIGITS[:32])}"
+
+    texts = ["\n".join(line() for _ in range(rng.randint(5, 15))) for _ in range(200)]
+    assert all(spelled_bucket(keyed_bucket(t)) == t for t in texts)
+    before = sum(len(compact(t)) for t in texts)
+    after = sum(len(bucket_payload(t)) for t in texts)
+    assert after < 0.8 * before

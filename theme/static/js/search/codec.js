@@ -98,7 +98,7 @@ export function parseBucket(text) {
   const entries = new Map();
   for (const line of text.split("\n")) {
     if (!line) continue;
-    const [key, docs, first, ...rest] = line.split("\t");
+    const [key, docs, first, ...rest] = spelledLine(line).split("\t");
     const terms = new Map();
     for (let i = 0; i + 2 < rest.length; i += 3) {
       terms.set(rest[i], { frequency: reader(rest[i + 1]).next(), postings: rest[i + 2] });
@@ -106,6 +106,31 @@ export function parseBucket(text) {
     entries.set(key, { docs, first: first ? reader(first).next() : 0, terms });
   }
   return entries;
+}
+
+// A pair line of two basic CJK characters is published with its key as 5 digits (15 bits a
+// character) run into the first character's frequency (a varint, 0 for none) and the pair's
+// article list, without the tabs; a key spelled out is one or two characters before a tab
+// (export/codec.py keyed_line).
+const CJK_FIRST = 0x4e00;
+const CJK_COUNT = 0x5200;
+const KEY_DIGITS = 5;
+
+/** A vocabulary line with its key spelled out, as the export wrote it. */
+export function spelledLine(line) {
+  if (line.slice(0, 3).includes("\t")) return line;
+  let value = 0;
+  for (let k = 0; k < KEY_DIGITS; k++) value = value * 64 + DIGIT_VALUE[line[k]];
+  const key =
+    String.fromCharCode(CJK_FIRST + Math.floor(value / CJK_COUNT)) +
+    String.fromCharCode(CJK_FIRST + (value % CJK_COUNT));
+  let end = KEY_DIGITS;
+  while (DIGIT_VALUE[line[end]] >= 32) end++;
+  const first = line.slice(KEY_DIGITS, end + 1);
+  const tab = line.indexOf("\t", end + 1);
+  const docs = tab < 0 ? line.slice(end + 1) : line.slice(end + 1, tab);
+  const rest = tab < 0 ? "" : line.slice(tab);
+  return `${key}\t${docs}\t${first === "0" ? "" : first}${rest}`;
 }
 
 /** The vocabulary the loaded buckets know: term → frequency, for cutting the query. */

@@ -305,6 +305,55 @@ def encode_line(key: str, docs, terms: dict, frequency: Counter, writer: Writer)
     return "\t".join(fields)
 
 
+# In the published index (pack.py) a pair line whose two characters both lie in the basic
+# CJK block is written with its key as KEY_DIGITS digits (15 bits a character, most
+# significant first), run straight into the first character's frequency (a varint, 0 for
+# none) and the pair's article list: "KKKKKfdocs\tsuffix\t…" instead of
+# "甲乙\tdocs\tf\tsuffix\t…". The six bytes of the key and the two tabs were 5.7 of the
+# buckets' 16.4 MB at 7,183 articles, and the digits run on for `dense` to pack (docs/search.md,
+# "Keys run into their lists"). Any other line keeps its key spelled out and its tabs: a
+# spelled key is one or two characters before a tab, so a reader tells the two forms apart
+# by the tab among a line's first three characters.
+CJK_FIRST, CJK_COUNT = 0x4E00, 0x5200  # U+4E00–U+9FFF
+KEY_DIGITS = 5
+
+
+def keyed_line(line: str) -> str:
+    """A logical vocabulary line in its published form (above)."""
+    key, docs, first, rest = (line.split("\t", 3) + [""])[:4]
+    codes = [ord(ch) - CJK_FIRST for ch in key]
+    if len(codes) != 2 or not all(0 <= c < CJK_COUNT for c in codes) or first == "0":
+        return line  # (encode_line writes no frequency 0: the keyed form reads it as none)
+    value = codes[0] * CJK_COUNT + codes[1]
+    spelled = "".join(DIGITS[(value >> shift) & 63] for shift in range(24, -1, -6))
+    head = spelled + (first or "0") + docs
+    return head + "\t" + rest if rest else head
+
+
+def spelled_line(line: str) -> str:
+    """`keyed_line` read back: the logical line."""
+    if "\t" in line[:3]:
+        return line
+    value = 0
+    for ch in line[:KEY_DIGITS]:
+        value = value * 64 + _VALUE[ch]
+    key = chr(CJK_FIRST + value // CJK_COUNT) + chr(CJK_FIRST + value % CJK_COUNT)
+    end = KEY_DIGITS
+    while _VALUE[line[end]] >= 32:
+        end += 1
+    first = line[KEY_DIGITS : end + 1]
+    docs, tab, rest = line[end + 1 :].partition("\t")
+    return "\t".join([key, docs, "" if first == "0" else first] + ([rest] if tab else []))
+
+
+def keyed_bucket(text: str) -> str:
+    return "\n".join(keyed_line(line) for line in text.split("\n")) if text else text
+
+
+def spelled_bucket(text: str) -> str:
+    return "\n".join(spelled_line(line) for line in text.split("\n")) if text else text
+
+
 def bucket_count(size: int, target: int = BUCKET_TARGET) -> int:
     """Buckets of about `target` characters for `size` characters of lines."""
     count = 1

@@ -59,8 +59,10 @@ from kuaixun.core.search.export.codec import (
     LogicalExport,
     chunk_batches,
     dense,
+    keyed_bucket,
     read_dense,
     read_varints,
+    spelled_bucket,
     varint,
 )
 
@@ -86,7 +88,7 @@ CELL_SLACK = {"v": 0.007, "y": 0.007}
 OVERLAY_SLOTS = 4096
 OVERLAY_SHARE = 0.05
 OVERLAY_FLOOR = 1 << 20  # a small site's overlay may reach this whatever its share
-PACK_FORMAT = 5
+PACK_FORMAT = 6
 ITEMS = ("days.gz", "lanmu.gz")
 # Spilled lists are named by their content: a name of digits alone is still a blob's.
 BLOB_FOLDERS = ("p", "x")
@@ -342,12 +344,19 @@ def _inline_lists(lines: list[list[str]]) -> list[tuple[int, int, int]]:
     return sorted(found, reverse=True)
 
 
+def bucket_payload(text: str) -> bytes:
+    """A vocabulary bucket as stored: its pair keys run into their lists (codec.keyed_line),
+    then `compact`."""
+    return compact(keyed_bucket(text))
+
+
 def fit_bucket(text: str, size: int, packer: Packer, payload: bytes | None = None) -> bytes:
-    """The payload of a bucket in `size` bytes: its text as `compact` stores it, moving its
-    longest inline lists out into blobs until it fits — as many at a time as the overflow
-    suggests, so a bucket is compressed a few times, not once a list; a bucket that still
-    does not fit is a blob itself. `payload`: `compact(text)`, when the caller has it."""
-    payload = compact(text) if payload is None else payload
+    """The payload of a bucket in `size` bytes: its text as `bucket_payload` stores it,
+    moving its longest inline lists out into blobs until it fits — as many at a time as the
+    overflow suggests, so a bucket is compressed a few times, not once a list; a bucket that
+    still does not fit is a blob itself. `payload`: `bucket_payload(text)`, when the caller
+    has it."""
+    payload = bucket_payload(text) if payload is None else payload
     if len(payload) + 2 <= size:
         return payload
     lines = [line.split("\t") for line in text.split("\n")]
@@ -360,7 +369,7 @@ def fit_bucket(text: str, size: int, packer: Packer, payload: bytes | None = Non
             length, n, i = waiting.pop(0)
             lines[n][i] = ref_code(packer.blob(compact(lines[n][i])))
             moved += length
-        payload = compact("\n".join("\t".join(fields) for fields in lines))
+        payload = bucket_payload("\n".join("\t".join(fields) for fields in lines))
         if len(payload) + 2 <= size:
             return payload
     return ref_code(packer.blob(payload)).encode()
@@ -420,6 +429,12 @@ class Logical:
     def __init__(self, export: LogicalExport):
         self.files, self.manifest, self.hashes = export.files, export.manifest, export.hashes
         self.names = set(export.hashes)
+        self.buckets: dict[str, bytes] = {}  # bucket_payload by name, made once
+
+    def bucket(self, name: str) -> bytes:
+        if name not in self.buckets:
+            self.buckets[name] = bucket_payload(self.text(name))
+        return self.buckets[name]
 
     def data(self, name: str) -> bytes:
         return self.files[name]
@@ -469,6 +484,8 @@ def _shapes(logical: Logical, counts: dict[str, int]) -> dict[str, tuple[int, in
                 )
                 for d in range(count)
             ]
+        elif letter == "v":
+            payloads = [logical.bucket(f"v/{i}.gz") for i in range(count)]
         else:
             payloads = [
                 _stored(logical, array_name(letter, i, logical.names)) for i in range(count)
@@ -487,7 +504,7 @@ def _array_payload(
         text = logical.text(name)
         if "@" in text:
             return fit_bucket(bucket_text(text, blobs), size, packer)
-        return fit_bucket(text, size, packer, _stored(logical, name))
+        return fit_bucket(text, size, packer, logical.bucket(name))
     if letter == "f":
         text = head_text(
             logical.text(name), logical.text(f"x/{i}-0.gz"), blobs[f"x/{i}"], lengths[i]
@@ -758,7 +775,10 @@ class Published:
         return [data for data in found if data]
 
     def slot(self, letter: str, i: int) -> str:
-        return inflated(self.payload(letter, i))
+        """Item i's text; a vocabulary bucket with its keys spelled out, as the export
+        wrote it (the browser's parseBucket reads either form)."""
+        text = inflated(self.payload(letter, i))
+        return spelled_bucket(text) if letter == "v" else text
 
     def item(self, name: str) -> str:
         return inflated(self.range(tuple(self.pack["items"][name])))
