@@ -265,7 +265,22 @@ def vocabulary_lines() -> list[str]:
     a bitmap, a reference or nothing."""
     lists = ["", "0", "A3b", "*zz0_", "@" + "Q" * 8, "zzzzzzz0" * 12]
     lines = []
-    keys = ["一一", "一龥", "龥龥", "鿿鿿", "社区", "区", "a中", "中a", "ab", "a", "㐀中", "中9"]
+    keys = [
+        "一一",
+        "一龥",
+        "龥龥",
+        "鿿鿿",
+        "社区",
+        "区",
+        "a中",
+        "中a",
+        "ab",
+        "a",
+        "㐀中",
+        "中9",
+        "𠀀中",
+        "𠀀𠀁",
+    ]
     for key in keys:
         for docs in lists:
             for first in ["", "0", "z4", "_-_0"]:

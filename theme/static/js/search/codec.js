@@ -110,15 +110,15 @@ export function parseBucket(text) {
 
 // A pair line of two basic CJK characters is published with its key as 5 digits (15 bits a
 // character) run into the first character's frequency (a varint, 0 for none) and the pair's
-// article list, without the tabs; a key spelled out is one or two characters before a tab
-// (export/codec.py keyed_line).
+// article list, without the tabs; a key spelled out is one or two characters (at most four
+// UTF-16 units) before a tab (export/codec.py keyed_line).
 const CJK_FIRST = 0x4e00;
 const CJK_COUNT = 0x5200;
 const KEY_DIGITS = 5;
 
 /** A vocabulary line with its key spelled out, as the export wrote it. */
 export function spelledLine(line) {
-  if (line.slice(0, 3).includes("\t")) return line;
+  if (line.slice(0, KEY_DIGITS).includes("\t")) return line;
   let value = 0;
   for (let k = 0; k < KEY_DIGITS; k++) value = value * 64 + DIGIT_VALUE[line[k]];
   const key =

@@ -313,26 +313,36 @@ def encode_line(key: str, docs, terms: dict, frequency: Counter, writer: Writer)
 # buckets' 16.4 MB at 7,183 articles, and the digits run on for `dense` to pack (docs/search.md,
 # "Keys run into their lists"). Any other line keeps its key spelled out and its tabs: a
 # spelled key is one or two characters before a tab, so a reader tells the two forms apart
-# by the tab among a line's first three characters.
+# by a tab among a line's first five characters (UTF-16 units in the browser: a character
+# outside the BMP is two).
 CJK_FIRST, CJK_COUNT = 0x4E00, 0x5200  # U+4E00–U+9FFF
 KEY_DIGITS = 5
 
 
 def keyed_line(line: str) -> str:
     """A logical vocabulary line in its published form (above)."""
-    key, docs, first, rest = (line.split("\t", 3) + [""])[:4]
-    codes = [ord(ch) - CJK_FIRST for ch in key]
-    if len(codes) != 2 or not all(0 <= c < CJK_COUNT for c in codes) or first == "0":
+    if len(line) < 3 or line[2] != "\t":
+        return line
+    high, low = ord(line[0]) - CJK_FIRST, ord(line[1]) - CJK_FIRST
+    if not (0 <= high < CJK_COUNT and 0 <= low < CJK_COUNT):
+        return line
+    docs_end = line.index("\t", 3)
+    first_end = line.find("\t", docs_end + 1)
+    first = line[docs_end + 1 :] if first_end < 0 else line[docs_end + 1 : first_end]
+    if first == "0":
         return line  # (encode_line writes no frequency 0: the keyed form reads it as none)
-    value = codes[0] * CJK_COUNT + codes[1]
-    spelled = "".join(DIGITS[(value >> shift) & 63] for shift in range(24, -1, -6))
-    head = spelled + (first or "0") + docs
-    return head + "\t" + rest if rest else head
+    value = high * CJK_COUNT + low
+    spelled = _PAIR_DIGITS[value >> 18] + _PAIR_DIGITS[(value >> 6) & 4095] + DIGITS[value & 63]
+    head = spelled + (first or "0") + line[3:docs_end]
+    return head if first_end < 0 else head + line[first_end:]
+
+
+_PAIR_DIGITS = [a + b for a in DIGITS for b in DIGITS]
 
 
 def spelled_line(line: str) -> str:
     """`keyed_line` read back: the logical line."""
-    if "\t" in line[:3]:
+    if "\t" in line[:KEY_DIGITS]:
         return line
     value = 0
     for ch in line[:KEY_DIGITS]:
