@@ -292,7 +292,7 @@ def vocabulary_lines() -> list[str]:
 def test_a_pairs_key_runs_into_its_list_and_reads_back_in_python_and_the_browser():
     """In the published index a pair line of two basic CJK characters spells its key as 5
     digits run into its lists (codec.keyed_line); every other line is left as it is, and
-    spelled_line and codec.js spelledLine give back the logical line."""
+    spelled_line and codec.js spelledFields give back the logical line."""
     lines = vocabulary_lines()
     keyed = [keyed_line(line) for line in lines]
     assert [spelled_line(line) for line in keyed] == lines
@@ -306,9 +306,9 @@ def test_a_pairs_key_runs_into_its_list_and_reads_back_in_python_and_the_browser
         assert len(published.encode()) <= len(line.encode()) - 2 * cjk
     script = """
       import { readFileSync } from "node:fs";
-      import { spelledLine } from "./theme/static/js/search/codec.js";
+      import { spelledFields } from "./theme/static/js/search/codec.js";
       const lines = JSON.parse(readFileSync(0, "utf8"));
-      process.stdout.write(JSON.stringify(lines.map(spelledLine)));
+      process.stdout.write(JSON.stringify(lines.map((line) => spelledFields(line).join("\t"))));
     """
     assert node_json(script, keyed) == lines
 

@@ -98,7 +98,7 @@ export function parseBucket(text) {
   const entries = new Map();
   for (const line of text.split("\n")) {
     if (!line) continue;
-    const [key, docs, first, ...rest] = spelledLine(line).split("\t");
+    const [key, docs, first, ...rest] = spelledFields(line);
     const terms = new Map();
     for (let i = 0; i + 2 < rest.length; i += 3) {
       terms.set(rest[i], { frequency: reader(rest[i + 1]).next(), postings: rest[i + 2] });
@@ -108,29 +108,23 @@ export function parseBucket(text) {
   return entries;
 }
 
-// A pair line of two basic CJK characters is published with its key as 5 digits (15 bits a
-// character) run into the first character's frequency (a varint, 0 for none) and the pair's
-// article list, without the tabs; a key spelled out is one or two characters (at most four
-// UTF-16 units) before a tab (export/codec.py keyed_line).
-const CJK_FIRST = 0x4e00;
-const CJK_COUNT = 0x5200;
-const KEY_DIGITS = 5;
-
-/** A vocabulary line with its key spelled out, as the export wrote it. */
-export function spelledLine(line) {
-  if (line.slice(0, KEY_DIGITS).includes("\t")) return line;
+/**
+ * A vocabulary line's fields, its key spelled out. A pair of two basic CJK characters is
+ * published as 5 digits (15 bits a character) run into the first character's frequency (a
+ * varint, 0 for none) and the pair's article list; a key spelled out is one or two
+ * characters, at most four UTF-16 units (export/codec.py keyed_line).
+ */
+export function spelledFields(line) {
+  const fields = line.split("\t");
+  const head = fields[0];
+  if (head.length < 5) return fields;
   let value = 0;
-  for (let k = 0; k < KEY_DIGITS; k++) value = value * 64 + DIGIT_VALUE[line[k]];
-  const key =
-    String.fromCharCode(CJK_FIRST + Math.floor(value / CJK_COUNT)) +
-    String.fromCharCode(CJK_FIRST + (value % CJK_COUNT));
-  let end = KEY_DIGITS;
-  while (DIGIT_VALUE[line[end]] >= 32) end++;
-  const first = line.slice(KEY_DIGITS, end + 1);
-  const tab = line.indexOf("\t", end + 1);
-  const docs = tab < 0 ? line.slice(end + 1) : line.slice(end + 1, tab);
-  const rest = tab < 0 ? "" : line.slice(tab);
-  return `${key}\t${docs}\t${first === "0" ? "" : first}${rest}`;
+  let end = 5;
+  for (let k = 0; k < 5; k++) value = value * 64 + DIGIT_VALUE[head[k]];
+  while (DIGIT_VALUE[head[end++]] > 31);
+  const first = head.slice(5, end);
+  const key = String.fromCharCode(0x4e00 + Math.floor(value / 0x5200), 0x4e00 + (value % 0x5200));
+  return [key, head.slice(end), first === "0" ? "" : first, ...fields.slice(1)];
 }
 
 /** The vocabulary the loaded buckets know: term → frequency, for cutting the query. */
