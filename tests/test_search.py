@@ -15,6 +15,7 @@ from kuaixun.core.search.export.codec import CHUNK_BATCH
 from kuaixun.core.search.export.pack import Published, compact
 from kuaixun.testing.search_sites import (
     INFLATE_FALLBACK,
+    PINYIN_LAYER,
     SCRIPTS,
     SEARCH_ENTRY,
     assert_same_ranking,
@@ -165,33 +166,39 @@ def test_the_search_modules_are_every_script_the_theme_ships_but_the_inflate_lib
     shipped = sorted(SCRIPTS.rglob("*.js"))
     # So the size below counts every search script a modern browser loads; a new script
     # must be named here as the site's (PAGE_SCRIPTS) or be reached from search.js.
-    assert sorted([*search_modules(), INFLATE_FALLBACK, *PAGE_SCRIPTS]) == shipped
+    expected = [*search_modules(), PINYIN_LAYER, INFLATE_FALLBACK, *PAGE_SCRIPTS]
+    assert sorted(expected) == shipped
 
 
-# The budget for the search code and its entry, the pinyin layer included (pinyin.js
-# is joined into the one script, so a query not found as typed costs no extra round trip).
+# The budget for the search code and its entry, the pinyin layer included.
 BUDGET = 15 * 1024
 
 
-def test_search_code_and_manifest_fit_in_their_budget(real_site):
+@pytest.mark.parametrize("layers", [["search.js"], ["search.js", "search/pinyin.js"]])
+def test_search_code_and_manifest_fit_in_their_budget(real_site, layers):
     # The page's one search script (its modules joined, minified: kuaixun.hooks.scripts),
-    # gzipped, plus the entry. The budget is a modern browser's: the inflate library
-    # (vendor/fflate.js, ≈ 22 KB gzip) is imported only where DecompressionStream is
-    # missing, and a modern browser never requests it (test_search_resilience.py);
-    # docs/browsers.md gives its cost.
-    code = (real_site / "theme" / "js" / "search.js").read_bytes()
+    # gzipped, plus the entry; and with them the pinyin layer, which a query not found as
+    # typed imports. The budget is a modern browser's: the inflate library (vendor/fflate.js,
+    # ≈ 22 KB gzip) is imported only where DecompressionStream is missing, and a modern
+    # browser never requests it (test_search_resilience.py); docs/browsers.md gives its cost.
+    code = [(real_site / "theme" / "js" / name).read_bytes() for name in layers]
     manifest = (real_site / "search" / "manifest.json").read_bytes()
-    assert len(gzip.compress(code, 9)) + len(gzip.compress(manifest, 9)) <= BUDGET
+    gzipped = sum(len(gzip.compress(data, 9)) for data in [*code, manifest])
+    assert gzipped <= BUDGET
 
 
 def test_the_site_ships_the_search_modules_joined_and_minified(real_site):
     shipped = real_site / "theme" / "js" / "search.js"
     assert shipped.read_text(encoding="utf-8") == rjsmin.jsmin(bundle(SEARCH_ENTRY), True) + "\n"
-    # The modules joined into it are not shipped apart; the inflate library is.
-    assert not (real_site / "theme" / "js" / "search").exists()
+    # The modules joined into it are not shipped apart; the pinyin layer (minified) and the
+    # inflate library, which search.js imports only when needed, are.
+    layer = real_site / "theme" / "js" / PINYIN_LAYER.relative_to(SCRIPTS)
+    assert sorted(layer.parent.iterdir()) == [layer]
+    source = PINYIN_LAYER.read_text(encoding="utf-8")
+    assert layer.read_text(encoding="utf-8") == rjsmin.jsmin(source, True) + "\n"
     assert (real_site / "theme" / "js" / INFLATE_FALLBACK.relative_to(SCRIPTS)).is_file()
-    source = sum(len(m.read_bytes()) for m in search_modules())
-    assert len(shipped.read_bytes()) < source
+    joined = sum(len(m.read_bytes()) for m in search_modules())
+    assert len(shipped.read_bytes()) < joined
     published = Published(real_site / "search")
     days = published.range(published.pack["items"]["days.gz"])
     assert days == compact(published.item("days.gz"))  # zlib, or plain text when shorter
