@@ -31,6 +31,7 @@ import {
   runGrams,
   score,
   unknownCharacters,
+  withoutCutWord,
 } from "./core.js";
 
 /** How long one file may take before the search gives up on it (a hung request). */
@@ -373,28 +374,36 @@ async function snippetText(ix, doc, query, whole = false, t2s = new Map()) {
   const m = await manifestOf(ix);
   const head = await article(ix, doc);
   const enough = holdsQuery(query, whole, t2s);
-  // The first chunk came with the head; the others follow it in one run (export/pack.py),
-  // m.chunk[1] chunks, then twice as many, … each batch one member read in one range: a
-  // match deep in a long article costs a few round trips, not one per chunk. The text is
-  // the same as chunk by chunk: it stops at the chunk that holds the query.
+  // The head brings the start of the text (export/pack.py HEAD_CHARS); the rest follows
+  // in one run: the rest of the first chunk with the next m.chunk[1] chunks, then twice as
+  // many, … each batch one member read in one range: a match deep in a long article costs
+  // a few round trips, not one per chunk. The text is the same as chunk by chunk: it stops
+  // at the chunk (m.chunk[0] characters) that holds the query.
   const [file, first, ...lengths] = head.x;
   const [size, firstBatch] = m.chunk;
   let loaded = head.s;
+  let have = [...loaded].length;
   let offset = first;
-  let k = 1;
-  for (let batch = firstBatch, b = 0; k < head.n && !(enough(loaded) || enough(head.t)); b++) {
-    const last = Math.min(k + batch, head.n) - 1;
-    const name = `x/${doc}-${k}${last > k ? `…${last}` : ""}.gz`;
+  let unread = lengths.length; // members not read to their end: the text is cut
+  for (let b = 0, from = 0, batch = firstBatch; b < lengths.length; b++) {
+    if (enough(loaded) || enough(head.t)) break;
+    const to = Math.min(b ? from + batch - 1 : firstBatch, head.n - 1);
+    const name = `x/${doc}-${from}${to > from ? `…${to}` : ""}.gz`;
     const bytes = await range(ix, m, { file, offset, length: lengths[b] }, name);
     const chars = [...(await textOf(bytes))];
-    for (let at = 0; at < chars.length && !enough(loaded); at += size) {
-      loaded += chars.slice(at, at + size).join("");
+    let at = 0;
+    while (at < chars.length && !enough(loaded)) {
+      const step = size - (have % size); // up to the end of the chunk the text reaches into
+      loaded += chars.slice(at, at + step).join("");
+      at += step;
+      have += step;
     }
+    if (at >= chars.length) unread -= 1;
     offset += lengths[b];
-    k += batch;
     batch *= 2;
+    from = to + 1;
   }
-  return loaded;
+  return unread ? withoutCutWord(loaded, [...query.runs, ...query.parts], t2s) : loaded;
 }
 
 /**
