@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import json
 import random
 import re
+import subprocess
 
 import pytest
 import rjsmin
@@ -15,6 +17,7 @@ from kuaixun.core.search.export.codec import CHUNK_BATCH
 from kuaixun.core.search.export.pack import Published, compact
 from kuaixun.testing.search_sites import (
     INFLATE_FALLBACK,
+    PINYIN_LAYER,
     SCRIPTS,
     SEARCH_ENTRY,
     assert_same_ranking,
@@ -165,33 +168,39 @@ def test_the_search_modules_are_every_script_the_theme_ships_but_the_inflate_lib
     shipped = sorted(SCRIPTS.rglob("*.js"))
     # So the size below counts every search script a modern browser loads; a new script
     # must be named here as the site's (PAGE_SCRIPTS) or be reached from search.js.
-    assert sorted([*search_modules(), INFLATE_FALLBACK, *PAGE_SCRIPTS]) == shipped
+    expected = [*search_modules(), PINYIN_LAYER, INFLATE_FALLBACK, *PAGE_SCRIPTS]
+    assert sorted(expected) == shipped
 
 
-# The issue's budget for the search code and its entry, the pinyin layer included (pinyin.js
-# is joined into the one script, so a query not found as typed costs no extra round trip).
+# The issue's budget for the search code and its entry, the pinyin layer included.
 BUDGET = 15 * 1024
 
 
-def test_search_code_and_manifest_fit_in_their_budget(real_site):
+@pytest.mark.parametrize("layers", [["search.js"], ["search.js", "search/pinyin.js"]])
+def test_search_code_and_manifest_fit_in_their_budget(real_site, layers):
     # The page's one search script (its modules joined, minified: kuaixun.hooks.scripts),
-    # gzipped, plus the entry. The budget is a modern browser's: the inflate library
-    # (vendor/fflate.js, ≈ 22 KB gzip) is imported only where DecompressionStream is
-    # missing, and a modern browser never requests it (test_search_resilience.py);
-    # docs/browsers.md gives its cost.
-    code = (real_site / "theme" / "js" / "search.js").read_bytes()
+    # gzipped, plus the entry; and with them the pinyin layer, which a query not found as
+    # typed imports. The budget is a modern browser's: the inflate library (vendor/fflate.js,
+    # ≈ 22 KB gzip) is imported only where DecompressionStream is missing, and a modern
+    # browser never requests it (test_search_resilience.py); docs/browsers.md gives its cost.
+    code = [(real_site / "theme" / "js" / name).read_bytes() for name in layers]
     manifest = (real_site / "search" / "manifest.json").read_bytes()
-    assert len(gzip.compress(code, 9)) + len(gzip.compress(manifest, 9)) <= BUDGET
+    gzipped = sum(len(gzip.compress(data, 9)) for data in [*code, manifest])
+    assert gzipped <= BUDGET
 
 
 def test_the_site_ships_the_search_modules_joined_and_minified(real_site):
     shipped = real_site / "theme" / "js" / "search.js"
     assert shipped.read_text(encoding="utf-8") == rjsmin.jsmin(bundle(SEARCH_ENTRY), True) + "\n"
-    # The modules joined into it are not shipped apart; the inflate library is.
-    assert not (real_site / "theme" / "js" / "search").exists()
+    # The modules joined into it are not shipped apart; the pinyin layer (minified) and the
+    # inflate library, which search.js imports only when needed, are.
+    layer = real_site / "theme" / "js" / PINYIN_LAYER.relative_to(SCRIPTS)
+    assert sorted(layer.parent.iterdir()) == [layer]
+    source = PINYIN_LAYER.read_text(encoding="utf-8")
+    assert layer.read_text(encoding="utf-8") == rjsmin.jsmin(source, True) + "\n"
     assert (real_site / "theme" / "js" / INFLATE_FALLBACK.relative_to(SCRIPTS)).is_file()
-    source = sum(len(m.read_bytes()) for m in search_modules())
-    assert len(shipped.read_bytes()) < source
+    joined = sum(len(m.read_bytes()) for m in search_modules())
+    assert len(shipped.read_bytes()) < joined
     published = Published(real_site / "search")
     days = published.range(published.pack["items"]["days.gz"])
     assert days == compact(published.item("days.gz"))  # zlib, or plain text when shorter
@@ -205,6 +214,40 @@ def test_the_search_page_preloads_its_script_and_the_entry(real_site):
     assert re.search(r'<script type="module" src="[^"]*?/theme/js/search\.js">', html)
 
 
+def core_js(expression: str):
+    """The value of a JavaScript expression over core.js's exports (`core`), run by node."""
+    core = (SCRIPTS / "search" / "core.js").as_uri()
+    script = f'import * as core from "{core}";\nconsole.log(JSON.stringify({expression}));'
+    proc = subprocess.run(
+        ["node", "--no-warnings", "--input-type=module", "-e", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_a_snippet_window_never_cuts_a_match_in_two():
+    # Ten characters hold the first match and the 社 of the second: the window reaches
+    # to the end of the second rather than mark 社 alone.
+    text = "社区矫正" + "乙" * 5 + "社区矫正" + "丙" * 20
+    segments = core_js(f'core.excerpt("{text}", ["社区矫正"], 10)')
+    assert [s["text"] for s in segments if s["mark"]] == ["社区矫正", "社区矫正"]
+
+
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        ("近日全市社区", "近日全市"),
+        ("近日全市社", "近日全市"),
+        ("近日全市社区矫正", "近日全市社区矫正"),
+    ],
+)
+def test_a_text_cut_before_its_end_leaves_out_a_word_the_cut_split(text, kept):
+    assert core_js(f'core.withoutCutWord("{text}", ["社区矫正", "全市"])') == kept
+
+
 def test_a_passage_deep_in_a_long_article_gets_its_snippet(sample_site):
     articles = fragments(sample_site)
     d, article = next((d, a) for d, a in enumerate(articles) if a["n"] >= 4)
@@ -213,22 +256,23 @@ def test_a_passage_deep_in_a_long_article_gets_its_snippet(sample_site):
     assert answer["docs"][0] == d
     assert max(answer["runs"], key=len) in answer["snippets"][0]["marked"]
     chunks = [name for name in answer["fetched"] if name.startswith(f"x/{d}-")]
-    # Fetched in batches of chunks (2, 4, 8, … in one range each), up to the batch holding
-    # the chunk where the passage ends, and no further; the first chunk came with the head.
+    # Fetched in batches of chunks (the rest of the first with the next 2, then 4, 8, … in
+    # one range each), up to the batch holding the chunk where the passage ends, and no
+    # further; the start of the first chunk came with the head.
     assert chunks == chunk_batches(d, (len(article["x"]) - 288 - 1) // CHUNK, article["n"])
 
 
 def chunk_batches(d: int, needed: int, n: int) -> list[str]:
-    """The names of the ranges that read chunks 1…needed of article d's n chunks."""
-    names, k, size = [], 1, CHUNK_BATCH
+    """The names of the ranges that read chunks 0…needed of article d's n chunks."""
+    names, k, size = [], 0, CHUNK_BATCH
     while k <= needed:
-        last = min(k + size - 1, n - 1)
+        last = min(k + size - (k > 0), n - 1)
         names.append(f"x/{d}-{k}…{last}.gz" if last > k else f"x/{d}-{k}.gz")
         k, size = last + 1, size * 2
     return names
 
 
-def test_a_title_query_needs_no_text_beyond_the_first_chunk_its_head_brings(sample_site):
+def test_a_title_query_needs_no_text_beyond_what_its_head_brings(sample_site):
     articles = fragments(sample_site)
     d, article = next((d, a) for d, a in enumerate(articles) if a["n"] >= 4)
     answer = node_search(sample_site, [article["t"]], snippets=True)[0]

@@ -90,6 +90,27 @@ def test_the_search_code_is_one_request_made_with_the_entry(page, real_site, ser
     assert sorted(url.split("/theme/js/")[1] for url in scripts) == ["elder.js", "search.js"]
 
 
+@pytest.mark.parametrize(
+    "query, layer",
+    [("市容", []), ("renkoupucha", ["search/pinyin.js"]), ("平成区", ["search/pinyin.js"])],
+)
+def test_the_pinyin_code_is_asked_only_by_a_query_not_found_as_typed(
+    page, real_site, serve, query, layer
+):
+    """pinyin.js is a file of its own (kuaixun.hooks.scripts), imported by search.js only
+    when a query must be read again: a verbatim query never asks for its bytes, a pinyin or
+    homophone query asks once and finds its article."""
+    scripts = []
+    page.on("request", lambda r: "/theme/js/" in r.url and scripts.append(r.url))
+    page.goto(f"{serve(real_site)}/search.html?q={quote(query)}")
+    page.wait_for_selector("#search-results li")
+    assert sorted(url.split("/theme/js/")[1] for url in scripts) == [
+        "elder.js",
+        "search.js",
+        *layer,
+    ]
+
+
 def test_a_round_of_a_search_is_one_request_a_file_with_all_its_ranges(page, real_site, serve):
     """The ranges one round needs of a file go in one Range header (search/index.js), which
     the server answers with one multipart body: the first round, held unanswered, is one

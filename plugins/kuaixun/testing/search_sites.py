@@ -24,6 +24,9 @@ SEARCH_ENTRY = SCRIPTS / "search.js"
 # The inflate library (docs/browsers.md): search/index.js imports it with import() only in
 # browsers without DecompressionStream, so it is not among search_modules().
 INFLATE_FALLBACK = SCRIPTS / "vendor" / "fflate.js"
+# The pinyin layer: search/index.js imports it with import() only for a query not found as
+# typed (or initials typed in the box), so it ships as a file of its own, not joined.
+PINYIN_LAYER = SCRIPTS / "search" / "pinyin.js"
 # A static import or re-export of a relative module ("import … from "./x.js"", "import "./x.js"").
 RELATIVE_IMPORT = re.compile(r'^(?:import|export)\b[^;"]*?"(\.\.?/[^"]+)"', re.MULTILINE)
 

@@ -268,16 +268,19 @@ function densestWindow(weight, width) {
 }
 
 /**
- * The densest window of `width` characters of `text` around the query's matches, as
- * segments [{text, mark}] (mark: a match). A character matched by a longer needle weighs
+ * The densest window of `width` characters of `text` around the query's matches (a few
+ * more where a match crosses its ends), as segments [{text, mark}] (mark: a match). A character matched by a longer needle weighs
  * more, so a whole passage outweighs scattered single characters. t2s folds the text as
  * the query was folded.
  */
 export function excerpt(text, needles, width = 120, t2s = new Map()) {
   const original = [...text];
   const weight = matchWeights(text, needles, t2s);
-  const start = densestWindow(weight, width);
-  const stop = Math.min(original.length, start + width);
+  let start = densestWindow(weight, width);
+  let stop = Math.min(original.length, start + width);
+  // Its ends move out to the ends of a match they would cut: no half word marked.
+  while (start > 0 && weight[start - 1] > 0 && weight[start] > 0) start--;
+  while (stop < original.length && weight[stop] > 0 && weight[stop - 1] > 0) stop++;
   const segments = [];
   if (start > 0) segments.push({ text: "…", mark: false });
   for (let i = start; i < stop; i++) {
@@ -305,6 +308,24 @@ export function suggestions(runs, hasKey, fallback) {
     }
   }
   return [...new Set([...found.filter((p) => p.length > 1), ...fallback])].slice(0, 6);
+}
+
+/**
+ * A text cut before its article ends (a head's start, or the chunks up to a match) less
+ * the first characters of a word the cut split: the 社 of 社区矫正 would be marked alone.
+ */
+export function withoutCutWord(text, words, t2s = new Map()) {
+  const chars = [...text];
+  let cut = 0;
+  for (const word of words.map((w) => [...w])) {
+    for (let k = Math.min(word.length - 1, chars.length); k > cut; k--) {
+      if (normalize(chars.slice(-k).join(""), t2s) === word.slice(0, k).join("")) {
+        cut = k;
+        break;
+      }
+    }
+  }
+  return cut ? chars.slice(0, -cut).join("") : text;
 }
 
 /**

@@ -22,6 +22,7 @@ import {
 } from "./codec.js";
 import {
   charactersWithoutPair,
+  HAN_ONLY,
   holdsQuery,
   neededKeys,
   normalize,
@@ -30,8 +31,8 @@ import {
   runGrams,
   score,
   unknownCharacters,
+  withoutCutWord,
 } from "./core.js";
-import { merge, parseLines, reading, suggest } from "./pinyin.js";
 
 /** How long one file may take before the search gives up on it (a hung request). */
 export const FETCH_TIMEOUT_MS = 12000;
@@ -75,7 +76,9 @@ export function createIndex(base, fetchBytes = networkFetch()) {
     /** The site's words whose initials were typed (pcq → 平城区), for the suggestion list. */
     suggest: async (text) => {
       const m = await manifestOf(ix);
-      return suggest(queryRuns(normalize(text, ix.t2s), m.maxQuery), pinyinTools(ix, m));
+      const runs = queryRuns(normalize(text, ix.t2s), m.maxQuery);
+      const { suggest, parseLines } = await pinyinLayer();
+      return suggest(runs, pinyinTools(ix, m, parseLines));
     },
     /** Each article's 栏目 name, fetched only when a reader filters by 栏目. */
     lanmu: () => lanmu(ix),
@@ -284,12 +287,18 @@ async function loadLists(ix, m, query) {
 // ------------------------------------------------------------ the pinyin layer (pinyin.js)
 
 /**
+ * pinyin.js, a file of its own (kuaixun.hooks.scripts ships it apart from search.js),
+ * imported the first time a query needs it: one not found as typed, or initials typed in
+ * the box. A query found as typed never asks for its bytes; the browser keeps the module.
+ */
+const pinyinLayer = () => import("./pinyin.js");
+
+/**
  * The search a reader gets: the query as typed and, when no article holds it as typed, as
  * pinyin.js reads it again (`reading`: its text and query, for 您是不是要找), hits merged.
  */
 async function forgivingSearch(ix, text) {
   const m = await manifestOf(ix);
-  const tools = pinyinTools(ix, m);
   const runs = queryRuns(normalize(text, ix.t2s), m.maxQuery);
   // Letters are found as typed only as words of the site: at scale every pair of letters
   // occurs somewhere (rank.py's found_as_typed alike). Letters the site has as no word are
@@ -299,7 +308,8 @@ async function forgivingSearch(ix, text) {
   if (latin) {
     await loadKeys(ix, m, runs.map((r) => r.slice(0, 2)));
     if (!runs.every((r) => entryOfTerm(ix.entries, r))) {
-      const read = await reading(runs, false, tools);
+      const { reading, parseLines } = await pinyinLayer();
+      const read = await reading(runs, false, pinyinTools(ix, m, parseLines));
       if (!read) return search(ix, text);
       const second = await search(ix, read);
       const query = parse(normalize(text, ix.t2s), new Map(), m.total, m.maxQuery, m.stop);
@@ -307,8 +317,10 @@ async function forgivingSearch(ix, text) {
     }
   }
   const first = await search(ix, text);
-  const asTyped = first.hits.some((h) => h.whole);
-  const read = await reading(first.query.runs, asTyped, tools);
+  // Found as typed, or nothing to read again: pinyin.js would answer null (`reading`).
+  if (!first.query.runs.length || first.hits.some((h) => h.whole)) return first;
+  const { reading, merge, parseLines } = await pinyinLayer();
+  const read = await reading(first.query.runs, false, pinyinTools(ix, m, parseLines));
   if (!read) return first;
   const second = await search(ix, read);
   const hits = merge(latin ? [] : first.hits, second.hits);
@@ -316,9 +328,10 @@ async function forgivingSearch(ix, text) {
 }
 
 /** What pinyin.js needs of the index: y lines by key, whether some article holds a run. */
-function pinyinTools(ix, m) {
+function pinyinTools(ix, m, parseLines) {
   return {
     limits: m.forgive,
+    hanOnly: HAN_ONLY,
     async lines(keys) {
       // The short lines (a character's readings, a syllable's characters) sit apart, in
       // r/ (export/codec.py pinyin_files).
@@ -361,28 +374,36 @@ async function snippetText(ix, doc, query, whole = false, t2s = new Map()) {
   const m = await manifestOf(ix);
   const head = await article(ix, doc);
   const enough = holdsQuery(query, whole, t2s);
-  // The first chunk came with the head; the others follow it in one run (export/pack.py),
-  // m.chunk[1] chunks, then twice as many, … each batch one member read in one range: a
-  // match deep in a long article costs a few round trips, not one per chunk. The text is
-  // the same as chunk by chunk: it stops at the chunk that holds the query.
+  // The head brings the start of the text (export/pack.py HEAD_CHARS); the rest follows
+  // in one run: the rest of the first chunk with the next m.chunk[1] chunks, then twice as
+  // many, … each batch one member read in one range: a match deep in a long article costs
+  // a few round trips, not one per chunk. The text is the same as chunk by chunk: it stops
+  // at the chunk (m.chunk[0] characters) that holds the query.
   const [file, first, ...lengths] = head.x;
   const [size, firstBatch] = m.chunk;
   let loaded = head.s;
+  let have = [...loaded].length;
   let offset = first;
-  let k = 1;
-  for (let batch = firstBatch, b = 0; k < head.n && !(enough(loaded) || enough(head.t)); b++) {
-    const last = Math.min(k + batch, head.n) - 1;
-    const name = `x/${doc}-${k}${last > k ? `…${last}` : ""}.gz`;
+  let unread = lengths.length; // members not read to their end: the text is cut
+  for (let b = 0, from = 0, batch = firstBatch; b < lengths.length; b++) {
+    if (enough(loaded) || enough(head.t)) break;
+    const to = Math.min(b ? from + batch - 1 : firstBatch, head.n - 1);
+    const name = `x/${doc}-${from}${to > from ? `…${to}` : ""}.gz`;
     const bytes = await range(ix, m, { file, offset, length: lengths[b] }, name);
     const chars = [...(await textOf(bytes))];
-    for (let at = 0; at < chars.length && !enough(loaded); at += size) {
-      loaded += chars.slice(at, at + size).join("");
+    let at = 0;
+    while (at < chars.length && !enough(loaded)) {
+      const step = size - (have % size); // up to the end of the chunk the text reaches into
+      loaded += chars.slice(at, at + step).join("");
+      at += step;
+      have += step;
     }
+    if (at >= chars.length) unread -= 1;
     offset += lengths[b];
-    k += batch;
     batch *= 2;
+    from = to + 1;
   }
-  return loaded;
+  return unread ? withoutCutWord(loaded, [...query.runs, ...query.parts], t2s) : loaded;
 }
 
 /**

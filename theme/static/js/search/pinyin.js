@@ -2,8 +2,9 @@
 // a query no article holds as typed is read again — as pinyin (renkoupucha), as initials
 // (pcq) or with a homophone put right (平成区 → 平城区) — over the site's own words, the
 // lines of y/<n>.gz. Pure: the index is reached through `tools` ({lines(keys), verbatim(run),
-// limits}: the manifest's `forgive`), which index.js gives.
-import { HAN_ONLY } from "./core.js";
+// limits: the manifest's `forgive`, hanOnly: core.js's HAN_ONLY}), which index.js gives.
+// It imports nothing: the site ships it as a file of its own, which index.js imports only
+// for a query not found as typed (a verbatim query's code is the lighter for it).
 
 const LATIN = /^[a-z]+$/;
 const LONGEST_SYLLABLE = 6;
@@ -205,7 +206,7 @@ export async function reading(runs, foundAsTyped, tools) {
   const fixed = [];
   for (const run of runs) {
     const n = [...run].length;
-    const wrong = HAN_ONLY.test(run) && n >= 2 && n <= tools.limits.read;
+    const wrong = tools.hanOnly.test(run) && n >= 2 && n <= tools.limits.read;
     fixed.push(wrong && !(await tools.verbatim(run)) ? ((await fix(run, tools)) ?? run) : run);
   }
   return fixed.some((run, i) => run !== runs[i]) ? fixed.join(" ") : null;

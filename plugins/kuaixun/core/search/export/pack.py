@@ -29,9 +29,9 @@ where it starts moves lists out, or itself, as a blob.
 
 Everything else is a *blob* reached by a reference `@` + varints (file, offset, length),
 file 0 the overlay and k + 1 the base's pack k: the spilled lists (lines name them by
-reference instead of by file name), an article's text chunks after the first (one member a
-batch the browser reads; its head lists their lengths), days and 栏目 (the entry names
-them). A vocabulary bucket too large for its slot first moves its longest inline lists out
+reference instead of by file name), an article's text after what its head carries (one
+member a batch the browser reads; its head lists their lengths), days and 栏目 (the entry
+names them). A vocabulary bucket too large for its slot first moves its longest inline lists out
 into blobs, as the export spills long lists.
 
 The overlay holds the slots whose logical file changed since the base, the blobs they
@@ -78,6 +78,12 @@ TEXT_BYTES = 64 * 1024
 # a round trip more after the ten heads: at 0.95 a third of the cold searches had one, at
 # 0.99 (32 bytes a head more at 7,183 articles) one in fifteen.
 SLOT_QUANTILE = {"v": 0.8, "f": 0.99, "y": 0.9, "r": 0.95}
+# A head carries the first HEAD_CHARS characters of its article's text: what a snippet
+# shows (page.js: 120 characters around the match, and some before it), so a match there
+# needs no second request. The rest of the first chunk starts the article's text run. At
+# 400 characters (the whole first chunk) the heads' window was 976 bytes at 7,183 articles,
+# at 160 it is 560: ten heads, 4.2 KB less a cold search (docs/search.md).
+HEAD_CHARS = 160
 POINTER = 2  # each cell's pointer; an item's length is 2 bytes too
 # The share of an array's items that may move something out because of the cells (each
 # moved list is a request more for a query that needs it). 0.7 % of the buckets left the
@@ -88,7 +94,7 @@ CELL_SLACK = {"v": 0.007, "y": 0.007}
 OVERLAY_SLOTS = 4096
 OVERLAY_SHARE = 0.05
 OVERLAY_FLOOR = 1 << 20  # a small site's overlay may reach this whatever its share
-PACK_FORMAT = 6
+PACK_FORMAT = 7  # 6: heads of 160 characters, or keys run into their lists; 7: both
 ITEMS = ("days.gz", "lanmu.gz")
 # Spilled lists are named by their content: a name of digits alone is still a blob's.
 BLOB_FOLDERS = ("p", "x")
@@ -376,11 +382,11 @@ def fit_bucket(text: str, size: int, packer: Packer, payload: bytes | None = Non
 
 
 def head_text(text: str, first_chunk: str, run: tuple[int, int, int], lengths: list[int]) -> str:
-    """An article's head with its first text chunk ("s": a result shown needs no second
-    request for its snippet when the match is there, as for most title queries) and where
-    the other chunks are ("x": file, offset, each batch's length)."""
+    """An article's head with the start of its text ("s", HEAD_CHARS characters: a result
+    shown needs no second request for its snippet when the match is there, as for most
+    title queries) and where the rest is ("x": file, offset, each batch's length)."""
     head = json.loads(text)
-    head["s"] = first_chunk
+    head["s"] = first_chunk[:HEAD_CHARS]
     head["x"] = [run[0], run[1], *lengths]
     return json.dumps(head, ensure_ascii=False, separators=(",", ":"))
 
@@ -443,17 +449,29 @@ class Logical:
         return text_of(name, self.data(name))
 
 
+def text_batches(chunks: list[str]) -> list[str]:
+    """An article's text after what its head carries, as the members the browser reads:
+    the rest of the first chunk with the first batch of chunks (codec.chunk_batches), then
+    each batch."""
+    batches = ["".join(chunks[k] for k in batch) for batch in chunk_batches(len(chunks))]
+    rest = chunks[0][HEAD_CHARS:] if chunks else ""
+    if not batches:
+        return [rest] if rest else []
+    return [rest + batches[0], *batches[1:]]
+
+
+def _chunks(logical: Logical, d: int, count: int) -> list[str]:
+    return [logical.text(f"x/{d}-{k}.gz") for k in range(count)]
+
+
 def _blob_text_runs(logical: Logical, docs, packer: Packer, blobs: dict) -> dict[int, list[int]]:
-    """Each article's text chunks after the first (which travels in its head) as one run of
-    compressed members, one a batch the browser reads (codec.chunk_batches: deflate has
-    more context than in a chunk alone); returns their lengths."""
+    """Each article's text after what its head carries as one run of compressed members,
+    one a batch the browser reads (text_batches: deflate has more context than in a chunk
+    alone); returns their lengths."""
     chunks = chunks_of(logical.names)
     lengths = {}
     for d in docs:
-        parts = [
-            compact("".join(logical.text(f"x/{d}-{k}.gz") for k in batch))
-            for batch in chunk_batches(chunks.get(d, 0))
-        ]
+        parts = [compact(batch) for batch in text_batches(_chunks(logical, d, chunks.get(d, 0)))]
         run = packer.blob(b"".join(parts), "text")
         blobs[f"x/{d}"] = run
         lengths[d] = [len(p) for p in parts]
@@ -479,7 +497,7 @@ def _shapes(logical: Logical, counts: dict[str, int]) -> dict[str, tuple[int, in
                         logical.text(f"f/{d}.json"),
                         logical.text(f"x/{d}-0.gz"),
                         (9999, TEXT_BYTES, 0),
-                        [9999] * len(chunk_batches(chunks.get(d, 0))),
+                        [9999] * len(text_batches(_chunks(logical, d, chunks.get(d, 0)))),
                     )
                 )
                 for d in range(count)
@@ -787,14 +805,14 @@ class Published:
         return json.loads(self.slot("f", d))
 
     def chunks(self, d: int) -> list[str]:
+        """The article's text chunks (codec.snippet_chunks): its head's start and its run."""
         head = self.head(d)
         file, offset, *lengths = head["x"]
-        out = [head["s"]]
+        text = head["s"]
         for length in lengths:
-            text = inflated(self.range((file, offset, length)))
-            out += [text[i : i + CHUNK] for i in range(0, len(text), CHUNK)]
+            text += inflated(self.range((file, offset, length)))
             offset += length
-        return out
+        return [text[i : i + CHUNK] for i in range(0, len(text), CHUNK)] or [""]
 
     def count(self, letter: str) -> int:
         return self.pack["arrays"][letter][1]
