@@ -119,6 +119,10 @@ def site_files(output: Path) -> dict[str, bytes]:
     return files
 
 
+def site_folders(output: Path) -> set[str]:
+    return {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_dir()}
+
+
 def without_build_time(sitemap: bytes) -> bytes:
     text = sitemap.decode("utf-8")
     stamp = SITEMAP_HOME.search(text)
@@ -160,11 +164,33 @@ def test_a_rebuild_after_a_change_writes_what_a_cold_build_writes(change, sample
     build(tmp_path / "warm", content)
     cold = build(tmp_path / "cold", content)
 
+    assert_same_site(warm, cold)
+
+
+def assert_same_site(warm: Path, cold: Path) -> None:
     warm_files, cold_files = site_files(warm), site_files(cold)
     assert sorted(warm_files) == sorted(cold_files)
     stale = [name for name, data in cold_files.items() if warm_files[name] != data]
     assert not stale, f"the rebuild left {len(stale)} files stale: {stale[:10]}"
+    assert site_folders(warm) == site_folders(cold)
     assert search_index(warm) == search_index(cold)
+
+
+def test_a_rebuild_in_the_folders_kept_from_an_older_site_writes_what_a_cold_build_writes(
+    sample_content, tmp_path
+):
+    """From the third build on, the staging folder starts from the folders of the site before
+    the last one (tools/build.py): an article gone or moved leaves no folder behind, and
+    what is written there is what a cold build writes."""
+    content = copy_content(tmp_path / "content", sample_content)
+    build(tmp_path / "warm", content)
+    build(tmp_path / "warm", content)
+    assert (tmp_path / "warm" / ".output.folders").is_dir()
+    remove_article(content)
+    move_back_in_time(content)
+    warm = build(tmp_path / "warm", content)
+    cold = build(tmp_path / "cold", content)
+    assert_same_site(warm, cold)
 
 
 def test_a_rebuild_reports_the_problem_an_edit_made(sample_content, tmp_path):
