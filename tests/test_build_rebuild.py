@@ -120,7 +120,9 @@ def site_files(output: Path) -> dict[str, bytes]:
 
 
 def site_folders(output: Path) -> set[str]:
-    return {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_dir()}
+    """Every folder of output/ but those inside search/ (see site_files)."""
+    names = {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_dir()}
+    return {name for name in names if not name.startswith("search/")}
 
 
 def without_build_time(sitemap: bytes) -> bytes:
