@@ -225,3 +225,22 @@ def test_a_rebuild_renders_again_only_the_article_pages_an_edit_changed(sample_c
     kept = [p for p, inode in pages.items() if p.stat().st_ino == inode]
     # The edited article and its neighbours (older and newer, in its 栏目 and in the site).
     assert len(kept) >= len(pages) - 5, f"{len(pages) - len(kept)} article pages rendered again"
+
+
+def test_a_rebuild_renders_again_only_the_listing_pages_an_edit_changed(sample_content, tmp_path):
+    """Pages of the home page's, a 栏目's, a tag's or a reporter's listing are keyed one by
+    one: after an edit to one article's body, the pages that do not show it are the previous
+    build's files."""
+    content = copy_content(tmp_path / "content", sample_content)
+    output = build(tmp_path / "site", content)
+    listings = ("page/*/index.html", "lanmu/*/page/*/index.html", "tag/*/index.html")
+    pages = {p: p.stat().st_ino for pattern in listings for p in output.glob(pattern)}
+    assert len(pages) > 10, "the sample site's listing pages"
+    source = imported_articles(content)[len(imported_articles(content)) // 3]
+    with source.open("a", encoding="utf-8") as article:  # the body only: not the summary
+        article.write("\n（本报编辑部补记：本文已于今日更新。）\n")
+    build(tmp_path / "site", content)
+    kept = [p for p, inode in pages.items() if p.stat().st_ino == inode]
+    # The edited article is on one page of each listing it is in.
+    assert len(kept) >= len(pages) - 6, f"{len(pages) - len(kept)} listing pages rendered again"
+    assert len(kept) < len(pages), "the pages showing the edited article are written anew"

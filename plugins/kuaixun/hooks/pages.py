@@ -30,6 +30,7 @@ from pathlib import Path
 from jinja2 import meta
 from pelican import signals
 from pelican.contents import Content
+from pelican.paginator import Page, Paginator
 from pelican.urlwrappers import URLWrapper
 
 from kuaixun import pelican_api
@@ -144,6 +145,8 @@ class PageKeys:
         self.templates: dict[str, tuple[str, frozenset[str]] | None] = {}
         # id(content) → (its URL and attributes described, the contents they point to)
         self.contents: dict[int, tuple[str, list]] = {}
+        # id(value) → (a value a listing gets, its description's digest)
+        self.wholes: dict[int, tuple[object, str]] = {}
 
     def key(self, name: str, template, context: dict, kwargs: dict, siteurl) -> str | None:
         """The key of the file `name`, or None: it must be rendered."""
@@ -165,6 +168,47 @@ class PageKeys:
         # Made for this page's SITEURL (relative links), as the template will show them.
         own = [content.content, content.summary or "", attributes]
         return digest(sources, name, repr(siteurl), described, *own, *others)
+
+    def listing_key(self, name: str, template, context: dict, kwargs: dict, siteurl) -> str | None:
+        """The key of one page of a paginated listing, or None: it must be rendered.
+
+        Its own articles (the page's object_list) are described whole; a list the template
+        gets whole (every article of the 栏目, the 栏目 with their articles) by what a link
+        to each of its articles shows, once a build."""
+        found = self._template(template.name)
+        if found is None:
+            return None
+        sources, variables = found
+        used = {v: context[v] for v in variables - PER_PAGE - kwargs.keys() if v in context}
+        shown: list = []
+        try:
+            parts = [f"{k}={self._whole(v)}" for k, v in sorted(used.items())]
+            for key, value in sorted(kwargs.items()):
+                if isinstance(value, Page):
+                    parts.append(f"{key}={_page(value)}")
+                    if not key.endswith(("_previous_page", "_next_page")):  # this page's
+                        shown += value.object_list
+                elif isinstance(value, Paginator):
+                    parts.append(
+                        f"{key}=<Paginator {value.num_pages} {self._whole(value.object_list)}>"
+                    )
+                else:
+                    parts.append(f"{key}={self._whole(value)}")
+            own = [self._attributes(c)[0] for c in shown]
+        except Unstable:
+            return None
+        return digest(sources, name, repr(siteurl), *parts, *own)
+
+    def _whole(self, value) -> str:
+        """A value of a listing's context or arguments described, once a build for each
+        object (the lists of thousands of articles every page of a listing gets)."""
+        if isinstance(value, PLAIN):
+            return repr(value)
+        known = self.wholes.get(id(value))
+        if known is None:
+            # Depth 2: an article inside is described by what a link to it shows.
+            known = self.wholes[id(value)] = (value, digest(self.describe(value, [], 2)))
+        return known[1]
 
     def _attributes(self, content) -> tuple[str, list]:
         found = self.contents.get(id(content))
@@ -199,6 +243,16 @@ class PageKeys:
                 todo.append(used)
         variables -= set(self.environment.globals)
         return digest(*sources), frozenset(variables)
+
+
+def _page(page: Page) -> str:
+    """A page of a listing as its template can see it: number, names, URLs, the articles."""
+    paginator = page.paginator
+    articles = [c.source_path for c in page.object_list]
+    return repr(
+        (page.full_name, page.base_url, page.number, page.url, page.save_as, articles)
+        + (paginator.num_pages, paginator.count, paginator.per_page)
+    )
 
 
 def _plain(value) -> bool:
@@ -240,15 +294,33 @@ class ReusingWriter(pelican_api.FreshFilesWriter):
         url=None,
         **kwargs,
     ):
-        key = None
-        if self.previous is not None and name and _one_content(paginated, template_name, kwargs):
-            siteurl = pelican_api.page_siteurl(context, name, relative_urls)
+        if self.previous is not None and name:
             if self.page_keys is None:
                 self.page_keys = PageKeys(template.environment)
-            key = self.page_keys.key(name, template, context, kwargs, siteurl)
-        if key is not None and self._reuse(name, key, override_output):
-            pelican_api.announce_written(self, name, context, relative_urls, kwargs)
-            return
+            pages = pelican_api.listing_pages(self, name, url, paginated, template_name, kwargs)
+            if pages is not None:  # a listing: each page keyed on its own
+                for page_name, arguments in pages:
+                    self._write_page(
+                        page_name,
+                        template,
+                        context,
+                        relative_urls,
+                        override_output,
+                        arguments,
+                        self.page_keys.listing_key,
+                    )
+                return
+            if _one_content(paginated, template_name, kwargs):
+                self._write_page(
+                    name,
+                    template,
+                    context,
+                    relative_urls,
+                    override_output,
+                    kwargs,
+                    self.page_keys.key,
+                )
+                return
         super().write_file(
             name,
             template,
@@ -260,6 +332,16 @@ class ReusingWriter(pelican_api.FreshFilesWriter):
             url,
             **kwargs,
         )
+
+    def _write_page(self, name, template, context, relative_urls, override, kwargs, key_of) -> None:
+        """Link the file `name` from the previous site when its key is the recorded one, or
+        render it as Pelican would (nothing more to paginate) and record its key."""
+        siteurl = pelican_api.page_siteurl(context, name, relative_urls)
+        key = key_of(name, template, context, kwargs, siteurl)
+        if key is not None and self._reuse(name, key, override):
+            pelican_api.announce_written(self, name, context, relative_urls, kwargs)
+            return
+        super().write_file(name, template, context, relative_urls, {}, None, override, **kwargs)
         if key is not None:
             self.keys[name] = key
 
