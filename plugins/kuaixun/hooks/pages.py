@@ -1,10 +1,11 @@
-"""pages plugin: a rebuild renders only the article and page files whose inputs changed.
+"""pages plugin: a rebuild renders only the article, page and listing files whose inputs changed.
 
 Pelican renders every article page on every build: 7,183 of a rebuild's ≈ 9,400 files after a
-one-word edit. `make html` builds into a fresh staging folder (tools/build.py) and names the
-site it replaces in PREVIOUS_OUTPUT; this writer gives each article or page file a key — a
-digest of everything its templates read — and, when the previous build wrote the file with
-the same key, links that file into the staging folder instead of rendering it.
+one-word edit, and ≈ 2,200 pages of listings. `make html` builds into a staging folder
+(tools/build.py) and names the site it replaces in PREVIOUS_OUTPUT; this writer gives each
+article or page file, and each page of a paginated listing (home, 栏目, tag, reporter), a key
+— a digest of everything its templates read — and, when the previous build wrote the file
+with the same key, links that file into the staging folder instead of rendering it.
 
 What a key holds (`PageKeys`): the sources of the template and of every template it includes,
 extends or imports; the values of the context variables those templates name (only plain
@@ -15,7 +16,14 @@ attribute points to (neighbours, an issue's articles) by all of its attributes. 
 and the code are not in the key: the keys live in the cache folder of this version of both
 (hooks/caches.py). A file is reused only if it is still the very file the key was recorded
 for (same inode, size and time), so a manifest older or newer than the site costs a render,
-never a stale page. Listings, feeds and everything else are written as Pelican writes them.
+never a stale page.
+
+A page of a listing (`PageKeys.listing_key`; Pelican paginates inside Writer.write_file, so
+pelican_api.listing_pages makes the pages as it does) is keyed by its number, names and URLs,
+the articles it shows, each by all of its attributes, and every other value its templates get
+(the listing's whole list of articles, the 栏目 with theirs, the latest issue) with each
+article in it by what a link to it shows. Feeds, the archives, issue pages and everything
+else are written as Pelican writes them.
 """
 
 from __future__ import annotations
