@@ -20,7 +20,8 @@ never a stale page.
 
 A page of a listing (`PageKeys.listing_key`; Pelican paginates inside Writer.write_file, so
 pelican_api.listing_pages makes the pages as it does) is keyed by its number, names and URLs,
-the articles it shows, each by all of its attributes, and every other value its templates get
+the articles it shows, each by all of its attributes and its summary with links resolved for
+the page, and every other value its templates get
 (the listing's whole list of articles, the 栏目 with theirs, the latest issue) with each
 article in it by what a link to it shows. Feeds, the archives, issue pages and everything
 else are written as Pelican writes them.
@@ -205,7 +206,9 @@ class PageKeys:
             own = [self._attributes(c)[0] for c in shown]
         except Unstable:
             return None
-        return digest(sources, name, repr(siteurl), *parts, *own)
+        # Summaries as this page shows them: their links resolved for its SITEURL.
+        summaries = [c.summary or "" for c in shown]
+        return digest(sources, name, repr(siteurl), *parts, *own, *summaries)
 
     def _whole(self, value) -> str:
         """A value of a listing's context or arguments described, once a build for each
