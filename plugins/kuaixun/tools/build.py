@@ -169,7 +169,9 @@ def _folders_kept(final: Path) -> Path:
 
 def _keep_folders(site: Path, final: Path) -> None:
     """Empty a replaced site (or a failed build's staging folder) of its files and keep its
-    folders for the next build."""
+    folders for the next build (a build that failed before writing made none)."""
+    if not site.is_dir():
+        return
     _remove_files(site)
     site.rename(_folders_kept(final))
 
