@@ -173,7 +173,9 @@ def _keep_folders(site: Path, final: Path) -> None:
     if not site.is_dir():
         return
     _remove_files(site)
-    site.rename(_folders_kept(final))
+    kept = _folders_kept(final)
+    shutil.rmtree(kept, ignore_errors=True)  # none unless a killed build left one
+    site.rename(kept)
 
 
 def _remove_files(folder: Path) -> None:
@@ -245,7 +247,7 @@ def _swap(staging: Path, final: Path) -> None:
         staging.rename(final)
     elif _exchange(staging, final):
         _keep_folders(staging, final)  # now the old site
-    else:  # no renameat2 (macOS): two renames; _clean_scratch repairs a kill between them
+    else:  # no renameat2 (macOS): two renames; _prepare_staging repairs a kill between them
         old = final.with_name(f".{final.name}.old")
         final.rename(old)
         staging.rename(final)
