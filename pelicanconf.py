@@ -152,6 +152,9 @@ CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = True
 CONTENT_CACHING_LAYER = "reader"
 CHECK_MODIFIED_METHOD = "md5"
+# Pelican writes its whole reader cache again at every build: gzip made that 1.4 s of CPU per
+# build at 7,183 articles (27 MB pickled, 11.6 MB compressed) and unpacking it 0.15 s more.
+GZIP_CACHE = False
 
 # Search: jieba user dictionary of local names (editors extend it) and the Whoosh index cache.
 SEARCH_USER_DICT = str(ROOT / "content" / "search" / "userdict.txt")

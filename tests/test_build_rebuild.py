@@ -119,6 +119,12 @@ def site_files(output: Path) -> dict[str, bytes]:
     return files
 
 
+def site_folders(output: Path) -> set[str]:
+    """Every folder of output/ but those inside search/ (see site_files)."""
+    names = {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_dir()}
+    return {name for name in names if not name.startswith("search/")}
+
+
 def without_build_time(sitemap: bytes) -> bytes:
     text = sitemap.decode("utf-8")
     stamp = SITEMAP_HOME.search(text)
@@ -160,11 +166,33 @@ def test_a_rebuild_after_a_change_writes_what_a_cold_build_writes(change, sample
     build(tmp_path / "warm", content)
     cold = build(tmp_path / "cold", content)
 
+    assert_same_site(warm, cold)
+
+
+def assert_same_site(warm: Path, cold: Path) -> None:
     warm_files, cold_files = site_files(warm), site_files(cold)
     assert sorted(warm_files) == sorted(cold_files)
     stale = [name for name, data in cold_files.items() if warm_files[name] != data]
     assert not stale, f"the rebuild left {len(stale)} files stale: {stale[:10]}"
+    assert site_folders(warm) == site_folders(cold)
     assert search_index(warm) == search_index(cold)
+
+
+def test_a_rebuild_in_the_folders_kept_from_an_older_site_writes_what_a_cold_build_writes(
+    sample_content, tmp_path
+):
+    """From the third build on, the staging folder starts from the folders of the site before
+    the last one (tools/build.py): an article gone or moved leaves no folder behind, and
+    what is written there is what a cold build writes."""
+    content = copy_content(tmp_path / "content", sample_content)
+    build(tmp_path / "warm", content)
+    build(tmp_path / "warm", content)
+    assert (tmp_path / "warm" / ".output.folders").is_dir()
+    remove_article(content)
+    move_back_in_time(content)
+    warm = build(tmp_path / "warm", content)
+    cold = build(tmp_path / "cold", content)
+    assert_same_site(warm, cold)
 
 
 def test_a_rebuild_reports_the_problem_an_edit_made(sample_content, tmp_path):
@@ -197,3 +225,22 @@ def test_a_rebuild_renders_again_only_the_article_pages_an_edit_changed(sample_c
     kept = [p for p, inode in pages.items() if p.stat().st_ino == inode]
     # The edited article and its neighbours (older and newer, in its 栏目 and in the site).
     assert len(kept) >= len(pages) - 5, f"{len(pages) - len(kept)} article pages rendered again"
+
+
+def test_a_rebuild_renders_again_only_the_listing_pages_an_edit_changed(sample_content, tmp_path):
+    """Pages of the home page's, a 栏目's, a tag's or a reporter's listing are keyed one by
+    one: after an edit to one article's body, the pages that do not show it are the previous
+    build's files."""
+    content = copy_content(tmp_path / "content", sample_content)
+    output = build(tmp_path / "site", content)
+    listings = ("page/*/index.html", "lanmu/*/page/*/index.html", "tag/*/index.html")
+    pages = {p: p.stat().st_ino for pattern in listings for p in output.glob(pattern)}
+    assert len(pages) > 10, "the sample site's listing pages"
+    source = imported_articles(content)[len(imported_articles(content)) // 3]
+    with source.open("a", encoding="utf-8") as article:  # the body only: not the summary
+        article.write("\n（本报编辑部补记：本文已于今日更新。）\n")
+    build(tmp_path / "site", content)
+    kept = [p for p, inode in pages.items() if p.stat().st_ino == inode]
+    # The edited article is on one page of each listing it is in.
+    assert len(kept) >= len(pages) - 6, f"{len(pages) - len(kept)} listing pages rendered again"
+    assert len(kept) < len(pages), "the pages showing the edited article are written anew"

@@ -390,3 +390,29 @@ def test_page_siteurl_is_the_one_the_page_resolves_its_links_with():
     )
     assert pelican_api.page_siteurl(context, "a/b/index.html", relative_urls=True) == "../.."
     assert context["localsiteurl"] == "../.."
+
+
+def test_listing_pages_written_one_by_one_are_the_files_pelican_paginates(tmp_path):
+    from pelican.writers import Writer
+
+    settings = tiny_site(tmp_path, DEFAULT_PAGINATION=2)
+    seen: list = []
+    signals.all_generators_finalized.connect(seen.extend, weak=False)
+    try:
+        Pelican(settings).run()
+    finally:
+        signals.all_generators_finalized.disconnect(seen.extend)
+    articles = next(g for g in seen if isinstance(g, ArticlesGenerator))
+    writer = Writer(str(tmp_path / "ours"), settings=articles.settings)
+    arguments = {"articles": articles.articles, "dates": articles.dates, "blog": True}
+    pages = pelican_api.listing_pages(
+        writer, "index.html", "index.html", None, "index", {**arguments, "page_name": "index"}
+    )
+    assert [name for name, _ in pages] == ["index.html", "index2.html"]
+    assert [len(page["articles_page"].object_list) for _, page in pages] == [2, 2]
+    template = articles.get_template("index")
+    for name, page in pages:
+        writer.write_file(name, template, articles.context, False, {}, None, False, **page)
+        assert (tmp_path / "ours" / name).read_bytes() == (tmp_path / "output" / name).read_bytes()
+    archives = pelican_api.listing_pages(writer, "archives.html", "", None, "archives", arguments)
+    assert archives is None, "archives is not a paginated template"

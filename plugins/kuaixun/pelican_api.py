@@ -380,6 +380,40 @@ class FreshFilesWriter(Writer):
         return super()._open_w(filename, encoding, override)
 
 
+def listing_pages(
+    writer: Writer, name: str, url, paginated, template_name, kwargs: dict
+) -> list[tuple[str, dict]] | None:
+    """(file name, the template's arguments) of each page of a paginated listing, exactly as
+    Writer.write_file makes them, or None when Pelican would not paginate this call.
+
+    Pelican paginates inside write_file, with no way to write one page of a listing; each page
+    given back here is written by write_file(name, …, paginated={}, **arguments)."""
+    from pelican.paginator import Paginator
+
+    if paginated is None:
+        paginated = {key: val for key, val in kwargs.items() if key in {"articles", "dates"}}
+    templates = writer.settings["PAGINATED_TEMPLATES"]
+    if not paginated or template_name not in templates:
+        return None
+    per_page = templates[template_name] or writer.settings["DEFAULT_PAGINATION"]
+    paginators = {
+        key: Paginator(name, url, val, writer.settings, per_page) for key, val in paginated.items()
+    }
+    pages = []
+    for number in range(next(iter(paginators.values())).num_pages):
+        arguments = kwargs.copy()
+        for key, paginator in paginators.items():
+            page = paginator.page(number + 1)
+            arguments[f"{key}_paginator"] = paginator
+            arguments[f"{key}_page"] = page
+            arguments[f"{key}_previous_page"] = paginator.page(number) if number > 0 else None
+            arguments[f"{key}_next_page"] = (
+                paginator.page(number + 2) if number + 1 < paginator.num_pages else None
+            )
+        pages.append((page.save_as, arguments))
+    return pages
+
+
 def claim_output(writer: Writer, path: str, override: bool) -> bool:
     """Mark `path` as written by `writer` as Writer._open_w would, without opening it; False
     (nothing marked) when the file was written already in this run: then it is left to

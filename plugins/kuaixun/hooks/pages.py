@@ -1,10 +1,11 @@
-"""pages plugin: a rebuild renders only the article and page files whose inputs changed.
+"""pages plugin: a rebuild renders only the article, page and listing files whose inputs changed.
 
 Pelican renders every article page on every build: 7,183 of a rebuild's ≈ 9,400 files after a
-one-word edit. `make html` builds into a fresh staging folder (tools/build.py) and names the
-site it replaces in PREVIOUS_OUTPUT; this writer gives each article or page file a key — a
-digest of everything its templates read — and, when the previous build wrote the file with
-the same key, links that file into the staging folder instead of rendering it.
+one-word edit, and ≈ 2,200 pages of listings. `make html` builds into a staging folder
+(tools/build.py) and names the site it replaces in PREVIOUS_OUTPUT; this writer gives each
+article or page file, and each page of a paginated listing (home, 栏目, tag, reporter), a key
+— a digest of everything its templates read — and, when the previous build wrote the file
+with the same key, links that file into the staging folder instead of rendering it.
 
 What a key holds (`PageKeys`): the sources of the template and of every template it includes,
 extends or imports; the values of the context variables those templates name (only plain
@@ -15,7 +16,15 @@ attribute points to (neighbours, an issue's articles) by all of its attributes. 
 and the code are not in the key: the keys live in the cache folder of this version of both
 (hooks/caches.py). A file is reused only if it is still the very file the key was recorded
 for (same inode, size and time), so a manifest older or newer than the site costs a render,
-never a stale page. Listings, feeds and everything else are written as Pelican writes them.
+never a stale page.
+
+A page of a listing (`PageKeys.listing_key`; Pelican paginates inside Writer.write_file, so
+pelican_api.listing_pages makes the pages as it does) is keyed by its number, names and URLs,
+the articles it shows, each by all of its attributes and its summary with links resolved for
+the page, and every other value its templates get
+(the listing's whole list of articles, the 栏目 with theirs, the latest issue) with each
+article in it by what a link to it shows. Feeds, the archives, issue pages and everything
+else are written as Pelican writes them.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ from pathlib import Path
 from jinja2 import meta
 from pelican import signals
 from pelican.contents import Content
+from pelican.paginator import Page, Paginator
 from pelican.urlwrappers import URLWrapper
 
 from kuaixun import pelican_api
@@ -42,6 +52,10 @@ PER_PAGE = frozenset({"output_file", "SITEURL", "localsiteurl"})
 # Attributes of a content object that are the run, not the content.
 NOT_DESCRIBED = frozenset({"_context", "settings", pelican_api.URL_MEMO})
 PLAIN = (str, int, float, bool, type(None))
+# Values described by repr: plain ones, dates and times. By exact type first, the common case
+# (a key describes ≈ 100 values of each of 7,183 articles).
+_BY_REPR = (*PLAIN, datetime.date, datetime.time)
+_EXACTLY_PLAIN = frozenset(PLAIN)
 logger = logging.getLogger(__name__)
 
 
@@ -63,9 +77,12 @@ class Describer:
     def __init__(self):
         self.objects: dict[int, tuple[object, str, list]] = {}
         self.active: set[int] = set()
+        # id → (the category, tag or author, its description): Pelican makes a URLWrapper's
+        # URL from the settings at each use, and every article names a few of them.
+        self.wrappers: dict[int, tuple[URLWrapper, str]] = {}
 
     def __call__(self, value, refs: list, depth: int = 0) -> str:
-        if isinstance(value, (*PLAIN, datetime.date, datetime.time)):
+        if type(value) in _EXACTLY_PLAIN or isinstance(value, _BY_REPR):
             return repr(value)
         if isinstance(value, Content):
             if depth <= 1:  # an attribute of the page's content: a neighbour, described whole
@@ -75,7 +92,7 @@ class Describer:
             shown = (value.source_path, value.url, getattr(value, "title", ""), value.lang)
             return f"<{type(value).__name__} {shown!r}>"
         if isinstance(value, URLWrapper):
-            return f"<{type(value).__name__} {value.name!r} {value.slug!r} {value.url!r}>"
+            return self._wrapper(value)
         if depth > 200:
             raise Unstable
         if isinstance(value, (list, tuple)):
@@ -89,6 +106,13 @@ class Describer:
             )
             return "{" + ",".join(items) + "}"
         return self._object(value, refs, depth)
+
+    def _wrapper(self, value: URLWrapper) -> str:
+        known = self.wrappers.get(id(value))
+        if known is None:
+            text = f"<{type(value).__name__} {value.name!r} {value.slug!r} {value.url!r}>"
+            known = self.wrappers[id(value)] = (value, text)
+        return known[1]
 
     def _object(self, value, refs: list, depth: int) -> str:
         kind = f"{type(value).__module__}.{type(value).__qualname__}"
@@ -130,6 +154,8 @@ class PageKeys:
         self.templates: dict[str, tuple[str, frozenset[str]] | None] = {}
         # id(content) → (its URL and attributes described, the contents they point to)
         self.contents: dict[int, tuple[str, list]] = {}
+        # id(value) → (a value a listing gets, its description's digest)
+        self.wholes: dict[int, tuple[object, str]] = {}
 
     def key(self, name: str, template, context: dict, kwargs: dict, siteurl) -> str | None:
         """The key of the file `name`, or None: it must be rendered."""
@@ -151,6 +177,49 @@ class PageKeys:
         # Made for this page's SITEURL (relative links), as the template will show them.
         own = [content.content, content.summary or "", attributes]
         return digest(sources, name, repr(siteurl), described, *own, *others)
+
+    def listing_key(self, name: str, template, context: dict, kwargs: dict, siteurl) -> str | None:
+        """The key of one page of a paginated listing, or None: it must be rendered.
+
+        Its own articles (the page's object_list) are described whole; a list the template
+        gets whole (every article of the 栏目, the 栏目 with their articles) by what a link
+        to each of its articles shows, once a build."""
+        found = self._template(template.name)
+        if found is None:
+            return None
+        sources, variables = found
+        used = {v: context[v] for v in variables - PER_PAGE - kwargs.keys() if v in context}
+        shown: list = []
+        try:
+            parts = [f"{k}={self._whole(v)}" for k, v in sorted(used.items())]
+            for key, value in sorted(kwargs.items()):
+                if isinstance(value, Page):
+                    parts.append(f"{key}={_page(value)}")
+                    if not key.endswith(("_previous_page", "_next_page")):  # this page's
+                        shown += value.object_list
+                elif isinstance(value, Paginator):
+                    parts.append(
+                        f"{key}=<Paginator {value.num_pages} {self._whole(value.object_list)}>"
+                    )
+                else:
+                    parts.append(f"{key}={self._whole(value)}")
+            own = [self._attributes(c)[0] for c in shown]
+        except Unstable:
+            return None
+        # Summaries as this page shows them: their links resolved for its SITEURL.
+        summaries = [c.summary or "" for c in shown]
+        return digest(sources, name, repr(siteurl), *parts, *own, *summaries)
+
+    def _whole(self, value) -> str:
+        """A value of a listing's context or arguments described, once a build for each
+        object (the lists of thousands of articles every page of a listing gets)."""
+        if isinstance(value, PLAIN):
+            return repr(value)
+        known = self.wholes.get(id(value))
+        if known is None:
+            # Depth 2: an article inside is described by what a link to it shows.
+            known = self.wholes[id(value)] = (value, digest(self.describe(value, [], 2)))
+        return known[1]
 
     def _attributes(self, content) -> tuple[str, list]:
         found = self.contents.get(id(content))
@@ -185,6 +254,16 @@ class PageKeys:
                 todo.append(used)
         variables -= set(self.environment.globals)
         return digest(*sources), frozenset(variables)
+
+
+def _page(page: Page) -> str:
+    """A page of a listing as its template can see it: number, names, URLs, the articles."""
+    paginator = page.paginator
+    articles = [c.source_path for c in page.object_list]
+    return repr(
+        (page.full_name, page.base_url, page.number, page.url, page.save_as, articles)
+        + (paginator.num_pages, paginator.count, paginator.per_page)
+    )
 
 
 def _plain(value) -> bool:
@@ -226,15 +305,33 @@ class ReusingWriter(pelican_api.FreshFilesWriter):
         url=None,
         **kwargs,
     ):
-        key = None
-        if self.previous is not None and name and _one_content(paginated, template_name, kwargs):
-            siteurl = pelican_api.page_siteurl(context, name, relative_urls)
+        if self.previous is not None and name:
             if self.page_keys is None:
                 self.page_keys = PageKeys(template.environment)
-            key = self.page_keys.key(name, template, context, kwargs, siteurl)
-        if key is not None and self._reuse(name, key, override_output):
-            pelican_api.announce_written(self, name, context, relative_urls, kwargs)
-            return
+            pages = pelican_api.listing_pages(self, name, url, paginated, template_name, kwargs)
+            if pages is not None:  # a listing: each page keyed on its own
+                for page_name, arguments in pages:
+                    self._write_page(
+                        page_name,
+                        template,
+                        context,
+                        relative_urls,
+                        override_output,
+                        arguments,
+                        self.page_keys.listing_key,
+                    )
+                return
+            if _one_content(paginated, template_name, kwargs):
+                self._write_page(
+                    name,
+                    template,
+                    context,
+                    relative_urls,
+                    override_output,
+                    kwargs,
+                    self.page_keys.key,
+                )
+                return
         super().write_file(
             name,
             template,
@@ -246,6 +343,16 @@ class ReusingWriter(pelican_api.FreshFilesWriter):
             url,
             **kwargs,
         )
+
+    def _write_page(self, name, template, context, relative_urls, override, kwargs, key_of) -> None:
+        """Link the file `name` from the previous site when its key is the recorded one, or
+        render it as Pelican would (nothing more to paginate) and record its key."""
+        siteurl = pelican_api.page_siteurl(context, name, relative_urls)
+        key = key_of(name, template, context, kwargs, siteurl)
+        if key is not None and self._reuse(name, key, override):
+            pelican_api.announce_written(self, name, context, relative_urls, kwargs)
+            return
+        super().write_file(name, template, context, relative_urls, {}, None, override, **kwargs)
         if key is not None:
             self.keys[name] = key
 

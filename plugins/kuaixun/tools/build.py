@@ -15,7 +15,7 @@ import re
 import shutil
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from pelican import Pelican
@@ -58,13 +58,16 @@ def build_site(settings_file: str, overrides: dict | None = None) -> list[Proble
 
     One build at a time (a lock beside output/); the site is built into a staging folder
     and exchanged with output/ in one step, so a failed, interrupted or killed build leaves
-    output/ as it was, and the scratch folders it left are removed by the next build.
+    output/ as it was, and the scratch folders it left are emptied by the next build.
+    The staging folder starts from the folders of the site before the last one (kept empty
+    beside output/): a site of 7,183 articles has ≈ 9,500 folders, and making and removing
+    them all at every build cost more than rendering the few pages an edit changes.
     """
     settings = read_settings(settings_file, override=overrides or {})
     final = Path(settings["OUTPUT_PATH"]).resolve()
     staging = final.with_name(f".{final.name}.building")
     with build_lock(final):
-        _clean_scratch(final, staging)
+        _prepare_staging(final, staging)
         # The content folder is read once for both checks: this one and the strict check
         # before writing (hooks/bulletin/strict.py) share it through the settings.
         changes = settings[CHANGES] = Changes(None)
@@ -78,8 +81,9 @@ def build_site(settings_file: str, overrides: dict | None = None) -> list[Proble
         settings[PREVIOUS_OUTPUT] = str(final)
         problems = _run_pelican(settings)
         if problems:
-            shutil.rmtree(staging, ignore_errors=True)
+            _keep_folders(staging, final)
             return problems
+        _prune_empty_folders(staging)
         _swap(staging, final)
     return []
 
@@ -136,14 +140,65 @@ def build_lock(final: Path) -> Iterator[None]:
         yield
 
 
-def _clean_scratch(final: Path, staging: Path) -> None:
-    """Remove what a killed build left: its staging folder, and put back an output/ that a
-    build killed between two renames (where the exchange is not available) had moved."""
+def _prepare_staging(final: Path, staging: Path) -> None:
+    """An empty staging folder, with the folders the last build kept when there are any.
+
+    First what a killed build left: an output/ that a build killed between two renames
+    (where the exchange is not available) had moved is put back; its staging folder (or the
+    site it replaced, killed just after the exchange) is emptied of files and used.
+    """
     old = final.with_name(f".{final.name}.old")
     if old.exists() and not final.exists():
         old.rename(final)
     shutil.rmtree(old, ignore_errors=True)
-    shutil.rmtree(staging, ignore_errors=True)
+    kept = _folders_kept(final)
+    if staging.is_dir() and not staging.is_symlink():
+        shutil.rmtree(kept, ignore_errors=True)
+        _remove_files(staging)
+    else:
+        with suppress(FileNotFoundError):
+            staging.unlink()  # not a folder: nothing of ours
+        with suppress(FileNotFoundError):
+            kept.rename(staging)
+
+
+def _folders_kept(final: Path) -> Path:
+    """Where the folders of a replaced site wait, empty, for the next build's staging."""
+    return final.with_name(f".{final.name}.folders")
+
+
+def _keep_folders(site: Path, final: Path) -> None:
+    """Empty a replaced site (or a failed build's staging folder) of its files and keep its
+    folders for the next build (a build that failed before writing made none)."""
+    if not site.is_dir():
+        return
+    _remove_files(site)
+    kept = _folders_kept(final)
+    shutil.rmtree(kept, ignore_errors=True)  # none unless a killed build left one
+    site.rename(kept)
+
+
+def _remove_files(folder: Path) -> None:
+    """Unlink every file under `folder` (links not followed); the folders stay."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                _remove_files(Path(entry.path))
+            else:
+                os.unlink(entry.path)
+
+
+def _prune_empty_folders(folder: Path) -> bool:
+    """Remove the folders under `folder` left without a file (kept from an older site and not
+    written in this build); True when `folder` itself holds nothing now."""
+    empty = True
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False) and _prune_empty_folders(Path(entry.path)):
+                os.rmdir(entry.path)
+            else:
+                empty = False
+    return empty
 
 
 def _unreported(pelican_problems: list[Problem], ours: list[Problem]) -> list[Problem]:
@@ -191,8 +246,8 @@ def _swap(staging: Path, final: Path) -> None:
     if not final.exists():
         staging.rename(final)
     elif _exchange(staging, final):
-        shutil.rmtree(staging, ignore_errors=True)  # now the old site
-    else:  # no renameat2 (macOS): two renames; _clean_scratch repairs a kill between them
+        _keep_folders(staging, final)  # now the old site
+    else:  # no renameat2 (macOS): two renames; _prepare_staging repairs a kill between them
         old = final.with_name(f".{final.name}.old")
         final.rename(old)
         staging.rename(final)
