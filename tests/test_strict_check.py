@@ -148,6 +148,12 @@ def test_real_dates_pass(value):
         (HEADER + "\n正文 [坏]({fliename}other.md)\n", 5, ["{fliename}", "{filename}"]),
         (HEADER + "\n正文 [草稿]({filename}draft.md)\n", 5, ["草稿", "Status: draft"]),
         (HEADER + "Summary: 见[旧文]({filename}gone.md)\n\n正文\n", 4, ["gone.md", "不存在"]),
+        # A fence never closed is text to Markdown, so what follows it is a link
+        # (Hypothesis found the check taking it for code while Pelican followed the link).
+        (HEADER + "\n```\n[坏]({filename}no.md)\n", 6, ["{filename}no.md", "不存在"]),
+        (HEADER + "\n```\n[外]({static}../../../etc/passwd)\n", 6, ["content/ 以外"]),
+        # A fence closes only with the same fence (``` does not close ````).
+        (HEADER + "\n````\n正文\n```\n[坏]({filename}no.md)\n", 8, ["no.md", "不存在"]),
     ],
 )
 def test_each_rule_names_its_line_and_fix(tmp_path, text, line, words):

@@ -7,10 +7,13 @@ judge their HTML; both must produce exactly what Pelican would, so both take thi
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 
-# A fenced code block starts and ends with one of these lines.
-FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+from markdown.extensions.fenced_code import FencedBlockPreprocessor
+
+# A fenced code block, as the Markdown the site renders with finds it.
+_FENCED_BLOCK = FencedBlockPreprocessor.FENCED_BLOCK_RE
 # A CommonMark code span: a run of backticks, then text, then a run of the same length
 # (``a`b`` is one span showing a`b). What a code span shows is never a link or HTML.
 CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
@@ -35,13 +38,26 @@ def without_code_spans(line: str) -> str:
 
 
 def outside_code_blocks(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
-    """The numbered lines outside fenced code blocks (the fences themselves left out)."""
-    fenced = False
-    for number, line in lines:
-        if FENCE.match(line):
-            fenced = not fenced
-        elif not fenced:
-            yield number, line
+    """The numbered lines outside fenced code blocks (the fences themselves left out).
+
+    A block is what Python-Markdown's own fenced_code pattern finds: a fence closed by the
+    same fence. An unclosed fence is text, and the links after it are links: a check that
+    took it for code would let `{static}../../etc/passwd` through to Pelican (found by
+    tests/test_strict_properties.py)."""
+    numbered = list(lines)
+    text = "".join(line + "\n" for _, line in numbered)
+    starts, offset = [], 0
+    for _, line in numbered:
+        starts.append(offset)
+        offset += len(line) + 1
+    inside = set()
+    for block in _FENCED_BLOCK.finditer(text):
+        first = bisect_right(starts, block.start()) - 1
+        last = bisect_right(starts, block.end() - 1) - 1
+        inside.update(range(first, last + 1))
+    for index, pair in enumerate(numbered):
+        if index not in inside:
+            yield pair
 
 
 def markdown_renderer(settings: dict) -> Callable[[str], str]:
