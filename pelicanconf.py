@@ -130,6 +130,7 @@ PLUGINS = [
     "kuaixun.hooks.neighbors",
     "kuaixun.hooks.feeds",
     "kuaixun.hooks.qr",
+    "kuaixun.hooks.icon",  # the favicon inside every page (no request for /favicon.ico)
     "kuaixun.hooks.scripts",
     "kuaixun.hooks.pages",  # a rebuild links the article pages whose inputs did not change
     "sitemap",

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from kuaixun.core.search.export.entry import entry_of
 from kuaixun.testing.builds import copy_content, run_build
 from kuaixun.testing.search_sites import import_sample, unpacked
 
@@ -109,13 +110,15 @@ def build(folder: Path, content: Path) -> Path:
 
 def site_files(output: Path) -> dict[str, bytes]:
     """Every file of output/ but the packed search index, which a rebuild extends with an
-    overlay instead of writing a new base: it is compared by what it holds (search_index)."""
+    overlay instead of writing a new base: it is compared by what it holds (search_index),
+    and so is its entry in the search page."""
     files = {}
     for path in sorted(output.rglob("*")):
         name = path.relative_to(output).as_posix()
         if path.is_file() and not name.startswith("search/"):
             files[name] = path.read_bytes()
     files["sitemap.xml"] = without_build_time(files["sitemap.xml"])
+    files["search.html"] = entry_of(files["search.html"])[0]
     return files
 
 
@@ -134,6 +137,8 @@ def without_build_time(sitemap: bytes) -> bytes:
 
 def search_index(output: Path) -> tuple[dict, dict[str, str]]:
     manifest = json.loads((output / "search" / "manifest.json").read_text(encoding="utf-8"))
+    # The page holds the entry the export published, whichever build wrote it.
+    assert json.loads(entry_of((output / "search.html").read_bytes())[1]) == manifest
     for where in ("base", "pack"):
         manifest.pop(where)
     return manifest, unpacked(output / "search")

@@ -14,6 +14,7 @@ import rjsmin
 from kuaixun.core.bundle import bundle
 from kuaixun.core.search.export import CHUNK
 from kuaixun.core.search.export.codec import CHUNK_BATCH
+from kuaixun.core.search.export.entry import entry_of, with_entry
 from kuaixun.core.search.export.pack import Published, compact
 from kuaixun.testing.search_sites import (
     INFLATE_FALLBACK,
@@ -206,12 +207,25 @@ def test_the_site_ships_the_search_modules_joined_and_minified(real_site):
     assert days == compact(published.item("days.gz"))  # zlib, or plain text when shorter
 
 
-def test_the_search_page_preloads_its_script_and_the_entry(real_site):
+def test_the_search_page_preloads_its_script_and_holds_the_entry(real_site):
     html = (real_site / "search.html").read_text(encoding="utf-8")
     preloaded = re.findall(r'<link rel="modulepreload" href="[^"]*?/theme/js/([^"]+)">', html)
     assert preloaded == ["search.js"]
-    assert re.search(r'<link rel="preload" href="[^"]*?/search/manifest\.json" as="fetch"', html)
+    assert "manifest.json" not in html  # neither preloaded nor fetched: the page holds it
     assert re.search(r'<script type="module" src="[^"]*?/theme/js/search\.js">', html)
+    _, entry = entry_of(html.encode())
+    published = (real_site / "search" / "manifest.json").read_text(encoding="utf-8")
+    assert json.loads(entry) == json.loads(published)
+
+
+@pytest.mark.parametrize("text", ["</script><script>alert(1)</script>", "<!-- 注释", "a<b"])
+def test_the_entry_in_the_page_cannot_end_its_data_block(text):
+    page = b'<p><script type="application/json" id="search-entry"></script></p>'
+    entry = json.dumps({"suggest": [text]}, ensure_ascii=False).encode()
+    filled = with_entry(page, entry)
+    assert filled.count(b"<") == page.count(b"<")
+    assert json.loads(entry_of(filled)[1]) == {"suggest": [text]}
+    assert entry_of(filled)[0] == page
 
 
 def core_js(expression: str):

@@ -24,6 +24,7 @@ from kuaixun import pelican_api
 from kuaixun.core.cjk.text import html_to_text
 from kuaixun.core.problems import plan_outputs
 from kuaixun.core.search.export import publish_export, refresh_export, refresh_published
+from kuaixun.core.search.export.entry import put_entry
 from kuaixun.core.search.index import (
     Article,
     BuildReport,
@@ -185,7 +186,12 @@ def finish(pelican) -> None:
         if job.exitcode != 0:
             raise RuntimeError("搜索索引生成失败，见上面的错误 (search index failed: see above)")
     cache = Path(settings["SEARCH_CACHE_PATH"]) / "published"
-    publish_export(cache, Path(settings["OUTPUT_PATH"]) / settings["SEARCH_OUTPUT_DIR"])
+    folder = Path(settings["OUTPUT_PATH"]) / settings["SEARCH_OUTPUT_DIR"]
+    publish_export(cache, folder)
+    # The entry in the search page: a cold search then asks for no manifest.json.
+    page = settings.get("SEARCH_SAVE_AS")
+    if page and (Path(settings["OUTPUT_PATH"]) / page).is_file():
+        put_entry(Path(settings["OUTPUT_PATH"]) / page, folder / "manifest.json")
 
 
 def register():

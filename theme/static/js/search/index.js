@@ -1,4 +1,4 @@
-// Loading the index: the manifest (the entry), then only the vocabulary buckets, postings
+// Loading the index: the manifest (the entry, which the page usually holds), then only the vocabulary buckets, postings
 // and fragments a query needs, each read once by its byte range in a pack and kept
 // (export/pack.py lays them out). What is in them is decoded by codec.js and ranked by
 // core.js; the network is `fetchBytes`, which the node runner (tests/js/run_queries.mjs)
@@ -45,10 +45,12 @@ export const RECHECK_MS = 60000;
  * ([first, last] each), of a list of their bytes in that order (`names`: the logical items
  * they hold, for the runner's count). The ranges asked of one file in one round (before the
  * page's next task) go as one request; each range is fetched once, and one that failed is
- * fetched again when asked for again (a retry).
+ * fetched again when asked for again (a retry). `entry`: the manifest as the page holds it
+ * (search.html's data block), or null to fetch manifest.json.
  */
-export function createIndex(base, fetchBytes = networkFetch()) {
+export function createIndex(base, fetchBytes = networkFetch(), entry = null) {
   let ix = stateOf(base, fetchBytes);
+  ix.manifest = entry;
   let checked = Date.now();
   /**
    * Reads manifest.json again past every cache. True when a deploy replaced the index (the

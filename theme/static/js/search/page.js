@@ -6,7 +6,7 @@
 // line, with a retry and the archive; one that failed because a deploy replaced the index
 // searches the new index once by itself.
 import { excerpt, suggestions } from "./core.js";
-import { createIndex } from "./index.js";
+import { createIndex, networkFetch } from "./index.js";
 
 const PAGE_SIZE = 10;
 
@@ -71,6 +71,19 @@ function snippetLoader() {
   };
 }
 
+/**
+ * The index's entry as the build put it into the page (core/search/export/entry.py), or null
+ * (no block, empty: a page written before the export; unreadable): then it is fetched.
+ */
+function entryInPage(block) {
+  try {
+    const entry = JSON.parse(block?.textContent || "null");
+    return entry?.pack ? entry : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Wires the search page: form, filters, results, history and keyboard. */
 export function startSearchPage(root) {
   const view = {
@@ -83,7 +96,11 @@ export function startSearchPage(root) {
     more: root.querySelector("#search-more"),
     site: new URL(root.dataset.site, document.baseURI),
     archives: new URL(root.dataset.archives, document.baseURI).href,
-    index: createIndex(new URL(root.dataset.index, document.baseURI).href),
+    index: createIndex(
+      new URL(root.dataset.index, document.baseURI).href,
+      networkFetch(),
+      entryInPage(document.getElementById("search-entry")),
+    ),
     snippets: snippetLoader(),
     startGeneration: generations(),
     shown: null, // the latest query's hits on screen: {hits, result, count, live}
