@@ -12,7 +12,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from kuaixun.core.frontmatter import read_front_matter
-from kuaixun.testing.builds import copy_content, run_build
+from kuaixun.testing.builds import ROOT, copy_content, run_build
 from kuaixun.testing.search_sites import pack_urls
 from kuaixun.tools.static_server import FolderHandler
 
@@ -295,3 +295,47 @@ def test_a_page_loaded_before_a_deploy_answers_after_it(page, tmp_path, serve, d
     title = read_front_matter(text).value("title")
     assert page.locator("#search-results li h2").first.inner_text() == title
     assert page.inner_text("#search-status") == "找到 1 篇文章"
+
+
+def test_the_formats_the_code_reads_are_the_exports():
+    """index.js refuses an entry of another format (a page open across a deploy that changed
+    it): its FORMAT must be what this build writes, or every page would refuse its own."""
+    from kuaixun.core.search.export import codec, pack
+
+    source = (ROOT / "theme" / "static" / "js" / "search" / "index.js").read_text("utf-8")
+    found = re.search(r"export const FORMAT = \[(\d+), (\d+)\];", source)
+    assert found, "index.js declares FORMAT"
+    assert (int(found[1]), int(found[2])) == (codec.FORMAT, pack.PACK_FORMAT)
+
+
+def test_a_page_open_across_a_deploy_of_another_format_asks_to_load_again(page, tmp_path, serve):
+    """The deploy replaced the base and its format (what a newer release publishes: here the
+    new build's entry says a format this page's code does not read). The open page's read
+    fails, it looks at the entry, and instead of misreading the new files it says so with a
+    button that loads the page again, which then answers."""
+    content = copy_content(tmp_path / "content")
+    assert run_build(tmp_path / "build-1", content).returncode == 0
+    served = tmp_path / "site"
+    (tmp_path / "build-1").rename(served)
+    page.goto(f"{serve(served)}/search.html?q={quote('社区')}")
+    page.wait_for_selector("#search-results li")
+
+    article = content / EDITED
+    article.write_text(article.read_text("utf-8") + f"\n{NEW_WORDS}。\n", encoding="utf-8")
+    assert run_build(tmp_path / "fresh" / "build-2", content).returncode == 0
+    served.rename(tmp_path / "build-1")  # the deploy
+    (tmp_path / "fresh" / "build-2").rename(served)
+    manifest = served / "search" / "manifest.json"
+    entry = json.loads(manifest.read_text(encoding="utf-8"))
+    entry["format"] += 1
+    manifest.write_text(json.dumps(entry), encoding="utf-8")
+
+    page.fill("#search-query", NEW_WORDS)
+    page.press("#search-query", "Enter")
+    page.wait_for_function(
+        "() => document.querySelector('#search-status').textContent.includes('重新载入本页')"
+    )
+    assert not page.locator("#search-results li").count()
+    with page.expect_navigation():
+        page.click("#search-status button")
+    page.wait_for_selector("#search-results li")  # the page's own entry: its format

@@ -34,6 +34,17 @@ import {
   withoutCutWord,
 } from "./core.js";
 
+/**
+ * The formats this code reads: the export's (codec.FORMAT) and the pack's (PACK_FORMAT);
+ * tests/test_search_resilience.py holds them equal to the Python. A page open across a
+ * deploy that changed either keeps its old code, which would misread the new files: it
+ * says so and offers to load the page again (OutdatedError) instead.
+ */
+export const FORMAT = [11, 7];
+
+/** The index was written in a format this page's code does not read (a newer deploy). */
+export class OutdatedError extends Error {}
+
 /** How long one file may take before the search gives up on it (a hung request). */
 export const FETCH_TIMEOUT_MS = 12000;
 /** How old the entry may be before a search looks at it again (a deploy may have come). */
@@ -60,7 +71,7 @@ export function createIndex(base, fetchBytes = networkFetch(), entry = null) {
   async function renew() {
     checked = Date.now();
     const next = stateOf(base, fetchBytes);
-    const m = await manifestOf(next, true);
+    const m = await manifestOf(next, true); // OutdatedError: the page must load again
     if (ix.manifest?.base === m.base) return false;
     ix = next;
     return true;
@@ -72,7 +83,11 @@ export function createIndex(base, fetchBytes = networkFetch(), entry = null) {
      * deploy's base usually stays, so the old entry would still answer, from the old index.
      */
     async search(text) {
-      if (ix.manifest && Date.now() - checked > RECHECK_MS) await renew().catch(() => false);
+      if (ix.manifest && Date.now() - checked > RECHECK_MS) {
+        await renew().catch((error) => {
+          if (error instanceof OutdatedError) throw error;
+        });
+      }
       return forgivingSearch(ix, text);
     },
     /** The site's words whose initials were typed (pcq → 平城区), for the suggestion list. */
@@ -158,7 +173,11 @@ async function manifestOf(ix, fresh = false) {
     const bytes = await ix.load("manifest.json", { fresh });
     ix.manifest = JSON.parse(new TextDecoder().decode(bytes));
   }
-  return ix.manifest;
+  const m = ix.manifest;
+  if (m.format !== FORMAT[0] || m.pack?.format !== FORMAT[1]) {
+    throw new OutdatedError(`index format ${m.format}/${m.pack?.format}, code reads ${FORMAT}`);
+  }
+  return m;
 }
 
 /** The bytes of a reference: in the overlay (file 0) or one of the base's packs. */

@@ -6,7 +6,7 @@
 // line, with a retry and the archive; one that failed because a deploy replaced the index
 // searches the new index once by itself.
 import { excerpt, suggestions } from "./core.js";
-import { createIndex, networkFetch } from "./index.js";
+import { OutdatedError, createIndex, networkFetch } from "./index.js";
 
 const PAGE_SIZE = 10;
 
@@ -330,11 +330,19 @@ function resultItem(view, shown, hit, head) {
 /**
  * A search of generation `live` failed. When a deploy replaced the index since the page
  * loaded (its files are gone: 404), the query runs again, once, over the new index;
- * otherwise the status line says so, with a retry and the archive.
+ * otherwise the status line says so, with a retry and the archive. A deploy that changed
+ * the index's format (OutdatedError) asks for the page to be loaded again, with a button.
  */
 async function failed(view, live, error, afterDeploy = false) {
   if (!live()) return;
-  const renewed = !afterDeploy && (await view.index.renew().catch(() => false));
+  let outdated = error instanceof OutdatedError;
+  let renewed = false;
+  if (!afterDeploy && !outdated) {
+    renewed = await view.index.renew().catch((e) => {
+      outdated = e instanceof OutdatedError;
+      return false;
+    });
+  }
   if (!live()) return;
   if (renewed) {
     run(view, true);
@@ -342,6 +350,13 @@ async function failed(view, live, error, afterDeploy = false) {
   }
   console.error("搜索失败", error);
   view.more.hidden = true;
+  if (outdated) {
+    // A deploy changed the index's format: this page's code cannot read it; a fresh page can.
+    const reload = element("button", { type: "button", class: "search-retry" }, "重新载入");
+    reload.addEventListener("click", () => window.location.reload());
+    show(view.status, "网站刚刚更新，搜索需要重新载入本页。", reload);
+    return;
+  }
   const retry = element("button", { type: "button", class: "search-retry" }, "重试");
   retry.addEventListener("click", () => run(view));
   const archives = element("a", { href: view.archives }, "归档");

@@ -459,6 +459,7 @@ def manifest(records: list[Record], days: list[int], state: ExportState) -> dict
     tag_counts = Counter(t for r in records for t in r.article.tags)
     return {
         "version": 1,
+        "format": FORMAT,  # with the pack's format: what search.js must read (index.js FORMAT)
         "base": state.base + "/",
         "docs": n,
         "buckets": state.buckets,
@@ -526,7 +527,7 @@ STATE = "state.pickle"
 FILES = "files.pickle"
 
 # Bump when the files' format changes, so a cached export is not reused.
-FORMAT = 10
+FORMAT = 11  # 11: the manifest names its format (a page open across a deploy checks it)
 
 
 def settings_fingerprint() -> str:
