@@ -45,7 +45,7 @@ from kuaixun.core.search.index import SCORED_FIELDS, Record
 from kuaixun.core.search.normalize import t2s_map
 
 # The vocabulary is gathered and encoded in this many key ranges (vocabulary_lines).
-VOCABULARY_RANGES = 4
+VOCABULARY_RANGES = 8
 # The ranges are cut from the grams of every RANGE_SAMPLE-th record.
 RANGE_SAMPLE = 50
 # Runs an iterator to its end (a deque that keeps nothing).
@@ -204,9 +204,10 @@ def full_export(
     writer = Writer()
     frequency, lengths = term_frequency(records)
     # The vocabulary by key range and the pinyin layer, each in a forked process, two at a
-    # time: every list of the site at once was the indexing process's peak (≈ 260 MB of
-    # lists at 7,183 articles, which Python keeps once freed), and the two cores take half
-    # the wall time after Pelican is done (docs/search.md, "Cold build").
+    # time: the second core, idle once Pelican is done, takes its share, and every list of
+    # the site at once (≈ 260 MB at 7,183 articles, kept by Python once freed) is no longer
+    # held by this process. The forks copy most of the records' pages, so the build's
+    # summed memory did not fall (docs/search.md, "Cold build", third pass).
     results = in_processes(
         [(pinyin_files, (frequency, known or {}))]
         + [
