@@ -44,8 +44,8 @@ def in_processes(calls: Iterable[tuple[Callable, tuple]], processes: int = PROCE
             child.join()
             if not done:
                 raise RuntimeError(f"{function.__name__} failed in a forked process:\n{result}")
-            if (call := next(waiting, None)) is not None:
-                start(*call)
+            if (following := next(waiting, None)) is not None:
+                start(*following)
             yield result
     finally:
         for _, child, receive in running:

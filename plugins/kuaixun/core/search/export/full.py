@@ -48,8 +48,6 @@ from kuaixun.core.search.normalize import t2s_map
 VOCABULARY_RANGES = 8
 # The ranges are cut from the grams of every RANGE_SAMPLE-th record.
 RANGE_SAMPLE = 50
-# Runs an iterator to its end (a deque that keeps nothing).
-_run = deque(maxlen=0).extend
 
 
 def term_frequency(records: list[Record]) -> tuple[Counter, list[int]]:
@@ -101,6 +99,11 @@ def gather_lists(records: list[Record], low: str = "", high: str | None = None):
         grams = _in_range(record.gram_list(), low, high)
         _run(map(array.append, map(gram_docs.__getitem__, grams), repeat(d)))
     return term_postings, gram_docs
+
+
+def _run(iterator: Iterable) -> None:
+    """Run `iterator` to its end, in C (a deque that keeps nothing)."""
+    deque(iterator, maxlen=0)
 
 
 def _field_arrays() -> tuple[array, ...]:
