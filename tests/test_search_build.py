@@ -1,15 +1,19 @@
 """What the cold build's shortcuts make must be exactly what the long way makes: a new Whoosh
 index written straight from the records' terms (index.write_segment) is Whoosh's own writer's,
 and the packer's items taken from the export's gzip members (pack.compact_stored) are what
-compressing their texts again gives (docs/search.md, "Cold build")."""
+compressing their texts again gives, and the vocabulary made by key range in forked processes
+(full.range_lines) is the vocabulary made in one (docs/search.md, "Cold build")."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from whoosh import index
 
 from kuaixun.core.search.export import load_export, load_state
+from kuaixun.core.search.export.codec import numbered
+from kuaixun.core.search.export.full import full_export, key_ranges
 from kuaixun.core.search.export.pack import compact, compact_stored, text_of
 from kuaixun.core.search.index import WHOOSH_SORT_MB, RecordCache, W3Codec, schema, whoosh_document
 from kuaixun.testing.search_sites import (
@@ -52,3 +56,14 @@ def test_every_item_the_export_stored_compacts_as_its_text_does(sample_site):
         n for n, data in files.items() if compact_stored(n, data) != compact(text_of(n, data))
     ]
     assert differ == []
+
+
+@pytest.mark.parametrize("ranges", [2, 7])
+def test_the_vocabulary_made_by_key_range_is_the_one_made_whole(sample_site, ranges):
+    cache = RecordCache(cache_of(sample_site))
+    assert len(key_ranges(numbered(cache.records), ranges)) == ranges
+    whole_files, whole_manifest, whole = full_export(cache.records, cache.words, ranges=1)
+    files, manifest, state = full_export(cache.records, cache.words, ranges=ranges)
+    assert list(files) == list(whole_files) and any(n.startswith("p/") for n in files)
+    assert [n for n in files if files[n] != whole_files[n]] == []
+    assert manifest == whole_manifest and state == whole

@@ -164,7 +164,10 @@ class RecordCache:
             "records": self.records,
         }
         tmp = self.file.with_suffix(".tmp")
-        tmp.write_bytes(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+        # Pickled straight into the file: the 94 MB of bytes were +100 MB at the indexing
+        # process's peak before the export (docs/search.md, "Cold build").
+        with tmp.open("wb") as sink:
+            pickle.dump(data, sink, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(self.file)
 
 

@@ -504,8 +504,7 @@ class LogicalExport:
 def save_export(folder: Path, logical: LogicalExport) -> None:
     """The logical export as two cache files: the manifest and every file in FILES."""
     folder.mkdir(parents=True, exist_ok=True)
-    files = dict(sorted(logical.files.items()))
-    _write_new(folder / FILES, pickle.dumps(files, protocol=pickle.HIGHEST_PROTOCOL))
+    _dump_new(folder / FILES, dict(sorted(logical.files.items())))
     data = json.dumps(logical.manifest, ensure_ascii=False, separators=(",", ":"))
     _write_new(folder / "manifest.json", data.encode())
 
@@ -513,6 +512,15 @@ def save_export(folder: Path, logical: LogicalExport) -> None:
 def load_export(folder: Path, hashes: dict[str, bytes]) -> LogicalExport:
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     return LogicalExport(manifest, pickle.loads((folder / FILES).read_bytes()), hashes)
+
+
+def _dump_new(path: Path, value) -> None:
+    """Pickle `value` into a new file, as `_write_new` writes: streamed, so the pickle (64 MB
+    of files at 7,183 articles) is never held whole beside what it holds."""
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("wb") as sink:
+        pickle.dump(value, sink, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
 
 
 def _write_new(path: Path, data: bytes) -> None:
@@ -585,10 +593,7 @@ class ExportState:
 
 
 def save_state(folder: Path, state: ExportState) -> None:
-    tmp = folder / (STATE + ".tmp")
-    saved = {"format": FORMAT, "fields": _state_fields(), "state": state}
-    tmp.write_bytes(pickle.dumps(saved, protocol=pickle.HIGHEST_PROTOCOL))
-    tmp.replace(folder / STATE)
+    _dump_new(folder / STATE, {"format": FORMAT, "fields": _state_fields(), "state": state})
 
 
 def _state_fields() -> list[str]:

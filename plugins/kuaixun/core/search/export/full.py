@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import shutil
 from array import array
-from collections import Counter, defaultdict
+from bisect import bisect_left
+from collections import Counter, defaultdict, deque
+from collections.abc import Iterable
+from functools import partial
+from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
 
 from whoosh.util.numeric import length_to_byte
@@ -35,40 +40,79 @@ from kuaixun.core.search.export.codec import (
     stored,
     words_fingerprint,
 )
+from kuaixun.core.search.export.forked import in_processes
 from kuaixun.core.search.index import SCORED_FIELDS, Record
 from kuaixun.core.search.normalize import t2s_map
 
+# The vocabulary is gathered and encoded in this many key ranges (vocabulary_lines).
+VOCABULARY_RANGES = 8
+# The ranges are cut from the grams of every RANGE_SAMPLE-th record.
+RANGE_SAMPLE = 50
 
-def gather_lists(records: list[Record]):
-    """Postings per term and article lists per gram, over articles numbered 0…n-1, with
-    each term's frequency and each field's total length (one pass over the terms).
 
-    Held as flat arrays of 4-byte numbers (a term's postings in a field: article, tf, length
-    byte, article, …), not lists of tuples: at 7,177 articles the tuples were ≈ 500 MB of the
-    indexing process's peak (docs/search.md, "Cold build"). `term_lists` and `gram_list`
-    give them back as the codec takes them, one line at a time."""
-    term_postings: dict[str, tuple[array, ...]] = {}
-    gram_docs: dict[str, array] = {}
+def term_frequency(records: list[Record]) -> tuple[Counter, list[int]]:
+    """Each term's frequency over the site (in the order the terms first occur) and each
+    field's total length: one pass over the terms, counted in C (`Counter.update`)."""
     frequency: Counter = Counter()
     lengths = [0] * len(SCORED_FIELDS)
-    fields = len(SCORED_FIELDS)
-    for d, record in enumerate(records):
+    for record in records:
         for f, name in enumerate(SCORED_FIELDS):
             terms = record.term_list(name)
             lengths[f] += len(terms)
+            frequency.update(terms)
+    return frequency, lengths
+
+
+def key_ranges(records: list[Record], parts: int) -> list[tuple[str, str | None]]:
+    """`parts` ranges of vocabulary keys, [low, high) by first character (high None: no
+    end), holding about as many grams each, judged from a sample of the records. Each range
+    holds whole lines: a key, its terms and the pairs starting with its character."""
+    sample = Counter(g[0] for r in records[::RANGE_SAMPLE] for g in r.gram_list())
+    total, seen, bounds = sum(sample.values()), 0, [""]
+    for char in sorted(sample):
+        if len(bounds) < parts and seen >= total * len(bounds) / parts:
+            bounds.append(char)
+        seen += sample[char]
+    return list(zip(bounds, [*bounds[1:], None], strict=True))
+
+
+def gather_lists(records: list[Record], low: str = "", high: str | None = None):
+    """Postings per term and article lists per gram for the keys in [low, high), over
+    articles numbered 0…n-1.
+
+    Held as flat arrays of 4-byte numbers (a term's postings in a field: article, tf, length
+    byte, article, …), not lists of tuples: at 7,177 articles the tuples were ≈ 500 MB of the
+    indexing process's peak (docs/search.md, "Cold build"). The loops run in C (`map` over
+    bound methods): the Python loop per posting and per gram was 11 s of the export's 29 s.
+    A record's grams are sorted (`index.cut`), so a range's are one slice of them."""
+    term_postings: dict[str, tuple[array, ...]] = defaultdict(_field_arrays)
+    gram_docs: dict[str, array] = defaultdict(partial(array, "I"))
+    for d, record in enumerate(records):
+        for f, name in enumerate(SCORED_FIELDS):
+            terms = record.term_list(name)
             length = length_to_byte(len(terms))
-            for term, tf in Counter(terms).items():
-                lists = term_postings.get(term)
-                if lists is None:
-                    lists = term_postings[term] = tuple(array("I") for _ in range(fields))
-                lists[f].extend((d, tf, length))
-                frequency[term] += tf
-        for gram in record.gram_list():
-            docs = gram_docs.get(gram)
-            if docs is None:
-                docs = gram_docs[gram] = array("I")
-            docs.append(d)
-    return term_postings, gram_docs, frequency, lengths
+            counts = Counter(terms)
+            kept = _in_range(sorted(counts), low, high)
+            lists = map(itemgetter(f), map(term_postings.__getitem__, kept))
+            postings = zip(repeat(d), map(counts.__getitem__, kept), repeat(length))
+            _run(map(array.extend, lists, postings))
+        grams = _in_range(record.gram_list(), low, high)
+        _run(map(array.append, map(gram_docs.__getitem__, grams), repeat(d)))
+    return term_postings, gram_docs
+
+
+def _run(iterator: Iterable) -> None:
+    """Run `iterator` to its end, in C (a deque that keeps nothing)."""
+    deque(iterator, maxlen=0)
+
+
+def _field_arrays() -> tuple[array, ...]:
+    return tuple(array("I") for _ in SCORED_FIELDS)
+
+
+def _in_range(keys: list[str], low: str, high: str | None) -> list[str]:
+    """The slice of sorted `keys` in [low, high)."""
+    return keys[bisect_left(keys, low) : None if high is None else bisect_left(keys, high)]
 
 
 def term_lists(flat: tuple[array, ...]) -> list[list[tuple[int, int, int]]]:
@@ -80,12 +124,16 @@ def gram_list(docs: array | None) -> list[int] | None:
     return None if docs is None else docs.tolist()
 
 
-def vocabulary_lines(records: list[Record], writer: Writer):
-    """The vocabulary lines in key order, the terms' frequencies and the fields' lengths."""
-    term_postings, gram_docs, frequency, lengths = gather_lists(records)
+def range_lines(
+    records: list[Record], frequency: Counter, low: str, high: str | None
+) -> tuple[list[str], dict[str, str]]:
+    """The vocabulary lines of the keys in [low, high) in key order, and the lists they
+    spilled to files."""
+    term_postings, gram_docs = gather_lists(records, low, high)
     terms_by_key: dict[str, dict] = defaultdict(dict)
     for term, lists in term_postings.items():
         terms_by_key[term[:2]][term[2:]] = lists
+    writer = Writer()
     lines = [
         encode_line(
             key,
@@ -96,7 +144,18 @@ def vocabulary_lines(records: list[Record], writer: Writer):
         )
         for key in sorted(gram_docs.keys() | terms_by_key.keys())
     ]
-    return lines, frequency, lengths
+    return lines, writer.files
+
+
+def vocabulary_lines(ranges: Iterable[tuple[list[str], dict]], writer: Writer) -> list[str]:
+    """The vocabulary lines of all the key ranges (`range_lines`' results, in key order),
+    their spilled lists put in `writer`."""
+    lines: list[str] = []
+    for part, spilled in ranges:
+        lines += part
+        for name, text in spilled.items():
+            writer.files.setdefault(name, text)
+    return lines
 
 
 def bucket_files(lines: list[str], writer: Writer) -> int:
@@ -134,25 +193,45 @@ def bucket_index(lines: list[str], buckets: int):
     return sizes, dict(spills), dict(pairs_by_first)
 
 
-def full_export(records_by_path: dict[str, Record], words: dict[str, int], known=None):
+def full_export(
+    records_by_path: dict[str, Record],
+    words: dict[str, int],
+    known=None,
+    ranges: int = VOCABULARY_RANGES,
+):
     """Every file of the export, its manifest and the state to update it from (`known`: the
-    pinyin of words read before, as a state keeps it)."""
+    pinyin of words read before, as a state keeps it; `ranges`: how many key ranges the
+    vocabulary is made in, which changes nothing in what it makes)."""
     records = numbered(records_by_path)
     days = [r.day for r in records]
     writer = Writer()
-    lines, frequency, lengths = vocabulary_lines(records, writer)
+    frequency, lengths = term_frequency(records)
+    # The vocabulary by key range and the pinyin layer, each in a forked process, two at a
+    # time: the second core, idle once Pelican is done, takes its share, and every list of
+    # the site at once (≈ 260 MB at 7,183 articles, kept by Python once freed) is no longer
+    # held by this process. The forks copy most of the records' pages, so the build's
+    # summed memory did not fall (docs/search.md, "Cold build", third pass).
+    results = in_processes(
+        [(pinyin_files, (frequency, known or {}))]
+        + [
+            (range_lines, (records, frequency, low, high))
+            for low, high in key_ranges(records, ranges)
+        ]
+    )
+    pinyin, pinyin_buckets, syllables = next(results)
+    lines = vocabulary_lines(results, writer)
     buckets = bucket_files(lines, writer)
+    bucket_sizes, bucket_spills, pairs_by_first = bucket_index(lines, buckets)
+    del lines
     chunks = []
     for d, record in enumerate(records):
         files = article_files(d, record)
         chunks.append(len(files) - 1)
         writer.files.update(files)
     t2s_files(writer)
-    pinyin, pinyin_buckets, syllables = pinyin_files(frequency, known or {})
     writer.files.update(pinyin)
     files = {**writer.files, **collection_files(records, days)}
     hashes = {name: file_hash(text) for name, text in files.items()}
-    bucket_sizes, bucket_spills, pairs_by_first = bucket_index(lines, buckets)
     state = ExportState(
         settings=settings_fingerprint(),
         words=words_fingerprint(words),
