@@ -155,9 +155,13 @@ def test_a_content_error_writes_nothing_to_the_deploy_folder(tmp_path, deploy_fo
     assert build.returncode != 0
     assert "riqi-xiecuo.md" in build.stderr
     assert snapshot(output) == before
-    # The build lock (.output.lock, one build at a time) stays; no staging or old folder does.
+    # The build lock (.output.lock, one build at a time) stays, and so may the empty folders
+    # kept for the next build's staging (.output.folders, tools/build.py); no file of a
+    # staging or old site does.
     left = [p for p in tmp_path.glob(".output*") if p.name != ".output.lock"]
-    assert not left, "the half-built site was left behind"
+    kept = tmp_path / ".output.folders"
+    assert not [p for p in left if p != kept], "the half-built site was left behind"
+    assert not [p for p in kept.rglob("*") if not p.is_dir()], "a file was left in the folders"
 
 
 def test_a_rebuild_from_the_content_cache_writes_the_same_site(tmp_path):

@@ -303,7 +303,7 @@ def test_the_formats_the_code_reads_are_the_exports():
     from kuaixun.core.search.export import codec, pack
 
     source = (ROOT / "theme" / "static" / "js" / "search" / "index.js").read_text("utf-8")
-    found = re.search(r"export const FORMAT = \[(\d+), (\d+)\];", source)
+    found = re.search(r'export const FORMAT = "(\d+) (\d+)";', source)
     assert found, "index.js declares FORMAT"
     assert (int(found[1]), int(found[2])) == (codec.FORMAT, pack.PACK_FORMAT)
 
@@ -333,7 +333,7 @@ def test_a_page_open_across_a_deploy_of_another_format_asks_to_load_again(page, 
     page.fill("#search-query", NEW_WORDS)
     page.press("#search-query", "Enter")
     page.wait_for_function(
-        "() => document.querySelector('#search-status').textContent.includes('重新载入本页')"
+        "() => document.querySelector('#search-status').textContent.includes('请重新载入')"
     )
     assert not page.locator("#search-results li").count()
     with page.expect_navigation():

@@ -120,7 +120,8 @@ def build(
     """One build of `content` into work/output with caches in work/; timed in a child process.
     `settings` overrides pelicanconf.py further (the site's own settings otherwise)."""
     if fresh:
-        for name in ("output", "pelican-cache", "search-cache"):
+        # .output.folders: the empty folders a build keeps for the next (tools/build.py)
+        for name in ("output", ".output.folders", "pelican-cache", "search-cache"):
             shutil.rmtree(work / name, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
     from pelican.settings import read_settings

@@ -50,7 +50,7 @@ def outside_code_blocks(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int,
     for _, line in numbered:
         starts.append(offset)
         offset += len(line) + 1
-    inside = set()
+    inside: set[int] = set()
     for block in _FENCED_BLOCK.finditer(text):
         first = bisect_right(starts, block.start()) - 1
         last = bisect_right(starts, block.end() - 1) - 1

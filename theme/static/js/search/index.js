@@ -37,13 +37,11 @@ import {
 /**
  * The formats this code reads: the export's (codec.FORMAT) and the pack's (PACK_FORMAT);
  * tests/test_search_resilience.py holds them equal to the Python. A page open across a
- * deploy that changed either keeps its old code, which would misread the new files: it
- * says so and offers to load the page again (OutdatedError) instead.
+ * deploy that changed either keeps its old code, which would misread the new files: a
+ * search then fails with OUTDATED, and the page offers to load itself again.
  */
-export const FORMAT = [11, 7];
-
-/** The index was written in a format this page's code does not read (a newer deploy). */
-export class OutdatedError extends Error {}
+export const FORMAT = "11 7";
+export const OUTDATED = new Error("outdated");
 
 /** How long one file may take before the search gives up on it (a hung request). */
 export const FETCH_TIMEOUT_MS = 12000;
@@ -71,7 +69,7 @@ export function createIndex(base, fetchBytes = networkFetch(), entry = null) {
   async function renew() {
     checked = Date.now();
     const next = stateOf(base, fetchBytes);
-    const m = await manifestOf(next, true); // OutdatedError: the page must load again
+    const m = await manifestOf(next, true); // OUTDATED: the page must load again
     if (ix.manifest?.base === m.base) return false;
     ix = next;
     return true;
@@ -83,11 +81,8 @@ export function createIndex(base, fetchBytes = networkFetch(), entry = null) {
      * deploy's base usually stays, so the old entry would still answer, from the old index.
      */
     async search(text) {
-      if (ix.manifest && Date.now() - checked > RECHECK_MS) {
-        await renew().catch((error) => {
-          if (error instanceof OutdatedError) throw error;
-        });
-      }
+      // OUTDATED is left to the read that fails (the old files gone) or answers (still there).
+      if (ix.manifest && Date.now() - checked > RECHECK_MS) await renew().catch(() => false);
       return forgivingSearch(ix, text);
     },
     /** The site's words whose initials were typed (pcq → 平城区), for the suggestion list. */
@@ -174,9 +169,7 @@ async function manifestOf(ix, fresh = false) {
     ix.manifest = JSON.parse(new TextDecoder().decode(bytes));
   }
   const m = ix.manifest;
-  if (m.format !== FORMAT[0] || m.pack?.format !== FORMAT[1]) {
-    throw new OutdatedError(`index format ${m.format}/${m.pack?.format}, code reads ${FORMAT}`);
-  }
+  if (`${m.format} ${m.pack?.format}` !== FORMAT) throw OUTDATED;
   return m;
 }
 

@@ -6,7 +6,7 @@
 // line, with a retry and the archive; one that failed because a deploy replaced the index
 // searches the new index once by itself.
 import { excerpt, suggestions } from "./core.js";
-import { OutdatedError, createIndex, networkFetch } from "./index.js";
+import { OUTDATED, createIndex, networkFetch } from "./index.js";
 
 const PAGE_SIZE = 10;
 
@@ -331,18 +331,18 @@ function resultItem(view, shown, hit, head) {
  * A search of generation `live` failed. When a deploy replaced the index since the page
  * loaded (its files are gone: 404), the query runs again, once, over the new index;
  * otherwise the status line says so, with a retry and the archive. A deploy that changed
- * the index's format (OutdatedError) asks for the page to be loaded again, with a button.
+ * the index's format (OUTDATED) asks for the page to be loaded again, with a button.
  */
 async function failed(view, live, error, afterDeploy = false) {
   if (!live()) return;
-  let outdated = error instanceof OutdatedError;
-  let renewed = false;
-  if (!afterDeploy && !outdated) {
-    renewed = await view.index.renew().catch((e) => {
-      outdated = e instanceof OutdatedError;
+  let outdated = error === OUTDATED;
+  const renewed =
+    !afterDeploy &&
+    !outdated &&
+    (await view.index.renew().catch((e) => {
+      outdated = e === OUTDATED;
       return false;
-    });
-  }
+    }));
   if (!live()) return;
   if (renewed) {
     run(view, true);
@@ -350,17 +350,13 @@ async function failed(view, live, error, afterDeploy = false) {
   }
   console.error("搜索失败", error);
   view.more.hidden = true;
-  if (outdated) {
-    // A deploy changed the index's format: this page's code cannot read it; a fresh page can.
-    const reload = element("button", { type: "button", class: "search-retry" }, "重新载入");
-    reload.addEventListener("click", () => window.location.reload());
-    show(view.status, "网站刚刚更新，搜索需要重新载入本页。", reload);
-    return;
-  }
-  const retry = element("button", { type: "button", class: "search-retry" }, "重试");
-  retry.addEventListener("click", () => run(view));
+  // A deploy changed the index's format: this page's code cannot read it, a fresh page can.
+  const label = outdated ? "重新载入" : "重试";
+  const retry = element("button", { type: "button", class: "search-retry" }, label);
+  retry.addEventListener("click", () => (outdated ? location.reload() : run(view)));
   const archives = element("a", { href: view.archives }, "归档");
-  show(view.status, "搜索没有完成：网络中断、超时或浏览器不支持。", retry);
+  const why = outdated ? "网站已更新，请重新载入。" : "搜索没有完成：网络中断、超时或浏览器不支持。";
+  show(view.status, why, retry);
   view.status.append("也可以在", archives, "里按日期浏览全部文章。");
 }
 
