@@ -303,16 +303,16 @@ def test_the_formats_the_code_reads_are_the_exports():
     from kuaixun.core.search.export import codec, pack
 
     source = (ROOT / "theme" / "static" / "js" / "search" / "index.js").read_text("utf-8")
-    found = re.search(r'export const FORMAT = "(\d+) (\d+)";', source)
+    found = re.search(r'const FORMAT = "(\d+) (\d+)";', source)
     assert found, "index.js declares FORMAT"
     assert (int(found[1]), int(found[2])) == (codec.FORMAT, pack.PACK_FORMAT)
 
 
-def test_a_page_open_across_a_deploy_of_another_format_asks_to_load_again(page, tmp_path, serve):
+def test_a_page_open_across_a_deploy_of_another_format_loads_again_on_retry(page, tmp_path, serve):
     """The deploy replaced the base and its format (what a newer release publishes: here the
     new build's entry says a format this page's code does not read). The open page's read
-    fails, it looks at the entry, and instead of misreading the new files it says so with a
-    button that loads the page again, which then answers."""
+    fails, it looks at the entry, and instead of misreading the new files it says so; its
+    retry button loads the page again, which then answers."""
     content = copy_content(tmp_path / "content")
     assert run_build(tmp_path / "build-1", content).returncode == 0
     served = tmp_path / "site"
@@ -327,14 +327,15 @@ def test_a_page_open_across_a_deploy_of_another_format_asks_to_load_again(page, 
     (tmp_path / "fresh" / "build-2").rename(served)
     manifest = served / "search" / "manifest.json"
     entry = json.loads(manifest.read_text(encoding="utf-8"))
-    entry["format"] += 1
+    entry["pack"]["format"] += "0"  # a format this code does not read
     manifest.write_text(json.dumps(entry), encoding="utf-8")
 
     page.fill("#search-query", NEW_WORDS)
     page.press("#search-query", "Enter")
     page.wait_for_function(
-        "() => document.querySelector('#search-status').textContent.includes('请重新载入')"
+        "() => document.querySelector('#search-status').textContent.includes('网站已更新')"
     )
+    assert page.locator("#search-status button", has_text="重试").is_visible()
     assert not page.locator("#search-results li").count()
     with page.expect_navigation():
         page.click("#search-status button")

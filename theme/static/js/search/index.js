@@ -35,12 +35,12 @@ import {
 } from "./core.js";
 
 /**
- * The formats this code reads: the export's (codec.FORMAT) and the pack's (PACK_FORMAT);
- * tests/test_search_resilience.py holds them equal to the Python. A page open across a
+ * The formats this code reads: the export's (codec.FORMAT) and the pack's (PACK_FORMAT), as
+ * the entry's pack names them; tests/test_search_resilience.py holds them equal to the Python. A page open across a
  * deploy that changed either keeps its old code, which would misread the new files: a
  * search then fails with OUTDATED, and the page offers to load itself again.
  */
-export const FORMAT = "11 7";
+const FORMAT = "11 7";
 export const OUTDATED = new Error("outdated");
 
 /** How long one file may take before the search gives up on it (a hung request). */
@@ -169,7 +169,7 @@ async function manifestOf(ix, fresh = false) {
     ix.manifest = JSON.parse(new TextDecoder().decode(bytes));
   }
   const m = ix.manifest;
-  if (`${m.format} ${m.pack?.format}` !== FORMAT) throw OUTDATED;
+  if (m.pack.format !== FORMAT) throw OUTDATED;
   return m;
 }
 
@@ -523,7 +523,7 @@ function cut(bytes, [first, last], url) {
  */
 export function byteranges(bytes, type, url = "") {
   const boundary = /boundary="?([^";]+)"?/i.exec(type)?.[1];
-  if (!boundary) throw new Error(`${url}: no boundary`);
+  if (!boundary) throw new Error(`${url}: bad multipart`);
   const text = new TextDecoder("latin1").decode(bytes); // one character a byte
   const parts = [];
   let at = text.indexOf(`--${boundary}`);
@@ -538,7 +538,7 @@ export function byteranges(bytes, type, url = "") {
     parts.push({ first, bytes: bytes.subarray(end + 4, end + 4 + length) });
     at = text.indexOf(`--${boundary}`, end + 4 + length);
   }
-  throw new Error(`${url}: malformed multipart answer`);
+  throw new Error(`${url}: bad multipart`);
 }
 
 /**

@@ -335,28 +335,22 @@ function resultItem(view, shown, hit, head) {
  */
 async function failed(view, live, error, afterDeploy = false) {
   if (!live()) return;
-  let outdated = error === OUTDATED;
-  const renewed =
-    !afterDeploy &&
-    !outdated &&
-    (await view.index.renew().catch((e) => {
-      outdated = e === OUTDATED;
-      return false;
-    }));
+  // renew(): true for a new index, false for the same, or what it failed with
+  const renewed = afterDeploy ? error : await view.index.renew().catch((e) => e);
   if (!live()) return;
-  if (renewed) {
+  if (renewed === true) {
     run(view, true);
     return;
   }
-  console.error("搜索失败", error);
+  const outdated = [error, renewed].includes(OUTDATED);
+  console.error(error);
   view.more.hidden = true;
   // A deploy changed the index's format: this page's code cannot read it, a fresh page can.
-  const label = outdated ? "重新载入" : "重试";
-  const retry = element("button", { type: "button", class: "search-retry" }, label);
+  const retry = element("button", { type: "button", class: "search-retry" }, "重试");
   retry.addEventListener("click", () => (outdated ? location.reload() : run(view)));
   const archives = element("a", { href: view.archives }, "归档");
-  const why = outdated ? "网站已更新，请重新载入。" : "搜索没有完成：网络中断、超时或浏览器不支持。";
-  show(view.status, why, retry);
+  const why = outdated ? "网站已更新" : "网络中断、超时或浏览器不支持";
+  show(view.status, `搜索没有完成：${why}。`, retry);
   view.status.append("也可以在", archives, "里按日期浏览全部文章。");
 }
 

@@ -458,7 +458,6 @@ def manifest(records: list[Record], days: list[int], state: ExportState) -> dict
     n = len(records)
     tag_counts = Counter(t for r in records for t in r.article.tags)
     return {
-        "format": FORMAT,  # with the pack's format: what search.js must read (index.js FORMAT)
         "base": state.base + "/",
         "docs": n,
         "buckets": state.buckets,

@@ -56,6 +56,7 @@ from pathlib import Path
 
 from kuaixun.core.search.export.codec import (
     CHUNK,
+    FORMAT,
     LogicalExport,
     chunk_batches,
     dense,
@@ -667,7 +668,8 @@ def _entry_pack(base: Base, overlay: str, over, starts, items, counts=None) -> d
             array.per_file,
         ]
     return {
-        "format": PACK_FORMAT,
+        # What search.js must read (index.js FORMAT): the export's format and the pack's.
+        "format": f"{FORMAT} {PACK_FORMAT}",
         "base": base.id,
         "overlay": overlay,
         "bytes": FILE_BYTES,
