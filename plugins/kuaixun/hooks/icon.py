@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pelican import signals
 
-from kuaixun.core.icon import icon_data_url
+from kuaixun.core.icon import IconError, icon_data_url
 
 PUBLISHED_AS = "favicon.ico"
 
@@ -21,7 +21,12 @@ def add_site_icon(pelican) -> None:
     sources = [name for name, meta in extra.items() if meta.get("path") == PUBLISHED_AS]
     found = [Path(settings["PATH"]) / name for name in sources]
     found = [path for path in found if path.is_file()]
-    settings["SITE_ICON"] = icon_data_url(found[0]) if found else ""
+    try:
+        settings["SITE_ICON"] = icon_data_url(found[0]) if found else ""
+    except IconError:
+        # Not an icon: the content check names the file and the fix (rules/files.py), with
+        # every other problem of the build; the pages name /favicon.ico meanwhile.
+        settings["SITE_ICON"] = ""
 
 
 def register():

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
+from kuaixun.core.icon import IconError, icon_data_url
 from kuaixun.core.problems import Problem
 from kuaixun.rules.registry import MARKDOWN_EXTENSIONS, Site
 
@@ -131,6 +132,15 @@ def type_problem(path: Path) -> tuple[str, str] | None:
             f"{path.name} 的内容不是 {suffix} 文件 (its bytes are not a {suffix} file)",
             f"用真正的 {suffix} 文件，或改成它真正的扩展名 (save it in its real format)",
         )
+    if suffix == ".ico":
+        # Every page carries the icon inside it (hooks/icon.py): it must open as one.
+        try:
+            icon_data_url(path)
+        except IconError as error:
+            return (
+                f"{path.name} 打不开，不是完好的图标文件 (not a readable icon: {error})",
+                "用图片软件重新导出 .ico 文件，最大 256×256 (export the icon again)",
+            )
     return None
 
 
