@@ -260,18 +260,25 @@ NEW_WORDS = "银杏书屋"
 EDITED = Path("articles") / "2020" / "11" / "pufa-xuanchuan.md"
 
 
-@pytest.mark.parametrize("deploy", ["overlay", "new base"])
-def test_a_page_loaded_before_a_deploy_answers_after_it(page, tmp_path, serve, deploy):
-    """A deploy after an edit either adds an overlay on the base the open page reads (the
-    page looks at the entry again after a minute) or replaces the base (the page's next
-    read fails and it starts over from the new entry at once)."""
-    page.clock.install()  # the page's clock: a minute passes below without waiting for it
+def page_open_on_a_build(page, tmp_path, serve) -> tuple[Path, Path]:
+    """A copy of content/ built and served as tmp_path/site, its search page open with
+    results: the reader before a deploy. Returns the content and the served folder."""
     content = copy_content(tmp_path / "content")
     assert run_build(tmp_path / "build-1", content).returncode == 0
     served = tmp_path / "site"
     (tmp_path / "build-1").rename(served)
     page.goto(f"{serve(served)}/search.html?q={quote('社区')}")
     page.wait_for_selector("#search-results li")
+    return content, served
+
+
+@pytest.mark.parametrize("deploy", ["overlay", "new base"])
+def test_a_page_loaded_before_a_deploy_answers_after_it(page, tmp_path, serve, deploy):
+    """A deploy after an edit either adds an overlay on the base the open page reads (the
+    page looks at the entry again after a minute) or replaces the base (the page's next
+    read fails and it starts over from the new entry at once)."""
+    page.clock.install()  # the page's clock: a minute passes below without waiting for it
+    content, served = page_open_on_a_build(page, tmp_path, serve)
     old_base = (served / "search" / "manifest.json").read_text(encoding="utf-8")
 
     article = content / EDITED
@@ -313,12 +320,7 @@ def test_a_page_open_across_a_deploy_of_another_format_loads_again_on_retry(page
     new build's entry says a format this page's code does not read). The open page's read
     fails, it looks at the entry, and instead of misreading the new files it says so; its
     retry button loads the page again, which then answers."""
-    content = copy_content(tmp_path / "content")
-    assert run_build(tmp_path / "build-1", content).returncode == 0
-    served = tmp_path / "site"
-    (tmp_path / "build-1").rename(served)
-    page.goto(f"{serve(served)}/search.html?q={quote('社区')}")
-    page.wait_for_selector("#search-results li")
+    content, served = page_open_on_a_build(page, tmp_path, serve)
 
     article = content / EDITED
     article.write_text(article.read_text("utf-8") + f"\n{NEW_WORDS}。\n", encoding="utf-8")
