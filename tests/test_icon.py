@@ -99,3 +99,26 @@ def test_a_build_with_a_broken_icon_names_the_file_and_writes_nothing(tmp_path):
     assert "构建出错" not in build.stderr and "Traceback" not in build.stderr, build.stderr
     assert any("favicon.ico" in p and "重新导出" in p for p in build.problems), build.stderr
     assert not (tmp_path / "output").exists()
+
+
+def test_a_linked_favicon_is_never_read_into_the_pages(tmp_path):
+    """A favicon.ico that is a symlink (to any icon outside content/) is not read by the
+    hook that runs before the check refuses the link: the pages name /favicon.ico."""
+    from types import SimpleNamespace
+
+    from kuaixun.hooks.icon import add_site_icon
+
+    (tmp_path / "extra").mkdir()
+    outside = tmp_path / "elsewhere.ico"
+    outside.write_bytes(FAVICON.read_bytes())
+    (tmp_path / "extra" / "favicon.ico").symlink_to(outside)
+    settings = {
+        "PATH": str(tmp_path),
+        "EXTRA_PATH_METADATA": {"extra/favicon.ico": {"path": "favicon.ico"}},
+    }
+    add_site_icon(SimpleNamespace(settings=settings))
+    assert settings["SITE_ICON"] == ""
+    (tmp_path / "extra" / "favicon.ico").unlink()
+    (tmp_path / "extra" / "favicon.ico").write_bytes(FAVICON.read_bytes())
+    add_site_icon(SimpleNamespace(settings=settings))
+    assert settings["SITE_ICON"] == icon_data_url(FAVICON)

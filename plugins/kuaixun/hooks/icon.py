@@ -20,7 +20,8 @@ def add_site_icon(pelican) -> None:
     extra = settings.get("EXTRA_PATH_METADATA", {})
     sources = [name for name, meta in extra.items() if meta.get("path") == PUBLISHED_AS]
     found = [Path(settings["PATH"]) / name for name in sources]
-    found = [path for path in found if path.is_file()]
+    # Never through a link: the hook runs before the content check refuses links (rules/files.py).
+    found = [path for path in found if path.is_file() and not path.is_symlink()]
     try:
         settings["SITE_ICON"] = icon_data_url(found[0]) if found else ""
     except IconError:
