@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kuaixun.core.search.export.codec import FILES
+from kuaixun.core.search.export.codec import FILES, stored_text
 from kuaixun.core.search.export.pack import Published, unspilled_bucket
 from kuaixun.testing.builds import ROOT, copy_content, run_build
 
@@ -209,7 +209,7 @@ def logical_files(export: Path) -> dict[str, str]:
     manifest = json.loads((export / "manifest.json").read_text(encoding="utf-8"))
     texts = {}
     for name, data in pickle.loads((export / FILES).read_bytes()).items():
-        texts[name] = (gzip.decompress(data) if name.endswith(".gz") else data).decode()
+        texts[name] = stored_text(name, data)
     assert manifest["base"]  # the folder the files are named under
     files = {n: t for n, t in texts.items() if not n.startswith("p/")}
     for name, text in files.items():

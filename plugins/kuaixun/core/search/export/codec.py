@@ -43,6 +43,7 @@ import json
 import pickle
 import re
 import string
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -484,9 +485,24 @@ def manifest(records: list[Record], days: list[int], state: ExportState) -> dict
 
 
 def stored(name: str, text: str) -> bytes:
-    """A logical file's bytes as published: gzip for .gz names (level 9, no timestamp)."""
+    """A logical file's bytes as the cache keeps them: gzip for .gz names (level 9, no
+    timestamp); a vocabulary bucket with its pair keys run into their lists (`keyed_bucket`),
+    as it is published, so the packer reuses this deflate stream rather than compressing
+    every bucket a second time (docs/search.md, "Cold build", fourth pass)."""
+    if name.startswith("v/"):
+        text = keyed_bucket(text)
     data = text.encode("utf-8")
     return gzip.compress(data, 9, mtime=0) if name.endswith(".gz") else data
+
+
+GZIP_WBITS = 16 + zlib.MAX_WBITS
+
+
+def stored_text(name: str, data: bytes) -> str:
+    """A logical file's text from its `stored` bytes (a bucket's pair keys spelled out)."""
+    # zlib reads the one gzip member `stored` writes 3 × faster than gzip.decompress.
+    text = (zlib.decompress(data, GZIP_WBITS) if name.endswith(".gz") else data).decode("utf-8")
+    return spelled_bucket(text) if name.startswith("v/") else text
 
 
 @dataclass
@@ -534,12 +550,16 @@ FILES = "files.pickle"
 
 # Bump when the files' format changes, so a cached export is not reused.
 FORMAT = 11  # 11: the manifest names its format (a page open across a deploy checks it)
+# Bump when the cached files' form changes but not what is published (FORMAT): a cache kept
+# by older code is then written anew, never updated. 2: buckets stored keyed (`stored`).
+CACHE_FORM = 2
 
 
 def settings_fingerprint() -> str:
     """What every file of the export depends on besides the records: the format and the
     ranking constants."""
-    h = hashlib.sha1(f"{FORMAT} {rank.K1} {rank.B} {rank.BOOSTS} {rank.PHRASE}".encode())
+    h = hashlib.sha1(f"{FORMAT} {CACHE_FORM} {rank.K1} {rank.B} {rank.BOOSTS}".encode())
+    h.update(f"{rank.PHRASE}".encode())
     h.update(f"{rank.RECENCY} {rank.HALF_LIFE} {MAX_QUERY_CHARS} {sorted(STOP_TERMS)}".encode())
     limits = (pinyin.MAX_WORD, pinyin.MIN_FREQUENCY, pinyin.RARE_WORD, pinyin.KEY_WORDS)
     h.update(f"{limits} {pinyin.KEY_CHARACTERS} {pinyin.INITIAL_WORDS} {forgive.LIMITS}".encode())

@@ -48,6 +48,7 @@ from kuaixun.core.search.export.codec import (
     settings_fingerprint,
     spills_of,
     stored,
+    stored_text,
     words_fingerprint,
 )
 from kuaixun.core.search.index import SCORED_FIELDS, Record
@@ -61,8 +62,8 @@ class Bucket:
 
     def __init__(self, files: dict[str, bytes], b: int):
         self.files = files
-        data = files.get(f"v/{b}.gz")
-        text = gzip.decompress(data).decode() if data is not None else ""
+        name = f"v/{b}.gz"
+        text = stored_text(name, files[name]) if name in files else ""
         self.lines = {line_key(line): line for line in text.split("\n") if line}
 
     def spilled(self, field: str) -> str:

@@ -57,6 +57,7 @@ from pathlib import Path
 from kuaixun.core.search.export.codec import (
     CHUNK,
     FORMAT,
+    GZIP_WBITS,
     LogicalExport,
     chunk_batches,
     dense,
@@ -64,6 +65,7 @@ from kuaixun.core.search.export.codec import (
     read_dense,
     read_varints,
     spelled_bucket,
+    stored_text,
     varint,
 )
 
@@ -239,11 +241,6 @@ class Packer:
 # ---- Reading the logical export -------------------------------------------------------
 
 
-def text_of(name: str, data: bytes) -> str:
-    # zlib reads the one gzip member the export writes 3 × faster than gzip.decompress.
-    return (zlib.decompress(data, GZIP_WBITS) if name.endswith(".gz") else data).decode("utf-8")
-
-
 def deflated(text: str) -> bytes:
     """zlib's format (a 2-byte header, the deflate data, Adler-32): 12 bytes less than a gzip
     member, and DecompressionStream("deflate") reads it wherever it reads gzip."""
@@ -270,21 +267,23 @@ def _shorter(text: str, packed: bytes) -> bytes:
     return plain if keep_plain else packed
 
 
-GZIP_WBITS = 16 + zlib.MAX_WBITS
 # A gzip member's header without flags (so 10 bytes: no name, no extra field), deflated.
 GZIP_PLAIN_HEADER = b"\x1f\x8b\x08\x00"
 GZIP_XFL_BEST = 2  # its byte 8 when written at level 9
 
 
 def compact_stored(name: str, data: bytes) -> bytes:
-    """`compact(text_of(name, data))` without compressing the text again: a file the export
+    """An item as published (`compact` of its text; a bucket's `bucket_payload`) from its
+    bytes in the export (codec.stored), without compressing the text again: a file the export
     stored as gzip at level 9 already holds the deflate stream `deflated` would make (the same
     zlib, level and window; only the wrapper differs), so the zlib form is that stream between
     zlib's header and the text's Adler-32 (the packer's largest cost was compressing every
-    item a second time: docs/search.md, "Cold build"). Tested against `compact`."""
+    item a second time: docs/search.md, "Cold build"). A bucket is stored keyed, as it is
+    published. Tested against the long way."""
     best = data.startswith(GZIP_PLAIN_HEADER) and data[8] == GZIP_XFL_BEST
     if not name.endswith(".gz") or not best:
-        return compact(text_of(name, data))
+        as_stored = zlib.decompress(data, GZIP_WBITS) if name.endswith(".gz") else data
+        return compact(as_stored.decode("utf-8"))
     raw = zlib.decompress(data, GZIP_WBITS)
     packed = ZLIB_HEADER + data[10:-8] + zlib.adler32(raw).to_bytes(4, "big")
     return _shorter(raw.decode("utf-8"), packed)
@@ -440,14 +439,14 @@ class Logical:
 
     def bucket(self, name: str) -> bytes:
         if name not in self.buckets:
-            self.buckets[name] = bucket_payload(self.text(name))
+            self.buckets[name] = compact_stored(name, self.data(name))
         return self.buckets[name]
 
     def data(self, name: str) -> bytes:
         return self.files[name]
 
     def text(self, name: str) -> str:
-        return text_of(name, self.data(name))
+        return stored_text(name, self.data(name))
 
 
 def text_batches(chunks: list[str]) -> list[str]:
