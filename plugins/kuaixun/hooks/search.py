@@ -116,17 +116,16 @@ def index_and_export(settings: dict, articles: list[Article]) -> BuildReport:
     records, report = refresh_records(articles, dictionary(settings, articles), cache)
     cache.save()
     report.seconds["cut"] = time.perf_counter() - started
-    # Whoosh and the export both read the records and nothing else: run them at once, Whoosh
-    # started when the export is ready for it (not beside its own forks: docs/search.md,
-    # "Cold build", fourth pass).
+    # Whoosh and the export both read the records and nothing else: run them at once.
     context = multiprocessing.get_context("fork")
     whoosh_result = context.Queue()
     whoosh = context.Process(
         target=_update_whoosh, args=(cache_folder / "whoosh", records, whoosh_result)
     )
+    whoosh.start()
     exporting = time.perf_counter()
     report.export, logical = refresh_export(
-        records, cache.words, cache_folder / "export", previous, previous_words, whoosh.start
+        records, cache.words, cache_folder / "export", previous, previous_words
     )
     report.exported = report.export != "reused"
     report.seconds["export"] = time.perf_counter() - exporting

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 from kuaixun.core.search.export.codec import (
@@ -66,23 +65,17 @@ def refresh_export(
     cache: Path,
     previous: dict[str, Record] | None = None,
     previous_words: dict[str, int] | None = None,
-    ready: Callable[[], None] = lambda: None,
 ) -> tuple[str, LogicalExport | None]:
     """Bring the export in `cache` in line with the records. Returns what it did ("reused",
     "updated (N files)": only the files the changed articles touch, or "written": all) and
     the export in memory (None when reused: refresh_published reads it if it needs it).
-    `ready()` is called once, when the caller may start its own work beside the export: at
-    once for a reused or updated export, near the end of the forked processes of a whole one
-    (the build's Whoosh index beside two of them held a third copy of the records' pages).
 
     Only the cache is written here (in the indexing process): the build's output folder is
     touched by `publish_export` alone, after the build succeeded.
     """
-    ready = _once(ready)
     stamp = cache / FINGERPRINT
     wanted = fingerprint(records_by_path, words)
     if stamp.exists() and stamp.read_text() == wanted:
-        ready()
         return "reused", None
     # No stamp: the last update never finished (a killed build). Only a whole export is safe.
     state = load_state(cache) if stamp.exists() else None
@@ -90,7 +83,6 @@ def refresh_export(
     written = logical = None
     # Only an export made from the previous build's records can be updated from them.
     if state is not None and previous and state.words == words_fingerprint(previous_words or {}):
-        ready()
         logical = load_export(cache, state.hashes)
         written = update_export(state, previous, records_by_path, words, logical, cache)
     if written is None:
@@ -98,20 +90,9 @@ def refresh_export(
         known = None
         if state is not None and state.settings == settings_fingerprint():
             known = state.pinyin
-        logical = export(records_by_path, cache, words, known, ready)
+        logical = export(records_by_path, cache, words, known)
     stamp.write_text(wanted)
     return ("written" if written is None else f"updated ({written} files)"), logical
-
-
-def _once(call: Callable[[], None]) -> Callable[[], None]:
-    """`call`, made at most once however often it is asked for."""
-    pending = [call]
-
-    def once() -> None:
-        while pending:
-            pending.pop()()
-
-    return once
 
 
 def publish_export(cache: Path, folder: Path) -> None:

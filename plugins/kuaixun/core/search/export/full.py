@@ -8,7 +8,7 @@ import shutil
 from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from functools import partial
 from itertools import repeat
 from operator import itemgetter
@@ -198,13 +198,10 @@ def full_export(
     words: dict[str, int],
     known=None,
     ranges: int = VOCABULARY_RANGES,
-    ready: Callable[[], None] | None = None,
 ):
     """Every file of the export, its manifest and the state to update it from (`known`: the
     pinyin of words read before, as a state keeps it; `ranges`: how many key ranges the
-    vocabulary is made in, which changes nothing in what it makes; `ready`: called when
-    only the last of the forked processes below is still running, for the caller to start
-    its own work beside the rest)."""
+    vocabulary is made in, which changes nothing in what it makes)."""
     records = numbered(records_by_path)
     days = [r.day for r in records]
     writer = Writer()
@@ -214,10 +211,13 @@ def full_export(
     # the site at once (≈ 260 MB at 7,183 articles, kept by Python once freed) is no longer
     # held by this process. The forks copy most of the records' pages, so the build's
     # summed memory did not fall (docs/search.md, "Cold build", third pass).
-    calls = [(pinyin_files, (frequency, known or {}))] + [
-        (range_lines, (records, frequency, low, high)) for low, high in key_ranges(records, ranges)
-    ]
-    results = _calling_before_last(in_processes(calls), len(calls), ready)
+    results = in_processes(
+        [(pinyin_files, (frequency, known or {}))]
+        + [
+            (range_lines, (records, frequency, low, high))
+            for low, high in key_ranges(records, ranges)
+        ]
+    )
     pinyin, pinyin_buckets, syllables = next(results)
     lines = vocabulary_lines(results, writer)
     buckets = bucket_files(lines, writer)
@@ -252,18 +252,9 @@ def full_export(
     return files, manifest(records, days, state), state
 
 
-def _calling_before_last(results: Iterator, count: int, call: Callable[[], None] | None):
-    """The `count` items of `results`, `call()` made before the last one is awaited."""
-    for n in range(count):
-        if n == count - 1 and call is not None:
-            call()
-        yield next(results)
-
-
-def export(records_by_path: dict[str, Record], folder: Path, words=None, known=None, ready=None):
-    """The whole browser index, saved into `folder`; returned for the packer (`ready`: as
-    for `full_export`)."""
-    files, data, state = full_export(records_by_path, words or {}, known, ready=ready)
+def export(records_by_path: dict[str, Record], folder: Path, words=None, known=None):
+    """The whole browser index, saved into `folder`; returned for the packer."""
+    files, data, state = full_export(records_by_path, words or {}, known)
     for old in folder.glob("*/"):  # a folder of logical files, as FORMAT 7 kept them
         shutil.rmtree(old)
     # Each text is dropped once stored: the texts and their stored bytes were both held at
