@@ -425,9 +425,11 @@ def save_manifest(pelican) -> None:
 
 def remember_urls(generators) -> None:
     """Every article's and page's URL made once for the writing (pelican_api.remember_urls);
-    last of the plugins' all_generators_finalized: the slugs are settled."""
+    last of the plugins' all_generators_finalized: the slugs are settled. The listings'
+    article lists answer `in` by identity from here on (pelican_api.index_listings)."""
     for generator in generators:
         pelican_api.remember_urls(pelican_api.contents_of(generator))
+        pelican_api.index_listings(generator)
 
 
 def register():
