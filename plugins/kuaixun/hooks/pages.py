@@ -152,7 +152,7 @@ class PageKeys:
         self.environment = environment
         self.describe = Describer()
         self.templates: dict[str, tuple[str, frozenset[str]] | None] = {}
-        # id(content) → (its URL and attributes described, the contents they point to)
+        # id(content) → (its URL and attributes described, digested; the contents they point to)
         self.contents: dict[int, tuple[str, list]] = {}
         # id(value) → (a value a listing gets, its description's digest)
         self.wholes: dict[int, tuple[object, str]] = {}
@@ -222,12 +222,15 @@ class PageKeys:
         return known[1]
 
     def _attributes(self, content) -> tuple[str, list]:
+        """(the digest of a content's URL and attributes described, the contents they point
+        to), once a build: the description holds the article's HTML, and a key names each
+        article several times (its page, its neighbours' pages, each listing it is on)."""
         found = self.contents.get(id(content))
         if found is None:
             pointed: list = []
             attributes = {k: v for k, v in vars(content).items() if k not in NOT_DESCRIBED}
             text = f"{content.url} {content.save_as} {self.describe(attributes, pointed)}"
-            found = self.contents[id(content)] = (text, pointed)
+            found = self.contents[id(content)] = (digest(text), pointed)
         return found
 
     def _template(self, name: str) -> tuple[str, frozenset[str]] | None:
