@@ -249,3 +249,42 @@ def test_a_rebuild_renders_again_only_the_listing_pages_an_edit_changed(sample_c
     # The edited article is on one page of each listing it is in.
     assert len(kept) >= len(pages) - 6, f"{len(pages) - len(kept)} listing pages rendered again"
     assert len(kept) < len(pages), "the pages showing the edited article are written anew"
+
+
+# Pages Pelican writes unpaginated with every article (hooks/pages.py unpaginated_key).
+UNPAGINATED = (
+    "archives/index.html",
+    "lanmu/index.html",
+    "tag/index.html",
+    "reporter/index.html",
+    "404.html",
+    "robots.txt",
+)
+
+
+def test_a_rebuild_links_the_archive_and_the_lists_when_no_article_they_show_changed(
+    sample_content, tmp_path
+):
+    """归档, the lists of 栏目, tags and reporters, 404 and robots.txt get every article
+    whole: after an edit to one article's body (not its title, date or 栏目) they are the
+    previous build's files."""
+    content = copy_content(tmp_path / "content", sample_content)
+    output = build(tmp_path / "site", content)
+    pages = {name: (output / name).stat().st_ino for name in UNPAGINATED}
+    source = imported_articles(content)[len(imported_articles(content)) // 3]
+    with source.open("a", encoding="utf-8") as article:
+        article.write("\n（本报编辑部补记：本文已于今日更新。）\n")
+    build(tmp_path / "site", content)
+    renewed = [name for name, inode in pages.items() if (output / name).stat().st_ino != inode]
+    assert not renewed, f"rendered again: {renewed}"
+
+
+def test_a_rebuild_renders_the_archive_again_when_an_article_is_retitled(sample_content, tmp_path):
+    content = copy_content(tmp_path / "content", sample_content)
+    output = build(tmp_path / "site", content)
+    before = (output / "archives" / "index.html").stat().st_ino
+    edit_seed_article(content)
+    build(tmp_path / "site", content)
+    archive = output / "archives" / "index.html"
+    assert archive.stat().st_ino != before
+    assert "规范市容秩序 辖区更整洁" in archive.read_text(encoding="utf-8")

@@ -416,3 +416,40 @@ def test_listing_pages_written_one_by_one_are_the_files_pelican_paginates(tmp_pa
         assert (tmp_path / "ours" / name).read_bytes() == (tmp_path / "output" / name).read_bytes()
     archives = pelican_api.listing_pages(writer, "archives.html", "", None, "archives", arguments)
     assert archives is None, "archives is not a paginated template"
+
+
+def test_indexed_listings_hold_the_same_articles_and_answer_in_as_lists_do(built):
+    generator = built.articles
+    before = {
+        kind: [(name, list(articles)) for name, articles in listing]
+        for kind, listing in (
+            ("categories", generator.categories),
+            ("authors", generator.authors),
+            ("tags", generator.tags.items()),
+        )
+    }
+    pelican_api.index_listings(generator)
+    after = {
+        "categories": generator.categories,
+        "authors": generator.authors,
+        "tags": list(generator.tags.items()),
+    }
+    assert after == before
+    assert generator.context["categories"] is generator.categories
+    assert generator.context["tags"] == list(generator.tags.items())
+    everything = pelican_api.contents_of(generator)
+    for _category, articles in after["categories"]:
+        plain = list(articles)
+        assert [a for a in everything if a in articles] == [a for a in everything if a in plain]
+
+
+def test_an_indexed_listing_changed_answers_in_for_what_it_holds_now(built):
+    pelican_api.index_listings(built.articles)
+    articles = built.articles.categories[0][1]
+    first, stranger = articles[0], built.content("about")
+    assert first in articles and stranger not in articles
+    articles.remove(first)
+    articles.append(stranger)
+    assert first not in articles and stranger in articles
+    articles[0] = first
+    assert first in articles

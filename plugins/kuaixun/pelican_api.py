@@ -476,3 +476,57 @@ def _remember_urls_in_properties() -> None:
 
         setattr(remembered, "remembers", True)  # noqa: B010 (a function attribute)
         setattr(Content, name, property(remembered))
+
+
+# --- a listing's articles asked by identity --------------------------------------------------
+
+
+class _Members(list):
+    """A list of contents whose `in` asks a set of their identities.
+
+    Pelican writes each 栏目, tag and reporter page with
+    `dates = [a for a in self.dates if a in articles]`: every article of the site looked up
+    in every listing's list, ≈ 100 million comparisons a build at 7,183 articles. A content
+    equals only itself (Content defines no __eq__), so a set of identities answers alike.
+    Any change to the list forgets the set.
+    """
+
+    _identities: frozenset[int] | None = None
+
+    def __contains__(self, item) -> bool:
+        if self._identities is None:
+            self._identities = frozenset(map(id, self))
+        return id(item) in self._identities
+
+    def _changed(name: str):  # noqa: N805 (used in the class body only)
+        def change(self, *args):
+            self._identities = None
+            return getattr(list, name)(self, *args)
+
+        change.__name__ = name
+        return change
+
+    append = _changed("append")
+    extend = _changed("extend")
+    insert = _changed("insert")
+    pop = _changed("pop")
+    remove = _changed("remove")
+    clear = _changed("clear")
+    __setitem__ = _changed("__setitem__")
+    __delitem__ = _changed("__delitem__")
+    __iadd__ = _changed("__iadd__")
+    __imul__ = _changed("__imul__")
+    del _changed
+
+
+def index_listings(generator) -> None:
+    """Make the article lists of an articles generator's 栏目, tags and reporters answer
+    `in` by identity (_Members), in place: the context names the same lists. Call it when
+    the lists are final (all_generators_finalized); what is written is unchanged."""
+    if not isinstance(generator, ArticlesGenerator):
+        return
+    for listing in (generator.categories, generator.authors):
+        listing[:] = [(name, _Members(articles)) for name, articles in listing]
+    for tag, articles in list(generator.tags.items()):
+        generator.tags[tag] = _Members(articles)
+    update_context(generator, ("tags",))  # the context holds the tags as a list of pairs

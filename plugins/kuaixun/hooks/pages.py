@@ -23,8 +23,11 @@ pelican_api.listing_pages makes the pages as it does) is keyed by its number, na
 the articles it shows, each by all of its attributes and its summary with links resolved for
 the page, and every other value its templates get
 (the listing's whole list of articles, the 栏目 with theirs, the latest issue) with each
-article in it by what a link to it shows. Feeds, the archives, issue pages and everything
-else are written as Pelican writes them.
+article in it by what a link to it shows. A page Pelican writes unpaginated with all the
+articles (归档, the lists of 栏目, tags and reporters, search, 404, robots.txt;
+`PageKeys.unpaginated_key`) is keyed by every article it gets, by all its attributes but
+its HTML, and rendered whenever its templates name an article's HTML. Feeds, issue pages
+and everything else are written as Pelican writes them.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import os
 import pickle
 from pathlib import Path
 
-from jinja2 import meta
+from jinja2 import meta, nodes
 from pelican import signals
 from pelican.contents import Content
 from pelican.paginator import Page, Paginator
@@ -52,6 +55,11 @@ PER_PAGE = frozenset({"output_file", "SITEURL", "localsiteurl"})
 # Attributes of a content object that are the run, not the content.
 NOT_DESCRIBED = frozenset({"_context", "settings", pelican_api.URL_MEMO})
 PLAIN = (str, int, float, bool, type(None))
+# An article's HTML, as written (the attributes) and as a template gets it, with its links
+# resolved for the page from other pages' URLs: a page whose templates name none of these
+# shows what the article's other attributes say, and its key leaves the HTML out.
+HTML_ATTRIBUTES = ("_content", "_summary")
+LINKED_HTML = frozenset({*HTML_ATTRIBUTES, "content", "summary", "get_content", "get_summary"})
 # Values described by repr: plain ones, dates and times. By exact type first, the common case
 # (a key describes ≈ 100 values of each of 7,183 articles).
 _BY_REPR = (*PLAIN, datetime.date, datetime.time)
@@ -145,15 +153,26 @@ class Describer:
         return known[1]
 
 
+@dataclasses.dataclass(frozen=True)
+class Templates:
+    """A template and those it uses: their sources' digest, the variables they read, and
+    whether they name an article's HTML (LINKED_HTML) anywhere."""
+
+    sources: str
+    variables: frozenset[str]
+    linked_html: bool
+
+
 class PageKeys:
     """The keys of one build's article and page files (see the module's docstring)."""
 
     def __init__(self, environment):
         self.environment = environment
         self.describe = Describer()
-        self.templates: dict[str, tuple[str, frozenset[str]] | None] = {}
-        # id(content) → (its URL and attributes described, the contents they point to)
-        self.contents: dict[int, tuple[str, list]] = {}
+        self.templates: dict[str, Templates | None] = {}
+        # id(content) → (its URL and attributes described, digested; the contents they point
+        # to; the digest without its HTML attributes)
+        self.contents: dict[int, tuple[str, list, str]] = {}
         # id(value) → (a value a listing gets, its description's digest)
         self.wholes: dict[int, tuple[object, str]] = {}
 
@@ -162,7 +181,7 @@ class PageKeys:
         found = self._template(template.name)
         if found is None:
             return None
-        sources, variables = found
+        sources, variables = found.sources, found.variables
         used = {v: context[v] for v in variables - PER_PAGE - kwargs.keys() if v in context}
         if not all(_plain(value) for value in used.values()):
             return None
@@ -187,7 +206,7 @@ class PageKeys:
         found = self._template(template.name)
         if found is None:
             return None
-        sources, variables = found
+        sources, variables = found.sources, found.variables
         used = {v: context[v] for v in variables - PER_PAGE - kwargs.keys() if v in context}
         shown: list = []
         try:
@@ -210,6 +229,28 @@ class PageKeys:
         summaries = [c.summary or "" for c in shown]
         return digest(sources, name, repr(siteurl), *parts, *own, *summaries)
 
+    def unpaginated_key(
+        self, name: str, template, context: dict, kwargs: dict, siteurl
+    ) -> str | None:
+        """The key of a page that gets the site's articles unpaginated (归档, the lists of
+        栏目, tags and reporters, search, 404), or None: it must be rendered.
+
+        Every article in a list its templates get, from the context or as an argument, is
+        described by all of its attributes but its HTML (once a build, as for its own page):
+        the page is rendered when its templates name an article's HTML (LINKED_HTML), so an
+        edit to a body alone leaves it as it was."""
+        found = self._template(template.name)
+        if found is None or found.linked_html:
+            return None
+        used = {v: context[v] for v in found.variables - PER_PAGE - kwargs.keys() if v in context}
+        values = [*used.values(), *kwargs.values()]
+        try:
+            parts = [f"{k}={self._whole(v)}" for k, v in sorted({**used, **kwargs}.items())]
+            own = [self._attributes_without_html(c) for c in _contents_in(values)]
+        except Unstable:
+            return None
+        return digest(found.sources, name, repr(siteurl), *parts, *own)
+
     def _whole(self, value) -> str:
         """A value of a listing's context or arguments described, once a build for each
         object (the lists of thousands of articles every page of a listing gets)."""
@@ -222,23 +263,36 @@ class PageKeys:
         return known[1]
 
     def _attributes(self, content) -> tuple[str, list]:
+        """(the digest of a content's URL and attributes described, the contents they point
+        to), once a build: the description holds the article's HTML, and a key names each
+        article several times (its page, its neighbours' pages, each listing it is on)."""
+        return self._described(content)[:2]
+
+    def _attributes_without_html(self, content) -> str:
+        """The digest of a content's URL and attributes described, but HTML_ATTRIBUTES."""
+        return self._described(content)[2]
+
+    def _described(self, content) -> tuple[str, list, str]:
         found = self.contents.get(id(content))
         if found is None:
             pointed: list = []
             attributes = {k: v for k, v in vars(content).items() if k not in NOT_DESCRIBED}
+            html = {k: attributes.pop(k) for k in HTML_ATTRIBUTES if k in attributes}
             text = f"{content.url} {content.save_as} {self.describe(attributes, pointed)}"
-            found = self.contents[id(content)] = (text, pointed)
+            without_html = digest(text)
+            whole = digest(without_html, self.describe(html, pointed))
+            found = self.contents[id(content)] = (whole, pointed, without_html)
         return found
 
-    def _template(self, name: str) -> tuple[str, frozenset[str]] | None:
+    def _template(self, name: str) -> Templates | None:
         """(the sources of the template and those it uses, the variables they read), or None
         when a template is named at run time (it cannot be known what the page reads)."""
         if name not in self.templates:
             self.templates[name] = self._read_templates(name)
         return self.templates[name]
 
-    def _read_templates(self, name: str) -> tuple[str, frozenset[str]] | None:
-        sources, variables, todo, seen = [], set(), [name], set()
+    def _read_templates(self, name: str) -> Templates | None:
+        sources, variables, todo, seen, names = [], set(), [name], set(), set()
         while todo:
             current = todo.pop()
             if current in seen:
@@ -248,12 +302,39 @@ class PageKeys:
             parsed = self.environment.parse(source)
             sources += [current, source]
             variables |= meta.find_undeclared_variables(parsed)
+            names |= _names(parsed)
             for used in meta.find_referenced_templates(parsed):
                 if used is None:
                     return None
                 todo.append(used)
         variables -= set(self.environment.globals)
-        return digest(*sources), frozenset(variables)
+        return Templates(digest(*sources), frozenset(variables), bool(names & LINKED_HTML))
+
+
+def _contents_in(values: list) -> list:
+    """The contents in `values` and in the lists, tuples and dicts inside them (the 栏目
+    with their articles), each once, in the order first met."""
+    found: dict[int, Content] = {}
+    todo = list(reversed(values))
+    while todo:
+        value = todo.pop()
+        if isinstance(value, Content):
+            found.setdefault(id(value), value)
+        elif isinstance(value, (list, tuple)):
+            todo.extend(reversed(value))
+        elif isinstance(value, dict):
+            todo.extend(reversed([*value.keys(), *value.values()]))
+    return list(found.values())
+
+
+def _names(parsed: nodes.Template) -> set[str]:
+    """Every name a template may read an attribute by: `a.b`, `a['b']`, and each part of
+    every string in it (`map(attribute='summary')`, `groupby('date.year')`, `attr(…)`)."""
+    found = {node.attr for node in parsed.find_all(nodes.Getattr)}
+    for node in parsed.find_all(nodes.Const):
+        if isinstance(node.value, str):
+            found.update(node.value.replace("[", ".").replace("]", ".").split("."))
+    return found
 
 
 def _page(page: Page) -> str:
@@ -330,6 +411,17 @@ class ReusingWriter(pelican_api.FreshFilesWriter):
                     override_output,
                     kwargs,
                     self.page_keys.key,
+                )
+                return
+            if {"articles", "dates"} & kwargs.keys() and not paginated:  # Pelican's as one
+                self._write_page(
+                    name,
+                    template,
+                    context,
+                    relative_urls,
+                    override_output,
+                    kwargs,
+                    self.page_keys.unpaginated_key,
                 )
                 return
         super().write_file(
@@ -425,9 +517,11 @@ def save_manifest(pelican) -> None:
 
 def remember_urls(generators) -> None:
     """Every article's and page's URL made once for the writing (pelican_api.remember_urls);
-    last of the plugins' all_generators_finalized: the slugs are settled."""
+    last of the plugins' all_generators_finalized: the slugs are settled. The listings'
+    article lists answer `in` by identity from here on (pelican_api.index_listings)."""
     for generator in generators:
         pelican_api.remember_urls(pelican_api.contents_of(generator))
+        pelican_api.index_listings(generator)
 
 
 def register():
