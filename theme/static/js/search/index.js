@@ -6,6 +6,7 @@
 import {
   addT2sPairs,
   bucketOf,
+  charsetOf,
   compression,
   decodeDays,
   decodeDocs,
@@ -40,7 +41,7 @@ import {
  * deploy that changed either keeps its old code, which would misread the new files: a
  * search then fails with OUTDATED, and the page offers to load itself again.
  */
-const FORMAT = "11 7";
+const FORMAT = "11 8";
 export const OUTDATED = new Error("outdated");
 
 /** How long one file may take before the search gives up on it (a hung request). */
@@ -550,10 +551,11 @@ export function byteranges(bytes, type, url = "") {
 export async function textOf(bytes) {
   const format = compression(bytes);
   if (!format) return readDense(bytes);
+  const decoder = new TextDecoder(charsetOf(bytes));
   if (typeof DecompressionStream !== "function") {
     const { gunzipSync, unzlibSync } = await import("../vendor/fflate.js");
-    return new TextDecoder().decode((format === "gzip" ? gunzipSync : unzlibSync)(bytes));
+    return decoder.decode((format === "gzip" ? gunzipSync : unzlibSync)(bytes));
   }
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream(format));
-  return new Response(stream).text();
+  return decoder.decode(await new Response(stream).arrayBuffer());
 }
