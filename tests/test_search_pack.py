@@ -29,8 +29,8 @@ from kuaixun.core.search.export.codec import (
     stored,
 )
 from kuaixun.core.search.export.pack import (
-    GB_HEADER,
     GB_UNSAFE,
+    UTF8_HEADER,
     ZLIB_HEADER,
     Cells,
     Published,
@@ -338,34 +338,30 @@ def test_a_bucket_with_keys_run_into_lists_is_smaller_as_stored():
 
 def gb18030_texts() -> list[str]:
     """Texts of every kind an item holds: Chinese prose, ASCII, a text with a character
-    `GB_UNSAFE` keeps in UTF-8, emoji and rare characters beyond the BMP; and one text of
-    every character GB18030 is used for, so that each is decoded once."""
+    `GB_UNSAFE` keeps in UTF-8, emoji and rare characters beyond the BMP, a short text that
+    starts as zlib's header does; and one text of every character GB18030 is used for, so
+    that each is decoded once."""
     every = "".join(
         chr(c)
         for c in range(0x80, 0x110000)
         if not 0xD800 <= c < 0xE000 and not GB_UNSAFE.match(chr(c))
     )
     prose = "平城区社区矫正人口普查，“市容秩序”银杏书屋：街道居委会（老人服务）2020年11月。" * 40
-    return [prose, "abc 0123 xyz" * 30, prose + "\ue000", prose + "ḿ", prose + "😀𠀀", every]
+    return [prose, "abc 0123 xyz" * 30, prose + "\ue000", prose + "ḿ", prose + "😀𠀀", "xi", every]
 
 
 def test_text_beyond_ascii_is_deflated_as_gb18030_and_reads_back_in_python_and_chromium(
     tmp_path, serve, page
 ):
-    """pack.deflated writes Chinese text as GB18030 (2 bytes a Han character, not 3) under a
-    zlib header of its own, and only where every browser decodes it back the same: Python's
-    `inflated` and index.js's `textOf` in Chromium give back every text, every character
-    GB18030 is used for included, and the compressed prose is smaller than in UTF-8."""
+    """pack.deflated compresses text as GB18030 (2 bytes a Han character, not 3) where every
+    browser decodes it back the same, and as UTF-8 under a header of its own elsewhere; no
+    plain item starts as a zlib member does. Python's `inflated` and index.js's `textOf` in
+    Chromium give back every text, every character GB18030 is used for included, and the
+    compressed prose is smaller than in UTF-8."""
     texts = gb18030_texts()
     stored = [compact(t) for t in texts]
-    assert [s[:2] for s in stored] == [
-        GB_HEADER,
-        ZLIB_HEADER,
-        ZLIB_HEADER,
-        ZLIB_HEADER,
-        GB_HEADER,
-        GB_HEADER,
-    ]
+    gb, utf8 = ZLIB_HEADER, UTF8_HEADER
+    assert [s[:2] for s in stored] == [gb, gb, utf8, utf8, gb, gb, gb]
     assert len(stored[0]) < 0.9 * len(zlib.compress(texts[0].encode(), 9))
     assert [inflated(s) for s in stored] == texts
     shutil.copytree(ROOT / "theme" / "static" / "js", tmp_path / "js")

@@ -191,16 +191,11 @@ export function slotPayload(bytes, cell) {
   return payload[0] === 0x40 ? new TextDecoder().decode(payload) : payload;
 }
 
-/** How stored bytes are compressed (export/pack.py `compact`): "gzip", "deflate" (zlib's
- * format: 78 DA, as level 9 writes it, over UTF-8; 78 5E over GB18030) or null for plain
- * text. */
+/** How stored bytes are compressed (export/pack.py `compact`): "deflate" (zlib's format,
+ * whose first byte no plain item starts with) or null for plain text. */
 export function compression(bytes) {
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) return "gzip";
-  return bytes[0] === 0x78 && (bytes[1] === 0xda || bytes[1] === 0x5e) ? "deflate" : null;
+  return bytes[0] === 0x78 ? "deflate" : null;
 }
-
-/** The text encoding of compressed bytes (export/pack.py `deflated`). */
-export const charsetOf = (bytes) => (bytes[1] === 0x5e ? "gb18030" : "utf-8");
 
 /** An item stored as text (export/codec.py `dense`): UTF-8, where a byte 0x80 + (n − 1) at
  * a character's start opens a run of n base-64 digits packed 6 bits each. */

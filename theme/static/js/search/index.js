@@ -6,7 +6,6 @@
 import {
   addT2sPairs,
   bucketOf,
-  charsetOf,
   compression,
   decodeDays,
   decodeDocs,
@@ -543,19 +542,20 @@ export function byteranges(bytes, type, url = "") {
 }
 
 /**
- * A file's text: items are stored zlib- or gzip-compressed, or as plain text where that is
- * shorter (compression(), codec.js). Browsers without DecompressionStream (Safari before
- * 16.4, Firefox before 113) load a small inflate library, then and only then;
- * docs/browsers.md says which and why.
+ * A file's text: items are stored zlib-compressed, or as plain text where that is shorter
+ * (compression(), codec.js); compressed text is GB18030 (78 DA, as level 9 writes it) or,
+ * for the few texts GB18030 cannot carry in every browser, UTF-8 (78 01; export/pack.py
+ * `deflated`). Browsers without DecompressionStream (Safari before 16.4, Firefox before
+ * 113) load a small inflate library, then and only then; docs/browsers.md says which and why.
  */
 export async function textOf(bytes) {
   const format = compression(bytes);
   if (!format) return readDense(bytes);
-  const decoder = new TextDecoder(charsetOf(bytes));
-  if (typeof DecompressionStream !== "function") {
-    const { gunzipSync, unzlibSync } = await import("../vendor/fflate.js");
-    return decoder.decode((format === "gzip" ? gunzipSync : unzlibSync)(bytes));
-  }
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream(format));
-  return decoder.decode(await new Response(stream).arrayBuffer());
+  const data =
+    typeof DecompressionStream === "function"
+      ? await new Response(
+          new Blob([bytes]).stream().pipeThrough(new DecompressionStream(format)),
+        ).arrayBuffer()
+      : (await import("../vendor/fflate.js")).unzlibSync(bytes);
+  return new TextDecoder(bytes[1] === 0xda ? "gb18030" : "utf-8").decode(data);
 }
