@@ -7,7 +7,9 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import shutil
 import subprocess
+import zlib
 from pathlib import Path
 
 from kuaixun.core.search.export.codec import (
@@ -27,10 +29,14 @@ from kuaixun.core.search.export.codec import (
     stored,
 )
 from kuaixun.core.search.export.pack import (
+    GB_UNSAFE,
+    UTF8_HEADER,
+    ZLIB_HEADER,
     Cells,
     Published,
     bucket_payload,
     compact,
+    inflated,
     item_of,
     load_base,
     pack_export,
@@ -328,3 +334,49 @@ def test_a_bucket_with_keys_run_into_lists_is_smaller_as_stored():
     before = sum(len(compact(t)) for t in texts)
     after = sum(len(bucket_payload(t)) for t in texts)
     assert after < 0.8 * before
+
+
+def gb18030_texts() -> list[str]:
+    """Texts of every kind an item holds: Chinese prose, ASCII, a text with a character
+    `GB_UNSAFE` keeps in UTF-8, emoji and rare characters beyond the BMP, a short text that
+    starts as zlib's header does; and one text of every character GB18030 is used for, so
+    that each is decoded once."""
+    every = "".join(
+        chr(c)
+        for c in range(0x80, 0x110000)
+        if not 0xD800 <= c < 0xE000 and not GB_UNSAFE.match(chr(c))
+    )
+    prose = "平城区社区矫正人口普查，“市容秩序”银杏书屋：街道居委会（老人服务）2020年11月。" * 40
+    return [prose, "abc 0123 xyz" * 30, prose + "\ue000", prose + "ḿ", prose + "😀𠀀", "xi", every]
+
+
+def test_text_beyond_ascii_is_deflated_as_gb18030_and_reads_back_in_python_and_chromium(
+    tmp_path, serve, page
+):
+    """pack.deflated compresses text as GB18030 (2 bytes a Han character, not 3) where every
+    browser decodes it back the same, and as UTF-8 under a header of its own elsewhere; no
+    plain item starts as a zlib member does. Python's `inflated` and index.js's `textOf` in
+    Chromium give back every text, every character GB18030 is used for included, and the
+    compressed prose is smaller than in UTF-8."""
+    texts = gb18030_texts()
+    stored = [compact(t) for t in texts]
+    gb, utf8 = ZLIB_HEADER, UTF8_HEADER
+    assert [s[:2] for s in stored] == [gb, gb, utf8, utf8, gb, gb, gb]
+    assert len(stored[0]) < 0.9 * len(zlib.compress(texts[0].encode(), 9))
+    assert [inflated(s) for s in stored] == texts
+    shutil.copytree(ROOT / "theme" / "static" / "js", tmp_path / "js")
+    for n, data in enumerate(stored):
+        (tmp_path / f"{n}.bin").write_bytes(data)
+    (tmp_path / "index.html").write_text("<!doctype html><title>t</title>", encoding="utf-8")
+    base = serve(tmp_path)
+    page.goto(f"{base}/index.html")
+    decoded = page.evaluate(
+        """async (count) => {
+          const { textOf } = await import("./js/search/index.js");
+          const bytes = async (n) => new Uint8Array(await (await fetch(`${n}.bin`)).arrayBuffer());
+          const read = async (n) => textOf(await bytes(n));
+          return Promise.all(Array.from({ length: count }, (_, n) => read(n)));
+        }""",
+        len(stored),
+    )
+    assert decoded == texts

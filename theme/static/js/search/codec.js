@@ -191,11 +191,10 @@ export function slotPayload(bytes, cell) {
   return payload[0] === 0x40 ? new TextDecoder().decode(payload) : payload;
 }
 
-/** How stored bytes are compressed (export/pack.py `compact`): "gzip", "deflate" (zlib's
- * format, as level 9 writes it) or null for plain text. */
+/** How stored bytes are compressed (export/pack.py `compact`): "deflate" (zlib's format,
+ * whose first byte no plain item starts with) or null for plain text. */
 export function compression(bytes) {
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) return "gzip";
-  return bytes[0] === 0x78 && bytes[1] === 0xda ? "deflate" : null;
+  return bytes[0] === 0x78 ? "deflate" : null;
 }
 
 /** An item stored as text (export/codec.py `dense`): UTF-8, where a byte 0x80 + (n − 1) at

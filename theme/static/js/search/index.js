@@ -40,7 +40,7 @@ import {
  * deploy that changed either keeps its old code, which would misread the new files: a
  * search then fails with OUTDATED, and the page offers to load itself again.
  */
-const FORMAT = "11 7";
+const FORMAT = "11 8";
 export const OUTDATED = new Error("outdated");
 
 /** How long one file may take before the search gives up on it (a hung request). */
@@ -542,18 +542,20 @@ export function byteranges(bytes, type, url = "") {
 }
 
 /**
- * A file's text: items are stored zlib- or gzip-compressed, or as plain text where that is
- * shorter (compression(), codec.js). Browsers without DecompressionStream (Safari before
- * 16.4, Firefox before 113) load a small inflate library, then and only then;
- * docs/browsers.md says which and why.
+ * A file's text: items are stored zlib-compressed, or as plain text where that is shorter
+ * (compression(), codec.js); compressed text is GB18030 (78 DA, as level 9 writes it) or,
+ * for the few texts GB18030 cannot carry in every browser, UTF-8 (78 01; export/pack.py
+ * `deflated`). Browsers without DecompressionStream (Safari before 16.4, Firefox before
+ * 113) load a small inflate library, then and only then; docs/browsers.md says which and why.
  */
 export async function textOf(bytes) {
   const format = compression(bytes);
   if (!format) return readDense(bytes);
-  if (typeof DecompressionStream !== "function") {
-    const { gunzipSync, unzlibSync } = await import("../vendor/fflate.js");
-    return new TextDecoder().decode((format === "gzip" ? gunzipSync : unzlibSync)(bytes));
-  }
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream(format));
-  return new Response(stream).text();
+  const data =
+    typeof DecompressionStream === "function"
+      ? await new Response(
+          new Blob([bytes]).stream().pipeThrough(new DecompressionStream(format)),
+        ).arrayBuffer()
+      : (await import("../vendor/fflate.js")).unzlibSync(bytes);
+  return new TextDecoder(bytes[1] === 0xda ? "gb18030" : "utf-8").decode(data);
 }
