@@ -36,7 +36,10 @@ into blobs, as the export spills long lists.
 
 The overlay holds the slots whose logical file changed since the base, the blobs they
 need that the base does not have, and days/栏目; the entry lists the overridden slot
-numbers. The browser never merges anything: a slot is the whole current item. A new base
+numbers. The browser never merges anything: a slot is the whole current item. One change
+is said in the entry instead: a character's frequency as a term, which every pair line
+starting with it carries (one more 于 in an edited article changes ≈ 1,100 buckets); the
+entry's `firsts` gives it, and a bucket that changed only there stays in the base. A new base
 is written when the overlay would pass OVERLAY_SLOTS slots or OVERLAY_SHARE of the base's
 bytes (OVERLAY_FLOOR on a small site), when the vocabulary changed its bucket count, or
 when the format changed. docs/search.md has the figures behind these choices.
@@ -95,7 +98,8 @@ CELL_SLACK = {"v": 0.007, "y": 0.007}
 OVERLAY_SLOTS = 4096
 OVERLAY_SHARE = 0.05
 OVERLAY_FLOOR = 1 << 20  # a small site's overlay may reach this whatever its share
-PACK_FORMAT = 7  # 6: heads of 160 characters, or keys run into their lists; 7: both
+PACK_FORMAT = 8  # 6: heads of 160 characters, or keys run into their lists; 7: both;
+# 8: the entry's first-character frequencies (`firsts`)
 ITEMS = ("days.gz", "lanmu.gz")
 # Spilled lists are named by their content: a name of digits alone is still a blob's.
 BLOB_FOLDERS = ("p", "x")
@@ -612,7 +616,93 @@ def overridden(logical: Logical, base: Base) -> dict[str, list[int]] | None:
     return {letter: sorted(i for i in items if i < counts[letter]) for letter, items in out.items()}
 
 
-def write_overlay(logical: Logical, base: Base, over: dict[str, list[int]]):
+def with_firsts(logical: Logical, base: Base, published: Path, over: dict[str, list[int]]):
+    """`over` less the vocabulary buckets whose lines changed only in the frequency of
+    their pair lines' first character, and that frequency by character (the entry's
+    `firsts`, which a reader takes over what a pair line says). Every pair line carries its
+    first character's frequency as a term (codec.encode_line), so one more 于 in an edited
+    article changed ≈ 1,100 buckets, and the entry listed each; they now stay in the base."""
+    if not over.get("v"):
+        return over, {}
+    reader = BaseReader(published / base.id, base)
+
+    def spilled(code: str) -> str:
+        return logical.text(f"p/{code[1:]}.gz")
+
+    kept, firsts = [], {}
+    for i in over["v"]:
+        name, found = f"v/{i}.gz", None
+        if i < base.arrays["v"].count and name in logical.names:
+            now = unspilled_bucket(logical.text(name), spilled)
+            found = first_changes(unspilled_bucket(reader.bucket(i), reader.blob), now)
+        if found is None or any(firsts.get(c, f) != f for c, f in found.items()):
+            kept.append(i)
+        else:
+            firsts.update(found)
+    return {**over, "v": kept}, dict(sorted(firsts.items()))
+
+
+def first_changes(old: str, new: str) -> dict[str, int] | None:
+    """Character → its frequency in `new`, when the two buckets differ only there (in the
+    third field of pair lines); None when they differ otherwise."""
+    before, after = _lines_by_key(old), _lines_by_key(new)
+    if before.keys() != after.keys():
+        return None
+    found = {}
+    for key, fields in after.items():
+        old_fields = before[key]
+        if old_fields == fields:
+            continue
+        if len(key) != 2 or old_fields[:2] + old_fields[3:] != fields[:2] + fields[3:]:
+            return None
+        found[key[0]] = read_varints(fields[2])[0] if fields[2] else 0
+    return found
+
+
+def _lines_by_key(text: str) -> dict[str, list[str]]:
+    return {fields[0]: fields for fields in (line.split("\t") for line in text.split("\n") if line)}
+
+
+def corrected_firsts(text: str, firsts: dict[str, int]) -> str:
+    """A vocabulary bucket with the entry's `firsts` in its pair lines: the bucket as the
+    logical export holds it now."""
+    if not firsts:
+        return text
+    lines = []
+    for line in text.split("\n") if text else []:
+        fields = line.split("\t")
+        if len(fields[0]) == 2 and fields[0][0] in firsts:
+            first = firsts[fields[0][0]]
+            fields[2] = varint(first) if first else ""
+        lines.append("\t".join(fields))
+    return "\n".join(lines)
+
+
+class BaseReader:
+    """The base's items as written, whatever the overlay says now."""
+
+    def __init__(self, folder: Path, base: Base):
+        self.folder, self.base = folder, base
+
+    def range(self, ref: tuple[int, int, int]) -> bytes:
+        file, offset, length = ref
+        with (self.folder / f"{file - 1}.bin").open("rb") as f:
+            f.seek(offset)
+            return f.read(length)
+
+    def blob(self, code: str) -> str:
+        return inflated(self.range(read_ref(code)))
+
+    def bucket(self, i: int) -> str:
+        array = self.base.arrays["v"]
+        window = (array.first + i // array.per_file + 1, (i % array.per_file) * array.cell)
+        payload = item_of(self.range((*window, array.window)), array.cell)
+        if payload[:1] == b"@":
+            payload = self.range(read_ref(payload.decode()))
+        return spelled_bucket(inflated(payload))
+
+
+def write_overlay(logical: Logical, base: Base, over: dict[str, list[int]], firsts=None):
     """The overlay file and the entry's `pack` part, or None when a new base is due."""
     if sum(len(v) for v in over.values()) > OVERLAY_SLOTS:
         return None
@@ -646,10 +736,10 @@ def write_overlay(logical: Logical, base: Base, over: dict[str, list[int]]):
         return None
     name = hashlib.sha1(data).hexdigest()[:12] if data else ""
     counts = arrays_of(logical.names)
-    return name, data, _entry_pack(base, name, over, starts, items, counts)
+    return name, data, _entry_pack(base, name, over, starts, items, counts, firsts)
 
 
-def _entry_pack(base: Base, overlay: str, over, starts, items, counts=None) -> dict:
+def _entry_pack(base: Base, overlay: str, over, starts, items, counts=None, firsts=None) -> dict:
     arrays = {}
     for letter, array in sorted(base.arrays.items()):
         count = (counts or {}).get(letter, array.count)
@@ -675,6 +765,8 @@ def _entry_pack(base: Base, overlay: str, over, starts, items, counts=None) -> d
         "bytes": FILE_BYTES,
         "arrays": arrays,
         "items": {name: list(ref) for name, ref in items.items()},
+        # Pair lines read from the base take their first character's frequency from here.
+        "firsts": firsts or {},
     }
 
 
@@ -699,7 +791,10 @@ def pack_export(export: LogicalExport, published: Path) -> str:
     logical = Logical(export)
     base = load_base(published)
     over = overridden(logical, base) if base is not None else None
-    result = write_overlay(logical, base, over) if base is not None and over is not None else None
+    firsts = {}
+    if over is not None:
+        over, firsts = with_firsts(logical, base, published, over)
+    result = write_overlay(logical, base, over, firsts) if over is not None else None
     if base is None or over is None or result is None:
         files, base, pack = write_base(logical)
         _replace_tree(published)
@@ -746,6 +841,7 @@ class Published:
         self.pack = self.entry["pack"]
         base, overlay = self.entry["base"].split("/")
         self.base, self.overlay = folder / base, folder / "o" / f"{overlay}.bin"
+        self.firsts = self.pack["firsts"]
         self.over = {}
         for letter, (_, _, _, _, gaps, *_) in self.pack["arrays"].items():
             numbers, previous = {}, -1
@@ -798,7 +894,7 @@ class Published:
         """Item i's text; a vocabulary bucket with its keys spelled out, as the export
         wrote it (the browser's parseBucket reads either form)."""
         text = inflated(self.payload(letter, i))
-        return spelled_bucket(text) if letter == "v" else text
+        return corrected_firsts(spelled_bucket(text), self.firsts) if letter == "v" else text
 
     def item(self, name: str) -> str:
         return inflated(self.range(tuple(self.pack["items"][name])))
