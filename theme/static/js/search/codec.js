@@ -92,10 +92,10 @@ export function bucketOf(key, buckets) {
 /**
  * One vocabulary bucket file → Map key → {docs, first, terms}: the articles holding the key,
  * the frequency of a pair's first character as a term, and terms by suffix → {frequency,
- * postings}. `firsts` (the entry's): characters whose frequency changed since the base the
- * bucket may come from was written, with their frequency now (export/pack.py); it stands for
- * what a pair line says. (A character's own line says nothing there, and its term says the
- * same frequency.)
+ * postings}. `firsts` (the entry's, when any): characters whose frequency changed since the
+ * base the bucket may come from was written, with their frequency now (export/pack.py); it
+ * stands for what a pair line says. (A character's own line says nothing there, and its term
+ * says the same frequency.)
  */
 export function parseBucket(text, firsts) {
   const entries = new Map();
@@ -106,7 +106,7 @@ export function parseBucket(text, firsts) {
     for (let i = 0; i + 2 < rest.length; i += 3) {
       terms.set(rest[i], { frequency: reader(rest[i + 1]).next(), postings: rest[i + 2] });
     }
-    const now = firsts[[...key][0]];
+    const now = firsts?.[[...key][0]];
     entries.set(key, { docs, first: now ?? (first ? reader(first).next() : 0), terms });
   }
   return entries;

@@ -765,8 +765,9 @@ def _entry_pack(base: Base, overlay: str, over, starts, items, counts=None, firs
         "bytes": FILE_BYTES,
         "arrays": arrays,
         "items": {name: list(ref) for name, ref in items.items()},
-        # Pair lines read from the base take their first character's frequency from here.
-        "firsts": firsts or {},
+        # Pair lines read from the base take their first character's frequency from here
+        # (absent when none changed: every cold search reads the entry).
+        **({"firsts": firsts} if firsts else {}),
     }
 
 
@@ -841,7 +842,7 @@ class Published:
         self.pack = self.entry["pack"]
         base, overlay = self.entry["base"].split("/")
         self.base, self.overlay = folder / base, folder / "o" / f"{overlay}.bin"
-        self.firsts = self.pack["firsts"]
+        self.firsts = self.pack.get("firsts", {})
         self.over = {}
         for letter, (_, _, _, _, gaps, *_) in self.pack["arrays"].items():
             numbers, previous = {}, -1
