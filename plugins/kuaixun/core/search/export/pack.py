@@ -56,6 +56,7 @@ import shutil
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from kuaixun.core.search.export.codec import (
     CHUNK,
@@ -624,38 +625,43 @@ def with_firsts(logical: Logical, base: Base, published: Path, over: dict[str, l
     article changed ≈ 1,100 buckets, and the entry listed each; they now stay in the base."""
     if not over.get("v"):
         return over, {}
-    reader = BaseReader(published / base.id, base)
-
-    def spilled(code: str) -> str:
-        return logical.text(f"p/{code[1:]}.gz")
-
     kept, firsts = [], {}
-    for i in over["v"]:
-        name, found = f"v/{i}.gz", None
-        if i < base.arrays["v"].count and name in logical.names:
-            now = unspilled_bucket(logical.text(name), spilled)
-            found = first_changes(unspilled_bucket(reader.bucket(i), reader.blob), now)
-        if found is None or any(firsts.get(c, f) != f for c, f in found.items()):
-            kept.append(i)
-        else:
-            firsts.update(found)
+    with BaseReader(published / base.id, base) as reader:
+        for i in over["v"]:
+            name, found = f"v/{i}.gz", None
+            if i < base.arrays["v"].count and name in logical.names:
+                found = first_changes(reader.bucket(i), logical.text(name), reader.same_list)
+            if found is None or any(firsts.get(c, f) != f for c, f in found.items()):
+                kept.append(i)
+            else:
+                firsts.update(found)
     return {**over, "v": kept}, dict(sorted(firsts.items()))
 
 
-def first_changes(old: str, new: str) -> dict[str, int] | None:
+def first_changes(old: str, new: str, same_list) -> dict[str, int] | None:
     """Character → its frequency in `new`, when the two buckets differ only there (in the
-    third field of pair lines); None when they differ otherwise."""
+    third field of pair lines); None when they differ otherwise. `same_list(old, new)`:
+    whether two article lists or postings are the same, one perhaps stored apart."""
     before, after = _lines_by_key(old), _lines_by_key(new)
     if before.keys() != after.keys():
         return None
     found = {}
     for key, fields in after.items():
-        old_fields = before[key]
-        if old_fields == fields:
+        was = before[key]
+        if was == fields:
             continue
-        if len(key) != 2 or old_fields[:2] + old_fields[3:] != fields[:2] + fields[3:]:
+        if len(was) != len(fields):
             return None
-        found[key[0]] = read_varints(fields[2])[0] if fields[2] else 0
+        lists = {1, *range(5, len(fields), 3)}
+        differ = [
+            k
+            for k, (a, b) in enumerate(zip(was, fields, strict=True))
+            if a != b and not (k in lists and same_list(a, b))
+        ]
+        if differ and (differ != [2] or len(key) != 2):
+            return None
+        if differ:
+            found[key[0]] = read_varints(fields[2])[0] if fields[2] else 0
     return found
 
 
@@ -679,19 +685,25 @@ def corrected_firsts(text: str, firsts: dict[str, int]) -> str:
 
 
 class BaseReader:
-    """The base's items as written, whatever the overlay says now."""
+    """The base's buckets as written, whatever the overlay says now; its files opened once."""
 
     def __init__(self, folder: Path, base: Base):
         self.folder, self.base = folder, base
+        self.files: dict[int, BinaryIO] = {}
+
+    def __enter__(self) -> BaseReader:
+        return self
+
+    def __exit__(self, *_) -> None:
+        for f in self.files.values():
+            f.close()
 
     def range(self, ref: tuple[int, int, int]) -> bytes:
         file, offset, length = ref
-        with (self.folder / f"{file - 1}.bin").open("rb") as f:
-            f.seek(offset)
-            return f.read(length)
-
-    def blob(self, code: str) -> str:
-        return inflated(self.range(read_ref(code)))
+        if file not in self.files:
+            self.files[file] = (self.folder / f"{file - 1}.bin").open("rb")
+        self.files[file].seek(offset)
+        return self.files[file].read(length)
 
     def bucket(self, i: int) -> str:
         array = self.base.arrays["v"]
@@ -700,6 +712,15 @@ class BaseReader:
         if payload[:1] == b"@":
             payload = self.range(read_ref(payload.decode()))
         return spelled_bucket(inflated(payload))
+
+    def same_list(self, stored: str, logical: str) -> bool:
+        """A list of a base bucket (inline, or "@" and the reference of a blob) against the
+        logical one (inline, or "@" and a spilled list's name)."""
+        if stored == logical or not stored.startswith("@"):
+            return stored == logical
+        if logical.startswith("@"):  # spilled: the base names the list's blob by reference
+            return self.base.blobs.get(f"p/{logical[1:]}.gz") == read_ref(stored)
+        return inflated(self.range(read_ref(stored))) == logical  # moved out by fit_bucket
 
 
 def write_overlay(logical: Logical, base: Base, over: dict[str, list[int]], firsts=None):
