@@ -6,8 +6,12 @@ only what changed."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
+from kuaixun.core.search.export.codec import read_varints
 from kuaixun.core.search.export.pack import (
     FILE_BYTES,
     OVERLAY_FLOOR,
@@ -18,9 +22,11 @@ from kuaixun.core.search.export.pack import (
 )
 from kuaixun.testing.builds import copy_content, run_build
 from kuaixun.testing.search_sites import (
+    assert_same_ranking,
     fragments,
     import_sample,
     node_search,
+    python_search,
     sample_site_fixture,  # noqa: F401  (the sample_site fixture)
 )
 
@@ -73,18 +79,33 @@ def test_each_family_read_in_one_round_lies_in_one_file(sample_site):
     assert len(lists) == 1, lists
 
 
-def test_an_edit_leaves_every_base_file_as_it_was(tmp_path):
-    content = copy_content(tmp_path / "content")
+@dataclass
+class Edited:
+    output: Path
+    before: dict[str, str]  # the index's files before the edit (snapshot)
+    base: str
+    edited: Path
+
+
+@pytest.fixture(scope="module")
+def edited_site(tmp_path_factory) -> Edited:
+    """The inews sample built, then built again after one article gained a sentence."""
+    folder = tmp_path_factory.mktemp("edited")
+    content = copy_content(folder / "content")
     import_sample(content / "articles" / "inews")
-    output = tmp_path / "output"
+    output = folder / "output"
     assert run_build(output, content).returncode == 0
     before = snapshot(output / "search")
     base = Published(output / "search").entry["base"].split("/")[0]
-
     edited = sorted((content / "articles" / "inews").rglob("*.md"))[100]
     edited.write_text(edited.read_text(encoding="utf-8") + EDIT, encoding="utf-8")
     build = run_build(output, content)
     assert build.returncode == 0, build.stderr
+    return Edited(output, before, base, edited)
+
+
+def test_an_edit_leaves_every_base_file_as_it_was(edited_site):
+    output, before, base = edited_site.output, edited_site.before, edited_site.base
     after = snapshot(output / "search")
 
     changed = {name for name, digest in after.items() if before.get(name) != digest}
@@ -99,4 +120,26 @@ def test_an_edit_leaves_every_base_file_as_it_was(tmp_path):
     print(f"{len(after)} index files, {len(changed)} changed ({share_unchanged:.1%} kept)")
     answer = node_search(output, ["银杏书屋的上门借书"])[0]
     url = fragments(output)[answer["docs"][0]]["u"]
-    assert edited.stem in url
+    assert edited_site.edited.stem in url
+
+
+def test_an_edit_overrides_no_bucket_for_a_characters_frequency_alone(edited_site):
+    """The sentence adds single-character terms the site already has (还, 为, 了, 的…): every
+    pair line starting with one carries its frequency, so each such bucket changed; the entry
+    says the new frequencies instead, the buckets stay in the base, and the browser cuts
+    queries with the frequencies of now, as Whoosh's index does."""
+    published = Published(edited_site.output / "search")
+    firsts = published.pack["firsts"]
+    assert set(firsts) & set(EDIT), firsts
+    pairs = {
+        line.split("\t")[0]
+        for b in range(published.count("v"))
+        for line in published.slot("v", b).split("\n")
+        if line and line[0] in firsts and len(line.split("\t")[0]) == 2
+    }
+    overridden = len(read_varints(published.pack["arrays"]["v"][4]))
+    assert overridden < len(pairs) / 2, (overridden, len(pairs))
+    queries = [EDIT.strip(), "还为独居老人安排", "安排了银杏", *[c + c for c in firsts]]
+    queries += [line[:6] for a in fragments(edited_site.output)[:40] for line in [a["x"]]]
+    output = edited_site.output
+    assert_same_ranking(node_search(output, queries), python_search(output, queries))

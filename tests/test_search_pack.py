@@ -380,3 +380,70 @@ def test_text_beyond_ascii_is_deflated_as_gb18030_and_reads_back_in_python_and_c
         len(stored),
     )
     assert decoded == texts
+
+
+def with_first(files: dict[str, str], char: str, frequency: int) -> dict[str, str]:
+    """Every pair line starting with `char` carrying its frequency as a term, as
+    codec.encode_line writes it."""
+    out = dict(files)
+    for name, text in files.items():
+        if name.startswith("v/") and text:
+            lines = [line.split("\t") for line in text.split("\n")]
+            for fields in lines:
+                if fields[0][0] == char:
+                    fields[2] = DIGITS[frequency]
+            out[name] = "\n".join("\t".join(fields) for fields in lines)
+    return out
+
+
+def test_a_characters_new_frequency_leaves_its_pair_lines_in_the_base(tmp_path):
+    """One more 区 in an edited article changes every pair line starting with 区 (each
+    carries the frequency of its first character): the entry says the new frequency, and
+    only the buckets that changed otherwise go to the overlay."""
+    rng = random.Random(6)
+    files = with_first(logical(rng, docs=20, buckets=300), "区", 5)
+    export, published = tmp_path / "export", tmp_path / "published"
+    pack_export(write_logical(export, files), published)
+    before = base_files(published)
+    touched = sorted(n for n in files if with_first(files, "区", 6)[n] != files[n])
+    other = next(n for n in sorted(files) if n.startswith("v/") and n not in touched)
+    spills: dict[str, str] = {}
+    changed = {**files, other: bucket(rng, spills)}
+    changed.update({f"p/{name}.gz": text for name, text in spills.items()})
+    changed = with_first(changed, "区", 6)
+    assert len(touched) > 20
+    assert pack_export(write_logical(export, changed), published).startswith("overlay (1 slots")
+    pack = Published(published).pack
+    assert pack["firsts"] == {"区": 6}
+    assert pack["arrays"]["v"][4] == DIGITS[int(other[2:-3])]
+    reads_back(published, export)
+    assert base_files(published) == before
+
+    # The browser reads a touched bucket from the base, as the pack wrote it before the edit,
+    # and cuts with 区's frequency of now.
+    stale = Published(published)
+    stale.over = {letter: {} for letter in stale.over}
+    b = int(touched[0][2:-3])
+    script = """
+      import { readFileSync } from "node:fs";
+      import { parseBucket, termFrequencies } from "./theme/static/js/search/codec.js";
+      const { base, now, firsts } = JSON.parse(readFileSync(0, "utf8"));
+      const known = (text, f) => [...termFrequencies(parseBucket(text, f))].sort();
+      process.stdout.write(JSON.stringify([known(base, firsts), known(base, {}), known(now, {})]));
+    """
+    data = {
+        "base": inflated(stale.payload("v", b)),
+        "now": changed[touched[0]],
+        "firsts": pack["firsts"],
+    }
+    proc = subprocess.run(
+        ["node", "--input-type=module", "-e", script],
+        input=json.dumps(data),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    corrected, as_written, now = json.loads(proc.stdout)
+    assert corrected == now != as_written

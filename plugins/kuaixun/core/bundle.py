@@ -80,7 +80,10 @@ def _import_order(entry: Path) -> list[Path]:
 
 
 def _scope(module: Path, order: list[Path]) -> str:
-    return f"$module{order.index(module)}${re.sub(r'[^A-Za-z0-9_]', '_', module.stem)}"
+    # "$" and the module's place in import order, short: the name is written once more in
+    # each module importing from it, and the shipped file is minified; the theme's modules
+    # name nothing so.
+    return f"${order.index(module)}"
 
 
 def _bindings(names: str, module: Path) -> list[tuple[str, str]]:

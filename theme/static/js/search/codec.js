@@ -92,9 +92,12 @@ export function bucketOf(key, buckets) {
 /**
  * One vocabulary bucket file → Map key → {docs, first, terms}: the articles holding the key,
  * the frequency of a pair's first character as a term, and terms by suffix → {frequency,
- * postings}.
+ * postings}. `firsts` (the entry's, when any): characters whose frequency changed since the
+ * base the bucket may come from was written, with their frequency now (export/pack.py); it
+ * stands for what a pair line says. (A character's own line says nothing there, and its term
+ * says the same frequency.)
  */
-export function parseBucket(text) {
+export function parseBucket(text, firsts) {
   const entries = new Map();
   for (const line of text.split("\n")) {
     if (!line) continue;
@@ -103,7 +106,8 @@ export function parseBucket(text) {
     for (let i = 0; i + 2 < rest.length; i += 3) {
       terms.set(rest[i], { frequency: reader(rest[i + 1]).next(), postings: rest[i + 2] });
     }
-    entries.set(key, { docs, first: first ? reader(first).next() : 0, terms });
+    const now = firsts?.[[...key][0]];
+    entries.set(key, { docs, first: now ?? (first ? reader(first).next() : 0), terms });
   }
   return entries;
 }

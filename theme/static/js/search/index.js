@@ -40,7 +40,7 @@ import {
  * deploy that changed either keeps its old code, which would misread the new files: a
  * search then fails with OUTDATED, and the page offers to load itself again.
  */
-const FORMAT = "11 8";
+const FORMAT = "11 9";
 export const OUTDATED = new Error("outdated");
 
 /** How long one file may take before the search gives up on it (a hung request). */
@@ -227,7 +227,9 @@ async function search(ix, text) {
 async function loadKeys(ix, m, keys) {
   const wanted = [...new Set(keys.map((k) => bucketOf(k, m.buckets)))];
   const texts = await Promise.all(wanted.map((b) => inside(ix, m, `v/${b}.gz`)));
-  for (const text of texts) for (const [k, v] of parseBucket(text)) ix.entries.set(k, v);
+  for (const text of texts) {
+    for (const [k, v] of parseBucket(text, m.pack.firsts)) ix.entries.set(k, v);
+  }
 }
 
 /**

@@ -36,7 +36,10 @@ into blobs, as the export spills long lists.
 
 The overlay holds the slots whose logical file changed since the base, the blobs they
 need that the base does not have, and days/栏目; the entry lists the overridden slot
-numbers. The browser never merges anything: a slot is the whole current item. A new base
+numbers. The browser never merges anything: a slot is the whole current item. One change
+is said in the entry instead: a character's frequency as a term, which every pair line
+starting with it carries (one more 于 in an edited article changes ≈ 1,100 buckets); the
+entry's `firsts` gives it, and a bucket that changed only there stays in the base. A new base
 is written when the overlay would pass OVERLAY_SLOTS slots or OVERLAY_SHARE of the base's
 bytes (OVERLAY_FLOOR on a small site), when the vocabulary changed its bucket count, or
 when the format changed. docs/search.md has the figures behind these choices.
@@ -52,6 +55,7 @@ import shutil
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from kuaixun.core.search.export.codec import (
     CHUNK,
@@ -98,8 +102,8 @@ CELL_SLACK = {"v": 0.007, "y": 0.007}
 OVERLAY_SLOTS = 4096
 OVERLAY_SHARE = 0.05
 OVERLAY_FLOOR = 1 << 20  # a small site's overlay may reach this whatever its share
-PACK_FORMAT = 8  # 6: heads of 160 characters, or keys run into their lists; 7: both;
-# 8: compressed text is GB18030
+PACK_FORMAT = 9  # 6: heads of 160 characters, or keys run into their lists; 7: both;
+# 8: compressed text is GB18030, or the entry's first-character frequencies (`firsts`); 9: both
 ITEMS = ("days.gz", "lanmu.gz")
 # Spilled lists are named by their content: a name of digits alone is still a blob's.
 BLOB_FOLDERS = ("p", "x")
@@ -629,7 +633,113 @@ def overridden(logical: Logical, base: Base) -> dict[str, list[int]] | None:
     return {letter: sorted(i for i in items if i < counts[letter]) for letter, items in out.items()}
 
 
-def write_overlay(logical: Logical, base: Base, over: dict[str, list[int]]):
+def with_firsts(logical: Logical, base: Base, published: Path, over: dict[str, list[int]]):
+    """`over` less the vocabulary buckets whose lines changed only in the frequency of
+    their pair lines' first character, and that frequency by character (the entry's
+    `firsts`, which a reader takes over what a pair line says). Every pair line carries its
+    first character's frequency as a term (codec.encode_line), so one more 于 in an edited
+    article changed ≈ 1,100 buckets, and the entry listed each; they now stay in the base."""
+    if not over.get("v"):
+        return over, {}
+    kept, firsts = [], {}
+    with BaseReader(published / base.id, base) as reader:
+        for i in over["v"]:
+            name, found = f"v/{i}.gz", None
+            if i < base.arrays["v"].count and name in logical.names:
+                found = first_changes(reader.bucket(i), logical.text(name), reader.same_list)
+            if found is None or any(firsts.get(c, f) != f for c, f in found.items()):
+                kept.append(i)
+            else:
+                firsts.update(found)
+    return {**over, "v": kept}, dict(sorted(firsts.items()))
+
+
+def first_changes(old: str, new: str, same_list) -> dict[str, int] | None:
+    """Character → its frequency in `new`, when the two buckets differ only there (in the
+    third field of pair lines); None when they differ otherwise. `same_list(old, new)`:
+    whether two article lists or postings are the same, one perhaps stored apart."""
+    before, after = _lines_by_key(old), _lines_by_key(new)
+    if before.keys() != after.keys():
+        return None
+    found = {}
+    for key, fields in after.items():
+        was = before[key]
+        if was == fields:
+            continue
+        if len(was) != len(fields):
+            return None
+        lists = {1, *range(5, len(fields), 3)}
+        differ = [
+            k
+            for k, (a, b) in enumerate(zip(was, fields, strict=True))
+            if a != b and not (k in lists and same_list(a, b))
+        ]
+        if differ and (differ != [2] or len(key) != 2):
+            return None
+        if differ:
+            found[key[0]] = read_varints(fields[2])[0] if fields[2] else 0
+    return found
+
+
+def _lines_by_key(text: str) -> dict[str, list[str]]:
+    return {fields[0]: fields for fields in (line.split("\t") for line in text.split("\n") if line)}
+
+
+def corrected_firsts(text: str, firsts: dict[str, int]) -> str:
+    """A vocabulary bucket with the entry's `firsts` in its pair lines: the bucket as the
+    logical export holds it now."""
+    if not firsts:
+        return text
+    lines = []
+    for line in text.split("\n") if text else []:
+        fields = line.split("\t")
+        if len(fields[0]) == 2 and fields[0][0] in firsts:
+            first = firsts[fields[0][0]]
+            fields[2] = varint(first) if first else ""
+        lines.append("\t".join(fields))
+    return "\n".join(lines)
+
+
+class BaseReader:
+    """The base's buckets as written, whatever the overlay says now; its files opened once."""
+
+    def __init__(self, folder: Path, base: Base):
+        self.folder, self.base = folder, base
+        self.files: dict[int, BinaryIO] = {}
+
+    def __enter__(self) -> BaseReader:
+        return self
+
+    def __exit__(self, *_) -> None:
+        for f in self.files.values():
+            f.close()
+
+    def range(self, ref: tuple[int, int, int]) -> bytes:
+        file, offset, length = ref
+        if file not in self.files:
+            self.files[file] = (self.folder / f"{file - 1}.bin").open("rb")
+        self.files[file].seek(offset)
+        return self.files[file].read(length)
+
+    def bucket(self, i: int) -> str:
+        array = self.base.arrays["v"]
+        window = (array.first + i // array.per_file + 1, (i % array.per_file) * array.cell)
+        payload = item_of(self.range((*window, array.window)), array.cell)
+        if payload[:1] == b"@":
+            payload = self.range(read_ref(payload.decode()))
+        return spelled_bucket(inflated(payload))
+
+    def same_list(self, stored: str, logical: str) -> bool:
+        """A list of a base bucket (inline, or "@" and the reference of a blob) against the
+        logical one (inline, or "@" and a spilled list's name)."""
+        if stored == logical or not stored.startswith("@"):
+            return stored == logical
+        if logical.startswith("@"):  # spilled: the base names the list's blob by reference
+            return self.base.blobs.get(f"p/{logical[1:]}.gz") == read_ref(stored)
+        return inflated(self.range(read_ref(stored))) == logical  # moved out by fit_bucket
+
+
+def write_overlay(logical: Logical, base: Base, over: dict[str, list[int]], firsts=None):
     """The overlay file and the entry's `pack` part, or None when a new base is due."""
     if sum(len(v) for v in over.values()) > OVERLAY_SLOTS:
         return None
@@ -663,10 +773,10 @@ def write_overlay(logical: Logical, base: Base, over: dict[str, list[int]]):
         return None
     name = hashlib.sha1(data).hexdigest()[:12] if data else ""
     counts = arrays_of(logical.names)
-    return name, data, _entry_pack(base, name, over, starts, items, counts)
+    return name, data, _entry_pack(base, name, over, starts, items, counts, firsts)
 
 
-def _entry_pack(base: Base, overlay: str, over, starts, items, counts=None) -> dict:
+def _entry_pack(base: Base, overlay: str, over, starts, items, counts=None, firsts=None) -> dict:
     arrays = {}
     for letter, array in sorted(base.arrays.items()):
         count = (counts or {}).get(letter, array.count)
@@ -692,6 +802,9 @@ def _entry_pack(base: Base, overlay: str, over, starts, items, counts=None) -> d
         "bytes": FILE_BYTES,
         "arrays": arrays,
         "items": {name: list(ref) for name, ref in items.items()},
+        # Pair lines read from the base take their first character's frequency from here
+        # (absent when none changed: every cold search reads the entry).
+        **({"firsts": firsts} if firsts else {}),
     }
 
 
@@ -716,7 +829,10 @@ def pack_export(export: LogicalExport, published: Path) -> str:
     logical = Logical(export)
     base = load_base(published)
     over = overridden(logical, base) if base is not None else None
-    result = write_overlay(logical, base, over) if base is not None and over is not None else None
+    firsts = {}
+    if over is not None:
+        over, firsts = with_firsts(logical, base, published, over)
+    result = write_overlay(logical, base, over, firsts) if over is not None else None
     if base is None or over is None or result is None:
         files, base, pack = write_base(logical)
         _replace_tree(published)
@@ -763,6 +879,7 @@ class Published:
         self.pack = self.entry["pack"]
         base, overlay = self.entry["base"].split("/")
         self.base, self.overlay = folder / base, folder / "o" / f"{overlay}.bin"
+        self.firsts = self.pack.get("firsts", {})
         self.over = {}
         for letter, (_, _, _, _, gaps, *_) in self.pack["arrays"].items():
             numbers, previous = {}, -1
@@ -815,7 +932,7 @@ class Published:
         """Item i's text; a vocabulary bucket with its keys spelled out, as the export
         wrote it (the browser's parseBucket reads either form)."""
         text = inflated(self.payload(letter, i))
-        return spelled_bucket(text) if letter == "v" else text
+        return corrected_firsts(spelled_bucket(text), self.firsts) if letter == "v" else text
 
     def item(self, name: str) -> str:
         return inflated(self.range(tuple(self.pack["items"][name])))
