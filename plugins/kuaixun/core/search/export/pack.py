@@ -92,6 +92,9 @@ POINTER = 2  # each cell's pointer; an item's length is 2 bytes too
 # and so did 0.7 % of the pinyin words' buckets once the short lines sat apart (r/); for the
 # heads any share cost requests.
 CELL_SLACK = {"v": 0.007, "y": 0.007}
+# A vocabulary bucket too big for its window even with every list moved out is a blob of
+# its own; up to this many bytes it keeps its lists inline (fit_bucket).
+WHOLE_BYTES = 1024
 OVERLAY_SLOTS = 4096
 OVERLAY_SHARE = 0.05
 OVERLAY_FLOOR = 1 << 20  # a small site's overlay may reach this whatever its share
@@ -219,6 +222,18 @@ class Packer:
         out = self.files[at]
         out.extend(data)
         return at + 1, len(out) - len(data), len(data)
+
+    def mark(self) -> tuple:
+        """Where the blobs end now, for `undo`."""
+        return dict(self.current), [len(out) for out in self.files]
+
+    def undo(self, mark: tuple) -> None:
+        """Forget the blobs written since `mark` (nothing else is written in between)."""
+        current, lengths = mark
+        del self.files[len(lengths) :]
+        for out, length in zip(self.files, lengths, strict=True):
+            del out[length:]
+        self.current = current
 
     def new_file(self, reserved: int = 0) -> int:
         """A new base file, its first `reserved` bytes kept for a run of cells."""
@@ -359,13 +374,29 @@ def bucket_payload(text: str) -> bytes:
 
 def fit_bucket(text: str, size: int, packer: Packer, payload: bytes | None = None) -> bytes:
     """The payload of a bucket in `size` bytes: its text as `bucket_payload` stores it,
-    moving its longest inline lists out into blobs until it fits — as many at a time as the
-    overflow suggests, so a bucket is compressed a few times, not once a list; a bucket that
-    still does not fit is a blob itself. `payload`: `bucket_payload(text)`, when the caller
-    has it."""
+    moving its longest inline lists out into blobs until it fits. A bucket that still does
+    not fit is a blob itself, read in a round of its own: it keeps its lists inline up to
+    WHOLE_BYTES, since a list moved out of it is one round more for a query that needs it
+    (and a short list's reference is longer than the list). `payload`:
+    `bucket_payload(text)`, when the caller has it."""
     payload = bucket_payload(text) if payload is None else payload
     if len(payload) + 2 <= size:
         return payload
+    mark = packer.mark()
+    fitted, fits = _moved_out(text, payload, size, packer)
+    if fits:
+        return fitted
+    packer.undo(mark)  # the lists moved out for the slot go back into the blob
+    whole, _ = _moved_out(text, payload, WHOLE_BYTES + 2, packer)
+    return ref_code(packer.blob(whole)).encode()
+
+
+def _moved_out(text: str, payload: bytes, size: int, packer: Packer) -> tuple[bytes, bool]:
+    """(the bucket's payload with its longest inline lists moved out into blobs until it
+    takes at most `size` bytes with its length, whether it does) — as many lists at a time
+    as the overflow suggests, so a bucket is compressed a few times, not once a list."""
+    if len(payload) + 2 <= size:
+        return payload, True
     lines = [line.split("\t") for line in text.split("\n")]
     waiting = _inline_lists(lines)
     while waiting:
@@ -378,8 +409,8 @@ def fit_bucket(text: str, size: int, packer: Packer, payload: bytes | None = Non
             moved += length
         payload = bucket_payload("\n".join("\t".join(fields) for fields in lines))
         if len(payload) + 2 <= size:
-            return payload
-    return ref_code(packer.blob(payload)).encode()
+            return payload, True
+    return payload, False
 
 
 def head_text(text: str, first_chunk: str, run: tuple[int, int, int], lengths: list[int]) -> str:
