@@ -356,6 +356,24 @@ def bucket_text(text: str, blobs: dict[str, tuple[int, int, int]]) -> str:
     return "\n".join(lines)
 
 
+class Lists(dict):
+    """Reference by logical name: the export's spilled lists (p/), each written to the
+    packer the first time a slot names it by reference (a list that only a whole bucket's
+    blob holds, inline, is not written apart), and the articles' text runs (x/<d>)."""
+
+    def __init__(self, logical: Logical, packer: Packer, known: dict | None = None):
+        super().__init__(known or {})
+        self.logical, self.packer = logical, packer
+
+    def __missing__(self, name: str) -> tuple[int, int, int]:
+        ref = self[name] = self.packer.blob(_stored(self.logical, name))
+        return ref
+
+    def spilled(self, value: str) -> str:
+        """A spilled list's text by its name in a bucket ("@" + name)."""
+        return self.logical.text(f"p/{value[1:]}.gz")
+
+
 def _inline_lists(lines: list[list[str]]) -> list[tuple[int, int, int]]:
     """(length, line, field) of every list still inline, longest first."""
     found = []
@@ -372,29 +390,32 @@ def bucket_payload(text: str) -> bytes:
     return compact(keyed_bucket(text))
 
 
-def fit_bucket(text: str, size: int, packer: Packer, payload: bytes | None = None) -> bytes:
-    """The payload of a bucket in `size` bytes: its text as `bucket_payload` stores it,
-    moving its longest inline lists out into blobs until it fits. A bucket that still does
-    not fit is a blob itself, read in a round of its own: it keeps its lists inline up to
-    WHOLE_BYTES, since a list moved out of it is one round more for a query that needs it
-    (and a short list's reference is longer than the list). `payload`:
-    `bucket_payload(text)`, when the caller has it."""
-    payload = bucket_payload(text) if payload is None else payload
-    if len(payload) + 2 <= size:
-        return payload
-    mark = packer.mark()
-    fitted, fits = _moved_out(text, payload, size, packer)
+def fit_bucket(text: str, size: int, packer: Packer, lists: Lists | None = None) -> bytes:
+    """The payload of a bucket in `size` bytes. `text` is the bucket as the export wrote it,
+    its spilled lists by name ("@" + name: `lists` writes each the first time a slot names
+    it by reference). Stored as `bucket_payload` stores it, moving its longest inline lists
+    out into blobs until it fits. A bucket that still does not fit is a blob itself, read
+    in a round of its own: that blob holds the bucket's lists inline, the spilled ones too,
+    up to WHOLE_BYTES, since a list moved out of it is one round more for a query that
+    needs it (and a short list's reference is longer than the list)."""
+    mark = packer.mark(), set(lists or ())
+    slot_text = bucket_text(text, lists) if lists is not None else text
+    fitted, fits = _moved_out(slot_text, size, packer)
     if fits:
         return fitted
-    packer.undo(mark)  # the lists moved out for the slot go back into the blob
-    whole, _ = _moved_out(text, payload, WHOLE_BYTES + 2, packer)
-    return ref_code(packer.blob(whole)).encode()
+    packer.undo(mark[0])  # what went out for the slot, spilled lists too, goes in the blob
+    for name in set(lists or ()) - mark[1]:
+        del lists[name]
+    whole = unspilled_bucket(text, lists.spilled) if lists is not None else text
+    payload, _ = _moved_out(whole, WHOLE_BYTES + 2, packer)
+    return ref_code(packer.blob(payload)).encode()
 
 
-def _moved_out(text: str, payload: bytes, size: int, packer: Packer) -> tuple[bytes, bool]:
+def _moved_out(text: str, size: int, packer: Packer) -> tuple[bytes, bool]:
     """(the bucket's payload with its longest inline lists moved out into blobs until it
     takes at most `size` bytes with its length, whether it does) — as many lists at a time
     as the overflow suggests, so a bucket is compressed a few times, not once a list."""
+    payload = bucket_payload(text)
     if len(payload) + 2 <= size:
         return payload, True
     lines = [line.split("\t") for line in text.split("\n")]
@@ -553,8 +574,10 @@ def _array_payload(
     if letter == "v":
         text = logical.text(name)
         if "@" in text:
-            return fit_bucket(bucket_text(text, blobs), size, packer)
-        return fit_bucket(text, size, packer, logical.bucket(name))
+            return fit_bucket(text, size, packer, blobs)
+        if len(logical.bucket(name)) + 2 <= size:
+            return logical.bucket(name)
+        return fit_bucket(text, size, packer)
     if letter == "f":
         text = head_text(
             logical.text(name), logical.text(f"x/{i}-0.gz"), blobs[f"x/{i}"], lengths[i]
@@ -592,11 +615,7 @@ def write_base(logical: Logical) -> tuple[dict[str, bytes], Base, dict]:
         for name in ITEMS
         if name in logical.names
     }
-    blobs = {
-        name: packer.blob(_stored(logical, name))
-        for name in sorted(logical.names)
-        if name.startswith("p/")
-    }
+    blobs = Lists(logical, packer)
     lengths = _blob_text_runs(logical, range(counts.get("f", 0)), packer, blobs)
     for letter, array in sorted(arrays.items()):
         for k in range(array.files()):
@@ -609,7 +628,7 @@ def write_base(logical: Logical) -> tuple[dict[str, bytes], Base, dict]:
         id=_digest(files),
         hashes=dict(logical.hashes),
         arrays=arrays,
-        blobs=blobs,
+        blobs=dict(blobs),
         bytes=sum(len(d) for d in files.values()),
         items=items,
     )
@@ -649,10 +668,7 @@ def write_overlay(logical: Logical, base: Base, over: dict[str, list[int]]):
         return None
     packer = Packer(overlay=True)
     out = packer.files[0]
-    blobs = dict(base.blobs)
-    for name in sorted(n for n in logical.names if n.startswith("p/")):
-        if name not in blobs:  # a list the base does not hold
-            blobs[name] = packer.blob(_stored(logical, name))
+    blobs = Lists(logical, packer, base.blobs)  # a list the base does not hold: here
     items = {
         name: base.items[name]
         if base.hashes.get(name) == logical.hashes[name]
