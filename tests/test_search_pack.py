@@ -31,15 +31,19 @@ from kuaixun.core.search.export.codec import (
 from kuaixun.core.search.export.pack import (
     GB_UNSAFE,
     UTF8_HEADER,
+    WHOLE_BYTES,
     ZLIB_HEADER,
     Cells,
+    Packer,
     Published,
     bucket_payload,
     compact,
+    fit_bucket,
     inflated,
     item_of,
     load_base,
     pack_export,
+    read_ref,
 )
 from kuaixun.testing.builds import ROOT
 from kuaixun.testing.search_sites import logical_files, unpacked
@@ -447,3 +451,43 @@ def test_a_characters_new_frequency_leaves_its_pair_lines_in_the_base(tmp_path):
     assert proc.returncode == 0, proc.stderr
     corrected, as_written, now = json.loads(proc.stdout)
     assert corrected == now != as_written
+
+
+def many_short_lists(rng: random.Random, lines: int, long: int = 0) -> str:
+    """A bucket of a common pair's kind: many lines, each with short lists (a list's
+    reference would be longer than it), and `long` lists of 600 digits."""
+    out = []
+    for n in range(lines):
+        key = "".join(chr(rng.randrange(0x4E00, 0x9FA6)) for _ in range(2))
+        docs = "".join(rng.choice(DIGITS) for _ in range(600 if n < long else 2))
+        out.append(f"{key}\t{docs}\t{rng.choice(DIGITS[:32])}\t\t1\t{rng.choice(DIGITS)}")
+    return "\n".join(out)
+
+
+def whole_blob(text: str, window: int) -> tuple[str, Packer]:
+    """fit_bucket of `text` in a window too small for it: the text of the blob the slot
+    names, and the packer."""
+    packer = Packer(overlay=False)
+    code = fit_bucket(text, window, packer).decode()
+    assert code.startswith("@"), "the bucket does not fit: its slot names a blob"
+    file, offset, length = read_ref(code)
+    stored = bytes(packer.files[file - 1][offset : offset + length])
+    return spelled_bucket(inflated(stored)), packer
+
+
+def test_a_bucket_too_big_for_its_window_keeps_its_short_lists_inline_in_its_blob():
+    """Its lists are read with it, in its own round: none is a round of its own, and no list
+    moved out for the window is left on disk unread."""
+    text = many_short_lists(random.Random(3), lines=40)
+    blob, packer = whole_blob(text, window=48)
+    assert blob == text
+    assert [len(out) for out in packer.files] == [len(bucket_payload(text))]
+
+
+def test_a_whole_bucket_moves_its_longest_lists_out_past_whole_bytes():
+    text = many_short_lists(random.Random(4), lines=40, long=3)
+    blob, packer = whole_blob(text, window=48)
+    lines = [line.split("\t") for line in blob.split("\n")]
+    moved = [n for n, fields in enumerate(lines) if fields[1].startswith("@")]
+    assert moved and set(moved) <= {0, 1, 2}, "only long lists move out, and some must"
+    assert len(bucket_payload(blob)) + 2 <= WHOLE_BYTES

@@ -414,7 +414,7 @@ async function snippetText(ix, doc, query, whole = false, t2s = new Map()) {
       at += step;
       have += step;
     }
-    if (at >= chars.length) unread -= 1;
+    unread -= at >= chars.length; // this member read to its end
     offset += lengths[b];
     batch *= 2;
     from = to + 1;

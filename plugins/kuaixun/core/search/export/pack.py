@@ -32,7 +32,8 @@ file 0 the overlay and k + 1 the base's pack k: the spilled lists (lines name th
 reference instead of by file name), an article's text after what its head carries (one
 member a batch the browser reads; its head lists their lengths), days and 栏目 (the entry
 names them). A vocabulary bucket too large for its slot first moves its longest inline lists out
-into blobs, as the export spills long lists.
+into blobs, as the export spills long lists; one that still does not fit is a blob that
+keeps its lists inline up to WHOLE_BYTES (the export's spilled ones too).
 
 The overlay holds the slots whose logical file changed since the base, the blobs they
 need that the base does not have, and days/栏目; the entry lists the overridden slot
@@ -99,6 +100,11 @@ POINTER = 2  # each cell's pointer; an item's length is 2 bytes too
 # and so did 0.7 % of the pinyin words' buckets once the short lines sat apart (r/); for the
 # heads any share cost requests.
 CELL_SLACK = {"v": 0.007, "y": 0.007}
+# A vocabulary bucket too big for its window even with every list moved out is a blob of
+# its own; up to this many bytes it keeps its lists inline (fit_bucket). At 7,183 articles
+# 640 took a request (and a round) off 5 of the 61 benchmark queries, as 1,024 did off 4,
+# with the median bytes 0.1 KB above before instead of 0.25 (docs/search.md).
+WHOLE_BYTES = 640
 OVERLAY_SLOTS = 4096
 OVERLAY_SHARE = 0.05
 OVERLAY_FLOOR = 1 << 20  # a small site's overlay may reach this whatever its share
@@ -227,6 +233,18 @@ class Packer:
         out = self.files[at]
         out.extend(data)
         return at + 1, len(out) - len(data), len(data)
+
+    def mark(self) -> tuple:
+        """Where the blobs end now, for `undo`."""
+        return dict(self.current), [len(out) for out in self.files]
+
+    def undo(self, mark: tuple) -> None:
+        """Forget the blobs written since `mark` (nothing else is written in between)."""
+        current, lengths = mark
+        del self.files[len(lengths) :]
+        for out, length in zip(self.files, lengths, strict=True):
+            del out[length:]
+        self.current = current
 
     def new_file(self, reserved: int = 0) -> int:
         """A new base file, its first `reserved` bytes kept for a run of cells."""
@@ -362,6 +380,24 @@ def bucket_text(text: str, blobs: dict[str, tuple[int, int, int]]) -> str:
     return "\n".join(lines)
 
 
+class Lists(dict):
+    """Reference by logical name: the export's spilled lists (p/), each written to the
+    packer the first time a slot names it by reference (a list that only a whole bucket's
+    blob holds, inline, is not written apart), and the articles' text runs (x/<d>)."""
+
+    def __init__(self, logical: Logical, packer: Packer, known: dict | None = None):
+        super().__init__(known or {})
+        self.logical, self.packer = logical, packer
+
+    def __missing__(self, name: str) -> tuple[int, int, int]:
+        ref = self[name] = self.packer.blob(_stored(self.logical, name))
+        return ref
+
+    def spilled(self, value: str) -> str:
+        """A spilled list's text by its name in a bucket ("@" + name)."""
+        return self.logical.text(f"p/{value[1:]}.gz")
+
+
 def _inline_lists(lines: list[list[str]]) -> list[tuple[int, int, int]]:
     """(length, line, field) of every list still inline, longest first."""
     found = []
@@ -378,15 +414,34 @@ def bucket_payload(text: str) -> bytes:
     return compact(keyed_bucket(text))
 
 
-def fit_bucket(text: str, size: int, packer: Packer, payload: bytes | None = None) -> bytes:
-    """The payload of a bucket in `size` bytes: its text as `bucket_payload` stores it,
-    moving its longest inline lists out into blobs until it fits — as many at a time as the
-    overflow suggests, so a bucket is compressed a few times, not once a list; a bucket that
-    still does not fit is a blob itself. `payload`: `bucket_payload(text)`, when the caller
-    has it."""
-    payload = bucket_payload(text) if payload is None else payload
+def fit_bucket(text: str, size: int, packer: Packer, lists: Lists | None = None) -> bytes:
+    """The payload of a bucket in `size` bytes. `text` is the bucket as the export wrote it,
+    its spilled lists by name ("@" + name: `lists` writes each the first time a slot names
+    it by reference). Stored as `bucket_payload` stores it, moving its longest inline lists
+    out into blobs until it fits. A bucket that still does not fit is a blob itself, read
+    in a round of its own: that blob holds the bucket's lists inline, the spilled ones too,
+    up to WHOLE_BYTES, since a list moved out of it is one round more for a query that
+    needs it (and a short list's reference is longer than the list)."""
+    mark = packer.mark(), set(lists or ())
+    slot_text = bucket_text(text, lists) if lists is not None else text
+    fitted, fits = _moved_out(slot_text, size, packer)
+    if fits:
+        return fitted
+    packer.undo(mark[0])  # what went out for the slot, spilled lists too, goes in the blob
+    for name in set(lists or ()) - mark[1]:
+        del lists[name]
+    whole = unspilled_bucket(text, lists.spilled) if lists is not None else text
+    payload, _ = _moved_out(whole, WHOLE_BYTES + 2, packer)
+    return ref_code(packer.blob(payload)).encode()
+
+
+def _moved_out(text: str, size: int, packer: Packer) -> tuple[bytes, bool]:
+    """(the bucket's payload with its longest inline lists moved out into blobs until it
+    takes at most `size` bytes with its length, whether it does) — as many lists at a time
+    as the overflow suggests, so a bucket is compressed a few times, not once a list."""
+    payload = bucket_payload(text)
     if len(payload) + 2 <= size:
-        return payload
+        return payload, True
     lines = [line.split("\t") for line in text.split("\n")]
     waiting = _inline_lists(lines)
     while waiting:
@@ -399,8 +454,8 @@ def fit_bucket(text: str, size: int, packer: Packer, payload: bytes | None = Non
             moved += length
         payload = bucket_payload("\n".join("\t".join(fields) for fields in lines))
         if len(payload) + 2 <= size:
-            return payload
-    return ref_code(packer.blob(payload)).encode()
+            return payload, True
+    return payload, False
 
 
 def head_text(text: str, first_chunk: str, run: tuple[int, int, int], lengths: list[int]) -> str:
@@ -543,8 +598,10 @@ def _array_payload(
     if letter == "v":
         text = logical.text(name)
         if "@" in text:
-            return fit_bucket(bucket_text(text, blobs), size, packer)
-        return fit_bucket(text, size, packer, logical.bucket(name))
+            return fit_bucket(text, size, packer, blobs)
+        if len(logical.bucket(name)) + 2 <= size:
+            return logical.bucket(name)
+        return fit_bucket(text, size, packer)
     if letter == "f":
         text = head_text(
             logical.text(name), logical.text(f"x/{i}-0.gz"), blobs[f"x/{i}"], lengths[i]
@@ -582,11 +639,7 @@ def write_base(logical: Logical) -> tuple[dict[str, bytes], Base, dict]:
         for name in ITEMS
         if name in logical.names
     }
-    blobs = {
-        name: packer.blob(_stored(logical, name))
-        for name in sorted(logical.names)
-        if name.startswith("p/")
-    }
+    blobs = Lists(logical, packer)
     lengths = _blob_text_runs(logical, range(counts.get("f", 0)), packer, blobs)
     for letter, array in sorted(arrays.items()):
         for k in range(array.files()):
@@ -599,7 +652,7 @@ def write_base(logical: Logical) -> tuple[dict[str, bytes], Base, dict]:
         id=_digest(files),
         hashes=dict(logical.hashes),
         arrays=arrays,
-        blobs=blobs,
+        blobs=dict(blobs),
         bytes=sum(len(d) for d in files.values()),
         items=items,
     )
@@ -745,10 +798,7 @@ def write_overlay(logical: Logical, base: Base, over: dict[str, list[int]], firs
         return None
     packer = Packer(overlay=True)
     out = packer.files[0]
-    blobs = dict(base.blobs)
-    for name in sorted(n for n in logical.names if n.startswith("p/")):
-        if name not in blobs:  # a list the base does not hold
-            blobs[name] = packer.blob(_stored(logical, name))
+    blobs = Lists(logical, packer, base.blobs)  # a list the base does not hold: here
     items = {
         name: base.items[name]
         if base.hashes.get(name) == logical.hashes[name]
