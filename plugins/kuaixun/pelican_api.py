@@ -481,6 +481,17 @@ def _remember_urls_in_properties() -> None:
 # --- a listing's articles asked by identity --------------------------------------------------
 
 
+def _changed(name: str):
+    """list's method `name`, forgetting a _Members' set of identities first."""
+
+    def change(self, *args):
+        self._identities = None
+        return getattr(list, name)(self, *args)
+
+    change.__name__ = name
+    return change
+
+
 class _Members(list):
     """A list of contents whose `in` asks a set of their identities.
 
@@ -498,14 +509,6 @@ class _Members(list):
             self._identities = frozenset(map(id, self))
         return id(item) in self._identities
 
-    def _changed(name: str):  # noqa: N805 (used in the class body only)
-        def change(self, *args):
-            self._identities = None
-            return getattr(list, name)(self, *args)
-
-        change.__name__ = name
-        return change
-
     append = _changed("append")
     extend = _changed("extend")
     insert = _changed("insert")
@@ -516,7 +519,6 @@ class _Members(list):
     __delitem__ = _changed("__delitem__")
     __iadd__ = _changed("__iadd__")
     __imul__ = _changed("__imul__")
-    del _changed
 
 
 def index_listings(generator) -> None:

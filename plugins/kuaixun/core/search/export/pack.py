@@ -55,6 +55,7 @@ import re
 import shutil
 import zlib
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
@@ -428,8 +429,9 @@ def fit_bucket(text: str, size: int, packer: Packer, lists: Lists | None = None)
     if fits:
         return fitted
     packer.undo(mark[0])  # what went out for the slot, spilled lists too, goes in the blob
-    for name in set(lists or ()) - mark[1]:
-        del lists[name]
+    if lists is not None:
+        for name in set(lists) - mark[1]:
+            del lists[name]
     whole = unspilled_bucket(text, lists.spilled) if lists is not None else text
     payload, _ = _moved_out(whole, WHOLE_BYTES + 2, packer)
     return ref_code(packer.blob(payload)).encode()
@@ -694,12 +696,14 @@ def with_firsts(logical: Logical, base: Base, published: Path, over: dict[str, l
     article changed ≈ 1,100 buckets, and the entry listed each; they now stay in the base."""
     if not over.get("v"):
         return over, {}
-    kept, firsts = [], {}
+    kept: list[int] = []
+    firsts: dict[str, int] = {}
     with BaseReader(published / base.id, base) as reader:
         for i in over["v"]:
             name, found = f"v/{i}.gz", None
             if i < base.arrays["v"].count and name in logical.names:
-                found = first_changes(reader.bucket(i), logical.text(name), reader.same_list)
+                same = partial(reader.same_list, logical=logical)
+                found = first_changes(reader.bucket(i), logical.text(name), same)
             if found is None or any(firsts.get(c, f) != f for c, f in found.items()):
                 kept.append(i)
             else:
@@ -782,14 +786,20 @@ class BaseReader:
             payload = self.range(read_ref(payload.decode()))
         return spelled_bucket(inflated(payload))
 
-    def same_list(self, stored: str, logical: str) -> bool:
+    def same_list(self, stored: str, value: str, logical: Logical) -> bool:
         """A list of a base bucket (inline, or "@" and the reference of a blob) against the
-        logical one (inline, or "@" and a spilled list's name)."""
-        if stored == logical or not stored.startswith("@"):
-            return stored == logical
-        if logical.startswith("@"):  # spilled: the base names the list's blob by reference
-            return self.base.blobs.get(f"p/{logical[1:]}.gz") == read_ref(stored)
-        return inflated(self.range(read_ref(stored))) == logical  # moved out by fit_bucket
+        logical one (inline, or "@" and a spilled list's name, which a whole bucket's blob
+        may hold inline: fit_bucket)."""
+        if stored == value:
+            return True
+        if value.startswith("@"):
+            name = f"p/{value[1:]}.gz"
+            if stored.startswith("@") and self.base.blobs.get(name) == read_ref(stored):
+                return True  # spilled: the base names the list's blob by reference
+            value = logical.text(name)
+        if stored.startswith("@"):
+            stored = inflated(self.range(read_ref(stored)))  # moved out by fit_bucket
+        return stored == value
 
 
 def write_overlay(logical: Logical, base: Base, over: dict[str, list[int]], firsts=None):
@@ -879,10 +889,10 @@ def pack_export(export: LogicalExport, published: Path) -> str:
     logical = Logical(export)
     base = load_base(published)
     over = overridden(logical, base) if base is not None else None
-    firsts = {}
-    if over is not None:
+    result = None
+    if base is not None and over is not None:
         over, firsts = with_firsts(logical, base, published, over)
-    result = write_overlay(logical, base, over, firsts) if over is not None else None
+        result = write_overlay(logical, base, over, firsts)
     if base is None or over is None or result is None:
         files, base, pack = write_base(logical)
         _replace_tree(published)
