@@ -402,26 +402,14 @@ class ReusingWriter(pelican_api.FreshFilesWriter):
                         self.page_keys.listing_key,
                     )
                 return
+            keyed = None
             if _one_content(paginated, template_name, kwargs):
+                keyed = self.page_keys.key
+            elif {"articles", "dates"} & kwargs.keys() and not paginated:  # Pelican's as one
+                keyed = self.page_keys.unpaginated_key
+            if keyed is not None:
                 self._write_page(
-                    name,
-                    template,
-                    context,
-                    relative_urls,
-                    override_output,
-                    kwargs,
-                    self.page_keys.key,
-                )
-                return
-            if {"articles", "dates"} & kwargs.keys() and not paginated:  # Pelican's as one
-                self._write_page(
-                    name,
-                    template,
-                    context,
-                    relative_urls,
-                    override_output,
-                    kwargs,
-                    self.page_keys.unpaginated_key,
+                    name, template, context, relative_urls, override_output, kwargs, keyed
                 )
                 return
         super().write_file(
