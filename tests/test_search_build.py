@@ -1,6 +1,6 @@
 """What the cold build's shortcuts make must be exactly what the long way makes: a new Whoosh
 index written straight from the records' terms (index.write_segment) is Whoosh's own writer's,
-and the packer's items taken from the export's gzip members (pack.compact_stored) are what
+and the packer's items taken from the export's zlib streams (pack.compact_stored) are what
 compressing their texts again gives, and the vocabulary made by key range in forked processes
 (full.range_lines) is the vocabulary made in one (docs/search.md, "Cold build")."""
 

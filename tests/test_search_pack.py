@@ -15,6 +15,9 @@ from pathlib import Path
 from kuaixun.core.search.export.codec import (
     CHUNK,
     DIGITS,
+    GB_UNSAFE,
+    UTF8_HEADER,
+    ZLIB_HEADER,
     LogicalExport,
     decode_postings,
     dense,
@@ -29,10 +32,7 @@ from kuaixun.core.search.export.codec import (
     stored,
 )
 from kuaixun.core.search.export.pack import (
-    GB_UNSAFE,
-    UTF8_HEADER,
     WHOLE_BYTES,
-    ZLIB_HEADER,
     Cells,
     Packer,
     Published,

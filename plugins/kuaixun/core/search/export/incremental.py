@@ -18,7 +18,6 @@ finds a full export is needed returns before anything is touched.
 from __future__ import annotations
 
 import dataclasses
-import gzip
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,7 +68,7 @@ class Bucket:
     def spilled(self, field: str) -> str:
         if not field.startswith("@"):
             return field
-        return gzip.decompress(self.files[f"p/{field[1:]}.gz"]).decode()
+        return stored_text(f"p/{field[1:]}.gz", self.files[f"p/{field[1:]}.gz"])
 
     def entry(self, key: str) -> tuple[list[int], dict[str, list]]:
         """The key's articles and, per term suffix, its postings per scored field."""

@@ -53,7 +53,6 @@ import json
 import pickle
 import re
 import shutil
-import zlib
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -62,10 +61,11 @@ from typing import BinaryIO
 from kuaixun.core.search.export.codec import (
     CHUNK,
     FORMAT,
-    GZIP_WBITS,
     LogicalExport,
     chunk_batches,
+    deflated,
     dense,
+    inflated_text,
     keyed_bucket,
     read_dense,
     read_varints,
@@ -266,27 +266,6 @@ class Packer:
 # ---- Reading the logical export -------------------------------------------------------
 
 
-ZLIB_HEADER = b"\x78\xda"  # what level 9 writes: the text is GB18030
-# The same with FLEVEL 0 (a hint no reader checks): the text is UTF-8.
-UTF8_HEADER = b"\x78\x01"
-# Compressed text is GB18030: it spells a Han character in 2 bytes where UTF-8 takes 3, and
-# deflate keeps most of the difference (an article's text 17 % smaller). Every browser's
-# TextDecoder reads it (the Encoding Standard), but GB18030-2005, -2022 and Python's codec
-# disagree on these (a letter, vertical forms, a few radicals, the private use area): a
-# text holding one stays UTF-8 (40 of 138,898 texts at 7,183 articles).
-# tests/test_search_pack.py decodes every other character in Chromium.
-GB_UNSAFE = re.compile("[\u1e3f\u9fb4-\u9fbb\ue000-\uf8ff\ufe10-\ufe19]")
-
-
-def deflated(text: str) -> bytes:
-    """zlib's format (a 2-byte header, the deflate data, Adler-32) of the text in GB18030, or
-    in UTF-8 under `UTF8_HEADER` where GB18030 cannot carry it for every browser:
-    DecompressionStream("deflate") reads it wherever it reads gzip."""
-    if GB_UNSAFE.search(text):
-        return UTF8_HEADER + zlib.compress(text.encode("utf-8"), 9)[2:]
-    return zlib.compress(text.encode("gb18030"), 9)
-
-
 def compact(text: str) -> bytes:
     """An item's bytes: `deflated` or its text with the digits packed (codec.dense),
     whichever is shorter (a small bucket of base-64 numbers grows when compressed; the
@@ -304,37 +283,20 @@ def _shorter(text: str, packed: bytes) -> bytes:
     return plain if keep_plain else packed
 
 
-# A gzip member's header without flags (so 10 bytes: no name, no extra field), deflated.
-GZIP_PLAIN_HEADER = b"\x1f\x8b\x08\x00"
-GZIP_XFL_BEST = 2  # its byte 8 when written at level 9
-
-
 def compact_stored(name: str, data: bytes) -> bytes:
     """An item as published (`compact` of its text; a bucket's `bucket_payload`) from its
-    bytes in the export (codec.stored), without compressing the text again where it can: for
-    ASCII text (the same bytes in GB18030) a file the export stored as gzip at level 9 already
-    holds the deflate stream `deflated` would make (the same zlib, level and window; only the
-    wrapper differs), so the zlib form is that stream between zlib's header and the text's
-    Adler-32 (the packer's largest cost was compressing every item a second time:
-    docs/search.md, "Cold build"). Other text is compressed again, in GB18030. A bucket is
-    stored keyed, as it is published. Tested against the long way."""
-    best = data.startswith(GZIP_PLAIN_HEADER) and data[8] == GZIP_XFL_BEST
-    if not name.endswith(".gz") or not best:
-        as_stored = zlib.decompress(data, GZIP_WBITS) if name.endswith(".gz") else data
-        return compact(as_stored.decode("utf-8"))
-    raw = zlib.decompress(data, GZIP_WBITS)
-    text = raw.decode("utf-8")
-    if not text.isascii():
-        return compact(text)  # the export's stream is of the UTF-8, not GB18030
-    packed = ZLIB_HEADER + data[10:-8] + zlib.adler32(raw).to_bytes(4, "big")
-    return _shorter(text, packed)
+    bytes in the export (codec.stored): a .gz file is stored as `deflated` compresses it,
+    so its text is only inflated to weigh it against its digits packed (the packer's largest
+    cost was compressing every item a second time: docs/search.md, "Cold build"). A bucket
+    is stored keyed, as it is published. Tested against the long way."""
+    if name.endswith(".gz"):
+        return _shorter(inflated_text(data), data)
+    return compact(data.decode("utf-8"))
 
 
 def inflated(data: bytes) -> str:
     """The text of an item or blob stored by `compact`."""
-    if data[:1] == b"\x78":
-        return zlib.decompress(data).decode("gb18030" if data[:2] == ZLIB_HEADER else "utf-8")
-    return read_dense(data)
+    return inflated_text(data) if data[:1] == b"\x78" else read_dense(data)
 
 
 def arrays_of(names) -> dict[str, int]:
