@@ -12,6 +12,8 @@ import subprocess
 import zlib
 from pathlib import Path
 
+import pytest
+
 from kuaixun.core.search.export.codec import (
     CHUNK,
     DIGITS,
@@ -32,10 +34,12 @@ from kuaixun.core.search.export.codec import (
     stored,
 )
 from kuaixun.core.search.export.pack import (
+    HEAD_CHARS,
     WHOLE_BYTES,
     Cells,
     Packer,
     Published,
+    batch_count,
     bucket_payload,
     compact,
     fit_bucket,
@@ -44,6 +48,7 @@ from kuaixun.core.search.export.pack import (
     load_base,
     pack_export,
     read_ref,
+    text_batches,
 )
 from kuaixun.testing.builds import ROOT
 from kuaixun.testing.search_sites import logical_files, unpacked
@@ -357,7 +362,7 @@ def gb18030_texts() -> list[str]:
 def test_text_beyond_ascii_is_deflated_as_gb18030_and_reads_back_in_python_and_chromium(
     tmp_path, serve, page
 ):
-    """pack.deflated compresses text as GB18030 (2 bytes a Han character, not 3) where every
+    """codec.deflated compresses text as GB18030 (2 bytes a Han character, not 3) where every
     browser decodes it back the same, and as UTF-8 under a header of its own elsewhere; no
     plain item starts as a zlib member does. Python's `inflated` and index.js's `textOf` in
     Chromium give back every text, every character GB18030 is used for included, and the
@@ -451,6 +456,14 @@ def test_a_characters_new_frequency_leaves_its_pair_lines_in_the_base(tmp_path):
     assert proc.returncode == 0, proc.stderr
     corrected, as_written, now = json.loads(proc.stdout)
     assert corrected == now != as_written
+
+
+@pytest.mark.parametrize("chunks", [1, 2, 3, 4, 9, 30])
+@pytest.mark.parametrize("first", [0, HEAD_CHARS, HEAD_CHARS + 1, 3 * HEAD_CHARS])
+def test_an_articles_batches_are_counted_from_its_first_chunk_alone(chunks, first):
+    """The packer sizes the heads' slots without reading every article's text twice."""
+    texts = ["首" * first, *(["文" * 40] * (chunks - 1))]
+    assert batch_count(texts[0], chunks) == len(text_batches(texts))
 
 
 def many_short_lists(rng: random.Random, lines: int, long: int = 0) -> str:

@@ -55,11 +55,13 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import BinaryIO
 
 from kuaixun.core.search.export.codec import (
     CHUNK,
+    DIGITS,
     FORMAT,
     LogicalExport,
     chunk_batches,
@@ -273,11 +275,18 @@ def compact(text: str) -> bytes:
     return _shorter(text, deflated(text))
 
 
+_DIGIT_BYTES = DIGITS.encode()
+
+
 def _shorter(text: str, packed: bytes) -> bytes:
     """`packed` (the text's zlib form) or the text with its digits packed, whichever is
     shorter; plain text that starts as zlib's header does ("x") is always compressed."""
-    if 4 * len(packed) < 3 * len(text.encode("utf-8")):
-        return packed  # packed digits take at least three quarters of their UTF-8
+    utf8 = text.encode("utf-8")
+    digits = len(utf8) - len(utf8.translate(None, _DIGIT_BYTES))
+    # Packed digits take at least three quarters of their UTF-8, the rest all of it: the
+    # digits are packed (slow) only when that could be shorter.
+    if 4 * len(packed) < 4 * len(utf8) - digits:
+        return packed
     plain = dense(text)
     keep_plain = len(plain) <= len(packed) and plain[:1] != b"\x78"
     return plain if keep_plain else packed
@@ -356,6 +365,12 @@ class Lists(dict):
         ref = self[name] = self.packer.blob(_stored(self.logical, name))
         return ref
 
+    def undo(self, mark: int) -> None:
+        """Forget the names written since there were `mark` of them (the newest come last: a
+        dict keeps its order, and only this removes any)."""
+        for name in list(islice(reversed(self), len(self) - mark)):
+            del self[name]
+
     def spilled(self, value: str) -> str:
         """A spilled list's text by its name in a bucket ("@" + name)."""
         return self.logical.text(f"p/{value[1:]}.gz")
@@ -385,15 +400,14 @@ def fit_bucket(text: str, size: int, packer: Packer, lists: Lists | None = None)
     in a round of its own: that blob holds the bucket's lists inline, the spilled ones too,
     up to WHOLE_BYTES, since a list moved out of it is one round more for a query that
     needs it (and a short list's reference is longer than the list)."""
-    mark = packer.mark(), set(lists or ())
+    mark = packer.mark(), len(lists or ())
     slot_text = bucket_text(text, lists) if lists is not None else text
     fitted, fits = _moved_out(slot_text, size, packer)
     if fits:
         return fitted
     packer.undo(mark[0])  # what went out for the slot, spilled lists too, goes in the blob
     if lists is not None:
-        for name in set(lists) - mark[1]:
-            del lists[name]
+        lists.undo(mark[1])
     whole = unspilled_bucket(text, lists.spilled) if lists is not None else text
     payload, _ = _moved_out(whole, WHOLE_BYTES + 2, packer)
     return ref_code(packer.blob(payload)).encode()
@@ -501,6 +515,11 @@ def text_batches(chunks: list[str]) -> list[str]:
     return [rest + batches[0], *batches[1:]]
 
 
+def batch_count(first_chunk: str, chunks: int) -> int:
+    """How many batches `text_batches` makes of an article's chunks, from the first alone."""
+    return len(chunk_batches(chunks)) or int(len(first_chunk) > HEAD_CHARS)
+
+
 def _chunks(logical: Logical, d: int, count: int) -> list[str]:
     return [logical.text(f"x/{d}-{k}.gz") for k in range(count)]
 
@@ -538,7 +557,7 @@ def _shapes(logical: Logical, counts: dict[str, int]) -> dict[str, tuple[int, in
                         logical.text(f"f/{d}.json"),
                         logical.text(f"x/{d}-0.gz"),
                         (9999, TEXT_BYTES, 0),
-                        [9999] * len(text_batches(_chunks(logical, d, chunks.get(d, 0)))),
+                        [9999] * batch_count(logical.text(f"x/{d}-0.gz"), chunks.get(d, 0)),
                     )
                 )
                 for d in range(count)
