@@ -26,7 +26,8 @@ the page, and every other value its templates get
 article in it by what a link to it shows. A page Pelican writes unpaginated with all the
 articles (归档, the lists of 栏目, tags and reporters, search, 404, robots.txt;
 `PageKeys.unpaginated_key`) is keyed by every article it gets, by all its attributes but
-its HTML, and rendered whenever its templates name an article's HTML. Feeds, issue pages
+its HTML (the summary in its metadata too), and rendered whenever its templates name an
+article's HTML. Feeds, issue pages
 and everything else are written as Pelican writes them.
 """
 
@@ -272,7 +273,8 @@ class PageKeys:
         return self._described(content)[:2]
 
     def _attributes_without_html(self, content) -> str:
-        """The digest of a content's URL and attributes described, but HTML_ATTRIBUTES."""
+        """The digest of a content's URL and attributes described, but HTML_ATTRIBUTES and
+        the summary in its metadata (METADATA_HTML)."""
         return self._described(content)[2]
 
     def _described(self, content) -> tuple[str, list, str]:
