@@ -77,6 +77,11 @@ class Memo:
         self.used[key] = value
         return value
 
+    def keep_known(self) -> None:
+        """Save what was known too, not only what this run used: a check of some files
+        leaves the verdicts of the others for the next check of every file."""
+        self.used = {**self.known, **self.used}
+
     def save(self) -> None:
         """Write the entries used in this run, atomically (a killed build leaves the old file)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)

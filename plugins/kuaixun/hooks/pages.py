@@ -26,7 +26,8 @@ the page, and every other value its templates get
 article in it by what a link to it shows. A page Pelican writes unpaginated with all the
 articles (归档, the lists of 栏目, tags and reporters, search, 404, robots.txt;
 `PageKeys.unpaginated_key`) is keyed by every article it gets, by all its attributes but
-its HTML, and rendered whenever its templates name an article's HTML. Feeds, issue pages
+its HTML (the summary in its metadata too), and rendered whenever its templates name an
+article's HTML. Feeds, issue pages
 and everything else are written as Pelican writes them.
 """
 
@@ -60,6 +61,9 @@ PLAIN = (str, int, float, bool, type(None))
 # shows what the article's other attributes say, and its key leaves the HTML out.
 HTML_ATTRIBUTES = ("_content", "_summary")
 LINKED_HTML = frozenset({*HTML_ATTRIBUTES, "content", "summary", "get_content", "get_summary"})
+# The one metadata entry that is an article's HTML: Pelican keeps the summary there too
+# (pelican_api.set_summary), so an edit that changes a summary changes the metadata.
+METADATA_HTML = "summary"
 # Values described by repr: plain ones, dates and times. By exact type first, the common case
 # (a key describes ≈ 100 values of each of 7,183 articles).
 _BY_REPR = (*PLAIN, datetime.date, datetime.time)
@@ -269,7 +273,8 @@ class PageKeys:
         return self._described(content)[:2]
 
     def _attributes_without_html(self, content) -> str:
-        """The digest of a content's URL and attributes described, but HTML_ATTRIBUTES."""
+        """The digest of a content's URL and attributes described, but HTML_ATTRIBUTES and
+        the summary in its metadata (METADATA_HTML)."""
         return self._described(content)[2]
 
     def _described(self, content) -> tuple[str, list, str]:
@@ -278,6 +283,11 @@ class PageKeys:
             pointed: list = []
             attributes = {k: v for k, v in vars(content).items() if k not in NOT_DESCRIBED}
             html = {k: attributes.pop(k) for k in HTML_ATTRIBUTES if k in attributes}
+            metadata = attributes.get("metadata")
+            if isinstance(metadata, dict) and METADATA_HTML in metadata:
+                # The summary again (pelican_api.set_summary): HTML, not what a link shows.
+                attributes["metadata"] = {k: v for k, v in metadata.items() if k != METADATA_HTML}
+                html[f"metadata.{METADATA_HTML}"] = metadata[METADATA_HTML]
             text = f"{content.url} {content.save_as} {self.describe(attributes, pointed)}"
             without_html = digest(text)
             whole = digest(without_html, self.describe(html, pointed))
