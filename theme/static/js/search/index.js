@@ -394,20 +394,20 @@ async function snippetText(ix, doc, query, whole, t2s, head, batches = 1e9) {
   const m = await manifestOf(ix);
   const enough = holdsQuery(query, whole, t2s);
   // The head brings the start of the text (export/pack.py HEAD_CHARS); the rest follows
-  // in one run: the rest of the first chunk with the next m.chunk[1] chunks, then twice as
-  // many, … each batch one member read in one range: a match deep in a long article costs
-  // a few round trips, not one per chunk. The text is the same as chunk by chunk: it stops
-  // at the chunk (m.chunk[0] characters) that holds the query. The first batch lies apart
-  // (with every article's first batch, export/pack.py), the others in one run (`next`).
+  // in two members, each read in one range: the rest of the first chunk with the next
+  // m.chunk[1] chunks, then all the others, so a match deep in a long article costs one
+  // round trip more, not one per chunk or batch. The text is the same as chunk by chunk: it
+  // stops at the chunk (m.chunk[0] characters) that holds the query. The first batch lies
+  // apart (with every article's first batch, export/pack.py), the others after it (`next`).
   let [file, offset, ...lengths] = head.x;
   const next = lengths.splice(0, 2);
   const [size, firstBatch] = m.chunk;
   let loaded = head.s;
   let have = [...loaded].length;
   let unread = lengths.length; // members not read to their end: the text is cut
-  for (let b = 0, from = 0, batch = firstBatch; b < lengths.length && b < batches; b++) {
+  for (let b = 0, from = 0; b < lengths.length && b < batches; b++) {
     if (enough(loaded) || enough(head.t)) break;
-    const to = Math.min(b ? from + batch - 1 : firstBatch, head.n - 1);
+    const to = b ? head.n - 1 : Math.min(firstBatch, head.n - 1);
     const name = `x/${doc}-${from}${to > from ? `…${to}` : ""}.gz`;
     const bytes = await range(ix, m, { file, offset, length: lengths[b] }, name);
     const chars = [...(await textOf(bytes))];
@@ -419,8 +419,7 @@ async function snippetText(ix, doc, query, whole, t2s, head, batches = 1e9) {
       have += step;
     }
     unread -= at >= chars.length; // this member read to its end
-    [file, offset] = b ? [file, offset + lengths[b]] : next;
-    batch *= 2;
+    [file, offset] = next; // the first member was read: the other is next
     from = to + 1;
   }
   return unread ? withoutCutWord(loaded, [...query.runs, ...query.parts], t2s) : loaded;
