@@ -270,19 +270,19 @@ def test_a_passage_deep_in_a_long_article_gets_its_snippet(sample_site):
     assert answer["docs"][0] == d
     assert max(answer["runs"], key=len) in answer["snippets"][0]["marked"]
     chunks = [name for name in answer["fetched"] if name.startswith(f"x/{d}-")]
-    # Fetched in batches of chunks (the rest of the first with the next 2, then 4, 8, … in
-    # one range each), up to the batch holding the chunk where the passage ends, and no
-    # further; the start of the first chunk came with the head.
+    # Fetched in two batches of chunks (the rest of the first with the next 2, then all the
+    # others, one range each), up to the batch holding the chunk where the passage ends; the
+    # start of the first chunk came with the head.
     assert chunks == chunk_batches(d, (len(article["x"]) - 288 - 1) // CHUNK, article["n"])
 
 
 def chunk_batches(d: int, needed: int, n: int) -> list[str]:
     """The names of the ranges that read chunks 0…needed of article d's n chunks."""
-    names, k, size = [], 0, CHUNK_BATCH
+    names, k = [], 0
     while k <= needed:
-        last = min(k + size - (k > 0), n - 1)
+        last = min(CHUNK_BATCH, n - 1) if k == 0 else n - 1
         names.append(f"x/{d}-{k}…{last}.gz" if last > k else f"x/{d}-{k}.gz")
-        k, size = last + 1, size * 2
+        k = last + 1
     return names
 
 

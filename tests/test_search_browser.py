@@ -11,6 +11,7 @@ from urllib.parse import quote, unquote
 import pytest
 
 from kuaixun.core.search.export.entry import entry_of
+from kuaixun.core.search.export.pack import Published, text_members
 from kuaixun.testing.builds import copy_content, run_build
 from kuaixun.testing.search_sites import fragments, node_search, pack_urls
 
@@ -152,6 +153,46 @@ def test_a_round_of_a_search_is_one_request_a_file_with_all_its_ranges(page, rea
     heads = [r.headers["range"] for r in asked if pack_urls(real_site, "f")(r.url)]
     assert len(heads) == 1
     assert heads[0].count(",") + 1 >= min(page.locator("#search-results li").count(), 10) // 2
+
+
+def ranges_of(request) -> list[tuple[int, int]]:
+    spans = request.headers["range"].removeprefix("bytes=").split(",")
+    return [(int(a), int(b)) for a, b in (span.split("-") for span in spans)]
+
+
+def test_the_first_text_batches_of_the_results_shown_are_one_request(phone, real_site, serve):
+    """A result whose match lies past its head needs its first text batch for its snippet.
+    Those of every result shown are asked as the heads arrive (search/page.js), from the
+    file that holds every article's first batch (export/pack.py): one request in one round,
+    results below the screen included, not one request each as the reader scrolls."""
+    query = "居民"
+    published = Published(real_site / "search")
+    base = published.entry["base"].split("/")[0]
+    docs = node_search(real_site, [query])[0]["docs"][:10]
+    articles = fragments(real_site)
+    past_head = [d for d in docs if query not in articles[d]["t"] + articles[d]["x"][:150]]
+    assert len(past_head) >= 2, "the query has results whose match lies past the head"
+    asked = []
+    phone.on("request", lambda r: r.url.endswith(".bin") and asked.append(r))
+    phone.goto(f"{serve(real_site)}/search.html?q={quote(query)}")
+    phone.wait_for_selector("#search-results li")
+    phone.wait_for_load_state("networkidle")
+    below = phone.locator("#search-results li").last.evaluate(
+        "li => li.getBoundingClientRect().top > innerHeight + 100"
+    )
+    assert below and phone.evaluate("scrollY") == 0, "a result lies below the screen, unseen"
+    reading = {}
+    for d in past_head:
+        file, offset, length = text_members(published.head(d))[0]
+        url = f"/search/{base}/{file - 1}.bin"
+        reading[d] = {
+            n
+            for n, r in enumerate(asked)
+            if r.url.endswith(url)
+            and any(a <= offset and offset + length - 1 <= b for a, b in ranges_of(r))
+        }
+    assert all(reading.values()), "every first batch needed is read, unscrolled"
+    assert len(set().union(*reading.values())) == 1
 
 
 # Each pair: a query whose result heads arrive late, then the query a reader asks next

@@ -19,6 +19,7 @@ from kuaixun.core.search.export.pack import (
     TEXT_BYTES,
     Published,
     read_ref,
+    text_members,
 )
 from kuaixun.testing.builds import copy_content, run_build
 from kuaixun.testing.search_sites import (
@@ -51,17 +52,19 @@ def test_the_index_is_few_files_in_proportion_to_what_it_holds(sample_site):
     size = sum(p.stat().st_size for p in files)
     text = sum(len((a["t"] + a["x"]).encode()) for a in fragments(sample_site))
     arrays = Published(search).pack["arrays"]
-    # A file for each array, one for the lists (the sample's fit in one), the text after the
-    # first chunks in packs of TEXT_BYTES (one part-filled); the entry and the overlay.
-    assert len(files) <= size // TEXT_BYTES + len(arrays) + 4
+    # A file for each array, one for the lists (the sample's fit in one), one for the first
+    # text batches, the rest of the text in packs of TEXT_BYTES (one part-filled); the entry
+    # and the overlay.
+    assert len(files) <= size // TEXT_BYTES + len(arrays) + 5
     assert size <= BYTES_PER_TEXT_BYTE * text
     assert max(p.stat().st_size for p in files if p.parent.name != "o") <= FILE_BYTES
 
 
 def test_each_family_read_in_one_round_lies_in_one_file(sample_site):
     """Days lie with the vocabulary (both read in a query's first round), every head in one
-    file, every list spilled or moved out of a bucket in one (the sample's families fit in a
-    file each): one request a round, all its ranges in one Range header."""
+    file, every list spilled or moved out of a bucket in one, every article's first text
+    batch in one (the sample's families fit in a file each): one request a round, all its
+    ranges in one Range header."""
     published = Published(sample_site / "search")
     pack = published.pack
     _, count, first, _, _, _, per_file = pack["arrays"]["v"]
@@ -77,6 +80,9 @@ def test_each_family_read_in_one_round_lies_in_one_file(sample_site):
                 if value.startswith("@"):
                     lists.add(read_ref(value)[0])
     assert len(lists) == 1, lists
+    texts = [text_members(published.head(d)) for d in range(heads)]
+    firsts = {refs[0][0] for refs in texts if refs}
+    assert len(firsts) == 1, firsts
 
 
 @dataclass

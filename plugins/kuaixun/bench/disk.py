@@ -12,7 +12,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from kuaixun.core.search.export.pack import Published, item_of, read_ref
+from kuaixun.core.search.export.pack import Published, item_of, read_ref, text_members
 
 # A compressed member's own bytes: gzip's header (10 bytes, no name) and trailer (CRC-32,
 # length); zlib's header (2) and Adler-32 (4).
@@ -105,10 +105,8 @@ def _bucket_lists(index: Published, text: str, tally: Tally, known: set, spilled
 
 def _texts(index: Published, tally: Tally) -> None:
     for d in range(index.count("f")):
-        file, offset, *lengths = index.head(d)["x"]
-        for length in lengths:
-            _count_member(tally, "x", index.range((file, offset, length)))
-            offset += length
+        for ref in text_members(index.head(d)):
+            _count_member(tally, "x", index.range(ref))
 
 
 def published_figures(folder: Path) -> dict:

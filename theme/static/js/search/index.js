@@ -40,7 +40,7 @@ import {
  * deploy that changed either keeps its old code, which would misread the new files: a
  * search then fails with OUTDATED, and the page offers to load itself again.
  */
-const FORMAT = "11 9";
+const FORMAT = "11 10";
 export const OUTDATED = new Error("outdated");
 
 /** How long one file may take before the search gives up on it (a hung request). */
@@ -96,8 +96,12 @@ export function createIndex(base, fetchBytes = networkFetch(), entry = null) {
     lanmu: () => lanmu(ix),
     /** A result's head: title (t), URL (u), date (d), 栏目 (c), number of text chunks (n). */
     article: (doc) => article(ix, doc),
-    /** Enough of a result's text for its snippet, chunk after chunk (see holdsQuery). */
-    text: (doc, query, whole, t2s) => snippetText(ix, doc, query, whole, t2s),
+    /**
+     * Enough of a result's text for its snippet, chunk after chunk (see holdsQuery), or of
+     * its first `batches` members: (doc, query, whole, t2s, head, batches), `head` as
+     * `article` gave it.
+     */
+    text: (...asked) => snippetText(ix, ...asked),
     /** After a failure: see renew above. */
     renew,
   };
@@ -386,24 +390,24 @@ async function article(ix, doc) {
   return JSON.parse(await inside(ix, m, `f/${doc}.json`));
 }
 
-async function snippetText(ix, doc, query, whole = false, t2s = new Map()) {
+async function snippetText(ix, doc, query, whole, t2s, head, batches = 1e9) {
   const m = await manifestOf(ix);
-  const head = await article(ix, doc);
   const enough = holdsQuery(query, whole, t2s);
   // The head brings the start of the text (export/pack.py HEAD_CHARS); the rest follows
-  // in one run: the rest of the first chunk with the next m.chunk[1] chunks, then twice as
-  // many, … each batch one member read in one range: a match deep in a long article costs
-  // a few round trips, not one per chunk. The text is the same as chunk by chunk: it stops
-  // at the chunk (m.chunk[0] characters) that holds the query.
-  const [file, first, ...lengths] = head.x;
+  // in two members, each read in one range: the rest of the first chunk with the next
+  // m.chunk[1] chunks, then all the others, so a match deep in a long article costs one
+  // round trip more, not one per chunk or batch. The text is the same as chunk by chunk: it
+  // stops at the chunk (m.chunk[0] characters) that holds the query. The first batch lies
+  // apart (with every article's first batch, export/pack.py), the others after it (`next`).
+  let [file, offset, ...lengths] = head.x;
+  const next = lengths.splice(0, 2);
   const [size, firstBatch] = m.chunk;
   let loaded = head.s;
   let have = [...loaded].length;
-  let offset = first;
   let unread = lengths.length; // members not read to their end: the text is cut
-  for (let b = 0, from = 0, batch = firstBatch; b < lengths.length; b++) {
+  for (let b = 0, from = 0; b < lengths.length && b < batches; b++) {
     if (enough(loaded) || enough(head.t)) break;
-    const to = Math.min(b ? from + batch - 1 : firstBatch, head.n - 1);
+    const to = b ? head.n - 1 : Math.min(firstBatch, head.n - 1);
     const name = `x/${doc}-${from}${to > from ? `…${to}` : ""}.gz`;
     const bytes = await range(ix, m, { file, offset, length: lengths[b] }, name);
     const chars = [...(await textOf(bytes))];
@@ -415,8 +419,7 @@ async function snippetText(ix, doc, query, whole = false, t2s = new Map()) {
       have += step;
     }
     unread -= at >= chars.length; // this member read to its end
-    offset += lengths[b];
-    batch *= 2;
+    [file, offset] = next; // the first member was read: the other is next
     from = to + 1;
   }
   return unread ? withoutCutWord(loaded, [...query.runs, ...query.parts], t2s) : loaded;

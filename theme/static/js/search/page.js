@@ -316,7 +316,7 @@ function resultItem(view, shown, hit, head) {
   const item = element("li", {}, element("h2", {}, link), meta, snippet);
   const fill = async () => {
     try {
-      const text = await view.index.text(hit.doc, query, hit.whole, t2s);
+      const text = await view.index.text(hit.doc, query, hit.whole, t2s, head);
       if (!shown.live()) return;
       const attributes = { class: "search-snippet" };
       snippet.replaceWith(markedText("p", excerpt(text, needles, 120, t2s), attributes));
@@ -324,6 +324,9 @@ function resultItem(view, shown, hit, head) {
       await failed(view, shown.live, error);
     }
   };
+  // The first text batch of every result shown whose match lies past its head, read now:
+  // the heads arrived together, so these go in one request, before the reader scrolls.
+  view.index.text(hit.doc, query, hit.whole, t2s, head, 1).catch(() => {});
   return { item, fill };
 }
 

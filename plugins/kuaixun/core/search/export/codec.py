@@ -68,8 +68,10 @@ T2S_BUCKETS = 8
 SHORT_TARGET = 64
 # Snippet text is cut into chunks of about this many characters.
 CHUNK = 400
-# The browser reads the chunks after an article's first in batches of this many, then twice
-# as many, … (one range each); the packer stores each batch as one member (export/pack.py).
+# The browser reads the chunks after an article's first in two batches: this many (with the
+# rest of the first), then all the others (one range each); the packer stores each batch as
+# one member (export/pack.py). Before, the others came 4, 8, … at a time, one round trip each
+# (docs/search.md, "The first text batches at once").
 CHUNK_BATCH = 2
 
 
@@ -411,11 +413,8 @@ def snippet_chunks(record: Record) -> list[str]:
 
 def chunk_batches(chunks: int) -> list[range]:
     """The batches (chunk numbers) the chunks after the first are read in."""
-    batches, k, size = [], 1, CHUNK_BATCH
-    while k < chunks:
-        batches.append(range(k, min(k + size, chunks)))
-        k, size = k + size, size * 2
-    return batches
+    first, rest = range(1, min(1 + CHUNK_BATCH, chunks)), range(1 + CHUNK_BATCH, chunks)
+    return [batch for batch in (first, rest) if batch]
 
 
 def article_files(d: int, record: Record) -> dict[str, str]:

@@ -8,8 +8,9 @@ out so that a deploy after an edit leaves every file of the base as it was.
   <base>/<k>.bin        the base, named by the hash of all its files, written again only
                         when the overlay grows too big: each array's cells in files of at
                         most FILE_BYTES (the vocabulary's last one with days and 栏目), the
-                        spilled and moved lists in files of their own, and each article's
-                        text after its first chunk in packs of TEXT_BYTES.
+                        spilled and moved lists in files of their own, each article's
+                        first text batch in files of their own, and the rest of its text
+                        in packs of TEXT_BYTES.
   o/<hash>.bin          the overlay, named by its content: everything that changed since
                         the base was written (absent right after a new base).
 
@@ -30,10 +31,11 @@ where it starts moves lists out, or itself, as a blob.
 Everything else is a *blob* reached by a reference `@` + varints (file, offset, length),
 file 0 the overlay and k + 1 the base's pack k: the spilled lists (lines name them by
 reference instead of by file name), an article's text after what its head carries (one
-member a batch the browser reads; its head lists their lengths), days and 栏目 (the entry
-names them). A vocabulary bucket too large for its slot first moves its longest inline lists out
-into blobs, as the export spills long lists; one that still does not fit is a blob that
-keeps its lists inline up to WHOLE_BYTES (the export's spilled ones too).
+member a batch the browser reads, the first apart from the others; its head says where
+both are and lists their lengths), days and 栏目 (the entry names them). A vocabulary
+bucket too large for its slot first moves its longest inline lists out into blobs, as the
+export spills long lists; one that still does not fit is a blob that keeps its lists inline
+up to WHOLE_BYTES (the export's spilled ones too).
 
 The overlay holds the slots whose logical file changed since the base, the blobs they
 need that the base does not have, and days/栏目; the entry lists the overridden slot
@@ -78,11 +80,15 @@ from kuaixun.core.search.export.codec import (
 
 # A file of the base holds at most FILE_BYTES (Cloudflare Pages takes files up to 25 MiB):
 # all the items one round of a query needs lie in one file (the family's, below), which the
-# browser reads by one request of many ranges. The text after a result's first chunk is
-# read one run at a time, so it sits in packs of TEXT_BYTES: many files that an edit leaves
-# as they were (docs/search.md, "The index at archive scale").
+# browser reads by one request of many ranges. The first batch of text after a result's
+# head is read for every result shown in the round after the heads (page.js), so the first
+# batches are a family of their own; the rest of an article's text is read one article at a
+# time, so it sits in packs of TEXT_BYTES: many files that an edit leaves as they were
+# (docs/search.md, "The index at archive scale"). 64 KiB before the first batches moved out;
+# at 30 KiB the index is 149 files at 7,183 articles (157 before), so the two files an edit
+# changes (entry and overlay) stay below 2 % of them.
 FILE_BYTES = 20 * 1024 * 1024
-TEXT_BYTES = 64 * 1024
+TEXT_BYTES = 30 * 1024
 # An array's window is sized for this share of its items (bigger ones spill lists out);
 # its cell is then as small as CELL_SLACK allows (cell_size). A head that does not fit is
 # a round trip more after the ten heads: at 0.95 a third of the cold searches had one, at
@@ -111,8 +117,9 @@ WHOLE_BYTES = 640
 OVERLAY_SLOTS = 4096
 OVERLAY_SHARE = 0.05
 OVERLAY_FLOOR = 1 << 20  # a small site's overlay may reach this whatever its share
-PACK_FORMAT = 9  # 6: heads of 160 characters, or keys run into their lists; 7: both;
-# 8: compressed text is GB18030, or the entry's first-character frequencies (`firsts`); 9: both
+PACK_FORMAT = 10  # 6: heads of 160 characters, or keys run into their lists; 7: both;
+# 8: compressed text is GB18030, or the entry's first-character frequencies (`firsts`); 9: both;
+# 10: an article's first text batch apart from the rest (a head's "x" says where each is)
 ITEMS = ("days.gz", "lanmu.gz")
 # Spilled lists are named by their content: a name of digits alone is still a blob's.
 BLOB_FOLDERS = ("p", "x")
@@ -208,7 +215,7 @@ class Base:
     id: str
     hashes: dict[str, bytes]
     arrays: dict[str, Array]
-    blobs: dict[str, tuple[int, int, int]]  # spilled lists by logical name, text runs by "x/<d>"
+    blobs: dict[str, tuple[int, int, int]]  # spilled lists by logical name
     bytes: int
     items: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     format: int = PACK_FORMAT
@@ -355,7 +362,7 @@ def bucket_text(text: str, blobs: dict[str, tuple[int, int, int]]) -> str:
 class Lists(dict):
     """Reference by logical name: the export's spilled lists (p/), each written to the
     packer the first time a slot names it by reference (a list that only a whole bucket's
-    blob holds, inline, is not written apart), and the articles' text runs (x/<d>)."""
+    blob holds, inline, is not written apart)."""
 
     def __init__(self, logical: Logical, packer: Packer, known: dict | None = None):
         super().__init__(known or {})
@@ -436,14 +443,31 @@ def _moved_out(text: str, size: int, packer: Packer) -> tuple[bytes, bool]:
     return payload, False
 
 
-def head_text(text: str, first_chunk: str, run: tuple[int, int, int], lengths: list[int]) -> str:
+# Where an article's first text batch and its other batches are, and each member's length.
+Ref = tuple[int, int, int]
+Texts = tuple[tuple[Ref, Ref], list[int]]
+
+
+def head_text(text: str, first_chunk: str, texts: Texts) -> str:
     """An article's head with the start of its text ("s", HEAD_CHARS characters: a result
     shown needs no second request for its snippet when the match is there, as for most
-    title queries) and where the rest is ("x": file, offset, each batch's length)."""
+    title queries) and where the rest is ("x": the first batch's file and offset, the other
+    batches' file and offset, then each batch's length)."""
     head = json.loads(text)
     head["s"] = first_chunk[:HEAD_CHARS]
-    head["x"] = [run[0], run[1], *lengths]
+    ((first_file, first_at, _), (file, at, _)), lengths = texts
+    head["x"] = [first_file, first_at, file, at, *lengths]
     return json.dumps(head, ensure_ascii=False, separators=(",", ":"))
+
+
+def text_members(head: dict) -> list[tuple[int, int, int]]:
+    """The references of an article's text members after its head, in reading order."""
+    first_file, first_at, file, at, *lengths = head["x"]
+    refs = [(first_file, first_at, lengths[0])] if lengths else []
+    for length in lengths[1:]:
+        refs.append((file, at, length))
+        at += length
+    return refs
 
 
 def fit(payload: bytes, size: int, packer: Packer) -> bytes:
@@ -507,7 +531,7 @@ class Logical:
 def text_batches(chunks: list[str]) -> list[str]:
     """An article's text after what its head carries, as the members the browser reads:
     the rest of the first chunk with the first batch of chunks (codec.chunk_batches), then
-    each batch."""
+    the other chunks."""
     batches = ["".join(chunks[k] for k in batch) for batch in chunk_batches(len(chunks))]
     rest = chunks[0][HEAD_CHARS:] if chunks else ""
     if not batches:
@@ -524,18 +548,20 @@ def _chunks(logical: Logical, d: int, count: int) -> list[str]:
     return [logical.text(f"x/{d}-{k}.gz") for k in range(count)]
 
 
-def _blob_text_runs(logical: Logical, docs, packer: Packer, blobs: dict) -> dict[int, list[int]]:
-    """Each article's text after what its head carries as one run of compressed members,
-    one a batch the browser reads (text_batches: deflate has more context than in a chunk
-    alone); returns their lengths."""
+def _blob_text_runs(logical: Logical, docs, packer: Packer) -> dict[int, Texts]:
+    """Each article's text after what its head carries as compressed members, one a batch
+    the browser reads (text_batches: deflate has more context than in a chunk alone): the
+    first in the family of first batches (page.js reads the first batches of all the results
+    shown at once), the others as one run in a text pack. Returns, by article, where the
+    first and the others are and each member's length."""
     chunks = chunks_of(logical.names)
-    lengths = {}
+    texts = {}
     for d in docs:
         parts = [compact(batch) for batch in text_batches(_chunks(logical, d, chunks.get(d, 0)))]
-        run = packer.blob(b"".join(parts), "text")
-        blobs[f"x/{d}"] = run
-        lengths[d] = [len(p) for p in parts]
-    return lengths
+        first = packer.blob(parts[0], "first") if parts else (0, 0, 0)
+        rest = packer.blob(b"".join(parts[1:]), "text") if parts[1:] else (0, 0, 0)
+        texts[d] = ((first, rest), [len(p) for p in parts])
+    return texts
 
 
 def _stored(logical: Logical, name: str) -> bytes:
@@ -556,8 +582,10 @@ def _shapes(logical: Logical, counts: dict[str, int]) -> dict[str, tuple[int, in
                     head_text(
                         logical.text(f"f/{d}.json"),
                         logical.text(f"x/{d}-0.gz"),
-                        (9999, TEXT_BYTES, 0),
-                        [9999] * batch_count(logical.text(f"x/{d}-0.gz"), chunks.get(d, 0)),
+                        (
+                            ((9999, FILE_BYTES, 0), (9999, TEXT_BYTES, 0)),
+                            [9999] * batch_count(logical.text(f"x/{d}-0.gz"), chunks.get(d, 0)),
+                        ),
                     )
                 )
                 for d in range(count)
@@ -575,7 +603,7 @@ def _shapes(logical: Logical, counts: dict[str, int]) -> dict[str, tuple[int, in
 
 
 def _array_payload(
-    letter: str, i: int, logical: Logical, size: int, packer: Packer, blobs, lengths
+    letter: str, i: int, logical: Logical, size: int, packer: Packer, blobs, texts
 ) -> bytes:
     name = array_name(letter, i, logical.names)
     if letter == "v":
@@ -586,18 +614,16 @@ def _array_payload(
             return logical.bucket(name)
         return fit_bucket(text, size, packer)
     if letter == "f":
-        text = head_text(
-            logical.text(name), logical.text(f"x/{i}-0.gz"), blobs[f"x/{i}"], lengths[i]
-        )
+        text = head_text(logical.text(name), logical.text(f"x/{i}-0.gz"), texts[i])
         return fit(compact(text), size, packer)
     return fit(_stored(logical, name), size, packer)
 
 
-def _lay_out(letter, numbers, array: Array, logical, packer, blobs, lengths) -> bytes:
+def _lay_out(letter, numbers, array: Array, logical, packer, blobs, texts) -> bytes:
     """The items `numbers` of an array, in this order, as one run of cells."""
     cells = Cells(array.cell, array.window)
     for i in numbers:
-        cells.put(_array_payload(letter, i, logical, cells.room(), packer, blobs, lengths))
+        cells.put(_array_payload(letter, i, logical, cells.room(), packer, blobs, texts))
     return cells.bytes()
 
 
@@ -605,7 +631,8 @@ def write_base(logical: Logical) -> tuple[dict[str, bytes], Base, dict]:
     """Every item of the export in base files by family: each array's cells in files of
     its own (the vocabulary's last one also holding days and 栏目, read in the same round as
     the buckets), the lists spilled or moved out of any slot in files of their own, each
-    article's text after its first chunk in packs of TEXT_BYTES. Returns the files, the base
+    article's first text batch in files of their own and the rest of its text in packs of
+    TEXT_BYTES. Returns the files, the base
     and the entry's `pack` part."""
     counts = arrays_of(logical.names)
     packer = Packer(overlay=False)
@@ -623,11 +650,11 @@ def write_base(logical: Logical) -> tuple[dict[str, bytes], Base, dict]:
         if name in logical.names
     }
     blobs = Lists(logical, packer)
-    lengths = _blob_text_runs(logical, range(counts.get("f", 0)), packer, blobs)
+    texts = _blob_text_runs(logical, range(counts.get("f", 0)), packer)
     for letter, array in sorted(arrays.items()):
         for k in range(array.files()):
             numbers = range(k * array.per_file, min(array.count, (k + 1) * array.per_file))
-            run = _lay_out(letter, numbers, array, logical, packer, blobs, lengths)
+            run = _lay_out(letter, numbers, array, logical, packer, blobs, texts)
             assert len(run) == array.run_bytes(k), "a run of cells is the length reserved"
             packer.slot(array.first + k, 0, run)
     files = {f"{k}.bin": bytes(data) for k, data in enumerate(packer.files)}
@@ -797,11 +824,11 @@ def write_overlay(logical: Logical, base: Base, over: dict[str, list[int]], firs
         for name in ITEMS
         if name in logical.names
     }
-    lengths = _blob_text_runs(logical, over.get("f", []), packer, blobs)
+    texts = _blob_text_runs(logical, over.get("f", []), packer)
     # Each array's overridden items as one run of cells, after every blob (a run moves
     # lists out as it goes, into blobs of this file too).
     runs = {
-        letter: _lay_out(letter, over[letter], array, logical, packer, blobs, lengths)
+        letter: _lay_out(letter, over[letter], array, logical, packer, blobs, texts)
         for letter, array in sorted(base.arrays.items())
         if over.get(letter)
     }
@@ -963,10 +990,7 @@ class Published:
         ]
         found += [self.range(tuple(ref)) for ref in self.pack["items"].values()]
         for d in range(self.count("f")):
-            file, offset, *lengths = self.head(d)["x"]
-            for length in lengths:
-                found.append(self.range((file, offset, length)))
-                offset += length
+            found += [self.range(ref) for ref in text_members(self.head(d))]
         return [data for data in found if data]
 
     def slot(self, letter: str, i: int) -> str:
@@ -984,11 +1008,7 @@ class Published:
     def chunks(self, d: int) -> list[str]:
         """The article's text chunks (codec.snippet_chunks): its head's start and its run."""
         head = self.head(d)
-        file, offset, *lengths = head["x"]
-        text = head["s"]
-        for length in lengths:
-            text += inflated(self.range((file, offset, length)))
-            offset += length
+        text = head["s"] + "".join(inflated(self.range(ref)) for ref in text_members(head))
         return [text[i : i + CHUNK] for i in range(0, len(text), CHUNK)] or [""]
 
     def count(self, letter: str) -> int:
