@@ -22,9 +22,12 @@ $(VENV)/bin/python:
 
 # Locked with hashes (requirements/*.in → *.txt by pip-compile); the project's own package
 # (plugins/kuaixun, pyproject.toml) is installed editable, so code changes need no reinstall.
-$(RUNTIME): requirements/runtime.txt pyproject.toml | $(VENV)/bin/python
+# esbuild, the scripts' minifier, is one binary from npm's registry, fetched by Python (the
+# pinned version, its sha512 checked) into the venv: no node needed (kuaixun/tools/esbuild.py).
+$(RUNTIME): requirements/runtime.txt pyproject.toml plugins/kuaixun/tools/esbuild.py | $(VENV)/bin/python
 	$(PIP) --require-hashes -r requirements/runtime.txt
 	$(PIP) --no-deps --no-build-isolation -e .
+	$(VENV)/bin/python -m kuaixun.tools.esbuild
 	@touch $@
 
 $(DEV): requirements/dev.txt $(RUNTIME)

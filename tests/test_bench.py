@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import http.client
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -160,6 +161,32 @@ def test_server_answers_several_ranges_in_one_multipart_body_counted_and_paced(p
     assert body == expected
     assert [(s.path, s.bytes) for s in sent] == [("/pack.bin", len(body))]
     assert link.carried == [len(body)]
+
+
+def test_an_untimed_step_gets_the_same_bytes_counted_alike_then_timing_resumes(tmp_path):
+    # One kept-alive connection across the switch: TCP_NODELAY is set per response.
+    (tmp_path / "pack.bin").write_bytes(PACK)
+    server = CountingServer(tmp_path)
+    connection = http.client.HTTPConnection(*server.url.removeprefix("http://").split(":"))
+
+    def read(span: str) -> bytes:
+        connection.request("GET", "/pack.bin", headers={"Range": f"bytes={span}"})
+        return connection.getresponse().read()
+
+    try:
+        timed = read("100-2099")
+        with pytest.raises(RuntimeError), server.untimed():
+            assert not server.nagle
+            untimed = read("100-2099")
+            raise RuntimeError("a step that fails")
+        assert server.nagle
+        again = read("100-2099")
+        sent = server.ledger.take()
+    finally:
+        connection.close()
+        server.close()
+    assert timed == untimed == again == PACK[100:2100]
+    assert [s.bytes for s in sent] == [2000, 2000, 2000]
 
 
 def test_server_answers_a_range_past_the_end_with_416_and_counts_nothing(tmp_path):

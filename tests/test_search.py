@@ -9,13 +9,13 @@ import re
 import subprocess
 
 import pytest
-import rjsmin
 
 from kuaixun.core.bundle import bundle
 from kuaixun.core.search.export import CHUNK
 from kuaixun.core.search.export.codec import CHUNK_BATCH
 from kuaixun.core.search.export.entry import entry_of, with_entry
 from kuaixun.core.search.export.pack import Published, compact
+from kuaixun.hooks.scripts import minified
 from kuaixun.testing.search_sites import (
     INFLATE_FALLBACK,
     PINYIN_LAYER,
@@ -192,13 +192,13 @@ def test_search_code_and_manifest_fit_in_their_budget(real_site, layers):
 
 def test_the_site_ships_the_search_modules_joined_and_minified(real_site):
     shipped = real_site / "theme" / "js" / "search.js"
-    assert shipped.read_text(encoding="utf-8") == rjsmin.jsmin(bundle(SEARCH_ENTRY), True) + "\n"
+    assert shipped.read_text(encoding="utf-8") == minified(bundle(SEARCH_ENTRY))
     # The modules joined into it are not shipped apart; the pinyin layer (minified) and the
     # inflate library, which search.js imports only when needed, are.
     layer = real_site / "theme" / "js" / PINYIN_LAYER.relative_to(SCRIPTS)
     assert sorted(layer.parent.iterdir()) == [layer]
     source = PINYIN_LAYER.read_text(encoding="utf-8")
-    assert layer.read_text(encoding="utf-8") == rjsmin.jsmin(source, True) + "\n"
+    assert layer.read_text(encoding="utf-8") == minified(source)
     assert (real_site / "theme" / "js" / INFLATE_FALLBACK.relative_to(SCRIPTS)).is_file()
     joined = sum(len(m.read_bytes()) for m in search_modules())
     assert len(shipped.read_bytes()) < joined

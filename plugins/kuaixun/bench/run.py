@@ -310,18 +310,7 @@ def measure_size(imported, size_label: str, query_set, browser) -> dict:
             for engine, results in cold_searches(browser, server, pages, slow_set).items():
                 figures[f"{engine}_cold_slow4g"] = cold_figures(results)
             server.link = None
-        log(f"recall in Chromium: {len(probes)} probes, Pagefind")
-        ranked = chromium.pagefind_ranks(
-            browser, server, [(p.query, p.target) for p in probes], chromium.pagefind_urls(bundle)
-        )
-        figures["pagefind_recall"] = recall_figures(probes, ranked)
-        if ours:
-            log(f"recall in Chromium: {len(probes)} probes, ours")
-            items = [(p.query, p.target) for p in probes]
-            ranked = chromium.ours_ranks(
-                browser, server, items, chromium.ours_urls(site / "search")
-            )
-            figures["ours_recall"] = recall_figures(probes, ranked)
+        figures.update(recall(browser, server, probes, bundle, site if ours else None))
         if size_label == "all":  # the issue's figures are at the archive's size (7 minutes)
             figures.update(slip_figures(browser, server, articles, bundle, site if ours else None))
     finally:
@@ -332,6 +321,23 @@ def measure_size(imported, size_label: str, query_set, browser) -> dict:
     return figures
 
 
+def recall(browser, server: CountingServer, probes, bundle: Path, site: Path | None) -> dict:
+    """Verbatim slices and known items: where each engine ranks its article (no time taken,
+    so the server answers untimed)."""
+    items = [(p.query, p.target) for p in probes]
+    with server.untimed():
+        log(f"recall in Chromium: {len(probes)} probes, Pagefind")
+        ranked = chromium.pagefind_ranks(browser, server, items, chromium.pagefind_urls(bundle))
+        figures = {"pagefind_recall": recall_figures(probes, ranked)}
+        if site is not None:
+            log(f"recall in Chromium: {len(probes)} probes, ours")
+            ranked = chromium.ours_ranks(
+                browser, server, items, chromium.ours_urls(site / "search")
+            )
+            figures["ours_recall"] = recall_figures(probes, ranked)
+    return figures
+
+
 def slip_figures(browser, server: CountingServer, articles, bundle: Path, site: Path | None):
     """The pinyin keyboard's slips (typos.txt, issue 16) on both engines: homophone and
     pinyin queries → their article in the top 3; short words → the word meant shown (ours);
@@ -339,15 +345,16 @@ def slip_figures(browser, server: CountingServer, articles, bundle: Path, site: 
     slips = typos.read()
     probes = typos.probes(slips, articles)
     items = [(p.query, p.target) for p in probes]
-    log(f"slips in Chromium: {len(probes)} homophone and pinyin queries, Pagefind")
-    ranked = chromium.pagefind_ranks(browser, server, items, chromium.pagefind_urls(bundle))
-    figures = {"pagefind_slips": typos.top3_figures(probes, _urls(ranked))}
-    if site is None:
-        return figures
-    log(f"slips in Chromium: {len(probes)} homophone and pinyin queries, ours")
-    ranked = chromium.ours_ranks(browser, server, items, chromium.ours_urls(site / "search"))
-    figures["ours_slips"] = typos.top3_figures(probes, _urls(ranked))
-    figures["ours_slips"]["short_word"] = typos.short_words_fixed(browser, server.url, slips)
+    with server.untimed():  # rankings: no time taken
+        log(f"slips in Chromium: {len(probes)} homophone and pinyin queries, Pagefind")
+        ranked = chromium.pagefind_ranks(browser, server, items, chromium.pagefind_urls(bundle))
+        figures = {"pagefind_slips": typos.top3_figures(probes, _urls(ranked))}
+        if site is None:
+            return figures
+        log(f"slips in Chromium: {len(probes)} homophone and pinyin queries, ours")
+        ranked = chromium.ours_ranks(browser, server, items, chromium.ours_urls(site / "search"))
+        figures["ours_slips"] = typos.top3_figures(probes, _urls(ranked))
+        figures["ours_slips"]["short_word"] = typos.short_words_fixed(browser, server.url, slips)
     cold = [(p.kind, p.query) for p in probes[:: max(1, len(probes) // SLIP_COLD)]]
     log(f"cold searches in Chromium: {len(cold)} slips, ours")
     pages = {"ours": f"{server.url}/search.html"}

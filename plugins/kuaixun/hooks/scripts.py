@@ -2,19 +2,25 @@
 JavaScript to output/theme/js/, each page script there (js/*.js) that imports modules is
 written again as one file with them (kuaixun.core.bundle: one request instead of one per
 module), the modules it absorbed are removed, and every script is written again through
-rjsmin (comments and spaces go; `/*!` licence comments stay). Vendored libraries
+esbuild's minifier (kuaixun.tools.esbuild: comments and spaces go, local names shrink, `/*!`
+licence comments stay, nothing newer than the browser floor is written). Vendored libraries
 (js/vendor/) ship exactly as their authors published them. Every browser test runs the
 shipped files; the source stays readable, and node's tests run it as it is.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-import rjsmin
 from pelican import signals
 
 from kuaixun.core.bundle import bundle, bundled_modules
+from kuaixun.tools import esbuild
+
+# A script with a line that imports or exports is an ES module (search.js, its pinyin layer);
+# the others (elder.js, read-aloud.js) are classic scripts, whose top-level names are global.
+MODULE_SYNTAX = re.compile(r"^(?:import|export)\b", re.MULTILINE)
 
 
 def bundle_pages(folder: Path) -> list[Path]:
@@ -40,9 +46,14 @@ def minify(folder: Path) -> int:
         if "vendor" in script.relative_to(folder).parts:
             continue
         text = script.read_text(encoding="utf-8")
-        _replace(script, rjsmin.jsmin(text, keep_bang_comments=True) + "\n")
+        _replace(script, minified(text, source=script.relative_to(folder).as_posix()))
         count += 1
     return count
+
+
+def minified(text: str, source: str = "<stdin>") -> str:
+    """The script as shipped: minified, as a module when it is one."""
+    return esbuild.minify(text, module=bool(MODULE_SYNTAX.search(text)), source=source)
 
 
 def _replace(script: Path, text: str) -> None:
