@@ -107,6 +107,15 @@ def test_a_platform_is_named_as_npm_names_it(system, machine, name):
     assert esbuild.tarball_url(name).endswith(f"/@esbuild/{name}/-/{name}-{esbuild.VERSION}.tgz")
 
 
+def test_a_mirror_named_as_npm_reads_it_serves_the_tarball():
+    mirror = {"npm_config_registry": "https://npm.example.cn/repository/npm/"}
+    tail = f"@esbuild/linux-x64/-/linux-x64-{esbuild.VERSION}.tgz"
+    assert (
+        esbuild.tarball_url("linux-x64", mirror) == f"https://npm.example.cn/repository/npm/{tail}"
+    )
+    assert esbuild.tarball_url("linux-x64", {}).startswith("https://registry.npmjs.org/@esbuild/")
+
+
 def test_a_platform_without_a_pinned_binary_is_a_clear_error():
     with pytest.raises(esbuild.EsbuildError) as error:
         esbuild.npm_platform("FreeBSD", "riscv64")

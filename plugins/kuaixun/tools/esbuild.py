@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import os
 import platform
 import subprocess
 import sys
@@ -22,6 +23,9 @@ from pathlib import Path
 
 VERSION = "0.28.2"
 REGISTRY = "https://registry.npmjs.org"
+# A mirror of npm's registry, as npm itself and esbuild's install.js take it: the tarball is
+# checked against the pinned integrity wherever it comes from.
+REGISTRY_VARIABLES = ("npm_config_registry", "NPM_CONFIG_REGISTRY")
 
 # dist.integrity of @esbuild/<platform>@VERSION on npm's registry (`npm view`), per platform
 # that has a binary there and that we have pinned.
@@ -73,8 +77,14 @@ def binary(prefix: Path | None = None, name: str | None = None) -> Path:
     return folder / ("esbuild.exe" if name.startswith("win32") else "esbuild")
 
 
-def tarball_url(name: str) -> str:
-    return f"{REGISTRY}/@esbuild/{name}/-/{name}-{VERSION}.tgz"
+def registry(environ=os.environ) -> str:
+    """npm's registry, or the mirror the environment names as npm would read it."""
+    named = next((environ[key] for key in REGISTRY_VARIABLES if environ.get(key)), REGISTRY)
+    return named.rstrip("/")
+
+
+def tarball_url(name: str, environ=os.environ) -> str:
+    return f"{registry(environ)}/@esbuild/{name}/-/{name}-{VERSION}.tgz"
 
 
 def check_integrity(data: bytes, integrity: str) -> None:
