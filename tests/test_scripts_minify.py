@@ -8,14 +8,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import shutil
 import subprocess
 import tarfile
 from pathlib import Path
 
 import pytest
 
-from kuaixun.hooks.scripts import minified
+from kuaixun.hooks.scripts import minified, ship
+from kuaixun.testing.builds import ROOT
 from kuaixun.tools import esbuild
+
+THEME_SCRIPTS = ROOT / "theme" / "static" / "js"
 
 MODULE = """/*! Example licence: keep me. */
 // A comment that goes.
@@ -151,3 +155,32 @@ def test_a_tarball_without_the_binary_is_refused(tmp_path):
     data = tarball({"package/package.json": b"{}"})
     with pytest.raises(esbuild.EsbuildError, match="package/bin/esbuild"):
         esbuild.unpack(data, "linux-x64", esbuild.binary(tmp_path, "linux-x64"))
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def test_scripts_ship_the_same_however_often_and_in_whatever_order_they_are_made(tmp_path):
+    """What ships is made from the theme's source, never from the copy in the output:
+    esbuild renames again what it renamed, and the preview's writers may finish a build
+    after a newer build has copied the theme (seen: the preview's scripts renamed twice)."""
+    once, again = tmp_path / "once", tmp_path / "again"
+    shutil.copytree(THEME_SCRIPTS, once)
+    shutil.copytree(THEME_SCRIPTS, again)
+    written = ship(THEME_SCRIPTS, once)
+    assert "search.js" in written and "elder.js" in written
+    assert not (once / "search" / "index.js").exists()  # joined into search.js: not shipped
+    assert (once / "search" / "pinyin.js").is_file()  # loaded on demand: a file of its own
+    assert minified(minified((THEME_SCRIPTS / "elder.js").read_text("utf-8"))) != (
+        once / "elder.js"
+    ).read_text("utf-8"), "esbuild has become idempotent: this test no longer tells anything"
+
+    ship(THEME_SCRIPTS, again)
+    assert ship(THEME_SCRIPTS, again) == []  # shipped already: nothing is written again
+    shutil.copytree(THEME_SCRIPTS, again, dirs_exist_ok=True)  # a newer build's copy
+    ship(THEME_SCRIPTS, again)
+    ship(THEME_SCRIPTS, again)
+    assert files_of(again) == files_of(once)
