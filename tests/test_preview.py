@@ -73,8 +73,8 @@ def test_a_save_reloads_the_page_and_a_broken_article_shows_its_problem_there(pa
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(f"{base}/")
-    page.wait_for_function("() => window.LiveReload !== undefined")  # the client is running
-    assert page.locator(".preview-problems").count() == 0
+    page.wait_for_function("() => window.kuaixunPreview !== undefined")  # preview.js runs
+    assert page.locator(".preview-problems").count() == 0, fetch(f"{base}/_preview/problems.json")
 
     title = text.split("Title:", 1)[1].splitlines()[0].strip()
     article.write_text(text.replace(title, title + "（更正）", 1), encoding="utf-8")
@@ -95,6 +95,37 @@ def test_a_save_reloads_the_page_and_a_broken_article_shows_its_problem_there(pa
     assert files_holding(output, b"_preview") == []
     # Only livereload's own inline snippet is refused by the CSP; nothing of ours fails.
     assert all("inline script" in e or "Content Security Policy" in e for e in errors), errors
+
+
+def test_a_build_ready_while_the_page_was_loading_still_reloads_it(page, preview):
+    """The page asks for the build after the one it was served after: a build that finished
+    before the page asked (while it loaded) is not missed. livereload's websocket message was,
+    when sent before the socket was open, and the page stayed on the build before."""
+    base, content, _ = preview
+    article = article_file(content)
+    text = article.read_text(encoding="utf-8")
+    asked = []
+    page.route("**/_preview/reload.json*", lambda route: asked.append(route))  # held
+    page.goto(f"{base}/")
+    deadline = time.monotonic() + 60
+    while not asked:
+        assert time.monotonic() < deadline, "preview.js never asked for a newer build"
+        page.wait_for_timeout(100)  # playwright answers the route while the page waits
+
+    builds = status(base)["builds"]
+    title = text.split("Title:", 1)[1].splitlines()[0].strip()
+    article.write_text(text.replace(title, title + "（载入时改）", 1), encoding="utf-8")
+    while status(base)["builds"] == builds:  # served once the build (and its reload) is done
+        assert time.monotonic() < deadline + 60, "the save was never built"
+        page.wait_for_timeout(200)
+    assert title + "（载入时改）" not in page.text_content("body")
+    asked[0].continue_()  # the question reaches the server after the build it asks about
+    page.unroute("**/_preview/reload.json*")  # the reloaded page asks freely
+    page.wait_for_function(
+        "t => document.body && document.body.textContent.includes(t)",
+        arg=title + "（载入时改）",
+        timeout=60_000,
+    )
 
 
 def files_holding(folder: Path, needle: bytes) -> list[Path]:

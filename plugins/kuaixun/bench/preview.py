@@ -88,7 +88,7 @@ def _three_saves(base: str, page, browser, content: Path, article, category: str
 
     home = browser.new_context().new_page()
     home.goto(f"{base}/")
-    home.wait_for_function("() => window.LiveReload !== undefined")
+    home.wait_for_function("() => window.kuaixunPreview !== undefined")
     title = f"预览计时新文章{time.time_ns()}"
     new = content / "articles" / "bench-preview.md"
     text = f"Title: {title}\nDate: 2099-01-01 10:00\nCategory: {category}\n\n计时用的新文章。\n"
@@ -103,7 +103,7 @@ def _three_saves(base: str, page, browser, content: Path, article, category: str
 
 def _timed(page, save: Callable[[], object], shown: str, arg: str) -> float:
     """From the save to the page showing it (the preview reloads the page by itself)."""
-    page.wait_for_function("() => window.LiveReload !== undefined")
+    page.wait_for_function("() => window.kuaixunPreview !== undefined")
     started = time.perf_counter()
     save()
     page.wait_for_function(shown, arg=arg, timeout=SAVE_SECONDS * 1000)

@@ -8,8 +8,17 @@ rather than answer with the page as it was before the save.
 
 python-livereload injects an inline <script> into every page, which the site's own
 Content-Security-Policy (script-src 'self') refuses: the browser would never reload. This
-server adds `<script src="/_preview/preview.js">` instead, which starts livereload's client
-and shows the last build's problems (served as /_preview/problems.json) above the page.
+server adds `<script src="/_preview/preview.js" data-build="…">` instead, which shows the
+last build's problems (served as /_preview/problems.json) above the page and reloads it when
+a newer build is ready.
+
+The page is told to reload by a state, not by an event: every page carries the number of the
+build it was served after (`data-build`), and preview.js asks /_preview/reload.json whether
+there is a newer one; the server answers at once if so, else when the next build is ready
+(a long poll, answered empty after 20 s). livereload's own client is told by a message on its
+websocket, and a message sent while a page is loading, before the socket is open, is lost:
+the page stayed on the build before (seen in CI, where a failed build followed a good one by
+a second). A number cannot be missed.
 Nothing of it is written to output/: the published site never carries it.
 """
 
@@ -18,40 +27,59 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import secrets
 import sys
 import time
+from datetime import timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 from livereload import Server
-from livereload.handlers import LiveReloadHandler, StaticFileHandler
+from livereload.handlers import StaticFileHandler
 from tornado import web
 from tornado.ioloop import IOLoop
+from tornado.locks import Condition
 
 from kuaixun.core.problems import format_report
 from kuaixun.tools.preview.rebuild import Generation, Preview
 from kuaixun.tools.preview.watch import FileWatcher
 
 ASSETS = Path(__file__).parent
-TAG = b'<script src="/_preview/preview.js"></script>'
 # What a build writes from templates (pages, feeds, robots.txt): a request waits until fresh.
 PAGE_SUFFIXES = (".html", ".xml", ".txt")
+# How long a page's question "is there a newer build?" is held before it is answered "no".
+POLL_SECONDS = 20
 
 
-def with_preview(page: bytes) -> bytes:
+class Builds:
+    """The number of the last build the browsers were told of, as a page carries it: this
+    server's own random name (a page of a preview started before asks again after a
+    restart) and a count of fixed width, so that a page's length never depends on it."""
+
+    def __init__(self) -> None:
+        self.session = secrets.token_hex(4)
+        self.count = 0
+        self.newer = Condition()
+
+    @property
+    def stamp(self) -> str:
+        return f"{self.session}-{self.count:010d}"
+
+    def reload_browsers(self) -> None:
+        """Every page open in the preview reloads itself: each asks until it sees this."""
+        self.count += 1
+        self.newer.notify_all()
+
+
+def with_preview(page: bytes, stamp: str) -> bytes:
     """The page with the preview's script added at the end of its <head>."""
-    return page.replace(b"</head>", TAG + b"</head>", 1)
+    tag = f'<script src="/_preview/preview.js" data-build="{stamp}"></script>'.encode()
+    return page.replace(b"</head>", tag + b"</head>", 1)
 
 
 def collect_garbage() -> None:
     gc.enable()
     gc.collect()
-
-
-def reload_browsers() -> None:
-    """Every page open in the preview reloads itself (livereload's client)."""
-    if LiveReloadHandler.waiters:
-        LiveReloadHandler.reload_waiters("/")
 
 
 def served_file(root: Path, path: str) -> Path:
@@ -73,9 +101,11 @@ class _Pages(StaticFileHandler):
     """output/ as built, each HTML page with the preview's script (livereload's handler:
     never a 304, so a reload shows the rebuilt page), each page once it is fresh."""
 
-    def initialize(self, path, default_filename=None, preview=None):
+    def initialize(self, path, default_filename=None, preview=None, builds=None):
         super().initialize(path, default_filename)
         self.preview = preview
+        self.builds = builds
+        self.page: bytes | None = None
 
     async def get(self, path, include_body=True):
         file = served_file(Path(self.root), path)
@@ -83,16 +113,25 @@ class _Pages(StaticFileHandler):
             await asyncio.sleep(0.05)
         await super().get(path, include_body)
 
-    @classmethod
-    def get_content(cls, abspath, start=None, end=None):
-        if abspath.endswith(".html"):
-            return with_preview(Path(abspath).read_bytes())[start:end]
-        return super().get_content(abspath, start, end)
+    def _page(self) -> bytes:
+        """The HTML page as served, read once per request (its size and its bytes agree),
+        stamped with the last build the browsers were told of: it is at least that new."""
+        if self.page is None:
+            self.page = with_preview(Path(self.absolute_path).read_bytes(), self.builds.stamp)
+        return self.page
+
+    def compute_etag(self):
+        return None  # never a 304 (livereload's handler), so no hash of every file served
 
     def get_content_size(self):
         if self.absolute_path.endswith(".html"):
-            return len(with_preview(Path(self.absolute_path).read_bytes()))
+            return len(self._page())
         return super().get_content_size()
+
+    def get_content(self, abspath, start=None, end=None):  # tornado calls it on the instance
+        if abspath.endswith(".html"):
+            return self._page()[start:end]
+        return super().get_content(abspath, start, end)
 
 
 class _Problems(web.RequestHandler):
@@ -103,6 +142,22 @@ class _Problems(web.RequestHandler):
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
         self.write(json.dumps(self.preview.problems, ensure_ascii=False))
+
+
+class _Reload(web.RequestHandler):
+    """`?after=STAMP`: the stamp of the last build once it is not STAMP (at once if it is
+    not already), or STAMP again after POLL_SECONDS; preview.js reloads on a new one."""
+
+    def initialize(self, builds: Builds):
+        self.builds = builds
+
+    async def get(self):
+        after = self.get_argument("after", "")
+        if self.builds.stamp == after:
+            await self.builds.newer.wait(timeout=timedelta(seconds=POLL_SECONDS))
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.write(json.dumps({"build": self.builds.stamp}))
 
 
 class _Status(web.RequestHandler):
@@ -124,6 +179,7 @@ class PreviewServer(Server):
         self.output = output
         self.preview = preview
         self.problems: list[str] = []
+        self.builds = Builds()
         self._saved: set[Path] = set()
         self._following: Connection | None = None  # the writer's reports listened to
 
@@ -153,7 +209,7 @@ class PreviewServer(Server):
         # A new build's writer, or the last good build's again after a failed build.
         if current is not None and current.messages is not self._following:
             self.follow(current)
-        reload_browsers()
+        self.builds.reload_browsers()
         IOLoop.current().call_later(1.5, collect_garbage)
         seconds = time.perf_counter() - started
         what = "全部文件 (every file)" if saved is None else f"{len(saved)} 个文件 (file(s))"
@@ -191,15 +247,16 @@ class PreviewServer(Server):
         if len(generation.problems) > known:
             self.problems = generation.problems
             print("\n".join(generation.problems[known:]), file=sys.stderr)
-            reload_browsers()
+            self.builds.reload_browsers()
         elif generation.pages_written and not written and generation.reload_when_written:
-            reload_browsers()
+            self.builds.reload_browsers()
 
     def get_web_handlers(self, script):
         pages = {"path": str(self.output), "default_filename": "index.html"}
         return [
             (r"/_preview/problems\.json", _Problems, {"server": self}),
             (r"/_preview/status\.json", _Status, {"server": self}),
+            (r"/_preview/reload\.json", _Reload, {"builds": self.builds}),
             (r"/_preview/(preview\.(?:js|css))", web.StaticFileHandler, {"path": str(ASSETS)}),
-            (r"/(.*)", _Pages, {**pages, "preview": self.preview}),
+            (r"/(.*)", _Pages, {**pages, "preview": self.preview, "builds": self.builds}),
         ]

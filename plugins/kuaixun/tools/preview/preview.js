@@ -1,14 +1,18 @@
 /* The editors' preview (make livereload) only: never part of the published site. Loaded by a
    <script src> the preview server adds to every page it serves, since the site's CSP allows
-   no inline script. It starts livereload's client (the page reloads after each rebuild) and,
-   when the last build failed, shows its problems above the page: the page itself is the
-   last good build. Text only, built as DOM text nodes. */
+   no inline script. It reloads the page when a newer build is ready and, when the last build
+   failed, shows its problems above the page: the page itself is the last good build. Text
+   only, built as DOM text nodes.
+
+   The tag carries the build the page was served after (data-build). The page asks the server
+   for the build after that one (/_preview/reload.json, held until there is one, or answered
+   with the same after 20 s) and reloads when the answer differs: a build that finished while
+   the page was loading is seen as well as one that finishes later. */
 (function () {
   "use strict";
-  var port = window.location.port || (window.location.protocol === "https:" ? 443 : 80);
-  var client = document.createElement("script");
-  client.src = "/livereload.js?port=" + port;
-  document.head.appendChild(client);
+  var script = document.currentScript;
+  var build = (script && script.getAttribute("data-build")) || "";
+  window.kuaixunPreview = { build: build };
 
   var style = document.createElement("link");
   style.rel = "stylesheet";
@@ -39,10 +43,26 @@
     document.body.insertBefore(box, document.body.firstChild);
   }
 
-  fetch("/_preview/problems.json", { cache: "no-store" })
-    .then(function (response) {
+  function json(url) {
+    return fetch(url, { cache: "no-store" }).then(function (response) {
+      if (!response.ok) throw new Error(response.status);
       return response.json();
-    })
+    });
+  }
+
+  function ask() {
+    json("/_preview/reload.json?after=" + encodeURIComponent(build)).then(
+      function (answer) {
+        if (answer.build !== build) window.location.reload();
+        else ask();
+      },
+      function () {
+        setTimeout(ask, 2000); /* the preview server is restarting, or gone: ask again */
+      }
+    );
+  }
+
+  json("/_preview/problems.json")
     .then(function (problems) {
       if (document.body) show(problems);
       else document.addEventListener("DOMContentLoaded", function () { show(problems); });
@@ -50,4 +70,5 @@
     .catch(function () {
       /* the preview server went away: nothing to show */
     });
+  ask();
 })();
