@@ -195,6 +195,31 @@ def test_the_first_text_batches_of_the_results_shown_are_one_request(phone, real
     assert len(set().union(*reading.values())) == 1
 
 
+def test_snippets_their_heads_hold_show_with_their_results_unscrolled(phone, real_site, serve):
+    """A snippet whose match lies in its result's head reads nothing more: it is shown with
+    the results (search/page.js), below the screen too, not when its result comes into view
+    (a rendering frame later at least, and the page's last change on a phone network). One
+    whose match lies past the head still waits for its result to come near the screen."""
+    query = "居民"
+    docs = node_search(real_site, [query])[0]["docs"][:10]
+    articles = fragments(real_site)
+    in_head = [query in articles[d]["t"] + articles[d]["x"][:150] for d in docs]
+    assert any(in_head) and not all(in_head), "the query's results have both kinds"
+    phone.goto(f"{serve(real_site)}/search.html?q={quote(query)}")
+    phone.wait_for_selector("#search-results li")
+    phone.wait_for_load_state("networkidle")
+    shown = phone.locator("#search-results li").evaluate_all(
+        """items => items.map(li => [li.getBoundingClientRect().top > innerHeight + 100,
+                                     li.querySelector('.search-snippet').textContent])"""
+    )
+    assert phone.evaluate("scrollY") == 0
+    pairs = zip(in_head, shown, strict=True)
+    below = [(held, text) for held, (unseen, text) in pairs if unseen]
+    assert any(held for held, _ in below) and not all(held for held, _ in below)
+    for held, text in below:
+        assert (query in text) if held else text == "", (held, text)
+
+
 # Each pair: a query whose result heads arrive late, then the query a reader asks next
 # (another one, or the same one again).
 SUPERSEDED = [("人口普查", "市容"), ("社区", "社区")]

@@ -5,7 +5,7 @@
 // timeout, a file missing or broken, a browser lacking something) says so in the status
 // line, with a retry and the archive; one that failed because a deploy replaced the index
 // searches the new index once by itself.
-import { excerpt, suggestions } from "./core.js";
+import { excerpt, holdsQuery, suggestions } from "./core.js";
 import { OUTDATED, createIndex, networkFetch } from "./index.js";
 
 const PAGE_SIZE = 10;
@@ -294,14 +294,20 @@ async function appendPage(view, shown) {
   const heads = await Promise.all(page.map((h) => view.index.article(h.doc)));
   if (!shown.live()) return;
   heads.forEach((head, i) => {
-    const { item, fill } = resultItem(view, shown, page[i], head);
+    const { item, fill, fromHead } = resultItem(view, shown, page[i], head);
     view.list.append(item);
-    view.snippets.watch(item, fill);
+    // A snippet its head holds costs no request: shown with its result, in this task,
+    // below the screen too; the others wait until their result comes near the screen.
+    if (fromHead) fill();
+    else view.snippets.watch(item, fill);
   });
   view.more.hidden = shown.count >= shown.hits.length;
 }
 
-/** One result: title with the query marked, date, 栏目, and its snippet to fill later. */
+/**
+ * One result: title with the query marked, date, 栏目, and its snippet to fill (`fromHead`:
+ * its head holds enough of the query for it, so filling it reads nothing).
+ */
 function resultItem(view, shown, hit, head) {
   const { t2s, reading } = shown.result;
   // A query read again (pinyin, a homophone put right): the Han text it was read as is marked.
@@ -324,10 +330,12 @@ function resultItem(view, shown, hit, head) {
       await failed(view, shown.live, error);
     }
   };
+  const enough = holdsQuery(query, hit.whole, t2s);
+  const fromHead = head.x.length <= 4 || enough(head.s) || enough(head.t); // x: no more text
   // The first text batch of every result shown whose match lies past its head, read now:
   // the heads arrived together, so these go in one request, before the reader scrolls.
-  view.index.text(hit.doc, query, hit.whole, t2s, head, 1).catch(() => {});
-  return { item, fill };
+  if (!fromHead) view.index.text(hit.doc, query, hit.whole, t2s, head, 1).catch(() => {});
+  return { item, fill, fromHead };
 }
 
 /**
