@@ -108,14 +108,25 @@ class Describer:
             return self._wrapper(value)
         if depth > 200:
             raise Unstable
+        # A plain value inside (most of an article's metadata) told without a call.
         if isinstance(value, (list, tuple)):
-            return "[" + ",".join(self(v, refs, depth + 1) for v in value) + "]"
+            return (
+                "["
+                + ",".join(
+                    repr(v) if type(v) in _EXACTLY_PLAIN else self(v, refs, depth + 1)
+                    for v in value
+                )
+                + "]"
+            )
         if isinstance(value, (set, frozenset)):
             return "{" + ",".join(sorted(self(v, refs, depth + 1) for v in value)) + "}"
         if isinstance(value, dict):
             # Sorted: a plugin may fill a dict in another order when its memo answers.
             items = sorted(
-                f"{self(k, refs, depth + 1)}:{self(v, refs, depth + 1)}" for k, v in value.items()
+                f"{k!r}:{v!r}"
+                if type(k) in _EXACTLY_PLAIN and type(v) in _EXACTLY_PLAIN
+                else f"{self(k, refs, depth + 1)}:{self(v, refs, depth + 1)}"
+                for k, v in value.items()
             )
             return "{" + ",".join(items) + "}"
         return self._object(value, refs, depth)
