@@ -106,6 +106,16 @@ def leave_the_issue(content: Path) -> None:
     issue.write_text(text.replace(" yongxin-dianming,", ""), encoding="utf-8")
 
 
+def add_an_older_article_whose_title_reads_alike(content: Path) -> None:
+    """An article dated a year before the seed, its title a homophone of the seed's: the
+    earlier one keeps the plain slug (core/cjk/slugs.py), so the seed article's URL changes,
+    though its file did not; its page, neighbours, listings and issue link it there."""
+    path = content / "articles" / "2019" / "11" / "xin-wenzhang.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = NEW_ARTICLE.replace("新建南路街道开展冬季消防安全检查", "规范市荣秩序 提升辖区颜值")
+    path.write_text(text.replace("Date: 2020-12-02", "Date: 2019-11-27"), encoding="utf-8")
+
+
 def imported_articles(content: Path) -> list[Path]:
     return sorted((content / "articles" / "inews").rglob("*.md"))
 
@@ -171,6 +181,7 @@ def sample_content(tmp_path_factory) -> Path:
         move_back_in_time,
         retitle_the_issue,
         leave_the_issue,
+        add_an_older_article_whose_title_reads_alike,
     ],
 )
 def test_a_rebuild_after_a_change_writes_what_a_cold_build_writes(change, sample_content, tmp_path):

@@ -449,15 +449,19 @@ URL_MEMO = "_kuaixun_urls"
 def remember_urls(contents) -> None:
     """Make each content's `url` and `save_as` once for the rest of its run.
 
-    Pelican makes them anew from the URL settings at every use (Content.get_url_setting, a
-    str.format over a copy of the metadata): ≈ 98,000 times in a build of 7,183 articles,
-    mostly from the listings. Call this when the slugs are settled (all_generators_finalized);
-    the values hold while the content belongs to this run (its private _context): the preview
-    gives a content kept between builds the next run's context (attach), and the URLs are made
-    again.
+        Pelican makes them anew from the URL settings at every use (Content.get_url_setting, a
+        str.format over a copy of the metadata): ≈ 98,000 times in a build of 7,183 articles,
+        mostly from the listings. Call this when the slugs are settled (a generator's finalized
+    signal, after the plugin that makes them); a content remembered in this run is skipped;
+        the values hold while the content belongs to this run (its private _context): the preview
+        gives a content kept between builds the next run's context (attach), and the URLs are made
+        again.
     """
     _remember_urls_in_properties()
     for content in contents:
+        memo = content.__dict__.get(URL_MEMO)
+        if memo is not None and memo[0] is content._context:  # remembered in this run
+            continue
         urls = (content.get_url_setting("url"), content.get_url_setting("save_as"))
         content.__dict__[URL_MEMO] = (content._context, *urls)
 

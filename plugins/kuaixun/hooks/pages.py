@@ -92,6 +92,7 @@ class Describer:
         # id → (the category, tag or author, its description): Pelican makes a URLWrapper's
         # URL from the settings at each use, and every article names a few of them.
         self.wrappers: dict[int, tuple[URLWrapper, str]] = {}
+        self.wrapper_texts: dict[tuple, str] = {}
 
     def __call__(self, value, refs: list, depth: int = 0) -> str:
         if type(value) in _EXACTLY_PLAIN or isinstance(value, _BY_REPR):
@@ -107,14 +108,25 @@ class Describer:
             return self._wrapper(value)
         if depth > 200:
             raise Unstable
+        # A plain value inside (most of an article's metadata) told without a call.
         if isinstance(value, (list, tuple)):
-            return "[" + ",".join(self(v, refs, depth + 1) for v in value) + "]"
+            return (
+                "["
+                + ",".join(
+                    repr(v) if type(v) in _EXACTLY_PLAIN else self(v, refs, depth + 1)
+                    for v in value
+                )
+                + "]"
+            )
         if isinstance(value, (set, frozenset)):
             return "{" + ",".join(sorted(self(v, refs, depth + 1) for v in value)) + "}"
         if isinstance(value, dict):
             # Sorted: a plugin may fill a dict in another order when its memo answers.
             items = sorted(
-                f"{self(k, refs, depth + 1)}:{self(v, refs, depth + 1)}" for k, v in value.items()
+                f"{k!r}:{v!r}"
+                if type(k) in _EXACTLY_PLAIN and type(v) in _EXACTLY_PLAIN
+                else f"{self(k, refs, depth + 1)}:{self(v, refs, depth + 1)}"
+                for k, v in value.items()
             )
             return "{" + ",".join(items) + "}"
         return self._object(value, refs, depth)
@@ -122,7 +134,13 @@ class Describer:
     def _wrapper(self, value: URLWrapper) -> str:
         known = self.wrappers.get(id(value))
         if known is None:
-            text = f"<{type(value).__name__} {value.name!r} {value.slug!r} {value.url!r}>"
+            # Pelican's reader gives each article a 栏目, tags and reporters of its own: the
+            # URL of one with the same kind, name and slug is made once.
+            alike = (type(value), value.name, value.slug, id(value.settings))
+            text = self.wrapper_texts.get(alike)
+            if text is None:
+                text = f"<{type(value).__name__} {value.name!r} {value.slug!r} {value.url!r}>"
+                self.wrapper_texts[alike] = text
             known = self.wrappers[id(value)] = (value, text)
         return known[1]
 
@@ -513,6 +531,13 @@ def save_manifest(pelican) -> None:
         writer.save()
 
 
+def remember_contents_urls(generator) -> None:
+    """The articles' or pages' URLs made once as soon as their generator is done (the slugs
+    are settled: hooks.cjk comes before this plugin), so the strict check's list of planned
+    outputs (all_generators_finalized, hooks.bulletin) and the writing share them."""
+    pelican_api.remember_urls(pelican_api.contents_of(generator))
+
+
 def remember_urls(generators) -> None:
     """Every article's and page's URL made once for the writing (pelican_api.remember_urls);
     last of the plugins' all_generators_finalized: the slugs are settled. The listings'
@@ -523,6 +548,8 @@ def remember_urls(generators) -> None:
 
 
 def register():
+    signals.article_generator_finalized.connect(remember_contents_urls)
+    signals.page_generator_finalized.connect(remember_contents_urls)
     signals.all_generators_finalized.connect(remember_urls)
     signals.get_writer.connect(get_writer)
     signals.finalized.connect(save_manifest)
