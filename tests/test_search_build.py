@@ -1,6 +1,6 @@
 """What the cold build's shortcuts make must be exactly what the long way makes: a new Whoosh
-index written straight from the records' terms (index.write_segment) is Whoosh's own writer's,
-and the packer's items taken from the export's zlib streams (pack.compact_stored) are what
+index written straight from the records' terms (whoosh_index.write_segment) is Whoosh's own
+writer's, and the packer's items taken from the export's zlib streams (pack.compact_stored) are what
 compressing their texts again gives, and the vocabulary made by key range in forked processes
 (full.range_lines) is the vocabulary made in one (docs/search.md, "Cold build")."""
 
@@ -15,7 +15,8 @@ from kuaixun.core.search.export import load_export, load_state
 from kuaixun.core.search.export.codec import numbered, stored_text
 from kuaixun.core.search.export.full import full_export, key_ranges
 from kuaixun.core.search.export.pack import bucket_payload, compact, compact_stored
-from kuaixun.core.search.index import WHOOSH_SORT_MB, RecordCache, W3Codec, schema, whoosh_document
+from kuaixun.core.search.index import RecordCache, whoosh_document
+from kuaixun.core.search.whoosh_index import WHOOSH_SORT_MB, W3Codec, schema
 from kuaixun.testing.search_sites import (
     cache_of,
     sample_site_fixture,  # noqa: F401  (the sample_site fixture)

@@ -8,10 +8,13 @@ output/search/). docs/search.md explains the design and the measurements.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import logging
 import multiprocessing
+import pickle
+import subprocess
 import sys
 import time
 import traceback
@@ -28,9 +31,10 @@ from kuaixun.core.search.export.entry import put_entry
 from kuaixun.core.search.index import (
     Article,
     BuildReport,
+    Record,
     RecordCache,
     refresh_records,
-    update_whoosh,
+    whoosh_document,
 )
 from kuaixun.core.search.normalize import normalize
 from kuaixun.core.search.segment import read_user_dictionary, site_words
@@ -117,26 +121,23 @@ def index_and_export(settings: dict, articles: list[Article]) -> BuildReport:
     cache.save()
     report.seconds["cut"] = time.perf_counter() - started
     # Whoosh and the export both read the records and nothing else: run them at once.
-    context = multiprocessing.get_context("fork")
-    whoosh_result = context.Queue()
-    whoosh = context.Process(
-        target=_update_whoosh, args=(cache_folder / "whoosh", records, whoosh_result)
-    )
-    whoosh.start()
-    exporting = time.perf_counter()
-    report.export, logical = refresh_export(
-        records, cache.words, cache_folder / "export", previous, previous_words
-    )
-    report.exported = report.export != "reused"
-    report.seconds["export"] = time.perf_counter() - exporting
-    packing = time.perf_counter()
-    report.packed = refresh_published(cache_folder / "export", logical, cache_folder / "published")
-    del logical
-    report.seconds["pack"] = time.perf_counter() - packing
-    report.whoosh, report.seconds["whoosh"] = whoosh_result.get()
-    whoosh.join()
-    if whoosh.exitcode != 0:
-        raise RuntimeError("Whoosh index update failed")
+    whoosh = start_whoosh(cache_folder / "whoosh", records)
+    try:
+        exporting = time.perf_counter()
+        report.export, logical = refresh_export(
+            records, cache.words, cache_folder / "export", previous, previous_words
+        )
+        # The packer reads the logical export alone: what the records held is its to reuse.
+        del records, previous, cache
+        report.exported = report.export != "reused"
+        report.seconds["export"] = time.perf_counter() - exporting
+        packing = time.perf_counter()
+        published = cache_folder / "published"
+        report.packed = refresh_published(cache_folder / "export", logical, published)
+        del logical
+        report.seconds["pack"] = time.perf_counter() - packing
+    finally:  # a build never leaves Whoosh's process writing behind it
+        report.whoosh, report.seconds["whoosh"] = finish_whoosh(whoosh)
     report.seconds["total"] = time.perf_counter() - started
     (cache_folder / "last-build.json").write_text(
         json.dumps(report.__dict__, ensure_ascii=False, indent=1), encoding="utf-8"
@@ -144,17 +145,35 @@ def index_and_export(settings: dict, articles: list[Article]) -> BuildReport:
     return report
 
 
-def _update_whoosh(folder: Path, records: dict, result) -> None:
-    gc.freeze()  # the records stay shared with the indexing process: see _index_in_child
-    started = time.perf_counter()
-    report = BuildReport()
-    try:
-        update_whoosh(folder, records, report)
-    except Exception:
-        traceback.print_exc()
-        result.put(("failed", time.perf_counter() - started))
-        sys.exit(1)
-    result.put((report.whoosh, time.perf_counter() - started))
+def start_whoosh(folder: Path, records: dict[str, Record]) -> subprocess.Popen:
+    """Start bringing the Whoosh index in `folder` in line with the records, in a fresh
+    interpreter handed their documents (`whoosh_index.main`; `finish_whoosh` waits for it).
+
+    Not a fork: a fork of this process kept the old copy of every page of the records that
+    this process touched after the fork (≈ 300 MB PSS at 7,183 articles), and a fork of a
+    fresh interpreter would import jieba and pypinyin (docs/search.md, "Cold build", sixth
+    pass)."""
+    whoosh = subprocess.Popen(
+        [sys.executable, "-m", "kuaixun.core.search.whoosh_index", str(folder)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    documents = [whoosh_document(record) for record in records.values()]
+    with contextlib.suppress(BrokenPipeError):  # it failed at once: finish_whoosh says so
+        pickle.dump(documents, whoosh.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        whoosh.stdin.close()
+    return whoosh
+
+
+def finish_whoosh(whoosh: subprocess.Popen) -> tuple[str, float]:
+    """Wait for `start_whoosh`'s process: what it did and its seconds; raises if it failed
+    (its traceback is on the build's standard error)."""
+    said = whoosh.stdout.read()
+    whoosh.stdout.close()
+    if whoosh.wait() != 0:
+        raise RuntimeError("Whoosh index update failed")
+    done = json.loads(said)
+    return done["whoosh"], done["seconds"]
 
 
 def _index_in_child(settings: dict, articles: list[Article]) -> None:

@@ -3,10 +3,9 @@
 A record holds an article's terms per field and its grams. Records live in a cache file
 under SEARCH_CACHE_PATH between builds; an article is cut again only when its text changed
 or when a dictionary word that occurs in it was added, removed or re-weighted. The Whoosh
-index beside it is updated with `update_document` keyed by the article's source path (a new
-index is written in one go by `write_segment`, byte for byte what Whoosh would write). It
-holds the scored fields; the grams stay in the records (in Whoosh they made indexing six
-times slower: 353 s instead of 62 s for 7,183 articles, measured, docs/search.md).
+index beside it (whoosh_index.py) holds the scored fields; the grams stay in the records
+(in Whoosh they made indexing six times slower: 353 s instead of 62 s for 7,183 articles,
+measured, docs/search.md).
 """
 
 from __future__ import annotations
@@ -14,20 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
-import re
-import shutil
-from array import array
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
-from itertools import groupby
-from operator import itemgetter
 from pathlib import Path
-
-from whoosh import fields, index
-from whoosh.codec.whoosh3 import W3Codec
-from whoosh.system import pack_uint
-from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from kuaixun.core.search.normalize import normalize
 from kuaixun.core.search.segment import Segmenter, grams
@@ -36,9 +24,6 @@ from kuaixun.core.search.segment import Segmenter, grams
 RECORD_VERSION = 2
 SCORED_FIELDS = ("title", "tags", "body")
 EPOCH = date(1970, 1, 1)
-WHOOSH_SORT_MB = 128
-# How Whoosh's KEYWORD fields split a value (its SpaceSeparatedTokenizer).
-WHOOSH_TOKEN = re.compile(r"[^ \t\r\n]+")
 
 
 @dataclass
@@ -211,114 +196,8 @@ def _all_text(article: Article) -> str:
     return "\n".join(article.field_texts().values())
 
 
-# The Whoosh schema: scored fields hold space-joined terms (our cut, not Whoosh's analyser).
-def schema() -> fields.Schema:
-    return fields.Schema(
-        path=fields.ID(unique=True, stored=True),
-        hash=fields.ID(stored=True),
-        title=fields.KEYWORD(scorable=True, lowercase=False),
-        tags=fields.KEYWORD(scorable=True, lowercase=False),
-        body=fields.KEYWORD(scorable=True, lowercase=False),
-    )
-
-
 def whoosh_document(record: Record) -> dict:
+    """What Whoosh indexes of a record (whoosh_index.py)."""
     doc = {name: record.terms[name] for name in SCORED_FIELDS}
     doc.update(path=record.article.path, hash=record.hash)
     return doc
-
-
-def update_whoosh(folder: Path, records: dict[str, Record], report: BuildReport) -> None:
-    """Bring the Whoosh index in `folder` in line with `records`, touching only changes."""
-    ix = index.open_dir(str(folder)) if index.exists_in(str(folder)) else None
-    if ix is not None and ix.schema.names() == schema().names():
-        with ix.searcher() as searcher:
-            indexed = {d["path"]: d["hash"] for d in searcher.all_stored_fields()}
-    else:  # no index yet, or one written with another schema
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        ix = index.create_in(str(folder), schema())
-        indexed = {}
-        report.whoosh = "created"
-    stale = [r for p, r in records.items() if indexed.get(p) != r.hash]
-    gone = indexed.keys() - records.keys()
-    if not stale and not gone:
-        return
-    # Measured at 1,000 articles (docs/search.md): uncompressed posting blocks and no
-    # compound file 4.1 s → 3.2 s CPU; the same postings, so the same scores. Whoosh's own
-    # 128 MB sort buffer, not 512, for updates (a new index does not use it).
-    writer = ix.writer(limitmb=WHOOSH_SORT_MB, codec=W3Codec(compression=0), compound=False)
-    if report.whoosh == "created":
-        write_segment(writer, stale)
-        return
-    for path in gone:
-        writer.delete_by_term("path", path)
-    # A new index holds nothing to replace: add_document skips update_document's lookups.
-    add = writer.add_document if report.whoosh == "created" else writer.update_document
-    for record in stale:
-        add(**whoosh_document(record))
-    writer.commit()
-
-
-def write_segment(writer, records: list[Record]) -> None:
-    """A new index's one segment, written straight from the records' terms: what Whoosh's
-    `add_document` and `commit` write for the same documents, byte for byte (tested), without
-    its analyser, its sort pool and its per-posting look-up of the document's field length
-    (most of its time: docs/search.md, "Cold build")."""
-    postings, others, lengths = _write_documents(writer, records)
-    schema, terms = writer.schema, writer.fieldwriter
-    for name in sorted(postings.keys() | others.keys()):
-        terms.start_field(name, schema[name])
-        if name in postings:
-            _write_terms(terms, postings[name], lengths[name])
-        else:
-            for tbytes, group in groupby(sorted(others[name]), key=itemgetter(0)):
-                terms.start_term(tbytes)
-                for _, d, weight, vbytes in group:
-                    terms.add(d, weight, vbytes or b"", 0)
-                terms.finish_term()
-        terms.finish_field()
-    terms.close()
-    writer.docnum = len(records)
-    writer._close_segment()
-    writer._commit_toc([writer.get_segment()])
-    writer._finish()
-
-
-def _write_documents(writer, records: list[Record]):
-    """Stored fields and lengths, document by document; returns per scored field each term's
-    documents and frequencies and each document's length as the length column gives it back
-    (one byte, so approximate; 0 when not stored), and the other fields' postings."""
-    schema, documents = writer.schema, writer.perdocwriter
-    postings: dict[str, dict] = defaultdict(lambda: defaultdict(lambda: (array("I"), array("I"))))
-    others: dict[str, list] = defaultdict(list)
-    lengths: dict[str, array] = defaultdict(lambda: array("I"))
-    for d, record in enumerate(records):
-        doc = whoosh_document(record)
-        documents.start_doc(d)
-        for name in sorted(doc):
-            field, value = schema[name], doc[name]
-            length = 0
-            if field.scorable:
-                terms = WHOOSH_TOKEN.findall(value)
-                length = len(terms)
-                for term, count in Counter(terms).items():
-                    docs, counts = postings[name][term]
-                    docs.append(d)
-                    counts.append(count)
-                lengths[name].append(byte_to_length(length_to_byte(length)) if length else 0)
-            else:
-                others[name].extend((tbytes, d, w, v) for tbytes, _, w, v in field.index(value))
-            documents.add_field(name, field, value if field.stored else None, length)
-        documents.finish_doc()
-    documents.close()
-    return postings, others, lengths
-
-
-def _write_terms(terms, postings: dict, lengths: array) -> None:
-    """One scored field's terms in byte order, as Whoosh's Frequency format posts them."""
-    for tbytes, (docs, counts) in sorted((t.encode("utf-8"), p) for t, p in postings.items()):
-        terms.start_term(tbytes)
-        for d, count in zip(docs, counts, strict=True):
-            terms.add(d, float(count), pack_uint(count), lengths[d])
-        terms.finish_term()

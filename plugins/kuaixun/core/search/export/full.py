@@ -4,13 +4,17 @@ update cannot be made)."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
-from itertools import repeat
+from itertools import pairwise, repeat
 from operator import itemgetter
 from pathlib import Path
 
@@ -76,9 +80,49 @@ def key_ranges(records: list[Record], parts: int) -> list[tuple[str, str | None]
     return list(zip(bounds, [*bounds[1:], None], strict=True))
 
 
-def gather_lists(records: list[Record], low: str = "", high: str | None = None):
+@dataclass(frozen=True)
+class SpilledCuts:
+    """The records' cut (terms per scored field, grams) in a scratch file, which the
+    vocabulary's range forks read article by article (`spilled_cuts` writes it).
+
+    A fork that read the records themselves raised the reference count of every record and
+    string it touched, and a written page is copied: each range fork held ≈ 250 MB at 7,183
+    articles, most of it copies of the parent's pages (docs/search.md, "Cold build", sixth
+    pass). Read from a file, what a fork makes is its own and goes when it ends."""
+
+    fd: int
+    # Article d's cut is bytes starts[4d]…starts[4d + 4] of the file: its terms in each
+    # scored field, then its grams, each kind space-separated UTF-8.
+    starts: array
+
+    def __iter__(self) -> Iterator[tuple[list[list[str]], list[str]]]:
+        """Each article's terms per scored field and its grams, in article order."""
+        kinds = len(SCORED_FIELDS) + 1
+        for first in range(0, len(self.starts) - 1, kinds):
+            bounds = self.starts[first : first + kinds + 1]
+            block = os.pread(self.fd, bounds[-1] - bounds[0], bounds[0])
+            *terms, grams = (
+                block[a - bounds[0] : b - bounds[0]].decode().split() for a, b in pairwise(bounds)
+            )
+            yield terms, grams
+
+
+@contextmanager
+def spilled_cuts(records: list[Record], folder: Path | None = None) -> Iterator[SpilledCuts]:
+    """The records' cut written to a scratch file in `folder` (the system's temporary
+    folder if None), removed on leaving."""
+    with tempfile.TemporaryFile(dir=folder) as file:
+        starts = array("Q", [0])
+        for record in records:
+            for text in (*(record.terms[n] for n in SCORED_FIELDS), record.grams):
+                starts.append(starts[-1] + file.write(text.encode()))
+        file.flush()
+        yield SpilledCuts(file.fileno(), starts)
+
+
+def gather_lists(cuts: Iterable, low: str = "", high: str | None = None):
     """Postings per term and article lists per gram for the keys in [low, high), over
-    articles numbered 0…n-1.
+    articles numbered 0…n-1 (`cuts`: each article's terms per field and grams, in order).
 
     Held as flat arrays of 4-byte numbers (a term's postings in a field: article, tf, length
     byte, article, …), not lists of tuples: at 7,177 articles the tuples were ≈ 500 MB of the
@@ -87,16 +131,15 @@ def gather_lists(records: list[Record], low: str = "", high: str | None = None):
     A record's grams are sorted (`index.cut`), so a range's are one slice of them."""
     term_postings: dict[str, tuple[array, ...]] = defaultdict(_field_arrays)
     gram_docs: dict[str, array] = defaultdict(partial(array, "I"))
-    for d, record in enumerate(records):
-        for f, name in enumerate(SCORED_FIELDS):
-            terms = record.term_list(name)
+    for d, (fields, grams) in enumerate(cuts):
+        for f, terms in enumerate(fields):
             length = length_to_byte(len(terms))
             counts = Counter(terms)
             kept = _in_range(sorted(counts), low, high)
             lists = map(itemgetter(f), map(term_postings.__getitem__, kept))
             postings = zip(repeat(d), map(counts.__getitem__, kept), repeat(length))
             _run(map(array.extend, lists, postings))
-        grams = _in_range(record.gram_list(), low, high)
+        grams = _in_range(grams, low, high)
         _run(map(array.append, map(gram_docs.__getitem__, grams), repeat(d)))
     return term_postings, gram_docs
 
@@ -125,11 +168,11 @@ def gram_list(docs: array | None) -> list[int] | None:
 
 
 def range_lines(
-    records: list[Record], frequency: Counter, low: str, high: str | None
+    cuts: Iterable, frequency: Counter, low: str, high: str | None
 ) -> tuple[list[str], dict[str, str]]:
     """The vocabulary lines of the keys in [low, high) in key order, and the lists they
     spilled to files."""
-    term_postings, gram_docs = gather_lists(records, low, high)
+    term_postings, gram_docs = gather_lists(cuts, low, high)
     terms_by_key: dict[str, dict] = defaultdict(dict)
     for term, lists in term_postings.items():
         terms_by_key[term[:2]][term[2:]] = lists
@@ -198,10 +241,12 @@ def full_export(
     words: dict[str, int],
     known=None,
     ranges: int = VOCABULARY_RANGES,
+    scratch: Path | None = None,
 ):
     """Every file of the export, its manifest and the state to update it from (`known`: the
     pinyin of words read before, as a state keeps it; `ranges`: how many key ranges the
-    vocabulary is made in, which changes nothing in what it makes)."""
+    vocabulary is made in, which changes nothing in what it makes; `scratch`: the folder
+    of the cut spilled for the range forks, the system's temporary one if None)."""
     records = numbered(records_by_path)
     days = [r.day for r in records]
     writer = Writer()
@@ -209,17 +254,18 @@ def full_export(
     # The vocabulary by key range and the pinyin layer, each in a forked process, two at a
     # time: the second core, idle once Pelican is done, takes its share, and every list of
     # the site at once (≈ 260 MB at 7,183 articles, kept by Python once freed) is no longer
-    # held by this process. The forks copy most of the records' pages, so the build's
-    # summed memory did not fall (docs/search.md, "Cold build", third pass).
-    results = in_processes(
-        [(pinyin_files, (frequency, known or {}))]
-        + [
-            (range_lines, (records, frequency, low, high))
-            for low, high in key_ranges(records, ranges)
-        ]
-    )
-    pinyin, pinyin_buckets, syllables = next(results)
-    lines = vocabulary_lines(results, writer)
+    # held by this process. The forks read the cut from a file, not from the records, whose
+    # pages they copied by touching them (docs/search.md, "Cold build", sixth pass).
+    with spilled_cuts(records, scratch) as cuts:
+        results = in_processes(
+            [(pinyin_files, (frequency, known or {}))]
+            + [
+                (range_lines, (cuts, frequency, low, high))
+                for low, high in key_ranges(records, ranges)
+            ]
+        )
+        pinyin, pinyin_buckets, syllables = next(results)
+        lines = vocabulary_lines(results, writer)
     buckets = bucket_files(lines, writer)
     bucket_sizes, bucket_spills, pairs_by_first = bucket_index(lines, buckets)
     del lines
@@ -254,7 +300,8 @@ def full_export(
 
 def export(records_by_path: dict[str, Record], folder: Path, words=None, known=None):
     """The whole browser index, saved into `folder`; returned for the packer."""
-    files, data, state = full_export(records_by_path, words or {}, known)
+    folder.mkdir(parents=True, exist_ok=True)
+    files, data, state = full_export(records_by_path, words or {}, known, scratch=folder)
     for old in folder.glob("*/"):  # a folder of logical files, as FORMAT 7 kept them
         shutil.rmtree(old)
     # Each text is dropped once stored: the texts and their stored bytes were both held at
