@@ -107,11 +107,12 @@ POINTER = 2  # each cell's pointer; an item's length is 2 bytes too
 # moved list is a request more for a query that needs it). 1 % of the buckets (0.7 % before
 # a pair's key was told by its bucket) left the median cold search's requests and bytes as
 # they were at 7,183 articles, for cells of 211 bytes, not 225: 0.84 MB less (docs/search.md,
-# "A pair's key told by its bucket"), and so did 2 % of the pinyin words' buckets (cells of 184 bytes in windows of 256 instead
-# of 216: 0.48 MB less, the 400 slips' bytes and requests as they were). The heads' sizes
-# crowd under their window, so a head moved out is rare and costly (a request more for a
-# query showing it): 0.03 % lets 6 more of 7,183 move out (17 instead of 11) for cells of 450
-# bytes in windows of 480 (0.21 MB less). docs/search.md, "Where the other 11 MB are".
+# "A pair's key told by its bucket"), and so did 2 % of the pinyin words' buckets (cells of
+# 184 bytes in windows of 256 instead of 216: 0.48 MB less, the 400 slips' bytes and requests
+# as they were). The heads' sizes crowd under their window, so a head moved out is rare and
+# costly (a request more for a query showing it): 0.03 % lets 6 more of 7,183 move out (17
+# instead of 11) for cells of 450 bytes in windows of 480 (0.21 MB less). docs/search.md,
+# "Where the other 11 MB are".
 CELL_SLACK = {"v": 0.01, "y": 0.02, "f": 0.0003}
 # A vocabulary bucket too big for its window even with every list moved out is a blob of
 # its own; up to this many bytes it keeps its lists inline (fit_bucket). At 7,183 articles
