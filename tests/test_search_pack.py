@@ -4,12 +4,14 @@ touches the base. (test_search_incremental.py checks the same on real builds.)""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import random
 import shutil
 import subprocess
 import zlib
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -21,10 +23,12 @@ from kuaixun.core.search.export.codec import (
     UTF8_HEADER,
     ZLIB_HEADER,
     LogicalExport,
+    bucket_of,
     decode_postings,
     dense,
     keyed_bucket,
     keyed_line,
+    pair_unmix,
     places,
     postings,
     read_dense,
@@ -60,11 +64,31 @@ def words(rng: random.Random, n: int) -> str:
     return "".join(rng.choice(HAN) for _ in range(n))
 
 
-def bucket(rng: random.Random, spills: dict[str, str]) -> str:
-    """Vocabulary lines as codec.encode_line writes them, some lists long, some spilled."""
+@functools.cache
+def pairs_by_bucket(count: int) -> dict[int, list[str]]:
+    """Pairs of a character of HAN and any basic CJK one, by their bucket of `count`."""
+    found = defaultdict(list)
+    for first in HAN:
+        for second in range(0x4E00, 0x9FA6):
+            found[bucket_of(first + chr(second), count)].append(first + chr(second))
+    return found
+
+
+def pair_in(rng: random.Random, b: int, count: int) -> str:
+    """Any two basic CJK characters whose pair lies in bucket b of `count`."""
+    while True:
+        value = pair_unmix(rng.randrange(0, (1 << 29) // count) * count + b)
+        key = chr(0x4E00 + value // 0x5200) + chr(0x4E00 + value % 0x5200)
+        if max(key) <= "\u9fa5" and bucket_of(key, count) == b:
+            return key
+
+
+def bucket(rng: random.Random, spills: dict[str, str], b: int, count: int) -> str:
+    """Vocabulary lines of bucket b (of `count`) as codec.encode_line writes them, some
+    lists long, some spilled; a key starts with a character of HAN."""
     lines = []
     for _ in range(rng.choice([0, 1, 2, 3, 8, 30])):
-        key = words(rng, 2)
+        key = rng.choice(pairs_by_bucket(count)[b] or [pair_in(rng, b, count)])
         docs = "".join(rng.choice("0123456789ABCDEFG") for _ in range(rng.choice([1, 5, 90])))
         if rng.random() < 0.2:
             name = hashlib.sha1(docs.encode()).hexdigest()[:8]
@@ -80,16 +104,17 @@ def bucket(rng: random.Random, spills: dict[str, str]) -> str:
 
 def write_logical(folder: Path, files: dict[str, str]) -> LogicalExport:
     """A logical export as codec keeps it (saved in `folder` for logical_files to read)."""
-    manifest = {"base": "abc123/", "docs": sum(1 for n in files if n.startswith("f/"))}
+    docs, buckets = (sum(1 for n in files if n.startswith(f)) for f in ("f/", "v/"))
+    manifest = {"base": "abc123/", "docs": docs, "buckets": buckets}
     hashes = {name: hashlib.sha1(text.encode()).digest() for name, text in files.items()}
-    logical = LogicalExport(manifest, {n: stored(n, t) for n, t in files.items()}, hashes)
+    logical = LogicalExport(manifest, {n: stored(n, t, buckets) for n, t in files.items()}, hashes)
     save_export(folder, logical)
     return logical
 
 
 def logical(rng: random.Random, docs: int, buckets: int) -> dict[str, str]:
     spills: dict[str, str] = {}
-    files = {f"v/{b}.gz": bucket(rng, spills) for b in range(buckets)}
+    files = {f"v/{b}.gz": bucket(rng, spills, b, buckets) for b in range(buckets)}
     files.update({f"p/{name}.gz": text for name, text in spills.items()})
     for d in range(docs):
         # Chunks of CHUNK characters but the last, as codec.snippet_chunks cuts them (the
@@ -134,7 +159,7 @@ def test_an_overlay_reads_back_and_leaves_the_base_alone(tmp_path):
     for round_ in range(3):  # edits, a new article, then one removed (the newest)
         changed, spills = dict(files), {}
         for b in rng.sample(range(300), 20):
-            changed[f"v/{b}.gz"] = bucket(rng, spills)
+            changed[f"v/{b}.gz"] = bucket(rng, spills, b, 300)
         changed.update({f"p/{name}.gz": text for name, text in spills.items()})
         if round_ == 1:  # rewrites heads and texts (an article's old chunks go), adds doc 60
             changed = {n: t for n, t in changed.items() if not n.startswith("x/")}
@@ -304,28 +329,37 @@ def vocabulary_lines() -> list[str]:
     return lines
 
 
-def test_a_pairs_key_runs_into_its_list_and_reads_back_in_python_and_the_browser():
-    """In the published index a pair line of two basic CJK characters spells its key as 5
-    digits run into its lists (codec.keyed_line); every other line is left as it is, and
-    spelled_line and codec.js spelledFields give back the logical line."""
+@pytest.mark.parametrize("buckets", [1, 2, 300, 65536, 1 << 17])
+def test_a_pairs_key_runs_into_its_list_and_reads_back_in_python_and_the_browser(buckets):
+    """In the published index a pair line of two basic CJK characters with a list spells its
+    key as the quotient of its value mixed by the bucket count (3 digits at 65,536 buckets,
+    5 at one), run into its lists (codec.keyed_line); every other line is left as it is, and
+    spelled_line and codec.js spelledFields give back the logical line from its bucket."""
     lines = vocabulary_lines()
-    keyed = [keyed_line(line) for line in lines]
-    assert [spelled_line(line) for line in keyed] == lines
-    assert keyed[0] == "000000", "一一 with no list: the key's digits and a frequency of 0"
-    assert keyed_line("社区\tA3b\tz4\t长\t3\t0") == keyed_line("社区\t\t\t")[:5] + "z4A3b\t长\t3\t0"
+    found = [bucket_of(line.split("\t")[0], buckets) for line in lines]
+    keyed = [keyed_line(line, buckets) for line in lines]
+    spelled = [spelled_line(k, b, buckets) for k, b in zip(keyed, found, strict=True)]
+    assert spelled == lines
+    digits = 3 if buckets >= 1 << 11 else 5 if buckets < 1 << 5 else 4
+    sample = keyed_line("社区\tA3b\tz4\t长\t3\t0", buckets)
+    assert sample == keyed_line("社区\t0\t\t", buckets)[:digits] + "z4A3b\t长\t3\t0"
     for line, published in zip(lines, keyed, strict=True):
-        key = line.split("\t")[0]
-        first = line.split("\t")[2]
-        cjk = len(key) == 2 and all("一" <= ch <= "鿿" for ch in key) and first != "0"
-        assert (published != line) == cjk, line
-        assert len(published.encode()) <= len(line.encode()) - 2 * cjk
+        key, docs, first = line.split("\t")[:3]
+        cjk = len(key) == 2 and all("一" <= ch <= "鿿" for ch in key) and first != "0" and docs
+        assert (published != line) == bool(cjk), line
+        assert "\t" not in published[:5] if cjk else "\t" in published[:5]
+        assert len(published.encode()) <= len(line.encode()) - (7 - digits) * bool(cjk)
     script = """
       import { readFileSync } from "node:fs";
-      import { spelledFields } from "./theme/static/js/search/codec.js";
-      const lines = JSON.parse(readFileSync(0, "utf8"));
-      process.stdout.write(JSON.stringify(lines.map((line) => spelledFields(line).join("\t"))));
+      import { spelledFields, vocabularyBucket } from "./theme/static/js/search/codec.js";
+      const { keyed, keys, buckets } = JSON.parse(readFileSync(0, "utf8"));
+      const found = keys.map((key) => vocabularyBucket(key, buckets));
+      const lines = keyed.map((line, k) => spelledFields(line, found[k], buckets).join("\t"));
+      process.stdout.write(JSON.stringify([found, lines]));
     """
-    assert node_json(script, keyed) == lines
+    keys = [line.split("\t")[0] for line in lines]
+    data = {"keyed": keyed, "keys": keys, "buckets": buckets}
+    assert node_json(script, data) == [found, lines]
 
 
 def test_a_bucket_with_keys_run_into_lists_is_smaller_as_stored():
@@ -333,16 +367,16 @@ def test_a_bucket_with_keys_run_into_lists_is_smaller_as_stored():
     each with a short article list and its first character's frequency."""
     rng = random.Random(9)
 
-    def line() -> str:
-        key = "".join(chr(rng.randrange(0x4E00, 0x9FA6)) for _ in range(2))
+    def line(b: int) -> str:
+        key = pair_in(rng, b, 65536)
         docs = "".join(rng.choice(DIGITS) for _ in range(rng.choice([1, 2, 3, 6, 12])))
         return f"{key}\t{docs}\t{rng.choice(DIGITS[:32])}"
 
-    texts = ["\n".join(line() for _ in range(rng.randint(5, 15))) for _ in range(200)]
-    assert all(spelled_bucket(keyed_bucket(t)) == t for t in texts)
-    before = sum(len(compact(t)) for t in texts)
-    after = sum(len(bucket_payload(t)) for t in texts)
-    assert after < 0.8 * before
+    texts = {b: "\n".join(line(b) for _ in range(rng.randint(5, 15))) for b in range(200)}
+    assert all(spelled_bucket(keyed_bucket(t, 65536), b, 65536) == t for b, t in texts.items())
+    before = sum(len(compact(t)) for t in texts.values())
+    after = sum(len(bucket_payload(t, 65536)) for t in texts.values())
+    assert after < 0.7 * before
 
 
 def gb18030_texts() -> list[str]:
@@ -417,7 +451,7 @@ def test_a_characters_new_frequency_leaves_its_pair_lines_in_the_base(tmp_path):
     touched = sorted(n for n in files if with_first(files, "区", 6)[n] != files[n])
     other = next(n for n in sorted(files) if n.startswith("v/") and n not in touched)
     spills: dict[str, str] = {}
-    changed = {**files, other: bucket(rng, spills)}
+    changed = {**files, other: bucket(rng, spills, int(other[2:-3]), 300)}
     changed.update({f"p/{name}.gz": text for name, text in spills.items()})
     changed = with_first(changed, "区", 6)
     assert len(touched) > 20
@@ -436,13 +470,14 @@ def test_a_characters_new_frequency_leaves_its_pair_lines_in_the_base(tmp_path):
     script = """
       import { readFileSync } from "node:fs";
       import { parseBucket, termFrequencies } from "./theme/static/js/search/codec.js";
-      const { base, now, firsts } = JSON.parse(readFileSync(0, "utf8"));
-      const known = (text, f) => [...termFrequencies(parseBucket(text, f))].sort();
+      const { base, now, firsts, b } = JSON.parse(readFileSync(0, "utf8"));
+      const known = (text, f) => [...termFrequencies(parseBucket(text, f, b, 300))].sort();
       process.stdout.write(JSON.stringify([known(base, firsts), known(base, {}), known(now, {})]));
     """
     data = {
         "base": inflated(stale.payload("v", b)),
-        "now": changed[touched[0]],
+        "now": keyed_bucket(changed[touched[0]], 300),
+        "b": b,
         "firsts": pack["firsts"],
     }
     proc = subprocess.run(
@@ -481,11 +516,11 @@ def whole_blob(text: str, window: int) -> tuple[str, Packer]:
     """fit_bucket of `text` in a window too small for it: the text of the blob the slot
     names, and the packer."""
     packer = Packer(overlay=False)
-    code = fit_bucket(text, window, packer).decode()
+    code = fit_bucket(text, window, packer, 1).decode()
     assert code.startswith("@"), "the bucket does not fit: its slot names a blob"
     file, offset, length = read_ref(code)
     stored = bytes(packer.files[file - 1][offset : offset + length])
-    return spelled_bucket(inflated(stored)), packer
+    return spelled_bucket(inflated(stored), 0, 1), packer
 
 
 def test_a_bucket_too_big_for_its_window_keeps_its_short_lists_inline_in_its_blob():
@@ -494,7 +529,7 @@ def test_a_bucket_too_big_for_its_window_keeps_its_short_lists_inline_in_its_blo
     text = many_short_lists(random.Random(3), lines=40)
     blob, packer = whole_blob(text, window=48)
     assert blob == text
-    assert [len(out) for out in packer.files] == [len(bucket_payload(text))]
+    assert [len(out) for out in packer.files] == [len(bucket_payload(text, 1))]
 
 
 def test_a_whole_bucket_moves_its_longest_lists_out_past_whole_bytes():
@@ -503,4 +538,4 @@ def test_a_whole_bucket_moves_its_longest_lists_out_past_whole_bytes():
     lines = [line.split("\t") for line in blob.split("\n")]
     moved = [n for n, fields in enumerate(lines) if fields[1].startswith("@")]
     assert moved and set(moved) <= {0, 1, 2}, "only long lists move out, and some must"
-    assert len(bucket_payload(blob)) + 2 <= WHOLE_BYTES
+    assert len(bucket_payload(blob, 1)) + 2 <= WHOLE_BYTES

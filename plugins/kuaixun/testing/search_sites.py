@@ -209,7 +209,7 @@ def logical_files(export: Path) -> dict[str, str]:
     manifest = json.loads((export / "manifest.json").read_text(encoding="utf-8"))
     texts = {}
     for name, data in pickle.loads((export / FILES).read_bytes()).items():
-        texts[name] = stored_text(name, data)
+        texts[name] = stored_text(name, data, manifest.get("buckets", 0))
     assert manifest["base"]  # the folder the files are named under
     files = {n: t for n, t in texts.items() if not n.startswith("p/")}
     for name, text in files.items():

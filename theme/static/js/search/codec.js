@@ -89,6 +89,34 @@ export function bucketOf(key, buckets) {
   return h % buckets;
 }
 
+/** A pair of two basic CJK characters as a number below 2 ** 29, or -1. */
+function pairValue(key) {
+  const high = key.charCodeAt(0) - 0x4e00;
+  const low = key.charCodeAt(1) - 0x4e00;
+  return key.length === 2 && high >= 0 && high < 0x5200 && low >= 0 && low < 0x5200
+    ? high * 0x5200 + low
+    : -1;
+}
+
+/**
+ * A pair's value mixed (multiplied by odd numbers, xor-shifted by 15 bits, modulo 2 ** 29),
+ * or mixed back with the inverse multipliers (export/codec.py pair_mix, pair_unmix).
+ */
+function pairMix(value, back) {
+  for (const c of back ? [0x16ed309b, 0x0c2bfe9d] : [0x2c9277b5, 0x1b873593]) {
+    if (back) value ^= value >>> 15;
+    value = Math.imul(value, c) & 0x1fffffff;
+    if (!back) value ^= value >>> 15;
+  }
+  return value;
+}
+
+/** The vocabulary bucket of a key: a basic CJK pair's by its value mixed (codec.bucket_of). */
+export function vocabularyBucket(key, buckets) {
+  const value = pairValue(key);
+  return value < 0 ? bucketOf(key, buckets) : pairMix(value) % buckets;
+}
+
 /**
  * One vocabulary bucket file → Map key → {docs, first, terms}: the articles holding the key,
  * the frequency of a pair's first character as a term, and terms by suffix → {frequency,
@@ -97,11 +125,11 @@ export function bucketOf(key, buckets) {
  * stands for what a pair line says. (A character's own line says nothing there, and its term
  * says the same frequency.)
  */
-export function parseBucket(text, firsts) {
+export function parseBucket(text, firsts, bucket, buckets) {
   const entries = new Map();
   for (const line of text.split("\n")) {
     if (!line) continue;
-    const [key, docs, first, ...rest] = spelledFields(line);
+    const [key, docs, first, ...rest] = spelledFields(line, bucket, buckets);
     const terms = new Map();
     for (let i = 0; i + 2 < rest.length; i += 3) {
       terms.set(rest[i], { frequency: reader(rest[i + 1]).next(), postings: rest[i + 2] });
@@ -114,19 +142,22 @@ export function parseBucket(text, firsts) {
 
 /**
  * A vocabulary line's fields, its key spelled out. A pair of two basic CJK characters is
- * published as 5 digits (15 bits a character) run into the first character's frequency (a
- * varint, 0 for none) and the pair's article list; a key spelled out is one or two
+ * published as the quotient of its value mixed by the bucket count (at least 3 digits) run
+ * into the first character's frequency (a varint, 0 for none) and the pair's article list;
+ * its bucket `bucket` of `buckets` gives the rest. A key spelled out is one or two
  * characters, at most four UTF-16 units (export/codec.py keyed_line).
  */
-export function spelledFields(line) {
+export function spelledFields(line, bucket, buckets) {
   const fields = line.split("\t");
   const head = fields[0];
   if (head.length < 5) return fields;
+  const width = Math.max(3, Math.ceil((29 - Math.log2(buckets)) / 6));
   let value = 0;
-  let end = 5;
-  for (let k = 0; k < 5; k++) value = value * 64 + DIGIT_VALUE[head[k]];
+  let end = width;
+  for (let k = 0; k < width; k++) value = value * 64 + DIGIT_VALUE[head[k]];
+  value = pairMix(value * buckets + bucket, true);
   while (DIGIT_VALUE[head[end++]] > 31);
-  const first = head.slice(5, end);
+  const first = head.slice(width, end);
   const key = String.fromCharCode(0x4e00 + Math.floor(value / 0x5200), 0x4e00 + (value % 0x5200));
   return [key, head.slice(end), first === "0" ? "" : first, ...fields.slice(1)];
 }

@@ -6,6 +6,7 @@
 import {
   addT2sPairs,
   bucketOf,
+  vocabularyBucket,
   compression,
   decodeDays,
   decodeDocs,
@@ -40,7 +41,7 @@ import {
  * deploy that changed either keeps its old code, which would misread the new files: a
  * search then fails with OUTDATED, and the page offers to load itself again.
  */
-const FORMAT = "11 10";
+const FORMAT = "12 11";
 export const OUTDATED = new Error("outdated");
 
 /** How long one file may take before the search gives up on it (a hung request). */
@@ -229,11 +230,13 @@ async function search(ix, text) {
 }
 
 async function loadKeys(ix, m, keys) {
-  const wanted = [...new Set(keys.map((k) => bucketOf(k, m.buckets)))];
+  const wanted = [...new Set(keys.map((k) => vocabularyBucket(k, m.buckets)))];
   const texts = await Promise.all(wanted.map((b) => inside(ix, m, `v/${b}.gz`)));
-  for (const text of texts) {
-    for (const [k, v] of parseBucket(text, m.pack.firsts)) ix.entries.set(k, v);
-  }
+  texts.forEach((text, k) => {
+    for (const [key, v] of parseBucket(text, m.pack.firsts, wanted[k], m.buckets)) {
+      ix.entries.set(key, v);
+    }
+  });
 }
 
 /**

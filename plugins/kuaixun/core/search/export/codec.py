@@ -309,62 +309,106 @@ def encode_line(key: str, docs, terms: dict, frequency: Counter, writer: Writer)
 
 
 # In the published index (pack.py) a pair line whose two characters both lie in the basic
-# CJK block is written with its key as KEY_DIGITS digits (15 bits a character, most
-# significant first), run straight into the first character's frequency (a varint, 0 for
-# none) and the pair's article list: "KKKKKfdocs\tsuffix\t…" instead of
-# "甲乙\tdocs\tf\tsuffix\t…". The six bytes of the key and the two tabs were 5.7 of the
+# CJK block is written with its key as a few digits run straight into the first character's
+# frequency (a varint, 0 for none) and the pair's article list: "KKKfdocs\tsuffix\t…" instead
+# of "甲乙\tdocs\tf\tsuffix\t…". The six bytes of the key and the two tabs were 5.7 of the
 # buckets' 16.4 MB at 7,183 articles, and the digits run on for `dense` to pack (docs/search.md,
-# "Keys run into their lists"). Any other line keeps its key spelled out and its tabs: a
-# spelled key is one or two characters before a tab, so a reader tells the two forms apart
-# by a tab among a line's first five characters (UTF-16 units in the browser: a character
-# outside the BMP is two).
+# "Keys run into their lists"). A pair's bucket is the remainder of its value (high ·
+# CJK_COUNT + low, below 2**29) mixed (`pair_mix`, a bijection of 29 bits), so its digits
+# need only spell the quotient: 13 bits at 65,536 buckets, three digits (KEY_DIGITS at the
+# least) where the whole value took five (docs/search.md, "A pair's key told by its
+# bucket"). Any other line keeps its key spelled out and its tabs: a spelled key is one or two
+# characters before a tab, so a reader tells the two forms apart by a tab among a line's
+# first five characters (UTF-16 units in the browser: a character outside the BMP is two); a
+# keyed line's key, frequency and list take at least five (a pair with no list of its own
+# stays spelled).
 CJK_FIRST, CJK_COUNT = 0x4E00, 0x5200  # U+4E00–U+9FFF
-KEY_DIGITS = 5
+KEY_DIGITS = 3
+PAIR_BITS = 29  # CJK_COUNT ** 2 < 2 ** 29
+_PAIR_MASK = (1 << PAIR_BITS) - 1
+# Odd multipliers, each followed by an xor-shift of 15 bits (its own inverse at 29 bits).
+PAIR_MIX = (0x2C9277B5, 0x1B873593)
+_PAIR_UNMIX = tuple(pow(c, -1, 1 << PAIR_BITS) for c in reversed(PAIR_MIX))
 
 
-def keyed_line(line: str) -> str:
-    """A logical vocabulary line in its published form (above)."""
+def pair_value(key: str) -> int | None:
+    """A key of two basic CJK characters as a number below 2**29, or None."""
+    if len(key) != 2:
+        return None
+    high, low = ord(key[0]) - CJK_FIRST, ord(key[1]) - CJK_FIRST
+    return high * CJK_COUNT + low if 0 <= high < CJK_COUNT and 0 <= low < CJK_COUNT else None
+
+
+def pair_mix(value: int) -> int:
+    for c in PAIR_MIX:
+        value = (value * c) & _PAIR_MASK
+        value ^= value >> 15
+    return value
+
+
+def pair_unmix(value: int) -> int:
+    for c in _PAIR_UNMIX:
+        value ^= value >> 15
+        value = (value * c) & _PAIR_MASK
+    return value
+
+
+def bucket_of(key: str, buckets: int) -> int:
+    """The vocabulary bucket of a key: a basic CJK pair's by `pair_mix`, any other key's by
+    FNV-1a (codec.js vocabularyBucket computes the same)."""
+    value = pair_value(key)
+    return fnv1a(key) % buckets if value is None else pair_mix(value) % buckets
+
+
+def key_digits(buckets: int) -> int:
+    """How many digits spell a pair's quotient at this many buckets."""
+    bits = PAIR_BITS - (buckets - 1).bit_length()
+    return max(KEY_DIGITS, -(-bits // 6))
+
+
+def keyed_line(line: str, buckets: int) -> str:
+    """A logical vocabulary line in its published form (above), in a vocabulary of
+    `buckets` buckets."""
     if len(line) < 3 or line[2] != "\t":
         return line
-    high, low = ord(line[0]) - CJK_FIRST, ord(line[1]) - CJK_FIRST
-    if not (0 <= high < CJK_COUNT and 0 <= low < CJK_COUNT):
+    value = pair_value(line[:2])
+    docs_end = line.find("\t", 3)
+    if value is None or docs_end == 3:
         return line
-    docs_end = line.index("\t", 3)
     first_end = line.find("\t", docs_end + 1)
     first = line[docs_end + 1 :] if first_end < 0 else line[docs_end + 1 : first_end]
     if first == "0":
         return line  # (encode_line writes no frequency 0: the keyed form reads it as none)
-    value = high * CJK_COUNT + low
-    spelled = _PAIR_DIGITS[value >> 18] + _PAIR_DIGITS[(value >> 6) & 4095] + DIGITS[value & 63]
+    quotient, width = pair_mix(value) // buckets, key_digits(buckets)
+    spelled = "".join(DIGITS[(quotient >> (6 * k)) & 63] for k in range(width - 1, -1, -1))
     head = spelled + (first or "0") + line[3:docs_end]
     return head if first_end < 0 else head + line[first_end:]
 
 
-_PAIR_DIGITS = [a + b for a in DIGITS for b in DIGITS]
-
-
-def spelled_line(line: str) -> str:
-    """`keyed_line` read back: the logical line."""
-    if "\t" in line[:KEY_DIGITS]:
+def spelled_line(line: str, bucket: int, buckets: int) -> str:
+    """`keyed_line` read back, from bucket number `bucket` of `buckets`: the logical line."""
+    if "\t" in line[:5]:
         return line
-    value = 0
-    for ch in line[:KEY_DIGITS]:
-        value = value * 64 + _VALUE[ch]
+    width, quotient = key_digits(buckets), 0
+    for ch in line[:width]:
+        quotient = quotient * 64 + _VALUE[ch]
+    value = pair_unmix(quotient * buckets + bucket)
     key = chr(CJK_FIRST + value // CJK_COUNT) + chr(CJK_FIRST + value % CJK_COUNT)
-    end = KEY_DIGITS
+    end = width
     while _VALUE[line[end]] >= 32:
         end += 1
-    first = line[KEY_DIGITS : end + 1]
+    first = line[width : end + 1]
     docs, tab, rest = line[end + 1 :].partition("\t")
     return "\t".join([key, docs, "" if first == "0" else first] + ([rest] if tab else []))
 
 
-def keyed_bucket(text: str) -> str:
-    return "\n".join(keyed_line(line) for line in text.split("\n")) if text else text
+def keyed_bucket(text: str, buckets: int) -> str:
+    return "\n".join(keyed_line(line, buckets) for line in text.split("\n")) if text else text
 
 
-def spelled_bucket(text: str) -> str:
-    return "\n".join(spelled_line(line) for line in text.split("\n")) if text else text
+def spelled_bucket(text: str, bucket: int, buckets: int) -> str:
+    lines = text.split("\n") if text else []
+    return "\n".join(spelled_line(line, bucket, buckets) for line in lines)
 
 
 def bucket_count(size: int, target: int = BUCKET_TARGET) -> int:
@@ -509,20 +553,31 @@ def inflated_text(data: bytes) -> str:
     return zlib.decompress(data).decode("gb18030" if data[:2] == ZLIB_HEADER else "utf-8")
 
 
-def stored(name: str, text: str) -> bytes:
+def stored(name: str, text: str, buckets: int = 0) -> bytes:
     """A logical file's bytes as the cache keeps them: for .gz names the text `deflated`, as
     the packer publishes it, so the packer takes this stream as it is rather than
     compressing every item a second time (docs/search.md, "Cold build"); a vocabulary bucket
-    with its pair keys run into their lists (`keyed_bucket`), as it is published."""
+    (of `buckets`) with its pair keys run into their lists (`keyed_bucket`), as it is
+    published."""
     if name.startswith("v/"):
-        text = keyed_bucket(text)
+        assert buckets, "a bucket's keys are spelled by the vocabulary's bucket count"
+        text = keyed_bucket(text, buckets)
     return deflated(text) if name.endswith(".gz") else text.encode("utf-8")
 
 
-def stored_text(name: str, data: bytes) -> str:
-    """A logical file's text from its `stored` bytes (a bucket's pair keys spelled out)."""
+def stored_text(name: str, data: bytes, buckets: int = 0) -> str:
+    """A logical file's text from its `stored` bytes (a bucket's pair keys spelled out: the
+    vocabulary's bucket count `buckets` says how)."""
     text = inflated_text(data) if name.endswith(".gz") else data.decode("utf-8")
-    return spelled_bucket(text) if name.startswith("v/") else text
+    if not name.startswith("v/"):
+        return text
+    assert buckets, "a bucket's keys are spelled by the vocabulary's bucket count"
+    return spelled_bucket(text, bucket_number(name), buckets)
+
+
+def bucket_number(name: str) -> int:
+    """The number of a vocabulary bucket from its name, v/<b>.gz."""
+    return int(name[2:].split(".")[0])
 
 
 @dataclass
@@ -569,7 +624,8 @@ STATE = "state.pickle"
 FILES = "files.pickle"
 
 # Bump when the files' format changes, so a cached export is not reused.
-FORMAT = 11  # 11: the manifest names its format (a page open across a deploy checks it)
+FORMAT = 12  # 11: the manifest names its format (a page open across a deploy checks it);
+# 12: a basic CJK pair's bucket by pair_mix, its key spelled as the quotient (keyed_line)
 # Bump when the cached files' form changes but not what is published (FORMAT): a cache kept
 # by older code is then written anew, never updated. 2: buckets stored keyed (`stored`);
 # 3: .gz files stored as the packer publishes them (`deflated`: zlib, GB18030), not gzip.

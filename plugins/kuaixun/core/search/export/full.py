@@ -28,10 +28,10 @@ from kuaixun.core.search.export.codec import (
     article_files,
     article_stamp,
     bucket_count,
+    bucket_of,
     collection_files,
     encode_line,
     file_hash,
-    fnv1a,
     folder_digest,
     line_key,
     manifest,
@@ -205,7 +205,7 @@ def bucket_files(lines: list[str], writer: Writer) -> int:
     count = bucket_count(sum(len(line) + 1 for line in lines))
     buckets: list[list[str]] = [[] for _ in range(count)]
     for line in lines:
-        buckets[fnv1a(line_key(line)) % count].append(line)
+        buckets[bucket_of(line_key(line), count)].append(line)
     for b, bucket in enumerate(buckets):
         writer.files[f"v/{b}.gz"] = "\n".join(bucket)
     return count
@@ -227,7 +227,7 @@ def bucket_index(lines: list[str], buckets: int):
     pairs_by_first: dict[str, set[str]] = defaultdict(set)
     for line in lines:
         key = line_key(line)
-        b = fnv1a(key) % buckets
+        b = bucket_of(key, buckets)
         sizes[b] += len(line) + 1
         if spilled := spills_of(line):
             spills[b] |= spilled
@@ -307,7 +307,9 @@ def export(records_by_path: dict[str, Record], folder: Path, words=None, known=N
     # Each text is dropped once stored: the texts and their stored bytes were both held at
     # the indexing process's peak.
     logical = LogicalExport(
-        data, {name: stored(name, files.pop(name)) for name in list(files)}, state.hashes
+        data,
+        {name: stored(name, files.pop(name), state.buckets) for name in list(files)},
+        state.hashes,
     )
     save_export(folder, logical)
     save_state(folder, state)

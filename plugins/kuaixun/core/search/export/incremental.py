@@ -31,12 +31,12 @@ from kuaixun.core.search.export.codec import (
     article_files,
     article_stamp,
     bucket_count,
+    bucket_of,
     collection_files,
     decode_docs,
     decode_postings,
     encode_line,
     file_hash,
-    fnv1a,
     folder_digest,
     line_key,
     manifest,
@@ -59,10 +59,10 @@ MAX_CHANGED = 300
 class Bucket:
     """One vocabulary bucket of the cached export, its lines by key."""
 
-    def __init__(self, files: dict[str, bytes], b: int):
+    def __init__(self, files: dict[str, bytes], b: int, buckets: int):
         self.files = files
         name = f"v/{b}.gz"
-        text = stored_text(name, files[name]) if name in files else ""
+        text = stored_text(name, files[name], buckets) if name in files else ""
         self.lines = {line_key(line): line for line in text.split("\n") if line}
 
     def spilled(self, field: str) -> str:
@@ -218,7 +218,7 @@ def patch_buckets(files: dict[str, bytes], state: ExportState, changes: Changes)
     """Read each bucket holding an affected key and encode its lines anew (in memory)."""
     by_bucket: dict[int, set[str]] = defaultdict(set)
     for key in affected_keys(changes, state.pairs_by_first):
-        by_bucket[fnv1a(key) % state.buckets].add(key)
+        by_bucket[bucket_of(key, state.buckets)].add(key)
     suffixes: dict[str, dict[str, dict]] = defaultdict(dict)
     for term, per_doc in changes.terms.items():
         suffixes[term[:2]][term[2:]] = per_doc
@@ -226,7 +226,7 @@ def patch_buckets(files: dict[str, bytes], state: ExportState, changes: Changes)
     sizes, spills = list(state.bucket_sizes), dict(state.bucket_spills)
     gone: set[str] = set()
     for b, keys in by_bucket.items():
-        bucket = Bucket(files, b)
+        bucket = Bucket(files, b, state.buckets)
         gone |= patch_bucket(bucket, keys, changes, suffixes, writer)
         lines = [bucket.lines[k] for k in sorted(bucket.lines)]
         writer.files[f"v/{b}.gz"] = "\n".join(lines)
@@ -368,7 +368,7 @@ def apply_update(cached: LogicalExport, update: Update) -> None:
     for name in update.removed:
         cached.files.pop(name, None)
     for name, text in update.written.items():
-        cached.files[name] = stored(name, text)
+        cached.files[name] = stored(name, text, update.state.buckets)
     cached.manifest, cached.hashes = update.manifest, update.state.hashes
 
 

@@ -104,14 +104,16 @@ SLOT_QUANTILE = {"v": 0.8, "f": 0.995, "y": 0.9, "r": 0.95}
 HEAD_CHARS = 160
 POINTER = 2  # each cell's pointer; an item's length is 2 bytes too
 # The share of an array's items that may move something out because of the cells (each
-# moved list is a request more for a query that needs it). 0.7 % of the buckets left the
-# median cold search's requests and bytes as they were at 7,183 articles (docs/search.md),
-# and so did 2 % of the pinyin words' buckets (cells of 184 bytes in windows of 256 instead
-# of 216: 0.48 MB less, the 400 slips' bytes and requests as they were). The heads' sizes
-# crowd under their window, so a head moved out is rare and costly (a request more for a
-# query showing it): 0.03 % lets 6 more of 7,183 move out (17 instead of 11) for cells of 450
-# bytes in windows of 480 (0.21 MB less). docs/search.md, "Where the other 11 MB are".
-CELL_SLACK = {"v": 0.007, "y": 0.02, "f": 0.0003}
+# moved list is a request more for a query that needs it). 1 % of the buckets (0.7 % before
+# a pair's key was told by its bucket) left the median cold search's requests and bytes as
+# they were at 7,183 articles, for cells of 211 bytes, not 225: 0.84 MB less (docs/search.md,
+# "A pair's key told by its bucket"), and so did 2 % of the pinyin words' buckets (cells of
+# 184 bytes in windows of 256 instead of 216: 0.48 MB less, the 400 slips' bytes and requests
+# as they were). The heads' sizes crowd under their window, so a head moved out is rare and
+# costly (a request more for a query showing it): 0.03 % lets 6 more of 7,183 move out (17
+# instead of 11) for cells of 450 bytes in windows of 480 (0.21 MB less). docs/search.md,
+# "Where the other 11 MB are".
+CELL_SLACK = {"v": 0.01, "y": 0.02, "f": 0.0003}
 # A vocabulary bucket too big for its window even with every list moved out is a blob of
 # its own; up to this many bytes it keeps its lists inline (fit_bucket). At 7,183 articles
 # 640 took a request (and a round) off 5 of the 61 benchmark queries, as 1,024 did off 4,
@@ -120,9 +122,10 @@ WHOLE_BYTES = 640
 OVERLAY_SLOTS = 4096
 OVERLAY_SHARE = 0.05
 OVERLAY_FLOOR = 1 << 20  # a small site's overlay may reach this whatever its share
-PACK_FORMAT = 10  # 6: heads of 160 characters, or keys run into their lists; 7: both;
+PACK_FORMAT = 11  # 6: heads of 160 characters, or keys run into their lists; 7: both;
 # 8: compressed text is GB18030, or the entry's first-character frequencies (`firsts`); 9: both;
 # 10: an article's first text batch apart from the rest (a head's "x" says where each is)
+# 11: a pair's key spelled as its quotient by its bucket (codec.keyed_line)
 ITEMS = ("days.gz", "lanmu.gz")
 # Spilled lists are named by their content: a name of digits alone is still a blob's.
 BLOB_FOLDERS = ("p", "x")
@@ -396,38 +399,40 @@ def _inline_lists(lines: list[list[str]]) -> list[tuple[int, int, int]]:
     return sorted(found, reverse=True)
 
 
-def bucket_payload(text: str) -> bytes:
-    """A vocabulary bucket as stored: its pair keys run into their lists (codec.keyed_line),
-    then `compact`."""
-    return compact(keyed_bucket(text))
+def bucket_payload(text: str, buckets: int) -> bytes:
+    """A vocabulary bucket (of `buckets`) as stored: its pair keys run into their lists
+    (codec.keyed_line), then `compact`."""
+    return compact(keyed_bucket(text, buckets))
 
 
-def fit_bucket(text: str, size: int, packer: Packer, lists: Lists | None = None) -> bytes:
-    """The payload of a bucket in `size` bytes. `text` is the bucket as the export wrote it,
-    its spilled lists by name ("@" + name: `lists` writes each the first time a slot names
-    it by reference). Stored as `bucket_payload` stores it, moving its longest inline lists
-    out into blobs until it fits. A bucket that still does not fit is a blob itself, read
-    in a round of its own: that blob holds the bucket's lists inline, the spilled ones too,
-    up to WHOLE_BYTES, since a list moved out of it is one round more for a query that
-    needs it (and a short list's reference is longer than the list)."""
+def fit_bucket(
+    text: str, size: int, packer: Packer, buckets: int, lists: Lists | None = None
+) -> bytes:
+    """The payload of a bucket (of `buckets`) in `size` bytes. `text` is the bucket as the
+    export wrote it, its spilled lists by name ("@" + name: `lists` writes each the first
+    time a slot names it by reference). Stored as `bucket_payload` stores it, moving its
+    longest inline lists out into blobs until it fits. A bucket that still does not fit is
+    a blob itself, read in a round of its own: that blob holds the bucket's lists inline,
+    the spilled ones too, up to WHOLE_BYTES, since a list moved out of it is one round more
+    for a query that needs it (and a short list's reference is longer than the list)."""
     mark = packer.mark(), len(lists or ())
     slot_text = bucket_text(text, lists) if lists is not None else text
-    fitted, fits = _moved_out(slot_text, size, packer)
+    fitted, fits = _moved_out(slot_text, size, packer, buckets)
     if fits:
         return fitted
     packer.undo(mark[0])  # what went out for the slot, spilled lists too, goes in the blob
     if lists is not None:
         lists.undo(mark[1])
     whole = unspilled_bucket(text, lists.spilled) if lists is not None else text
-    payload, _ = _moved_out(whole, WHOLE_BYTES + 2, packer)
+    payload, _ = _moved_out(whole, WHOLE_BYTES + 2, packer, buckets)
     return ref_code(packer.blob(payload)).encode()
 
 
-def _moved_out(text: str, size: int, packer: Packer) -> tuple[bytes, bool]:
+def _moved_out(text: str, size: int, packer: Packer, buckets: int) -> tuple[bytes, bool]:
     """(the bucket's payload with its longest inline lists moved out into blobs until it
     takes at most `size` bytes with its length, whether it does) — as many lists at a time
     as the overflow suggests, so a bucket is compressed a few times, not once a list."""
-    payload = bucket_payload(text)
+    payload = bucket_payload(text, buckets)
     if len(payload) + 2 <= size:
         return payload, True
     lines = [line.split("\t") for line in text.split("\n")]
@@ -440,7 +445,7 @@ def _moved_out(text: str, size: int, packer: Packer) -> tuple[bytes, bool]:
             length, n, i = waiting.pop(0)
             lines[n][i] = ref_code(packer.blob(compact(lines[n][i])))
             moved += length
-        payload = bucket_payload("\n".join("\t".join(fields) for fields in lines))
+        payload = bucket_payload("\n".join("\t".join(fields) for fields in lines), buckets)
         if len(payload) + 2 <= size:
             return payload, True
     return payload, False
@@ -528,7 +533,7 @@ class Logical:
         return self.files[name]
 
     def text(self, name: str) -> str:
-        return stored_text(name, self.data(name))
+        return stored_text(name, self.data(name), self.manifest["buckets"])
 
 
 def text_batches(chunks: list[str]) -> list[str]:
@@ -612,10 +617,10 @@ def _array_payload(
     if letter == "v":
         text = logical.text(name)
         if "@" in text:
-            return fit_bucket(text, size, packer, blobs)
+            return fit_bucket(text, size, packer, logical.manifest["buckets"], blobs)
         if len(logical.bucket(name)) + 2 <= size:
             return logical.bucket(name)
-        return fit_bucket(text, size, packer)
+        return fit_bucket(text, size, packer, logical.manifest["buckets"])
     if letter == "f":
         text = head_text(logical.text(name), logical.text(f"x/{i}-0.gz"), texts[i])
         return fit(compact(text), size, packer)
@@ -795,7 +800,7 @@ class BaseReader:
         payload = item_of(self.range((*window, array.window)), array.cell)
         if payload[:1] == b"@":
             payload = self.range(read_ref(payload.decode()))
-        return spelled_bucket(inflated(payload))
+        return spelled_bucket(inflated(payload), i, array.count)
 
     def same_list(self, stored: str, value: str, logical: Logical) -> bool:
         """A list of a base bucket (inline, or "@" and the reference of a blob) against the
@@ -1000,7 +1005,9 @@ class Published:
         """Item i's text; a vocabulary bucket with its keys spelled out, as the export
         wrote it (the browser's parseBucket reads either form)."""
         text = inflated(self.payload(letter, i))
-        return corrected_firsts(spelled_bucket(text), self.firsts) if letter == "v" else text
+        if letter != "v":
+            return text
+        return corrected_firsts(spelled_bucket(text, i, self.count("v")), self.firsts)
 
     def item(self, name: str) -> str:
         return inflated(self.range(tuple(self.pack["items"][name])))
