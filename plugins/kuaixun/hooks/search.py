@@ -158,6 +158,7 @@ def start_whoosh(folder: Path, records: dict[str, Record]) -> subprocess.Popen:
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
     )
+    assert whoosh.stdin is not None  # a pipe, asked for above
     documents = [whoosh_document(record) for record in records.values()]
     with contextlib.suppress(BrokenPipeError):  # it failed at once: finish_whoosh says so
         pickle.dump(documents, whoosh.stdin, protocol=pickle.HIGHEST_PROTOCOL)
@@ -168,6 +169,7 @@ def start_whoosh(folder: Path, records: dict[str, Record]) -> subprocess.Popen:
 def finish_whoosh(whoosh: subprocess.Popen) -> tuple[str, float]:
     """Wait for `start_whoosh`'s process: what it did and its seconds; raises if it failed
     (its traceback is on the build's standard error)."""
+    assert whoosh.stdout is not None  # a pipe (start_whoosh)
     said = whoosh.stdout.read()
     whoosh.stdout.close()
     if whoosh.wait() != 0:
