@@ -128,6 +128,35 @@ def test_a_build_ready_while_the_page_was_loading_still_reloads_it(page, preview
     )
 
 
+def test_a_page_out_of_sight_holds_no_question_and_reloads_when_shown(page, preview):
+    """A hidden page drops its question (a held request takes one of the browser's six
+    connections to the host) and asks again when shown: the build it missed reloads it."""
+    base, content, _ = preview
+    article = article_file(content)
+    text = article.read_text(encoding="utf-8")
+    page.goto(f"{base}/")
+    page.wait_for_function("() => window.kuaixunPreview !== undefined")
+    visibility = """state => {
+        const visible = { configurable: true, get: () => state };
+        Object.defineProperty(document, "visibilityState", visible);
+        document.dispatchEvent(new Event("visibilitychange"));
+    }"""
+    with page.expect_event("requestfailed", lambda r: "/_preview/reload.json" in r.url):
+        page.evaluate(visibility, "hidden")  # the question held is dropped
+
+    builds = status(base)["builds"]
+    title = text.split("Title:", 1)[1].splitlines()[0].strip()
+    article.write_text(text.replace(title, title + "（看不见时改）", 1), encoding="utf-8")
+    until(lambda: status(base)["builds"] > builds, "the save is built")
+    assert title + "（看不见时改）" not in page.text_content("body")
+    page.evaluate(visibility, "visible")
+    page.wait_for_function(
+        "t => document.body && document.body.textContent.includes(t)",
+        arg=title + "（看不见时改）",
+        timeout=60_000,
+    )
+
+
 def files_holding(folder: Path, needle: bytes) -> list[Path]:
     """The files under folder that hold needle. The preview may still be swapping in the
     search folder of its last build (a rename) while the tree is walked: a walk that meets a

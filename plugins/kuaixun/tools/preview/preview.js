@@ -7,7 +7,8 @@
    The tag carries the build the page was served after (data-build). The page asks the server
    for the build after that one (/_preview/reload.json, held until there is one, or answered
    with the same after 20 s) and reloads when the answer differs: a build that finished while
-   the page was loading is seen as well as one that finishes later. */
+   the page was loading is seen as well as one that finishes later, and a page out of sight
+   asks when it is shown again. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -50,17 +51,42 @@
     });
   }
 
+  // Only a page in sight asks: a question is held open for up to 20 s, and a browser opens
+  // six connections to a host at most, so six tabs of the preview in the background would
+  // leave a seventh waiting for its page. A page hidden drops its question; shown again, it
+  // asks at once, and reloads if a build came meanwhile.
+  var asking = null;
   function ask() {
-    json("/_preview/reload.json?after=" + encodeURIComponent(build)).then(
-      function (answer) {
-        if (answer.build !== build) window.location.reload();
-        else ask();
-      },
-      function () {
-        setTimeout(ask, 2000); /* the preview server is restarting, or gone: ask again */
-      }
-    );
+    if (asking || document.visibilityState === "hidden") return;
+    var question = (asking = new AbortController());
+    fetch("/_preview/reload.json?after=" + encodeURIComponent(build), {
+      cache: "no-store",
+      signal: question.signal,
+    })
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.json();
+      })
+      .then(
+        function (answer) {
+          asking = null;
+          if (answer.build !== build) window.location.reload();
+          else ask();
+        },
+        function () {
+          if (question.signal.aborted) return; /* hidden: asked again when shown */
+          asking = null;
+          setTimeout(ask, 2000); /* the preview server is restarting, or gone: ask again */
+        }
+      );
   }
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState !== "hidden") ask();
+    else if (asking) {
+      asking.abort();
+      asking = null;
+    }
+  });
 
   json("/_preview/problems.json")
     .then(function (problems) {
