@@ -44,8 +44,8 @@
     document.body.insertBefore(box, document.body.firstChild);
   }
 
-  function json(url) {
-    return fetch(url, { cache: "no-store" }).then(function (response) {
+  function json(url, signal) {
+    return fetch(url, { cache: "no-store", signal: signal }).then(function (response) {
       if (!response.ok) throw new Error(response.status);
       return response.json();
     });
@@ -59,14 +59,7 @@
   function ask() {
     if (asking || document.visibilityState === "hidden") return;
     var question = (asking = new AbortController());
-    fetch("/_preview/reload.json?after=" + encodeURIComponent(build), {
-      cache: "no-store",
-      signal: question.signal,
-    })
-      .then(function (response) {
-        if (!response.ok) throw new Error(response.status);
-        return response.json();
-      })
+    json("/_preview/reload.json?after=" + encodeURIComponent(build), question.signal)
       .then(
         function (answer) {
           asking = null;
