@@ -85,6 +85,40 @@ def test_each_family_read_in_one_round_lies_in_one_file(sample_site):
     assert len(firsts) == 1, firsts
 
 
+def test_the_lists_out_of_line_a_query_needs_come_with_its_buckets_blob(sample_site):
+    """A bucket too big for its slot (a common pair's, with many terms) is a blob, read in
+    the round after the buckets. The lists out of line the query needs — named in the
+    blob's slot by tag (pack.whole_slot), or moved out of the other buckets read — are asked
+    in the blob's own request, not in a round after it (公安局: 公安's blob with 公安's
+    articles and 公安局's postings, and 安局's articles, in one request)."""
+    published = Published(sample_site / "search")
+    cases = []  # (bucket, the query: a pair or one of its terms, its list's reference)
+    moved = []  # (a pair, its article list's reference) moved out of a bucket in its slot
+    for b in range(published.count("v")):
+        code, *named = published.in_window("v", b).decode(errors="replace").split("\t")
+        refs = {"@" + entry[3:] for entry in named}
+        for line in published.slot("v", b).split("\n"):
+            fields = line.split("\t")
+            if not code.startswith("@"):
+                if len(fields[0]) == 2 and fields[1].startswith("@"):
+                    moved.append((fields[0], fields[1]))
+                continue
+            for i in [1, *range(5, len(fields), 3)]:
+                if fields[i] in refs:
+                    cases.append((b, fields[0] + (fields[i - 2] if i >= 5 else ""), fields[i]))
+    assert {len(query) for _, query, _ in cases} >= {2, 4}, "pairs' lists and longer terms'"
+    moved = moved[: len(cases)]
+    assert len(moved) == len(cases)
+    queries = [f"{query} {pair}" for (_, query, _), (pair, _) in zip(cases, moved, strict=True)]
+    answers = node_search(sample_site, queries)
+    for (b, query, ref), (_, other), answer in zip(cases, moved, answers, strict=True):
+        asked = [names for names in answer["asked"] if f"v/{b}.gz" in names]
+        assert len(asked) == 2, "the bucket's slot, then its blob"
+        for wanted in (ref, other):
+            assert wanted in asked[1], (query, answer["asked"])
+            assert all(wanted not in names for names in answer["asked"] if names is not asked[1])
+
+
 @dataclass
 class Edited:
     output: Path

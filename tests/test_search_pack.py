@@ -49,6 +49,7 @@ from kuaixun.core.search.export.pack import (
     fit_bucket,
     inflated,
     item_of,
+    list_tag,
     load_base,
     pack_export,
     read_ref,
@@ -516,7 +517,7 @@ def whole_blob(text: str, window: int) -> tuple[str, Packer]:
     """fit_bucket of `text` in a window too small for it: the text of the blob the slot
     names, and the packer."""
     packer = Packer(overlay=False)
-    code = fit_bucket(text, window, packer, 1).decode()
+    code = fit_bucket(text, window, packer, 1).decode().split("\t")[0]
     assert code.startswith("@"), "the bucket does not fit: its slot names a blob"
     file, offset, length = read_ref(code)
     stored = bytes(packer.files[file - 1][offset : offset + length])
@@ -539,3 +540,44 @@ def test_a_whole_bucket_moves_its_longest_lists_out_past_whole_bytes():
     moved = [n for n, fields in enumerate(lines) if fields[1].startswith("@")]
     assert moved and set(moved) <= {0, 1, 2}, "only long lists move out, and some must"
     assert len(bucket_payload(blob, 1)) + 2 <= WHOLE_BYTES
+
+
+def test_a_whole_buckets_slot_names_the_lists_moved_out_of_its_blob_by_their_terms_tags():
+    """The slot of a bucket that is a blob holds, after the blob's reference, each list moved
+    out of the blob as its term's tag and its reference, as many as its window holds: the
+    browser asks for those its query names in the blob's own request (index.js `inside`)."""
+    text = many_short_lists(random.Random(4), lines=40, long=3)
+    packer = Packer(overlay=False)
+    slot = fit_bucket(text, 80, packer, 1).decode()
+    code, *moved = slot.split("\t")
+    assert moved and len(slot) + 2 <= 80
+    stored = bytes(packer.files[0])
+    blob = inflated(stored[read_ref(code)[1] :][: read_ref(code)[2]])
+    lines = [line.split("\t") for line in spelled_bucket(blob, 0, 1).split("\n")]
+    out = {fields[1]: fields[0] for fields in lines if fields[1].startswith("@")}
+    assert len(out) == 3
+    named = {"@" + entry[3:]: entry[:3] for entry in moved}
+    for ref, tag in named.items():
+        assert tag == list_tag(out[ref], None), "a pair's article list is tagged by the pair"
+        _, offset, length = read_ref(ref)
+        original = dict(line.split("\t")[:2] for line in text.split("\n"))
+        assert inflated(stored[offset : offset + length]) == original[out[ref]]
+    assert len(moved) == 3, "every list moved out is named when the window holds them"
+    tight = fit_bucket(text, len(slot) + 1, Packer(overlay=False), 1).decode().split("\t")
+    assert tight == [code, *moved[:2]], "as many as the window holds, in the order moved"
+
+
+def test_a_lists_tag_is_the_same_in_python_and_the_browser():
+    """An article list is tagged by its pair, a term's postings by the pair and its suffix,
+    so a pair's own term (suffix "") and its article list differ."""
+    terms = [("公安", None), ("公安", ""), ("公安", "局"), ("中国", "移动"), ("a1", None)]
+    terms += [("驾驶", "员证"), ("𠀀字", None), ("平城", "区人口普查")]
+    script = """
+      import { readFileSync } from "node:fs";
+      import { listTag } from "./theme/static/js/search/codec.js";
+      const terms = JSON.parse(readFileSync(0, "utf8"));
+      process.stdout.write(JSON.stringify(terms.map(([pair, suffix]) => listTag(pair, suffix))));
+    """
+    tags = [list_tag(pair, suffix) for pair, suffix in terms]
+    assert len(set(tags)) == len(tags) and all(len(t) == 3 and set(t) <= set(DIGITS) for t in tags)
+    assert node_json(script, terms) == tags

@@ -4,7 +4,8 @@
 // Usage: node tests/js/run_queries.mjs OUTPUT/search/ [--snippets[=N]] < queries.json
 // Prints, per query: runs, parts, how it was read again (or null), every hit's article number in rank order, the top ten
 // scores, the items fetched, the requests made (one per file per round: the ranges of one
-// round in one file go together, as search/index.js asks them), and with --snippets the
+// round in one file go together, as search/index.js asks them) with the names of what each
+// asked for, and with --snippets the
 // marked text of the top N (3), whose heads and text chunks then count among the fetched.
 import { open, readFile } from "node:fs/promises";
 import { excerpt } from "../../theme/static/js/search/core.js";
@@ -33,8 +34,10 @@ for (const q of JSON.parse(input)) {
   const fetched = [];
   const bytesRead = [];
   const requests = [];
+  const asked = [];
   const index = createIndex(base, (url, { ranges, names, name }) => {
     requests.push(url.slice(base.length));
+    asked.push(ranges ? names : [name]);
     if (!ranges) {
       fetched.push(name);
       bytesRead.push(0);
@@ -55,6 +58,7 @@ for (const q of JSON.parse(input)) {
     fetched,
     bytesRead,
     requests,
+    asked,
   };
   if (snippetCount) {
     result.snippets = [];

@@ -89,6 +89,13 @@ export function bucketOf(key, buckets) {
   return h % buckets;
 }
 
+/** A list's tag in a whole bucket's slot, 3 digits (export/pack.py list_tag): of a pair's
+ * article list (suffix null) or of the postings of the pair's term with `suffix`. */
+export function listTag(pair, suffix) {
+  const v = bucketOf(suffix === null ? pair : `${pair + suffix}\n`, 0x40000);
+  return DIGITS[v >> 12] + DIGITS[(v >> 6) & 63] + DIGITS[v & 63];
+}
+
 /** A pair of two basic CJK characters as a number below 2 ** 29, or -1. */
 function pairValue(key) {
   const high = key.charCodeAt(0) - 0x4e00;

@@ -6,6 +6,7 @@
 import {
   addT2sPairs,
   bucketOf,
+  listTag,
   vocabularyBucket,
   compression,
   decodeDays,
@@ -41,7 +42,7 @@ import {
  * deploy that changed either keeps its old code, which would misread the new files: a
  * search then fails with OUTDATED, and the page offers to load itself again.
  */
-const FORMAT = "12 11";
+const FORMAT = "12 12";
 export const OUTDATED = new Error("outdated");
 
 /** How long one file may take before the search gives up on it (a hung request). */
@@ -193,7 +194,7 @@ const blob = async (ix, m, code, name = code) =>
  * An item of the export by its logical name (export/codec.py): `v/<b>.gz`, `f/<d>.json`,
  * `t/<k>.gz` sit in slots of fixed size, days.gz and lanmu.gz where the entry says.
  */
-async function inside(ix, m, name) {
+async function inside(ix, m, name, whole = false) {
   const item = m.pack.items[name];
   if (item) {
     const [file, offset, length] = item;
@@ -205,7 +206,8 @@ async function inside(ix, m, name) {
   const slot = slotOf(array, ix.overridden.get(letter), Number(number));
   if (!slot) return "";
   const payload = slotPayload(await range(ix, m, slot, name), array[0]);
-  if (typeof payload === "string") return blob(ix, m, payload, name);
+  // A bucket that is a blob, asked for `whole`: its slot as it is (loadKeys reads it).
+  if (typeof payload === "string") return whole ? payload : blob(ix, m, payload, name);
   return payload.length ? textOf(payload) : "";
 }
 
@@ -229,14 +231,61 @@ async function search(ix, text) {
   return answer(query, score(query, lists, ix.days, m));
 }
 
-async function loadKeys(ix, m, keys) {
+/**
+ * The buckets of `keys`, then (with `runs`, the query's) in one round the blobs of those
+ * too big for their slots with the lists out of line that the runs need, from the buckets
+ * read and the lists a blob's slot names (export/pack.py whole_slot): not a round later.
+ */
+async function loadKeys(ix, m, keys, runs = []) {
   const wanted = [...new Set(keys.map((k) => vocabularyBucket(k, m.buckets)))];
-  const texts = await Promise.all(wanted.map((b) => inside(ix, m, `v/${b}.gz`)));
-  texts.forEach((text, k) => {
-    for (const [key, v] of parseBucket(text, m.pack.firsts, wanted[k], m.buckets)) {
-      ix.entries.set(key, v);
+  const slots = await Promise.all(wanted.map((b) => inside(ix, m, `v/${b}.gz`, true)));
+  const known = new Map(); // a list's tag (listTag) → the list or its reference
+  const texts = slots.map((slot, k) => {
+    const parsed = (text) => parseBucket(text, m.pack.firsts, wanted[k], m.buckets);
+    if (slot[0] === "@") {
+      const [code, ...moved] = slot.split("\t");
+      for (const list of moved) known.set(list.slice(0, 3), "@" + list.slice(3));
+      return () => blob(ix, m, code, `v/${wanted[k]}.gz`).then(parsed);
     }
+    const entries = parsed(slot);
+    for (const [pair, { docs, terms }] of entries) {
+      known.set(listTag(pair, null), docs);
+      for (const [suffix, term] of terms) known.set(listTag(pair, suffix), term.postings);
+    }
+    return () => entries;
   });
+  for (const code of neededLists(runs, known)) blob(ix, m, code).catch(() => {});
+  for (const entries of await Promise.all(texts.map((text) => text()))) {
+    for (const [key, v] of entries) ix.entries.set(key, v);
+  }
+}
+
+/**
+ * The references of the lists out of line the runs will read that `known` names (by
+ * listTag): every pair's article list, and the postings of the terms a longest-first cut
+ * of each run takes (公安局's, not 公安's; the cut itself, `parse`, needs the vocabulary
+ * they come with).
+ */
+function neededLists(runs, known) {
+  const codes = [];
+  const add = (list) => list?.[0] === "@" && codes.push(list);
+  for (const run of runs) {
+    const chars = [...run];
+    let cut = 0; // the characters before it are in a term taken
+    for (let i = 0; i + 1 < chars.length; i++) {
+      const pair = chars[i] + chars[i + 1];
+      add(known.get(listTag(pair, null)));
+      for (let j = chars.length; i >= cut && j > i + 1; j--) {
+        const postings = known.get(listTag(pair, chars.slice(i + 2, j).join("")));
+        if (postings) {
+          add(postings);
+          cut = j;
+          break;
+        }
+      }
+    }
+  }
+  return codes;
 }
 
 /**
@@ -247,7 +296,7 @@ async function loadKeys(ix, m, keys) {
  */
 async function loadQuery(ix, m, text) {
   const loadRuns = async (runs) => {
-    await loadKeys(ix, m, neededKeys(runs));
+    await loadKeys(ix, m, neededKeys(runs), runs);
     await loadKeys(ix, m, charactersWithoutPair(runs, (k) => ix.entries.has(k)));
   };
   let normalized = normalize(text, ix.t2s);

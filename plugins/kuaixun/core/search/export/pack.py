@@ -69,6 +69,7 @@ from kuaixun.core.search.export.codec import (
     chunk_batches,
     deflated,
     dense,
+    fnv1a,
     inflated_text,
     keyed_bucket,
     read_dense,
@@ -122,10 +123,11 @@ WHOLE_BYTES = 640
 OVERLAY_SLOTS = 4096
 OVERLAY_SHARE = 0.05
 OVERLAY_FLOOR = 1 << 20  # a small site's overlay may reach this whatever its share
-PACK_FORMAT = 11  # 6: heads of 160 characters, or keys run into their lists; 7: both;
+PACK_FORMAT = 12  # 6: heads of 160 characters, or keys run into their lists; 7: both;
 # 8: compressed text is GB18030, or the entry's first-character frequencies (`firsts`); 9: both;
 # 10: an article's first text batch apart from the rest (a head's "x" says where each is)
 # 11: a pair's key spelled as its quotient by its bucket (codec.keyed_line)
+# 12: a whole bucket's slot names the lists moved out of its blob (whole_slot)
 ITEMS = ("days.gz", "lanmu.gz")
 # Spilled lists are named by their content: a name of digits alone is still a blob's.
 BLOB_FOLDERS = ("p", "x")
@@ -139,7 +141,8 @@ def ref_code(ref: tuple[int, int, int]) -> str:
 
 
 def read_ref(code: str) -> tuple[int, int, int]:
-    file, offset, length = read_varints(code[1:])
+    """What a code ("@" and three varints) refers to; a whole bucket's slot goes on after a tab."""
+    file, offset, length = read_varints(code[1:].split("\t")[0])
     return file, offset, length
 
 
@@ -424,14 +427,40 @@ def fit_bucket(
     if lists is not None:
         lists.undo(mark[1])
     whole = unspilled_bucket(text, lists.spilled) if lists is not None else text
-    payload, _ = _moved_out(whole, WHOLE_BYTES + 2, packer, buckets)
-    return ref_code(packer.blob(payload)).encode()
+    moved: list[str] = []
+    payload, _ = _moved_out(whole, WHOLE_BYTES + 2, packer, buckets, moved)
+    return whole_slot(ref_code(packer.blob(payload)), moved, size)
 
 
-def _moved_out(text: str, size: int, packer: Packer, buckets: int) -> tuple[bytes, bool]:
+def whole_slot(code: str, moved: list[str], size: int) -> bytes:
+    """The slot of a bucket that is a blob: the blob's reference, then, as far as the window
+    holds them, the lists moved out of the blob, each as its tag (`list_tag`) and its
+    reference after a tab. The browser asks for the lists its query's tags name in the
+    blob's own request (index.js `inside`), not in a round after it: the blob of a common
+    pair (公安, 中国) with the big lists of its terms (公安局) was two rounds."""
+    slot = code
+    for entry in moved:
+        if len(slot) + 1 + len(entry) + 2 > size:
+            break
+        slot += "\t" + entry
+    return slot.encode()
+
+
+def list_tag(key: str, suffix: str | None) -> str:
+    """A list's tag in a whole bucket's slot, 3 base-64 digits of FNV-1a (codec.js listTag):
+    of the article list of the line's key (suffix None), or of the postings of its term with
+    `suffix` (the term and a newline: 公安's postings are not 公安's article list)."""
+    value = fnv1a(key if suffix is None else f"{key}{suffix}\n") & 0x3FFFF
+    return "".join(DIGITS[(value >> shift) & 63] for shift in (12, 6, 0))
+
+
+def _moved_out(
+    text: str, size: int, packer: Packer, buckets: int, moved: list[str] | None = None
+) -> tuple[bytes, bool]:
     """(the bucket's payload with its longest inline lists moved out into blobs until it
     takes at most `size` bytes with its length, whether it does) — as many lists at a time
-    as the overflow suggests, so a bucket is compressed a few times, not once a list."""
+    as the overflow suggests, so a bucket is compressed a few times, not once a list. Each
+    list moved out is added to `moved` as its tag and reference (`whole_slot`)."""
     payload = bucket_payload(text, buckets)
     if len(payload) + 2 <= size:
         return payload, True
@@ -440,11 +469,15 @@ def _moved_out(text: str, size: int, packer: Packer, buckets: int) -> tuple[byte
     while waiting:
         # The share of the text to move out, as the share of the payload over the room.
         target = len(text) * (len(payload) + 2 - size) / len(payload)
-        moved = 0
-        while waiting and moved < target:
+        taken = 0
+        while waiting and taken < target:
             length, n, i = waiting.pop(0)
-            lines[n][i] = ref_code(packer.blob(compact(lines[n][i])))
-            moved += length
+            code = ref_code(packer.blob(compact(lines[n][i])))
+            if moved is not None:
+                suffix = lines[n][i - 2] if i >= 5 else None
+                moved.append(list_tag(lines[n][0], suffix) + code[1:])
+            lines[n][i] = code
+            taken += length
         payload = bucket_payload("\n".join("\t".join(fields) for fields in lines), buckets)
         if len(payload) + 2 <= size:
             return payload, True
@@ -976,9 +1009,9 @@ class Published:
     def path(self, file: int) -> Path:
         return self.overlay if file == 0 else self.base / f"{file - 1}.bin"
 
-    def payload(self, letter: str, i: int) -> bytes:
-        """Item i's stored bytes (text or a zlib member): from its window, or the blob its
-        window refers to."""
+    def in_window(self, letter: str, i: int) -> bytes:
+        """What item i's window holds: its stored bytes, or "@" and a blob's reference (a
+        whole bucket's slot goes on with the lists it names: whole_slot)."""
         cell, count, first, start, _, window, per_file = self.pack["arrays"][letter]
         if i >= count:
             raise KeyError(f"{letter}/{i}")
@@ -986,7 +1019,12 @@ class Published:
             where = (0, start + self.over[letter][i] * cell, window)
         else:
             where = (first + i // per_file + 1, (i % per_file) * cell, window)
-        payload = item_of(self.range(where), cell)
+        return item_of(self.range(where), cell)
+
+    def payload(self, letter: str, i: int) -> bytes:
+        """Item i's stored bytes (text or a zlib member): from its window, or the blob its
+        window refers to."""
+        payload = self.in_window(letter, i)
         return self.range(read_ref(payload.decode())) if payload[:1] == b"@" else payload
 
     def members(self) -> list[bytes]:
