@@ -10,7 +10,7 @@ function reader(text) {
   let at = 0;
   return {
     more: () => at < text.length,
-    at: () => at,
+    offset: () => at,
     next() {
       let value = 0;
       let shift = 1;
@@ -124,7 +124,8 @@ export function vocabularyBucket(key, buckets) {
  * postings}. `firsts` (the entry's, when any): characters whose frequency changed since the
  * base the bucket may come from was written, with their frequency now (export/pack.py); it
  * stands for what a pair line says. (A character's own line says nothing there, and its term
- * says the same frequency.)
+ * says the same frequency.) A first line that starts with a tab holds the bucket's short pair
+ * lines run together (`shortLines`).
  */
 export function parseBucket(text, firsts, bucket, buckets) {
   const entries = new Map();
@@ -162,7 +163,8 @@ export function spelledFields(line, bucket, buckets) {
   for (let k = 0; k < width; k++) value = value * 64 + DIGIT_VALUE[head[k]];
   while (DIGIT_VALUE[head[end++]] > 31);
   const first = head.slice(width, end);
-  return [pairKey(value, bucket, buckets), head.slice(end), first === "0" ? "" : first, ...fields.slice(1)];
+  const key = pairKey(value, bucket, buckets);
+  return [key, head.slice(end), first === "0" ? "" : first, ...fields.slice(1)];
 }
 
 /** The pair whose value mixed has this quotient by `buckets` and remainder `bucket`. */
@@ -182,12 +184,13 @@ function shortLines(line, bucket, buckets) {
   let quotient = -1;
   while (r.more()) {
     quotient += r.next() + 1;
-    const at = r.at();
-    const first = r.next() ? line.slice(at + 1, r.at() + 1) : "";
+    const at = r.offset();
+    const first = r.next() ? line.slice(at + 1, r.offset() + 1) : "";
     let count = r.next() + 1;
-    const start = r.at();
+    const start = r.offset();
     while (count--) r.next();
-    found.push([pairKey(quotient, bucket, buckets), line.slice(start + 1, r.at() + 1), first]);
+    const docs = line.slice(start + 1, r.offset() + 1);
+    found.push([pairKey(quotient, bucket, buckets), docs, first]);
   }
   return found;
 }
