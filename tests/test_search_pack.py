@@ -26,6 +26,7 @@ from kuaixun.core.search.export.codec import (
     bucket_of,
     decode_postings,
     dense,
+    gaps,
     keyed_bucket,
     keyed_line,
     pair_unmix,
@@ -36,6 +37,7 @@ from kuaixun.core.search.export.codec import (
     spelled_bucket,
     spelled_line,
     stored,
+    varint,
 )
 from kuaixun.core.search.export.pack import (
     HEAD_CHARS,
@@ -86,8 +88,9 @@ def pair_in(rng: random.Random, b: int, count: int) -> str:
 
 def bucket(rng: random.Random, spills: dict[str, str], b: int, count: int) -> str:
     """Vocabulary lines of bucket b (of `count`) as codec.encode_line writes them, some
-    lists long, some spilled; a key starts with a character of HAN."""
-    lines = []
+    lists long, some spilled; a key starts with a character of HAN. One line a key, in the
+    order of their keys, as the export writes them."""
+    lines = {}
     for _ in range(rng.choice([0, 1, 2, 3, 8, 30])):
         key = rng.choice(pairs_by_bucket(count)[b] or [pair_in(rng, b, count)])
         docs = "".join(rng.choice("0123456789ABCDEFG") for _ in range(rng.choice([1, 5, 90])))
@@ -99,8 +102,8 @@ def bucket(rng: random.Random, spills: dict[str, str], b: int, count: int) -> st
         for _ in range(rng.choice([0, 1, 3])):
             postings = "".join(rng.choice("0123456789abc") for _ in range(rng.choice([2, 60])))
             terms += [words(rng, 1), "3", postings]
-        lines.append("\t".join([key, docs, "", *terms]))
-    return "\n".join(lines)
+        lines[key] = "\t".join([key, docs, "", *terms])
+    return "\n".join(lines[key] for key in sorted(lines))
 
 
 def write_logical(folder: Path, files: dict[str, str]) -> LogicalExport:
@@ -373,11 +376,56 @@ def test_a_bucket_with_keys_run_into_lists_is_smaller_as_stored():
         docs = "".join(rng.choice(DIGITS) for _ in range(rng.choice([1, 2, 3, 6, 12])))
         return f"{key}\t{docs}\t{rng.choice(DIGITS[:32])}"
 
-    texts = {b: "\n".join(line(b) for _ in range(rng.randint(5, 15))) for b in range(200)}
+    texts = {b: "\n".join(sorted(line(b) for _ in range(rng.randint(5, 15)))) for b in range(200)}
     assert all(spelled_bucket(keyed_bucket(t, 65536), b, 65536) == t for b, t in texts.items())
     before = sum(len(compact(t)) for t in texts.values())
     after = sum(len(bucket_payload(t, 65536)) for t in texts.values())
     assert after < 0.7 * before
+
+
+def test_a_buckets_short_pair_lines_run_together_and_read_back_in_python_and_the_browser():
+    """A bucket's pair lines of a key, a frequency and a list of gaps alone are published
+    run together in one first line (codec.keyed_bucket): spelled_bucket gives back the
+    logical bucket and codec.js parseBucket reads the same entries as from the lines keyed
+    one by one; the bucket is smaller as stored."""
+    rng, buckets = random.Random(12), 65536
+    by_bucket = defaultdict(dict)
+    for b in range(60):
+        for _ in range(rng.choice([1, 5, 10, 15])):  # most buckets hold about ten lines
+            key = pair_in(rng, b, buckets)
+            docs = gaps(sorted(rng.sample(range(9000), rng.choice([1, 1, 1, 2, 3, 30]))))
+            first = rng.choice(["", "4", "z4", varint(rng.randrange(9000))])
+            terms = rng.choice([[]] * 8 + [["", "3", "0.12"], ["长", "1", "@R1"]])
+            docs = rng.choice([docs] * 8 + ["*zz0_", "@Q1"])
+            by_bucket[b][key] = "\t".join([key, docs, first, *terms])
+    shapes = set()
+    for line in vocabulary_lines():  # every shape, in the buckets they fall in
+        key = line.split("\t")[0]
+        shapes.add(bucket_of(key, buckets))
+        by_bucket[bucket_of(key, buckets)][key] = line
+    texts = {b: "\n".join(lines[k] for k in sorted(lines)) for b, lines in by_bucket.items()}
+    published = {b: keyed_bucket(t, buckets) for b, t in texts.items()}
+    assert all(spelled_bucket(published[b], b, buckets) == t for b, t in texts.items())
+    assert sum(p.startswith("\t") for p in published.values()) > 30
+    one_by_one = {
+        b: "\n".join(keyed_line(x, buckets) for x in t.split("\n")) for b, t in texts.items()
+    }
+    short = set(range(60)) - shapes  # the buckets of short lists alone
+    assert sum(len(compact(published[b])) for b in short) < 0.97 * sum(
+        len(compact(one_by_one[b])) for b in short
+    )
+    script = """
+      import { readFileSync } from "node:fs";
+      import { parseBucket } from "./theme/static/js/search/codec.js";
+      const { cases, buckets } = JSON.parse(readFileSync(0, "utf8"));
+      const read = (text, b) => [...parseBucket(text, {}, b, buckets)].map(([key, v]) =>
+        [key, v.docs, v.first, [...v.terms].map(([s, t]) => [s, t.frequency, t.postings])]);
+      process.stdout.write(JSON.stringify(cases.map(([b, one, run]) =>
+        [read(one, b).sort(), read(run, b).sort()])));
+    """
+    cases = [[b, one_by_one[b], published[b]] for b in texts]
+    for one, run in node_json(script, {"cases": cases, "buckets": buckets}):
+        assert run == one
 
 
 def gb18030_texts() -> list[str]:

@@ -10,6 +10,7 @@ function reader(text) {
   let at = 0;
   return {
     more: () => at < text.length,
+    offset: () => at,
     next() {
       let value = 0;
       let shift = 1;
@@ -130,13 +131,18 @@ export function vocabularyBucket(key, buckets) {
  * postings}. `firsts` (the entry's, when any): characters whose frequency changed since the
  * base the bucket may come from was written, with their frequency now (export/pack.py); it
  * stands for what a pair line says. (A character's own line says nothing there, and its term
- * says the same frequency.)
+ * says the same frequency.) A first line that starts with a tab holds the bucket's short pair
+ * lines run together (`shortLines`).
  */
 export function parseBucket(text, firsts, bucket, buckets) {
   const entries = new Map();
-  for (const line of text.split("\n")) {
+  const lines = text.split("\n");
+  if (lines[0].startsWith("\t")) lines.splice(0, 1, ...shortLines(lines[0], bucket, buckets));
+  for (const line of lines) {
     if (!line) continue;
-    const [key, docs, first, ...rest] = spelledFields(line, bucket, buckets);
+    const [key, docs, first, ...rest] = Array.isArray(line)
+      ? line
+      : spelledFields(line, bucket, buckets);
     const terms = new Map();
     for (let i = 0; i + 2 < rest.length; i += 3) {
       terms.set(rest[i], { frequency: reader(rest[i + 1]).next(), postings: rest[i + 2] });
@@ -162,11 +168,38 @@ export function spelledFields(line, bucket, buckets) {
   let value = 0;
   let end = width;
   for (let k = 0; k < width; k++) value = value * 64 + DIGIT_VALUE[head[k]];
-  value = pairMix(value * buckets + bucket, true);
   while (DIGIT_VALUE[head[end++]] > 31);
   const first = head.slice(width, end);
-  const key = String.fromCharCode(0x4e00 + Math.floor(value / 0x5200), 0x4e00 + (value % 0x5200));
+  const key = pairKey(value, bucket, buckets);
   return [key, head.slice(end), first === "0" ? "" : first, ...fields.slice(1)];
+}
+
+/** The pair whose value mixed has this quotient by `buckets` and remainder `bucket`. */
+function pairKey(quotient, bucket, buckets) {
+  const value = pairMix(quotient * buckets + bucket, true);
+  return String.fromCharCode(0x4e00 + Math.floor(value / 0x5200), 0x4e00 + (value % 0x5200));
+}
+
+/**
+ * A bucket's first line of short pairs, after its tab, as the fields of their lines: per
+ * pair, by quotient, the quotient's gap, the frequency (0: none), the list's length − 1
+ * and its gaps (export/codec.py keyed_bucket).
+ */
+function shortLines(line, bucket, buckets) {
+  const r = reader(line.slice(1));
+  const found = [];
+  let quotient = -1;
+  while (r.more()) {
+    quotient += r.next() + 1;
+    const at = r.offset();
+    const first = r.next() ? line.slice(at + 1, r.offset() + 1) : "";
+    let count = r.next() + 1;
+    const start = r.offset();
+    while (count--) r.next();
+    const docs = line.slice(start + 1, r.offset() + 1);
+    found.push([pairKey(quotient, bucket, buckets), docs, first]);
+  }
+  return found;
 }
 
 /** The vocabulary the loaded buckets know: term → frequency, for cutting the query. */

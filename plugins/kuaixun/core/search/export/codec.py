@@ -385,6 +385,12 @@ def keyed_line(line: str, buckets: int) -> str:
     return head if first_end < 0 else head + line[first_end:]
 
 
+def pair_key(quotient: int, bucket: int, buckets: int) -> str:
+    """The pair whose mixed value has this quotient by `buckets` and remainder `bucket`."""
+    value = pair_unmix(quotient * buckets + bucket)
+    return chr(CJK_FIRST + value // CJK_COUNT) + chr(CJK_FIRST + value % CJK_COUNT)
+
+
 def spelled_line(line: str, bucket: int, buckets: int) -> str:
     """`keyed_line` read back, from bucket number `bucket` of `buckets`: the logical line."""
     if "\t" in line[:5]:
@@ -392,23 +398,96 @@ def spelled_line(line: str, bucket: int, buckets: int) -> str:
     width, quotient = key_digits(buckets), 0
     for ch in line[:width]:
         quotient = quotient * 64 + _VALUE[ch]
-    value = pair_unmix(quotient * buckets + bucket)
-    key = chr(CJK_FIRST + value // CJK_COUNT) + chr(CJK_FIRST + value % CJK_COUNT)
     end = width
     while _VALUE[line[end]] >= 32:
         end += 1
     first = line[width : end + 1]
     docs, tab, rest = line[end + 1 :].partition("\t")
+    key = pair_key(quotient, bucket, buckets)
     return "\t".join([key, docs, "" if first == "0" else first] + ([rest] if tab else []))
 
 
+# Most pair lines are a key, the first character's frequency and a short article list of
+# gaps, nothing more (542,000 of the 661,648 lines at 7,183 articles: most pairs are in one
+# or two articles). Each was a run of digits of its own, a byte to open the packed run
+# (`dense`) and a newline. In the published bucket they are run together into one line that
+# opens it after a tab (no other line starts with one): per pair, in the order of their
+# quotients, the quotient's gap from the one before (a gap − 1, as `gaps` writes), the
+# frequency (0: none), the list's length − 1 and its gaps, all digits, so `dense` packs the
+# whole run (docs/search.md, "Short pair lines run together").
+_GAPS = re.compile(f"(?:[{re.escape(DIGITS[32:])}]*[{re.escape(DIGITS[:32])}])+")
+
+
+def _short_pair(line: str, buckets: int) -> tuple[int, str] | None:
+    """(quotient, its digits after the quotient) of a logical line the run can carry."""
+    fields = line.split("\t")
+    value = pair_value(fields[0])
+    if len(fields) != 3 or value is None or fields[2] == "0":
+        return None
+    docs = fields[1]
+    if not _GAPS.fullmatch(docs):
+        return None  # (a bitmap, a list out of line, or none)
+    count = sum(_VALUE[ch] < 32 for ch in docs)
+    return pair_mix(value) // buckets, (fields[2] or "0") + varint(count - 1) + docs
+
+
 def keyed_bucket(text: str, buckets: int) -> str:
-    return "\n".join(keyed_line(line, buckets) for line in text.split("\n")) if text else text
+    """A logical bucket (of `buckets`) in its published form: its short pair lines run
+    together in a first line (above), the other lines keyed (`keyed_line`)."""
+    if not text:
+        return text
+    short, lines = [], []
+    for line in text.split("\n"):
+        pair = _short_pair(line, buckets)
+        if pair is None:
+            lines.append(keyed_line(line, buckets))
+        else:
+            short.append(pair)
+    if short:
+        run, previous = ["\t"], -1
+        for quotient, digits in sorted(short):
+            run += [varint(quotient - previous - 1), digits]
+            previous = quotient
+        lines.insert(0, "".join(run))
+    return "\n".join(lines)
+
+
+def _read_varint(text: str, at: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        digit = _VALUE[text[at]]
+        value |= (digit & 31) << shift
+        at += 1
+        if digit < 32:
+            return value, at
+        shift += 5
+
+
+def _short_lines(run: str, bucket: int, buckets: int) -> list[str]:
+    """The logical lines of a bucket's first line of short pairs (`keyed_bucket`)."""
+    lines, at, quotient = [], 0, -1
+    while at < len(run):
+        gap, begin = _read_varint(run, at)
+        first, end = _read_varint(run, begin)
+        count, start = _read_varint(run, end)
+        at = start
+        for _ in range(count + 1):
+            at = _read_varint(run, at)[1]
+        quotient += gap + 1
+        key = pair_key(quotient, bucket, buckets)
+        lines.append("\t".join([key, run[start:at], run[begin:end] if first else ""]))
+    return lines
 
 
 def spelled_bucket(text: str, bucket: int, buckets: int) -> str:
+    """`keyed_bucket` read back, from bucket number `bucket` of `buckets`: the logical
+    bucket, its lines in the order of their keys."""
     lines = text.split("\n") if text else []
-    return "\n".join(spelled_line(line, bucket, buckets) for line in lines)
+    if not lines or not lines[0].startswith("\t"):
+        return "\n".join(spelled_line(line, bucket, buckets) for line in lines)
+    found = _short_lines(lines[0][1:], bucket, buckets)
+    found += [spelled_line(line, bucket, buckets) for line in lines[1:]]
+    return "\n".join(sorted(found, key=lambda line: line.split("\t", 1)[0]))
 
 
 def bucket_count(size: int, target: int = BUCKET_TARGET) -> int:
@@ -628,8 +707,9 @@ FORMAT = 12  # 11: the manifest names its format (a page open across a deploy ch
 # 12: a basic CJK pair's bucket by pair_mix, its key spelled as the quotient (keyed_line)
 # Bump when the cached files' form changes but not what is published (FORMAT): a cache kept
 # by older code is then written anew, never updated. 2: buckets stored keyed (`stored`);
-# 3: .gz files stored as the packer publishes them (`deflated`: zlib, GB18030), not gzip.
-CACHE_FORM = 3
+# 3: .gz files stored as the packer publishes them (`deflated`: zlib, GB18030), not gzip;
+# 4: a bucket's short pair lines run together (`keyed_bucket`).
+CACHE_FORM = 4
 
 
 def settings_fingerprint() -> str:
