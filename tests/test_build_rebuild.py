@@ -220,6 +220,24 @@ def test_a_rebuild_in_the_folders_kept_from_an_older_site_writes_what_a_cold_bui
     assert_same_site(warm, cold)
 
 
+def test_a_rebuild_links_a_page_into_a_folder_the_older_site_had_not(sample_content, tmp_path):
+    """An article added in the last build has no folder among those kept from the site
+    before it (tools/build.py): its page, unchanged, is linked into a folder made for it."""
+    content = copy_content(tmp_path / "content", sample_content)
+    build(tmp_path / "warm", content)
+    add_article(content)
+    output = build(tmp_path / "warm", content)
+    title = "<title>新建南路街道开展冬季消防安全检查 - "
+    page = next(p for p in output.glob("20*/*/*/index.html") if title in p.read_text("utf-8"))
+    folder = page.parent.relative_to(output)
+    assert not (tmp_path / "warm" / ".output.folders" / folder).exists()
+    inode = page.stat().st_ino
+    rewrite_the_first_sentence(content)
+    warm = build(tmp_path / "warm", content)
+    assert page.stat().st_ino == inode
+    assert_same_site(warm, build(tmp_path / "cold", content))
+
+
 def test_a_rebuild_reports_the_problem_an_edit_made(sample_content, tmp_path):
     """The content rules' verdicts are remembered per file: an edited file is judged again."""
     content = copy_content(tmp_path / "content", sample_content)

@@ -478,10 +478,7 @@ class ReusingWriter(pelican_api.FreshFilesWriter):
             return False
         if not pelican_api.claim_output(self, new, override):
             return False
-        os.makedirs(os.path.dirname(new), exist_ok=True)
-        try:
-            os.link(old, new)
-        except OSError:
+        if not _link(old, new):
             return False
         self.keys[name] = key
         self.reused += 1
@@ -504,6 +501,23 @@ class ReusingWriter(pelican_api.FreshFilesWriter):
         partial.write_bytes(pickle.dumps(recorded, protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(partial, self.manifest)
         logger.info("pages: %d linked, %d rendered", self.reused, len(self.keys) - self.reused)
+
+
+def _link(old: str, new: str) -> bool:
+    """Link `old` as `new`, making `new`'s folder when it is missing. The staging folder
+    keeps the folders of the site before (tools/build.py): one system call a file, where
+    making sure of the folder first took three more."""
+    try:
+        os.link(old, new)
+    except FileNotFoundError:
+        try:
+            os.makedirs(os.path.dirname(new), exist_ok=True)
+            os.link(old, new)
+        except OSError:
+            return False
+    except OSError:
+        return False
+    return True
 
 
 def _one_content(paginated, template_name, kwargs: dict) -> bool:

@@ -13,6 +13,7 @@ import gc
 import json
 import logging
 import multiprocessing
+import os
 import pickle
 import subprocess
 import sys
@@ -40,7 +41,6 @@ from kuaixun.core.search.normalize import normalize
 from kuaixun.core.search.segment import read_user_dictionary, site_words
 
 log = logging.getLogger(__name__)
-_ARTICLES = "SEARCH_ARTICLES"
 _JOB = "SEARCH_JOB"
 _LATER = "SEARCH_ARTICLES_GENERATOR"
 # The indexing process of the last build. A build that failed after starting it never
@@ -63,14 +63,40 @@ def gather(generator) -> None:
 
 
 def start_indexing(generator) -> None:
-    """Keep what search needs of each published article, then index it in a second process,
-    on the other core."""
-    content_root = Path(generator.settings["PATH"]).resolve()
+    """Index the published articles in a second process, on the other core.
+
+    What search needs of each article (`search_articles`: its text without tags, its path
+    and URL) is taken there, in the fork, not here: the editor's rebuild waits for this
+    process to write the pages, and a text read out of every article's HTML is a second of
+    work that only the index needs (docs/architecture.md, "The rebuild's process")."""
+    settings = generator.settings
+    # Made once for the fork and for the writing alike (the pages plugin's hook, later on
+    # this signal, then finds them made).
+    pelican_api.remember_urls(generator.articles)
+    while _previous_job:
+        _previous_job.pop().join()
+    job = multiprocessing.get_context("fork").Process(
+        target=_index_in_child, args=(dict(settings), generator.articles), name="search-index"
+    )
+    job.start()
+    settings[_JOB] = job
+    _previous_job.append(job)
+
+
+def search_articles(content_root: Path, contents: list) -> list[Article]:
+    """What search keeps of each published article: its path in the content folder, URL,
+    names and text without tags."""
+    folders: dict[str, Path] = {}
+    root = content_root.resolve()
     articles = []
-    for a in generator.articles:
-        source = Path(a.source_path).resolve()
-        inside = source.is_relative_to(content_root)
-        path = str(source.relative_to(content_root) if inside else source)
+    for a in contents:
+        # The folder resolved once for all its articles; a file is never a link (the content
+        # check before reading refuses symbolic links).
+        folder, name = os.path.split(a.source_path)
+        if folder not in folders:
+            folders[folder] = Path(folder).resolve()
+        source = folders[folder] / name
+        path = str(source.relative_to(root) if source.is_relative_to(root) else source)
         articles.append(
             Article(
                 path=path,
@@ -87,16 +113,7 @@ def start_indexing(generator) -> None:
                 date=a.date.date(),
             )
         )
-    settings = generator.settings
-    settings[_ARTICLES] = articles
-    while _previous_job:
-        _previous_job.pop().join()
-    job = multiprocessing.get_context("fork").Process(
-        target=_index_in_child, args=(dict(settings), articles), name="search-index"
-    )
-    job.start()
-    settings[_JOB] = job
-    _previous_job.append(job)
+    return articles
 
 
 def dictionary(settings: dict, articles: list[Article]) -> dict[str, int | None]:
@@ -178,12 +195,13 @@ def finish_whoosh(whoosh: subprocess.Popen) -> tuple[str, float]:
     return done["whoosh"], done["seconds"]
 
 
-def _index_in_child(settings: dict, articles: list[Article]) -> None:
+def _index_in_child(settings: dict, contents: list) -> None:
     # A fork shares Pelican's pages until one side writes to them, and a collector pass
     # writes to every object it tracks: frozen, what the fork inherited is left alone. What
     # this process makes from here on is collected as usual (docs/search.md, "Cold build").
     gc.freeze()
     try:
+        articles = search_articles(Path(settings["PATH"]), contents)
         report = index_and_export(settings, articles)
     except Exception:
         traceback.print_exc()
@@ -201,7 +219,7 @@ def finish(pelican) -> None:
         start_indexing(later())
     job = settings.pop(_JOB, None)
     if job is None:  # no article generator ran: index the empty site here
-        index_and_export(settings, settings.get(_ARTICLES, []))
+        index_and_export(settings, [])
     else:
         job.join()
         if job.exitcode != 0:
