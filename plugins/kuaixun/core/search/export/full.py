@@ -144,7 +144,7 @@ def spilled_cuts(
                 lengths.append(length_to_byte(len(terms)))
                 counts.append(Counter(terms))
             keys = [sorted(c) for c in counts]
-            grams = record.gram_list()
+            grams = record.gram_list()  # sorted (`index.cut`): a range's are one slice
             for low, high in ranges:
                 for count, sorted_keys in zip(counts, keys, strict=True):
                     kept = _in_range(sorted_keys, low, high)
