@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from itertools import pairwise, repeat
+from itertools import chain, pairwise, repeat
 from operator import itemgetter
 from pathlib import Path
 
@@ -48,10 +48,15 @@ from kuaixun.core.search.export.forked import in_processes
 from kuaixun.core.search.index import SCORED_FIELDS, Record
 from kuaixun.core.search.normalize import t2s_map
 
-# The vocabulary is gathered and encoded in this many key ranges (vocabulary_lines).
-VOCABULARY_RANGES = 8
+# The vocabulary is gathered and encoded in this many key ranges (vocabulary_lines), each
+# range's fork holding its share of the lists: 8 before the cut was spilled by range, when
+# a range cost its fork a pass over the whole cut (16: the summed peak 1,130 → 1,068 MB at
+# 7,183 articles, docs/search.md "Cold build", seventh pass).
+VOCABULARY_RANGES = 16
 # The ranges are cut from the grams of every RANGE_SAMPLE-th record.
 RANGE_SAMPLE = 50
+# The export's files are compressed (`stored`) in this many shares, each in a forked process.
+STORE_SHARES = 8
 
 
 def term_frequency(records: list[Record]) -> tuple[Counter, list[int]]:
@@ -82,64 +87,93 @@ def key_ranges(records: list[Record], parts: int) -> list[tuple[str, str | None]
 
 @dataclass(frozen=True)
 class SpilledCuts:
-    """The records' cut (terms per scored field, grams) in a scratch file, which the
-    vocabulary's range forks read article by article (`spilled_cuts` writes it).
+    """The records' cut in a scratch file, cut by key range, which the vocabulary's range
+    forks read article by article (`spilled_cuts` writes it): an article's distinct terms
+    in each scored field with their counts, and its grams, in each range apart.
 
     A fork that read the records themselves raised the reference count of every record and
     string it touched, and a written page is copied: each range fork held ≈ 250 MB at 7,183
     articles, most of it copies of the parent's pages (docs/search.md, "Cold build", sixth
-    pass). Read from a file, what a fork makes is its own and goes when it ends."""
+    pass). Read from a file, what a fork makes is its own and goes when it ends. Cut by
+    range, a fork reads and counts its range's share of the cut, not all of it (each of the
+    8 forks spent ≈ 1.2 s of CPU decoding, splitting and counting the whole cut)."""
 
     fd: int
-    # Article d's cut is bytes starts[4d]…starts[4d + 4] of the file: its terms in each
-    # scored field, then its grams, each kind space-separated UTF-8.
+    ranges: int
+    # Article d's cut in range r is bytes starts[k]…starts[k + 4] of the file, k = 4 (d ×
+    # ranges + r): its terms in each scored field ("term count term count …", the terms in
+    # order), then its grams, each space-separated UTF-8.
     starts: array
+    # The length byte (Whoosh's) of article d's field f: lengths[d × fields + f].
+    lengths: bytes
 
-    def __iter__(self) -> Iterator[tuple[list[list[str]], list[str]]]:
-        """Each article's terms per scored field and its grams, in article order."""
-        kinds = len(SCORED_FIELDS) + 1
-        for first in range(0, len(self.starts) - 1, kinds):
+    def in_range(
+        self, r: int
+    ) -> Iterator[tuple[list[tuple[list[str], list[int], int]], list[str]]]:
+        """Each article's (terms, counts, length byte) per scored field and its grams in
+        key range r, in article order."""
+        kinds, fields = len(SCORED_FIELDS) + 1, len(SCORED_FIELDS)
+        for d in range((len(self.starts) - 1) // (kinds * self.ranges)):
+            first = (d * self.ranges + r) * kinds
             bounds = self.starts[first : first + kinds + 1]
             block = os.pread(self.fd, bounds[-1] - bounds[0], bounds[0])
             *terms, grams = (
                 block[a - bounds[0] : b - bounds[0]].decode().split() for a, b in pairwise(bounds)
             )
-            yield terms, grams
+            yield (
+                [
+                    (pairs[0::2], list(map(int, pairs[1::2])), self.lengths[d * fields + f])
+                    for f, pairs in enumerate(terms)
+                ],
+                grams,
+            )
 
 
 @contextmanager
-def spilled_cuts(records: list[Record], folder: Path | None = None) -> Iterator[SpilledCuts]:
-    """The records' cut written to a scratch file in `folder` (the system's temporary
-    folder if None), removed on leaving."""
+def spilled_cuts(
+    records: list[Record], ranges: list[tuple[str, str | None]], folder: Path | None = None
+) -> Iterator[SpilledCuts]:
+    """The records' cut by key range (`ranges`, as `key_ranges` makes them) written to a
+    scratch file in `folder` (the system's temporary folder if None), removed on leaving."""
     with tempfile.TemporaryFile(dir=folder) as file:
-        starts = array("Q", [0])
+        starts, lengths = array("Q", [0]), bytearray()
         for record in records:
-            for text in (*(record.terms[n] for n in SCORED_FIELDS), record.grams):
+            counts = []
+            for name in SCORED_FIELDS:
+                terms = record.term_list(name)
+                lengths.append(length_to_byte(len(terms)))
+                counts.append(Counter(terms))
+            keys = [sorted(c) for c in counts]
+            grams = record.gram_list()  # sorted (`index.cut`): a range's are one slice
+            for low, high in ranges:
+                for count, sorted_keys in zip(counts, keys, strict=True):
+                    kept = _in_range(sorted_keys, low, high)
+                    pairs = zip(kept, map(str, map(count.__getitem__, kept)), strict=True)
+                    starts.append(
+                        starts[-1] + file.write(" ".join(chain.from_iterable(pairs)).encode())
+                    )
+                text = " ".join(_in_range(grams, low, high))
                 starts.append(starts[-1] + file.write(text.encode()))
         file.flush()
-        yield SpilledCuts(file.fileno(), starts)
+        yield SpilledCuts(file.fileno(), len(ranges), starts, bytes(lengths))
 
 
-def gather_lists(cuts: Iterable, low: str = "", high: str | None = None):
-    """Postings per term and article lists per gram for the keys in [low, high), over
-    articles numbered 0…n-1 (`cuts`: each article's terms per field and grams, in order).
+def gather_lists(cuts: Iterable):
+    """Postings per term and article lists per gram over articles numbered 0…n-1 (`cuts`:
+    each article's (terms, counts, length byte) per field and its grams, in order, as
+    `SpilledCuts.in_range` reads them).
 
     Held as flat arrays of 4-byte numbers (a term's postings in a field: article, tf, length
     byte, article, …), not lists of tuples: at 7,177 articles the tuples were ≈ 500 MB of the
     indexing process's peak (docs/search.md, "Cold build"). The loops run in C (`map` over
-    bound methods): the Python loop per posting and per gram was 11 s of the export's 29 s.
-    A record's grams are sorted (`index.cut`), so a range's are one slice of them."""
+    bound methods): the Python loop per posting and per gram was 11 s of the export's 29 s."""
     term_postings: dict[str, tuple[array, ...]] = defaultdict(_field_arrays)
     gram_docs: dict[str, array] = defaultdict(partial(array, "I"))
     for d, (fields, grams) in enumerate(cuts):
-        for f, terms in enumerate(fields):
-            length = length_to_byte(len(terms))
-            counts = Counter(terms)
-            kept = _in_range(sorted(counts), low, high)
-            lists = map(itemgetter(f), map(term_postings.__getitem__, kept))
-            postings = zip(repeat(d), map(counts.__getitem__, kept), repeat(length))
+        for f, (terms, counts, length) in enumerate(fields):
+            lists = map(itemgetter(f), map(term_postings.__getitem__, terms))
+            postings = zip(repeat(d), counts, repeat(length))
             _run(map(array.extend, lists, postings))
-        grams = _in_range(grams, low, high)
         _run(map(array.append, map(gram_docs.__getitem__, grams), repeat(d)))
     return term_postings, gram_docs
 
@@ -167,12 +201,10 @@ def gram_list(docs: array | None) -> list[int] | None:
     return None if docs is None else docs.tolist()
 
 
-def range_lines(
-    cuts: Iterable, frequency: Counter, low: str, high: str | None
-) -> tuple[list[str], dict[str, str]]:
-    """The vocabulary lines of the keys in [low, high) in key order, and the lists they
+def range_lines(cuts: SpilledCuts, frequency: Counter, r: int) -> tuple[list[str], dict[str, str]]:
+    """The vocabulary lines of the keys in key range r in key order, and the lists they
     spilled to files."""
-    term_postings, gram_docs = gather_lists(cuts, low, high)
+    term_postings, gram_docs = gather_lists(cuts.in_range(r))
     terms_by_key: dict[str, dict] = defaultdict(dict)
     for term, lists in term_postings.items():
         terms_by_key[term[:2]][term[2:]] = lists
@@ -201,14 +233,28 @@ def vocabulary_lines(ranges: Iterable[tuple[list[str], dict]], writer: Writer) -
     return lines
 
 
-def bucket_files(lines: list[str], writer: Writer) -> int:
+def bucket_files(lines: list[str], writer: Writer):
+    """The vocabulary buckets of `lines` put in `writer`, and what the state keeps of them:
+    their count, each one's size, the spilled lists it names and the pair keys by first
+    character. One pass: each line's key and bucket were computed twice before (≈ 3 s of
+    the export's serial tail at 7,183 articles)."""
     count = bucket_count(sum(len(line) + 1 for line in lines))
     buckets: list[list[str]] = [[] for _ in range(count)]
+    sizes = [0] * count
+    spills: dict[int, set[str]] = defaultdict(set)
+    pairs_by_first: dict[str, set[str]] = defaultdict(set)
     for line in lines:
-        buckets[bucket_of(line_key(line), count)].append(line)
+        key = line_key(line)
+        b = bucket_of(key, count)
+        buckets[b].append(line)
+        sizes[b] += len(line) + 1
+        if spilled := spills_of(line):
+            spills[b] |= spilled
+        if len(key) == 2:
+            pairs_by_first[key[0]].add(key)
     for b, bucket in enumerate(buckets):
         writer.files[f"v/{b}.gz"] = "\n".join(bucket)
-    return count
+    return count, sizes, dict(spills), dict(pairs_by_first)
 
 
 def t2s_files(writer: Writer) -> None:
@@ -217,23 +263,6 @@ def t2s_files(writer: Writer) -> None:
         shards[ord(trad) % T2S_BUCKETS].append(trad + simp)
     for k, shard in enumerate(shards):
         writer.files[f"t/{k}.gz"] = "".join(shard)
-
-
-def bucket_index(lines: list[str], buckets: int):
-    """What the state keeps of the buckets: each one's size, the spilled lists it names, and
-    the pair keys by first character."""
-    sizes = [0] * buckets
-    spills: dict[int, set[str]] = defaultdict(set)
-    pairs_by_first: dict[str, set[str]] = defaultdict(set)
-    for line in lines:
-        key = line_key(line)
-        b = bucket_of(key, buckets)
-        sizes[b] += len(line) + 1
-        if spilled := spills_of(line):
-            spills[b] |= spilled
-        if len(key) == 2:
-            pairs_by_first[key[0]].add(key)
-    return sizes, dict(spills), dict(pairs_by_first)
 
 
 def full_export(
@@ -256,18 +285,15 @@ def full_export(
     # the site at once (≈ 260 MB at 7,183 articles, kept by Python once freed) is no longer
     # held by this process. The forks read the cut from a file, not from the records, whose
     # pages they copied by touching them (docs/search.md, "Cold build", sixth pass).
-    with spilled_cuts(records, scratch) as cuts:
+    parts = key_ranges(records, ranges)
+    with spilled_cuts(records, parts, scratch) as cuts:
         results = in_processes(
             [(pinyin_files, (frequency, known or {}))]
-            + [
-                (range_lines, (cuts, frequency, low, high))
-                for low, high in key_ranges(records, ranges)
-            ]
+            + [(range_lines, (cuts, frequency, r)) for r in range(len(parts))]
         )
         pinyin, pinyin_buckets, syllables = next(results)
         lines = vocabulary_lines(results, writer)
-    buckets = bucket_files(lines, writer)
-    bucket_sizes, bucket_spills, pairs_by_first = bucket_index(lines, buckets)
+    buckets, bucket_sizes, bucket_spills, pairs_by_first = bucket_files(lines, writer)
     del lines
     chunks = []
     for d, record in enumerate(records):
@@ -298,19 +324,48 @@ def full_export(
     return files, manifest(records, days, state), state
 
 
+def stored_files(
+    files: dict[str, str], buckets: int, folder: Path | None = None
+) -> dict[str, bytes]:
+    """Each file's `stored` bytes (`buckets`: the vocabulary's bucket count), in the order
+    of `files`, which it empties. Compressed in forked processes, two at a time: done here
+    it was ≈ 5 s of one core at 7,183 articles, at the export's tail where the other core
+    is idle (Pelican and Whoosh are done). The texts go to a scratch file in `folder` (the
+    system's temporary folder if None) first, each dropped as it is written, and the forks
+    read them there: forks that read the texts themselves copied the pages they touched,
+    +200 MB of the build's summed peak at 7,183 articles (docs/search.md, "Cold build")."""
+    names = list(files)
+    with tempfile.TemporaryFile(dir=folder) as file:
+        starts = array("Q", [0])
+        for name in names:
+            starts.append(starts[-1] + file.write(files.pop(name).encode()))
+        file.flush()
+        shares = [range(k, len(names), STORE_SHARES) for k in range(STORE_SHARES)]
+        calls = (
+            (_stored_share, (file.fileno(), starts, names, share, buckets)) for share in shares
+        )
+        done: list[bytes] = [b""] * len(names)
+        for share, data in zip(shares, in_processes(calls), strict=True):
+            for i, stored_bytes in zip(share, data, strict=True):
+                done[i] = stored_bytes
+    return dict(zip(names, done, strict=True))
+
+
+def _stored_share(fd: int, starts: array, names: list[str], share: range, buckets: int):
+    """The `stored` bytes of the files numbered `share` (their texts in the scratch file)."""
+    return [
+        stored(names[i], os.pread(fd, starts[i + 1] - starts[i], starts[i]).decode(), buckets)
+        for i in share
+    ]
+
+
 def export(records_by_path: dict[str, Record], folder: Path, words=None, known=None):
     """The whole browser index, saved into `folder`; returned for the packer."""
     folder.mkdir(parents=True, exist_ok=True)
     files, data, state = full_export(records_by_path, words or {}, known, scratch=folder)
     for old in folder.glob("*/"):  # a folder of logical files, as FORMAT 7 kept them
         shutil.rmtree(old)
-    # Each text is dropped once stored: the texts and their stored bytes were both held at
-    # the indexing process's peak.
-    logical = LogicalExport(
-        data,
-        {name: stored(name, files.pop(name), state.buckets) for name in list(files)},
-        state.hashes,
-    )
+    logical = LogicalExport(data, stored_files(files, state.buckets, folder), state.hashes)
     save_export(folder, logical)
     save_state(folder, state)
     return logical
