@@ -105,13 +105,18 @@ def triples(entries: list[tuple[int, str, str]], keep: int) -> list[str]:
     return [field for w, word, rest in ordered for field in (word, rest, str(w))]
 
 
-def gather(frequency: Mapping[str, int], pinyin_of: Callable[[str], tuple[str, ...] | None]):
+def gather(
+    frequency: Mapping[str, int],
+    pinyin_of: Callable[[str], tuple[str, ...] | None],
+    words: list[str] | None = None,
+):
     """Each character's readings (reading → how often the site's words read it so), and the
-    weighted words by their first two syllables and by their initials."""
+    weighted words by their first two syllables and by their initials. `words`: the
+    vocabulary's `han_words` when the caller has them already."""
     readings: dict[str, Counter] = defaultdict(Counter)
     by_syllables: dict[str, list] = defaultdict(list)
     by_initials: dict[str, list] = defaultdict(list)
-    for word in han_words(frequency):
+    for word in han_words(frequency) if words is None else words:
         syllables = pinyin_of(word)
         if syllables is None:
             continue
@@ -128,10 +133,13 @@ def gather(frequency: Mapping[str, int], pinyin_of: Callable[[str], tuple[str, .
 
 
 def pinyin_lines(
-    frequency: Mapping[str, int], pinyin_of: Callable[[str], tuple[str, ...] | None] = toneless
+    frequency: Mapping[str, int],
+    pinyin_of: Callable[[str], tuple[str, ...] | None] = toneless,
+    words: list[str] | None = None,
 ) -> list[str]:
-    """The y lines for the site's vocabulary (term → frequency), sorted by key."""
-    readings, by_syllables, by_initials = gather(frequency, pinyin_of)
+    """The y lines for the site's vocabulary (term → frequency), sorted by key (`words`: as
+    `gather`)."""
+    readings, by_syllables, by_initials = gather(frequency, pinyin_of, words)
     for char, counts in readings.items():
         for syllable, count in counts.items():
             by_syllables[syllable].append((weight(count), char, ""))

@@ -556,7 +556,7 @@ def pinyin_files(
     word's syllables (`known`: those read before)."""
     words = pinyin.han_words(frequency)
     syllables = {w: known[w] if w in known else pinyin.toneless(w) for w in words}
-    lines = pinyin.pinyin_lines(frequency, syllables.__getitem__)
+    lines = pinyin.pinyin_lines(frequency, syllables.__getitem__, words)
     files: dict[str, str] = {}
     counts = []
     for family, short, target in (("y", False, BUCKET_TARGET), ("r", True, SHORT_TARGET)):
