@@ -117,8 +117,11 @@ POINTER = 2  # each cell's pointer; an item's length is 2 bytes too
 # as they were). The heads' sizes crowd under their window, so a head moved out is rare and
 # costly (a request more for a query showing it): 0.03 % lets 6 more of 7,183 move out (17
 # instead of 11) for cells of 450 bytes in windows of 480 (0.21 MB less). docs/search.md,
-# "Where the other 11 MB are".
-CELL_SLACK = {"v": 0.01, "y": 0.02, "f": 0.0003}
+# "Where the other 11 MB are". The vocabulary at 2 % (cells of 184 bytes in windows of 256
+# instead of 208): 1.31 MB less at 7,183 articles for a twentieth of a request more a cold
+# search on average in node's count, none at the median (docs/search.md, "The vocabulary's
+# cells at 2 %").
+CELL_SLACK = {"v": 0.02, "y": 0.02, "f": 0.0003}
 # A vocabulary bucket too big for its window even with every list moved out is a blob of
 # its own; up to this many bytes it keeps its lists inline (fit_bucket). At 7,183 articles
 # 640 took a request (and a round) off 5 of the 61 benchmark queries, as 1,024 did off 4,
