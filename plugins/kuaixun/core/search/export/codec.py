@@ -549,27 +549,6 @@ def article_files(d: int, record: Record) -> dict[str, str]:
     return files
 
 
-def pinyin_files(
-    frequency: Counter, known: dict[str, tuple[str, ...] | None]
-) -> tuple[dict[str, str], tuple[int, int], dict[str, tuple[str, ...] | None]]:
-    """The y/<n>.gz and r/<n>.gz files of the vocabulary `frequency`, their counts and every
-    word's syllables (`known`: those read before)."""
-    words = pinyin.han_words(frequency)
-    syllables = {w: known[w] if w in known else pinyin.toneless(w) for w in words}
-    lines = pinyin.pinyin_lines(frequency, syllables.__getitem__, words)
-    files: dict[str, str] = {}
-    counts = []
-    for family, short, target in (("y", False, BUCKET_TARGET), ("r", True, SHORT_TARGET)):
-        kept = [line for line in lines if pinyin.short_key(line_key(line)) == short]
-        count = bucket_count(sum(len(line) + 1 for line in kept), target)
-        buckets: list[list[str]] = [[] for _ in range(count)]
-        for line in kept:
-            buckets[fnv1a(line_key(line)) % count].append(line)
-        files.update({f"{family}/{n}.gz": "\n".join(b) for n, b in enumerate(buckets)})
-        counts.append(count)
-    return files, (counts[0], counts[1]), syllables
-
-
 def collection_files(records: list[Record], days: list[int]) -> dict[str, str]:
     """The per-article lists of the whole collection: days and 栏目."""
     categories = sorted({r.article.category for r in records})
@@ -761,10 +740,14 @@ class ExportState:
     bucket_spills: dict[int, set[str]]
     pairs_by_first: dict[str, set[str]]
     chunks: list[int]
-    # The pinyin layer: its bucket count, and each word's syllables (pypinyin is slow enough
-    # to keep what it said: an update reads only the new words).
+    # The pinyin layer (export/pinyin_layer.py): its bucket counts and characters of lines,
+    # each word's syllables (pypinyin is slow enough to keep what it said: an update reads
+    # only the new words) and each character's readings by count, from which an update
+    # patches the lines of the words it changes.
     pinyin_buckets: tuple[int, int]  # y/ (words by syllables, by initials) and r/ (short lines)
+    pinyin_sizes: tuple[int, int]
     pinyin: dict[str, tuple[str, ...] | None]
+    pinyin_readings: dict[str, Counter]
 
 
 def save_state(folder: Path, state: ExportState) -> None:

@@ -41,7 +41,6 @@ from kuaixun.core.search.export.codec import (
     line_key,
     manifest,
     numbered,
-    pinyin_files,
     save_export,
     save_state,
     settings_fingerprint,
@@ -50,6 +49,7 @@ from kuaixun.core.search.export.codec import (
     stored_text,
     words_fingerprint,
 )
+from kuaixun.core.search.export.pinyin_layer import PinyinLayer, patch_pinyin_files
 from kuaixun.core.search.index import SCORED_FIELDS, Record
 
 # Beyond this many changed articles a full export is as quick and simpler.
@@ -303,10 +303,18 @@ def plan_update(
         return None
     heads, chunks, removed = article_updates(state, records, changed)
     days = [r.day for r in records]
-    pinyin, pinyin_buckets, syllables = pinyin_files(changes.frequency, state.pinyin)
-    for family, count, before in zip("yr", pinyin_buckets, state.pinyin_buckets, strict=True):
+    layer = patch_pinyin_files(
+        PinyinLayer(
+            {}, state.pinyin_buckets, state.pinyin_sizes, state.pinyin, state.pinyin_readings
+        ),
+        changes.moved,
+        state.frequency,
+        changes.frequency,
+        cached,
+    )
+    for family, count, before in zip("yr", layer.buckets, state.pinyin_buckets, strict=True):
         removed |= {f"{family}/{n}.gz" for n in range(count, before)}
-    files = {**buckets.files, **heads, **collection_files(records, days), **pinyin}
+    files = {**buckets.files, **heads, **collection_files(records, days), **layer.files}
     files, dropped = spill_changes(state.bucket_spills, buckets.spills, files)
     removed |= dropped
     hashes = {name: h for name, h in state.hashes.items() if name not in removed}
@@ -325,8 +333,10 @@ def plan_update(
         bucket_spills=buckets.spills,
         pairs_by_first=buckets.pairs_by_first,
         chunks=chunks,
-        pinyin_buckets=pinyin_buckets,
-        pinyin=syllables,
+        pinyin_buckets=layer.buckets,
+        pinyin_sizes=layer.sizes,
+        pinyin=layer.syllables,
+        pinyin_readings=layer.readings,
     )
     return Update(written, removed, manifest(records, days, after), after)
 
