@@ -242,7 +242,7 @@ def bucket_files(lines: list[str], writer: Writer):
     buckets: list[list[str]] = [[] for _ in range(count)]
     sizes = [0] * count
     spills: dict[int, set[str]] = defaultdict(set)
-    pairs_by_first: dict[str, set[str]] = defaultdict(set)
+    seconds: dict[str, list[str]] = defaultdict(list)
     for line in lines:
         key = line_key(line)
         b = bucket_of(key, count)
@@ -251,10 +251,10 @@ def bucket_files(lines: list[str], writer: Writer):
         if spilled := spills_of(line):
             spills[b] |= spilled
         if len(key) == 2:
-            pairs_by_first[key[0]].add(key)
+            seconds[key[0]].append(key[1])
     for b, bucket in enumerate(buckets):
         writer.files[f"v/{b}.gz"] = "\n".join(bucket)
-    return count, sizes, dict(spills), dict(pairs_by_first)
+    return count, sizes, dict(spills), {c: "".join(sorted(k)) for c, k in seconds.items()}
 
 
 def t2s_files(writer: Writer) -> None:

@@ -192,14 +192,14 @@ def compare_articles(
     return changes
 
 
-def affected_keys(changes: Changes, pairs_by_first: dict[str, set[str]]) -> set[str]:
+def affected_keys(changes: Changes, pairs_by_first: dict[str, str]) -> set[str]:
     """The keys whose vocabulary line the changes alter: the grams gained or lost, the keys of
     the terms whose postings or frequency changed, and the pairs starting with a character
     whose frequency as a term changed (the line carries it)."""
     keys = set(changes.grams) | {t[:2] for t in changes.terms} | {t[:2] for t in changes.moved}
     for term in changes.moved:
         if len(term) == 1:
-            keys |= pairs_by_first.get(term, set())
+            keys |= {term + second for second in pairs_by_first.get(term, "")}
     return keys
 
 
@@ -211,7 +211,7 @@ class Buckets:
     files: dict[str, str]
     sizes: list[int]
     spills: dict[int, set[str]]
-    pairs_by_first: dict[str, set[str]]
+    pairs_by_first: dict[str, str]
 
 
 def patch_buckets(files: dict[str, bytes], state: ExportState, changes: Changes) -> Buckets:
@@ -260,21 +260,21 @@ def patch_bucket(
     return gone
 
 
-def regroup_pairs(
-    pairs_by_first: dict[str, set[str]], kept: set[str], gone: set[str]
-) -> dict[str, set[str]]:
-    """The pair keys by first character once `kept` have a line and `gone` have none; the
-    sets of the characters not concerned are shared, not copied."""
+def regroup_pairs(pairs_by_first: dict[str, str], kept: set[str], gone: set[str]) -> dict[str, str]:
+    """The pair keys by first character (the string of their second characters) once `kept`
+    have a line and `gone` have none; the strings of the characters not concerned are
+    shared, not copied."""
     pairs = [key for key in kept | gone if len(key) == 2]
-    result = dict(pairs_by_first)
-    for first in {key[0] for key in pairs}:
-        result[first] = set(result.get(first, ()))
+    seconds = {first: set(pairs_by_first.get(first, "")) for first in {key[0] for key in pairs}}
     for key in pairs:
         if key in gone:
-            result[key[0]].discard(key)
+            seconds[key[0]].discard(key[1])
         else:
-            result[key[0]].add(key)
-    return {first: keys for first, keys in result.items() if keys}
+            seconds[key[0]].add(key[1])
+    result = dict(pairs_by_first)
+    for first, chars in seconds.items():
+        result[first] = "".join(sorted(chars))
+    return {first: chars for first, chars in result.items() if chars}
 
 
 @dataclass
