@@ -273,3 +273,16 @@ def test_a_reading_never_seen_before_joins_the_syllables_line(vocabulary):
     )
     syllables = parse_lines("\n".join(patched.files.values()))[SYLLABLES_KEY][0].split()
     assert new_reading(vocabulary)[1] in syllables
+
+
+def test_a_patch_that_needs_another_bucket_count_makes_the_layer_whole():
+    before = Counter({"平城区": 5, "平城": 3})
+    after = before + Counter({"人口普查": 4, "银行": 2, "清远": 3, "男子": 4, "原因": 5})
+    layer = pinyin_files(before, {})
+    cached = {name: stored(name, text) for name, text in layer.files.items()}
+    patched = patch_pinyin_files(
+        dataclasses.replace(layer, files={}), list(after - before), before, after, cached
+    )
+    whole = pinyin_files(after, {})
+    assert patched.buckets == whole.buckets != layer.buckets
+    assert patched.files == whole.files
