@@ -3,6 +3,8 @@ own words; a query found as typed keeps exactly today's results."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections import Counter
 from dataclasses import dataclass
 
 import pytest
@@ -10,9 +12,20 @@ from pypinyin import Style, lazy_pinyin
 
 from kuaixun.bench import typos
 from kuaixun.core.search import forgive
+from kuaixun.core.search.export.codec import numbered, stored
+from kuaixun.core.search.export.full import term_frequency
 from kuaixun.core.search.export.pack import Published
+from kuaixun.core.search.export.pinyin_layer import patch_pinyin_files, pinyin_files
 from kuaixun.core.search.forgive import Letters, conversions, parse_lines
-from kuaixun.core.search.pinyin import han_words, pinyin_lines, toneless, weight
+from kuaixun.core.search.index import RecordCache
+from kuaixun.core.search.pinyin import (
+    SYLLABLES_KEY,
+    han_words,
+    pinyin_lines,
+    toneless,
+    weight,
+    word_keys,
+)
 from kuaixun.core.search.rank import SearchIndex
 from kuaixun.testing.search_sites import (
     assert_same_ranking,
@@ -166,3 +179,110 @@ def test_browser_reads_slips_pinyin_and_initials_as_python_does(sample_site):
     browser, whoosh = node_search(sample_site, queries), python_search(sample_site, queries)
     assert_same_ranking(browser, whoosh)
     assert sum(b["reading"] is not None for b in browser) > len(queries) / 2
+
+
+@pytest.fixture(scope="module")
+def vocabulary(sample_site) -> Counter:
+    """The sample site's terms and their frequencies, as the export counts them."""
+    records = numbered(RecordCache(cache_of(sample_site)).records)
+    return term_frequency(records)[0]
+
+
+def new_reading(vocabulary: Counter) -> tuple[str, str]:
+    """A word whose characters bring a syllable the site's words never use."""
+    inventory = {s for w in han_words(vocabulary) for s in toneless(w) or ()}
+    word = next(
+        w for w in ["拽住", "谬误", "虐待", "揣测", "嫩芽"] if not set(toneless(w)) <= inventory
+    )
+    return word, next(s for s in toneless(word) if s not in inventory)
+
+
+def last_of_its_lines(vocabulary: Counter) -> str:
+    """A word alone on its two-syllable and initials lines, with a reading of a character
+    no other word uses: removing it removes lines."""
+    layer = pinyin_files(vocabulary, {})
+    keys = Counter(k for w, s in layer.syllables.items() if s for k in word_keys(w, s))
+    return next(
+        w
+        for w, s in layer.syllables.items()
+        if s
+        and len(w) == 3
+        and all(keys[k] == 1 for k in word_keys(w, s))
+        and any(layer.readings[c][y] == vocabulary[w] for c, y in zip(w, s, strict=True))
+    )
+
+
+def edited(vocabulary: Counter, edit: str) -> tuple[Counter, list[str]]:
+    """The vocabulary after an edit of one kind, and the terms it changed."""
+    words = han_words(vocabulary)
+    if edit == "a new word":
+        changes = {"灭火器材": 3, "火器": 2}
+    elif edit == "the last use of a word removed":
+        changes = {last_of_its_lines(vocabulary): 0}
+    elif edit == "a weight moved a quarter-octave":
+        word = next(w for w in words if len(w) == 2 and vocabulary[w] == 7 and toneless(w))
+        changes = {word: 8}  # weight 11 → 12
+    elif edit == "a reading never seen before":
+        changes = {new_reading(vocabulary)[0]: 2}
+    else:  # "nothing in the pinyin layer": a Latin term and a word too long to be typed
+        changes = {"covid": vocabulary["covid"] + 1, "中华人民共和国国务院": 1}
+    after = Counter(vocabulary)
+    after.update({t: n - vocabulary[t] for t, n in changes.items()})
+    return +after, list(changes)
+
+
+EDITS = [
+    "a new word",
+    "the last use of a word removed",
+    "a weight moved a quarter-octave",
+    "a reading never seen before",
+    "nothing in the pinyin layer",
+]
+
+
+def as_dicts(readings: dict[str, Counter]) -> dict[str, dict]:
+    return {char: dict(counts) for char, counts in readings.items()}  # a count of 0 differs
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_a_patched_pinyin_layer_equals_one_made_whole(vocabulary, edit):
+    """The buckets an update rewrites from the words an edit changed, laid over the files
+    before, are the files a full export writes, byte for byte; so is what the state keeps."""
+    after, changed = edited(vocabulary, edit)
+    before = pinyin_files(vocabulary, {})
+    cached = {name: stored(name, text) for name, text in before.files.items()}
+    state = dataclasses.replace(before, files={})
+    patched = patch_pinyin_files(state, changed, vocabulary, after, cached)
+    whole = pinyin_files(after, {})
+    assert patched.buckets == before.buckets  # patched, not made whole again
+    assert {**before.files, **patched.files} == whole.files
+    assert (patched.sizes, patched.syllables) == (whole.sizes, whole.syllables)
+    assert as_dicts(patched.readings) == as_dicts(whole.readings)
+    if edit == "nothing in the pinyin layer":
+        assert patched.files == {}
+    else:
+        assert 0 < len(patched.files) <= 16 < len(before.files) / 10  # a few buckets
+
+
+def test_a_reading_never_seen_before_joins_the_syllables_line(vocabulary):
+    after, changed = edited(vocabulary, "a reading never seen before")
+    before = pinyin_files(vocabulary, {})
+    cached = {name: stored(name, text) for name, text in before.files.items()}
+    patched = patch_pinyin_files(
+        dataclasses.replace(before, files={}), changed, vocabulary, after, cached
+    )
+    syllables = parse_lines("\n".join(patched.files.values()))[SYLLABLES_KEY][0].split()
+    assert new_reading(vocabulary)[1] in syllables
+
+
+def test_a_patch_that_needs_another_bucket_count_makes_the_layer_whole():
+    before = Counter({"平城区": 5, "平城": 3})
+    after = before + Counter({"人口普查": 4, "银行": 2, "清远": 3, "男子": 4, "原因": 5})
+    layer = pinyin_files(before, {})
+    cached = {name: stored(name, text) for name, text in layer.files.items()}
+    patched = patch_pinyin_files(
+        dataclasses.replace(layer, files={}), list(after - before), before, after, cached
+    )
+    whole = pinyin_files(after, {})
+    assert patched.buckets == whole.buckets != layer.buckets
+    assert patched.files == whole.files

@@ -21,7 +21,7 @@ count by a few leaves them, and so the files, alone.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 
 from pypinyin import Style, lazy_pinyin
@@ -139,16 +139,143 @@ def pinyin_lines(
 ) -> list[str]:
     """The y lines for the site's vocabulary (term → frequency), sorted by key (`words`: as
     `gather`)."""
+    return pinyin_layer(frequency, pinyin_of, words)[0]
+
+
+def pinyin_layer(
+    frequency: Mapping[str, int],
+    pinyin_of: Callable[[str], tuple[str, ...] | None] = toneless,
+    words: list[str] | None = None,
+) -> tuple[list[str], dict[str, Counter]]:
+    """`pinyin_lines` and each character's readings (character → syllable → count), which
+    `patch_layer` updates them from."""
     readings, by_syllables, by_initials = gather(frequency, pinyin_of, words)
+    characters = characters_by_syllable(readings)
+    lines = {SYLLABLES_KEY: " ".join(sorted(characters))}
     for char, counts in readings.items():
-        for syllable, count in counts.items():
-            by_syllables[syllable].append((weight(count), char, ""))
-    lines = {SYLLABLES_KEY: " ".join(sorted({s for c in readings.values() for s in c}))}
-    for char, counts in readings.items():
-        lines[char] = " ".join(s for s, _ in sorted(counts.items(), key=lambda i: (-i[1], i[0])))
+        lines[char] = reading_line(counts)
+    for syllable, chars in characters.items():
+        lines[syllable] = characters_line(syllable, chars, readings)
     for key, entries in by_syllables.items():
-        keep = KEY_CHARACTERS if " " not in key else KEY_WORDS
-        lines[key] = "\t".join(triples(entries, keep))
+        lines[key] = "\t".join(triples(entries, KEY_WORDS))
     for key, entries in by_initials.items():
         lines[key] = "\t".join(triples(entries, INITIAL_WORDS))
-    return [f"{key}\t{lines[key]}" for key in sorted(lines)]
+    return [f"{key}\t{lines[key]}" for key in sorted(lines)], readings
+
+
+def characters_by_syllable(readings: Mapping[str, Mapping[str, int]]) -> dict[str, list[str]]:
+    """The characters read with each syllable (the keys: every syllable the site uses)."""
+    characters: dict[str, list[str]] = defaultdict(list)
+    for char, counts in readings.items():
+        for syllable in counts:
+            characters[syllable].append(char)
+    return characters
+
+
+def reading_line(counts: Mapping[str, int]) -> str:
+    """A character's line: its readings, most used first."""
+    return " ".join(s for s, _ in sorted(counts.items(), key=lambda i: (-i[1], i[0])))
+
+
+def characters_line(
+    syllable: str, chars: list[str], readings: Mapping[str, Mapping[str, int]]
+) -> str:
+    """A syllable's line: the characters read so, weighted by how often they are."""
+    entries = [(weight(readings[char][syllable]), char, "") for char in chars]
+    return "\t".join(triples(entries, KEY_CHARACTERS))
+
+
+def patch_layer(
+    changed: Iterable[str],
+    before: Mapping[str, int],
+    after: Mapping[str, int],
+    syllables: dict[str, tuple[str, ...] | None],
+    readings: dict[str, Counter],
+    pinyin_of: Callable[[str], tuple[str, ...] | None] = toneless,
+) -> tuple[dict[str, str | None], dict[str, tuple[str, ...] | None], dict[str, Counter]]:
+    """The lines an edit changes, from the terms whose frequency changed (`before` → `after`):
+    each changed Han word's characters, their syllables, its two-syllable and initials keys,
+    and "~" when the syllables the site uses change. Returns those lines by key (None: the
+    key has no line any more), and the words' syllables and the characters' readings after
+    the edit (`syllables`, `readings`: before it, left as they are)."""
+    inventory = {s for counts in readings.values() for s in counts}
+    syllables, readings = dict(syllables), dict(readings)
+    keys: set[str] = set()
+    for word in changed:
+        old, new = before.get(word, 0), after.get(word, 0)
+        if old == new or len(word) > MAX_WORD or not HAN_PIECE.fullmatch(word):
+            continue
+        reading = syllables[word] if word in syllables else pinyin_of(word)
+        if new:
+            syllables[word] = reading
+        else:
+            syllables.pop(word, None)
+        if reading is not None:
+            _count_readings(readings, word, reading, new - old)
+            keys |= {*word, *reading, *word_keys(word, reading)}
+    if {s for counts in readings.values() for s in counts} != inventory:
+        keys.add(SYLLABLES_KEY)
+    return _lines_of(keys, after, syllables, readings), syllables, readings
+
+
+def _count_readings(
+    readings: dict[str, Counter], word: str, reading: tuple[str, ...], change: int
+) -> None:
+    """Add `change` uses of the word's reading to its characters' counts (a copy of each
+    character's Counter replaces it: `readings` is a copy of the state's dict, not of its
+    Counters); a reading no word uses any more goes, and a character without one."""
+    for char, syllable in zip(word, reading, strict=True):
+        counts = readings[char] = Counter(readings.get(char, ()))
+        counts[syllable] += change
+        if counts[syllable] <= 0:
+            del counts[syllable]
+        if not counts:
+            del readings[char]
+
+
+def word_keys(word: str, syllables: tuple[str, ...]) -> list[str]:
+    """The keys of the lines a word may be on: its first two syllables, its initials."""
+    if len(word) < 2:
+        return []
+    pair = [" ".join(syllables[:2])]
+    return pair + [INITIALS + "".join(s[0] for s in syllables)] if len(word) >= 3 else pair
+
+
+def _lines_of(
+    keys: set[str],
+    frequency: Mapping[str, int],
+    syllables: dict[str, tuple[str, ...] | None],
+    readings: dict[str, Counter],
+) -> dict[str, str | None]:
+    """The lines of `keys` (None: no line) and of "~" (`patch_layer`)."""
+    characters = characters_by_syllable(readings)
+    lines: dict[str, str | None] = {}
+    pairs = {tuple(key.split(" ")) for key in keys if " " in key}
+    initials = {key[1:] for key in keys if key.startswith(INITIALS)}
+    starts = {key[:2] for key in initials}
+    members = [
+        w
+        for w, s in syllables.items()
+        if s is not None
+        and len(s) >= 2
+        and (
+            s[:2] in pairs
+            or (
+                len(s) >= 3 and s[0][0] + s[1][0] in starts and "".join(x[0] for x in s) in initials
+            )
+        )
+    ]
+    _, by_syllables, by_initials = gather(frequency, syllables.__getitem__, members)
+    for key in keys:
+        if key == SYLLABLES_KEY:
+            lines[key] = " ".join(sorted(characters))
+        elif key.startswith(INITIALS) or " " in key:
+            entries = (by_initials if key.startswith(INITIALS) else by_syllables).get(key)
+            keep = INITIAL_WORDS if key.startswith(INITIALS) else KEY_WORDS
+            lines[key] = "\t".join(triples(entries, keep)) if entries else None
+        elif key.isascii():
+            chars = characters.get(key)
+            lines[key] = characters_line(key, chars, readings) if chars else None
+        else:
+            lines[key] = reading_line(readings[key]) if key in readings else None
+    return lines

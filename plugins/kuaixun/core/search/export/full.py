@@ -36,7 +36,6 @@ from kuaixun.core.search.export.codec import (
     line_key,
     manifest,
     numbered,
-    pinyin_files,
     save_export,
     save_state,
     settings_fingerprint,
@@ -45,6 +44,7 @@ from kuaixun.core.search.export.codec import (
     words_fingerprint,
 )
 from kuaixun.core.search.export.forked import in_processes
+from kuaixun.core.search.export.pinyin_layer import pinyin_files
 from kuaixun.core.search.index import SCORED_FIELDS, Record
 from kuaixun.core.search.normalize import t2s_map
 
@@ -242,7 +242,7 @@ def bucket_files(lines: list[str], writer: Writer):
     buckets: list[list[str]] = [[] for _ in range(count)]
     sizes = [0] * count
     spills: dict[int, set[str]] = defaultdict(set)
-    pairs_by_first: dict[str, set[str]] = defaultdict(set)
+    seconds: dict[str, list[str]] = defaultdict(list)
     for line in lines:
         key = line_key(line)
         b = bucket_of(key, count)
@@ -251,10 +251,10 @@ def bucket_files(lines: list[str], writer: Writer):
         if spilled := spills_of(line):
             spills[b] |= spilled
         if len(key) == 2:
-            pairs_by_first[key[0]].add(key)
+            seconds[key[0]].append(key[1])
     for b, bucket in enumerate(buckets):
         writer.files[f"v/{b}.gz"] = "\n".join(bucket)
-    return count, sizes, dict(spills), dict(pairs_by_first)
+    return count, sizes, dict(spills), {c: "".join(sorted(k)) for c, k in seconds.items()}
 
 
 def t2s_files(writer: Writer) -> None:
@@ -291,7 +291,7 @@ def full_export(
             [(pinyin_files, (frequency, known or {}))]
             + [(range_lines, (cuts, frequency, r)) for r in range(len(parts))]
         )
-        pinyin, pinyin_buckets, syllables = next(results)
+        layer = next(results)
         lines = vocabulary_lines(results, writer)
     buckets, bucket_sizes, bucket_spills, pairs_by_first = bucket_files(lines, writer)
     del lines
@@ -301,7 +301,7 @@ def full_export(
         chunks.append(len(files) - 1)
         writer.files.update(files)
     t2s_files(writer)
-    writer.files.update(pinyin)
+    writer.files.update(layer.files)
     files = {**writer.files, **collection_files(records, days)}
     hashes = {name: file_hash(text) for name, text in files.items()}
     state = ExportState(
@@ -318,8 +318,10 @@ def full_export(
         bucket_spills=bucket_spills,
         pairs_by_first=pairs_by_first,
         chunks=chunks,
-        pinyin_buckets=pinyin_buckets,
-        pinyin=syllables,
+        pinyin_buckets=layer.buckets,
+        pinyin_sizes=layer.sizes,
+        pinyin=layer.syllables,
+        pinyin_readings=layer.readings,
     )
     return files, manifest(records, days, state), state
 

@@ -41,7 +41,6 @@ from kuaixun.core.search.export.codec import (
     line_key,
     manifest,
     numbered,
-    pinyin_files,
     save_export,
     save_state,
     settings_fingerprint,
@@ -50,6 +49,7 @@ from kuaixun.core.search.export.codec import (
     stored_text,
     words_fingerprint,
 )
+from kuaixun.core.search.export.pinyin_layer import PinyinLayer, patch_pinyin_files
 from kuaixun.core.search.index import SCORED_FIELDS, Record
 
 # Beyond this many changed articles a full export is as quick and simpler.
@@ -192,14 +192,14 @@ def compare_articles(
     return changes
 
 
-def affected_keys(changes: Changes, pairs_by_first: dict[str, set[str]]) -> set[str]:
+def affected_keys(changes: Changes, pairs_by_first: dict[str, str]) -> set[str]:
     """The keys whose vocabulary line the changes alter: the grams gained or lost, the keys of
     the terms whose postings or frequency changed, and the pairs starting with a character
     whose frequency as a term changed (the line carries it)."""
     keys = set(changes.grams) | {t[:2] for t in changes.terms} | {t[:2] for t in changes.moved}
     for term in changes.moved:
         if len(term) == 1:
-            keys |= pairs_by_first.get(term, set())
+            keys |= {term + second for second in pairs_by_first.get(term, "")}
     return keys
 
 
@@ -211,7 +211,7 @@ class Buckets:
     files: dict[str, str]
     sizes: list[int]
     spills: dict[int, set[str]]
-    pairs_by_first: dict[str, set[str]]
+    pairs_by_first: dict[str, str]
 
 
 def patch_buckets(files: dict[str, bytes], state: ExportState, changes: Changes) -> Buckets:
@@ -260,21 +260,21 @@ def patch_bucket(
     return gone
 
 
-def regroup_pairs(
-    pairs_by_first: dict[str, set[str]], kept: set[str], gone: set[str]
-) -> dict[str, set[str]]:
-    """The pair keys by first character once `kept` have a line and `gone` have none; the
-    sets of the characters not concerned are shared, not copied."""
+def regroup_pairs(pairs_by_first: dict[str, str], kept: set[str], gone: set[str]) -> dict[str, str]:
+    """The pair keys by first character (the string of their second characters) once `kept`
+    have a line and `gone` have none; the strings of the characters not concerned are
+    shared, not copied."""
     pairs = [key for key in kept | gone if len(key) == 2]
-    result = dict(pairs_by_first)
-    for first in {key[0] for key in pairs}:
-        result[first] = set(result.get(first, ()))
+    seconds = {first: set(pairs_by_first.get(first, "")) for first in {key[0] for key in pairs}}
     for key in pairs:
         if key in gone:
-            result[key[0]].discard(key)
+            seconds[key[0]].discard(key[1])
         else:
-            result[key[0]].add(key)
-    return {first: keys for first, keys in result.items() if keys}
+            seconds[key[0]].add(key[1])
+    result = dict(pairs_by_first)
+    for first, chars in seconds.items():
+        result[first] = "".join(sorted(chars))
+    return {first: chars for first, chars in result.items() if chars}
 
 
 @dataclass
@@ -303,10 +303,18 @@ def plan_update(
         return None
     heads, chunks, removed = article_updates(state, records, changed)
     days = [r.day for r in records]
-    pinyin, pinyin_buckets, syllables = pinyin_files(changes.frequency, state.pinyin)
-    for family, count, before in zip("yr", pinyin_buckets, state.pinyin_buckets, strict=True):
+    layer = patch_pinyin_files(
+        PinyinLayer(
+            {}, state.pinyin_buckets, state.pinyin_sizes, state.pinyin, state.pinyin_readings
+        ),
+        changes.moved,
+        state.frequency,
+        changes.frequency,
+        cached,
+    )
+    for family, count, before in zip("yr", layer.buckets, state.pinyin_buckets, strict=True):
         removed |= {f"{family}/{n}.gz" for n in range(count, before)}
-    files = {**buckets.files, **heads, **collection_files(records, days), **pinyin}
+    files = {**buckets.files, **heads, **collection_files(records, days), **layer.files}
     files, dropped = spill_changes(state.bucket_spills, buckets.spills, files)
     removed |= dropped
     hashes = {name: h for name, h in state.hashes.items() if name not in removed}
@@ -325,8 +333,10 @@ def plan_update(
         bucket_spills=buckets.spills,
         pairs_by_first=buckets.pairs_by_first,
         chunks=chunks,
-        pinyin_buckets=pinyin_buckets,
-        pinyin=syllables,
+        pinyin_buckets=layer.buckets,
+        pinyin_sizes=layer.sizes,
+        pinyin=layer.syllables,
+        pinyin_readings=layer.readings,
     )
     return Update(written, removed, manifest(records, days, after), after)
 
