@@ -29,7 +29,9 @@ from kuaixun.core.search.export.codec import (
     gaps,
     keyed_bucket,
     keyed_line,
+    pair_mix,
     pair_unmix,
+    pair_value,
     places,
     postings,
     read_dense,
@@ -373,10 +375,13 @@ def test_a_bucket_with_keys_run_into_lists_is_smaller_as_stored():
 
     def line(b: int) -> str:
         key = pair_in(rng, b, 65536)
-        docs = "".join(rng.choice(DIGITS) for _ in range(rng.choice([1, 2, 3, 6, 12])))
+        docs = gaps(sorted(rng.sample(range(9000), rng.choice([1, 1, 2, 3, 5]))))
         return f"{key}\t{docs}\t{rng.choice(DIGITS[:32])}"
 
-    texts = {b: "\n".join(sorted(line(b) for _ in range(rng.randint(5, 15)))) for b in range(200)}
+    texts = {}  # (a bucket holds a key once)
+    for b in range(200):
+        lines = {x.split("\t")[0]: x for x in (line(b) for _ in range(rng.randint(5, 15)))}
+        texts[b] = "\n".join(lines[k] for k in sorted(lines))
     assert all(spelled_bucket(keyed_bucket(t, 65536), b, 65536) == t for b, t in texts.items())
     before = sum(len(compact(t)) for t in texts.values())
     after = sum(len(bucket_payload(t, 65536)) for t in texts.values())
@@ -426,6 +431,55 @@ def test_a_buckets_short_pair_lines_run_together_and_read_back_in_python_and_the
     cases = [[b, one_by_one[b], published[b]] for b in texts]
     for one, run in node_json(script, {"cases": cases, "buckets": buckets}):
         assert run == one
+
+
+def test_the_short_pairs_run_is_bits_read_back_in_python_and_the_browser():
+    """A bucket's short pairs are one string of bits (codec.short_run: Rice codes for the
+    quotients' gaps and the lists' gaps, Exp-Golomb for the counts): read back in Python
+    and by codec.js alike at any bucket count, lists of one article to thirty, articles
+    far apart; and shorter than the same run as base-64 varints (a digit for the count,
+    18 bits for any gap past 1,023), which it replaced."""
+    rng = random.Random(14)
+    cases, varint_digits, run_digits = [], 0, 0
+    for buckets in (1, 2, 300, 65536):
+        for b in rng.sample(range(buckets), min(buckets, 25)):
+            lines, top = {}, rng.choice([9000, 9000, 9000, 40, 2_000_000])
+            for _ in range(rng.choice([1, 4, 8, 12])):
+                key = pair_in(rng, b, buckets)
+                docs = sorted(rng.sample(range(top), rng.choice([1, 1, 1, 2, 3, 30])))
+                first = rng.choice(["", "4", "z4", varint(rng.randrange(90000))])
+                lines[key] = f"{key}\t{gaps(docs)}\t{first}"
+            text = "\n".join(lines[k] for k in sorted(lines))
+            published = keyed_bucket(text, buckets)
+            assert published.startswith("\t") and "\n" not in published
+            assert spelled_bucket(published, b, buckets) == text
+            cases.append([b, buckets, text, published])
+            if (buckets, top) == (
+                65536,
+                9000,
+            ):  # as varints: quotient's gap, frequency, count, gaps
+                quotients = sorted(pair_mix(pair_value(k)) // buckets for k in lines)
+                varint_digits += sum(
+                    len(varint(q - p - 1))
+                    for q, p in zip(quotients, [-1, *quotients], strict=False)
+                )
+                for line in lines.values():
+                    _, docs, first = line.split("\t")
+                    count = sum(DIGITS.index(c) < 32 for c in docs)
+                    varint_digits += len(first or "0") + len(varint(count - 1)) + len(docs)
+                run_digits += len(published) - 1
+    assert run_digits < 0.9 * varint_digits
+    script = """
+      import { readFileSync } from "node:fs";
+      import { parseBucket } from "./theme/static/js/search/codec.js";
+      const cases = JSON.parse(readFileSync(0, "utf8"));
+      const read = (text, b, n) => [...parseBucket(text, {}, b, n)].map(([key, v]) =>
+        [key, v.docs, v.first]);
+      process.stdout.write(JSON.stringify(cases.map(([b, n, text, run]) =>
+        [read(text, b, n), read(run, b, n)])));
+    """
+    for logical, run in node_json(script, cases):
+        assert sorted(run) == sorted(logical)
 
 
 def gb18030_texts() -> list[str]:

@@ -10,7 +10,6 @@ function reader(text) {
   let at = 0;
   return {
     more: () => at < text.length,
-    offset: () => at,
     next() {
       let value = 0;
       let shift = 1;
@@ -181,23 +180,51 @@ function pairKey(quotient, bucket, buckets) {
 }
 
 /**
- * A bucket's first line of short pairs, after its tab, as the fields of their lines: per
- * pair, by quotient, the quotient's gap, the frequency (0: none), the list's length − 1
- * and its gaps (export/codec.py keyed_bucket).
+ * A bucket's first line of short pairs, after its tab, as the fields of their lines: bits
+ * spelled 6 to a digit, the pairs' count − 1 (Exp-Golomb), the bit length of their lists'
+ * largest article and the quotients' Rice parameter (5 bits each); per pair, by quotient,
+ * the quotient's gap (Rice), the frequency's varint digits (0: none), the list's length − 1
+ * (Exp-Golomb) and its gaps (Rice) (export/codec.py short_run).
  */
 function shortLines(line, bucket, buckets) {
-  const r = reader(line.slice(1));
+  let at = 6;
+  const bit = () => (DIGIT_VALUE[line[(at / 6) | 0]] >> (5 - (at++ % 6))) & 1;
+  const read = (n) => {
+    let v = 0;
+    while (n-- > 0) v = v * 2 + bit();
+    return v;
+  };
+  const rice = (k) => {
+    let q = 0;
+    while (bit()) q++;
+    return q * 2 ** k + read(k);
+  };
+  const golomb = () => {
+    let z = 0;
+    while (!bit()) z++;
+    return 2 ** z + read(z) - 1;
+  };
+  const varint = (n) => {
+    let s = "";
+    for (; n > 31; n = Math.floor(n / 32)) s += DIGITS[32 + (n % 32)];
+    return s + DIGITS[n];
+  };
   const found = [];
+  let count = golomb() + 1;
+  const top = read(5);
+  const kq = read(5);
   let quotient = -1;
-  while (r.more()) {
-    quotient += r.next() + 1;
-    const at = r.offset();
-    const first = r.next() ? line.slice(at + 1, r.offset() + 1) : "";
-    let count = r.next() + 1;
-    const start = r.offset();
-    while (count--) r.next();
-    const docs = line.slice(start + 1, r.offset() + 1);
-    found.push([pairKey(quotient, bucket, buckets), docs, first]);
+  while (count--) {
+    quotient += rice(kq) + 1;
+    let first = "";
+    let d;
+    do first += DIGITS[(d = read(6))];
+    while (d > 31);
+    let n = golomb() + 1;
+    const k = Math.max(0, top - n.toString(2).length);
+    let docs = "";
+    while (n--) docs += varint(rice(k));
+    found.push([pairKey(quotient, bucket, buckets), docs, first === "0" ? "" : first]);
   }
   return found;
 }

@@ -408,18 +408,24 @@ def spelled_line(line: str, bucket: int, buckets: int) -> str:
 
 
 # Most pair lines are a key, the first character's frequency and a short article list of
-# gaps, nothing more (542,000 of the 661,648 lines at 7,183 articles: most pairs are in one
+# gaps, nothing more (500,353 of the 661,648 lines at 7,183 articles: most pairs are in one
 # or two articles). Each was a run of digits of its own, a byte to open the packed run
 # (`dense`) and a newline. In the published bucket they are run together into one line that
-# opens it after a tab (no other line starts with one): per pair, in the order of their
-# quotients, the quotient's gap from the one before (a gap − 1, as `gaps` writes), the
-# frequency (0: none), the list's length − 1 and its gaps, all digits, so `dense` packs the
-# whole run (docs/search.md, "Short pair lines run together").
+# opens it after a tab (no other line starts with one; docs/search.md, "Short pair lines run
+# together"), as one string of bits spelled 6 to a digit, so `dense` packs the whole run
+# (docs/search.md, "The short pairs' run in bits"): the number of pairs (an Exp-Golomb code
+# of order 0 of the count − 1, `_golomb`), the bit length B of the largest article number
+# any of their lists holds (5 bits) and the Rice parameter of the quotients' gaps (5 bits);
+# then per pair, in the order of their quotients, the quotient's gap from the one before (a
+# gap − 1, as `gaps` writes; Rice), the frequency as its varint's digits (0: none; 6 bits
+# a digit), the list's length − 1 (Exp-Golomb) and its gaps, each a Rice code of parameter
+# B − (the list's length).bit_length(): a list of few articles spread over B bits spends
+# about B bits an article, where a base-64 varint spent 18 for any number past 1,023.
 _GAPS = re.compile(f"(?:[{re.escape(DIGITS[32:])}]*[{re.escape(DIGITS[:32])}])+")
 
 
-def _short_pair(line: str, buckets: int) -> tuple[int, str] | None:
-    """(quotient, its digits after the quotient) of a logical line the run can carry."""
+def _short_pair(line: str, buckets: int) -> tuple[int, str, list[int]] | None:
+    """(quotient, frequency digits, gaps) of a logical line the run can carry."""
     fields = line.split("\t")
     value = pair_value(fields[0])
     if len(fields) != 3 or value is None or fields[2] == "0":
@@ -427,8 +433,47 @@ def _short_pair(line: str, buckets: int) -> tuple[int, str] | None:
     docs = fields[1]
     if not _GAPS.fullmatch(docs):
         return None  # (a bitmap, a list out of line, or none)
-    count = sum(_VALUE[ch] < 32 for ch in docs)
-    return pair_mix(value) // buckets, (fields[2] or "0") + varint(count - 1) + docs
+    values = read_varints(docs)
+    if "".join(map(varint, values)) != docs or sum(values) + len(values) > 1 << 31:
+        return None  # (digits `gaps` never writes, or an article past the run's 31 bits)
+    return pair_mix(value) // buckets, fields[2] or "0", values
+
+
+def _golomb(value: int, order: int = 0) -> str:
+    """Exp-Golomb code of `order`: as many 0s as `value + 2**order` has bits past order + 1,
+    then that number in binary."""
+    w = value + (1 << order)
+    return "0" * (w.bit_length() - order - 1) + format(w, "b")
+
+
+def _rice(value: int, k: int) -> str:
+    """Rice code of parameter k: the quotient by 2**k in unary (1s, then a 0), then the
+    remainder in k bits."""
+    return "1" * (value >> k) + "0" + (format(value & ((1 << k) - 1), f"0{k}b") if k else "")
+
+
+def _rice_cost(values: list[int], k: int) -> int:
+    return sum((v >> k) + 1 + k for v in values)
+
+
+def short_run(pairs: list[tuple[int, str, list[int]]]) -> str:
+    """The run of a bucket's short pairs (`_short_pair`), sorted by quotient, in digits."""
+    ends = [sum(g) + len(g) - 1 for _, _, g in pairs]
+    top = max(ends).bit_length()
+    quotient_gaps, previous = [], -1
+    for quotient, _, _ in pairs:
+        quotient_gaps.append(quotient - previous - 1)
+        previous = quotient
+    kq = min(range(32), key=lambda k: _rice_cost(quotient_gaps, k))
+    bits = [_golomb(len(pairs) - 1), format(top, "05b"), format(kq, "05b")]
+    for gap, (_, first, docs) in zip(quotient_gaps, pairs, strict=True):
+        bits += [_rice(gap, kq), "".join(format(_VALUE[ch], "06b") for ch in first)]
+        bits.append(_golomb(len(docs) - 1))
+        k = max(0, top - len(docs).bit_length())
+        bits += [_rice(g, k) for g in docs]
+    spelled = "".join(bits)
+    spelled += "0" * (-len(spelled) % 6)
+    return "".join(DIGITS[int(spelled[i : i + 6], 2)] for i in range(0, len(spelled), 6))
 
 
 def keyed_bucket(text: str, buckets: int) -> str:
@@ -444,38 +489,49 @@ def keyed_bucket(text: str, buckets: int) -> str:
         else:
             short.append(pair)
     if short:
-        run, previous = ["\t"], -1
-        for quotient, digits in sorted(short):
-            run += [varint(quotient - previous - 1), digits]
-            previous = quotient
-        lines.insert(0, "".join(run))
+        lines.insert(0, "\t" + short_run(sorted(short)))
     return "\n".join(lines)
 
 
-def _read_varint(text: str, at: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        digit = _VALUE[text[at]]
-        value |= (digit & 31) << shift
-        at += 1
-        if digit < 32:
-            return value, at
-        shift += 5
+class _Bits:
+    """A reader of the bits `short_run` spelled, 6 to a digit."""
+
+    def __init__(self, digits: str):
+        self.bits = "".join(format(_VALUE[ch], "06b") for ch in digits)
+        self.at = 0
+
+    def read(self, count: int) -> int:
+        self.at += count
+        return int(self.bits[self.at - count : self.at] or "0", 2)
+
+    def rice(self, k: int) -> int:
+        end = self.bits.index("0", self.at)
+        quotient, self.at = end - self.at, end + 1
+        return (quotient << k) + self.read(k)
+
+    def golomb(self) -> int:
+        end = self.bits.index("1", self.at)
+        zeros, self.at = end - self.at, end
+        return self.read(zeros + 1) - 1
 
 
 def _short_lines(run: str, bucket: int, buckets: int) -> list[str]:
     """The logical lines of a bucket's first line of short pairs (`keyed_bucket`)."""
-    lines, at, quotient = [], 0, -1
-    while at < len(run):
-        gap, begin = _read_varint(run, at)
-        first, end = _read_varint(run, begin)
-        count, start = _read_varint(run, end)
-        at = start
-        for _ in range(count + 1):
-            at = _read_varint(run, at)[1]
-        quotient += gap + 1
+    bits = _Bits(run)
+    count, top, kq = bits.golomb() + 1, bits.read(5), bits.read(5)
+    lines, quotient = [], -1
+    for _ in range(count):
+        quotient += bits.rice(kq) + 1
+        first = []
+        while True:
+            first.append(DIGITS[bits.read(6)])
+            if _VALUE[first[-1]] < 32:
+                break
+        length = bits.golomb() + 1
+        k = max(0, top - length.bit_length())
+        docs = "".join(varint(bits.rice(k)) for _ in range(length))
         key = pair_key(quotient, bucket, buckets)
-        lines.append("\t".join([key, run[start:at], run[begin:end] if first else ""]))
+        lines.append("\t".join([key, docs, "" if first == ["0"] else "".join(first)]))
     return lines
 
 
@@ -688,8 +744,9 @@ FORMAT = 12  # 11: the manifest names its format (a page open across a deploy ch
 # by older code is then written anew, never updated. 2: buckets stored keyed (`stored`);
 # 3: .gz files stored as the packer publishes them (`deflated`: zlib, GB18030), not gzip;
 # 4: a bucket's short pair lines run together (`keyed_bucket`); 5: the state's pairs by
-# first character as strings, not sets (`ExportState.pairs_by_first`).
-CACHE_FORM = 5
+# first character as strings, not sets (`ExportState.pairs_by_first`); 6: a bucket's short
+# pairs' run in bits (`short_run`).
+CACHE_FORM = 6
 
 
 def settings_fingerprint() -> str:

@@ -99,8 +99,11 @@ TEXT_BYTES = 30 * 1024
 # lines run together (codec.keyed_bucket) the small buckets shrank and the large ones did
 # not: at 0.8 (224 bytes) 3,012 buckets were blobs of their own, a round more each, against
 # 2,162 before; at 0.86 (256 bytes) fewer requests than before and 0.68 MB less on disk
-# (docs/search.md, "Short pair lines run together").
-SLOT_QUANTILE = {"v": 0.86, "f": 0.995, "y": 0.9, "r": 0.95}
+# (docs/search.md, "Short pair lines run together"). With that run in bits (codec.short_run)
+# the small buckets shrank again: at 0.86 the window fell to 240 bytes and the 400 slips
+# took a quarter of a request more on average; at 0.88 (256 bytes) as many as before, for
+# 0.13 MB more (docs/search.md, "The short pairs' run in bits").
+SLOT_QUANTILE = {"v": 0.88, "f": 0.995, "y": 0.9, "r": 0.95}
 # A head carries the first HEAD_CHARS characters of its article's text: what a snippet
 # shows (page.js: 120 characters around the match, and some before it), so a match there
 # needs no second request. The rest of the first chunk starts the article's text run. At
@@ -117,8 +120,12 @@ POINTER = 2  # each cell's pointer; an item's length is 2 bytes too
 # as they were). The heads' sizes crowd under their window, so a head moved out is rare and
 # costly (a request more for a query showing it): 0.03 % lets 6 more of 7,183 move out (17
 # instead of 11) for cells of 450 bytes in windows of 480 (0.21 MB less). docs/search.md,
-# "Where the other 11 MB are".
-CELL_SLACK = {"v": 0.01, "y": 0.02, "f": 0.0003}
+# "Where the other 11 MB are". The vocabulary at 2 % (cells of 184 bytes in windows of 256
+# instead of 208): 1.31 MB less at 7,183 articles for a twentieth of a request more a cold
+# search on average in node's count, none at the median (docs/search.md, "The vocabulary's
+# cells at 2 %"). The pinyin words at 4 % (cells of 160 bytes, not 184): 0.33 MB less, the
+# 400 slips' median bytes and requests as they were (0.03 of a request more on average).
+CELL_SLACK = {"v": 0.02, "y": 0.04, "f": 0.0003}
 # A vocabulary bucket too big for its window even with every list moved out is a blob of
 # its own; up to this many bytes it keeps its lists inline (fit_bucket). At 7,183 articles
 # 640 took a request (and a round) off 5 of the 61 benchmark queries, as 1,024 did off 4,
@@ -127,12 +134,13 @@ WHOLE_BYTES = 640
 OVERLAY_SLOTS = 4096
 OVERLAY_SHARE = 0.05
 OVERLAY_FLOOR = 1 << 20  # a small site's overlay may reach this whatever its share
-PACK_FORMAT = 13  # 6: heads of 160 characters, or keys run into their lists; 7: both;
+PACK_FORMAT = 14  # 6: heads of 160 characters, or keys run into their lists; 7: both;
 # 8: compressed text is GB18030, or the entry's first-character frequencies (`firsts`); 9: both;
 # 10: an article's first text batch apart from the rest (a head's "x" says where each is)
 # 11: a pair's key spelled as its quotient by its bucket (codec.keyed_line); 12: a bucket's
 # short pair lines run together (codec.keyed_bucket), or a whole bucket's slot names the
-# lists moved out of its blob (whole_slot); 13: both
+# lists moved out of its blob (whole_slot); 13: both; 14: the short pairs' run in bits
+# (codec.short_run)
 ITEMS = ("days.gz", "lanmu.gz")
 # Spilled lists are named by their content: a name of digits alone is still a blob's.
 BLOB_FOLDERS = ("p", "x")
