@@ -65,7 +65,10 @@ T2S_BUCKETS = 8
 # sit in buckets of about this many characters, apart from the words by two syllables and by
 # initials (y/<n>): a slip reads one line of each of its characters or syllables, and a
 # window sized for the long lines cost it three times the bytes.
-SHORT_TARGET = 64
+SHORT_TARGET = 16
+# The words by two syllables and by initials (y/<n>) sit in buckets of about this many
+# characters: a slip reads one window for each key, and uses one line of it.
+PINYIN_TARGET = 128
 # Snippet text is cut into chunks of about this many characters.
 CHUNK = 400
 # The browser reads the chunks after an article's first in two batches: this many (with the
@@ -559,7 +562,7 @@ def pinyin_files(
     lines = pinyin.pinyin_lines(frequency, syllables.__getitem__, words)
     files: dict[str, str] = {}
     counts = []
-    for family, short, target in (("y", False, BUCKET_TARGET), ("r", True, SHORT_TARGET)):
+    for family, short, target in (("y", False, PINYIN_TARGET), ("r", True, SHORT_TARGET)):
         kept = [line for line in lines if pinyin.short_key(line_key(line)) == short]
         count = bucket_count(sum(len(line) + 1 for line in kept), target)
         buckets: list[list[str]] = [[] for _ in range(count)]
