@@ -241,7 +241,7 @@ def test_the_pinyin_windows_are_sized_for_the_one_line_a_key_reads(sample_site):
         family: sum(len(published.slot(family, n)) for n in range(published.count(family)))
         for family in "yr"
     }
-    assert chars["r"] / published.count("r") <= codec.SHORT_TARGET <= 16
+    assert chars["r"] / published.count("r") <= codec.SHORT_TARGET <= 8
     assert chars["y"] / published.count("y") <= codec.PINYIN_TARGET <= 128
 
 
