@@ -4,6 +4,9 @@ own words; a query found as typed keeps exactly today's results."""
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
+import subprocess
 from collections import Counter
 from dataclasses import dataclass
 
@@ -12,6 +15,7 @@ from pypinyin import Style, lazy_pinyin
 
 from kuaixun.bench import typos
 from kuaixun.core.search import forgive
+from kuaixun.core.search.export import codec
 from kuaixun.core.search.export.codec import numbered, stored
 from kuaixun.core.search.export.full import term_frequency
 from kuaixun.core.search.export.pack import Published
@@ -19,6 +23,7 @@ from kuaixun.core.search.export.pinyin_layer import patch_pinyin_files, pinyin_f
 from kuaixun.core.search.forgive import Letters, conversions, parse_lines
 from kuaixun.core.search.index import RecordCache
 from kuaixun.core.search.pinyin import (
+    MAX_WORD,
     SYLLABLES_KEY,
     han_words,
     pinyin_lines,
@@ -27,6 +32,7 @@ from kuaixun.core.search.pinyin import (
     word_keys,
 )
 from kuaixun.core.search.rank import SearchIndex
+from kuaixun.testing.builds import ROOT
 from kuaixun.testing.search_sites import (
     assert_same_ranking,
     cache_of,
@@ -286,3 +292,81 @@ def test_a_patch_that_needs_another_bucket_count_makes_the_layer_whole():
     whole = pinyin_files(after, {})
     assert patched.buckets == whole.buckets != layer.buckets
     assert patched.files == whole.files
+
+
+# A long run with one slip at its end: the pairs 平成 and 成区 occur in no article, so a
+# correction must cover them, and the lines of 今天召开全 (more than MAX_WORD − 2 characters
+# before the first) cannot serve one.
+LONG_SLIP = "今天召开全体会议平成区"
+LONG_TEXT = "今天召开全体会议平城区"
+LONG_WORDS = {"今天": 9, "召开": 8, "全体": 6, "会议": 9, "平城区": 5, "平城": 3, "成功": 4}
+FAR_KEYS = {"今", "天", "召", "开", "全", "jin tian", "zhao kai", "kai quan"}
+
+
+def test_a_slip_reads_only_the_lines_a_correction_covering_it_can_use_in_python():
+    lines = parse_lines("\n".join(pinyin_lines(LONG_WORDS)))
+    asked: list[str] = []
+
+    def read(keys):
+        asked.extend(keys)
+        return {k: lines[k] for k in keys if k in lines}
+
+    tools = forgive.Tools(lines=read, verbatim=lambda run: run in LONG_TEXT)
+    assert forgive.reading([LONG_SLIP], False, tools) == LONG_TEXT
+    assert "平" in asked and "ping cheng" in asked
+    assert not FAR_KEYS & set(asked)
+
+
+def test_a_slip_reads_only_the_lines_a_correction_covering_it_can_use_in_the_browser():
+    """pinyin.js asks its tools for the same keys as forgive.py: a slip's y and r windows
+    are its dearest reads after the ten heads (docs/search.md, the pinyin layer)."""
+    lines = parse_lines("\n".join(pinyin_lines(LONG_WORDS)))
+    script = """
+      import { readFileSync } from "node:fs";
+      import { reading } from "./theme/static/js/search/pinyin.js";
+      const { lines, text, run, limits } = JSON.parse(readFileSync(0, "utf8"));
+      const asked = [];
+      const tools = {
+        limits,
+        hanOnly: /^[\\u4e00-\\u9fff]+$/,
+        async lines(keys) {
+          asked.push(...keys);
+          return new Map(keys.filter((k) => k in lines).map((k) => [k, lines[k]]));
+        },
+        async verbatim(r) { return text.includes(r); },
+      };
+      const read = await reading([run], false, tools);
+      process.stdout.write(JSON.stringify([read, asked]));
+    """
+    data = {"lines": lines, "text": LONG_TEXT, "run": LONG_SLIP, "limits": forgive.LIMITS}
+    proc = subprocess.run(
+        ["node", "--input-type=module", "-e", script],
+        input=json.dumps(data, ensure_ascii=False),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    read, asked = json.loads(proc.stdout)
+    assert read == LONG_TEXT
+    assert "平" in asked and "ping cheng" in asked
+    assert not FAR_KEYS & set(asked)
+
+
+def test_the_pinyin_windows_are_sized_for_the_one_line_a_key_reads(sample_site):
+    """A key reads one window of its family and uses one line of it: r/ buckets of about
+    SHORT_TARGET characters, y/ of about PINYIN_TARGET, not the vocabulary's 256."""
+    published = Published(sample_site / "search")
+    chars = {
+        family: sum(len(published.slot(family, n)) for n in range(published.count(family)))
+        for family in "yr"
+    }
+    assert chars["r"] / published.count("r") <= codec.SHORT_TARGET <= 8
+    assert chars["y"] / published.count("y") <= codec.PINYIN_TARGET <= 128
+
+
+def test_the_browser_knows_the_longest_word_of_the_lines_as_python_does():
+    """pinyin.js keeps pinyin.py's MAX_WORD as a constant (`reach`), not in the entry."""
+    script = (ROOT / "theme/static/js/search/pinyin.js").read_text(encoding="utf-8")
+    assert re.search(r"^const MAX_WORD = (\d+);$", script, re.MULTILINE)[1] == str(MAX_WORD)

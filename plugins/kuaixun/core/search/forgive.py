@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from kuaixun.core.search.pinyin import INITIALS, SYLLABLES_KEY
+from kuaixun.core.search.pinyin import INITIALS, MAX_WORD, SYLLABLES_KEY
 from kuaixun.core.search.segment import HAN_PIECE
 
 # The longest run read again (a title phrase); a longer passage is found by soft AND.
@@ -213,11 +213,22 @@ def suspect_pairs(run: str, verbatim: Callable[[str], bool]) -> list[int]:
     return [i for i in range(len(run) - 1) if not verbatim(run[i : i + 2])]
 
 
+def reach(run: str, suspects: list[int]) -> str:
+    """The stretch of `run` a correction can touch: the whole run, or when some pairs occur
+    in no article, the characters a word of the site (≤ MAX_WORD) covering one may span.
+    The others' lines are not read (a slip's y and r reads are its dearest after the heads);
+    `corrections` finds the same, as its stretches must cover a suspect."""
+    if not suspects:
+        return run
+    return run[max(0, min(suspects) - (MAX_WORD - 2)) : max(suspects) + MAX_WORD]
+
+
 def fix(run: str, tools: Tools) -> str | None:
     """The best correction of a Han run that no article holds, which one does."""
-    lines = dict(tools.lines(reading_keys(run)))
-    lines.update(tools.lines(word_keys(run, lines)))
     suspects = suspect_pairs(run, tools.verbatim)
+    stretch = reach(run, suspects)
+    lines = dict(tools.lines(reading_keys(stretch)))
+    lines.update(tools.lines(word_keys(stretch, lines)))
     for candidate in corrections(run, lines, suspects)[:TRIES]:
         if tools.verbatim(candidate):
             return candidate

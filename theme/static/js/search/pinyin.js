@@ -8,6 +8,9 @@
 
 const LATIN = /^[a-z]+$/;
 const LONGEST_SYLLABLE = 6;
+/** The longest word of the y lines (pinyin.py MAX_WORD; tests/test_search_pinyin.py holds
+ * them equal): a constant here, so the entry every query reads stays as it was. */
+const MAX_WORD = 5;
 const words = (text) => text.split(" ").filter(Boolean);
 
 /** y lines → Map key → the fields after it. */
@@ -162,16 +165,26 @@ export function corrections(run, lines, suspects, limits) {
   return [...new Set(found.sort(compare).map((f) => f[4]))];
 }
 
+/** The stretch of `chars` a correction can touch: all, or when some pairs occur in no
+ * article, what a word of the site (≤ MAX_WORD characters) covering one may span; the
+ * others' lines are not read, and `corrections` finds the same (forgive.py `reach`). */
+function reach(chars, suspects) {
+  if (!suspects.length) return chars;
+  const from = Math.max(0, Math.min(...suspects) - (MAX_WORD - 2));
+  return chars.slice(from, Math.max(...suspects) + MAX_WORD);
+}
+
 /** The best correction of a Han run no article holds, which one does (or null). */
 async function fix(run, tools) {
   const chars = [...run];
-  const lines = await tools.lines([...new Set(chars)]);
-  for (const [k, v] of await tools.lines([...new Set(pairKeys(readingsOf(chars, lines, tools.limits)))])) {
-    lines.set(k, v);
-  }
   const suspects = [];
   for (let i = 0; i + 1 < chars.length; i++) {
     if (!(await tools.verbatim(chars[i] + chars[i + 1]))) suspects.push(i);
+  }
+  const stretch = reach(chars, suspects);
+  const lines = await tools.lines([...new Set(stretch)]);
+  for (const [k, v] of await tools.lines([...new Set(pairKeys(readingsOf(stretch, lines, tools.limits)))])) {
+    lines.set(k, v);
   }
   const found = corrections(run, lines, suspects, tools.limits).slice(0, tools.limits.tries);
   for (const candidate of found) if (await tools.verbatim(candidate)) return candidate;

@@ -64,8 +64,13 @@ T2S_BUCKETS = 8
 # The pinyin layer's short lines (a character's readings, a syllable's characters: r/<n>)
 # sit in buckets of about this many characters, apart from the words by two syllables and by
 # initials (y/<n>): a slip reads one line of each of its characters or syllables, and a
-# window sized for the long lines cost it three times the bytes.
-SHORT_TARGET = 64
+# window sized for the long lines cost it three times the bytes. At 8 most buckets hold one
+# line or none, read by 32-byte windows (the few longer lines are blobs): fewer bytes and a
+# smaller layer on disk than at 16 (96-byte windows; docs/search.md).
+SHORT_TARGET = 8
+# The words by two syllables and by initials (y/<n>) sit in buckets of about this many
+# characters: a slip reads one window for each key, and uses one line of it.
+PINYIN_TARGET = 128
 # Snippet text is cut into chunks of about this many characters.
 CHUNK = 400
 # The browser reads the chunks after an article's first in two batches: this many (with the

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from kuaixun.core.search import pinyin
 from kuaixun.core.search.export.codec import (
-    BUCKET_TARGET,
+    PINYIN_TARGET,
     SHORT_TARGET,
     bucket_count,
     fnv1a,
@@ -25,7 +25,7 @@ from kuaixun.core.search.export.codec import (
 )
 
 # Each family's name and the characters of lines its buckets are sized for.
-FAMILIES = (("y", BUCKET_TARGET), ("r", SHORT_TARGET))
+FAMILIES = (("y", PINYIN_TARGET), ("r", SHORT_TARGET))
 
 
 @dataclass
