@@ -2,21 +2,26 @@
 index written straight from the records' terms (whoosh_index.write_segment) is Whoosh's own
 writer's, and the packer's items taken from the export's zlib streams (pack.compact_stored) are what
 compressing their texts again gives, and the vocabulary made by key range in forked processes
-(full.range_lines) is the vocabulary made in one (docs/search.md, "Cold build")."""
+(full.range_lines) is the vocabulary made in one, and the cold build's tail, packing in a fresh
+process beside Whoosh (search/tail.py), publishes what the indexing process would have
+(docs/search.md, "Cold build")."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from whoosh import index
 
-from kuaixun.core.search.export import load_export, load_state
+from kuaixun.core.search.export import load_export, load_state, refresh_published
 from kuaixun.core.search.export.codec import numbered, stored_text
 from kuaixun.core.search.export.full import full_export, key_ranges
 from kuaixun.core.search.export.pack import bucket_payload, compact, compact_stored
 from kuaixun.core.search.index import RecordCache, whoosh_document
+from kuaixun.core.search.tail import DOCUMENTS, HANDOFF
 from kuaixun.core.search.whoosh_index import WHOOSH_SORT_MB, W3Codec, schema
+from kuaixun.testing.builds import run_build
 from kuaixun.testing.search_sites import (
     cache_of,
     sample_site_fixture,  # noqa: F401  (the sample_site fixture)
@@ -77,3 +82,30 @@ def test_the_vocabulary_made_by_key_range_is_the_one_made_whole(sample_site, ran
     assert list(files) == list(whole_files) and any(n.startswith("p/") for n in files)
     assert [n for n in files if files[n] != whole_files[n]] == []
     assert manifest == whole_manifest and state == whole
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_cold_build_packs_in_its_tail_what_the_indexing_process_would(sample_site, tmp_path):
+    cache = cache_of(sample_site)
+    report = json.loads((cache / "last-build.json").read_text(encoding="utf-8"))
+    assert report["export"] == "written" and report["whoosh"] == "created"
+    assert report["packed"].startswith("new base")
+    assert {"cut", "export", "pack", "whoosh", "total"} <= report["seconds"].keys()
+    assert not (cache / HANDOFF).exists() and not (cache / DOCUMENTS).exists()
+    refresh_published(cache / "export", None, tmp_path / "published")
+    assert tree(tmp_path / "published") == tree(cache / "published")
+
+
+def test_a_failing_whoosh_in_the_tail_fails_the_build(tmp_path):
+    cache = tmp_path / "search-cache"
+    cache.mkdir()
+    # A new index (no Whoosh folder) is written by the tail; a file in its place fails it.
+    (cache / "whoosh").write_text("a file where the Whoosh index should go")
+    build = run_build(tmp_path / "output", SEARCH_CACHE_PATH=str(cache))
+    assert build.returncode != 0
+    assert "搜索索引生成失败" in build.stderr and "Whoosh index update failed" in build.stderr
+    assert not (tmp_path / "output").exists()
+    assert not (cache / HANDOFF).exists() and not (cache / DOCUMENTS).exists()

@@ -8,14 +8,10 @@ output/search/). docs/search.md explains the design and the measurements.
 
 from __future__ import annotations
 
-import contextlib
 import gc
-import json
 import logging
 import multiprocessing
 import os
-import pickle
-import subprocess
 import sys
 import time
 import traceback
@@ -27,18 +23,25 @@ from pelican import signals
 from kuaixun import pelican_api
 from kuaixun.core.cjk.text import html_to_text
 from kuaixun.core.problems import plan_outputs
-from kuaixun.core.search.export import publish_export, refresh_export, refresh_published
+from kuaixun.core.search.export import SpilledExport, publish_export, refresh_export
 from kuaixun.core.search.export.entry import put_entry
 from kuaixun.core.search.index import (
     Article,
     BuildReport,
-    Record,
     RecordCache,
     refresh_records,
-    whoosh_document,
 )
 from kuaixun.core.search.normalize import normalize
 from kuaixun.core.search.segment import read_user_dictionary, site_words
+from kuaixun.core.search.tail import (
+    finish_whoosh,
+    hand_over,
+    pack_beside_whoosh,
+    save_documents,
+    save_report,
+    start_whoosh,
+)
+from kuaixun.core.search.whoosh_index import whoosh_is_new
 
 log = logging.getLogger(__name__)
 _JOB = "SEARCH_JOB"
@@ -127,8 +130,14 @@ def dictionary(settings: dict, articles: list[Article]) -> dict[str, int | None]
     return words
 
 
-def index_and_export(settings: dict, articles: list[Article]) -> BuildReport:
-    """Update the cached cuts, then the Whoosh index and the browser's files side by side."""
+def index_and_export(
+    settings: dict, articles: list[Article], hand_over_tail: bool = False
+) -> BuildReport:
+    """Update the cached cuts, then the Whoosh index and the browser's files side by side.
+
+    With `hand_over_tail` (the indexing process, never Pelican's own), a whole export is
+    packed by a fresh process image that replaces this one (`tail.hand_over`): nothing
+    after the export is done here then, and this never returns."""
     started = time.perf_counter()
     cache_folder = Path(settings["SEARCH_CACHE_PATH"])
     cache = RecordCache(cache_folder)
@@ -137,62 +146,48 @@ def index_and_export(settings: dict, articles: list[Article]) -> BuildReport:
     records, report = refresh_records(articles, dictionary(settings, articles), cache)
     cache.save()
     report.seconds["cut"] = time.perf_counter() - started
-    # Whoosh and the export both read the records and nothing else: run them at once.
-    whoosh = start_whoosh(cache_folder / "whoosh", records)
+    log.info("search: %d cut, %d reused", len(report.segmented), report.reused)
+    # Whoosh and the export both read the records and nothing else. An update (a few
+    # articles) runs beside the export; a new index (its whole segment, ≈ 11 s of one core
+    # at 7,183 articles) waits for the packer, which leaves the other core idle, instead of
+    # taking a core from the export's range forks (docs/search.md, "Cold build", eighth pass).
+    whoosh_folder = cache_folder / "whoosh"
+    whoosh = documents = None
+    if whoosh_is_new(whoosh_folder):
+        documents = save_documents(cache_folder, records)
+    else:
+        whoosh = start_whoosh(whoosh_folder, records)
     try:
         exporting = time.perf_counter()
         report.export, logical = refresh_export(
-            records, cache.words, cache_folder / "export", previous, previous_words
+            records,
+            cache.words,
+            cache_folder / "export",
+            previous,
+            previous_words,
+            spill=hand_over_tail,
         )
-        # The packer reads the logical export alone: what the records held is its to reuse.
-        del records, previous, cache
-        report.exported = report.export != "reused"
-        report.seconds["export"] = time.perf_counter() - exporting
-        packing = time.perf_counter()
-        published = cache_folder / "published"
-        report.packed = refresh_published(cache_folder / "export", logical, published)
-        del logical
-        report.seconds["pack"] = time.perf_counter() - packing
-    finally:  # a build never leaves Whoosh's process writing behind it
-        report.whoosh, report.seconds["whoosh"] = finish_whoosh(whoosh)
-    report.seconds["total"] = time.perf_counter() - started
-    (cache_folder / "last-build.json").write_text(
-        json.dumps(report.__dict__, ensure_ascii=False, indent=1), encoding="utf-8"
-    )
+    except BaseException:  # a build never leaves Whoosh's process writing behind it
+        if whoosh is not None:
+            finish_whoosh(whoosh)
+        if documents is not None:
+            documents.unlink(missing_ok=True)
+        raise
+    # The packer reads the logical export alone: what the records held is its to reuse.
+    del records, previous, cache
+    report.exported = report.export != "reused"
+    report.seconds["export"] = time.perf_counter() - exporting
+    if isinstance(logical, SpilledExport):  # written whole, with hand_over_tail
+        if whoosh is not None:  # an update: done by now, or nearly
+            report.whoosh, report.seconds["whoosh"] = finish_whoosh(whoosh)
+        # Never returns: the tail stores and packs the export, and starts Whoosh on the
+        # documents saved above.
+        hand_over(cache_folder, report, started, logical, whoosh=documents is not None)
+    if documents is not None:
+        whoosh = start_whoosh(whoosh_folder, documents)
+    pack_beside_whoosh(cache_folder, report, whoosh, logical)
+    save_report(cache_folder, report, started)
     return report
-
-
-def start_whoosh(folder: Path, records: dict[str, Record]) -> subprocess.Popen:
-    """Start bringing the Whoosh index in `folder` in line with the records, in a fresh
-    interpreter handed their documents (`whoosh_index.main`; `finish_whoosh` waits for it).
-
-    Not a fork: a fork of this process kept the old copy of every page of the records that
-    this process touched after the fork (≈ 300 MB PSS at 7,183 articles), and a fork of a
-    fresh interpreter would import jieba and pypinyin (docs/search.md, "Cold build", sixth
-    pass)."""
-    whoosh = subprocess.Popen(
-        [sys.executable, "-m", "kuaixun.core.search.whoosh_index", str(folder)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-    )
-    assert whoosh.stdin is not None  # a pipe, asked for above
-    documents = [whoosh_document(record) for record in records.values()]
-    with contextlib.suppress(BrokenPipeError):  # it failed at once: finish_whoosh says so
-        pickle.dump(documents, whoosh.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-        whoosh.stdin.close()
-    return whoosh
-
-
-def finish_whoosh(whoosh: subprocess.Popen) -> tuple[str, float]:
-    """Wait for `start_whoosh`'s process: what it did and its seconds; raises if it failed
-    (its traceback is on the build's standard error)."""
-    assert whoosh.stdout is not None  # a pipe (start_whoosh)
-    said = whoosh.stdout.read()
-    whoosh.stdout.close()
-    if whoosh.wait() != 0:
-        raise RuntimeError("Whoosh index update failed")
-    done = json.loads(said)
-    return done["whoosh"], done["seconds"]
 
 
 def _index_in_child(settings: dict, contents: list) -> None:
@@ -202,11 +197,10 @@ def _index_in_child(settings: dict, contents: list) -> None:
     gc.freeze()
     try:
         articles = search_articles(Path(settings["PATH"]), contents)
-        report = index_and_export(settings, articles)
+        index_and_export(settings, articles, hand_over_tail=True)
     except Exception:
         traceback.print_exc()
         sys.exit(1)
-    log.info("search: %d cut, %d reused", len(report.segmented), report.reused)
 
 
 def finish(pelican) -> None:

@@ -22,7 +22,7 @@ from kuaixun.core.search.export.codec import (
     settings_fingerprint,
     words_fingerprint,
 )
-from kuaixun.core.search.export.full import export
+from kuaixun.core.search.export.full import SpilledExport, export, spill_export, store_export
 from kuaixun.core.search.export.incremental import update_export
 from kuaixun.core.search.export.pack import STATE as PACK_STATE
 from kuaixun.core.search.export.pack import pack_export
@@ -33,7 +33,9 @@ __all__ = [
     "STATE",
     "ExportState",
     "LogicalExport",
+    "SpilledExport",
     "export",
+    "finish_spilled",
     "publish_export",
     "refresh_export",
     "refresh_published",
@@ -65,10 +67,13 @@ def refresh_export(
     cache: Path,
     previous: dict[str, Record] | None = None,
     previous_words: dict[str, int] | None = None,
-) -> tuple[str, LogicalExport | None]:
+    spill: bool = False,
+) -> tuple[str, LogicalExport | SpilledExport | None]:
     """Bring the export in `cache` in line with the records. Returns what it did ("reused",
     "updated (N files)": only the files the changed articles touch, or "written": all) and
     the export in memory (None when reused: refresh_published reads it if it needs it).
+    With `spill`, an export written whole is returned spilled, not stored (`finish_spilled`
+    stores it, in this process or another: search/tail.py).
 
     Only the cache is written here (in the indexing process): the build's output folder is
     touched by `publish_export` alone, after the build succeeded.
@@ -90,9 +95,22 @@ def refresh_export(
         known = None
         if state is not None and state.settings == settings_fingerprint():
             known = state.pinyin
+        if spill:
+            spilled = spill_export(records_by_path, cache, words, known)
+            spilled.stamp = wanted
+            return "written", spilled
         logical = export(records_by_path, cache, words, known)
     stamp.write_text(wanted)
     return ("written" if written is None else f"updated ({written} files)"), logical
+
+
+def finish_spilled(cache: Path, spilled: SpilledExport) -> LogicalExport:
+    """Store and save the export `refresh_export` spilled into `cache`, then mark the cache
+    as made from its records (a build killed before leaves no mark: the next writes it
+    whole)."""
+    logical = store_export(cache, spilled)
+    (cache / FINGERPRINT).write_text(spilled.stamp)
+    return logical
 
 
 def publish_export(cache: Path, folder: Path) -> None:

@@ -57,6 +57,8 @@ VOCABULARY_RANGES = 16
 RANGE_SAMPLE = 50
 # The export's files are compressed (`stored`) in this many shares, each in a forked process.
 STORE_SHARES = 8
+# The export's texts between being made and being stored (`spill_texts`), in its folder.
+SCRATCH_TEXTS = "texts.scratch"
 
 
 def term_frequency(records: list[Record]) -> tuple[Counter, list[int]]:
@@ -326,30 +328,61 @@ def full_export(
     return files, manifest(records, days, state), state
 
 
-def stored_files(
-    files: dict[str, str], buckets: int, folder: Path | None = None
-) -> dict[str, bytes]:
-    """Each file's `stored` bytes (`buckets`: the vocabulary's bucket count), in the order
-    of `files`, which it empties. Compressed in forked processes, two at a time: done here
-    it was ≈ 5 s of one core at 7,183 articles, at the export's tail where the other core
-    is idle (Pelican and Whoosh are done). The texts go to a scratch file in `folder` (the
-    system's temporary folder if None) first, each dropped as it is written, and the forks
-    read them there: forks that read the texts themselves copied the pages they touched,
-    +200 MB of the build's summed peak at 7,183 articles (docs/search.md, "Cold build")."""
-    names = list(files)
-    with tempfile.TemporaryFile(dir=folder) as file:
-        starts = array("Q", [0])
+@dataclass
+class SpilledTexts:
+    """The export's logical texts in a scratch file (UTF-8, one after the other): file k is
+    bytes starts[k]…starts[k + 1], named names[k]."""
+
+    path: Path
+    names: list[str]
+    starts: array
+
+
+@dataclass
+class SpilledExport:
+    """A whole export made but not yet stored (`spill_export`): its manifest, its files'
+    hashes and bucket count, and their texts in a scratch file. `store_export` finishes it,
+    here or in a fresh process (search/tail.py), which reads only the file."""
+
+    manifest: dict
+    hashes: dict[str, bytes]
+    buckets: int
+    texts: SpilledTexts
+    # The cache's fingerprint of the records (export/__init__.py), written once stored.
+    stamp: str = ""
+
+
+def spill_texts(files: dict[str, str], folder: Path) -> SpilledTexts:
+    """The texts of `files` written to a scratch file in `folder`, each dropped from `files`
+    as it is written."""
+    names, starts = list(files), array("Q", [0])
+    path = folder / SCRATCH_TEXTS
+    with path.open("wb") as sink:
         for name in names:
-            starts.append(starts[-1] + file.write(files.pop(name).encode()))
-        file.flush()
-        shares = [range(k, len(names), STORE_SHARES) for k in range(STORE_SHARES)]
-        calls = (
-            (_stored_share, (file.fileno(), starts, names, share, buckets)) for share in shares
-        )
-        done: list[bytes] = [b""] * len(names)
-        for share, data in zip(shares, in_processes(calls), strict=True):
-            for i, stored_bytes in zip(share, data, strict=True):
-                done[i] = stored_bytes
+            starts.append(starts[-1] + sink.write(files.pop(name).encode()))
+    return SpilledTexts(path, names, starts)
+
+
+def stored_files(texts: SpilledTexts, buckets: int) -> dict[str, bytes]:
+    """Each file's `stored` bytes (`buckets`: the vocabulary's bucket count), in the order
+    of `texts`, whose scratch file it removes. Compressed in forked processes, two at a
+    time: done in one it was ≈ 5 s of one core at 7,183 articles, at the export's tail where
+    the other core is idle (Pelican is done). The forks read the texts from the scratch
+    file: forks that read them from the parent's dict copied the pages they touched, +200 MB
+    of the build's summed peak at 7,183 articles (docs/search.md, "Cold build")."""
+    names, starts = texts.names, texts.starts
+    try:
+        with texts.path.open("rb") as file:
+            shares = [range(k, len(names), STORE_SHARES) for k in range(STORE_SHARES)]
+            calls = (
+                (_stored_share, (file.fileno(), starts, names, share, buckets)) for share in shares
+            )
+            done: list[bytes] = [b""] * len(names)
+            for share, data in zip(shares, in_processes(calls), strict=True):
+                for i, stored_bytes in zip(share, data, strict=True):
+                    done[i] = stored_bytes
+    finally:
+        texts.path.unlink(missing_ok=True)
     return dict(zip(names, done, strict=True))
 
 
@@ -361,13 +394,30 @@ def _stored_share(fd: int, starts: array, names: list[str], share: range, bucket
     ]
 
 
-def export(records_by_path: dict[str, Record], folder: Path, words=None, known=None):
-    """The whole browser index, saved into `folder`; returned for the packer."""
+def spill_export(
+    records_by_path: dict[str, Record], folder: Path, words=None, known=None
+) -> SpilledExport:
+    """The whole browser index made from the records, its state saved into `folder` and its
+    texts spilled there (`store_export` stores and saves them)."""
     folder.mkdir(parents=True, exist_ok=True)
     files, data, state = full_export(records_by_path, words or {}, known, scratch=folder)
     for old in folder.glob("*/"):  # a folder of logical files, as FORMAT 7 kept them
         shutil.rmtree(old)
-    logical = LogicalExport(data, stored_files(files, state.buckets, folder), state.hashes)
-    save_export(folder, logical)
+    # The texts first: the state's pickler (its memo of ≈ a million objects) beside every
+    # text at once was the indexing process's peak (+≈ 100 MB at 7,183 articles).
+    texts = spill_texts(files, folder)
     save_state(folder, state)
+    return SpilledExport(data, state.hashes, state.buckets, texts)
+
+
+def store_export(folder: Path, spilled: SpilledExport) -> LogicalExport:
+    """A spilled export's files stored, saved into `folder` and returned for the packer."""
+    stored_bytes = stored_files(spilled.texts, spilled.buckets)
+    logical = LogicalExport(spilled.manifest, stored_bytes, spilled.hashes)
+    save_export(folder, logical)
     return logical
+
+
+def export(records_by_path: dict[str, Record], folder: Path, words=None, known=None):
+    """The whole browser index, saved into `folder`; returned for the packer."""
+    return store_export(folder, spill_export(records_by_path, folder, words, known))

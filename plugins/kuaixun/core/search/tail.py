@@ -1,0 +1,154 @@
+"""The indexing process's tail: Whoosh's process, and, after a whole export, storing and
+packing it in a fresh process image beside a new Whoosh index.
+
+A cold build's indexing process is a fork of Pelican's that has cut every article and made
+the whole export: at its end it held ≈ 700 MB RSS (its records, the vocabulary's lines and
+buckets, what Python keeps of freed memory), and the export's compressing forks and the
+packer (≈ 11 s of one core, the other idle) ran in it or beside it; Whoosh's new index
+(≈ 11 s of one core) ran beside the export's range forks, taking a core from them. After
+a whole export the process now replaces itself (`hand_over`: `os.execv`, the same process,
+so the build still waits for it and reads its exit status) with `python -m
+kuaixun.core.search.tail CACHE`, which compresses the export's texts from their scratch
+file, saves it, and packs it while Whoosh writes its index on the other core
+(docs/search.md, "Cold build", eighth pass).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import pickle
+import subprocess
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import NoReturn
+
+from kuaixun.core.search.export import SpilledExport, finish_spilled, refresh_published
+from kuaixun.core.search.index import BuildReport, Record, whoosh_document
+
+# In the search cache folder, for the moments between the indexing process and its tail:
+# what the tail is handed, and the documents of a Whoosh index started there.
+HANDOFF = "tail.pickle"
+DOCUMENTS = "whoosh-documents.pickle"
+
+
+def save_documents(cache_folder: Path, records: dict[str, Record]) -> Path:
+    """The records' Whoosh documents pickled into the cache folder, for `start_whoosh` later
+    (the records themselves are gone by then)."""
+    path = cache_folder / DOCUMENTS
+    documents = [whoosh_document(record) for record in records.values()]
+    with path.open("wb") as sink:
+        pickle.dump(documents, sink, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def start_whoosh(folder: Path, documents: dict[str, Record] | Path) -> subprocess.Popen:
+    """Start bringing the Whoosh index in `folder` in line with the records (or with the
+    documents `save_documents` wrote, a file removed once Whoosh has it open), in a fresh
+    interpreter handed their documents (`whoosh_index.main`; `finish_whoosh` waits for it).
+
+    Not a fork: a fork of the indexing process kept the old copy of every page of the
+    records that process touched after the fork (≈ 300 MB PSS at 7,183 articles), and a
+    fork of a fresh interpreter would import jieba and pypinyin (docs/search.md, "Cold
+    build", sixth pass)."""
+    command = [sys.executable, "-m", "kuaixun.core.search.whoosh_index", str(folder)]
+    if isinstance(documents, Path):
+        with documents.open("rb") as source:
+            whoosh = subprocess.Popen(command, stdin=source, stdout=subprocess.PIPE)
+        documents.unlink()
+        return whoosh
+    whoosh = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert whoosh.stdin is not None  # a pipe, asked for above
+    handed = [whoosh_document(record) for record in documents.values()]
+    with contextlib.suppress(BrokenPipeError):  # it failed at once: finish_whoosh says so
+        pickle.dump(handed, whoosh.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        whoosh.stdin.close()
+    return whoosh
+
+
+def finish_whoosh(whoosh: subprocess.Popen) -> tuple[str, float]:
+    """Wait for `start_whoosh`'s process: what it did and its seconds; raises if it failed
+    (its traceback is on the build's standard error)."""
+    assert whoosh.stdout is not None  # a pipe (start_whoosh)
+    said = whoosh.stdout.read()
+    whoosh.stdout.close()
+    if whoosh.wait() != 0:
+        raise RuntimeError("Whoosh index update failed")
+    done = json.loads(said)
+    return done["whoosh"], done["seconds"]
+
+
+def save_report(cache_folder: Path, report: BuildReport, started: float) -> None:
+    """`last-build.json`: what the build did and how long each step took (`started`: the
+    indexing process's start, `time.perf_counter()`, one clock across `hand_over`)."""
+    report.seconds["total"] = time.perf_counter() - started
+    (cache_folder / "last-build.json").write_text(
+        json.dumps(report.__dict__, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+
+
+def hand_over(
+    cache_folder: Path, report: BuildReport, started: float, spilled: SpilledExport, whoosh: bool
+) -> NoReturn:
+    """Replace this process with the tail (`main`), handing it the report so far, the
+    export spilled but not stored (`refresh_export(…, spill=True)`) and whether it starts
+    Whoosh on the documents `save_documents` wrote. The process keeps its number, so
+    whoever waits for it (the build) waits for the tail and reads its exit status."""
+    handoff = {"report": report.__dict__, "started": started, "export": spilled, "whoosh": whoosh}
+    with (cache_folder / HANDOFF).open("wb") as sink:
+        pickle.dump(handoff, sink, protocol=pickle.HIGHEST_PROTOCOL)
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", __name__, str(cache_folder)])
+
+
+def pack_beside_whoosh(
+    cache_folder: Path, report: BuildReport, whoosh: subprocess.Popen | None, logical=None
+) -> None:
+    """Pack the export (`logical`, or the one in the cache) into the published index while
+    `whoosh` writes, then wait for it; both figure in `report`."""
+    try:
+        packing = time.perf_counter()
+        published = cache_folder / "published"
+        report.packed = refresh_published(cache_folder / "export", logical, published)
+        del logical
+        report.seconds["pack"] = time.perf_counter() - packing
+    finally:  # a build never leaves Whoosh's process writing behind it
+        if whoosh is not None:
+            report.whoosh, report.seconds["whoosh"] = finish_whoosh(whoosh)
+
+
+def main(argv: list[str]) -> int:
+    """The tail `hand_over` started: the export stored, then packed while Whoosh writes its
+    new index, then the report."""
+    cache_folder = Path(argv[0])
+    whoosh = None
+    try:
+        handoff = pickle.loads((cache_folder / HANDOFF).read_bytes())
+        (cache_folder / HANDOFF).unlink()
+        report = BuildReport(**handoff["report"])
+        if handoff["whoosh"]:
+            whoosh = start_whoosh(cache_folder / "whoosh", cache_folder / DOCUMENTS)
+        storing = time.perf_counter()
+        logical = finish_spilled(cache_folder / "export", handoff.pop("export"))
+        report.seconds["export"] += time.perf_counter() - storing
+        waiting, whoosh = whoosh, None  # pack_beside_whoosh waits for it, whatever happens
+        pack_beside_whoosh(cache_folder, report, waiting, logical)
+        save_report(cache_folder, report, handoff["started"])
+    except Exception:
+        traceback.print_exc()
+        if whoosh is not None:  # the store failed: never leave Whoosh writing behind
+            with contextlib.suppress(Exception):
+                finish_whoosh(whoosh)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
