@@ -60,7 +60,7 @@ from kuaixun.core.search.export.pack import (
     text_batches,
 )
 from kuaixun.testing.builds import ROOT
-from kuaixun.testing.search_sites import logical_files, unpacked
+from kuaixun.testing.search_sites import logical_files, node_json, unpacked
 
 HAN = "平城区社区矫正人口普查市容秩序银杏书屋街道居委会老人服务"
 
@@ -237,19 +237,6 @@ def test_vocabulary_cells_take_less_room_than_slots_of_the_window(tmp_path):
     assert cell < window
     assert sum(f.stat().st_size for f in files) < 0.9 * count * window
     reads_back(published, export)
-
-
-def node_json(script: str, data) -> list:
-    proc = subprocess.run(
-        ["node", "--input-type=module", "-e", script],
-        input=json.dumps(data, ensure_ascii=False),
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
 
 
 def test_digits_packed_six_bits_read_back_as_written_in_python_and_the_browser():

@@ -4,9 +4,7 @@ own words; a query found as typed keeps exactly today's results."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
-import subprocess
 from collections import Counter
 from dataclasses import dataclass
 
@@ -37,6 +35,7 @@ from kuaixun.testing.search_sites import (
     assert_same_ranking,
     cache_of,
     fragments,
+    node_json,
     node_search,
     python_search,
     sample_site_fixture,  # noqa: F401  (the sample_site fixture)
@@ -339,16 +338,7 @@ def test_a_slip_reads_only_the_lines_a_correction_covering_it_can_use_in_the_bro
       process.stdout.write(JSON.stringify([read, asked]));
     """
     data = {"lines": lines, "text": LONG_TEXT, "run": LONG_SLIP, "limits": forgive.LIMITS}
-    proc = subprocess.run(
-        ["node", "--input-type=module", "-e", script],
-        input=json.dumps(data, ensure_ascii=False),
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
-    assert proc.returncode == 0, proc.stderr
-    read, asked = json.loads(proc.stdout)
+    read, asked = node_json(script, data)
     assert read == LONG_TEXT
     assert "平" in asked and "ping cheng" in asked
     assert not FAR_KEYS & set(asked)

@@ -216,3 +216,18 @@ def logical_files(export: Path) -> dict[str, str]:
         if name.startswith("v/"):
             files[name] = unspilled_bucket(text, lambda code: texts[f"p/{code[1:]}.gz"])
     return files
+
+
+def node_json(script: str, data):
+    """What a node module `script` writes as JSON on stdout, given `data` as JSON on stdin
+    (run from the repository, so it imports theme/static/js/…)."""
+    proc = subprocess.run(
+        ["node", "--input-type=module", "-e", script],
+        input=json.dumps(data, ensure_ascii=False),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
