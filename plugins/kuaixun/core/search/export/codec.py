@@ -481,20 +481,29 @@ def short_run(pairs: list[tuple[int, str, list[int]]]) -> str:
     return "".join(DIGITS[int(spelled[i : i + 6], 2)] for i in range(0, len(spelled), 6))
 
 
-def keyed_bucket(text: str, buckets: int) -> str:
+def keyed_bucket(text: str, buckets: int, memo: dict | None = None) -> str:
     """A logical bucket (of `buckets`) in its published form: its short pair lines run
-    together in a first line (above), the other lines keyed (`keyed_line`)."""
+    together in a first line (above), the other lines keyed (`keyed_line`). `memo`, a dict
+    kept across the keyings of one bucket, keeps each line's reading and the run of each
+    set of short lines: the packer keys a bucket again after every list it moves out
+    (pack.fit_bucket), and the run, coded bit by bit in Python, was most of that work
+    though moving a long list out leaves the short lines as they were."""
     if not text:
         return text
-    short, lines = [], []
+    memo = {} if memo is None else memo
+    short, sources, lines = [], [], []
     for line in text.split("\n"):
-        pair = _short_pair(line, buckets)
+        pair = memo[line] if line in memo else memo.setdefault(line, _short_pair(line, buckets))
         if pair is None:
             lines.append(keyed_line(line, buckets))
         else:
             short.append(pair)
+            sources.append(line)
     if short:
-        lines.insert(0, "\t" + short_run(sorted(short)))
+        key = ("run", *sources)
+        if key not in memo:
+            memo[key] = short_run(sorted(short))
+        lines.insert(0, "\t" + memo[key])
     return "\n".join(lines)
 
 
@@ -540,13 +549,17 @@ def _short_lines(run: str, bucket: int, buckets: int) -> list[str]:
     return lines
 
 
-def spelled_bucket(text: str, bucket: int, buckets: int) -> str:
+def spelled_bucket(text: str, bucket: int, buckets: int, memo: dict | None = None) -> str:
     """`keyed_bucket` read back, from bucket number `bucket` of `buckets`: the logical
-    bucket, its lines in the order of their keys."""
+    bucket, its lines in the order of their keys. Given a `memo` for keyed_bucket, keeps in
+    it the run read, as the run of the short lines read from it: keying the bucket again
+    while its short lines are these codes no run."""
     lines = text.split("\n") if text else []
     if not lines or not lines[0].startswith("\t"):
         return "\n".join(spelled_line(line, bucket, buckets) for line in lines)
     found = _short_lines(lines[0][1:], bucket, buckets)
+    if memo is not None:
+        memo[("run", *sorted(found, key=line_key))] = lines[0][1:]
     found += [spelled_line(line, bucket, buckets) for line in lines[1:]]
     return "\n".join(sorted(found, key=lambda line: line.split("\t", 1)[0]))
 
