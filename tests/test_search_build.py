@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from whoosh import index
 
-from kuaixun.core.search.export import load_export, load_state, refresh_published
+from kuaixun.core.search.export import full, load_export, load_state, refresh_published
 from kuaixun.core.search.export.codec import numbered, stored_text
-from kuaixun.core.search.export.full import full_export, key_ranges
+from kuaixun.core.search.export.full import SCRATCH_TEXTS, full_export, key_ranges, spill_export
 from kuaixun.core.search.export.pack import bucket_payload, compact, compact_stored
 from kuaixun.core.search.index import RecordCache, whoosh_document
 from kuaixun.core.search.tail import DOCUMENTS, HANDOFF
@@ -82,6 +82,42 @@ def test_the_vocabulary_made_by_key_range_is_the_one_made_whole(sample_site, ran
     assert list(files) == list(whole_files) and any(n.startswith("p/") for n in files)
     assert [n for n in files if files[n] != whole_files[n]] == []
     assert manifest == whole_manifest and state == whole
+
+
+def test_the_texts_spilled_as_they_are_made_are_the_texts_made_in_memory(sample_site, tmp_path):
+    cache = RecordCache(cache_of(sample_site))
+    files, manifest, state = full_export(cache.records, cache.words)
+    spilled = spill_export(cache.records, tmp_path, cache.words)
+    texts = spilled.texts
+    scratch = texts.path.read_bytes()
+    assert texts.names == list(files) and len(texts.starts) == len(files) + 1
+    differ = [
+        name
+        for k, name in enumerate(texts.names)
+        if scratch[texts.starts[k] : texts.starts[k + 1]].decode() != files[name]
+    ]
+    assert differ == []
+    assert spilled.manifest == manifest and spilled.hashes == state.hashes
+    assert load_state(tmp_path) == state
+
+
+def test_an_export_that_fails_while_spilling_leaves_no_scratch_file(
+    sample_site, tmp_path, monkeypatch
+):
+    cache = RecordCache(cache_of(sample_site))
+    made = []
+
+    def failing(d, record):
+        if len(made) == 10:
+            raise RuntimeError("an article that cannot be exported")
+        made.append(d)
+        return article_files(d, record)
+
+    article_files = full.article_files
+    monkeypatch.setattr(full, "article_files", failing)
+    with pytest.raises(RuntimeError, match="cannot be exported"):
+        spill_export(cache.records, tmp_path, cache.words)
+    assert not (tmp_path / SCRATCH_TEXTS).exists()
 
 
 def tree(folder: Path) -> dict[str, bytes]:

@@ -17,6 +17,7 @@ from functools import partial
 from itertools import chain, pairwise, repeat
 from operator import itemgetter
 from pathlib import Path
+from typing import BinaryIO
 
 from whoosh.util.numeric import length_to_byte
 
@@ -57,7 +58,7 @@ VOCABULARY_RANGES = 16
 RANGE_SAMPLE = 50
 # The export's files are compressed (`stored`) in this many shares, each in a forked process.
 STORE_SHARES = 8
-# The export's texts between being made and being stored (`spill_texts`), in its folder.
+# The export's texts between being made and being stored (`MadeFiles`), in its folder.
 SCRATCH_TEXTS = "texts.scratch"
 
 
@@ -273,14 +274,18 @@ def full_export(
     known=None,
     ranges: int = VOCABULARY_RANGES,
     scratch: Path | None = None,
+    made: MadeFiles | None = None,
 ):
     """Every file of the export, its manifest and the state to update it from (`known`: the
     pinyin of words read before, as a state keeps it; `ranges`: how many key ranges the
     vocabulary is made in, which changes nothing in what it makes; `scratch`: the folder
-    of the cut spilled for the range forks, the system's temporary one if None)."""
+    of the cut spilled for the range forks, the system's temporary one if None; `made`:
+    where each file goes as it is made, kept in memory if None). The files returned are
+    `made`'s texts: none when it spills them."""
     records = numbered(records_by_path)
     days = [r.day for r in records]
     writer = Writer()
+    writer.files = made = made or MadeFiles()  # type: ignore[assignment]  # its methods
     frequency, lengths = term_frequency(records)
     # The vocabulary by key range and the pinyin layer, each in a forked process, two at a
     # time: the second core, idle once Pelican is done, takes its share, and every list of
@@ -301,20 +306,19 @@ def full_export(
     for d, record in enumerate(records):
         files = article_files(d, record)
         chunks.append(len(files) - 1)
-        writer.files.update(files)
+        made.update(files)
     t2s_files(writer)
-    writer.files.update(layer.files)
-    files = {**writer.files, **collection_files(records, days)}
-    hashes = {name: file_hash(text) for name, text in files.items()}
+    made.update(layer.files)
+    made.update(collection_files(records, days))
     state = ExportState(
         settings=settings_fingerprint(),
         words=words_fingerprint(words),
-        base=folder_digest(hashes),
+        base=folder_digest(made.hashes),
         paths=[r.article.path for r in records],
         stamps={p: article_stamp(r) for p, r in records_by_path.items()},
         frequency=frequency,
         lengths=lengths,
-        hashes=hashes,
+        hashes=made.hashes,
         buckets=buckets,
         bucket_sizes=bucket_sizes,
         bucket_spills=bucket_spills,
@@ -325,7 +329,42 @@ def full_export(
         pinyin=layer.syllables,
         pinyin_readings=layer.readings,
     )
-    return files, manifest(records, days, state), state
+    return made.texts, manifest(records, days, state), state
+
+
+class MadeFiles:
+    """The export's files as `full_export` makes them, and their hashes: the texts kept in
+    memory, or, given a scratch file, each written there the moment it is made and dropped.
+
+    Spilled only once all were made, every text of the export was alive at once beside the
+    records and the buckets, at the indexing process's largest moment, then the cold
+    build's summed peak: 30 MB of it at 7,183 articles (docs/search.md, "Cold build",
+    ninth pass). A name made twice is a list spilled by two ranges or the pinyin layer:
+    named by its text, so the same text, kept once where it first came."""
+
+    def __init__(self, scratch: BinaryIO | None = None):
+        self.scratch = scratch
+        self.texts: dict[str, str] = {}
+        self.hashes: dict[str, bytes] = {}
+        # With a scratch file, file k is bytes starts[k]…starts[k + 1] of it.
+        self.starts = array("Q", [0])
+
+    def __setitem__(self, name: str, text: str) -> None:
+        if name in self.hashes:
+            if self.hashes[name] != file_hash(text):
+                raise ValueError(f"two texts for the export's file {name}")
+            return
+        self.hashes[name] = file_hash(text)
+        if self.scratch is None:
+            self.texts[name] = text
+        else:
+            self.starts.append(self.starts[-1] + self.scratch.write(text.encode()))
+
+    setdefault = __setitem__
+
+    def update(self, files: dict[str, str]) -> None:
+        for name, text in files.items():
+            self[name] = text
 
 
 @dataclass
@@ -350,17 +389,6 @@ class SpilledExport:
     texts: SpilledTexts
     # The cache's fingerprint of the records (export/__init__.py), written once stored.
     stamp: str = ""
-
-
-def spill_texts(files: dict[str, str], folder: Path) -> SpilledTexts:
-    """The texts of `files` written to a scratch file in `folder`, each dropped from `files`
-    as it is written."""
-    names, starts = list(files), array("Q", [0])
-    path = folder / SCRATCH_TEXTS
-    with path.open("wb") as sink:
-        for name in names:
-            starts.append(starts[-1] + sink.write(files.pop(name).encode()))
-    return SpilledTexts(path, names, starts)
 
 
 def stored_files(texts: SpilledTexts, buckets: int) -> dict[str, bytes]:
@@ -397,16 +425,26 @@ def _stored_share(fd: int, starts: array, names: list[str], share: range, bucket
 def spill_export(
     records_by_path: dict[str, Record], folder: Path, words=None, known=None
 ) -> SpilledExport:
-    """The whole browser index made from the records, its state saved into `folder` and its
-    texts spilled there (`store_export` stores and saves them)."""
+    """The whole browser index made from the records, its texts spilled into `folder` as
+    they are made and its state saved there (`store_export` stores and saves the texts)."""
     folder.mkdir(parents=True, exist_ok=True)
-    files, data, state = full_export(records_by_path, words or {}, known, scratch=folder)
     for old in folder.glob("*/"):  # a folder of logical files, as FORMAT 7 kept them
         shutil.rmtree(old)
-    # The texts first: the state's pickler (its memo of ≈ a million objects) beside every
-    # text at once was the indexing process's peak (+≈ 100 MB at 7,183 articles).
-    texts = spill_texts(files, folder)
-    save_state(folder, state)
+    path = folder / SCRATCH_TEXTS
+    try:
+        with path.open("wb") as scratch:
+            made = MadeFiles(scratch)
+            _, data, state = full_export(
+                records_by_path, words or {}, known, scratch=folder, made=made
+            )
+        # After the texts are out: the state's pickler (its memo of ≈ a million objects)
+        # beside every text at once was the indexing process's peak (+≈ 100 MB at 7,183
+        # articles).
+        save_state(folder, state)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    texts = SpilledTexts(path, list(made.hashes), made.starts)
     return SpilledExport(data, state.hashes, state.buckets, texts)
 
 
