@@ -159,7 +159,7 @@ def _field_postings(entries: list[tuple[int, int, int]], place: dict[int, int]) 
 # spells its own (`short_run`, below): the count − 1 (Exp-Golomb), the Rice parameter k
 # (5 bits), then each gap (a gap − 1, as `gaps` writes) as a Rice code of parameter k. A
 # base-64 varint spends 6 bits on a gap below 32 and 12 below 1,024; a Rice code about
-# log2 of the list's mean gap plus 2: the spilled article lists 2.62 → 2.24 MB published
+# log2 of the list's mean gap plus 2: the spilled article lists 2.62 → 2.25 MB published
 # at 7,183 articles (docs/search.md, "Long article lists in bits"). Lists kept inline keep
 # their digits, so a bucket's short pairs still run together.
 RICE_MARK = "!"
