@@ -24,12 +24,16 @@ from kuaixun.core.search.export.codec import (
     UTF8_HEADER,
     ZLIB_HEADER,
     LogicalExport,
+    Writer,
     bucket_of,
+    decode_docs,
     decode_postings,
     dense,
+    doc_list,
     gaps,
     keyed_bucket,
     keyed_line,
+    long_list,
     pair_mix,
     pair_unmix,
     pair_value,
@@ -484,6 +488,37 @@ def test_the_rice_parameter_is_the_shortest_of_all_32():
             return sum((v >> k) + 1 + k for v in values)
 
         assert codec._rice_parameter(values) == min(range(32), key=cost)
+
+
+@pytest.mark.parametrize(("top", "bits"), [(40, False), (9000, True), (2_000_000, True)])
+def test_a_long_article_list_out_of_line_is_bits_where_shorter_read_in_python_and_the_browser(
+    top, bits
+):
+    """An article list too long to sit inline is written as Rice codes after "!"
+    (codec.long_list) where that is shorter than its gaps or bitmap, which it keeps
+    otherwise; decode_docs and codec.js decodeDocs read either back alike, and lists kept
+    inline keep their digits (the short pairs' run carries those). Among 40 articles a
+    bitmap is always shorter."""
+    rng = random.Random(top)
+    cases, saved = [], 0
+    for count in [1, 2, 30, 31, 200, 1000, min(top, 5000), min(top, 9000)]:
+        for spread in (top, max(1, top // 50)):
+            docs = sorted(rng.sample(range(spread), min(count, spread)))
+            listed = doc_list(docs)
+            text = long_list(docs, listed)
+            assert len(text) <= len(listed) and decode_docs(text) == docs
+            saved += len(listed) - len(text)
+            cases.append([text, docs])
+    assert (saved > 0) == bits == any(text.startswith("!") for text, _ in cases)
+    writer = Writer()
+    assert writer.docs_inline_or_file([3, 9]) == doc_list([3, 9])
+    script = """
+      import { readFileSync } from "node:fs";
+      import { decodeDocs } from "./theme/static/js/search/codec.js";
+      const cases = JSON.parse(readFileSync(0, "utf8"));
+      process.stdout.write(JSON.stringify(cases.map(([text]) => decodeDocs(text))));
+    """
+    assert node_json(script, cases) == [docs for _, docs in cases]
 
 
 def gb18030_texts() -> list[str]:

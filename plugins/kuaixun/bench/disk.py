@@ -23,8 +23,10 @@ FAMILIES = {
     "y": "pinyin lines (words by syllables, by initials)",
     "r": "pinyin short lines (readings, a syllable's characters)",
     "t": "traditional → simplified",
-    "p": "spilled lists",
-    "m": "lists moved out of a slot",
+    "pd": "spilled article lists",
+    "pt": "spilled postings",
+    "md": "article lists moved out of a slot",
+    "mt": "postings moved out of a slot",
     "x": "text chunks after the first",
     "i": "days, 栏目",
 }
@@ -99,7 +101,7 @@ def _bucket_lists(index: Published, text: str, tally: Tally, known: set, spilled
                 ref = read_ref(fields[k])
                 if ref not in known:
                     known.add(ref)
-                    family = "p" if ref in spilled else "m"
+                    family = ("p" if ref in spilled else "m") + ("d" if k == 1 else "t")
                     _count_member(tally, family, index.range(ref))
 
 

@@ -23,9 +23,46 @@ function reader(text) {
   };
 }
 
-/** An article list: gaps between article numbers, or a bitmap after "*". */
+/**
+ * A reader of bits spelled 6 to a digit, from bit `at`: n bits, a Rice code of parameter k,
+ * an Exp-Golomb code of order 0 (export/codec.py short_run, long_list).
+ */
+function bitReader(text, at) {
+  const bit = () => (DIGIT_VALUE[text[(at / 6) | 0]] >> (5 - (at++ % 6))) & 1;
+  const read = (n) => {
+    let v = 0;
+    while (n-- > 0) v = v * 2 + bit();
+    return v;
+  };
+  return {
+    read,
+    rice(k) {
+      let q = 0;
+      while (bit()) q++;
+      return q * 2 ** k + read(k);
+    },
+    golomb() {
+      let z = 0;
+      while (!bit()) z++;
+      return 2 ** z + read(z) - 1;
+    },
+  };
+}
+
+/**
+ * An article list: gaps between article numbers, a bitmap after "*", or after "!" their
+ * count − 1 (Exp-Golomb), a Rice parameter (5 bits) and the gaps' Rice codes.
+ */
 export function decodeDocs(text) {
   const docs = [];
+  let previous = -1;
+  if (text[0] === "!") {
+    const bits = bitReader(text, 6);
+    let n = bits.golomb() + 1;
+    const k = bits.read(5);
+    while (n--) docs.push((previous += bits.rice(k) + 1));
+    return docs;
+  }
   if (text.startsWith("*")) {
     for (let c = 1; c < text.length; c++) {
       const bits = DIGIT_VALUE[text[c]];
@@ -34,7 +71,6 @@ export function decodeDocs(text) {
     return docs;
   }
   const r = reader(text);
-  let previous = -1;
   while (r.more()) docs.push((previous += r.next() + 1));
   return docs;
 }
@@ -187,23 +223,7 @@ function pairKey(quotient, bucket, buckets) {
  * (Exp-Golomb) and its gaps (Rice) (export/codec.py short_run).
  */
 function shortLines(line, bucket, buckets) {
-  let at = 6;
-  const bit = () => (DIGIT_VALUE[line[(at / 6) | 0]] >> (5 - (at++ % 6))) & 1;
-  const read = (n) => {
-    let v = 0;
-    while (n-- > 0) v = v * 2 + bit();
-    return v;
-  };
-  const rice = (k) => {
-    let q = 0;
-    while (bit()) q++;
-    return q * 2 ** k + read(k);
-  };
-  const golomb = () => {
-    let z = 0;
-    while (!bit()) z++;
-    return 2 ** z + read(z) - 1;
-  };
+  const { read, rice, golomb } = bitReader(line, 6);
   const varint = (n) => {
     let s = "";
     for (; n > 31; n = Math.floor(n / 32)) s += DIGITS[32 + (n % 32)];
