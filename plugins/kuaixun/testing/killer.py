@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 
+from kuaixun.core.search import export
 from kuaixun.hooks import search
 from kuaixun.tools import build
 
@@ -42,7 +43,15 @@ def _after_exchange(first, second) -> bool:
     return done
 
 
+def _saving_killed(*_) -> None:
+    """The index is published and the build goes on; the indexing process's saving of the
+    caches for the next build dies after the records and the export's files, before its
+    state and fingerprint."""
+    _die()
+
+
 KILL_POINTS = {
+    "saving": lambda: setattr(export, "save_state", _saving_killed),
     "search-written": lambda: setattr(search, "finish", _after_search_wrote),
     "pages-written": lambda: setattr(search, "finish", _after_pages_written),
     "before-swap": lambda: setattr(build, "_swap", lambda *_: _die()),
