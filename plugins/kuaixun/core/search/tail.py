@@ -172,14 +172,15 @@ def save_detached(cache_folder: Path, saving: Callable[[], None]) -> None:
     if os.fork() != 0:
         return
     code = 1
+    said: dict[str, float | str] = {}  # its seconds, or its error
     try:
         started = time.perf_counter()
         saving()
-        said = {"seconds": time.perf_counter() - started}
+        said["seconds"] = time.perf_counter() - started
         code = 0
     except BaseException as error:  # said where the build's report is; the next build is whole
         traceback.print_exc()
-        said = {"error": f"{type(error).__name__}: {error}"}
+        said["error"] = f"{type(error).__name__}: {error}"
     finally:
         with contextlib.suppress(Exception):
             (cache_folder / SAVED).write_text(json.dumps(said))
