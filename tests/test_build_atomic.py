@@ -8,6 +8,7 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -17,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from kuaixun.core.search.export.codec import FINGERPRINT
+from kuaixun.core.search.tail import HANDOFF
 from kuaixun.testing.builds import ROOT, copy_content, run_build
 from kuaixun.testing.search_sites import unpacked
 
@@ -77,6 +80,41 @@ def test_a_killed_build_leaves_output_byte_identical(site, point):
     assert scratch(output) == [".output.lock"], "the next build removes what the killed one left"
     assert export_is_whole(output)
     assert tree_digest(output) != before
+
+
+@pytest.mark.parametrize("point", ["tail-storing", "tail-packing"])
+def test_a_cold_builds_tail_killed_fails_the_build_and_the_next_builds_it_whole(
+    site, tmp_path, point
+):
+    """The cold build's tail (search/tail.py, a fresh interpreter) killed before it stores
+    the export, or after it marked the export stored and while it writes the published
+    index: the build fails and says so, output/ is as it was, and the next build publishes
+    what a clean build of the same content does."""
+    content, output = site
+    before = tree_digest(output)
+    edit_an_article(content, "社区食堂开业，老人午餐八元一份。")
+    shutil.rmtree(output.parent / "search-cache")  # the export is written whole: the tail
+    killed = run_build(output, content=content, kill_at=point)
+    assert killed.returncode == 1, killed.stderr
+    assert "搜索索引生成失败：索引进程被信号 9 终止" in killed.stderr
+    cache = output.parent / "search-cache"
+    assert not (cache / HANDOFF).exists(), "the tail started and took what it was handed"
+    stored = (cache / "export" / FINGERPRINT).exists()
+    assert stored == (point == "tail-packing"), "killed where the point says"
+    assert not (cache / "published" / "manifest.json").exists()
+    assert tree_digest(output) == before
+    assert export_is_whole(output)
+    again = run_build(output, content=content)
+    assert again.returncode == 0, again.stderr
+    assert scratch(output) == [".output.lock"]
+    clean = run_build(tmp_path / "clean" / "output", content=content)
+    assert clean.returncode == 0, clean.stderr
+    rebuilt, fresh = tree_digest(output), tree_digest(clean.output)
+    assert unpacked(output / "search") == unpacked(clean.output / "search")
+    # sitemap.xml dates the pages without a date of their own by the build's time
+    assert {k: v for k, v in rebuilt.items() if k != "sitemap.xml"} == {
+        k: v for k, v in fresh.items() if k != "sitemap.xml"
+    }
 
 
 def test_a_build_killed_after_the_exchange_leaves_the_new_site_whole(site):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from kuaixun.core.search.export import codec, pack
 from kuaixun.core.search.export.codec import (
     CHUNK,
     DIGITS,
@@ -469,6 +470,22 @@ def test_the_short_pairs_run_is_bits_read_back_in_python_and_the_browser():
         assert sorted(run) == sorted(logical)
 
 
+def test_the_rice_parameter_is_the_shortest_of_all_32():
+    """codec._rice_parameter stops where the codes stop shrinking: the k a scan of every k
+    from 0 to 31 finds (the smallest of equals), for gaps of every size."""
+    rng = random.Random(15)
+    for _ in range(3000):
+        size = rng.choice([1, 2, 5, 40])
+        values = [
+            rng.choice([0, 1, 3, rng.randrange(1 << rng.randrange(1, 36))]) for _ in range(size)
+        ]
+
+        def cost(k: int, values=values) -> int:
+            return sum((v >> k) + 1 + k for v in values)
+
+        assert codec._rice_parameter(values) == min(range(32), key=cost)
+
+
 def gb18030_texts() -> list[str]:
     """Texts of every kind an item holds: Chinese prose, ASCII, a text with a character
     `GB_UNSAFE` keeps in UTF-8, emoji and rare characters beyond the BMP, a short text that
@@ -654,6 +671,41 @@ def test_a_whole_buckets_slot_names_the_lists_moved_out_of_its_blob_by_their_ter
     assert len(moved) == 3, "every list moved out is named when the window holds them"
     tight = fit_bucket(text, len(slot) + 1, Packer(overlay=False), 1).decode().split("\t")
     assert tight == [code, *moved[:2]], "as many as the window holds, in the order moved"
+
+
+def test_a_bucket_is_fitted_with_its_run_as_the_export_stored_it(monkeypatch):
+    """The packer reads a bucket's short pairs' run from the export (codec.spelled_bucket
+    with a memo) and codes no run again while moving long lists out (the run, coded bit by
+    bit in Python, was a quarter of a cold build's packing): the slot and the blobs are
+    those of fitting the bucket from its text alone, which codes the run once, not at every
+    trial."""
+    rng, buckets = random.Random(21), 64
+    calls, keyings = [], []
+    real, keyed = codec.short_run, pack.keyed_bucket
+    monkeypatch.setattr(codec, "short_run", lambda pairs: calls.append(1) or real(pairs))
+    monkeypatch.setattr(pack, "keyed_bucket", lambda *a: keyings.append(1) or keyed(*a))
+    for b in range(8):
+        lines = {}
+        for n in range(30):
+            key = pair_in(rng, b, buckets)
+            docs = gaps(sorted(rng.sample(range(9000), rng.choice([1, 2, 3]))))
+            if n < 4:  # a few lines with long lists and postings, which must move out
+                docs = gaps(sorted(rng.sample(range(9000), 400)))
+                lines[key] = f"{key}\t{docs}\t4\t长\t1\t{docs}"
+            else:
+                lines[key] = f"{key}\t{docs}\t{varint(rng.randrange(900))}"
+        text = "\n".join(lines[k] for k in sorted(lines))
+        stored = keyed_bucket(text, buckets)
+        plain, seeded = Packer(overlay=False), Packer(overlay=False)
+        calls.clear(), keyings.clear()
+        slot = fit_bucket(text, 200, plain, buckets)
+        assert len(keyings) > 1 and calls == [1], "keyed at every trial, its run coded once"
+        memo: dict = {}
+        assert spelled_bucket(stored, b, buckets, memo) == text
+        calls.clear()
+        assert fit_bucket(text, 200, seeded, buckets, memo=memo) == slot
+        assert calls == [], "the run read from the export is the run of its short lines"
+        assert [bytes(f) for f in seeded.files] == [bytes(f) for f in plain.files]
 
 
 def test_a_lists_tag_is_the_same_in_python_and_the_browser():

@@ -255,6 +255,12 @@ def finish(pelican) -> None:
         index_and_export(settings, [])
     else:
         job.join()
+        if job.exitcode is not None and job.exitcode < 0:  # killed: nothing above says so
+            raise RuntimeError(
+                f"搜索索引生成失败：索引进程被信号 {-job.exitcode} 终止（例如内存不足），"
+                "网站没有更新；再构建一次即可 (search index failed: its process was killed "
+                f"by signal {-job.exitcode}, e.g. out of memory; build again)"
+            )
         if job.exitcode != 0:
             raise RuntimeError("搜索索引生成失败，见上面的错误 (search index failed: see above)")
     cache = Path(settings["SEARCH_CACHE_PATH"]) / "published"

@@ -3,7 +3,11 @@
     python -m kuaixun.testing.killer POINT SETTINGS [JSON_OVERRIDES]
 
 POINT is one of KILL_POINTS. Nothing in the site code knows about this: the point is
-reached by wrapping a function of the build before it runs.
+reached by wrapping a function of the build before it runs. The points in the cold build's
+tail (search/tail.py, a fresh interpreter the indexing process execs) are reached by
+exec'ing this module's `tail` in its place, which wraps the tail's functions the same way:
+
+    python -m kuaixun.testing.killer tail POINT CACHE_FOLDER
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ import os
 import signal
 import sys
 
-from kuaixun.core.search import export
+from kuaixun.core.search import export, tail
+from kuaixun.core.search.export import pack
 from kuaixun.hooks import search
 from kuaixun.tools import build
 
@@ -43,6 +48,40 @@ def _after_exchange(first, second) -> bool:
     return done
 
 
+def _tail_killed_at(point: str):
+    """The indexing process's exec of the tail made an exec of this module's `tail`, which
+    kills the tail at `point` (TAIL_POINTS)."""
+    real_execv = os.execv
+
+    def execv(path, args):
+        if args[1:3] == ["-m", tail.__name__]:
+            args = [args[0], "-m", "kuaixun.testing.killer", "tail", point, *args[3:]]
+        real_execv(path, args)
+
+    return lambda: setattr(os, "execv", execv)
+
+
+def _dying_at_second_call(function):
+    calls: list[int] = []
+
+    def wrapped(*args, **kwargs):
+        if calls:
+            _die()
+        calls.append(1)
+        return function(*args, **kwargs)
+
+    return wrapped
+
+
+TAIL_POINTS = {
+    # Before the export is stored: the cache holds the state and the scratch texts, no mark.
+    "storing": lambda: setattr(tail, "finish_spilled", lambda *_: _die()),
+    # The export stored and marked as made from the records; the packer killed after the
+    # first file of the new published index, before its entry.
+    "packing": lambda: setattr(pack, "_write", _dying_at_second_call(pack._write)),
+}
+
+
 def _saving_killed(*_) -> None:
     """The index is published and the build goes on; the indexing process's saving of the
     caches for the next build dies after the records and the export's files, before its
@@ -51,6 +90,8 @@ def _saving_killed(*_) -> None:
 
 
 KILL_POINTS = {
+    "tail-storing": _tail_killed_at("storing"),
+    "tail-packing": _tail_killed_at("packing"),
     "saving": lambda: setattr(export, "save_state", _saving_killed),
     "search-written": lambda: setattr(search, "finish", _after_search_wrote),
     "pages-written": lambda: setattr(search, "finish", _after_pages_written),
@@ -60,5 +101,8 @@ KILL_POINTS = {
 
 
 if __name__ == "__main__":
+    if sys.argv[1] == "tail":
+        TAIL_POINTS[sys.argv[2]]()
+        sys.exit(tail.main(sys.argv[3:]))
     KILL_POINTS[sys.argv[1]]()
     sys.exit(build.main(sys.argv[2:]))

@@ -457,8 +457,25 @@ def _rice(value: int, k: int) -> str:
     return "1" * (value >> k) + "0" + (format(value & ((1 << k) - 1), f"0{k}b") if k else "")
 
 
-def _rice_cost(values: list[int], k: int) -> int:
-    return sum((v >> k) + 1 + k for v in values)
+def _rice_parameter(values: list[int]) -> int:
+    """The k of 0…31 whose Rice codes of `values` are shortest (the smallest of equals).
+    Their length, len(values) × (1 + k) + Σ (v >> k), grows from k to k + 1 by
+    len(values) − Σ ⌈(v >> k) / 2⌉, which never falls as k grows: the first k past which it
+    stops falling is the least (a scan of all 32 was most of coding a run)."""
+    k, shifted = 0, values
+    while k < 31 and sum(v - (v >> 1) for v in shifted) > len(values):  # Σ ⌈(v >> k) / 2⌉
+        shifted = [v >> 1 for v in shifted]
+        k += 1
+    return k
+
+
+def _spelled_bits(bits: str) -> str:
+    """A string of 0s and 1s spelled 6 to a digit (the last digit padded with 0s), in C:
+    as bytes, base-64 encoded and translated to DIGITS."""
+    width = -(-len(bits) // 6)
+    padded = bits + "0" * (-len(bits) % 24)
+    data = int(padded, 2).to_bytes(len(padded) // 8, "big") if padded else b""
+    return base64.urlsafe_b64encode(data).decode()[:width].translate(_FROM_B64)
 
 
 def short_run(pairs: list[tuple[int, str, list[int]]]) -> str:
@@ -469,32 +486,39 @@ def short_run(pairs: list[tuple[int, str, list[int]]]) -> str:
     for quotient, _, _ in pairs:
         quotient_gaps.append(quotient - previous - 1)
         previous = quotient
-    kq = min(range(32), key=lambda k: _rice_cost(quotient_gaps, k))
+    kq = _rice_parameter(quotient_gaps)
     bits = [_golomb(len(pairs) - 1), format(top, "05b"), format(kq, "05b")]
     for gap, (_, first, docs) in zip(quotient_gaps, pairs, strict=True):
         bits += [_rice(gap, kq), "".join(format(_VALUE[ch], "06b") for ch in first)]
         bits.append(_golomb(len(docs) - 1))
         k = max(0, top - len(docs).bit_length())
         bits += [_rice(g, k) for g in docs]
-    spelled = "".join(bits)
-    spelled += "0" * (-len(spelled) % 6)
-    return "".join(DIGITS[int(spelled[i : i + 6], 2)] for i in range(0, len(spelled), 6))
+    return _spelled_bits("".join(bits))
 
 
-def keyed_bucket(text: str, buckets: int) -> str:
+def keyed_bucket(text: str, buckets: int, memo: dict | None = None) -> str:
     """A logical bucket (of `buckets`) in its published form: its short pair lines run
-    together in a first line (above), the other lines keyed (`keyed_line`)."""
+    together in a first line (above), the other lines keyed (`keyed_line`). `memo`, a dict
+    kept across the keyings of one bucket, keeps each line's reading and the run of each
+    set of short lines: the packer keys a bucket again after every list it moves out
+    (pack.fit_bucket), and the run, coded bit by bit in Python, was most of that work
+    though moving a long list out leaves the short lines as they were."""
     if not text:
         return text
-    short, lines = [], []
+    memo = {} if memo is None else memo
+    short, sources, lines = [], [], []
     for line in text.split("\n"):
-        pair = _short_pair(line, buckets)
+        pair = memo[line] if line in memo else memo.setdefault(line, _short_pair(line, buckets))
         if pair is None:
             lines.append(keyed_line(line, buckets))
         else:
             short.append(pair)
+            sources.append(line)
     if short:
-        lines.insert(0, "\t" + short_run(sorted(short)))
+        key = ("run", *sources)
+        if key not in memo:
+            memo[key] = short_run(sorted(short))
+        lines.insert(0, "\t" + memo[key])
     return "\n".join(lines)
 
 
@@ -502,7 +526,9 @@ class _Bits:
     """A reader of the bits `short_run` spelled, 6 to a digit."""
 
     def __init__(self, digits: str):
-        self.bits = "".join(format(_VALUE[ch], "06b") for ch in digits)
+        padded = digits.translate(_TO_B64) + "A" * (-len(digits) % 4)  # "A" is 0
+        data = base64.urlsafe_b64decode(padded)
+        self.bits = format(int.from_bytes(data, "big"), f"0{8 * len(data)}b")[: 6 * len(digits)]
         self.at = 0
 
     def read(self, count: int) -> int:
@@ -540,13 +566,17 @@ def _short_lines(run: str, bucket: int, buckets: int) -> list[str]:
     return lines
 
 
-def spelled_bucket(text: str, bucket: int, buckets: int) -> str:
+def spelled_bucket(text: str, bucket: int, buckets: int, memo: dict | None = None) -> str:
     """`keyed_bucket` read back, from bucket number `bucket` of `buckets`: the logical
-    bucket, its lines in the order of their keys."""
+    bucket, its lines in the order of their keys. Given a `memo` for keyed_bucket, keeps in
+    it the run read, as the run of the short lines read from it: keying the bucket again
+    while its short lines are these codes no run."""
     lines = text.split("\n") if text else []
     if not lines or not lines[0].startswith("\t"):
         return "\n".join(spelled_line(line, bucket, buckets) for line in lines)
     found = _short_lines(lines[0][1:], bucket, buckets)
+    if memo is not None:
+        memo[("run", *sorted(found, key=line_key))] = lines[0][1:]
     found += [spelled_line(line, bucket, buckets) for line in lines[1:]]
     return "\n".join(sorted(found, key=lambda line: line.split("\t", 1)[0]))
 

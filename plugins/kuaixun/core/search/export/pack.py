@@ -66,6 +66,7 @@ from kuaixun.core.search.export.codec import (
     DIGITS,
     FORMAT,
     LogicalExport,
+    bucket_number,
     chunk_batches,
     deflated,
     dense,
@@ -415,14 +416,19 @@ def _inline_lists(lines: list[list[str]]) -> list[tuple[int, int, int]]:
     return sorted(found, reverse=True)
 
 
-def bucket_payload(text: str, buckets: int) -> bytes:
+def bucket_payload(text: str, buckets: int, memo: dict | None = None) -> bytes:
     """A vocabulary bucket (of `buckets`) as stored: its pair keys run into their lists
-    (codec.keyed_line), then `compact`."""
-    return compact(keyed_bucket(text, buckets))
+    (codec.keyed_line), then `compact` (`memo`: codec.keyed_bucket's, for one bucket)."""
+    return compact(keyed_bucket(text, buckets, memo))
 
 
 def fit_bucket(
-    text: str, size: int, packer: Packer, buckets: int, lists: Lists | None = None
+    text: str,
+    size: int,
+    packer: Packer,
+    buckets: int,
+    lists: Lists | None = None,
+    memo: dict | None = None,
 ) -> bytes:
     """The payload of a bucket (of `buckets`) in `size` bytes. `text` is the bucket as the
     export wrote it, its spilled lists by name ("@" + name: `lists` writes each the first
@@ -430,10 +436,11 @@ def fit_bucket(
     longest inline lists out into blobs until it fits. A bucket that still does not fit is
     a blob itself, read in a round of its own: that blob holds the bucket's lists inline,
     the spilled ones too, up to WHOLE_BYTES, since a list moved out of it is one round more
-    for a query that needs it (and a short list's reference is longer than the list)."""
-    mark = packer.mark(), len(lists or ())
+    for a query that needs it (and a short list's reference is longer than the list).
+    `memo`: codec.keyed_bucket's for this bucket (codec.spelled_bucket keeps its run there)."""
+    mark, memo = (packer.mark(), len(lists or ())), {} if memo is None else memo
     slot_text = bucket_text(text, lists) if lists is not None else text
-    fitted, fits = _moved_out(slot_text, size, packer, buckets)
+    fitted, fits = _moved_out(slot_text, size, packer, buckets, memo)
     if fits:
         return fitted
     packer.undo(mark[0])  # what went out for the slot, spilled lists too, goes in the blob
@@ -441,7 +448,7 @@ def fit_bucket(
         lists.undo(mark[1])
     whole = unspilled_bucket(text, lists.spilled) if lists is not None else text
     moved: list[str] = []
-    payload, _ = _moved_out(whole, WHOLE_BYTES + 2, packer, buckets, moved)
+    payload, _ = _moved_out(whole, WHOLE_BYTES + 2, packer, buckets, memo, moved)
     return whole_slot(ref_code(packer.blob(payload)), moved, size)
 
 
@@ -468,13 +475,14 @@ def list_tag(key: str, suffix: str | None) -> str:
 
 
 def _moved_out(
-    text: str, size: int, packer: Packer, buckets: int, moved: list[str] | None = None
+    text: str, size: int, packer: Packer, buckets: int, memo: dict, moved: list[str] | None = None
 ) -> tuple[bytes, bool]:
     """(the bucket's payload with its longest inline lists moved out into blobs until it
     takes at most `size` bytes with its length, whether it does) — as many lists at a time
     as the overflow suggests, so a bucket is compressed a few times, not once a list. Each
-    list moved out is added to `moved` as its tag and reference (`whole_slot`)."""
-    payload = bucket_payload(text, buckets)
+    list moved out is added to `moved` as its tag and reference (`whole_slot`). `memo`:
+    codec.keyed_bucket's, kept for the bucket's every keying."""
+    payload = bucket_payload(text, buckets, memo)
     if len(payload) + 2 <= size:
         return payload, True
     lines = [line.split("\t") for line in text.split("\n")]
@@ -491,7 +499,8 @@ def _moved_out(
                 moved.append(list_tag(lines[n][0], suffix) + code[1:])
             lines[n][i] = code
             taken += length
-        payload = bucket_payload("\n".join("\t".join(fields) for fields in lines), buckets)
+        keyed = "\n".join("\t".join(fields) for fields in lines)
+        payload = bucket_payload(keyed, buckets, memo)
         if len(payload) + 2 <= size:
             return payload, True
     return payload, False
@@ -578,6 +587,10 @@ class Logical:
     def data(self, name: str) -> bytes:
         return self.files[name]
 
+    def keyed(self, name: str) -> str:
+        """A bucket's text as stored: keyed (codec.keyed_bucket), its keys not spelled out."""
+        return inflated_text(self.data(name))
+
     def text(self, name: str) -> str:
         return stored_text(name, self.data(name), self.manifest["buckets"])
 
@@ -661,12 +674,16 @@ def _array_payload(
 ) -> bytes:
     name = array_name(letter, i, logical.names)
     if letter == "v":
-        text = logical.text(name)
-        if "@" in text:
-            return fit_bucket(text, size, packer, logical.manifest["buckets"], blobs)
-        if len(logical.bucket(name)) + 2 <= size:
+        # Spilled lists ("@" and a name) are on lines the keyed form keeps as they are
+        # (a short pair's list is never spilled, and "@" is no digit): a bucket without
+        # any that fits as stored is not spelled out (its run decoded) at all.
+        spills = "@" in logical.keyed(name)
+        if not spills and len(logical.bucket(name)) + 2 <= size:
             return logical.bucket(name)
-        return fit_bucket(text, size, packer, logical.manifest["buckets"])
+        buckets = logical.manifest["buckets"]
+        memo: dict = {}
+        text = spelled_bucket(logical.keyed(name), bucket_number(name), buckets, memo)
+        return fit_bucket(text, size, packer, buckets, blobs if spills else None, memo)
     if letter == "f":
         text = head_text(logical.text(name), logical.text(f"x/{i}-0.gz"), texts[i])
         return fit(compact(text), size, packer)
