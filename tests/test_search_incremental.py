@@ -86,10 +86,32 @@ def test_editing_one_article_cuts_only_that_article(site, tmp_path):
     assert after["segmented"] == [ARTICLE]
     assert after["reused"] == article_count(content) - 1
     assert after["export"].startswith("updated")  # only the files it touches
+    # Saved after the index was published, by a process the build did not wait for.
+    assert json.loads((cache_of(output) / "last-save.json").read_text())["seconds"] > 0
     assert_same_as_a_full_export(output, tmp_path)
     whoosh = python_search(output, ["情景模拟"])[0]
     browser = node_search(output, ["情景模拟"])[0]
     assert len(whoosh["docs"]) == len(browser["docs"]) == 1 and whoosh["docs"] == browser["docs"]
+
+
+def test_a_rebuild_whose_saving_of_the_caches_was_killed_is_published_and_the_next_whole(
+    site, tmp_path
+):
+    """The index is published before the caches the next build reads are saved; a saving
+    killed midway costs the next build a whole export, never a wrong update."""
+    content, userdict, output, build = site
+    build()
+    path = content / ARTICLE
+    path.write_text(path.read_text(encoding="utf-8") + "\n学员还参观了安置帮教基地。\n", "utf-8")
+    killed = run_build(output, content, kill_at="saving", SEARCH_USER_DICT=str(userdict))
+    assert killed.returncode == 0, killed.stderr
+    assert report(output)["export"].startswith("updated")
+    assert len(node_search(output, ["安置帮教基地"])[0]["docs"]) == 1
+    assert not (cache_of(output) / "last-save.json").exists()  # the saving never ended
+    path.write_text(path.read_text(encoding="utf-8") + "\n基地共有三名社工。\n", "utf-8")
+    after = build()
+    assert after["segmented"] == [ARTICLE] and after["export"] == "written"
+    assert_same_as_a_full_export(output, tmp_path)
 
 
 def test_a_new_dictionary_word_cuts_only_the_articles_containing_it(site, tmp_path):

@@ -23,8 +23,14 @@ from pelican import signals
 from kuaixun import pelican_api
 from kuaixun.core.cjk.text import html_to_text
 from kuaixun.core.problems import plan_outputs
-from kuaixun.core.search.export import SpilledExport, publish_export, refresh_export
+from kuaixun.core.search.export import (
+    SpilledExport,
+    UnsavedExport,
+    publish_export,
+    refresh_export,
+)
 from kuaixun.core.search.export.entry import put_entry
+from kuaixun.core.search.export.incremental import MAX_CHANGED
 from kuaixun.core.search.index import (
     Article,
     BuildReport,
@@ -34,9 +40,11 @@ from kuaixun.core.search.index import (
 from kuaixun.core.search.normalize import normalize
 from kuaixun.core.search.segment import read_user_dictionary, site_words
 from kuaixun.core.search.tail import (
+    cache_lock,
     finish_whoosh,
     hand_over,
     pack_beside_whoosh,
+    save_detached,
     save_documents,
     save_report,
     start_whoosh,
@@ -137,14 +145,41 @@ def index_and_export(
 
     With `hand_over_tail` (the indexing process, never Pelican's own), a whole export is
     packed by a fresh process image that replaces this one (`tail.hand_over`): nothing
-    after the export is done here then, and this never returns."""
-    started = time.perf_counter()
+    after the export is done here then, and this never returns; and an update is published
+    before its caches are saved (`save_detached`: the build waits for the index, not for
+    the caches only the next build reads)."""
     cache_folder = Path(settings["SEARCH_CACHE_PATH"])
+    with cache_lock(cache_folder):  # a saving the last build left behind is waited for
+        saving = _index(cache_folder, settings, articles, hand_over_tail)
+        if hand_over_tail:
+            save_detached(cache_folder, saving.save)
+        else:
+            saving.save()
+    return saving.report
+
+
+class _Saving:
+    """What a build published before saving: the records and an updated export's files."""
+
+    def __init__(self, report: BuildReport, cache: RecordCache, export: UnsavedExport | None):
+        self.report, self.cache, self.export = report, cache, export
+
+    def save(self) -> None:
+        self.cache.save()
+        if self.export is not None:
+            self.export.save()
+
+
+def _index(cache_folder: Path, settings: dict, articles: list[Article], hand_over_tail: bool):
+    started = time.perf_counter()
     cache = RecordCache(cache_folder)
     # The cached export was made from these: it is updated from them where it can be.
     previous, previous_words = cache.records, cache.words
     records, report = refresh_records(articles, dictionary(settings, articles), cache)
-    cache.save()
+    if len(report.segmented) > MAX_CHANGED:
+        # Many cut (a cold build): kept before the export, whatever becomes of it. A few
+        # are saved after the index is published (`_Saving`).
+        cache.save()
     report.seconds["cut"] = time.perf_counter() - started
     log.info("search: %d cut, %d reused", len(report.segmented), report.reused)
     # Whoosh and the export both read the records and nothing else. An update (a few
@@ -159,13 +194,14 @@ def index_and_export(
         whoosh = start_whoosh(whoosh_folder, records)
     try:
         exporting = time.perf_counter()
-        report.export, logical = refresh_export(
+        report.export, logical, unsaved = refresh_export(
             records,
             cache.words,
             cache_folder / "export",
             previous,
             previous_words,
             spill=hand_over_tail,
+            save_later=True,
         )
     except BaseException:  # a build never leaves Whoosh's process writing behind it
         if whoosh is not None:
@@ -174,10 +210,12 @@ def index_and_export(
             documents.unlink(missing_ok=True)
         raise
     # The packer reads the logical export alone: what the records held is its to reuse.
-    del records, previous, cache
+    del records, previous
     report.exported = report.export != "reused"
     report.seconds["export"] = time.perf_counter() - exporting
     if isinstance(logical, SpilledExport):  # written whole, with hand_over_tail
+        cache.save()
+        del cache
         if whoosh is not None:  # an update: done by now, or nearly
             report.whoosh, report.seconds["whoosh"] = finish_whoosh(whoosh)
         # Never returns: the tail stores and packs the export, and starts Whoosh on the
@@ -185,9 +223,10 @@ def index_and_export(
         hand_over(cache_folder, report, started, logical, whoosh=documents is not None)
     if documents is not None:
         whoosh = start_whoosh(whoosh_folder, documents)
-    pack_beside_whoosh(cache_folder, report, whoosh, logical)
+    stamp = unsaved.stamp if unsaved is not None else None
+    pack_beside_whoosh(cache_folder, report, whoosh, logical, stamp)
     save_report(cache_folder, report, started)
-    return report
+    return _Saving(report, cache, unsaved)
 
 
 def _index_in_child(settings: dict, contents: list) -> None:

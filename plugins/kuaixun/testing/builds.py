@@ -10,6 +10,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from kuaixun.core.search.tail import wait_for_saved
+
 ROOT = Path(__file__).resolve().parents[3]  # the repository (the package is installed editable)
 
 
@@ -52,6 +54,9 @@ def run_build(
         env={**os.environ, **(env or {})},
         timeout=600,
     )
+    # The build ends once the index is published; what the next build reads may still be
+    # being saved (core/search/tail.save_detached). Tests read that cache too.
+    wait_for_saved(Path(overrides["SEARCH_CACHE_PATH"]))
     return Build(proc.returncode, proc.stdout, proc.stderr, output)
 
 

@@ -16,7 +16,7 @@ import os
 import signal
 import sys
 
-from kuaixun.core.search import tail
+from kuaixun.core.search import export, tail
 from kuaixun.core.search.export import pack
 from kuaixun.hooks import search
 from kuaixun.tools import build
@@ -82,9 +82,17 @@ TAIL_POINTS = {
 }
 
 
+def _saving_killed(*_) -> None:
+    """The index is published and the build goes on; the indexing process's saving of the
+    caches for the next build dies after the records and the export's files, before its
+    state and fingerprint."""
+    _die()
+
+
 KILL_POINTS = {
     "tail-storing": _tail_killed_at("storing"),
     "tail-packing": _tail_killed_at("packing"),
+    "saving": lambda: setattr(export, "save_state", _saving_killed),
     "search-written": lambda: setattr(search, "finish", _after_search_wrote),
     "pages-written": lambda: setattr(search, "finish", _after_pages_written),
     "before-swap": lambda: setattr(build, "_swap", lambda *_: _die()),

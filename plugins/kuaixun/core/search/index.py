@@ -139,7 +139,8 @@ class RecordCache:
     def save(self) -> None:
         """Write the records, unless the file already holds the same (a warm build: writing
         94 MB at 7,183 articles for nothing)."""
-        if self.loaded is not None and self.stamp() == self.loaded:
+        stamp = self.stamp()
+        if self.loaded is not None and stamp == self.loaded:
             return
         self.file.parent.mkdir(parents=True, exist_ok=True)
         data = {
@@ -154,6 +155,7 @@ class RecordCache:
         with tmp.open("wb") as sink:
             pickle.dump(data, sink, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(self.file)
+        self.loaded = stamp
 
 
 def changed_words(old: dict[str, int], new: dict[str, int]) -> set[str]:

@@ -16,6 +16,7 @@ file, saves it, and packs it while Whoosh writes its index on the other core
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -24,6 +25,7 @@ import subprocess
 import sys
 import time
 import traceback
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
 
@@ -34,6 +36,10 @@ from kuaixun.core.search.index import BuildReport, Record, whoosh_document
 # what the tail is handed, and the documents of a Whoosh index started there.
 HANDOFF = "tail.pickle"
 DOCUMENTS = "whoosh-documents.pickle"
+# Held by the indexing process and the saving it leaves behind (`cache_lock`); and what
+# that saving took (`save_detached`).
+LOCK = "indexing.lock"
+SAVED = "last-save.json"
 
 
 def save_documents(cache_folder: Path, records: dict[str, Record]) -> Path:
@@ -109,19 +115,77 @@ def hand_over(
 
 
 def pack_beside_whoosh(
-    cache_folder: Path, report: BuildReport, whoosh: subprocess.Popen | None, logical=None
+    cache_folder: Path,
+    report: BuildReport,
+    whoosh: subprocess.Popen | None,
+    logical=None,
+    stamp: str | None = None,
 ) -> None:
     """Pack the export (`logical`, or the one in the cache) into the published index while
-    `whoosh` writes, then wait for it; both figure in `report`."""
+    `whoosh` writes, then wait for it; both figure in `report`. `stamp`: the export's
+    fingerprint, when its cache is not saved yet."""
     try:
         packing = time.perf_counter()
         published = cache_folder / "published"
-        report.packed = refresh_published(cache_folder / "export", logical, published)
+        report.packed = refresh_published(cache_folder / "export", logical, published, stamp)
         del logical
         report.seconds["pack"] = time.perf_counter() - packing
     finally:  # a build never leaves Whoosh's process writing behind it
         if whoosh is not None:
             report.whoosh, report.seconds["whoosh"] = finish_whoosh(whoosh)
+
+
+@contextlib.contextmanager
+def cache_lock(cache_folder: Path) -> Iterator[int]:
+    """Hold the search cache for one indexing process and the saving it leaves behind
+    (`save_detached`): an exclusive lock (flock) on `LOCK` in the cache folder, waited for.
+    The lock belongs to the open file, so a fork holding the descriptor keeps it after this
+    process has let go, and a killed process loses it with its descriptors."""
+    cache_folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(cache_folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        # The tail (`hand_over`: an exec) keeps holding it.
+        os.set_inheritable(fd, True)
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def wait_for_saved(cache_folder: Path) -> None:
+    """Return once no indexing process or its saving holds the search cache (the tests read
+    the cache after a build; a build's indexing process waits by itself)."""
+    if cache_folder.is_dir():
+        with cache_lock(cache_folder):
+            pass
+
+
+def save_detached(cache_folder: Path, saving: Callable[[], None]) -> None:
+    """Run `saving` (the caches only the next build reads) in a fork of this process that
+    outlives it: the build, which waits for this process, publishes the index meanwhile
+    and ends. The fork holds the lock of `cache_lock` (its inherited descriptor) until it
+    has saved, so the next build's indexing process waits for it; what it took is in
+    `SAVED` (seconds, or the error). Called inside `cache_lock`."""
+    (cache_folder / SAVED).unlink(missing_ok=True)
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    if os.fork() != 0:
+        return
+    code = 1
+    said: dict[str, float | str] = {}  # its seconds, or its error
+    try:
+        started = time.perf_counter()
+        saving()
+        said["seconds"] = time.perf_counter() - started
+        code = 0
+    except BaseException as error:  # said where the build's report is; the next build is whole
+        traceback.print_exc()
+        said["error"] = f"{type(error).__name__}: {error}"
+    finally:
+        with contextlib.suppress(Exception):
+            (cache_folder / SAVED).write_text(json.dumps(said))
+            sys.stderr.flush()
+        os._exit(code)
 
 
 def main(argv: list[str]) -> int:

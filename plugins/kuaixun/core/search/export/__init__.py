@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 from kuaixun.core.search.export.codec import (
@@ -19,11 +20,13 @@ from kuaixun.core.search.export.codec import (
     fingerprint,
     load_export,
     load_state,
+    save_export,
+    save_state,
     settings_fingerprint,
     words_fingerprint,
 )
 from kuaixun.core.search.export.full import SpilledExport, export, spill_export, store_export
-from kuaixun.core.search.export.incremental import update_export
+from kuaixun.core.search.export.incremental import update_in_memory
 from kuaixun.core.search.export.pack import STATE as PACK_STATE
 from kuaixun.core.search.export.pack import pack_export
 from kuaixun.core.search.index import Record
@@ -34,6 +37,7 @@ __all__ = [
     "ExportState",
     "LogicalExport",
     "SpilledExport",
+    "UnsavedExport",
     "export",
     "finish_spilled",
     "publish_export",
@@ -42,11 +46,15 @@ __all__ = [
 ]
 
 
-def refresh_published(cache: Path, logical: LogicalExport | None, published: Path) -> str:
+def refresh_published(
+    cache: Path, logical: LogicalExport | None, published: Path, stamp: str | None = None
+) -> str:
     """Store the logical export (`logical`, or None: the one saved in `cache`) as the
     published index in `published` (an overlay on the base there, or a new base); return
-    what it did. A published index made from the same export is left as it is."""
-    stamp = (cache / FINGERPRINT).read_text()
+    what it did. A published index made from the same export is left as it is. `stamp`:
+    the export's fingerprint when the cache does not hold it yet (an `UnsavedExport`)."""
+    if stamp is None:
+        stamp = (cache / FINGERPRINT).read_text()
     done = published / FINGERPRINT
     if done.exists() and done.read_text() == stamp and (published / "manifest.json").exists():
         return "reused"
@@ -61,6 +69,24 @@ def refresh_published(cache: Path, logical: LogicalExport | None, published: Pat
     return did
 
 
+@dataclass
+class UnsavedExport:
+    """An export updated in memory whose cache files are not written yet: the build
+    publishes it first and saves it for the next build after (hooks/search.py). Until
+    `save` ends the cache holds no fingerprint, so a save killed or failed midway leaves
+    the next build a whole export, never a half-saved one to update."""
+
+    cache: Path
+    logical: LogicalExport
+    state: ExportState
+    stamp: str
+
+    def save(self) -> None:
+        save_export(self.cache, self.logical)
+        save_state(self.cache, self.state)
+        (self.cache / FINGERPRINT).write_text(self.stamp)
+
+
 def refresh_export(
     records_by_path: dict[str, Record],
     words: dict[str, int],
@@ -68,10 +94,12 @@ def refresh_export(
     previous: dict[str, Record] | None = None,
     previous_words: dict[str, int] | None = None,
     spill: bool = False,
-) -> tuple[str, LogicalExport | SpilledExport | None]:
+    save_later: bool = False,
+) -> tuple[str, LogicalExport | SpilledExport | None, UnsavedExport | None]:
     """Bring the export in `cache` in line with the records. Returns what it did ("reused",
-    "updated (N files)": only the files the changed articles touch, or "written": all) and
-    the export in memory (None when reused: refresh_published reads it if it needs it).
+    "updated (N files)": only the files the changed articles touch, or "written": all),
+    the export in memory (None when reused: refresh_published reads it if it needs it) and,
+    with `save_later`, an update not saved yet (`UnsavedExport.save` saves it; else None).
     With `spill`, an export written whole is returned spilled, not stored (`finish_spilled`
     stores it, in this process or another: search/tail.py).
 
@@ -81,27 +109,32 @@ def refresh_export(
     stamp = cache / FINGERPRINT
     wanted = fingerprint(records_by_path, words)
     if stamp.exists() and stamp.read_text() == wanted:
-        return "reused", None
+        return "reused", None, None
     # No stamp: the last update never finished (a killed build). Only a whole export is safe.
     state = load_state(cache) if stamp.exists() else None
     stamp.unlink(missing_ok=True)
-    written = logical = None
     # Only an export made from the previous build's records can be updated from them.
     if state is not None and previous and state.words == words_fingerprint(previous_words or {}):
         logical = load_export(cache, state.hashes)
-        written = update_export(state, previous, records_by_path, words, logical, cache)
-    if written is None:
-        # pypinyin's readings of the words it read before are kept (the slowest part).
-        known = None
-        if state is not None and state.settings == settings_fingerprint():
-            known = state.pinyin
-        if spill:
-            spilled = spill_export(records_by_path, cache, words, known)
-            spilled.stamp = wanted
-            return "written", spilled
-        logical = export(records_by_path, cache, words, known)
+        update = update_in_memory(state, previous, records_by_path, words, logical)
+        if update is not None:
+            did = f"updated ({len(update.written)} files)"
+            unsaved = UnsavedExport(cache, logical, update.state, wanted)
+            if save_later:
+                return did, logical, unsaved
+            unsaved.save()
+            return did, logical, None
+    # pypinyin's readings of the words it read before are kept (the slowest part).
+    known = None
+    if state is not None and state.settings == settings_fingerprint():
+        known = state.pinyin
+    if spill:
+        spilled = spill_export(records_by_path, cache, words, known)
+        spilled.stamp = wanted
+        return "written", spilled, None
+    logical = export(records_by_path, cache, words, known)
     stamp.write_text(wanted)
-    return ("written" if written is None else f"updated ({written} files)"), logical
+    return "written", logical, None
 
 
 def finish_spilled(cache: Path, spilled: SpilledExport) -> LogicalExport:

@@ -11,8 +11,10 @@ is the same, byte for byte, as a full export of the same records (tested).
 An update is decided in steps that write nothing: whether the cached export can be updated
 (`updatable`), which articles changed (`changed_articles`), what they held before and hold
 now (`compare_articles`), the patched vocabulary buckets (`patch_buckets`) and the other
-files and the state after (`plan_update`). Only then `write_update` writes it; a step that
-finds a full export is needed returns before anything is touched.
+files and the state after (`plan_update`). Only then `apply_update` changes the export in
+memory; a step that finds a full export is needed returns before anything is touched. The
+cache files are saved by the caller (export.UnsavedExport), after the build has published
+the index.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from pathlib import Path
 
 from whoosh.util.numeric import length_to_byte
 
@@ -41,8 +42,6 @@ from kuaixun.core.search.export.codec import (
     line_key,
     manifest,
     numbered,
-    save_export,
-    save_state,
     settings_fingerprint,
     spills_of,
     stored,
@@ -84,17 +83,16 @@ class Bucket:
         return docs, terms
 
 
-def update_export(
+def update_in_memory(
     state: ExportState,
     previous: dict[str, Record],
     records_by_path: dict[str, Record],
     words: dict[str, int],
     cached: LogicalExport,
-    cache: Path,
-) -> int | None:
-    """Update the `cached` export in place (its files and state saved in `cache`) and return
-    how many files it wrote; None (nothing touched) when a full export is needed: other
-    settings, articles renumbered, too many changes or another bucket count."""
+) -> Update | None:
+    """Update the `cached` export in memory and return the update (its state is saved
+    beside the files: export.UnsavedExport); None (nothing touched) when a full export is
+    needed: other settings, articles renumbered, too many changes or another bucket count."""
     records = numbered(records_by_path)
     if not updatable(state, previous, records):
         return None
@@ -105,9 +103,7 @@ def update_export(
     if update is None:
         return None  # another bucket count: the full export redistributes the keys
     apply_update(cached, update)
-    save_export(cache, cached)
-    save_state(cache, update.state)
-    return len(update.written)
+    return update
 
 
 def updatable(state: ExportState, previous: dict[str, Record], records: list[Record]) -> bool:
