@@ -475,7 +475,7 @@ def test_the_short_pairs_run_is_bits_read_back_in_python_and_the_browser():
 
 
 def test_the_rice_parameter_is_the_shortest_of_all_32():
-    """codec._rice_parameter stops where the codes stop shrinking: the k a scan of every k
+    """codec._shortest_rice_parameter stops where the codes stop shrinking: the k a scan of every k
     from 0 to 31 finds (the smallest of equals), for gaps of every size."""
     rng = random.Random(15)
     for _ in range(3000):
@@ -487,7 +487,7 @@ def test_the_rice_parameter_is_the_shortest_of_all_32():
         def cost(k: int, values=values) -> int:
             return sum((v >> k) + 1 + k for v in values)
 
-        assert codec._rice_parameter(values) == min(range(32), key=cost)
+        assert codec._shortest_rice_parameter(values) == min(range(32), key=cost)
 
 
 @pytest.mark.parametrize(("top", "bits"), [(40, False), (9000, True), (2_000_000, True)])

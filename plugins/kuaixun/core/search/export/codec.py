@@ -543,11 +543,12 @@ def _rice(value: int, k: int) -> str:
     return "1" * (value >> k) + "0" + (format(value & ((1 << k) - 1), f"0{k}b") if k else "")
 
 
-def _rice_parameter(values: list[int]) -> int:
+def _shortest_rice_parameter(values: list[int]) -> int:
     """The k of 0…31 whose Rice codes of `values` are shortest (the smallest of equals).
     Their length, len(values) × (1 + k) + Σ (v >> k), grows from k to k + 1 by
     len(values) − Σ ⌈(v >> k) / 2⌉, which never falls as k grows: the first k past which it
-    stops falling is the least (a scan of all 32 was most of coding a run)."""
+    stops falling is the least (a scan of all 32 was most of coding a run). A long list's
+    parameter is estimated from its sum alone instead (`rice_parameter`)."""
     k, shifted = 0, values
     while k < 31 and sum(v - (v >> 1) for v in shifted) > len(values):  # Σ ⌈(v >> k) / 2⌉
         shifted = [v >> 1 for v in shifted]
@@ -563,7 +564,7 @@ def short_run(pairs: list[tuple[int, str, list[int]]]) -> str:
     for quotient, _, _ in pairs:
         quotient_gaps.append(quotient - previous - 1)
         previous = quotient
-    kq = _rice_parameter(quotient_gaps)
+    kq = _shortest_rice_parameter(quotient_gaps)
     bits = [_golomb(len(pairs) - 1), format(top, "05b"), format(kq, "05b")]
     for gap, (_, first, docs) in zip(quotient_gaps, pairs, strict=True):
         bits += [_rice(gap, kq), "".join(format(_VALUE[ch], "06b") for ch in first)]
