@@ -43,7 +43,10 @@ def _after_search_wrote(pelican) -> None:
 
 
 def _after_pages_written(pelican) -> None:
-    _real_finish(pelican)  # the export is linked into the staging folder too
+    """Pelican is done and search's `finish` ran: in a build that ends in one process the
+    export is linked into the staging folder; in a one-shot build the indexing process is
+    handed to the waiter, and goes on alone once the build dies."""
+    _real_finish(pelican)
     _die()
 
 
