@@ -71,9 +71,9 @@ def waiter(report: str, build_pid: str, argv: list[str]) -> int:
         said["indexing_parent"] = None
     real_swap = staging.swap
 
-    def swap(first: Path, second: Path) -> None:
-        said["locked_at_swap"] = _locked(second.with_name(f".{second.name}.lock"))
-        real_swap(first, second)
+    def swap(staging: Path, final: Path) -> None:
+        said["locked_at_swap"] = _locked(final.with_name(f".{final.name}.lock"))
+        real_swap(staging, final)
 
     staging.swap = swap
     code = finish_build.main(argv)
