@@ -23,35 +23,42 @@ HOST, PORT = "127.0.0.1", 8000
 TZ = ZoneInfo("Asia/Shanghai")
 
 
-def _build(settings: Path, overrides: dict | None = None) -> None:
-    from kuaixun.tools.build import build_and_report
+def _build(settings: Path, overrides: dict | None = None, last: bool = False) -> None:
+    """Build, or exit 1 after printing the problems. `last`: the task ends with the build,
+    which may then end this process itself (tools/build.py, `one_shot`)."""
+    from kuaixun.tools.build import build_and_report, ends_process
 
     os.chdir(ROOT)
-    if build_and_report(settings, overrides):
+    output = Path((overrides or {}).get("OUTPUT_PATH", OUTPUT))
+    shown = output.relative_to(ROOT) if output.is_relative_to(ROOT) else output
+    built = f"已生成网站 (site built): {shown}/"
+    if build_and_report(settings, overrides, one_shot=last and ends_process(), built=built):
         sys.exit(1)
-    built = Path((overrides or {}).get("OUTPUT_PATH", OUTPUT))
-    shown = built.relative_to(ROOT) if built.is_relative_to(ROOT) else built
-    print(f"已生成网站 (site built): {shown}/")
 
 
 @task
 def html(c):
     """Build the site into output/ with the development settings."""
-    _build(DEV_SETTINGS)
+    _build(DEV_SETTINGS, last=True)
 
 
 @task
 def publish(c):
     """Build the production site into output/ with publishconf.py (SITEURL from the environment)."""
+    _publish(last=True)
+
+
+def _publish(last: bool) -> None:
     from pelican.settings import read_settings
 
     from kuaixun.tools.deploy import prune_content_caches
 
     if not os.environ.get("SITEURL"):
         print("注意：没有设置 SITEURL，链接指向示例网址 (SITEURL unset: placeholder address)")
-    _build(PUBLISH_SETTINGS)
-    # Each version of the code gets its own content cache (publishconf.py); older ones go.
+    # Each version of the code gets its own content cache (publishconf.py); older ones go,
+    # before the build: a build that ends the process (`last`) returns to nothing after it.
     prune_content_caches(Path(read_settings(str(PUBLISH_SETTINGS))["CACHE_PATH"]))
+    _build(PUBLISH_SETTINGS, last=last)
 
 
 @task(help={"subpath": "网站所在的子路径 (the sub-path, as on GitHub Pages)", "port": "端口"})
@@ -65,7 +72,7 @@ def preview(c, subpath="/bulletin/", port=PORT):
     server = subpath_server(OUTPUT, subpath, HOST, int(port))
     address = f"http://{HOST}:{server.server_port}{subpath}"
     os.environ["SITEURL"] = address.rstrip("/")
-    publish(c)
+    _publish(last=False)
     print(f"预览 (preview): {address} — 其他路径一律 404 (anything else is a 404); Ctrl+C 停止")
     serve_until_interrupted(server)
 
@@ -85,7 +92,7 @@ def upload(c):
     except UploadSettingsMissing as missing:
         sys.exit(str(missing))
     # publish exits non-zero on any content problem, before rsync runs: nothing is uploaded.
-    publish(c)
+    _publish(last=False)
     c.run(shlex.join(rsync_command(OUTPUT, target)), pty=False)
     print(f"已上传 (uploaded): {target.destination}")
 

@@ -74,6 +74,20 @@ def display_path(path: Path, content_root: Path) -> str:
         return str(path.resolve())
 
 
+def crash_problem(error: Exception) -> Problem:
+    """Where an unexpected error happened (a template line, a plugin), as a problem."""
+    import traceback
+
+    frames = traceback.extract_tb(error.__traceback__)
+    where = frames[-1] if frames else None
+    return Problem(
+        display_path(Path(where.filename), Path.cwd()) if where else "pelican",
+        where.lineno if where else None,
+        f"构建出错 (build crashed): {type(error).__name__}: {error}",
+        "这是网站程序或模板的问题，不是文章的问题；请告诉网站维护者 (a bug in the site code)",
+    )
+
+
 # Where generators keep problems found while reading, until the bulletin plugin raises them
 # all together just before writing (see bulletin.strict).
 PENDING = "BULLETIN_PROBLEMS"

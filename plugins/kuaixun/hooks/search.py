@@ -24,13 +24,14 @@ from kuaixun import pelican_api
 from kuaixun.core.cjk.text import html_to_text
 from kuaixun.core.problems import plan_outputs
 from kuaixun.core.search.export import (
+    STATE,
     SpilledExport,
     UnsavedExport,
-    publish_export,
     refresh_export,
 )
-from kuaixun.core.search.export.entry import put_entry
+from kuaixun.core.search.export.codec import FINGERPRINT
 from kuaixun.core.search.export.incremental import MAX_CHANGED
+from kuaixun.core.search.export.pack import STATE as PACK_STATE
 from kuaixun.core.search.index import (
     Article,
     BuildReport,
@@ -50,6 +51,7 @@ from kuaixun.core.search.tail import (
     start_whoosh,
 )
 from kuaixun.core.search.whoosh_index import whoosh_is_new
+from kuaixun.tools import finish_build
 
 log = logging.getLogger(__name__)
 _JOB = "SEARCH_JOB"
@@ -245,31 +247,38 @@ def _index_in_child(settings: dict, contents: list) -> None:
 def finish(pelican) -> None:
     """Wait for the search index, then put its export into the output; a failure there fails
     the build. Pelican sends `finalized` only after a build that wrote everything, so a
-    failed build leaves its output folder untouched by search too."""
+    failed build leaves its output folder untouched by search too. In a one-shot build
+    (tools/build.py) the build's process, replaced by a small one, waits and publishes
+    instead (tools/finish_build.py): Pelican's process is gone meanwhile."""
     settings = pelican.settings
     later = settings.pop(_LATER, None)
     if later is not None:
         start_indexing(later())
     job = settings.pop(_JOB, None)
+    index = _published_index(settings)
     if job is None:  # no article generator ran: index the empty site here
         index_and_export(settings, [])
+    elif (waiter := settings.get(finish_build.WAITER)) is not None:
+        waiter.update(job=job, index=index)
+        return
     else:
         job.join()
-        if job.exitcode is not None and job.exitcode < 0:  # killed: nothing above says so
-            raise RuntimeError(
-                f"搜索索引生成失败：索引进程被信号 {-job.exitcode} 终止（例如内存不足），"
-                "网站没有更新；再构建一次即可 (search index failed: its process was killed "
-                f"by signal {-job.exitcode}, e.g. out of memory; build again)"
-            )
-        if job.exitcode != 0:
-            raise RuntimeError("搜索索引生成失败，见上面的错误 (search index failed: see above)")
-    cache = Path(settings["SEARCH_CACHE_PATH"]) / "published"
-    folder = Path(settings["OUTPUT_PATH"]) / settings["SEARCH_OUTPUT_DIR"]
-    publish_export(cache, folder)
-    # The entry in the search page: a cold search then asks for no manifest.json.
+        failure = finish_build.indexing_failure(job.exitcode)
+        if failure is not None:
+            raise RuntimeError(failure)
+    finish_build.publish_index(**index)
+
+
+def _published_index(settings: dict) -> dict:
+    """What `finish_build.publish_index` puts into the output: the published index (but the
+    export's and the packer's own records), and the entry into the search page."""
     page = settings.get("SEARCH_SAVE_AS")
-    if page and (Path(settings["OUTPUT_PATH"]) / page).is_file():
-        put_entry(Path(settings["OUTPUT_PATH"]) / page, folder / "manifest.json")
+    return {
+        "cache": str(Path(settings["SEARCH_CACHE_PATH"]) / "published"),
+        "folder": str(Path(settings["OUTPUT_PATH"]) / settings["SEARCH_OUTPUT_DIR"]),
+        "skip": sorted({FINGERPRINT, STATE, PACK_STATE}),
+        "page": str(Path(settings["OUTPUT_PATH"]) / page) if page else None,
+    }
 
 
 def register():

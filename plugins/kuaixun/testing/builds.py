@@ -34,9 +34,13 @@ def run_build(
     settings: str = "pelicanconf.py",
     env: dict | None = None,
     kill_at: str = "",
+    waiter_report: Path | None = None,
+    indexing: str = "runs",
     **overrides,
 ) -> Build:
-    """Build like `invoke html` does, in a fresh process, into `output`."""
+    """Build like `invoke html` does, in a fresh process, into `output`. With
+    `waiter_report`, the build's waiter writes that report (kuaixun.testing.waiter_probe;
+    `indexing`: "runs" or "killed")."""
     overrides["OUTPUT_PATH"] = str(output)
     overrides.setdefault("CACHE_PATH", str(output.parent / "pelican-cache"))
     overrides.setdefault("SEARCH_CACHE_PATH", str(output.parent / "search-cache"))
@@ -46,6 +50,8 @@ def run_build(
     command = [sys.executable, "-m", "kuaixun.tools.build", str(ROOT / settings)]
     if kill_at:  # a build killed with SIGKILL at a point of kuaixun.testing.killer
         command[2:3] = ["kuaixun.testing.killer", kill_at]
+    if waiter_report is not None:
+        command[2:3] = ["kuaixun.testing.waiter_probe", str(waiter_report), indexing]
     proc = subprocess.run(
         [*command, json.dumps(overrides)],
         cwd=ROOT,

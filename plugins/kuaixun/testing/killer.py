@@ -8,6 +8,11 @@ tail (search/tail.py, a fresh interpreter the indexing process execs) are reache
 exec'ing this module's `tail` in its place, which wraps the tail's functions the same way:
 
     python -m kuaixun.testing.killer tail POINT CACHE_FOLDER
+
+The points at the exchange of the folders are reached in the build's waiter too (a one-shot
+build's process replaced by tools/finish_build.py), by exec'ing this module's `waiter`:
+
+    python -m kuaixun.testing.killer waiter POINT PLAN_JSON
 """
 
 from __future__ import annotations
@@ -19,9 +24,9 @@ import sys
 from kuaixun.core.search import export, tail
 from kuaixun.core.search.export import pack
 from kuaixun.hooks import search
-from kuaixun.tools import build
+from kuaixun.tools import build, finish_build, staging
 
-_real_exchange = build._exchange
+_real_exchange = staging.exchange
 _real_finish = search.finish
 
 
@@ -38,7 +43,10 @@ def _after_search_wrote(pelican) -> None:
 
 
 def _after_pages_written(pelican) -> None:
-    _real_finish(pelican)  # the export is linked into the staging folder too
+    """Pelican is done and search's `finish` ran: in a build that ends in one process the
+    export is linked into the staging folder; in a one-shot build the indexing process is
+    handed to the waiter, and goes on alone once the build dies."""
+    _real_finish(pelican)
     _die()
 
 
@@ -59,6 +67,23 @@ def _tail_killed_at(point: str):
         real_execv(path, args)
 
     return lambda: setattr(os, "execv", execv)
+
+
+def _waiter_killed_at(point: str):
+    """Wrap the staging folder's function at `point` (WAITER_POINTS) here, for a build that
+    ends in this process, and in the waiter's image, for a build that hands its end over."""
+    real_execv = os.execv
+
+    def execv(path, args):
+        if args[1:3] == ["-m", finish_build.__name__]:
+            args = [args[0], "-m", "kuaixun.testing.killer", "waiter", point, *args[3:]]
+        real_execv(path, args)
+
+    def wrap() -> None:
+        WAITER_POINTS[point]()
+        os.execv = execv
+
+    return wrap
 
 
 def _dying_at_second_call(function):
@@ -89,14 +114,20 @@ def _saving_killed(*_) -> None:
     _die()
 
 
+WAITER_POINTS = {
+    "before-swap": lambda: setattr(staging, "swap", lambda *_: _die()),
+    "after-exchange": lambda: setattr(staging, "exchange", _after_exchange),
+}
+
+
 KILL_POINTS = {
     "tail-storing": _tail_killed_at("storing"),
     "tail-packing": _tail_killed_at("packing"),
     "saving": lambda: setattr(export, "save_state", _saving_killed),
     "search-written": lambda: setattr(search, "finish", _after_search_wrote),
     "pages-written": lambda: setattr(search, "finish", _after_pages_written),
-    "before-swap": lambda: setattr(build, "_swap", lambda *_: _die()),
-    "after-exchange": lambda: setattr(build, "_exchange", _after_exchange),
+    "before-swap": _waiter_killed_at("before-swap"),
+    "after-exchange": _waiter_killed_at("after-exchange"),
 }
 
 
@@ -104,5 +135,8 @@ if __name__ == "__main__":
     if sys.argv[1] == "tail":
         TAIL_POINTS[sys.argv[2]]()
         sys.exit(tail.main(sys.argv[3:]))
+    if sys.argv[1] == "waiter":
+        WAITER_POINTS[sys.argv[2]]()
+        sys.exit(finish_build.main(sys.argv[3:]))
     KILL_POINTS[sys.argv[1]]()
     sys.exit(build.main(sys.argv[2:]))

@@ -7,24 +7,29 @@ errors) is collected, and output/ is replaced only when there were none.
 
 from __future__ import annotations
 
-import ctypes
 import fcntl
 import gc
 import logging
-import os
 import re
-import shutil
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 from pelican import Pelican, signals
 from pelican.settings import read_settings
 
 from kuaixun import pelican_api
-from kuaixun.core.problems import ContentErrors, Problem, display_path, format_report
+from kuaixun.core.problems import (
+    ContentErrors,
+    Problem,
+    crash_problem,
+    display_path,
+    format_report,
+)
 from kuaixun.rules import BEFORE_READING, CHANGES, Changes, check_changes, check_site
+from kuaixun.tools import finish_build
+from kuaixun.tools import staging as staging_folder
 
 # The setting naming the site a build replaces (hooks/pages.py links unchanged files from it).
 PREVIOUS_OUTPUT = "PREVIOUS_OUTPUT_PATH"
@@ -54,7 +59,9 @@ class _PelicanErrors(logging.Handler):
         self.problems.append(Problem(path, None, message, "see the message above"))
 
 
-def build_site(settings_file: str, overrides: dict | None = None) -> list[Problem]:
+def build_site(
+    settings_file: str, overrides: dict | None = None, *, one_shot: bool = False, built: str = ""
+) -> list[Problem]:
     """Build the site; return the problems found (empty when output/ was replaced).
 
     One build at a time (a lock beside output/); the site is built into a staging folder
@@ -63,12 +70,17 @@ def build_site(settings_file: str, overrides: dict | None = None) -> list[Proble
     The staging folder starts from the folders of the site before the last one (kept empty
     beside output/): a site of 7,183 articles has ≈ 9,500 folders, and making and removing
     them all at every build cost more than rendering the few pages an edit changes.
+
+    A `one_shot` build (the process ends with it) whose search indexing process ran does
+    not return once Pelican is done without a problem: its process becomes the waiter
+    (tools/finish_build.py), which publishes the index, replaces output/, prints `built`,
+    and exits with the build's status (or prints the problem and exits 1).
     """
     settings = read_settings(settings_file, override=overrides or {})
     final = Path(settings["OUTPUT_PATH"]).resolve()
     staging = final.with_name(f".{final.name}.building")
-    with build_lock(final):
-        _prepare_staging(final, staging)
+    with build_lock(final) as lock:
+        staging_folder.prepare(final, staging)
         # The content folder is read once for both checks: this one and the strict check
         # before writing (hooks/bulletin/strict.py) share it through the settings.
         changes = settings[CHANGES] = Changes(None)
@@ -80,12 +92,21 @@ def build_site(settings_file: str, overrides: dict | None = None) -> list[Proble
         settings["DELETE_OUTPUT_DIRECTORY"] = False
         # Files whose inputs did not change are linked from the site this build replaces.
         settings[PREVIOUS_OUTPUT] = str(final)
+        if one_shot:  # hooks/search.finish leaves the indexing process to the waiter
+            settings[finish_build.WAITER] = {}
         problems = _run_pelican(settings)
+        waiting = settings.pop(finish_build.WAITER, None) or {}
+        if "job" in waiting:
+            if not problems:
+                finish_build.hand_over(
+                    waiting["job"], waiting["index"], lock, staging, final, built
+                )
+            waiting["job"].join()  # failed anyway: its own error, if any, is on stderr
         if problems:
-            _keep_folders(staging, final)
+            staging_folder.keep_folders(staging, final)
             return problems
-        _prune_empty_folders(staging)
-        _swap(staging, final)
+        staging_folder.prune_empty_folders(staging)
+        staging_folder.swap(staging, final)
     return []
 
 
@@ -137,7 +158,7 @@ def collected_problems(settings: dict) -> Iterator[list[Problem]]:
     except Exception as error:  # a template or plugin bug: named, never a bare traceback
         # Content the check finds wrong may make a plugin fail before the strict check runs
         # (a key written twice): then the content is the problem, not the site code.
-        problems.extend(check_site(settings) or [_crash(error)])
+        problems.extend(check_site(settings) or [crash_problem(error)])
     finally:
         pelican_logger.removeHandler(handler)
         problems.extend(_unreported(handler.problems, problems))
@@ -145,8 +166,9 @@ def collected_problems(settings: dict) -> Iterator[list[Problem]]:
 
 
 @contextmanager
-def build_lock(final: Path) -> Iterator[None]:
-    """Hold the build lock beside output/: a second build waits, and says why."""
+def build_lock(final: Path) -> Iterator[int]:
+    """Hold the build lock beside output/: a second build waits, and says why. Yields the
+    lock file's descriptor (the waiter keeps it open: tools/finish_build.py)."""
     lock_file = final.with_name(f".{final.name}.lock")
     lock_file.parent.mkdir(parents=True, exist_ok=True)
     with lock_file.open("a") as handle:
@@ -162,68 +184,7 @@ def build_lock(final: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX)
         # Released when closed, not unlocked: the search process, forked with this file
         # open, keeps the lock until it is done writing the cache, even after a kill.
-        yield
-
-
-def _prepare_staging(final: Path, staging: Path) -> None:
-    """An empty staging folder, with the folders the last build kept when there are any.
-
-    First what a killed build left: an output/ that a build killed between two renames
-    (where the exchange is not available) had moved is put back; its staging folder (or the
-    site it replaced, killed just after the exchange) is emptied of files and used.
-    """
-    old = final.with_name(f".{final.name}.old")
-    if old.exists() and not final.exists():
-        old.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
-    kept = _folders_kept(final)
-    if staging.is_dir() and not staging.is_symlink():
-        shutil.rmtree(kept, ignore_errors=True)
-        _remove_files(staging)
-    else:
-        with suppress(FileNotFoundError):
-            staging.unlink()  # not a folder: nothing of ours
-        with suppress(FileNotFoundError):
-            kept.rename(staging)
-
-
-def _folders_kept(final: Path) -> Path:
-    """Where the folders of a replaced site wait, empty, for the next build's staging."""
-    return final.with_name(f".{final.name}.folders")
-
-
-def _keep_folders(site: Path, final: Path) -> None:
-    """Empty a replaced site (or a failed build's staging folder) of its files and keep its
-    folders for the next build (a build that failed before writing made none)."""
-    if not site.is_dir():
-        return
-    _remove_files(site)
-    kept = _folders_kept(final)
-    shutil.rmtree(kept, ignore_errors=True)  # none unless a killed build left one
-    site.rename(kept)
-
-
-def _remove_files(folder: Path) -> None:
-    """Unlink every file under `folder` (links not followed); the folders stay."""
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                _remove_files(Path(entry.path))
-            else:
-                os.unlink(entry.path)
-
-
-def _prune_empty_folders(folder: Path) -> bool:
-    """Remove the folders under `folder` left without a file (kept from an older site and not
-    written in this build); True when `folder` itself holds nothing now."""
-    empty = True
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False) and _prune_empty_folders(Path(entry.path)):
-                os.rmdir(entry.path)
-            else:
-                empty = False
-    return empty
+        yield handle.fileno()
 
 
 def _unreported(pelican_problems: list[Problem], ours: list[Problem]) -> list[Problem]:
@@ -251,57 +212,29 @@ def _unreported(pelican_problems: list[Problem], ours: list[Problem]) -> list[Pr
     return [p for p in pelican_problems if not about_explained(p)]
 
 
-def _crash(error: Exception) -> Problem:
-    """Where an unexpected error happened (a template line, a plugin), as a problem."""
-    import traceback
-
-    frames = traceback.extract_tb(error.__traceback__)
-    where = frames[-1] if frames else None
-    return Problem(
-        display_path(Path(where.filename), Path.cwd()) if where else "pelican",
-        where.lineno if where else None,
-        f"构建出错 (build crashed): {type(error).__name__}: {error}",
-        "这是网站程序或模板的问题，不是文章的问题；请告诉网站维护者 (a bug in the site code)",
-    )
-
-
-def _swap(staging: Path, final: Path) -> None:
-    """Put the new site in place in one step: output/ is at every moment either the old site
-    or the new one, whenever the build is killed."""
-    if not final.exists():
-        staging.rename(final)
-    elif _exchange(staging, final):
-        _keep_folders(staging, final)  # now the old site
-    else:  # no renameat2 (macOS): two renames; _prepare_staging repairs a kill between them
-        old = final.with_name(f".{final.name}.old")
-        final.rename(old)
-        staging.rename(final)
-        shutil.rmtree(old, ignore_errors=True)
-
-
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
-
-
-def _exchange(first: Path, second: Path) -> bool:
-    """Swap two folders atomically (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
-    try:
-        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (AttributeError, OSError):
-        return False
-    done = renameat2(
-        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
-    )
-    return done == 0
-
-
-def build_and_report(settings_file: str | Path, overrides: dict | None = None) -> int:
-    """Build the site and print every problem for the editor; the exit status (0: built)."""
-    problems = build_site(str(settings_file), overrides)
+def build_and_report(
+    settings_file: str | Path,
+    overrides: dict | None = None,
+    *,
+    one_shot: bool = False,
+    built: str = "",
+) -> int:
+    """Build the site and print every problem for the editor, or `built` once output/ is
+    replaced; the exit status (0: built). A `one_shot` build may end the process itself
+    (`build_site`)."""
+    problems = build_site(str(settings_file), overrides, one_shot=one_shot, built=built)
     if problems:
         print(format_report(problems), file=sys.stderr)
         return 1
+    if built:
+        print(built)
     return 0
+
+
+def ends_process() -> bool:
+    """Whether a build may end this process in the waiter's image: not under a profiler
+    or a tracer (cProfile, coverage), which write what they saw when the process ends."""
+    return sys.getprofile() is None and sys.gettrace() is None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -310,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = sys.argv[1:] if argv is None else argv
     overrides = json.loads(args[1]) if len(args) > 1 else {}
-    return build_and_report(args[0], overrides)
+    return build_and_report(args[0], overrides, one_shot=ends_process())
 
 
 if __name__ == "__main__":

@@ -1,0 +1,69 @@
+"""A one-shot build (`python -m kuaixun.tools.build`, `invoke html`) ends in a small process:
+once Pelican has written the pages, the build's process becomes the waiter
+(tools/finish_build.py), which waits for the search index, publishes it and exchanges the
+folders, holding the build lock, and fails the build as the build in one process does.
+Real builds; kuaixun.testing.waiter_probe reports what the waiter was."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_build_atomic import edit_an_article, export_is_whole, scratch, tree_digest
+
+from kuaixun.testing.builds import copy_content, run_build
+
+# Modules the waiter must not import: Pelican's, and the search's (jieba, pypinyin,
+# Whoosh, the export: ≈ 120 MB of what the waiter is there to free).
+HEAVY = ("pelican", "jinja2", "markdown", "jieba", "rjieba", "pypinyin", "whoosh")
+HEAVY_OURS = ("kuaixun.core.search.export", "kuaixun.hooks", "kuaixun.tools.build")
+
+
+@pytest.fixture
+def content(tmp_path):
+    return copy_content(tmp_path / "content")
+
+
+def test_the_builds_process_becomes_the_waiter_while_the_index_is_made(tmp_path, content):
+    report = tmp_path / "waiter.json"
+    built = run_build(tmp_path / "output", content=content, waiter_report=report)
+    assert built.returncode == 0, built.stderr
+    said = json.loads(report.read_text())
+    assert said["pid"] == said["build_pid"], "the same process, in a new image"
+    assert said["indexing_parent"] == said["pid"], "the indexing process is still its child"
+    assert export_is_whole(built.output)
+    assert scratch(built.output) == [".output.lock"]
+
+
+def test_the_waiter_imports_neither_pelican_nor_the_search(tmp_path, content):
+    report = tmp_path / "waiter.json"
+    built = run_build(tmp_path / "output", content=content, waiter_report=report)
+    assert built.returncode == 0, built.stderr
+    modules = json.loads(report.read_text())["modules"]
+    assert not [m for m in modules if m.split(".")[0] in HEAVY or m.startswith(HEAVY_OURS)]
+
+
+def test_the_build_lock_is_held_while_the_waiter_exchanges_the_folders(tmp_path, content):
+    report = tmp_path / "waiter.json"
+    built = run_build(tmp_path / "output", content=content, waiter_report=report)
+    assert built.returncode == 0, built.stderr
+    assert json.loads(report.read_text())["locked_at_swap"] is True
+
+
+def test_an_indexing_process_killed_while_the_waiter_waits_fails_the_build(tmp_path, content):
+    first = run_build(tmp_path / "output", content=content)
+    assert first.returncode == 0, first.stderr
+    before = tree_digest(first.output)
+    edit_an_article(content, "社区食堂开业，老人午餐八元一份。")
+    report = tmp_path / "waiter.json"
+    killed = run_build(first.output, content=content, waiter_report=report, indexing="killed")
+    assert killed.returncode == 1, killed.stderr
+    assert "搜索索引生成失败：索引进程被信号 9 终止" in killed.stderr
+    assert killed.stderr.rstrip().endswith("(Build failed: 1 problem(s); output/ left unchanged.)")
+    said = json.loads(report.read_text())
+    assert said["pid"] == said["build_pid"]
+    assert tree_digest(first.output) == before
+    assert scratch(first.output) == [".output.lock"], "the staging folder's folders are kept"
+    again = run_build(first.output, content=content)
+    assert again.returncode == 0, again.stderr
+    assert export_is_whole(first.output) and tree_digest(first.output) != before
