@@ -6,6 +6,7 @@ stores it as the published index: a base of packs and an overlay of what changed
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from dataclasses import dataclass
@@ -63,7 +64,12 @@ class CachedExport:
     def load(cls, cache: Path, published: Path) -> CachedExport:
         stamp = (cache / FINGERPRINT).read_text() if (cache / FINGERPRINT).exists() else None
         state = load_state(cache) if stamp is not None else None
-        logical = load_export(cache, state.hashes) if state is not None else None
+        logical = None
+        if state is not None:
+            # Damaged, it fails the update that reads it (refresh_export loads it again),
+            # as before, not a build that reuses the export.
+            with contextlib.suppress(Exception):
+                logical = load_export(cache, state.hashes)
         return cls(stamp, state, logical, load_base(published))
 
 
@@ -135,16 +141,9 @@ def refresh_export(
     """
     stamp = cache / FINGERPRINT
     wanted = fingerprint(records_by_path, words)
-    if loaded is not None:
-        if loaded.stamp == wanted:
-            return "reused", None, None
-        state = loaded.state
-    else:
-        if stamp.exists() and stamp.read_text() == wanted:
-            return "reused", None, None
-        # No stamp: the last update never finished (a killed build). Only a whole export is
-        # safe.
-        state = load_state(cache) if stamp.exists() else None
+    reused, state = _cached(cache, wanted, loaded)
+    if reused:
+        return "reused", None, None
     stamp.unlink(missing_ok=True)
     # Only an export made from the previous build's records can be updated from them.
     if state is not None and previous and state.words == words_fingerprint(previous_words or {}):
@@ -160,6 +159,10 @@ def refresh_export(
                 return did, logical, unsaved
             unsaved.save()
             return did, logical, None
+    # A whole export reads none of the cached files: those loaded ahead go before it.
+    logical = None
+    if loaded is not None:
+        loaded.logical = None
     # pypinyin's readings of the words it read before are kept (the slowest part).
     known = None
     if state is not None and state.settings == settings_fingerprint():
@@ -171,6 +174,21 @@ def refresh_export(
     logical = export(records_by_path, cache, words, known)
     stamp.write_text(wanted)
     return "written", logical, None
+
+
+def _cached(
+    cache: Path, wanted: str, loaded: CachedExport | None
+) -> tuple[bool, ExportState | None]:
+    """Whether the cached export is the one `wanted` already, and else its state (None: no
+    stamp, the last update never finished — a killed build: only a whole export is safe)."""
+    if loaded is not None:
+        return loaded.stamp == wanted, loaded.state
+    stamp = cache / FINGERPRINT
+    if not stamp.exists():
+        return False, None
+    if stamp.read_text() == wanted:
+        return True, None
+    return False, load_state(cache)
 
 
 def finish_spilled(cache: Path, spilled: SpilledExport) -> LogicalExport:
