@@ -4,12 +4,20 @@ again, and the Whoosh index of record is updated in place, keyed by source path.
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
 from pathlib import Path
 
 import pytest
 
 from kuaixun.core.search.export import STATE, export
+from kuaixun.core.search.export.codec import (
+    FILES,
+    LogicalExport,
+    StoredLater,
+    save_export,
+    stored,
+)
 from kuaixun.core.search.index import RecordCache
 from kuaixun.testing.builds import ROOT, copy_content, run_build
 from kuaixun.testing.search_sites import (
@@ -187,3 +195,73 @@ def test_an_export_state_from_older_code_is_ignored_not_fatal(site, tmp_path):
     after = build()
     assert after["export"] == "written"
     assert_same_as_a_full_export(output, tmp_path)
+
+
+def test_a_rebuild_loads_the_caches_while_pelican_reads_the_articles(site, tmp_path):
+    """The indexing process starts with Pelican and loads the records, the export and the
+    published base before the articles come (hooks/search.py `preload`); the update made
+    from them is the one a full export makes."""
+    content, _, output, build = site
+    build()
+    path = content / ARTICLE
+    path.write_text(path.read_text(encoding="utf-8") + "\n演练结束后进行了点评。\n", "utf-8")
+    after = build()
+    assert after["seconds"]["loaded ahead"] > 0
+    assert after["segmented"] == [ARTICLE] and after["export"].startswith("updated")
+    assert_same_as_a_full_export(output, tmp_path)
+
+
+def test_pelican_killed_before_handing_over_the_articles_leaves_the_cache_free(site, tmp_path):
+    """The indexing process started with Pelican waits for the articles holding the search
+    cache's lock: Pelican's process killed before it sends them ends it (the pipe closes
+    empty), so the next build takes the lock and updates the index."""
+    content, userdict, output, build = site
+    build()
+    path = content / ARTICLE
+    path.write_text(path.read_text(encoding="utf-8") + "\n学员们表示收获很大。\n", "utf-8")
+    killed = run_build(output, content, kill_at="articles-read", SEARCH_USER_DICT=str(userdict))
+    assert killed.returncode != 0  # run_build returned: the cache's lock was let go
+    after = build()
+    assert after["segmented"] == [ARTICLE] and after["export"].startswith("updated")
+    assert_same_as_a_full_export(output, tmp_path)
+    assert len(node_search(output, ["收获很大"])[0]["docs"]) == 1
+
+
+def test_the_article_senders_death_fails_the_build_and_leaves_the_site(site, tmp_path):
+    """The fork that hands the articles to the preloaded indexing process killed before it
+    sends them: the indexing process reads a pipe that ends early, and the build fails with
+    output/ as it was, never publishing the last build's index as this one's."""
+    content, userdict, output, build = site
+    build()
+    before = {p: p.read_bytes() for p in output.rglob("*") if p.is_file()}
+    path = content / ARTICLE
+    path.write_text(path.read_text(encoding="utf-8") + "\n学员们表示收获很大。\n", "utf-8")
+    killed = run_build(output, content, kill_at="articles-sending", SEARCH_USER_DICT=str(userdict))
+    assert killed.returncode != 0
+    assert "搜索索引没有收到文章" in killed.stderr
+    assert {p: p.read_bytes() for p in output.rglob("*") if p.is_file()} == before
+    after = build()
+    assert after["segmented"] == [ARTICLE] and after["export"].startswith("updated")
+    assert len(node_search(output, ["收获很大"])[0]["docs"]) == 1
+
+
+def test_an_updates_files_are_stored_when_first_read_and_all_when_saved(tmp_path):
+    """An update keeps the files it writes as texts (codec.StoredLater): each is stored as
+    `stored` stores it when its bytes are first read, and the cache saved holds them all."""
+    buckets = 4
+    texts = {"f/0.json": '{"t":"标题"}', "x/0-0.gz": "正文", "v/1.gz": "社区\t\t\t\t1\t"}
+    files = StoredLater({"days.gz": stored("days.gz", "0")}, buckets)
+    for name, text in texts.items():
+        files.put_text(name, text)
+    assert all(name in files for name in texts) and files.text("x/0-0.gz") == "正文"
+    assert files["x/0-0.gz"] == stored("x/0-0.gz", "正文")
+    assert files.text("x/0-0.gz") is None  # stored now
+    files.drop("f/0.json")
+    assert "f/0.json" not in files
+    save_export(tmp_path, LogicalExport({"base": "b/"}, files, {}))
+    saved = pickle.loads((tmp_path / FILES).read_bytes())
+    assert saved == {
+        "days.gz": stored("days.gz", "0"),
+        "v/1.gz": stored("v/1.gz", texts["v/1.gz"], buckets),
+        "x/0-0.gz": stored("x/0-0.gz", "正文"),
+    }

@@ -124,6 +124,13 @@ KILL_POINTS = {
     "tail-storing": _tail_killed_at("storing"),
     "tail-packing": _tail_killed_at("packing"),
     "saving": lambda: setattr(export, "save_state", _saving_killed),
+    # Pelican's process killed once it has read the articles, before it hands them to the
+    # indexing process started at its start (hooks/search.py `preload`), which is left
+    # waiting for them with the search cache's lock.
+    "articles-read": lambda: setattr(search, "gather", lambda *_: _die()),
+    # The fork that sends the articles to that indexing process killed before it sends
+    # them: the indexing process reads an empty pipe, and the build must fail.
+    "articles-sending": lambda: setattr(search, "_send_articles", lambda *_: _die()),
     "search-written": lambda: setattr(search, "finish", _after_search_wrote),
     "pages-written": lambda: setattr(search, "finish", _after_pages_written),
     "before-swap": _waiter_killed_at("before-swap"),

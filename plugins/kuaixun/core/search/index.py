@@ -163,9 +163,10 @@ def changed_words(old: dict[str, int], new: dict[str, int]) -> set[str]:
 
 
 def refresh_records(
-    articles: list[Article], dictionary: dict[str, int | None], cache: RecordCache
+    articles: list[Article], dictionary: dict[str, int | None], cache: RecordCache, cutter=None
 ) -> tuple[dict[str, Record], BuildReport]:
-    """Records for `articles`, reusing every cached cut the changes cannot have touched."""
+    """Records for `articles`, reusing every cached cut the changes cannot have touched.
+    `cutter`: for the Segmenter, if one is needed (`Segmenter`'s, made ahead)."""
     report = BuildReport()
     # The cut depends on the texts only; the date, URL and the rest are taken fresh, so an
     # article whose date or slug changed keeps its cut but not its old address.
@@ -177,7 +178,7 @@ def refresh_records(
     pending = [a for a in articles if a.path not in records]
     # jieba takes a second to load: skip it when nothing is to be cut.
     if pending or dictionary != cache.dictionary:
-        segmenter = Segmenter(dictionary)
+        segmenter = Segmenter(dictionary, cutter=cutter)
         touched = changed_words(cache.words, segmenter.words)
         for path, record in list(records.items()):
             if touched and any(word in _all_text(record.article) for word in touched):

@@ -120,14 +120,16 @@ def pack_beside_whoosh(
     whoosh: subprocess.Popen | None,
     logical=None,
     stamp: str | None = None,
+    base=None,
 ) -> None:
     """Pack the export (`logical`, or the one in the cache) into the published index while
     `whoosh` writes, then wait for it; both figure in `report`. `stamp`: the export's
-    fingerprint, when its cache is not saved yet."""
+    fingerprint, when its cache is not saved yet; `base`: the published base's state, when
+    loaded already (export.CachedExport)."""
     try:
         packing = time.perf_counter()
         published = cache_folder / "published"
-        report.packed = refresh_published(cache_folder / "export", logical, published, stamp)
+        report.packed = refresh_published(cache_folder / "export", logical, published, stamp, base)
         del logical
         report.seconds["pack"] = time.perf_counter() - packing
     finally:  # a build never leaves Whoosh's process writing behind it

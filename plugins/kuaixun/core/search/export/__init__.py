@@ -6,6 +6,7 @@ stores it as the published index: a base of packs and an overlay of what changed
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from dataclasses import dataclass
@@ -28,12 +29,13 @@ from kuaixun.core.search.export.codec import (
 from kuaixun.core.search.export.full import SpilledExport, export, spill_export, store_export
 from kuaixun.core.search.export.incremental import update_in_memory
 from kuaixun.core.search.export.pack import STATE as PACK_STATE
-from kuaixun.core.search.export.pack import pack_export
+from kuaixun.core.search.export.pack import load_base, pack_export
 from kuaixun.core.search.index import Record
 
 __all__ = [
     "CHUNK",
     "STATE",
+    "CachedExport",
     "ExportState",
     "LogicalExport",
     "SpilledExport",
@@ -46,8 +48,37 @@ __all__ = [
 ]
 
 
+@dataclass
+class CachedExport:
+    """The cached export as an update reads it, loaded ahead (before the records are
+    known: hooks/search.py loads it while Pelican reads the articles), under the cache's
+    lock, which its loader holds until the update is done: the stamp as it was, the state,
+    the files and the published index's base (None where missing)."""
+
+    stamp: str | None
+    state: ExportState | None
+    logical: LogicalExport | None
+    base: object | None
+
+    @classmethod
+    def load(cls, cache: Path, published: Path) -> CachedExport:
+        stamp = (cache / FINGERPRINT).read_text() if (cache / FINGERPRINT).exists() else None
+        state = load_state(cache) if stamp is not None else None
+        logical = None
+        if state is not None:
+            # Damaged, it fails the update that reads it (refresh_export loads it again),
+            # as before, not a build that reuses the export.
+            with contextlib.suppress(Exception):
+                logical = load_export(cache, state.hashes)
+        return cls(stamp, state, logical, load_base(published))
+
+
 def refresh_published(
-    cache: Path, logical: LogicalExport | None, published: Path, stamp: str | None = None
+    cache: Path,
+    logical: LogicalExport | None,
+    published: Path,
+    stamp: str | None = None,
+    base: object | None = None,
 ) -> str:
     """Store the logical export (`logical`, or None: the one saved in `cache`) as the
     published index in `published` (an overlay on the base there, or a new base); return
@@ -64,7 +95,7 @@ def refresh_published(
         if state is None:
             raise RuntimeError(f"{cache}: the export has no state; build again")
         logical = load_export(cache, state.hashes)
-    did = pack_export(logical, published)
+    did = pack_export(logical, published, base)
     done.write_text(stamp)
     return did
 
@@ -95,6 +126,7 @@ def refresh_export(
     previous_words: dict[str, int] | None = None,
     spill: bool = False,
     save_later: bool = False,
+    loaded: CachedExport | None = None,
 ) -> tuple[str, LogicalExport | SpilledExport | None, UnsavedExport | None]:
     """Bring the export in `cache` in line with the records. Returns what it did ("reused",
     "updated (N files)": only the files the changed articles touch, or "written": all),
@@ -104,18 +136,21 @@ def refresh_export(
     stores it, in this process or another: search/tail.py).
 
     Only the cache is written here (in the indexing process): the build's output folder is
-    touched by `publish_export` alone, after the build succeeded.
+    touched by `publish_export` alone, after the build succeeded. `loaded`: the cache as
+    `CachedExport.load` read it, the cache's lock held since.
     """
     stamp = cache / FINGERPRINT
     wanted = fingerprint(records_by_path, words)
-    if stamp.exists() and stamp.read_text() == wanted:
+    reused, state = _cached(cache, wanted, loaded)
+    if reused:
         return "reused", None, None
-    # No stamp: the last update never finished (a killed build). Only a whole export is safe.
-    state = load_state(cache) if stamp.exists() else None
     stamp.unlink(missing_ok=True)
     # Only an export made from the previous build's records can be updated from them.
     if state is not None and previous and state.words == words_fingerprint(previous_words or {}):
-        logical = load_export(cache, state.hashes)
+        if loaded is not None and loaded.logical is not None:
+            logical = loaded.logical
+        else:
+            logical = load_export(cache, state.hashes)
         update = update_in_memory(state, previous, records_by_path, words, logical)
         if update is not None:
             did = f"updated ({len(update.written)} files)"
@@ -124,6 +159,10 @@ def refresh_export(
                 return did, logical, unsaved
             unsaved.save()
             return did, logical, None
+    # A whole export reads none of the cached files: those loaded ahead go before it.
+    logical = None
+    if loaded is not None:
+        loaded.logical = None
     # pypinyin's readings of the words it read before are kept (the slowest part).
     known = None
     if state is not None and state.settings == settings_fingerprint():
@@ -135,6 +174,21 @@ def refresh_export(
     logical = export(records_by_path, cache, words, known)
     stamp.write_text(wanted)
     return "written", logical, None
+
+
+def _cached(
+    cache: Path, wanted: str, loaded: CachedExport | None
+) -> tuple[bool, ExportState | None]:
+    """Whether the cached export is the one `wanted` already, and else its state (None: no
+    stamp, the last update never finished — a killed build: only a whole export is safe)."""
+    if loaded is not None:
+        return loaded.stamp == wanted, loaded.state
+    stamp = cache / FINGERPRINT
+    if not stamp.exists():
+        return False, None
+    if stamp.read_text() == wanted:
+        return True, None
+    return False, load_state(cache)
 
 
 def finish_spilled(cache: Path, spilled: SpilledExport) -> LogicalExport:

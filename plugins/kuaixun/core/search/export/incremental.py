@@ -28,6 +28,7 @@ from whoosh.util.numeric import length_to_byte
 from kuaixun.core.search.export.codec import (
     ExportState,
     LogicalExport,
+    StoredLater,
     Writer,
     article_files,
     article_stamp,
@@ -44,7 +45,6 @@ from kuaixun.core.search.export.codec import (
     numbered,
     settings_fingerprint,
     spills_of,
-    stored,
     stored_text,
     words_fingerprint,
 )
@@ -370,11 +370,16 @@ def spill_changes(
 
 def apply_update(cached: LogicalExport, update: Update) -> None:
     """Apply the planned update to the export in memory: remove and replace its files, then
-    its manifest and hashes."""
+    its manifest and hashes. The files written are kept as texts, stored when their bytes
+    are first read (`StoredLater`: by the packer for the few it publishes, else by the
+    saving after the index is published)."""
+    files = cached.files
+    if not isinstance(files, StoredLater):
+        files = cached.files = StoredLater(files, update.state.buckets)
     for name in update.removed:
-        cached.files.pop(name, None)
+        files.drop(name)
     for name, text in update.written.items():
-        cached.files[name] = stored(name, text, update.state.buckets)
+        files.put_text(name, text)
     cached.manifest, cached.hashes = update.manifest, update.state.hashes
 
 
