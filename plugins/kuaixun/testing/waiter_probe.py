@@ -34,6 +34,7 @@ def build(report: str, indexing: str, argv: list[str]) -> int:
 
     build_pid = os.getpid()
     real_execv, real_index = os.execv, search._index_in_child
+    real_preloaded = search._index_preloaded
 
     def execv(path, args):
         if args[1:3] == ["-m", finish_build.__name__]:
@@ -46,8 +47,16 @@ def build(report: str, indexing: str, argv: list[str]) -> int:
             os.kill(os.getpid(), signal.SIGKILL)
         real_index(settings, contents)
 
+    def index_preloaded(settings, receive, send):
+        # A rebuild's indexing process, started as Pelican starts (hooks/search.preload).
+        _wait_for_waiter(build_pid)
+        if indexing == "killed":
+            os.kill(os.getpid(), signal.SIGKILL)
+        real_preloaded(settings, receive, send)
+
     os.execv = execv
     search._index_in_child = index_in_child
+    search._index_preloaded = index_preloaded
     return build.main(argv)
 
 
