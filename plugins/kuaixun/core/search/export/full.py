@@ -279,22 +279,22 @@ def bucket_files(ranges: Iterable[RangeLines], writer: Writer):
         part.files = {}
     count = bucket_count(sum(len(part.text) for part in parts))
     buckets: list[list[str]] = [[] for _ in range(count)]
-    sizes = [0] * count
     spills: dict[int, set[str]] = defaultdict(set)
     seconds: dict[str, str] = {}
     parts.reverse()
     while parts:  # each range's text dropped once its lines are in their buckets
         part = parts.pop()
         numbers = [h % count for h in part.hashes]
-        for b, line in zip(numbers, part.text.split("\n"), strict=False):  # a last ""
-            buckets[b].append(line)
-            sizes[b] += len(line) + 1
+        # (map stops before the "" after the last line's "\n")
+        _run(map(list.append, map(buckets.__getitem__, numbers), part.text.split("\n")))
         for k, names in part.spills.items():
             spills[numbers[k]] |= names
         seconds.update(part.seconds)
         del part, numbers
+    sizes = [0] * count
     for b in range(count):
-        writer.files[f"v/{b}.gz"] = "\n".join(buckets[b])
+        text = writer.files[f"v/{b}.gz"] = "\n".join(buckets[b])
+        sizes[b] = len(text) + 1 if buckets[b] else 0  # each line and its "\n"
         buckets[b] = []
     return count, sizes, dict(spills), seconds
 
