@@ -26,7 +26,7 @@ from kuaixun.core.search.export.codec import (
     spills_of,
     stored_text,
 )
-from kuaixun.core.search.export.forked import in_processes
+from kuaixun.core.search.export.forked import in_processes, started
 from kuaixun.core.search.export.full import (
     SCRATCH_TEXTS,
     bucket_files,
@@ -159,6 +159,23 @@ def test_a_call_starts_once_any_running_one_has_answered(tmp_path):
 
     calls = [(waits_for_the_third, ()), (str, (1,)), (third.touch, ()), (str, (4,))]
     assert list(in_processes(calls, processes=2)) == [True, "1", None, "4"]
+
+
+def test_a_call_started_runs_while_this_process_goes_on(tmp_path):
+    marker = tmp_path / "this process went on"
+
+    def waits_for_the_caller() -> bool:
+        for _ in range(300):  # 30 s at most
+            if marker.exists():
+                return True
+            time.sleep(0.1)
+        return False
+
+    call = started(waits_for_the_caller, ())
+    marker.touch()
+    assert call() is True
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        started(divmod, (1, 0))()
 
 
 def test_a_call_that_fails_in_its_fork_fails_the_calls():

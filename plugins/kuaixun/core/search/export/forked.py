@@ -66,6 +66,36 @@ def in_processes(calls: Iterable[tuple[Callable, tuple]], processes: int = PROCE
             receive.close()
 
 
+class started:  # noqa: N801  (read as a verb: `counting = started(count, args)`)
+    """`function(*args)` started now in a forked process of its own, while this process goes
+    on; calling it waits for the result (raises if the call failed), `close` ends the
+    process if no one waited for it."""
+
+    def __init__(self, function: Callable, args: tuple):
+        context = multiprocessing.get_context("fork")
+        self.function = function
+        self.receive, send = context.Pipe(duplex=False)
+        self.child = context.Process(target=_run, args=(function, args, send), daemon=True)
+        self.child.start()
+        send.close()
+
+    def __call__(self):
+        try:
+            done, result = self.receive.recv()
+        except EOFError:  # it died before it could answer
+            done, result = False, "no answer"
+        self.close()
+        if not done:
+            raise RuntimeError(f"{self.function.__name__} failed in a forked process:\n{result}")
+        return result
+
+    def close(self) -> None:
+        if self.child.is_alive():
+            self.child.kill()
+        self.child.join()
+        self.receive.close()
+
+
 def _run(function: Callable, args: tuple, send) -> None:
     # What the fork inherited stays shared: a collector pass writes to every object it
     # tracks (as in the indexing process, hooks/search.py).
