@@ -48,7 +48,8 @@ def in_processes(calls: Iterable[tuple[Callable, tuple]], processes: int = PROCE
                 continue
             if not running:
                 return
-            for receive in wait(list(running)):
+            ready = wait(list(running))
+            for receive in [r for r in running if r in ready]:
                 number, function, child = running.pop(receive)
                 try:
                     done, result = receive.recv()
