@@ -9,14 +9,34 @@ process beside Whoosh (search/tail.py), publishes what the indexing process woul
 from __future__ import annotations
 
 import json
+import time
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
 from whoosh import index
 
 from kuaixun.core.search.export import full, load_export, load_state, refresh_published
-from kuaixun.core.search.export.codec import numbered, stored_text
-from kuaixun.core.search.export.full import SCRATCH_TEXTS, full_export, key_ranges, spill_export
+from kuaixun.core.search.export.codec import (
+    Writer,
+    bucket_count,
+    bucket_of,
+    line_key,
+    numbered,
+    spills_of,
+    stored_text,
+)
+from kuaixun.core.search.export.forked import in_processes, started
+from kuaixun.core.search.export.full import (
+    SCRATCH_TEXTS,
+    bucket_files,
+    full_export,
+    key_ranges,
+    range_lines,
+    spill_export,
+    spilled_cuts,
+    term_frequency,
+)
 from kuaixun.core.search.export.pack import bucket_payload, compact, compact_stored
 from kuaixun.core.search.index import RecordCache, whoosh_document
 from kuaixun.core.search.tail import DOCUMENTS, HANDOFF
@@ -82,6 +102,85 @@ def test_the_vocabulary_made_by_key_range_is_the_one_made_whole(sample_site, ran
     assert list(files) == list(whole_files) and any(n.startswith("p/") for n in files)
     assert [n for n in files if files[n] != whole_files[n]] == []
     assert manifest == whole_manifest and state == whole
+
+
+def buckets_of_lines(lines: list[str]):
+    """The buckets of the vocabulary's lines as one process made them from the lines
+    themselves before the range forks took each line's key, bucket and spilled lists: their
+    texts, count, sizes, the spilled lists each names and the pair keys by first character."""
+    count = bucket_count(sum(len(line) + 1 for line in lines))
+    buckets: list[list[str]] = [[] for _ in range(count)]
+    sizes = [0] * count
+    spills: dict[int, set[str]] = defaultdict(set)
+    seconds: dict[str, list[str]] = defaultdict(list)
+    for line in lines:
+        key = line_key(line)
+        b = bucket_of(key, count)
+        buckets[b].append(line)
+        sizes[b] += len(line) + 1
+        if spilled := spills_of(line):
+            spills[b] |= spilled
+        if len(key) == 2:
+            seconds[key[0]].append(key[1])
+    texts = {f"v/{b}.gz": "\n".join(bucket) for b, bucket in enumerate(buckets)}
+    return texts, count, sizes, dict(spills), {c: "".join(sorted(k)) for c, k in seconds.items()}
+
+
+@pytest.mark.parametrize("ranges", [1, 5])
+def test_the_buckets_made_from_the_ranges_texts_are_the_buckets_of_their_lines(
+    sample_site, tmp_path, ranges
+):
+    records = numbered(RecordCache(cache_of(sample_site)).records)
+    frequency = term_frequency(records)[0]
+    parts = key_ranges(records, ranges)
+    with spilled_cuts(records, parts, tmp_path) as cuts:
+        made = [range_lines(cuts, frequency, r) for r in range(len(parts))]
+    lines = [line for part in made for line in part.text.split("\n")[:-1]]
+    spilled_lists = [name for part in made for name in part.files]
+    texts, *kept = buckets_of_lines(lines)
+    writer = Writer()
+    got = bucket_files(iter(made), writer)
+    assert list(writer.files) == spilled_lists + list(texts)
+    assert [n for n in texts if writer.files[n] != texts[n]] == []
+    assert list(got[2].items()) == list(kept[2].items()) and kept[2]  # lines name spilled lists
+    assert list(got[3].items()) == list(kept[3].items())
+    assert got == tuple(kept) and len(lines) > 1000
+
+
+def test_a_call_starts_once_any_running_one_has_answered(tmp_path):
+    third = tmp_path / "third started"
+
+    def waits_for_the_third() -> bool:
+        for _ in range(300):  # 30 s at most: run in turn, the third never starts before it ends
+            if third.exists():
+                return True
+            time.sleep(0.1)
+        return False
+
+    calls = [(waits_for_the_third, ()), (str, (1,)), (third.touch, ()), (str, (4,))]
+    assert list(in_processes(calls, processes=2)) == [True, "1", None, "4"]
+
+
+def test_a_call_started_runs_while_this_process_goes_on(tmp_path):
+    marker = tmp_path / "this process went on"
+
+    def waits_for_the_caller() -> bool:
+        for _ in range(300):  # 30 s at most
+            if marker.exists():
+                return True
+            time.sleep(0.1)
+        return False
+
+    call = started(waits_for_the_caller, ())
+    marker.touch()
+    assert call() is True
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        started(divmod, (1, 0))()
+
+
+def test_a_call_that_fails_in_its_fork_fails_the_calls():
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        list(in_processes([(str, (1,)), (divmod, (1, 0)), (str, (3,))], processes=2))
 
 
 def test_the_texts_spilled_as_they_are_made_are_the_texts_made_in_memory(sample_site, tmp_path):

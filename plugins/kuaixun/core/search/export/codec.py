@@ -447,8 +447,14 @@ def pair_unmix(value: int) -> int:
 def bucket_of(key: str, buckets: int) -> int:
     """The vocabulary bucket of a key: a basic CJK pair's by `pair_mix`, any other key's by
     FNV-1a (codec.js vocabularyBucket computes the same)."""
+    return bucket_hash(key) % buckets
+
+
+def bucket_hash(key: str) -> int:
+    """A key's number below 2**32 whose remainder is its bucket (`bucket_of`): taken before
+    the bucket count is known (the vocabulary's range forks, export/full.py)."""
     value = pair_value(key)
-    return fnv1a(key) % buckets if value is None else pair_mix(value) % buckets
+    return fnv1a(key) if value is None else pair_mix(value)
 
 
 def key_digits(buckets: int) -> int:

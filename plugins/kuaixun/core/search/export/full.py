@@ -29,12 +29,11 @@ from kuaixun.core.search.export.codec import (
     article_files,
     article_stamp,
     bucket_count,
-    bucket_of,
+    bucket_hash,
     collection_files,
     encode_line,
     file_hash,
     folder_digest,
-    line_key,
     manifest,
     numbered,
     save_export,
@@ -44,12 +43,12 @@ from kuaixun.core.search.export.codec import (
     stored,
     words_fingerprint,
 )
-from kuaixun.core.search.export.forked import in_processes
+from kuaixun.core.search.export.forked import in_processes, started
 from kuaixun.core.search.export.pinyin_layer import pinyin_files
 from kuaixun.core.search.index import SCORED_FIELDS, Record
 from kuaixun.core.search.normalize import t2s_map
 
-# The vocabulary is gathered and encoded in this many key ranges (vocabulary_lines), each
+# The vocabulary is gathered and encoded in this many key ranges (range_lines), each
 # range's fork holding its share of the lists: 8 before the cut was spilled by range, when
 # a range cost its fork a pass over the whole cut (16: the summed peak 1,130 → 1,068 MB at
 # 7,183 articles, docs/search.md "Cold build", seventh pass).
@@ -204,14 +203,39 @@ def gram_list(docs: array | None) -> list[int] | None:
     return None if docs is None else docs.tolist()
 
 
-def range_lines(cuts: SpilledCuts, frequency: Counter, r: int) -> tuple[list[str], dict[str, str]]:
-    """The vocabulary lines of the keys in key range r in key order, and the lists they
-    spilled to files."""
+@dataclass
+class RangeLines:
+    """A key range's vocabulary lines as its fork hands them back (`range_lines`): joined in
+    one text, with what the buckets need of each line taken in the fork.
+
+    As a list of lines, every range's lines were alive in the indexing process as ≈ 660,000
+    small strings at 7,183 articles while the later ranges' forks ran (≈ 140 MB of the
+    build's summed peak, docs/search.md, "Cold build", ninth pass); and each line's key,
+    bucket number and spilled lists were found in that process after the forks, while the
+    other core idled (≈ 1.5 s, tenth pass)."""
+
+    # The lines in key order, each ended by "\n" (a bucket's text joins its lines so).
+    text: str
+    # Each line's key's `bucket_hash`: its bucket is the remainder at any bucket count.
+    hashes: array
+    # The lines that name spilled lists (numbered in the range), and those lists' names.
+    spills: dict[int, set[str]]
+    # The second characters of the pair keys, by first character (a first character's
+    # keys all lie in one range).
+    seconds: dict[str, str]
+    # The lists its lines spilled to files.
+    files: dict[str, str]
+
+
+def range_lines(cuts: SpilledCuts, frequency: Counter, r: int) -> RangeLines:
+    """The vocabulary lines of the keys in key range r, and the lists they spilled."""
     term_postings, gram_docs = gather_lists(cuts.in_range(r))
     terms_by_key: dict[str, dict] = defaultdict(dict)
     for term, lists in term_postings.items():
         terms_by_key[term[:2]][term[2:]] = lists
+    del term_postings
     writer = Writer()
+    keys = sorted(gram_docs.keys() | terms_by_key.keys())
     lines = [
         encode_line(
             key,
@@ -220,44 +244,59 @@ def range_lines(cuts: SpilledCuts, frequency: Counter, r: int) -> tuple[list[str
             frequency,
             writer,
         )
-        for key in sorted(gram_docs.keys() | terms_by_key.keys())
+        for key in keys
     ]
-    return lines, writer.files
-
-
-def vocabulary_lines(ranges: Iterable[tuple[list[str], dict]], writer: Writer) -> list[str]:
-    """The vocabulary lines of all the key ranges (`range_lines`' results, in key order),
-    their spilled lists put in `writer`."""
-    lines: list[str] = []
-    for part, spilled in ranges:
-        lines += part
-        for name, text in spilled.items():
-            writer.files.setdefault(name, text)
-    return lines
-
-
-def bucket_files(lines: list[str], writer: Writer):
-    """The vocabulary buckets of `lines` put in `writer`, and what the state keeps of them:
-    their count, each one's size, the spilled lists it names and the pair keys by first
-    character. One pass: each line's key and bucket were computed twice before (≈ 3 s of
-    the export's serial tail at 7,183 articles)."""
-    count = bucket_count(sum(len(line) + 1 for line in lines))
-    buckets: list[list[str]] = [[] for _ in range(count)]
-    sizes = [0] * count
-    spills: dict[int, set[str]] = defaultdict(set)
+    # A spilled list's name follows a tab: a line without "\t@" names none.
+    spills = {
+        k: names for k, line in enumerate(lines) if "\t@" in line and (names := spills_of(line))
+    }
     seconds: dict[str, list[str]] = defaultdict(list)
-    for line in lines:
-        key = line_key(line)
-        b = bucket_of(key, count)
-        buckets[b].append(line)
-        sizes[b] += len(line) + 1
-        if spilled := spills_of(line):
-            spills[b] |= spilled
+    for key in keys:
         if len(key) == 2:
             seconds[key[0]].append(key[1])
-    for b, bucket in enumerate(buckets):
-        writer.files[f"v/{b}.gz"] = "\n".join(bucket)
-    return count, sizes, dict(spills), {c: "".join(sorted(k)) for c, k in seconds.items()}
+    return RangeLines(
+        "\n".join([*lines, ""]),
+        array("I", map(bucket_hash, keys)),
+        spills,
+        {c: "".join(sorted(k)) for c, k in seconds.items()},
+        writer.files,
+    )
+
+
+def bucket_files(ranges: Iterable[RangeLines], writer: Writer):
+    """The vocabulary buckets of all the key ranges (`range_lines`' results, in key order)
+    put in `writer` after the lists they spilled, and what the state keeps of them: their
+    count, each one's size, the spilled lists it names and the pair keys by first character.
+
+    The count follows from the size of all the lines, known once every range is back; then
+    a line's bucket is its hash's remainder, and a bucket's lines, taken range by range in
+    key order, are in key order."""
+    parts: list[RangeLines] = []
+    for part in ranges:
+        parts.append(part)
+        for name, text in part.files.items():
+            writer.files.setdefault(name, text)
+        part.files = {}
+    count = bucket_count(sum(len(part.text) for part in parts))
+    buckets: list[list[str]] = [[] for _ in range(count)]
+    spills: dict[int, set[str]] = defaultdict(set)
+    seconds: dict[str, str] = {}
+    parts.reverse()
+    while parts:  # each range's text dropped once its lines are in their buckets
+        part = parts.pop()
+        numbers = [h % count for h in part.hashes]
+        # (map stops before the "" after the last line's "\n")
+        _run(map(list.append, map(buckets.__getitem__, numbers), part.text.split("\n")))
+        for k, names in part.spills.items():
+            spills[numbers[k]] |= names
+        seconds.update(part.seconds)
+        del part, numbers
+    sizes = [0] * count
+    for b in range(count):
+        text = writer.files[f"v/{b}.gz"] = "\n".join(buckets[b])
+        sizes[b] = len(text) + 1 if buckets[b] else 0  # each line and its "\n"
+        buckets[b] = []
+    return count, sizes, dict(spills), seconds
 
 
 def t2s_files(writer: Writer) -> None:
@@ -286,22 +325,29 @@ def full_export(
     days = [r.day for r in records]
     writer = Writer()
     writer.files = made = made or MadeFiles()  # type: ignore[assignment]  # its methods
-    frequency, lengths = term_frequency(records)
+    parts = key_ranges(records, ranges)
     # The vocabulary by key range and the pinyin layer, each in a forked process, two at a
     # time: the second core, idle once Pelican is done, takes its share, and every list of
     # the site at once (≈ 260 MB at 7,183 articles, kept by Python once freed) is no longer
     # held by this process. The forks read the cut from a file, not from the records, whose
     # pages they copied by touching them (docs/search.md, "Cold build", sixth pass).
-    parts = key_ranges(records, ranges)
-    with spilled_cuts(records, parts, scratch) as cuts:
-        results = in_processes(
-            [(pinyin_files, (frequency, known or {}))]
-            + [(range_lines, (cuts, frequency, r)) for r in range(len(parts))]
-        )
-        layer = next(results)
-        lines = vocabulary_lines(results, writer)
-    buckets, bucket_sizes, bucket_spills, pairs_by_first = bucket_files(lines, writer)
-    del lines
+    # The frequencies are counted in a fork of their own while this process spills the cut
+    # (each ≈ 0.7 and 2.3 s of one core at 7,183 articles, one after the other before).
+    # The pinyin layer's fork starts only after the cut: beside this process spilling it,
+    # every page of the records this process touched was held twice, the fork keeping the
+    # old copy (+≈ 80 MB of the build's summed peak; tenth pass).
+    counting = started(term_frequency, (records,))
+    try:
+        with spilled_cuts(records, parts, scratch) as cuts:
+            frequency, lengths = counting()
+            results = in_processes(
+                [(pinyin_files, (frequency, known or {}))]
+                + [(range_lines, (cuts, frequency, r)) for r in range(len(parts))]
+            )
+            layer = next(results)
+            buckets, bucket_sizes, bucket_spills, pairs_by_first = bucket_files(results, writer)
+    finally:
+        counting.close()
     chunks = []
     for d, record in enumerate(records):
         files = article_files(d, record)
