@@ -419,7 +419,8 @@ function pinyinTools(ix, m, parseLines) {
       return loaded;
     },
     async verbatim(run) {
-      await loadKeys(ix, m, neededKeys([run]));
+      // Its pairs' buckets alone: a run's last character (neededKeys) says nothing here.
+      await loadKeys(ix, m, runGrams(run));
       // A pair no article holds decides alone: the other pairs' lists are not fetched.
       if (!runGrams(run).every((g) => ix.entries.get(g)?.docs)) return false;
       const docs = async (g) => {
