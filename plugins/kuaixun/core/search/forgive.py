@@ -15,7 +15,13 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from kuaixun.core.search.pinyin import INITIALS, MAX_WORD, SYLLABLES_KEY
+from kuaixun.core.search.pinyin import (
+    INITIALS,
+    KEY_CHARACTERS,
+    MAX_WORD,
+    SYLLABLES_KEY,
+    inventory,
+)
 from kuaixun.core.search.segment import HAN_PIECE
 
 # The longest run read again (a title phrase); a longer passage is found by soft AND.
@@ -33,7 +39,7 @@ READINGS = 2
 # about as many).
 PINYIN_KEPT = 12
 PINYIN_TRIES = 12
-CHARACTERS = 6
+CHARACTERS = KEY_CHARACTERS  # what a syllable's line holds (pinyin.py)
 WORD_COST = 100
 # The browser reads these from the manifest.
 LIMITS = {
@@ -238,8 +244,8 @@ def fix(run: str, tools: Tools) -> str | None:
 def read_latin(runs: list[str], tools: Tools) -> str | None:
     """Latin runs as pinyin (the first Han reading some article holds, else the best one
     corrected), or one run as initials (the heaviest word)."""
-    inventory = set((tools.lines([SYLLABLES_KEY]).get(SYLLABLES_KEY) or [""])[0].split())
-    letters = Letters.of(runs, inventory)
+    syllables = inventory(tools.lines([SYLLABLES_KEY]).get(SYLLABLES_KEY) or [])
+    letters = Letters.of(runs, syllables)
     count = letters.count()
     if count is None or not 2 <= count <= MAX_READ:
         return next(iter(suggest(runs, tools)), None)

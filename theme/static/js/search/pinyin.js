@@ -13,6 +13,17 @@ const LONGEST_SYLLABLE = 6;
 const MAX_WORD = 5;
 const words = (text) => text.split(" ").filter(Boolean);
 
+/** The syllables of the "~" line's fields, each an initial and its finals ("b:a ai an"):
+ * pinyin.py inventory_line. */
+function inventory(fields = []) {
+  const found = new Set();
+  for (const field of fields) {
+    const at = field.indexOf(":");
+    for (const final of words(field.slice(at + 1))) found.add(field.slice(0, at) + final);
+  }
+  return found;
+}
+
 /** y lines → Map key → the fields after it. */
 export function parseLines(text) {
   const found = new Map();
@@ -194,8 +205,7 @@ async function fix(run, tools) {
 /** Latin runs as pinyin (the first Han reading some article holds, else the best one
  * corrected), or one run as initials (the heaviest word). */
 async function readLatin(runs, tools) {
-  const inventory = new Set(words((await tools.lines(["~"])).get("~")?.[0] ?? ""));
-  const letters = lettersOf(runs, inventory);
+  const letters = lettersOf(runs, inventory((await tools.lines(["~"])).get("~")));
   const count = syllableCount(letters);
   if (count === null || count < 2 || count > tools.limits.read) {
     return (await suggest(runs, tools))[0] ?? null;
