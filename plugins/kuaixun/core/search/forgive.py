@@ -20,6 +20,7 @@ from kuaixun.core.search.pinyin import (
     KEY_CHARACTERS,
     MAX_WORD,
     SYLLABLES_KEY,
+    followers,
     inventory,
 )
 from kuaixun.core.search.segment import HAN_PIECE
@@ -147,7 +148,8 @@ def options(letters: Letters, i: int, lines: Lines) -> list[tuple[int, str, int]
     found = []
     for j in letters.ends[i]:
         a = text[i:j]
-        found += [(j, char, w) for char, _, w in entries(lines.get(a))[:CHARACTERS]]
+        # A syllable's line starts with its followers (pinyin.followers_field).
+        found += [(j, char, w) for char, _, w in entries((lines.get(a) or [""])[1:])[:CHARACTERS]]
         for k in letters.ends.get(j, []):
             for word, rest, w in entries(lines.get(f"{a} {text[j:k]}")):
                 at, read = k, 2
@@ -249,7 +251,14 @@ def read_latin(runs: list[str], tools: Tools) -> str | None:
     count = letters.count()
     if count is None or not 2 <= count <= MAX_READ:
         return next(iter(suggest(runs, tools)), None)
-    readings = conversions(letters, tools.lines(letters.keys()))
+    keys = letters.keys()
+    # The syllables' lines first: their followers say which pairs have a line to read.
+    lines = dict(tools.lines([key for key in keys if " " not in key]))
+    order = sorted(syllables)
+    after = {key: followers((lines.get(key) or [""])[0], order) for key in lines}
+    pairs = [k for k in keys if " " in k and k.split(" ")[1] in after.get(k.split(" ")[0], ())]
+    lines.update(tools.lines(pairs))
+    readings = conversions(letters, lines)
     for han in readings[:PINYIN_TRIES]:
         if tools.verbatim(han):
             return han

@@ -12,8 +12,11 @@ separated by tabs:
                initial: "b:a ai an", ":a ai" (`inventory_line`, read by `inventory`)
   成           the character's readings, most used first: "cheng"
   ping cheng   the words starting with these syllables, as triples: word, the pinyin of the
-               rest of the word, weight; a single syllable ("ping") lists characters (the
-               KEY_CHARACTERS commonest)
+               rest of the word, weight
+  ping         a single syllable: the syllables after it in some two-syllable key
+               (`followers_field`: bits over the sorted syllables, so a reader asks only
+               for keys that have a line), then its KEY_CHARACTERS commonest characters
+               as triples
   =pcq         the words with these initials, as triples (the middle field empty)
 
 Weights are frequencies on a quarter-octave scale (`weight`): an edit that moves a word's
@@ -84,6 +87,37 @@ def inventory(fields: Iterable[str]) -> set[str]:
         initial, _, finals = field.partition(":")
         found.update(initial + final for final in finals.split())
     return found
+
+
+# The digits of a syllable's followers, 6 bits each (codec.DIGITS's alphabet).
+FOLLOWER_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"
+
+
+def followers_field(followers: Iterable[str], order: Mapping[str, int]) -> str:
+    """The syllables that follow one in some two-syllable key, as bits over the site's
+    syllables sorted (`order`: syllable → place), six a digit, lowest first."""
+    bits = 0
+    for syllable in followers:
+        bits |= 1 << order[syllable]
+    out = []
+    while bits:
+        out.append(FOLLOWER_DIGITS[bits & 63])
+        bits >>= 6
+    return "".join(out)
+
+
+def followers(field: str, order: list[str]) -> set[str]:
+    """The syllables a `followers_field` names (`order`: the site's syllables sorted)."""
+    bits = 0
+    for k, digit in enumerate(field):
+        bits |= FOLLOWER_DIGITS.index(digit) << (6 * k)
+    return {syllable for i, syllable in enumerate(order) if bits >> i & 1}
+
+
+def _keyed(word: str, count: int) -> bool:
+    """Whether a word is on its two-syllable line: two characters or more, and used at least
+    MIN_FREQUENCY times unless RARE_WORD long."""
+    return len(word) >= 2 and not (count < MIN_FREQUENCY and len(word) < RARE_WORD)
 
 
 def weight(frequency: int) -> int:
@@ -159,7 +193,7 @@ def gather(
         count = frequency[word]
         for char, syllable in zip(word, syllables, strict=True):
             readings[char][syllable] += count
-        if len(word) < 2 or (count < MIN_FREQUENCY and len(word) < RARE_WORD):
+        if not _keyed(word, count):
             continue
         entry = (weight(count), word, " ".join(syllables[2:]))
         by_syllables[" ".join(syllables[:2])].append(entry)
@@ -190,8 +224,14 @@ def pinyin_layer(
     lines = {SYLLABLES_KEY: inventory_line(characters)}
     for char, counts in readings.items():
         lines[char] = reading_line(counts)
+    order = {s: i for i, s in enumerate(sorted(characters))}
+    after: dict[str, set[str]] = defaultdict(set)
+    for key in by_syllables:
+        first, second = key.split(" ")
+        after[first].add(second)
     for syllable, chars in characters.items():
-        lines[syllable] = characters_line(syllable, chars, readings)
+        follow = followers_field(after[syllable], order)
+        lines[syllable] = characters_line(syllable, chars, readings, follow)
     for key, entries in by_syllables.items():
         lines[key] = "\t".join(triples(entries, KEY_WORDS))
     for key, entries in by_initials.items():
@@ -214,11 +254,12 @@ def reading_line(counts: Mapping[str, int]) -> str:
 
 
 def characters_line(
-    syllable: str, chars: list[str], readings: Mapping[str, Mapping[str, int]]
+    syllable: str, chars: list[str], readings: Mapping[str, Mapping[str, int]], follow: str
 ) -> str:
-    """A syllable's line: the characters read so, weighted by how often they are."""
+    """A syllable's line: its followers (`followers_field`), then the characters read so,
+    weighted by how often they are."""
     entries = [(weight(readings[char][syllable]), char, "") for char in chars]
-    return "\t".join(triples(entries, KEY_CHARACTERS))
+    return "\t".join([follow, *triples(entries, KEY_CHARACTERS)])
 
 
 def patch_layer(
@@ -285,6 +326,8 @@ def _lines_of(
 ) -> dict[str, str | None]:
     """The lines of `keys` (None: no line) and of "~" (`patch_layer`)."""
     characters = characters_by_syllable(readings)
+    if SYLLABLES_KEY in keys:  # the syllables' places moved: every followers field may
+        keys = keys | set(characters)
     lines: dict[str, str | None] = {}
     pairs = {tuple(key.split(" ")) for key in keys if " " in key}
     initials = {key[1:] for key in keys if key.startswith(INITIALS)}
@@ -302,6 +345,12 @@ def _lines_of(
         )
     ]
     _, by_syllables, by_initials = gather(frequency, syllables.__getitem__, members)
+    wanted = {key for key in keys if syllable_key(key) and key != SYLLABLES_KEY}
+    after: dict[str, set[str]] = defaultdict(set)
+    for w, s in syllables.items():
+        if s is not None and len(s) >= 2 and s[0] in wanted and _keyed(w, frequency[w]):
+            after[s[0]].add(s[1])
+    order = {s: i for i, s in enumerate(sorted(characters))}
     for key in keys:
         if key == SYLLABLES_KEY:
             lines[key] = inventory_line(characters)
@@ -311,7 +360,8 @@ def _lines_of(
             lines[key] = "\t".join(triples(entries, keep)) if entries else None
         elif key.isascii():
             chars = characters.get(key)
-            lines[key] = characters_line(key, chars, readings) if chars else None
+            follow = followers_field(after[key], order)
+            lines[key] = characters_line(key, chars, readings, follow) if chars else None
         else:
             lines[key] = reading_line(readings[key]) if key in readings else None
     return lines

@@ -71,12 +71,12 @@ T2S_BUCKETS = 8
 # syllables were here too, whose lines made larger buckets need 96-byte windows;
 # docs/search.md).
 SHORT_TARGET = 16
-# The syllables' lines (s/<n>: the inventory, a syllable's commonest characters) are six
-# times longer than a character's: in r/'s 32-byte windows nine in ten were blobs, a range
-# more each (≈ 100 bytes of a multipart answer's part lines). In buckets of about 16
-# characters, most hold one line and fit the family's own window (docs/search.md,
-# "Syllables apart").
-SYLLABLE_TARGET = 16
+# The syllables' lines (s/<n>: the inventory, a syllable's followers and commonest
+# characters) are ten times longer than a character's: in r/'s 32-byte windows nine in ten
+# were blobs, a range more each (≈ 100 bytes of a multipart answer's part lines). In buckets
+# of about 32 characters most hold one line and fit the family's own window of 112 bytes, as
+# at 16, in 164 KB of cells instead of 229 (docs/search.md, "Syllables apart").
+SYLLABLE_TARGET = 32
 # The words by two syllables and by initials (y/<n>) sit in buckets of about this many
 # characters: a slip reads one window for each key, and uses one line of it.
 PINYIN_TARGET = 128
@@ -858,10 +858,11 @@ STATE = "state.pickle"
 FILES = "files.pickle"
 
 # Bump when the files' format changes, so a cached export is not reused.
-FORMAT = 14  # 11: the manifest names its format (a page open across a deploy checks it);
+FORMAT = 15  # 11: the manifest names its format (a page open across a deploy checks it);
 # 12: a basic CJK pair's bucket by pair_mix, its key spelled as the quotient (keyed_line);
 # 13: an article list out of line in bits where shorter (`long_list`); 14: the syllables'
-# lines in a family of their own (s/), the inventory by initial, six characters a syllable
+# lines in a family of their own (s/), the inventory by initial, six characters a syllable;
+# 15: a syllable's line starts with its followers (pinyin.followers_field)
 # Bump when the cached files' form changes but not what is published (FORMAT): a cache kept
 # by older code is then written anew, never updated. 2: buckets stored keyed (`stored`);
 # 3: .gz files stored as the packer publishes them (`deflated`: zlib, GB18030), not gzip;
