@@ -22,7 +22,7 @@ FAMILIES = {
     "f": "result heads (with their first chunk)",
     "y": "pinyin lines (words by syllables, by initials)",
     "r": "pinyin short lines (a character's readings)",
-    "s": "pinyin syllables (the inventory, a syllable's characters)",
+    "s": "pinyin syllables (the inventory; a syllable's followers and characters)",
     "t": "traditional → simplified",
     "pd": "spilled article lists",
     "pt": "spilled postings",
