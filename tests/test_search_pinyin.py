@@ -12,7 +12,7 @@ import pytest
 from pypinyin import Style, lazy_pinyin
 
 from kuaixun.bench import typos
-from kuaixun.core.search import forgive
+from kuaixun.core.search import forgive, pinyin
 from kuaixun.core.search.export import codec
 from kuaixun.core.search.export.codec import numbered, stored
 from kuaixun.core.search.export.full import term_frequency
@@ -24,6 +24,7 @@ from kuaixun.core.search.pinyin import (
     MAX_WORD,
     SYLLABLES_KEY,
     han_words,
+    inventory,
     pinyin_lines,
     toneless,
     weight,
@@ -87,7 +88,7 @@ def test_the_lines_hold_readings_words_by_pinyin_and_initials():
     assert lines["城"] == ["cheng"]
     assert lines["ping cheng"] == ["平城区", "qu", "9", "平城", "", "6"]
     assert lines["=pcq"] == ["平城区", "", "9"]
-    assert lines["~"] == ["cheng hang ping qu yin"]
+    assert lines["~"] == ["ch:eng", "h:ang", "p:ing", "q:u", "y:in"]
 
 
 @pytest.mark.parametrize(
@@ -101,7 +102,7 @@ def test_latin_letters_read_as_the_fewest_syllables_never_across_a_space(runs, c
 
 def test_pinyin_is_read_over_every_split_of_the_letters():
     lines = parse_lines("\n".join(pinyin_lines({"清远": 3, "一": 9, "男子": 4, "原因": 5})))
-    letters = Letters.of(["qingyuanyinanzi"], set(lines["~"][0].split()))
+    letters = Letters.of(["qingyuanyinanzi"], inventory(lines["~"]))
     assert "清远一男子" in conversions(letters, lines)
 
 
@@ -109,13 +110,13 @@ def test_a_lone_syllable_may_be_any_of_its_commonest_characters():
     # 救 is rarer than 就 and 酒量 is one word, yet 男子为救两 is among the readings tried.
     frequency = {"男子": 9, "为": 9, "就": 20, "救": 3, "两": 5, "酒量": 4, "酒": 2, "量": 2}
     lines = parse_lines("\n".join(pinyin_lines(frequency)))
-    letters = Letters.of(["nanziweijiuliang"], set(lines["~"][0].split()))
+    letters = Letters.of(["nanziweijiuliang"], inventory(lines["~"]))
     assert "男子为救两" in conversions(letters, lines)[: forgive.PINYIN_TRIES]
 
 
 def test_pinyin_cut_short_in_a_word_converts_to_the_start_of_the_word():
     lines = parse_lines("\n".join(pinyin_lines({"人口普查": 4, "人": 9, "口": 3, "普": 2})))
-    letters = Letters.of(["renkoupu"], set(lines["~"][0].split()))
+    letters = Letters.of(["renkoupu"], inventory(lines["~"]))
     assert conversions(letters, lines)[0] == "人口普"
 
 
@@ -153,12 +154,33 @@ def test_verbatim_queries_keep_exactly_todays_top_ten(sample_site, sample_index)
 
 def test_the_pinyin_files_are_in_the_export_and_named_in_the_manifest(sample_site):
     published = Published(sample_site / "search")
-    assert [published.count("y"), published.count("r")] == published.entry["pinyinBuckets"]
+    counts = [published.count(family) for family in "yrs"]
+    assert counts == published.entry["pinyinBuckets"]
     text = "\n".join(published.slot("y", n) for n in range(published.count("y")))
     line = next(line for line in text.split("\n") if line.startswith("ping cheng\t"))
     assert "\t平城区\tqu\t" in line
     short = "\n".join(published.slot("r", n) for n in range(published.count("r")))
     assert any(line.startswith("城\tcheng") for line in short.split("\n"))
+    syllables = parse_lines("\n".join(published.slot("s", n) for n in range(published.count("s"))))
+    assert {"ping", "cheng", "qu"} <= inventory(syllables[SYLLABLES_KEY])
+    assert "城" in syllables["cheng"][1::3]
+    # A syllable's followers are exactly the second syllables of its two-syllable keys.
+    order = sorted(inventory(syllables[SYLLABLES_KEY]))
+    pairs = [key.split(" ") for key in parse_lines(text) if " " in key]
+    for syllable in order:
+        after = {b for a, b in pairs if a == syllable}
+        assert pinyin.followers(syllables[syllable][0], order) == after, syllable
+    assert "cheng" in pinyin.followers(syllables["ping"][0], order)
+    assert not any(key.isascii() for key in parse_lines(short))
+
+
+def test_the_syllables_line_says_each_syllable_once_by_its_initial():
+    """The inventory is written by initial ("b:a ai an") and read back whole, syllables
+    without an initial (a, er) or without a final after one (m, n, ng) too."""
+    syllables = {"a", "ai", "ba", "bai", "er", "m", "n", "ng", "hng", "zhi", "zi", "shuang"}
+    line = pinyin.inventory_line(syllables)
+    assert inventory(line.split("\t")) == syllables
+    assert "zh:i" in line.split("\t") and "b:a ai" in line.split("\t")
 
 
 def test_every_title_still_finds_its_article(sample_site, sample_index):
@@ -266,7 +288,12 @@ def test_a_patched_pinyin_layer_equals_one_made_whole(vocabulary, edit):
     if edit == "nothing in the pinyin layer":
         assert patched.files == {}
     else:
-        assert 0 < len(patched.files) <= 16 < len(before.files) / 10  # a few buckets
+        # A few buckets; a syllable new to the site moves the others' places, so every
+        # syllable's followers field (s/) is written again then.
+        few = [name for name in patched.files if not name.startswith("s/")]
+        if edit != "a reading never seen before":
+            assert len(patched.files) - len(few) <= 8  # the edited words' syllables
+        assert 0 < len(few) <= 16 < len(before.files) / 10
 
 
 def test_a_reading_never_seen_before_joins_the_syllables_line(vocabulary):
@@ -276,7 +303,7 @@ def test_a_reading_never_seen_before_joins_the_syllables_line(vocabulary):
     patched = patch_pinyin_files(
         dataclasses.replace(before, files={}), changed, vocabulary, after, cached
     )
-    syllables = parse_lines("\n".join(patched.files.values()))[SYLLABLES_KEY][0].split()
+    syllables = inventory(parse_lines("\n".join(patched.files.values()))[SYLLABLES_KEY])
     assert new_reading(vocabulary)[1] in syllables
 
 
@@ -346,13 +373,15 @@ def test_a_slip_reads_only_the_lines_a_correction_covering_it_can_use_in_the_bro
 
 def test_the_pinyin_windows_are_sized_for_the_one_line_a_key_reads(sample_site):
     """A key reads one window of its family and uses one line of it: r/ buckets of about
-    SHORT_TARGET characters, y/ of about PINYIN_TARGET, not the vocabulary's 256."""
+    SHORT_TARGET characters, s/ of about SYLLABLE_TARGET, y/ of about PINYIN_TARGET, not the
+    vocabulary's 256."""
     published = Published(sample_site / "search")
     chars = {
         family: sum(len(published.slot(family, n)) for n in range(published.count(family)))
-        for family in "yr"
+        for family in "yrs"
     }
-    assert chars["r"] / published.count("r") <= codec.SHORT_TARGET <= 8
+    assert chars["r"] / published.count("r") <= codec.SHORT_TARGET <= 16
+    assert chars["s"] / published.count("s") <= codec.SYLLABLE_TARGET <= 32
     assert chars["y"] / published.count("y") <= codec.PINYIN_TARGET <= 128
 
 

@@ -15,7 +15,14 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from kuaixun.core.search.pinyin import INITIALS, MAX_WORD, SYLLABLES_KEY
+from kuaixun.core.search.pinyin import (
+    INITIALS,
+    KEY_CHARACTERS,
+    MAX_WORD,
+    SYLLABLES_KEY,
+    followers,
+    inventory,
+)
 from kuaixun.core.search.segment import HAN_PIECE
 
 # The longest run read again (a title phrase); a longer passage is found by soft AND.
@@ -33,7 +40,7 @@ READINGS = 2
 # about as many).
 PINYIN_KEPT = 12
 PINYIN_TRIES = 12
-CHARACTERS = 6
+CHARACTERS = KEY_CHARACTERS  # what a syllable's line holds (pinyin.py)
 WORD_COST = 100
 # The browser reads these from the manifest.
 LIMITS = {
@@ -141,7 +148,8 @@ def options(letters: Letters, i: int, lines: Lines) -> list[tuple[int, str, int]
     found = []
     for j in letters.ends[i]:
         a = text[i:j]
-        found += [(j, char, w) for char, _, w in entries(lines.get(a))[:CHARACTERS]]
+        # A syllable's line starts with its followers (pinyin.followers_field).
+        found += [(j, char, w) for char, _, w in entries((lines.get(a) or [""])[1:])[:CHARACTERS]]
         for k in letters.ends.get(j, []):
             for word, rest, w in entries(lines.get(f"{a} {text[j:k]}")):
                 at, read = k, 2
@@ -238,12 +246,19 @@ def fix(run: str, tools: Tools) -> str | None:
 def read_latin(runs: list[str], tools: Tools) -> str | None:
     """Latin runs as pinyin (the first Han reading some article holds, else the best one
     corrected), or one run as initials (the heaviest word)."""
-    inventory = set((tools.lines([SYLLABLES_KEY]).get(SYLLABLES_KEY) or [""])[0].split())
-    letters = Letters.of(runs, inventory)
+    syllables = inventory(tools.lines([SYLLABLES_KEY]).get(SYLLABLES_KEY) or [])
+    letters = Letters.of(runs, syllables)
     count = letters.count()
     if count is None or not 2 <= count <= MAX_READ:
         return next(iter(suggest(runs, tools)), None)
-    readings = conversions(letters, tools.lines(letters.keys()))
+    keys = letters.keys()
+    # The syllables' lines first: their followers say which pairs have a line to read.
+    lines = dict(tools.lines([key for key in keys if " " not in key]))
+    order = sorted(syllables)
+    after = {key: followers((lines.get(key) or [""])[0], order) for key in lines}
+    pairs = [k for k in keys if " " in k and k.split(" ")[1] in after.get(k.split(" ")[0], ())]
+    lines.update(tools.lines(pairs))
+    readings = conversions(letters, lines)
     for han in readings[:PINYIN_TRIES]:
         if tools.verbatim(han):
             return han

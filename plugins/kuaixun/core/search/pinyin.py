@@ -8,10 +8,15 @@ character's toneless readings, the words by the toneless pinyin of their first t
 and the words of three or more characters by their initials. One line per key, fields
 separated by tabs:
 
-  ~            every syllable the site's words use (to read Latin letters as pinyin)
+  ~            every syllable the site's words use (to read Latin letters as pinyin), by
+               initial: "b:a ai an", ":a ai" (`inventory_line`, read by `inventory`)
   成           the character's readings, most used first: "cheng"
   ping cheng   the words starting with these syllables, as triples: word, the pinyin of the
-               rest of the word, weight; a single syllable ("ping") lists characters
+               rest of the word, weight
+  ping         a single syllable: the syllables after it in some two-syllable key
+               (`followers_field`: bits over the sorted syllables, so a reader asks only
+               for keys that have a line), then its KEY_CHARACTERS commonest characters
+               as triples
   =pcq         the words with these initials, as triples (the middle field empty)
 
 Weights are frequencies on a quarter-octave scale (`weight`): an edit that moves a word's
@@ -20,6 +25,7 @@ count by a few leaves them, and so the files, alone.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
@@ -38,7 +44,10 @@ RARE_WORD = 3
 # Entries kept per key, most frequent first: words for two syllables, characters for one,
 # words for initials.
 KEY_WORDS = 32
-KEY_CHARACTERS = 12
+# A lone syllable stands for one of its commonest characters when letters are read as pinyin
+# (forgive.py CHARACTERS is this): 12 were kept before, and the other six were never read,
+# while their bytes made most syllable lines a blob (docs/search.md, "Syllables apart").
+KEY_CHARACTERS = 6
 INITIAL_WORDS = 8
 SYLLABLES_KEY = "~"
 INITIALS = "="
@@ -48,6 +57,67 @@ def short_key(key: str) -> bool:
     """A short line's key: the syllables, a character or one syllable (the export keeps
     these apart from the words by two syllables and by initials)."""
     return " " not in key and not key.startswith(INITIALS)
+
+
+def syllable_key(key: str) -> bool:
+    """A short line of syllables (the inventory, or one syllable's characters), which only
+    letters read as pinyin ask for; a character's readings are the other short lines."""
+    return short_key(key) and key.isascii()
+
+
+# A syllable's initial: the consonants before its final, none when nothing would be left
+# (m, n, er). Any split serves the reader, which puts the two back together.
+_INITIAL = re.compile(r"(?:[zcs]h|[^aeiouv])?(?=.)")
+
+
+def inventory_line(syllables: Iterable[str]) -> str:
+    """The "~" line: the syllables grouped by initial, a field each ("b:a ai an …"): 249
+    bytes compressed at 7,183 articles against 695 as a plain list (docs/search.md)."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for syllable in sorted(syllables):
+        cut = _INITIAL.match(syllable).end()
+        groups[syllable[:cut]].append(syllable[cut:])
+    return "\t".join(f"{initial}:{' '.join(finals)}" for initial, finals in groups.items())
+
+
+def inventory(fields: Iterable[str]) -> set[str]:
+    """The syllables of the "~" line's fields (`inventory_line`)."""
+    found = set()
+    for field in fields:
+        initial, _, finals = field.partition(":")
+        found.update(initial + final for final in finals.split())
+    return found
+
+
+# The digits of a syllable's followers, 6 bits each (codec.DIGITS's alphabet).
+FOLLOWER_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"
+
+
+def followers_field(followers: Iterable[str], order: Mapping[str, int]) -> str:
+    """The syllables that follow one in some two-syllable key, as bits over the site's
+    syllables sorted (`order`: syllable → place), six a digit, lowest first."""
+    bits = 0
+    for syllable in followers:
+        bits |= 1 << order[syllable]
+    out = []
+    while bits:
+        out.append(FOLLOWER_DIGITS[bits & 63])
+        bits >>= 6
+    return "".join(out)
+
+
+def followers(field: str, order: list[str]) -> set[str]:
+    """The syllables a `followers_field` names (`order`: the site's syllables sorted)."""
+    bits = 0
+    for k, digit in enumerate(field):
+        bits |= FOLLOWER_DIGITS.index(digit) << (6 * k)
+    return {syllable for i, syllable in enumerate(order) if bits >> i & 1}
+
+
+def _keyed(word: str, count: int) -> bool:
+    """Whether a word is on its two-syllable line: two characters or more, and used at least
+    MIN_FREQUENCY times unless RARE_WORD long."""
+    return len(word) >= 2 and not (count < MIN_FREQUENCY and len(word) < RARE_WORD)
 
 
 def weight(frequency: int) -> int:
@@ -123,7 +193,7 @@ def gather(
         count = frequency[word]
         for char, syllable in zip(word, syllables, strict=True):
             readings[char][syllable] += count
-        if len(word) < 2 or (count < MIN_FREQUENCY and len(word) < RARE_WORD):
+        if not _keyed(word, count):
             continue
         entry = (weight(count), word, " ".join(syllables[2:]))
         by_syllables[" ".join(syllables[:2])].append(entry)
@@ -151,11 +221,17 @@ def pinyin_layer(
     `patch_layer` updates them from."""
     readings, by_syllables, by_initials = gather(frequency, pinyin_of, words)
     characters = characters_by_syllable(readings)
-    lines = {SYLLABLES_KEY: " ".join(sorted(characters))}
+    lines = {SYLLABLES_KEY: inventory_line(characters)}
     for char, counts in readings.items():
         lines[char] = reading_line(counts)
+    order = {s: i for i, s in enumerate(sorted(characters))}
+    after: dict[str, set[str]] = defaultdict(set)
+    for key in by_syllables:
+        first, second = key.split(" ")
+        after[first].add(second)
     for syllable, chars in characters.items():
-        lines[syllable] = characters_line(syllable, chars, readings)
+        follow = followers_field(after[syllable], order)
+        lines[syllable] = characters_line(syllable, chars, readings, follow)
     for key, entries in by_syllables.items():
         lines[key] = "\t".join(triples(entries, KEY_WORDS))
     for key, entries in by_initials.items():
@@ -178,11 +254,12 @@ def reading_line(counts: Mapping[str, int]) -> str:
 
 
 def characters_line(
-    syllable: str, chars: list[str], readings: Mapping[str, Mapping[str, int]]
+    syllable: str, chars: list[str], readings: Mapping[str, Mapping[str, int]], follow: str
 ) -> str:
-    """A syllable's line: the characters read so, weighted by how often they are."""
+    """A syllable's line: its followers (`followers_field`), then the characters read so,
+    weighted by how often they are."""
     entries = [(weight(readings[char][syllable]), char, "") for char in chars]
-    return "\t".join(triples(entries, KEY_CHARACTERS))
+    return "\t".join([follow, *triples(entries, KEY_CHARACTERS)])
 
 
 def patch_layer(
@@ -198,7 +275,7 @@ def patch_layer(
     and "~" when the syllables the site uses change. Returns those lines by key (None: the
     key has no line any more), and the words' syllables and the characters' readings after
     the edit (`syllables`, `readings`: before it, left as they are)."""
-    inventory = {s for counts in readings.values() for s in counts}
+    used = {s for counts in readings.values() for s in counts}
     syllables, readings = dict(syllables), dict(readings)
     keys: set[str] = set()
     for word in changed:
@@ -213,7 +290,7 @@ def patch_layer(
         if reading is not None:
             _count_readings(readings, word, reading, new - old)
             keys |= {*word, *reading, *word_keys(word, reading)}
-    if {s for counts in readings.values() for s in counts} != inventory:
+    if {s for counts in readings.values() for s in counts} != used:
         keys.add(SYLLABLES_KEY)
     return _lines_of(keys, after, syllables, readings), syllables, readings
 
@@ -249,6 +326,8 @@ def _lines_of(
 ) -> dict[str, str | None]:
     """The lines of `keys` (None: no line) and of "~" (`patch_layer`)."""
     characters = characters_by_syllable(readings)
+    if SYLLABLES_KEY in keys:  # the syllables' places moved: every followers field may
+        keys = keys | set(characters)
     lines: dict[str, str | None] = {}
     pairs = {tuple(key.split(" ")) for key in keys if " " in key}
     initials = {key[1:] for key in keys if key.startswith(INITIALS)}
@@ -266,16 +345,23 @@ def _lines_of(
         )
     ]
     _, by_syllables, by_initials = gather(frequency, syllables.__getitem__, members)
+    wanted = {key for key in keys if syllable_key(key) and key != SYLLABLES_KEY}
+    after: dict[str, set[str]] = defaultdict(set)
+    for w, s in syllables.items():
+        if s is not None and len(s) >= 2 and s[0] in wanted and _keyed(w, frequency[w]):
+            after[s[0]].add(s[1])
+    order = {s: i for i, s in enumerate(sorted(characters))}
     for key in keys:
         if key == SYLLABLES_KEY:
-            lines[key] = " ".join(sorted(characters))
+            lines[key] = inventory_line(characters)
         elif key.startswith(INITIALS) or " " in key:
             entries = (by_initials if key.startswith(INITIALS) else by_syllables).get(key)
             keep = INITIAL_WORDS if key.startswith(INITIALS) else KEY_WORDS
             lines[key] = "\t".join(triples(entries, keep)) if entries else None
         elif key.isascii():
             chars = characters.get(key)
-            lines[key] = characters_line(key, chars, readings) if chars else None
+            follow = followers_field(after[key], order)
+            lines[key] = characters_line(key, chars, readings, follow) if chars else None
         else:
             lines[key] = reading_line(readings[key]) if key in readings else None
     return lines

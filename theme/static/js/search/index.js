@@ -42,7 +42,7 @@ import {
  * deploy that changed either keeps its old code, which would misread the new files: a
  * search then fails with OUTDATED, and the page offers to load itself again.
  */
-const FORMAT = "13 14";
+const FORMAT = "15 14";
 export const OUTDATED = new Error("outdated");
 
 /** How long one file may take before the search gives up on it (a hung request). */
@@ -405,11 +405,12 @@ function pinyinTools(ix, m, parseLines) {
     limits: m.forgive,
     hanOnly: HAN_ONLY,
     async lines(keys) {
-      // The short lines (a character's readings, a syllable's characters) sit apart, in
-      // r/ (export/codec.py pinyin_files).
+      // The short lines sit apart: a character's readings in r/, the syllables (the
+      // inventory "~", a syllable's characters) in s/ (export/pinyin_layer.py family).
       const fileOf = (k) => {
         const short = !k.includes(" ") && !k.startsWith("=");
-        return `${short ? "r" : "y"}/${bucketOf(k, m.pinyinBuckets[short ? 1 : 0])}.gz`;
+        const f = short ? (/^[\x00-\x7f]*$/.test(k) ? 2 : 1) : 0;
+        return `${"yrs"[f]}/${bucketOf(k, m.pinyinBuckets[f])}.gz`;
       };
       const files = [...new Set(keys.map(fileOf))];
       const loaded = new Map();
@@ -419,7 +420,8 @@ function pinyinTools(ix, m, parseLines) {
       return loaded;
     },
     async verbatim(run) {
-      await loadKeys(ix, m, neededKeys([run]));
+      // Its pairs' buckets alone: a run's last character (neededKeys) says nothing here.
+      await loadKeys(ix, m, runGrams(run));
       // A pair no article holds decides alone: the other pairs' lists are not fetched.
       if (!runGrams(run).every((g) => ix.entries.get(g)?.docs)) return false;
       const docs = async (g) => {

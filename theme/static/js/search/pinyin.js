@@ -13,6 +13,29 @@ const LONGEST_SYLLABLE = 6;
 const MAX_WORD = 5;
 const words = (text) => text.split(" ").filter(Boolean);
 
+/** A syllable's followers (pinyin.py followers_field): bits over the syllables sorted
+ * (`order`), six a digit, lowest first. */
+const DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
+function followers(field = "", order) {
+  const found = new Set();
+  [...field].forEach((digit, k) => {
+    const v = DIGITS.indexOf(digit);
+    for (let b = 0; b < 6; b++) if ((v >> b) & 1) found.add(order[6 * k + b]);
+  });
+  return found;
+}
+
+/** The syllables of the "~" line's fields, each an initial and its finals ("b:a ai an"):
+ * pinyin.py inventory_line. */
+function inventory(fields = []) {
+  const found = new Set();
+  for (const field of fields) {
+    const at = field.indexOf(":");
+    for (const final of words(field.slice(at + 1))) found.add(field.slice(0, at) + final);
+  }
+  return found;
+}
+
 /** y lines → Map key → the fields after it. */
 export function parseLines(text) {
   const found = new Map();
@@ -97,7 +120,10 @@ function options(letters, i, lines, limits) {
   const found = [];
   for (const j of ends[i]) {
     const a = text.slice(i, j);
-    for (const [char, , w] of entries(lines.get(a)).slice(0, limits.characters)) found.push([j, char, w]);
+    // A syllable's line starts with its followers (pinyin.py followers_field).
+    for (const [char, , w] of entries(lines.get(a)?.slice(1)).slice(0, limits.characters)) {
+      found.push([j, char, w]);
+    }
     for (const k of ends[j] ?? []) {
       for (const [word, rest, w] of entries(lines.get(`${a} ${text.slice(j, k)}`))) {
         const chars = [...word];
@@ -194,13 +220,23 @@ async function fix(run, tools) {
 /** Latin runs as pinyin (the first Han reading some article holds, else the best one
  * corrected), or one run as initials (the heaviest word). */
 async function readLatin(runs, tools) {
-  const inventory = new Set(words((await tools.lines(["~"])).get("~")?.[0] ?? ""));
-  const letters = lettersOf(runs, inventory);
+  const syllables = inventory((await tools.lines(["~"])).get("~"));
+  const letters = lettersOf(runs, syllables);
   const count = syllableCount(letters);
   if (count === null || count < 2 || count > tools.limits.read) {
     return (await suggest(runs, tools))[0] ?? null;
   }
-  const readings = conversions(letters, await tools.lines(letterKeys(letters)), tools.limits);
+  const keys = letterKeys(letters);
+  // The syllables' lines first: their followers say which pairs have a line to read.
+  const lines = await tools.lines(keys.filter((k) => !k.includes(" ")));
+  const order = [...syllables].sort();
+  const after = new Map([...lines].map(([k, fields]) => [k, followers(fields[0], order)]));
+  const pairs = keys.filter((k) => {
+    const [a, b] = k.split(" ");
+    return b !== undefined && after.get(a)?.has(b);
+  });
+  for (const [k, v] of await tools.lines(pairs)) lines.set(k, v);
+  const readings = conversions(letters, lines, tools.limits);
   for (const han of readings.slice(0, tools.limits.pinyinTries)) if (await tools.verbatim(han)) return han;
   return readings.length ? ((await fix(readings[0], tools)) ?? readings[0]) : null;
 }

@@ -21,9 +21,9 @@ the published index:
                      into view, chunk after chunk until the query is found.
   <hash>/t/<k>.gz    traditional → simplified pairs, fetched only for an unknown character.
   <hash>/y/<n>.gz    the pinyin layer (search/pinyin.py): words by pinyin and by initials,
-  <hash>/r/<n>.gz    and its short lines (a character's readings, a syllable's characters),
-                     n = FNV-1a(key) mod pinyinBuckets[0 or 1]; fetched only for a query
-                     that is not found as typed, or typed in Latin letters.
+  <hash>/r/<n>.gz    a character's readings, and the syllables (the inventory, a syllable's
+  <hash>/s/<n>.gz    characters), n = FNV-1a(key) mod pinyinBuckets[0, 1 or 2]; fetched
+                     only for a query that is not found as typed, or typed in Latin letters.
 Files named .gz are stored compressed (`deflated`: zlib over GB18030), as Pagefind stores its
 own gzipped: the index takes a third of the disk, hosts send them as they are, and the
 browser inflates them (DecompressionStream); the packer publishes the cached stream as it is.
@@ -63,13 +63,20 @@ INLINE_LIMIT = 96
 # fetches one bucket per character and per character pair, so small buckets save bytes.
 BUCKET_TARGET = 256
 T2S_BUCKETS = 8
-# The pinyin layer's short lines (a character's readings, a syllable's characters: r/<n>)
-# sit in buckets of about this many characters, apart from the words by two syllables and by
-# initials (y/<n>): a slip reads one line of each of its characters or syllables, and a
-# window sized for the long lines cost it three times the bytes. At 8 most buckets hold one
-# line or none, read by 32-byte windows (the few longer lines are blobs): fewer bytes and a
-# smaller layer on disk than at 16 (96-byte windows; docs/search.md).
-SHORT_TARGET = 8
+# The pinyin layer's characters' readings (r/<n>) sit in buckets of about this many
+# characters, apart from the words by two syllables and by initials (y/<n>): a slip reads one
+# line of each of its characters, and a window sized for the long lines cost it three times
+# the bytes. With the syllables' lines apart (s/<n>), a character's line is ≈ 7 bytes and
+# buckets of about 16 fit the 32-byte window as well as 8 did, in half the cells (8 when the
+# syllables were here too, whose lines made larger buckets need 96-byte windows;
+# docs/search.md).
+SHORT_TARGET = 16
+# The syllables' lines (s/<n>: the inventory, a syllable's followers and commonest
+# characters) are ten times longer than a character's: in r/'s 32-byte windows nine in ten
+# were blobs, a range more each (≈ 100 bytes of a multipart answer's part lines). In buckets
+# of about 32 characters most hold one line and fit the family's own window of 112 bytes, as
+# at 16, in 164 KB of cells instead of 229 (docs/search.md, "Syllables apart").
+SYLLABLE_TARGET = 32
 # The words by two syllables and by initials (y/<n>) sit in buckets of about this many
 # characters: a slip reads one window for each key, and uses one line of it.
 PINYIN_TARGET = 128
@@ -897,9 +904,11 @@ STATE = "state.pickle"
 FILES = "files.pickle"
 
 # Bump when the files' format changes, so a cached export is not reused.
-FORMAT = 13  # 11: the manifest names its format (a page open across a deploy checks it);
+FORMAT = 15  # 11: the manifest names its format (a page open across a deploy checks it);
 # 12: a basic CJK pair's bucket by pair_mix, its key spelled as the quotient (keyed_line);
-# 13: an article list out of line in bits where shorter (`long_list`)
+# 13: an article list out of line in bits where shorter (`long_list`); 14: the syllables'
+# lines in a family of their own (s/), the inventory by initial, six characters a syllable;
+# 15: a syllable's line starts with its followers (pinyin.followers_field)
 # Bump when the cached files' form changes but not what is published (FORMAT): a cache kept
 # by older code is then written anew, never updated. 2: buckets stored keyed (`stored`);
 # 3: .gz files stored as the packer publishes them (`deflated`: zlib, GB18030), not gzip;
@@ -964,8 +973,9 @@ class ExportState:
     # each word's syllables (pypinyin is slow enough to keep what it said: an update reads
     # only the new words) and each character's readings by count, from which an update
     # patches the lines of the words it changes.
-    pinyin_buckets: tuple[int, int]  # y/ (words by syllables, by initials) and r/ (short lines)
-    pinyin_sizes: tuple[int, int]
+    # y/ (words by syllables, by initials), r/ (characters' readings), s/ (syllables)
+    pinyin_buckets: tuple[int, ...]
+    pinyin_sizes: tuple[int, ...]
     pinyin: dict[str, tuple[str, ...] | None]
     pinyin_readings: dict[str, Counter]
 

@@ -48,6 +48,7 @@ from kuaixun.core.search.export.codec import (
     stored_text,
     words_fingerprint,
 )
+from kuaixun.core.search.export.pinyin_layer import FAMILIES as PINYIN_FAMILIES
 from kuaixun.core.search.export.pinyin_layer import PinyinLayer, patch_pinyin_files
 from kuaixun.core.search.index import SCORED_FIELDS, Record
 
@@ -308,7 +309,8 @@ def plan_update(
         changes.frequency,
         cached,
     )
-    for family, count, before in zip("yr", layer.buckets, state.pinyin_buckets, strict=True):
+    names = [name for name, _ in PINYIN_FAMILIES]
+    for family, count, before in zip(names, layer.buckets, state.pinyin_buckets, strict=True):
         removed |= {f"{family}/{n}.gz" for n in range(count, before)}
     files = {**buckets.files, **heads, **collection_files(records, days), **layer.files}
     files, dropped = spill_changes(state.bucket_spills, buckets.spills, files)

@@ -105,7 +105,7 @@ TEXT_BYTES = 30 * 1024
 # the small buckets shrank again: at 0.86 the window fell to 240 bytes and the 400 slips
 # took a quarter of a request more on average; at 0.88 (256 bytes) as many as before, for
 # 0.13 MB more (docs/search.md, "The short pairs' run in bits").
-SLOT_QUANTILE = {"v": 0.88, "f": 0.995, "y": 0.9, "r": 0.95}
+SLOT_QUANTILE = {"v": 0.88, "f": 0.995, "y": 0.9, "r": 0.95, "s": 0.95}
 # A head carries the first HEAD_CHARS characters of its article's text: what a snippet
 # shows (page.js: 120 characters around the match, and some before it), so a match there
 # needs no second request. The rest of the first chunk starts the article's text run. At
@@ -127,7 +127,8 @@ POINTER = 2  # each cell's pointer; an item's length is 2 bytes too
 # search on average in node's count, none at the median (docs/search.md, "The vocabulary's
 # cells at 2 %"). The pinyin words at 4 % (cells of 160 bytes, not 184): 0.33 MB less, the
 # 400 slips' median bytes and requests as they were (0.03 of a request more on average).
-CELL_SLACK = {"v": 0.02, "y": 0.04, "f": 0.0003}
+# The syllables' lines (s/) at 2 %: cells of 40 bytes in windows of 80 (41 KB less).
+CELL_SLACK = {"v": 0.02, "y": 0.04, "f": 0.0003, "s": 0.02}
 # A vocabulary bucket too big for its window even with every list moved out is a blob of
 # its own; up to this many bytes it keeps its lists inline (fit_bucket). At 7,183 articles
 # 640 took a request (and a round) off 5 of the 61 benchmark queries, as 1,024 did off 4,

@@ -1,6 +1,7 @@
 """The pinyin layer's files (search/pinyin.py makes their lines): y/<n>.gz, the words by two
-syllables and by initials, and r/<n>.gz, the short lines (the syllables, a character's
-readings, a syllable's characters); a line's bucket is FNV-1a(key) mod the family's count.
+syllables and by initials; r/<n>.gz, a character's readings; s/<n>.gz, the syllables (the
+inventory, a syllable's characters), which only letters read as pinyin ask for. A line's
+bucket is FNV-1a(key) mod the family's count.
 
 A full export writes them from the whole vocabulary (`pinyin_files`); an update rewrites
 only the buckets holding a line its changed words alter (`patch_pinyin_files`): 2.2 s of a
@@ -18,6 +19,7 @@ from kuaixun.core.search import pinyin
 from kuaixun.core.search.export.codec import (
     PINYIN_TARGET,
     SHORT_TARGET,
+    SYLLABLE_TARGET,
     bucket_count,
     fnv1a,
     inflated_text,
@@ -25,7 +27,7 @@ from kuaixun.core.search.export.codec import (
 )
 
 # Each family's name and the characters of lines its buckets are sized for.
-FAMILIES = (("y", PINYIN_TARGET), ("r", SHORT_TARGET))
+FAMILIES = (("y", PINYIN_TARGET), ("r", SHORT_TARGET), ("s", SYLLABLE_TARGET))
 
 
 @dataclass
@@ -35,15 +37,18 @@ class PinyinLayer:
     syllables and every character's readings (character → syllable → count)."""
 
     files: dict[str, str]
-    buckets: tuple[int, int]
-    sizes: tuple[int, int]
+    buckets: tuple[int, ...]  # FAMILIES' order
+    sizes: tuple[int, ...]
     syllables: dict[str, tuple[str, ...] | None]
     readings: dict[str, Counter]
 
 
 def family(key: str) -> int:
-    """0 for a y/ line (words by two syllables, by initials), 1 for an r/ line (short)."""
-    return 1 if pinyin.short_key(key) else 0
+    """0 for a y/ line (words by two syllables, by initials), 1 for an r/ line (a
+    character's readings), 2 for an s/ line (syllables)."""
+    if not pinyin.short_key(key):
+        return 0
+    return 2 if pinyin.syllable_key(key) else 1
 
 
 def pinyin_files(frequency: Counter, known: dict[str, tuple[str, ...] | None]) -> PinyinLayer:
@@ -64,7 +69,7 @@ def pinyin_files(frequency: Counter, known: dict[str, tuple[str, ...] | None]) -
         files.update({f"{name}/{n}.gz": "\n".join(b) for n, b in enumerate(buckets)})
         counts.append(count)
         sizes.append(size)
-    return PinyinLayer(files, (counts[0], counts[1]), (sizes[0], sizes[1]), syllables, readings)
+    return PinyinLayer(files, tuple(counts), tuple(sizes), syllables, readings)
 
 
 def patch_pinyin_files(
@@ -101,4 +106,4 @@ def patch_pinyin_files(
             sizes[f] += len(text) + 1 if text else 0
         if bucket_count(sizes[f], target) != count:
             return pinyin_files(after, syllables)
-    return PinyinLayer(files, layer.buckets, (sizes[0], sizes[1]), syllables, readings)
+    return PinyinLayer(files, layer.buckets, tuple(sizes), syllables, readings)
