@@ -159,7 +159,8 @@ def _serve_forever(root: Path, host: str = HOST, port: int = PORT) -> None:
 @task
 def serve(c, port=PORT):
     """Build the site, then serve output/ on http://127.0.0.1:8000."""
-    html(c)
+    # Not html(c): its build ends the process (`last`), and nothing would be served.
+    _build(DEV_SETTINGS)
     _serve_forever(OUTPUT, port=int(port))
 
 

@@ -7,11 +7,13 @@ Real builds; kuaixun.testing.waiter_probe reports what the waiter was."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 from test_build_atomic import edit_an_article, export_is_whole, scratch, tree_digest
 
-from kuaixun.testing.builds import copy_content, run_build
+from kuaixun.testing.builds import ROOT, copy_content, run_build
 
 # Modules the waiter must not import: Pelican's, and the search's (jieba, pypinyin,
 # Whoosh, the export: ≈ 120 MB of what the waiter is there to free).
@@ -67,3 +69,42 @@ def test_an_indexing_process_killed_while_the_waiter_waits_fails_the_build(tmp_p
     again = run_build(first.output, content=content)
     assert again.returncode == 0, again.stderr
     assert export_is_whole(first.output) and tree_digest(first.output) != before
+
+
+SERVE = """
+import sys
+from pathlib import Path
+from invoke import Context
+import tasks
+
+work, content = Path(sys.argv[1]), sys.argv[2]
+real_build = tasks._build
+
+def build(settings, overrides=None, last=False):
+    overrides = {**(overrides or {}), "OUTPUT_PATH": str(work / "output"), "PATH": content,
+                 "CACHE_PATH": str(work / "pelican-cache"),
+                 "SEARCH_CACHE_PATH": str(work / "search-cache"),
+                 "PHOTOS_CACHE_PATH": str(work / "photos-cache")}
+    real_build(settings, overrides, last)
+
+def serve_forever(root, host="", port=0):
+    (work / "served").write_text("served", encoding="utf-8")
+
+tasks._build, tasks._serve_forever = build, serve_forever
+tasks.serve(Context())
+"""
+
+
+def test_make_serve_serves_after_its_build(tmp_path, content):
+    """`make serve` builds and then serves: its build must not end the process in the
+    waiter's image, as `make html`'s does (tasks.py `_build`, `last`)."""
+    done = subprocess.run(
+        [sys.executable, "-c", SERVE, str(tmp_path), str(content)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "output" / "index.html").is_file()
+    assert (tmp_path / "served").is_file(), "the build ended the process: nothing served"
