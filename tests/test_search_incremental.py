@@ -245,6 +245,20 @@ def test_the_article_senders_death_fails_the_build_and_leaves_the_site(site, tmp
     assert len(node_search(output, ["收获很大"])[0]["docs"]) == 1
 
 
+def test_a_failed_rebuild_ends_its_preloaded_indexing_process(site):
+    """A rebuild whose Pelican run fails (a key written twice: the strict check stops it
+    before `finalized`) lets the indexing process started with Pelican end: the build
+    returns its problems instead of hanging at exit while that process waits for articles."""
+    content, userdict, output, build = site
+    build()
+    bad = content / "articles" / "twice.md"
+    bad.write_text("Title: 标题\nDate: 2020-11-21\nCategory: 社区动态\nTitle: \n\n正文\n", "utf-8")
+    failed = run_build(output, content, SEARCH_USER_DICT=str(userdict))
+    assert failed.returncode == 1 and "twice.md" in failed.stderr
+    bad.unlink()
+    build()  # the cache's lock is free: the next build runs
+
+
 def test_an_updates_files_are_stored_when_first_read_and_all_when_saved(tmp_path):
     """An update keeps the files it writes as texts (codec.StoredLater): each is stored as
     `stored` stores it when its bytes are first read, and the cache saved holds them all."""

@@ -112,7 +112,16 @@ def build_site(
 
 def _run_pelican(settings: dict) -> list[Problem]:
     with collected_problems(settings) as problems, lasting_objects_frozen():
-        Pelican(settings).run()
+        try:
+            Pelican(settings).run()
+        finally:
+            # A Pelican run that failed sends no `finalized`: the indexing process the search
+            # plugin started with Pelican still waits for the articles, and the process would
+            # hang at exit joining it. Looked up, not imported: a build without the plugin
+            # (bare) does not load the search's modules for this.
+            search = sys.modules.get("kuaixun.hooks.search")
+            if search is not None:
+                search._close_preloaded()
     return problems
 
 

@@ -75,14 +75,15 @@ def inventory_line(syllables: Iterable[str]) -> str:
     bytes compressed at 7,183 articles against 695 as a plain list (docs/search.md)."""
     groups: dict[str, list[str]] = defaultdict(list)
     for syllable in sorted(syllables):
-        cut = _INITIAL.match(syllable).end()
+        initial = _INITIAL.match(syllable)
+        cut = initial.end() if initial else 0  # the pattern is optional: it always matches
         groups[syllable[:cut]].append(syllable[cut:])
     return "\t".join(f"{initial}:{' '.join(finals)}" for initial, finals in groups.items())
 
 
 def inventory(fields: Iterable[str]) -> set[str]:
     """The syllables of the "~" line's fields (`inventory_line`)."""
-    found = set()
+    found: set[str] = set()
     for field in fields:
         initial, _, finals = field.partition(":")
         found.update(initial + final for final in finals.split())

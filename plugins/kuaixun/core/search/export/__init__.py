@@ -29,7 +29,7 @@ from kuaixun.core.search.export.codec import (
 from kuaixun.core.search.export.full import SpilledExport, export, spill_export, store_export
 from kuaixun.core.search.export.incremental import update_in_memory
 from kuaixun.core.search.export.pack import STATE as PACK_STATE
-from kuaixun.core.search.export.pack import load_base, pack_export
+from kuaixun.core.search.export.pack import Base, load_base, pack_export
 from kuaixun.core.search.index import Record
 
 __all__ = [
@@ -58,7 +58,7 @@ class CachedExport:
     stamp: str | None
     state: ExportState | None
     logical: LogicalExport | None
-    base: object | None
+    base: Base | None
 
     @classmethod
     def load(cls, cache: Path, published: Path) -> CachedExport:
@@ -78,7 +78,7 @@ def refresh_published(
     logical: LogicalExport | None,
     published: Path,
     stamp: str | None = None,
-    base: object | None = None,
+    base: Base | None = None,
 ) -> str:
     """Store the logical export (`logical`, or None: the one saved in `cache`) as the
     published index in `published` (an overlay on the base there, or a new base); return
@@ -159,8 +159,8 @@ def refresh_export(
                 return did, logical, unsaved
             unsaved.save()
             return did, logical, None
-    # A whole export reads none of the cached files: those loaded ahead go before it.
-    logical = None
+        # A whole export reads none of the cached files: those loaded ahead go before it.
+        del logical
     if loaded is not None:
         loaded.logical = None
     # pypinyin's readings of the words it read before are kept (the slowest part).
