@@ -7,8 +7,6 @@ stores it as the published index: a base of packs and an overlay of what changed
 from __future__ import annotations
 
 import contextlib
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +26,6 @@ from kuaixun.core.search.export.codec import (
 )
 from kuaixun.core.search.export.full import SpilledExport, export, spill_export, store_export
 from kuaixun.core.search.export.incremental import update_in_memory
-from kuaixun.core.search.export.pack import STATE as PACK_STATE
 from kuaixun.core.search.export.pack import Base, load_base, pack_export
 from kuaixun.core.search.index import Record
 
@@ -42,7 +39,6 @@ __all__ = [
     "UnsavedExport",
     "export",
     "finish_spilled",
-    "publish_export",
     "refresh_export",
     "refresh_published",
 ]
@@ -136,7 +132,7 @@ def refresh_export(
     stores it, in this process or another: search/tail.py).
 
     Only the cache is written here (in the indexing process): the build's output folder is
-    touched by `publish_export` alone, after the build succeeded. `loaded`: the cache as
+    touched by `finish_build.publish_index` alone, after the build succeeded. `loaded`: the cache as
     `CachedExport.load` read it, the cache's lock held since.
     """
     stamp = cache / FINGERPRINT
@@ -198,24 +194,3 @@ def finish_spilled(cache: Path, spilled: SpilledExport) -> LogicalExport:
     logical = store_export(cache, spilled)
     (cache / FINGERPRINT).write_text(spilled.stamp)
     return logical
-
-
-def publish_export(cache: Path, folder: Path) -> None:
-    """Hard-link the published index into `folder` (the staging build's search/). Safe
-    because the cache never rewrites a file in place: every write is a new inode."""
-    shutil.rmtree(folder, ignore_errors=True)
-    link_tree(cache, folder, skip={FINGERPRINT, STATE, PACK_STATE})
-
-
-def link_tree(source: Path, target: Path, skip: set[str]) -> None:
-    """Hard-link every file of `source` into `target` (copy across file systems)."""
-    for where, _, names in os.walk(source):
-        into = os.path.join(target, os.path.relpath(where, source))
-        os.makedirs(into, exist_ok=True)
-        for name in names:
-            if name in skip or name.endswith(".tmp"):  # .tmp: a write a killed build left
-                continue
-            try:
-                os.link(os.path.join(where, name), os.path.join(into, name))
-            except OSError:
-                shutil.copy2(os.path.join(where, name), os.path.join(into, name))
