@@ -37,6 +37,19 @@ def test_the_builds_process_becomes_the_waiter_while_the_index_is_made(tmp_path,
     assert scratch(built.output) == [".output.lock"]
 
 
+def test_the_indexing_process_is_forked_before_pelican_reads_the_articles(tmp_path, content):
+    """A cold build's indexing process and a rebuild's are forked as Pelican starts
+    (hooks/search.py `preload`): they hold none of the articles Pelican reads afterwards,
+    which a fork made once they were read keeps alive while the waiter waits."""
+    report = tmp_path / "waiter.json"
+    indexing = report.with_name("waiter.json.indexing")
+    for build in ("cold", "rebuild"):
+        built = run_build(tmp_path / "output", content=content, waiter_report=report)
+        assert built.returncode == 0, built.stderr
+        assert json.loads(indexing.read_text()) == {"started": "with Pelican", "articles": 0}, build
+        indexing.unlink()
+
+
 def test_the_waiter_imports_neither_pelican_nor_the_search(tmp_path, content):
     report = tmp_path / "waiter.json"
     built = run_build(tmp_path / "output", content=content, waiter_report=report)

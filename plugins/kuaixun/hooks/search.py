@@ -8,6 +8,7 @@ output/search/). docs/search.md explains the design and the measurements.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import multiprocessing
@@ -89,12 +90,15 @@ def preload(pelican) -> None:
     for the search cache's lock (a saving the last build left behind), loads the caches an
     update reads (the records, the export's state and files, the published base: ≈ 0.6 s
     of CPU at 7,183 articles) while Pelican reads on the other core, then waits for the
-    articles (`start_indexing` sends them). Nothing to load (a first build) or the preview's
-    order (SEARCH_AFTER_PAGES): the indexing process starts with the articles, as before."""
+    articles (`start_indexing` sends them). A cold build starts it here too, with nothing
+    to load: forked now, the process holds Pelican's modules and not the articles Pelican
+    reads and renders next, which a fork made at `article_generator_finalized` keeps alive
+    through the export and its range forks, its own once Pelican's process has become the
+    waiter (docs/search.md, "Cold build", eleventh pass). The preview's order
+    (SEARCH_AFTER_PAGES): the indexing process starts with the articles, as before."""
     _close_preloaded()
     settings = pelican.settings
-    cache_folder = Path(settings["SEARCH_CACHE_PATH"])
-    if settings.get("SEARCH_AFTER_PAGES") or not (cache_folder / "records.pickle").exists():
+    if settings.get("SEARCH_AFTER_PAGES"):
         return
     while _previous_job:
         _previous_job.pop().join()
@@ -115,7 +119,8 @@ def _close_preloaded(*_) -> None:
         job, send = _preloaded.pop()
         # Said, not only closed: a pipe that closes empty is a sender that died, which must
         # fail the build, not publish the last build's index (`_index_preloaded`).
-        os.write(send, pickle.dumps(None))
+        with contextlib.suppress(BrokenPipeError):  # it has ended: `finish` says why
+            os.write(send, pickle.dumps(None))
         os.close(send)
         job.join()
 

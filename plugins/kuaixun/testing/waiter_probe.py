@@ -9,12 +9,15 @@ killed with SIGKILL ("killed"). And the build's exec of the waiter becomes an ex
 module's `waiter`, which runs the waiter's `main` and writes REPORT (JSON): its process
 number and the build's, whether the indexing process was its child, whether the build lock
 was held while output/ was exchanged, its largest resident memory, and the modules it
-imported. Only the standard library is imported at the top, as in the waiter.
+imported; and REPORT.indexing says when the indexing process was forked and how many of
+Pelican's articles it holds from the fork. Only the standard library is imported at the
+top, as in the waiter.
 """
 
 from __future__ import annotations
 
 import fcntl
+import gc
 import json
 import os
 import signal
@@ -41,14 +44,25 @@ def build(report: str, indexing: str, argv: list[str]) -> int:
             args = [args[0], "-m", _MODULE, "waiter", report, str(build_pid), *args[3:]]
         real_execv(path, args)
 
+    def inherited(how: str) -> None:
+        # What the indexing process got of Pelican's by forking: the articles it had read.
+        from pelican.contents import Article
+
+        gc.unfreeze()  # the build froze what Pelican had made (tools/build.py): seen again
+        held = sum(isinstance(o, Article) for o in gc.get_objects())
+        gc.freeze()
+        Path(f"{report}.indexing").write_text(json.dumps({"started": how, "articles": held}))
+
     def index_in_child(settings, contents):
+        inherited("with the articles")
         _wait_for_waiter(build_pid)
         if indexing == "killed":
             os.kill(os.getpid(), signal.SIGKILL)
         real_index(settings, contents)
 
     def index_preloaded(settings, receive, send):
-        # A rebuild's indexing process, started as Pelican starts (hooks/search.preload).
+        # The indexing process started as Pelican starts (hooks/search.preload).
+        inherited("with Pelican")
         _wait_for_waiter(build_pid)
         if indexing == "killed":
             os.kill(os.getpid(), signal.SIGKILL)

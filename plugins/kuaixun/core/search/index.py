@@ -181,7 +181,7 @@ def refresh_records(
         segmenter = Segmenter(dictionary, cutter=cutter)
         touched = changed_words(cache.words, segmenter.words)
         for path, record in list(records.items()):
-            if touched and any(word in _all_text(record.article) for word in touched):
+            if touched and _mentions(_all_text(record.article), touched):
                 pending.append(record.article)
                 del records[path]
         for article in pending:
@@ -197,6 +197,10 @@ def refresh_records(
 
 def _all_text(article: Article) -> str:
     return "\n".join(article.field_texts().values())
+
+
+def _mentions(text: str, words: set[str]) -> bool:
+    return any(word in text for word in words)
 
 
 def whoosh_document(record: Record) -> dict:
