@@ -18,7 +18,8 @@ from kuaixun.core.search.export.codec import (
     save_export,
     stored,
 )
-from kuaixun.core.search.index import RecordCache
+from kuaixun.core.search.index import RecordCache, cut
+from kuaixun.core.search.segment import Segmenter
 from kuaixun.testing.builds import ROOT, copy_content, run_build
 from kuaixun.testing.search_sites import (
     cache_of,
@@ -75,6 +76,22 @@ def test_first_build_cuts_every_article_and_the_second_none(site):
     second = build()
     assert second["segmented"] == [] and second["reused"] == article_count(content)
     assert first["exported"] and not second["exported"]  # the cached export is linked in
+
+
+def test_a_whole_export_frees_the_cut_only_once_saved_and_after_pelicans_pages(tmp_path):
+    """A whole export drops the records' terms and grams once spilled for its forks
+    (export/full.py `drop_cuts`): the record cache was saved before, with every cut whole,
+    and the export's forks waited for Pelican to be done with its pages."""
+    output = tmp_path / "output"
+    built = run_build(output, copy_content(tmp_path / "content"))
+    assert built.returncode == 0, built.stderr
+    said = report(output)
+    assert said["export"] == "written" and "waited for the pages" in said["seconds"]
+    cache = RecordCache(cache_of(output))
+    segmenter = Segmenter(cache.dictionary)
+    assert cache.words == segmenter.words
+    for path, record in cache.records.items():
+        assert record.grams and record == cut(record.article, segmenter), path
 
 
 def test_an_unchanged_rebuild_still_ships_the_whole_index(site):

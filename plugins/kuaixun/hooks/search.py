@@ -8,6 +8,7 @@ output/search/). docs/search.md explains the design and the measurements.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import logging
@@ -18,6 +19,7 @@ import sys
 import time
 import traceback
 import weakref
+from functools import partial
 from pathlib import Path
 
 import rjieba
@@ -67,6 +69,9 @@ _previous_job: list = []
 # The indexing process started at Pelican's start (`preload`) and the end of the pipe it
 # reads the articles from, until `start_indexing` hands them over.
 _preloaded: list[tuple] = []
+# The end of a pipe Pelican's process holds while it writes the pages: closed (at
+# `finalized`, or by its exec or end), it tells that indexing process its forks may start.
+_writing: list[int] = []
 # What the indexing process reads of the settings (`dictionary`, `_index`): sent with the
 # articles to one started before Pelican read them, as they are by then.
 _INDEXING_SETTINGS = ("CATEGORIES", "SEARCH_USER_DICT", "SEARCH_CACHE_PATH")
@@ -97,18 +102,24 @@ def preload(pelican) -> None:
     waiter (docs/search.md, "Cold build", eleventh pass). The preview's order
     (SEARCH_AFTER_PAGES): the indexing process starts with the articles, as before."""
     _close_preloaded()
+    pages_written()  # a last build's, in a process that builds again
     settings = pelican.settings
     if settings.get("SEARCH_AFTER_PAGES"):
         return
     while _previous_job:
         _previous_job.pop().join()
     receive, send = os.pipe()
+    written, writing = os.pipe()
     job = multiprocessing.get_context("fork").Process(
-        target=_index_preloaded, args=(dict(settings), receive, send), name="search-index"
+        target=_index_preloaded,
+        args=(dict(settings), receive, send, written, writing),
+        name="search-index",
     )
     job.start()
     os.close(receive)
+    os.close(written)
     _preloaded.append((job, send))
+    _writing.append(writing)
 
 
 def _close_preloaded(*_) -> None:
@@ -123,6 +134,18 @@ def _close_preloaded(*_) -> None:
             os.write(send, pickle.dumps(None))
         os.close(send)
         job.join()
+
+
+def pages_written() -> None:
+    """Tell the indexing process that Pelican's process is done with its pages: a whole
+    export's forks wait for that (`_Loaded.wait_for_pages`). Said by closing the pipe's
+    end: by the exec of the waiter (descriptors are closed on exec), by `finish` before it
+    waits for the indexing process, by a failed build before it does, or at exit."""
+    while _writing:
+        os.close(_writing.pop())
+
+
+atexit.register(pages_written)  # before multiprocessing's own, which joins the process
 
 
 def start_indexing(generator) -> None:
@@ -236,15 +259,34 @@ def _index_and_save(
 
 
 class _Loaded:
-    """The caches an update reads, loaded before the articles are known (`preload`)."""
+    """The caches an update reads, loaded before the articles are known (`preload`), and
+    the end of the pipe that closes once Pelican has written its pages."""
 
-    def __init__(self, cache_folder: Path):
+    def __init__(self, cache_folder: Path, written: int | None = None):
+        self.written = written
         started = time.perf_counter()
         self.records = RecordCache(cache_folder)
         self.export = CachedExport.load(cache_folder / "export", cache_folder / "published")
         # jieba-rs with its dictionary, for the articles to cut (an edit: at least one).
         self.cutter = rjieba.Jieba()
         self.seconds = time.perf_counter() - started
+
+    def wait_for_pages(self) -> float:
+        """Wait until Pelican's process has written its pages (it closes the pipe at
+        `finalized`, its exec of the waiter, or its end); return the seconds waited.
+
+        A whole export's forks start after that: beside Pelican's process, still holding
+        every article and page, they were the build's largest moment whenever Pelican
+        wrote more slowly than this process cut (a busy machine; docs/search.md, "Cold
+        build", eleventh pass). On two idle cores both end at about the same time."""
+        if self.written is None:
+            return 0.0
+        started = time.perf_counter()
+        while os.read(self.written, 4096):
+            pass
+        os.close(self.written)
+        self.written = None
+        return time.perf_counter() - started
 
 
 class _Saving:
@@ -301,6 +343,7 @@ def _index(
             spill=hand_over_tail,
             save_later=True,
             loaded=loaded.export if loaded is not None else None,
+            release=partial(_before_forks, cache, loaded, report),
         )
     except BaseException:  # a build never leaves Whoosh's process writing behind it
         if whoosh is not None:
@@ -330,6 +373,14 @@ def _index(
     return _Saving(report, cache, unsaved)
 
 
+def _before_forks(cache: RecordCache, loaded: _Loaded | None, report: BuildReport) -> None:
+    """What a whole export's first fork waits for: the records saved, since their cut is
+    freed once spilled (`full.drop_cuts`), and Pelican's pages written."""
+    cache.save()
+    if loaded is not None:
+        report.seconds["waited for the pages"] = loaded.wait_for_pages()
+
+
 def _index_in_child(settings: dict, contents: list) -> None:
     # A fork shares Pelican's pages until one side writes to them, and a collector pass
     # writes to every object it tracks: frozen, what the fork inherited is left alone. What
@@ -343,17 +394,18 @@ def _index_in_child(settings: dict, contents: list) -> None:
         sys.exit(1)
 
 
-def _index_preloaded(settings: dict, receive: int, send: int) -> None:
+def _index_preloaded(settings: dict, receive: int, send: int, written: int, writing: int) -> None:
     """The indexing process `preload` started: the caches loaded under the cache's lock,
     then the articles `_send_articles` pickled into the pipe indexed, as `_index_in_child`
     indexes them. None in the pipe (Pelican has no articles to send): nothing to do; a pipe
     that ends before the articles do fails this process, and so the build."""
     os.close(send)  # else the pipe never ends for want of articles
+    os.close(writing)  # else Pelican's pages are never written, for this process
     gc.freeze()  # what the fork inherited from Pelican's process: see _index_in_child
     cache_folder = Path(settings["SEARCH_CACHE_PATH"])
     try:
         with cache_lock(cache_folder):
-            loaded = _Loaded(cache_folder)
+            loaded = _Loaded(cache_folder, written)
             with os.fdopen(receive, "rb") as pipe:
                 try:
                     received = pickle.load(pipe)
@@ -378,6 +430,8 @@ def _index_preloaded(settings: dict, receive: int, send: int) -> None:
 def _send_articles(settings: dict, contents: list, send: int) -> None:
     """What search keeps of each article (`search_articles`), pickled with the settings the
     indexing reads to the indexing process `preload` started."""
+    while _writing:  # Pelican's, not this fork's: it writes no page
+        os.close(_writing.pop())
     gc.freeze()
     try:
         articles = search_articles(Path(settings["PATH"]), contents)
@@ -407,6 +461,7 @@ def finish(pelican) -> None:
         waiter.update(job=job, index=index)
         return
     else:
+        pages_written()
         job.join()
         failure = finish_build.indexing_failure(job.exitcode)
         if failure is not None:

@@ -60,13 +60,13 @@ def build(report: str, indexing: str, argv: list[str]) -> int:
             os.kill(os.getpid(), signal.SIGKILL)
         real_index(settings, contents)
 
-    def index_preloaded(settings, receive, send):
+    def index_preloaded(*args):
         # The indexing process started as Pelican starts (hooks/search.preload).
         inherited("with Pelican")
         _wait_for_waiter(build_pid)
         if indexing == "killed":
             os.kill(os.getpid(), signal.SIGKILL)
-        real_preloaded(settings, receive, send)
+        real_preloaded(*args)
 
     os.execv = execv
     search._index_in_child = index_in_child

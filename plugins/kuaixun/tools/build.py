@@ -96,11 +96,10 @@ def build_site(
             settings[finish_build.WAITER] = {}
         problems = _run_pelican(settings)
         waiting = settings.pop(finish_build.WAITER, None) or {}
+        if "job" in waiting and not problems:
+            finish_build.hand_over(waiting["job"], waiting["index"], lock, staging, final, built)
+        _search_hook("pages_written")  # its forks wait for Pelican's pages (hooks/search.py)
         if "job" in waiting:
-            if not problems:
-                finish_build.hand_over(
-                    waiting["job"], waiting["index"], lock, staging, final, built
-                )
             waiting["job"].join()  # failed anyway: its own error, if any, is on stderr
         if problems:
             staging_folder.keep_folders(staging, final)
@@ -117,12 +116,17 @@ def _run_pelican(settings: dict) -> list[Problem]:
         finally:
             # A Pelican run that failed sends no `finalized`: the indexing process the search
             # plugin started with Pelican still waits for the articles, and the process would
-            # hang at exit joining it. Looked up, not imported: a build without the plugin
-            # (bare) does not load the search's modules for this.
-            search = sys.modules.get("kuaixun.hooks.search")
-            if search is not None:
-                search._close_preloaded()
+            # hang at exit joining it.
+            _search_hook("_close_preloaded")
     return problems
+
+
+def _search_hook(name: str) -> None:
+    """Call the search plugin's function `name` if the plugin is loaded. Looked up, not
+    imported: a build without the plugin (bare) does not load the search's modules."""
+    search = sys.modules.get("kuaixun.hooks.search")
+    if search is not None:
+        getattr(search, name)()
 
 
 @contextmanager

@@ -7,6 +7,7 @@ stores it as the published index: a base of packs and an overlay of what changed
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,13 +124,16 @@ def refresh_export(
     spill: bool = False,
     save_later: bool = False,
     loaded: CachedExport | None = None,
+    release: Callable[[], None] | None = None,
 ) -> tuple[str, LogicalExport | SpilledExport | None, UnsavedExport | None]:
     """Bring the export in `cache` in line with the records. Returns what it did ("reused",
     "updated (N files)": only the files the changed articles touch, or "written": all),
     the export in memory (None when reused: refresh_published reads it if it needs it) and,
     with `save_later`, an update not saved yet (`UnsavedExport.save` saves it; else None).
     With `spill`, an export written whole is returned spilled, not stored (`finish_spilled`
-    stores it, in this process or another: search/tail.py).
+    stores it, in this process or another: search/tail.py); and `release`, if given, is
+    called before such an export's first fork: it saves the records, whose cut the export
+    then frees once spilled (`full.drop_cuts`), and may wait (for Pelican's pages).
 
     Only the cache is written here (in the indexing process): the build's output folder is
     touched by `finish_build.publish_index` alone, after the build succeeded. `loaded`: the cache as
@@ -164,7 +168,7 @@ def refresh_export(
     if state is not None and state.settings == settings_fingerprint():
         known = state.pinyin
     if spill:
-        spilled = spill_export(records_by_path, cache, words, known)
+        spilled = spill_export(records_by_path, cache, words, known, release)
         spilled.stamp = wanted
         return "written", spilled, None
     logical = export(records_by_path, cache, words, known)

@@ -4,13 +4,15 @@ update cannot be made)."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import shutil
 import tempfile
 from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -314,13 +316,15 @@ def full_export(
     ranges: int = VOCABULARY_RANGES,
     scratch: Path | None = None,
     made: MadeFiles | None = None,
+    release: Callable[[], None] | None = None,
 ):
     """Every file of the export, its manifest and the state to update it from (`known`: the
     pinyin of words read before, as a state keeps it; `ranges`: how many key ranges the
     vocabulary is made in, which changes nothing in what it makes; `scratch`: the folder
     of the cut spilled for the range forks, the system's temporary one if None; `made`:
-    where each file goes as it is made, kept in memory if None). The files returned are
-    `made`'s texts: none when it spills them."""
+    where each file goes as it is made, kept in memory if None; `release`: called before
+    the first fork, once the caller has saved the records and lets their cut go, see
+    `drop_cuts`). The files returned are `made`'s texts: none when it spills them."""
     records = numbered(records_by_path)
     days = [r.day for r in records]
     writer = Writer()
@@ -336,10 +340,14 @@ def full_export(
     # The pinyin layer's fork starts only after the cut: beside this process spilling it,
     # every page of the records this process touched was held twice, the fork keeping the
     # old copy (+≈ 80 MB of the build's summed peak; tenth pass).
+    if release is not None:  # before the first fork
+        release()
     counting = started(term_frequency, (records,))
     try:
         with spilled_cuts(records, parts, scratch) as cuts:
             frequency, lengths = counting()
+            if release is not None:
+                drop_cuts(records)
             results = in_processes(
                 [(pinyin_files, (frequency, known or {}))]
                 + [(range_lines, (cuts, frequency, r)) for r in range(len(parts))]
@@ -376,6 +384,26 @@ def full_export(
         pinyin_readings=layer.readings,
     )
     return made.texts, manifest(records, days, state), state
+
+
+def drop_cuts(records: list[Record]) -> None:
+    """Free the records' terms and grams, once spilled for the range forks and counted:
+    nothing of the export reads them after, and at 7,183 articles they are ≈ 63 MB of
+    strings that this process, and the range forks it makes next, would hold through the
+    vocabulary and its serial end, the build's largest moments (docs/search.md, "Cold
+    build", eleventh pass). The records are the caller's, left without their cut: only a
+    caller that saved them asks for this (`full_export`'s `release`). The memory the
+    strings took is handed back to the system (glibc's `malloc_trim`), not kept by the
+    allocator."""
+    for record in records:
+        record.terms, record.grams = {}, ""
+    trim_memory()
+
+
+def trim_memory() -> None:
+    """Give the pages the allocator holds free back to the system (glibc; elsewhere a no-op)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 class MadeFiles:
@@ -469,10 +497,11 @@ def _stored_share(fd: int, starts: array, names: list[str], share: range, bucket
 
 
 def spill_export(
-    records_by_path: dict[str, Record], folder: Path, words=None, known=None
+    records_by_path: dict[str, Record], folder: Path, words=None, known=None, release=None
 ) -> SpilledExport:
     """The whole browser index made from the records, its texts spilled into `folder` as
-    they are made and its state saved there (`store_export` stores and saves the texts)."""
+    they are made and its state saved there (`store_export` stores and saves the texts).
+    `release`: see `drop_cuts`."""
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*/"):  # a folder of logical files, as FORMAT 7 kept them
         shutil.rmtree(old)
@@ -481,7 +510,7 @@ def spill_export(
         with path.open("wb") as scratch:
             made = MadeFiles(scratch)
             _, data, state = full_export(
-                records_by_path, words or {}, known, scratch=folder, made=made
+                records_by_path, words or {}, known, scratch=folder, made=made, release=release
             )
         # After the texts are out: the state's pickler (its memo of ≈ a million objects)
         # beside every text at once was the indexing process's peak (+≈ 100 MB at 7,183
