@@ -55,7 +55,7 @@ import json
 import pickle
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from itertools import islice
@@ -488,7 +488,8 @@ def _moved_out(
     takes at most `size` bytes with its length, whether it does) — as many lists at a time
     as the overflow suggests, so a bucket is compressed a few times, not once a list. Each
     list moved out is added to `moved` as its tag and reference (`whole_slot`). `memo`:
-    codec.keyed_bucket's, kept for the bucket's every keying."""
+    codec.keyed_bucket's, kept for the bucket's every keying; it may also hold a list's
+    `compact` under ("list", the list), made ahead (`Made`)."""
     payload = bucket_payload(text, buckets, memo)
     if len(payload) + 2 <= size:
         return payload, True
@@ -500,7 +501,8 @@ def _moved_out(
         taken = 0
         while waiting and taken < target:
             length, n, i = waiting.pop(0)
-            code = ref_code(packer.blob(compact(lines[n][i])))
+            moving = lines[n][i]
+            code = ref_code(packer.blob(memo.get(("list", moving)) or compact(moving)))
             if moved is not None:
                 suffix = lines[n][i - 2] if i >= 5 else None
                 moved.append(list_tag(lines[n][0], suffix) + code[1:])
@@ -712,22 +714,45 @@ def _head_sizes(logical: Logical, numbers: range) -> list[int]:
     return [len(_head_shape(logical, d)) for d in numbers]
 
 
-def _spelled_buckets(logical: Logical, numbers: list[int]) -> tuple[dict, dict[str, bytes]]:
-    """Buckets `numbers` spelled out, each with its codec.keyed_bucket memo (the run read),
-    and the payloads of the lists they spill, by name."""
+def _spelled_buckets(
+    logical: Logical, numbers: list[int], sizes: list[int], step: int
+) -> tuple[dict[int, tuple[str, dict]], dict[str, bytes]]:
+    """Buckets `numbers` spelled out, each with its memo for `fit_bucket` (the run read, as
+    codec.keyed_bucket keeps it, and the lists likely to move out of it compressed:
+    `_moving`, by its stored size in `sizes` and the least room `step`), and the payloads
+    of the lists they spill, by name. (Each line's reading, kept too, took longer to
+    unpickle here than to read again.)"""
     buckets = logical.manifest["buckets"]
     spelled, lists = {}, {}
-    for i in numbers:
+    for i, size in zip(numbers, sizes, strict=True):
         memo: dict = {}
-        text = spelled_bucket(logical.keyed(f"v/{i}.gz"), i, buckets, memo)
-        spelled[i] = (text, memo)
-        for line in text.split("\n") if "@" in text else ():
-            fields = line.split("\t")
+        keyed = logical.keyed(f"v/{i}.gz")
+        text = spelled_bucket(keyed, i, buckets, memo)
+        lines = [line.split("\t") for line in text.split("\n")] if text else []
+        for fields in lines if "@" in keyed else ():
             for value in (fields[k] for k in [1, *range(5, len(fields), 3)]):
                 if value.startswith("@"):
                     name = f"p/{value[1:]}.gz"
                     lists[name] = _stored(logical, name)
+        for moving in _moving(lines, len(text), size, step):
+            memo["list", moving] = compact(moving)
+        spelled[i] = (text, memo)
     return spelled, lists
+
+
+def _moving(lines: list[list[str]], length: int, size: int, room: int) -> list[str]:
+    """The inline lists `_moved_out` is likely to move out of a bucket of `length`
+    characters stored in `size` bytes, to fit in `room` (the least room an item gets):
+    the longest, a quarter more than the share of the text it moves at first."""
+    if size + 2 <= room:
+        return []
+    target, taken, found = 1.25 * length * (size + 2 - room) / size, 0, []
+    for list_length, n, i in _inline_lists(lines):
+        if taken >= target:
+            break
+        found.append(lines[n][i])
+        taken += list_length
+    return found
 
 
 def _shares(count: int, parts: int) -> list[range]:
@@ -752,10 +777,11 @@ class Made:
         self.parts: list[list[bytes]] = []  # by article (_text_parts)
         self._spelled: dict[int, tuple[str, dict]] = {}
         self._lists: dict[str, bytes] = {}
+        self._shares: list[tuple[list[int], list[int], int]] = []  # to spell, not started
         self._spelling: list[tuple[int, started]] = []  # (a share's first bucket, its call)
 
     def make(self, counts: dict[str, int]) -> None:
-        logical, calls = self.logical, []
+        logical, calls = self.logical, list[tuple[str, Callable, tuple]]()
         logical.chunks  # noqa: B018  (found once, here: the forks read it)
         articles = counts.get("f", 0)
         calls += [("x", _text_parts, (logical, share)) for share in _shares(articles, 3)]
@@ -788,21 +814,29 @@ class Made:
     def start_spelling(self, step: int) -> None:
         """Spell out in forks every bucket that may not fit as stored: those that spill
         lists and those longer than `step`, the data bytes of one cell (an item's room is
-        never less). Shares grow, so the first is soon there."""
+        never less). In shares, `workers` of them ahead of the layout at once; the first
+        small, so it is soon there."""
         if self.workers == 1:
             return
         sizes = self.sizes["v"]
         wanted = sorted(self.spills | {i for i, size in enumerate(sizes) if size + 2 > step})
-        cuts = [0, len(wanted) // 8, len(wanted) // 2, len(wanted)]
+        cuts = [0, len(wanted) // 16, *(len(wanted) * k // 6 for k in range(1, 7))]
         for a, b in zip(cuts, cuts[1:], strict=False):
             if b > a:
                 share = wanted[a:b]
-                self._spelling.append((share[0], started(_spelled_buckets, (self.logical, share))))
+                self._shares.append((share, [sizes[i] for i in share], step))
+        self._start()
+
+    def _start(self) -> None:
+        while self._shares and len(self._spelling) < self.workers:
+            share = self._shares.pop(0)
+            self._spelling.append((share[0][0], started(_spelled_buckets, (self.logical, *share))))
 
     def spelled(self, i: int) -> tuple[str, dict] | None:
         """Bucket i spelled out with its memo, if made ahead; asked in bucket order."""
         while self._spelling and self._spelling[0][0] <= i:
             spelled, lists = self._spelling.pop(0)[1]()
+            self._start()
             self._spelled.update(spelled)
             self._lists.update(lists)
         return self._spelled.pop(i, None)
@@ -814,7 +848,7 @@ class Made:
     def close(self) -> None:
         for _, call in self._spelling:
             call.close()
-        self._spelling = []
+        self._shares, self._spelling = [], []
 
 
 def _array_payload(
