@@ -820,7 +820,7 @@ class Made:
             return
         sizes = self.sizes["v"]
         wanted = sorted(self.spills | {i for i, size in enumerate(sizes) if size + 2 > step})
-        cuts = [0, len(wanted) // 16, *(len(wanted) * k // 6 for k in range(1, 7))]
+        cuts = [0, len(wanted) // 32, *(len(wanted) * k // 12 for k in range(1, 13))]
         for a, b in zip(cuts, cuts[1:], strict=False):
             if b > a:
                 share = wanted[a:b]
