@@ -436,6 +436,7 @@ def fit_bucket(
     buckets: int,
     lists: Lists | None = None,
     memo: dict | None = None,
+    stored: bytes | None = None,
 ) -> bytes:
     """The payload of a bucket (of `buckets`) in `size` bytes. `text` is the bucket as the
     export wrote it, its spilled lists by name ("@" + name: `lists` writes each the first
@@ -444,10 +445,13 @@ def fit_bucket(
     a blob itself, read in a round of its own: that blob holds the bucket's lists inline,
     the spilled ones too, up to WHOLE_BYTES, since a list moved out of it is one round more
     for a query that needs it (and a short list's reference is longer than the list).
-    `memo`: codec.keyed_bucket's for this bucket (codec.spelled_bucket keeps its run there)."""
+    `memo`: codec.keyed_bucket's for this bucket (codec.spelled_bucket keeps its run there).
+    `stored`: the bucket's payload as the export stored it, for a bucket that spills no
+    list (its first trial, as `bucket_payload` would make it again)."""
     mark, memo = (packer.mark(), len(lists or ())), {} if memo is None else memo
     slot_text = bucket_text(text, lists) if lists is not None else text
-    fitted, fits = _moved_out(slot_text, size, packer, buckets, memo)
+    first = stored if lists is None else None
+    fitted, fits = _moved_out(slot_text, size, packer, buckets, memo, first=first)
     if fits:
         return fitted
     packer.undo(mark[0])  # what went out for the slot, spilled lists too, goes in the blob
@@ -455,7 +459,7 @@ def fit_bucket(
         lists.undo(mark[1])
     whole = unspilled_bucket(text, lists.spilled) if lists is not None else text
     moved: list[str] = []
-    payload, _ = _moved_out(whole, WHOLE_BYTES + 2, packer, buckets, memo, moved)
+    payload, _ = _moved_out(whole, WHOLE_BYTES + 2, packer, buckets, memo, moved, first)
     return whole_slot(ref_code(packer.blob(payload)), moved, size)
 
 
@@ -482,15 +486,22 @@ def list_tag(key: str, suffix: str | None) -> str:
 
 
 def _moved_out(
-    text: str, size: int, packer: Packer, buckets: int, memo: dict, moved: list[str] | None = None
+    text: str,
+    size: int,
+    packer: Packer,
+    buckets: int,
+    memo: dict,
+    moved: list[str] | None = None,
+    first: bytes | None = None,
 ) -> tuple[bytes, bool]:
     """(the bucket's payload with its longest inline lists moved out into blobs until it
     takes at most `size` bytes with its length, whether it does) — as many lists at a time
     as the overflow suggests, so a bucket is compressed a few times, not once a list. Each
     list moved out is added to `moved` as its tag and reference (`whole_slot`). `memo`:
     codec.keyed_bucket's, kept for the bucket's every keying; it may also hold a list's
-    `compact` under ("list", the list), made ahead (`Made`)."""
-    payload = bucket_payload(text, buckets, memo)
+    `compact` under ("list", the list), made ahead (`Made`). `first`: `text`'s payload,
+    when known."""
+    payload = bucket_payload(text, buckets, memo) if first is None else first
     if len(payload) + 2 <= size:
         return payload, True
     lines = [line.split("\t") for line in text.split("\n")]
@@ -879,7 +890,9 @@ def _bucket_slot(name, i, logical: Logical, size, packer, blobs, made: Made | No
         memo: dict = {}
         spelled = spelled_bucket(logical.keyed(name), i, buckets, memo), memo
     text, memo = spelled
-    return fit_bucket(text, size, packer, buckets, blobs if spills else None, memo)
+    if spills:
+        return fit_bucket(text, size, packer, buckets, blobs, memo)
+    return fit_bucket(text, size, packer, buckets, None, memo, stored=payload)
 
 
 def _lay_out(letter, numbers, array: Array, logical, packer, blobs, texts, made=None) -> bytes:
