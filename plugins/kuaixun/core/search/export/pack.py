@@ -822,20 +822,21 @@ class Made:
             return in_processes(calls, self.workers)
         return (function(*args) for function, args in calls)
 
-    def start_spelling(self, step: int) -> None:
-        """Spell out in forks every bucket that may not fit as stored: those that spill
-        lists and those longer than `step`, the data bytes of one cell (an item's room is
-        never less). In shares, `workers` of them ahead of the layout at once; the first
-        small, so it is soon there."""
+    def start_spelling(self, array: Array) -> None:
+        """Spell out in forks the vocabulary's buckets that will not fit as stored: those
+        that spill lists and those longer than the most room an item gets (a window's data
+        bytes; those between it and the least, a cell's, are spelled in the layout when they
+        do not fit, ≈ 1,600 of 9,000 at 7,183 articles). In shares, `workers` of them ahead
+        of the layout at once; the first small, so it is soon there."""
         if self.workers == 1:
             return
-        sizes = self.sizes["v"]
-        wanted = sorted(self.spills | {i for i, size in enumerate(sizes) if size + 2 > step})
+        sizes, most = self.sizes["v"], window_room(array.cell, array.window)
+        wanted = sorted(self.spills | {i for i, size in enumerate(sizes) if size + 2 > most})
         cuts = [0, len(wanted) // 32, *(len(wanted) * k // 12 for k in range(1, 13))]
         for a, b in zip(cuts, cuts[1:], strict=False):
             if b > a:
                 share = wanted[a:b]
-                self._shares.append((share, [sizes[i] for i in share], step))
+                self._shares.append((share, [sizes[i] for i in share], array.cell - POINTER))
         self._start()
 
     def _start(self) -> None:
@@ -930,7 +931,7 @@ def write_base(logical: Logical, workers: int = PROCESSES) -> tuple[dict[str, by
         arrays = _reserved(made.sizes, counts, packer)
         if "v" in arrays:
             packer.join("round1", arrays["v"].first + arrays["v"].files() - 1)
-            made.start_spelling(arrays["v"].cell - POINTER)
+            made.start_spelling(arrays["v"])
         items = {
             name: packer.blob(_stored(logical, name), "round1")
             for name in ITEMS
