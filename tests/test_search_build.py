@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from whoosh import index
 
-from kuaixun.core.search.export import full, load_export, load_state, refresh_published
+from kuaixun.core.search.export import full, load_export, load_state, pack, refresh_published
 from kuaixun.core.search.export.codec import (
     Writer,
     bucket_count,
@@ -232,6 +232,24 @@ def test_a_cold_build_packs_in_its_tail_what_the_indexing_process_would(sample_s
     assert not (cache / HANDOFF).exists() and not (cache / DOCUMENTS).exists()
     refresh_published(cache / "export", None, tmp_path / "published")
     assert tree(tmp_path / "published") == tree(cache / "published")
+
+
+def test_a_new_base_made_in_forks_is_the_base_one_process_makes(sample_site, monkeypatch):
+    cache = cache_of(sample_site) / "export"
+    export = load_export(cache, load_state(cache).hashes)
+    spelled_here = []
+    spelled = pack.spelled_bucket  # a fork's calls are not counted: its list is its own
+    monkeypatch.setattr(pack, "spelled_bucket", lambda *a: spelled_here.append(a) or spelled(*a))
+    alone = pack.write_base(pack.Logical(export), workers=1)
+    spelled_alone = len(spelled_here)
+    assert spelled_alone > 10  # buckets that spill lists or do not fit as stored
+    spelled_here.clear()
+    files, base, entry = pack.write_base(pack.Logical(export), workers=2)
+    # Spelled out in forks, but for a few that might have fit where they fell.
+    assert len(spelled_here) < spelled_alone / 4
+    assert files.keys() == alone[0].keys() and len(files) > 3
+    assert [name for name in files if files[name] != alone[0][name]] == []
+    assert (base, entry) == alone[1:] and base.blobs
 
 
 def test_a_failing_whoosh_in_the_tail_fails_the_build(tmp_path):

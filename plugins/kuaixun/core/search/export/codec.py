@@ -590,20 +590,23 @@ def short_run(pairs: list[tuple[int, str, list[int]]]) -> str:
 def keyed_bucket(text: str, buckets: int, memo: dict | None = None) -> str:
     """A logical bucket (of `buckets`) in its published form: its short pair lines run
     together in a first line (above), the other lines keyed (`keyed_line`). `memo`, a dict
-    kept across the keyings of one bucket, keeps each line's reading and the run of each
-    set of short lines: the packer keys a bucket again after every list it moves out
-    (pack.fit_bucket), and the run, coded bit by bit in Python, was most of that work
-    though moving a long list out leaves the short lines as they were."""
+    kept across the keyings of one bucket, keeps each line's reading (a short pair's, or
+    the line keyed) and the run of each set of short lines: the packer keys a bucket again
+    after every list it moves out (pack.fit_bucket), and the run, coded bit by bit in
+    Python, was most of that work though moving a long list out leaves the short lines as
+    they were."""
     if not text:
         return text
     memo = {} if memo is None else memo
     short, sources, lines = [], [], []
     for line in text.split("\n"):
-        pair = memo[line] if line in memo else memo.setdefault(line, _short_pair(line, buckets))
-        if pair is None:
-            lines.append(keyed_line(line, buckets))
+        read = memo.get(line)
+        if read is None:  # a short pair's reading, or the line keyed
+            read = memo[line] = _short_pair(line, buckets) or keyed_line(line, buckets)
+        if isinstance(read, str):
+            lines.append(read)
         else:
-            short.append(pair)
+            short.append(read)
             sources.append(line)
     if short:
         key = ("run", *sources)

@@ -55,6 +55,7 @@ import json
 import pickle
 import re
 import shutil
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from itertools import islice
@@ -67,7 +68,6 @@ from kuaixun.core.search.export.codec import (
     FORMAT,
     LogicalExport,
     StoredLater,
-    bucket_number,
     chunk_batches,
     deflated,
     dense,
@@ -80,6 +80,7 @@ from kuaixun.core.search.export.codec import (
     stored_text,
     varint,
 )
+from kuaixun.core.search.export.forked import PROCESSES, in_processes, started
 
 # A file of the base holds at most FILE_BYTES (Cloudflare Pages takes files up to 25 MiB):
 # all the items one round of a query needs lie in one file (the family's, below), which the
@@ -389,12 +390,16 @@ class Lists(dict):
     packer the first time a slot names it by reference (a list that only a whole bucket's
     blob holds, inline, is not written apart)."""
 
-    def __init__(self, logical: Logical, packer: Packer, known: dict | None = None):
+    def __init__(self, logical: Logical, packer: Packer, known: dict | None = None, made=None):
         super().__init__(known or {})
         self.logical, self.packer = logical, packer
+        self.made: Made | None = made  # the lists' payloads made ahead, if any
 
     def __missing__(self, name: str) -> tuple[int, int, int]:
-        ref = self[name] = self.packer.blob(_stored(self.logical, name))
+        payload = self.made.spilled(name) if self.made is not None else None
+        if payload is None:
+            payload = _stored(self.logical, name)
+        ref = self[name] = self.packer.blob(payload)
         return ref
 
     def undo(self, mark: int) -> None:
@@ -431,6 +436,7 @@ def fit_bucket(
     buckets: int,
     lists: Lists | None = None,
     memo: dict | None = None,
+    stored: bytes | None = None,
 ) -> bytes:
     """The payload of a bucket (of `buckets`) in `size` bytes. `text` is the bucket as the
     export wrote it, its spilled lists by name ("@" + name: `lists` writes each the first
@@ -439,10 +445,13 @@ def fit_bucket(
     a blob itself, read in a round of its own: that blob holds the bucket's lists inline,
     the spilled ones too, up to WHOLE_BYTES, since a list moved out of it is one round more
     for a query that needs it (and a short list's reference is longer than the list).
-    `memo`: codec.keyed_bucket's for this bucket (codec.spelled_bucket keeps its run there)."""
+    `memo`: codec.keyed_bucket's for this bucket (codec.spelled_bucket keeps its run there).
+    `stored`: the bucket's payload as the export stored it, for a bucket that spills no
+    list (its first trial, as `bucket_payload` would make it again)."""
     mark, memo = (packer.mark(), len(lists or ())), {} if memo is None else memo
     slot_text = bucket_text(text, lists) if lists is not None else text
-    fitted, fits = _moved_out(slot_text, size, packer, buckets, memo)
+    first = stored if lists is None else None
+    fitted, fits = _moved_out(slot_text, size, packer, buckets, memo, first=first)
     if fits:
         return fitted
     packer.undo(mark[0])  # what went out for the slot, spilled lists too, goes in the blob
@@ -450,7 +459,7 @@ def fit_bucket(
         lists.undo(mark[1])
     whole = unspilled_bucket(text, lists.spilled) if lists is not None else text
     moved: list[str] = []
-    payload, _ = _moved_out(whole, WHOLE_BYTES + 2, packer, buckets, memo, moved)
+    payload, _ = _moved_out(whole, WHOLE_BYTES + 2, packer, buckets, memo, moved, first)
     return whole_slot(ref_code(packer.blob(payload)), moved, size)
 
 
@@ -477,14 +486,22 @@ def list_tag(key: str, suffix: str | None) -> str:
 
 
 def _moved_out(
-    text: str, size: int, packer: Packer, buckets: int, memo: dict, moved: list[str] | None = None
+    text: str,
+    size: int,
+    packer: Packer,
+    buckets: int,
+    memo: dict,
+    moved: list[str] | None = None,
+    first: bytes | None = None,
 ) -> tuple[bytes, bool]:
     """(the bucket's payload with its longest inline lists moved out into blobs until it
     takes at most `size` bytes with its length, whether it does) — as many lists at a time
     as the overflow suggests, so a bucket is compressed a few times, not once a list. Each
     list moved out is added to `moved` as its tag and reference (`whole_slot`). `memo`:
-    codec.keyed_bucket's, kept for the bucket's every keying."""
-    payload = bucket_payload(text, buckets, memo)
+    codec.keyed_bucket's, kept for the bucket's every keying; it may also hold a list's
+    `compact` under ("list", the list), made ahead (`Made`). `first`: `text`'s payload,
+    when known."""
+    payload = bucket_payload(text, buckets, memo) if first is None else first
     if len(payload) + 2 <= size:
         return payload, True
     lines = [line.split("\t") for line in text.split("\n")]
@@ -495,7 +512,8 @@ def _moved_out(
         taken = 0
         while waiting and taken < target:
             length, n, i = waiting.pop(0)
-            code = ref_code(packer.blob(compact(lines[n][i])))
+            moving = lines[n][i]
+            code = ref_code(packer.blob(memo.get(("list", moving)) or compact(moving)))
             if moved is not None:
                 suffix = lines[n][i - 2] if i >= 5 else None
                 moved.append(list_tag(lines[n][0], suffix) + code[1:])
@@ -630,16 +648,27 @@ def _chunks(logical: Logical, d: int, count: int) -> list[str]:
     return [logical.text(f"x/{d}-{k}.gz") for k in range(count)]
 
 
-def _blob_text_runs(logical: Logical, docs, packer: Packer) -> dict[int, Texts]:
+def _text_parts(logical: Logical, docs) -> list[list[bytes]]:
+    """Each article's text after what its head carries, as its compressed members."""
+    chunks = logical.chunks
+    return [
+        [compact(batch) for batch in text_batches(_chunks(logical, d, chunks.get(d, 0)))]
+        for d in docs
+    ]
+
+
+def _blob_text_runs(
+    logical: Logical, docs, packer: Packer, made: list[list[bytes]] | None = None
+) -> dict[int, Texts]:
     """Each article's text after what its head carries as compressed members, one a batch
     the browser reads (text_batches: deflate has more context than in a chunk alone): the
     first in the family of first batches (page.js reads the first batches of all the results
     shown at once), the others as one run in a text pack. Returns, by article, where the
-    first and the others are and each member's length."""
-    chunks = logical.chunks
+    first and the others are and each member's length. `made`: the members of every
+    article, in `docs`' order (`_text_parts`), made ahead."""
     texts = {}
-    for d in docs:
-        parts = [compact(batch) for batch in text_batches(_chunks(logical, d, chunks.get(d, 0)))]
+    made = _text_parts(logical, docs) if made is None else made
+    for d, parts in zip(docs, made, strict=True):
         first = packer.blob(parts[0], "first") if parts else (0, 0, 0)
         rest = packer.blob(b"".join(parts[1:]), "text") if parts[1:] else (0, 0, 0)
         texts[d] = ((first, rest), [len(p) for p in parts])
@@ -651,98 +680,274 @@ def _stored(logical: Logical, name: str) -> bytes:
     return compact_stored(name, logical.data(name))
 
 
-def _shapes(logical: Logical, counts: dict[str, int]) -> dict[str, tuple[int, int]]:
-    """Each array's (cell, window), from its items as they will be stored: a bucket as the
-    export stored it (a spilled list's reference is about as long as its name), a head with
-    the largest reference its text run could get."""
-    chunks = logical.chunks
-    shapes = {}
-    for letter, count in counts.items():
-        if letter == "f":
-            payloads = [
-                compact(
-                    head_text(
-                        logical.text(f"f/{d}.json"),
-                        logical.text(f"x/{d}-0.gz"),
-                        (
-                            ((9999, FILE_BYTES, 0), (9999, TEXT_BYTES, 0)),
-                            [9999] * batch_count(logical.text(f"x/{d}-0.gz"), chunks.get(d, 0)),
-                        ),
-                    )
-                )
-                for d in range(count)
-            ]
-        elif letter == "v":
-            payloads = [logical.bucket(f"v/{i}.gz") for i in range(count)]
+def _head_shape(logical: Logical, d: int) -> bytes:
+    """Head d as stored with the largest references its text run could get: its window is
+    sized before the texts are laid out."""
+    first_chunk = logical.text(f"x/{d}-0.gz")
+    batches = batch_count(first_chunk, logical.chunks.get(d, 0))
+    largest = (((9999, FILE_BYTES, 0), (9999, TEXT_BYTES, 0)), [9999] * batches)
+    return compact(head_text(logical.text(f"f/{d}.json"), first_chunk, largest))
+
+
+def _shape(letter: str, sizes: list[int]) -> tuple[int, int]:
+    """An array's (cell, window), from its items' sizes as they will be stored: a bucket as
+    the export stored it (a spilled list's reference is about as long as its name), a head
+    with the largest reference its text run could get."""
+    window = window_size(sizes, SLOT_QUANTILE.get(letter, 1.0))
+    return cell_size(sizes, window, CELL_SLACK.get(letter, 0)), window
+
+
+# ---- A new base's per-item work, in forks ----------------------------------------------
+# What an item is stored as does not depend on where it goes: a bucket's or a pinyin line's
+# payload, a head's size, an article's text members, a bucket spelled out and the lists it
+# spills. Forks make these (`Made`) while this process lays them out, which depends on where
+# every blob before went (docs/search.md, "Cold build", eleventh pass).
+
+
+def _bucket_payloads(logical: Logical, numbers: range) -> tuple[list[bytes], list[int]]:
+    """Buckets `numbers` as stored (compact_stored), and those of them that spill lists
+    (a "@" and a name: a short pair's list is never spilled, and "@" is no digit)."""
+    payloads, spills = [], []
+    for i in numbers:
+        data = logical.data(f"v/{i}.gz")
+        keyed = inflated_text(data)
+        payloads.append(_shorter(keyed, data))
+        if "@" in keyed:
+            spills.append(i)
+    return payloads, spills
+
+
+def _stored_items(logical: Logical, letter: str, numbers: range) -> list[bytes]:
+    return [_stored(logical, array_name(letter, i, logical.names)) for i in numbers]
+
+
+def _head_sizes(logical: Logical, numbers: range) -> list[int]:
+    return [len(_head_shape(logical, d)) for d in numbers]
+
+
+def _spelled_buckets(
+    logical: Logical, numbers: list[int], sizes: list[int], step: int
+) -> tuple[dict[int, tuple[str, dict]], dict[str, bytes]]:
+    """Buckets `numbers` spelled out, each with its memo for `fit_bucket` (the run read, as
+    codec.keyed_bucket keeps it, and the lists likely to move out of it compressed:
+    `_moving`, by its stored size in `sizes` and the least room `step`), and the payloads
+    of the lists they spill, by name. (Each line's reading, kept too, took longer to
+    unpickle here than to read again.)"""
+    buckets = logical.manifest["buckets"]
+    spelled, lists = {}, {}
+    for i, size in zip(numbers, sizes, strict=True):
+        memo: dict = {}
+        keyed = logical.keyed(f"v/{i}.gz")
+        text = spelled_bucket(keyed, i, buckets, memo)
+        lines = [line.split("\t") for line in text.split("\n")] if text else []
+        for fields in lines if "@" in keyed else ():
+            for value in (fields[k] for k in [1, *range(5, len(fields), 3)]):
+                if value.startswith("@"):
+                    name = f"p/{value[1:]}.gz"
+                    lists[name] = _stored(logical, name)
+        for moving in _moving(lines, len(text), size, step):
+            memo["list", moving] = compact(moving)
+        spelled[i] = (text, memo)
+    return spelled, lists
+
+
+def _moving(lines: list[list[str]], length: int, size: int, room: int) -> list[str]:
+    """The inline lists `_moved_out` is likely to move out of a bucket of `length`
+    characters stored in `size` bytes, to fit in `room` (the least room an item gets):
+    the longest, a quarter more than the share of the text it moves at first."""
+    if size + 2 <= room:
+        return []
+    target, taken, found = 1.25 * length * (size + 2 - room) / size, 0, []
+    for list_length, n, i in _inline_lists(lines):
+        if taken >= target:
+            break
+        found.append(lines[n][i])
+        taken += list_length
+    return found
+
+
+def _shares(count: int, parts: int) -> list[range]:
+    """0…count − 1 in `parts` ranges of about one size (none empty)."""
+    cuts = [count * k // parts for k in range(parts + 1)]
+    return [range(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
+
+
+class Made:
+    """A new base's items as far as they do not depend on where they go, made ahead in
+    `workers` forks at once (1: in this process): the arrays' payloads (`make`: needed
+    before anything is laid out, since every array's cells are sized by its items'), the
+    articles' text members, and, while the first arrays are laid out, the buckets that may
+    not fit as stored spelled out (`start_spelling`), received share by share as the
+    vocabulary's layout reaches them."""
+
+    def __init__(self, logical: Logical, workers: int):
+        self.logical, self.workers = logical, workers
+        self.payloads: dict[str, list[bytes]] = {}  # by array letter, the heads' apart
+        self.sizes: dict[str, list[int]] = {}
+        self.spills: set[int] = set()
+        self.parts: list[list[bytes]] = []  # by article (_text_parts)
+        self._spelled: dict[int, tuple[str, dict]] = {}
+        self._lists: dict[str, bytes] = {}
+        self._shares: list[tuple[list[int], list[int], int]] = []  # to spell, not started
+        self._spelling: list[tuple[int, started]] = []  # (a share's first bucket, its call)
+
+    def make(self, counts: dict[str, int]) -> None:
+        logical, calls = self.logical, list[tuple[str, Callable, tuple]]()
+        logical.chunks  # noqa: B018  (found once, here: the forks read it)
+        articles = counts.get("f", 0)
+        calls += [("x", _text_parts, (logical, share)) for share in _shares(articles, 3)]
+        calls += [("v", _bucket_payloads, (logical, r)) for r in _shares(counts.get("v", 0), 4)]
+        calls += [("f", _head_sizes, (logical, share)) for share in _shares(articles, 2)]
+        for letter in sorted(set(counts) - {"v", "f"}, key=lambda k: -counts[k]):
+            calls.append((letter, _stored_items, (logical, letter, range(counts[letter]))))
+        results = self._run([(function, args) for _, function, args in calls])
+        for (kind, _, _), result in zip(calls, results, strict=True):
+            self._take(kind, result)
+        for letter, payloads in self.payloads.items():
+            self.sizes[letter] = [len(p) for p in payloads]
+
+    def _take(self, kind: str, result) -> None:
+        if kind == "x":
+            self.parts += result
+        elif kind == "f":
+            self.sizes.setdefault("f", []).extend(result)
+        elif kind == "v":
+            self.payloads.setdefault("v", []).extend(result[0])
+            self.spills.update(result[1])
         else:
-            payloads = [
-                _stored(logical, array_name(letter, i, logical.names)) for i in range(count)
-            ]
-        sizes = [len(p) for p in payloads]
-        window = window_size(sizes, SLOT_QUANTILE.get(letter, 1.0))
-        shapes[letter] = (cell_size(sizes, window, CELL_SLACK.get(letter, 0)), window)
-    return shapes
+            self.payloads[kind] = result
+
+    def _run(self, calls: list) -> Iterator:
+        if self.workers > 1:
+            return in_processes(calls, self.workers)
+        return (function(*args) for function, args in calls)
+
+    def start_spelling(self, array: Array) -> None:
+        """Spell out in forks the vocabulary's buckets that will not fit as stored: those
+        that spill lists and those longer than the most room an item gets (a window's data
+        bytes; those between it and the least, a cell's, are spelled in the layout when they
+        do not fit, ≈ 1,600 of 9,000 at 7,183 articles). In shares, `workers` of them ahead
+        of the layout at once; the first small, so it is soon there."""
+        if self.workers == 1:
+            return
+        sizes, most = self.sizes["v"], window_room(array.cell, array.window)
+        wanted = sorted(self.spills | {i for i, size in enumerate(sizes) if size + 2 > most})
+        cuts = [0, len(wanted) // 32, *(len(wanted) * k // 12 for k in range(1, 13))]
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            if b > a:
+                share = wanted[a:b]
+                self._shares.append((share, [sizes[i] for i in share], array.cell - POINTER))
+        self._start()
+
+    def _start(self) -> None:
+        while self._shares and len(self._spelling) < self.workers:
+            share = self._shares.pop(0)
+            self._spelling.append((share[0][0], started(_spelled_buckets, (self.logical, *share))))
+
+    def spelled(self, i: int) -> tuple[str, dict] | None:
+        """Bucket i spelled out with its memo, if made ahead; asked in bucket order."""
+        while self._spelling and self._spelling[0][0] <= i:
+            spelled, lists = self._spelling.pop(0)[1]()
+            self._start()
+            self._spelled.update(spelled)
+            self._lists.update(lists)
+        return self._spelled.pop(i, None)
+
+    def spilled(self, name: str) -> bytes | None:
+        """A spilled list's payload, if made ahead."""
+        return self._lists.pop(name, None)
+
+    def close(self) -> None:
+        for _, call in self._spelling:
+            call.close()
+        self._shares, self._spelling = [], []
 
 
 def _array_payload(
-    letter: str, i: int, logical: Logical, size: int, packer: Packer, blobs, texts
+    letter: str, i: int, logical: Logical, size: int, packer: Packer, blobs, texts, made=None
 ) -> bytes:
     name = array_name(letter, i, logical.names)
     if letter == "v":
-        # Spilled lists ("@" and a name) are on lines the keyed form keeps as they are
-        # (a short pair's list is never spilled, and "@" is no digit): a bucket without
-        # any that fits as stored is not spelled out (its run decoded) at all.
-        spills = "@" in logical.keyed(name)
-        if not spills and len(logical.bucket(name)) + 2 <= size:
-            return logical.bucket(name)
-        buckets = logical.manifest["buckets"]
-        memo: dict = {}
-        text = spelled_bucket(logical.keyed(name), bucket_number(name), buckets, memo)
-        return fit_bucket(text, size, packer, buckets, blobs if spills else None, memo)
+        return _bucket_slot(name, i, logical, size, packer, blobs, made)
     if letter == "f":
         text = head_text(logical.text(name), logical.text(f"x/{i}-0.gz"), texts[i])
         return fit(compact(text), size, packer)
-    return fit(_stored(logical, name), size, packer)
+    return fit(made.payloads[letter][i] if made else _stored(logical, name), size, packer)
 
 
-def _lay_out(letter, numbers, array: Array, logical, packer, blobs, texts) -> bytes:
+def _bucket_slot(name, i, logical: Logical, size, packer, blobs, made: Made | None) -> bytes:
+    # Spilled lists ("@" and a name) are on lines the keyed form keeps as they are (a short
+    # pair's list is never spilled, and "@" is no digit): a bucket without any that fits as
+    # stored is not spelled out (its run decoded) at all.
+    if made is not None:
+        spills, payload = i in made.spills, made.payloads["v"][i]
+    else:
+        spills, payload = "@" in logical.keyed(name), logical.bucket(name)
+    if not spills and len(payload) + 2 <= size:
+        return payload
+    buckets = logical.manifest["buckets"]
+    spelled = made.spelled(i) if made is not None else None
+    if spelled is None:
+        memo: dict = {}
+        spelled = spelled_bucket(logical.keyed(name), i, buckets, memo), memo
+    text, memo = spelled
+    if spills:
+        return fit_bucket(text, size, packer, buckets, blobs, memo)
+    return fit_bucket(text, size, packer, buckets, None, memo, stored=payload)
+
+
+def _lay_out(letter, numbers, array: Array, logical, packer, blobs, texts, made=None) -> bytes:
     """The items `numbers` of an array, in this order, as one run of cells."""
     cells = Cells(array.cell, array.window)
     for i in numbers:
-        cells.put(_array_payload(letter, i, logical, cells.room(), packer, blobs, texts))
+        cells.put(_array_payload(letter, i, logical, cells.room(), packer, blobs, texts, made))
     return cells.bytes()
 
 
-def write_base(logical: Logical) -> tuple[dict[str, bytes], Base, dict]:
-    """Every item of the export in base files by family: each array's cells in files of
-    its own (the vocabulary's last one also holding days and 栏目, read in the same round as
-    the buckets), the lists spilled or moved out of any slot in files of their own, each
-    article's first text batch in files of their own and the rest of its text in packs of
-    TEXT_BYTES. Returns the files, the base
-    and the entry's `pack` part."""
-    counts = logical.counts
-    packer = Packer(overlay=False)
+def _reserved(sizes: dict[str, list[int]], counts: dict[str, int], packer: Packer) -> dict:
+    """Each array (by letter) shaped by its items' sizes, its files' runs of cells reserved."""
     arrays = {}
-    for letter, (cell, window) in sorted(_shapes(logical, counts).items()):
+    for letter in sorted(sizes):
+        cell, window = _shape(letter, sizes[letter])
         array = Array(cell=cell, window=window, count=counts[letter], first=len(packer.files))
         for k in range(array.files()):
             packer.new_file(reserved=array.run_bytes(k))
         arrays[letter] = array
-    if "v" in arrays:
-        packer.join("round1", arrays["v"].first + arrays["v"].files() - 1)
-    items = {
-        name: packer.blob(_stored(logical, name), "round1")
-        for name in ITEMS
-        if name in logical.names
-    }
-    blobs = Lists(logical, packer)
-    texts = _blob_text_runs(logical, range(counts.get("f", 0)), packer)
-    for letter, array in sorted(arrays.items()):
-        for k in range(array.files()):
-            numbers = range(k * array.per_file, min(array.count, (k + 1) * array.per_file))
-            run = _lay_out(letter, numbers, array, logical, packer, blobs, texts)
-            assert len(run) == array.run_bytes(k), "a run of cells is the length reserved"
-            packer.slot(array.first + k, 0, run)
+    return arrays
+
+
+def write_base(logical: Logical, workers: int = PROCESSES) -> tuple[dict[str, bytes], Base, dict]:
+    """Every item of the export in base files by family: each array's cells in files of
+    its own (the vocabulary's last one also holding days and 栏目, read in the same round as
+    the buckets), the lists spilled or moved out of any slot in files of their own, each
+    article's first text batch in files of their own and the rest of its text in packs of
+    TEXT_BYTES. Returns the files, the base and the entry's `pack` part. What each item is
+    stored as is made in `workers` forks at once (`Made`; 1: here), the same bytes."""
+    counts = logical.counts
+    packer = Packer(overlay=False)
+    made = Made(logical, workers)
+    try:
+        made.make(counts)
+        arrays = _reserved(made.sizes, counts, packer)
+        if "v" in arrays:
+            packer.join("round1", arrays["v"].first + arrays["v"].files() - 1)
+            made.start_spelling(arrays["v"])
+        items = {
+            name: packer.blob(_stored(logical, name), "round1")
+            for name in ITEMS
+            if name in logical.names
+        }
+        blobs = Lists(logical, packer, made=made)
+        texts = _blob_text_runs(logical, range(counts.get("f", 0)), packer, made.parts)
+        made.parts = []
+        for letter, array in sorted(arrays.items()):
+            for k in range(array.files()):
+                numbers = range(k * array.per_file, min(array.count, (k + 1) * array.per_file))
+                run = _lay_out(letter, numbers, array, logical, packer, blobs, texts, made)
+                assert len(run) == array.run_bytes(k), "a run of cells is the length reserved"
+                packer.slot(array.first + k, 0, run)
+    finally:
+        made.close()
     files = {f"{k}.bin": bytes(data) for k, data in enumerate(packer.files)}
     base = Base(
         id=_digest(files),
