@@ -272,8 +272,8 @@ class _Loaded:
         self.seconds = time.perf_counter() - started
 
     def wait_for_pages(self) -> float:
-        """Wait until Pelican's process has written its pages (it closes the pipe at
-        `finalized`, its exec of the waiter, or its end); return the seconds waited.
+        """Wait until Pelican's process is done with its pages (`pages_written`: its exec
+        of the waiter, `finish`, a failed build, or its end); return the seconds waited.
 
         A whole export's forks start after that: beside Pelican's process, still holding
         every article and page, they were the build's largest moment whenever Pelican
@@ -430,8 +430,7 @@ def _index_preloaded(settings: dict, receive: int, send: int, written: int, writ
 def _send_articles(settings: dict, contents: list, send: int) -> None:
     """What search keeps of each article (`search_articles`), pickled with the settings the
     indexing reads to the indexing process `preload` started."""
-    while _writing:  # Pelican's, not this fork's: it writes no page
-        os.close(_writing.pop())
+    pages_written()  # Pelican's end of the pipe, not this fork's: it writes no page
     gc.freeze()
     try:
         articles = search_articles(Path(settings["PATH"]), contents)
