@@ -38,6 +38,7 @@ def _after_search_wrote(pelican) -> None:
     """The search process has updated the cached export; nothing is published yet."""
     job = pelican.settings.get("SEARCH_JOB")
     if job is not None:
+        search.pages_written()  # as `finish` does before it waits: a whole export waits for it
         job.join()
     _die()
 
