@@ -7,12 +7,13 @@ import json
 import random
 import re
 import subprocess
+from collections import Counter
 
 import pytest
 
 from kuaixun.core.bundle import bundle
 from kuaixun.core.search.export import CHUNK
-from kuaixun.core.search.export.codec import CHUNK_BATCH
+from kuaixun.core.search.export.codec import CHUNK_BATCHES
 from kuaixun.core.search.export.entry import entry_of, with_entry
 from kuaixun.core.search.export.pack import Published, compact
 from kuaixun.hooks.scripts import minified
@@ -21,6 +22,7 @@ from kuaixun.testing.search_sites import (
     PINYIN_LAYER,
     SCRIPTS,
     SEARCH_ENTRY,
+    SUGGESTIONS,
     assert_same_ranking,
     fragments,
     node_search,
@@ -169,19 +171,23 @@ def test_the_search_modules_are_every_script_the_theme_ships_but_the_inflate_lib
     shipped = sorted(SCRIPTS.rglob("*.js"))
     # So the size below counts every search script a modern browser loads; a new script
     # must be named here as the site's (PAGE_SCRIPTS) or be reached from search.js.
-    expected = [*search_modules(), PINYIN_LAYER, INFLATE_FALLBACK, *PAGE_SCRIPTS]
+    expected = [*search_modules(), PINYIN_LAYER, SUGGESTIONS, INFLATE_FALLBACK, *PAGE_SCRIPTS]
     assert sorted(expected) == shipped
 
 
-# The issue's budget for the search code and its entry, the pinyin layer included.
+# The issue's budget for the search code and its entry, the pinyin layer and the list of
+# initials included.
 BUDGET = 15 * 1024
 
 
-@pytest.mark.parametrize("layers", [["search.js"], ["search.js", "search/pinyin.js"]])
+@pytest.mark.parametrize(
+    "layers", [["search.js"], ["search.js", "search/pinyin.js", "search/suggest.js"]]
+)
 def test_search_code_and_manifest_fit_in_their_budget(real_site, layers):
     # The page's one search script (its modules joined, minified: kuaixun.hooks.scripts),
     # gzipped, plus the entry; and with them the pinyin layer, which a query not found as
-    # typed imports. The budget is a modern browser's: the inflate library (vendor/fflate.js,
+    # typed imports, and the list under the box, which three letters typed import (with the
+    # pinyin layer). The budget is a modern browser's: the inflate library (vendor/fflate.js,
     # ≈ 22 KB gzip) is imported only where DecompressionStream is missing, and a modern
     # browser never requests it (test_search_resilience.py); docs/browsers.md gives its cost.
     code = [(real_site / "theme" / "js" / name).read_bytes() for name in layers]
@@ -193,12 +199,14 @@ def test_search_code_and_manifest_fit_in_their_budget(real_site, layers):
 def test_the_site_ships_the_search_modules_joined_and_minified(real_site):
     shipped = real_site / "theme" / "js" / "search.js"
     assert shipped.read_text(encoding="utf-8") == minified(bundle(SEARCH_ENTRY))
-    # The modules joined into it are not shipped apart; the pinyin layer (minified) and the
-    # inflate library, which search.js imports only when needed, are.
-    layer = real_site / "theme" / "js" / PINYIN_LAYER.relative_to(SCRIPTS)
-    assert sorted(layer.parent.iterdir()) == [layer]
-    source = PINYIN_LAYER.read_text(encoding="utf-8")
-    assert layer.read_text(encoding="utf-8") == minified(source)
+    # The modules joined into it are not shipped apart; the pinyin layer and the list of
+    # initials (minified) and the inflate library, which search.js imports only when
+    # needed, are.
+    apart = [PINYIN_LAYER, SUGGESTIONS]
+    layers = [real_site / "theme" / "js" / s.relative_to(SCRIPTS) for s in apart]
+    assert sorted(layers[0].parent.iterdir()) == layers
+    for layer, source in zip(layers, apart, strict=True):
+        assert layer.read_text(encoding="utf-8") == minified(source.read_text(encoding="utf-8"))
     assert (real_site / "theme" / "js" / INFLATE_FALLBACK.relative_to(SCRIPTS)).is_file()
     joined = sum(len(m.read_bytes()) for m in search_modules())
     assert len(shipped.read_bytes()) < joined
@@ -262,27 +270,64 @@ def test_a_text_cut_before_its_end_leaves_out_a_word_the_cut_split(text, kept):
     assert core_js(f'core.withoutCutWord("{text}", ["社区矫正", "全市"])') == kept
 
 
-def test_a_passage_deep_in_a_long_article_gets_its_snippet(sample_site):
+@pytest.mark.parametrize("where", ["second batch", "rest"])
+def test_a_passage_deep_in_a_long_article_gets_its_snippet(sample_site, where):
     articles = fragments(sample_site)
-    d, article = next((d, a) for d, a in enumerate(articles) if a["n"] >= 4)
-    passage = article["x"][-300:-288]
+    d, article = next((d, a) for d, a in enumerate(articles) if a["n"] >= 7)
+    start = 3 * CHUNK + 100 if where == "second batch" else len(article["x"]) - 300
+    passage = article["x"][start : start + 12]
     answer = node_search(sample_site, [passage], snippets=True)[0]
     assert answer["docs"][0] == d
     assert max(answer["runs"], key=len) in answer["snippets"][0]["marked"]
     chunks = [name for name in answer["fetched"] if name.startswith(f"x/{d}-")]
-    # Fetched in two batches of chunks (the rest of the first with the next 2, then all the
-    # others, one range each), up to the batch holding the chunk where the passage ends; the
-    # start of the first chunk came with the head.
-    assert chunks == chunk_batches(d, (len(article["x"]) - 288 - 1) // CHUNK, article["n"])
+    # Fetched in batches of chunks (the rest of the first with the next 2, the next 2, then
+    # all the others, one range each), up to the batch holding the chunk where the passage
+    # ends; the start of the first chunk came with the head.
+    assert chunks == chunk_batches(d, (start + 12 - 1) // CHUNK, article["n"])
+    assert len(chunks) == (2 if where == "second batch" else 3)
+
+
+def test_a_snippet_looks_only_for_the_words_its_article_holds():
+    query = "{runs: ['县', '闯红灯'], parts: ['县', '闯红灯']}"
+    text = "本县交通" + "乙" * 50  # 县 alone: no 闯红灯 anywhere
+    holds = f"(hit) => core.holdsQuery({query}, hit)('{text}')"
+    assert core_js(f"({holds})({{held: ['县']}})") is True
+    # Held, a part of two or more characters outweighs a single one; the query's own long
+    # parts are what a hit that says nothing of what it holds looks for.
+    assert core_js(f"({holds})({{held: ['县', '闯红灯']}})") is False
+    assert core_js(f"({holds})({{}})") is False
+
+
+def test_a_hit_without_a_word_of_the_query_is_not_read_to_its_end_for_it(sample_site):
+    """A hit that holds one word of the query and not another: its snippet stops at the
+    word it holds, in its head here, and reads none of its text (the rule before read a
+    long article to its end looking for the word it lacks)."""
+    han = re.compile(r"[\u4e00-\u9fff]+")
+    articles = fragments(sample_site)
+    found_in = Counter(c for a in articles for c in set(a["t"] + a["x"]))
+
+    def rare_early(a: dict) -> list[str]:  # in its head, in three articles at most
+        return [c for c in a["x"][:100] if han.fullmatch(c) and found_in[c] <= 3]
+
+    d, article, rare = next(
+        (d, a, rare_early(a))
+        for d, a in enumerate(articles)
+        if a["n"] >= 4 and rare_early(a) and rare_early(a)[0] not in a["t"]
+    )
+    other = next(a["t"] for a in articles if han.fullmatch(a["t"]) and 3 <= len(a["t"]) <= 8)
+    assert other not in article["t"] + article["x"]
+    answer = node_search(sample_site, [f"{rare[0]} {other}"], snippets=10)[0]
+    assert d in answer["docs"][:10] and rare[0] in answer["parts"]
+    assert [name for name in answer["fetched"] if name.startswith(f"x/{d}-")] == []
 
 
 def chunk_batches(d: int, needed: int, n: int) -> list[str]:
     """The names of the ranges that read chunks 0…needed of article d's n chunks."""
-    names, k = [], 0
+    names, k, b = [], 0, 0
     while k <= needed:
-        last = min(CHUNK_BATCH, n - 1) if k == 0 else n - 1
+        last = n - 1 if b == len(CHUNK_BATCHES) else min(k + CHUNK_BATCHES[b] - (b > 0), n - 1)
         names.append(f"x/{d}-{k}…{last}.gz" if last > k else f"x/{d}-{k}.gz")
-        k = last + 1
+        k, b = last + 1, b + 1
     return names
 
 

@@ -9,6 +9,7 @@ process beside Whoosh (search/tail.py), publishes what the indexing process woul
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 from whoosh import index
 
+import kuaixun.core.search.export as export_package
 from kuaixun.core.search.export import full, load_export, load_state, pack, refresh_published
 from kuaixun.core.search.export.codec import (
     Writer,
@@ -232,6 +234,21 @@ def test_a_cold_build_packs_in_its_tail_what_the_indexing_process_would(sample_s
     assert not (cache / HANDOFF).exists() and not (cache / DOCUMENTS).exists()
     refresh_published(cache / "export", None, tmp_path / "published")
     assert tree(tmp_path / "published") == tree(cache / "published")
+
+
+def test_a_new_pack_format_packs_the_same_articles_again(sample_site, tmp_path, monkeypatch):
+    """The deploy job restores the last run's build caches, published index included: new
+    code that packs otherwise must not publish the old packer's files for the same articles
+    (its browser code would misread them and answer every search with 网站已更新)."""
+    cache = cache_of(sample_site)
+    published = tmp_path / "published"
+    shutil.copytree(cache / "published", published)
+    assert refresh_published(cache / "export", None, published) == "reused"
+    newer = pack.PACK_FORMAT + 1
+    monkeypatch.setattr(pack, "PACK_FORMAT", newer)
+    monkeypatch.setattr(export_package, "PACK_FORMAT", newer)
+    assert refresh_published(cache / "export", None, published).startswith("new base")
+    assert refresh_published(cache / "export", None, published) == "reused"
 
 
 def test_a_new_base_made_in_forks_is_the_base_one_process_makes(sample_site, monkeypatch):

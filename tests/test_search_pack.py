@@ -135,7 +135,12 @@ def logical(rng: random.Random, docs: int, buckets: int) -> dict[str, str]:
             words(rng, CHUNK if k + 1 < count else rng.choice([5, CHUNK])) for k in range(count)
         ]
         title = words(rng, rng.choice([4, 12, 300]))  # a few heads too big for their slot
-        head = {"t": title, "u": f"a/{d}/", "d": "2020-11-01", "c": "社区", "n": len(chunks)}
+        # The days list says 0 of every article: 1970-01-01 is a date the head leaves to it,
+        # the others (before 1970, or a list that says otherwise) it keeps; a URL under its
+        # date's year and month is stored without them.
+        date = rng.choice(["1970-01-01", "1965-06-01", "2020-11-01"])
+        url = rng.choice([f"a/{d}/", f"{date[:4]}/{date[5:7]}/a-{d}/"])
+        head = {"t": title, "u": url, "d": date, "c": "社区", "n": len(chunks)}
         files[f"f/{d}.json"] = json.dumps(head, ensure_ascii=False, separators=(",", ":"))
         files.update({f"x/{d}-{k}.gz": chunk for k, chunk in enumerate(chunks)})
     files["t/0.gz"] = "體体"
@@ -182,6 +187,42 @@ def test_an_overlay_reads_back_and_leaves_the_base_alone(tmp_path):
         reads_back(published, export)
         assert base_files(published) == before
         files = changed
+
+
+HEADS_IN_NODE = """
+import { open, readFile } from "node:fs/promises";
+import { createIndex } from "./theme/static/js/search/index.js";
+let input = "";
+for await (const chunk of process.stdin) input += chunk;
+const { base, docs } = JSON.parse(input);
+async function readRange(path, [first, last]) {
+  const file = await open(path);
+  const bytes = new Uint8Array(last - first + 1);
+  await file.read(bytes, 0, bytes.length, first);
+  await file.close();
+  return bytes;
+}
+const index = createIndex(base, (url, { ranges }) =>
+  ranges ? Promise.all(ranges.map((r) => readRange(url, r))) : readFile(url));
+const heads = [];
+for (let d = 0; d < docs; d++) {
+  const { t, u, d: date, c, n } = await index.article(d);
+  heads.push({ t, u, d: date, c, n });
+}
+process.stdout.write(JSON.stringify(heads));
+"""
+
+
+def test_the_browser_reads_each_head_as_the_export_wrote_it(tmp_path):
+    """Dates left to the days list and URLs without their year and month (head_text) are
+    put back by the browser as by Python: the logical export's heads, every field."""
+    files = logical(random.Random(5), docs=60, buckets=50)
+    pack_export(write_logical(tmp_path / "export", files), tmp_path / "published")
+    heads = node_json(HEADS_IN_NODE, {"base": f"{tmp_path / 'published'}/", "docs": 60})
+    assert heads == [json.loads(files[f"f/{d}.json"]) for d in range(60)]
+    stored = [json.loads(Published(tmp_path / "published").slot("f", d)) for d in range(60)]
+    assert 0 < sum(len(h) == 6 for h in stored) < 60  # with and without their date
+    assert 0 < sum(isinstance(h[1], list) for h in stored) < 60  # URLs shortened, or not
 
 
 def test_a_bigger_overlay_than_allowed_writes_a_new_base(tmp_path):

@@ -67,7 +67,7 @@ for (const q of JSON.parse(input)) {
       // A query read again (pinyin, a homophone put right) is marked as read, as the page does.
       const shown = reading?.query ?? query;
       const needles = [...query.runs, ...query.parts, ...shown.runs, ...shown.parts];
-      const text = await index.text(h.doc, shown, h.whole, t2s, a);
+      const text = await index.text(h.doc, shown, h, t2s, a);
       const marked = excerpt(text, needles, 120, t2s).filter((s) => s.mark);
       result.snippets.push({ url: a.u, marked: marked.map((s) => s.text) });
     }

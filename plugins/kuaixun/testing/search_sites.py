@@ -27,6 +27,8 @@ INFLATE_FALLBACK = SCRIPTS / "vendor" / "fflate.js"
 # The pinyin layer: search/index.js imports it with import() only for a query not found as
 # typed (or initials typed in the box), so it ships as a file of its own, not joined.
 PINYIN_LAYER = SCRIPTS / "search" / "pinyin.js"
+# The list under the box, imported when three letters are first typed (page.js).
+SUGGESTIONS = SCRIPTS / "search" / "suggest.js"
 # A static import or re-export of a relative module ("import … from "./x.js"", "import "./x.js"").
 RELATIVE_IMPORT = re.compile(r'^(?:import|export)\b[^;"]*?"(\.\.?/[^"]+)"', re.MULTILINE)
 
@@ -62,11 +64,12 @@ def cache_of(output: Path) -> Path:
     return output.parent / "search-cache"
 
 
-def node_search(output: Path, queries: list[str], snippets: bool = False) -> list[dict]:
-    """The browser module's answers, run by node over the exported files."""
+def node_search(output: Path, queries: list[str], snippets: bool | int = False) -> list[dict]:
+    """The browser module's answers, run by node over the exported files; with `snippets`,
+    those of the top three hits (or as many as it says)."""
     args = ["node", "--no-warnings", str(RUNNER), f"{output / 'search'}/"]
     if snippets:
-        args.append("--snippets")
+        args.append("--snippets" if snippets is True else f"--snippets={snippets}")
     proc = subprocess.run(
         args, input=json.dumps(queries), capture_output=True, text=True, cwd=ROOT, timeout=600
     )
@@ -182,7 +185,7 @@ def unpacked(search: Path) -> dict[str, str]:
             if letter == "v":
                 files[f"v/{i}.gz"] = unspilled_bucket(text, published.blob)
             elif letter == "f":
-                head = json.loads(text)
+                head = published.head(i)
                 head.pop("x")
                 head.pop("s")
                 files[f"f/{i}.json"] = json.dumps(head, ensure_ascii=False, separators=(",", ":"))

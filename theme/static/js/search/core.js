@@ -211,7 +211,8 @@ export function score(query, lists, days, m) {
     const phrase = m.phrase * (verbatim.chars.get(d) ?? 0);
     const value = ((base.get(d) ?? 0) + phrase) * coverage * coverage * recency;
     const whole = inRuns.size === runs.length; // every run of the query found verbatim
-    hits.push({ doc: d, score: value, rounded: Math.floor(value * 1e6 + 0.5), whole });
+    const held = [...own].map((p) => parts[p]); // the parts its snippet can show
+    hits.push({ doc: d, score: value, rounded: Math.floor(value * 1e6 + 0.5), whole, held });
   }
   hits.sort((a, b) => b.rounded - a.rounded || b.doc - a.doc);
   return hits;
@@ -329,13 +330,16 @@ export function withoutCutWord(text, words, t2s = new Map()) {
 }
 
 /**
- * Whether a text holds enough of the query for a snippet: for a hit holding the whole
- * query verbatim, every run (a title holding them all will do); for any other hit, some
- * term of two or more characters (or any term, when the query has none).
+ * Whether a text holds enough of the query for a snippet of `hit` (score's: `whole`, and
+ * `held`, the parts it matched): for a hit holding the whole query verbatim, every run (a
+ * title holding them all will do); for any other hit, some term of two or more characters
+ * that it holds (or any term it holds, when it holds none that long). A part the article
+ * lacks is never looked for: its text would be read to the end for nothing.
  */
-export function holdsQuery(query, whole = false, t2s = new Map()) {
-  const long = query.parts.filter((p) => [...p].length > 1);
-  const wanted = whole ? query.runs : long.length ? long : query.parts;
+export function holdsQuery(query, { whole = false, held = [] } = {}, t2s = new Map()) {
+  const parts = held.length ? held : query.parts;
+  const long = parts.filter((p) => [...p].length > 1);
+  const wanted = whole ? query.runs : long.length ? long : parts;
   return (text) => {
     const folded = normalize(text, t2s);
     const found = (w) => folded.includes(w);

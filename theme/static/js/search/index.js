@@ -42,7 +42,7 @@ import {
  * deploy that changed either keeps its old code, which would misread the new files: a
  * search then fails with OUTDATED, and the page offers to load itself again.
  */
-const FORMAT = "15 14";
+const FORMAT = "15 15";
 export const OUTDATED = new Error("outdated");
 
 /** How long one file may take before the search gives up on it (a hung request). */
@@ -96,12 +96,13 @@ export function createIndex(base, fetchBytes = networkFetch(), entry = null) {
     },
     /** Each article's 栏目 name, fetched only when a reader filters by 栏目. */
     lanmu: () => lanmu(ix),
-    /** A result's head: title (t), URL (u), date (d), 栏目 (c), number of text chunks (n). */
+    /** A result's head: title (t), URL (u), date (d), 栏目 (c), number of text chunks (n),
+     * the text's start (s) and where the rest is (x). */
     article: (doc) => article(ix, doc),
     /**
      * Enough of a result's text for its snippet, chunk after chunk (see holdsQuery), or of
-     * its first `batches` members: (doc, query, whole, t2s, head, batches), `head` as
-     * `article` gave it.
+     * its first `batches` members: (doc, query, hit, t2s, head, batches), `hit` as search
+     * gave it (its `whole` and `held`), `head` as `article` gave it.
      */
     text: (...asked) => snippetText(ix, ...asked),
     /** After a failure: see renew above. */
@@ -439,29 +440,41 @@ async function lanmu(ix) {
   return decodeLanmu(await inside(ix, m, "lanmu.gz"), m.categories);
 }
 
+/**
+ * A result's head (export/pack.py head_text): title, URL, 栏目, chunks, the text's start and
+ * where the rest is, and the date only where the days list does not say it; a URL under its
+ * date's year and month comes without them, as [the rest].
+ */
 async function article(ix, doc) {
   const m = await manifestOf(ix);
-  return JSON.parse(await inside(ix, m, `f/${doc}.json`));
+  const days = ix.days ?? inside(ix, m, "days.gz").then(decodeDays); // read by the search
+  const [text] = await Promise.all([inside(ix, m, `f/${doc}.json`), days]);
+  ix.days = await days;
+  const [t, url, c, n, s, x, date] = JSON.parse(text);
+  const d = date ?? new Date(ix.days[doc] * 86400000).toISOString().slice(0, 10);
+  const u = typeof url === "string" ? url : `${d.slice(0, 4)}/${d.slice(5, 7)}/${url[0]}`;
+  return { t, u, d, c, n, s, x };
 }
 
-async function snippetText(ix, doc, query, whole, t2s, head, batches = 1e9) {
+async function snippetText(ix, doc, query, hit, t2s, head, batches = 1e9) {
   const m = await manifestOf(ix);
-  const enough = holdsQuery(query, whole, t2s);
+  const enough = holdsQuery(query, hit, t2s);
   // The head brings the start of the text (export/pack.py HEAD_CHARS); the rest follows
-  // in two members, each read in one range: the rest of the first chunk with the next
-  // m.chunk[1] chunks, then all the others, so a match deep in a long article costs one
-  // round trip more, not one per chunk or batch. The text is the same as chunk by chunk: it
-  // stops at the chunk (m.chunk[0] characters) that holds the query. The first batch lies
-  // apart (with every article's first batch, export/pack.py), the others after it (`next`).
+  // in members, each read in one range: the rest of the first chunk with the next
+  // m.chunk[1] chunks, then m.chunk[2] chunks more, …, then all the others, so a match deep
+  // in a long article costs a round trip or two more, not one per chunk. The text is the
+  // same as chunk by chunk: it stops at the chunk (m.chunk[0] characters) that holds the
+  // query. The first batch lies apart (with every article's first batch, export/pack.py),
+  // the others one after another (from `next`).
   let [file, offset, ...lengths] = head.x;
   const next = lengths.splice(0, 2);
-  const [size, firstBatch] = m.chunk;
+  const [size, ...sizes] = m.chunk;
   let loaded = head.s;
   let have = [...loaded].length;
   let unread = lengths.length; // members not read to their end: the text is cut
   for (let b = 0, from = 0; b < lengths.length && b < batches; b++) {
     if (enough(loaded) || enough(head.t)) break;
-    const to = b ? head.n - 1 : Math.min(firstBatch, head.n - 1);
+    const to = Math.min(b < sizes.length ? from + sizes[b] - (b ? 1 : 0) : Infinity, head.n - 1);
     const name = `x/${doc}-${from}${to > from ? `…${to}` : ""}.gz`;
     const bytes = await range(ix, m, { file, offset, length: lengths[b] }, name);
     const chars = [...(await textOf(bytes))];
@@ -473,7 +486,8 @@ async function snippetText(ix, doc, query, whole, t2s, head, batches = 1e9) {
       have += step;
     }
     unread -= at >= chars.length; // this member read to its end
-    [file, offset] = next; // the first member was read: the other is next
+    // The first member was read: the others follow `next`, one after another.
+    [file, offset] = b ? [file, offset + lengths[b]] : next;
     from = to + 1;
   }
   return unread ? withoutCutWord(loaded, [...query.runs, ...query.parts], t2s) : loaded;

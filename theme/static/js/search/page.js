@@ -9,6 +9,8 @@ import { excerpt, holdsQuery, suggestions } from "./core.js";
 import { OUTDATED, createIndex, networkFetch } from "./index.js";
 
 const PAGE_SIZE = 10;
+// Three letters or more may be the initials of a word of the site (pcq → 平城区).
+const INITIALS = /^[a-z]{3,}$/i;
 
 function element(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
@@ -230,61 +232,22 @@ function queryUrl(q) {
 }
 
 /**
- * The list under the box: the site's words whose pinyin initials were typed (pcq → 平城区),
- * most used first, as a combobox's listbox: the arrow keys walk it, Enter or a click
- * searches the word, Escape closes it; a polite live region says how many there are.
+ * The list under the box (search/suggest.js), loaded when three letters are first typed: a
+ * search opened by its address, or typed in Han characters, never needs its code.
  */
 function suggestionList(view, root) {
-  const list = root.querySelector("#search-suggestions");
-  const hint = root.querySelector("#search-hint");
-  const box = view.box;
-  let items = [];
-  let active = -1;
-  let asked = 0;
-  const close = () => {
-    [list.hidden, items, active] = [true, [], -1];
-    box.setAttribute("aria-expanded", "false");
-    box.removeAttribute("aria-activedescendant");
-  };
-  const choose = (word) => navigate(view, { q: word });
-  const mark = (i) => {
-    active = i;
-    items.forEach((item, k) => item.setAttribute("aria-selected", String(k === i)));
-    box.setAttribute("aria-activedescendant", items[i].id);
-  };
-  box.addEventListener("input", async () => {
-    const mine = ++asked;
-    const typed = box.value.trim();
-    const words = /^[a-z]{3,}$/i.test(typed) ? await view.index.suggest(typed).catch(() => []) : [];
-    if (mine !== asked) return;
-    close();
-    hint.textContent = words.length ? `有 ${words.length} 个词语可选，按上下方向键选择` : "";
-    if (!words.length) return;
-    items = words.map((word, i) => {
-      const item = element("li", { role: "option", id: `search-suggestion-${i}` }, word);
-      item.setAttribute("aria-selected", "false");
-      item.addEventListener("mousedown", (event) => event.preventDefault()); // keep the focus
-      item.addEventListener("click", () => choose(word));
-      return item;
-    });
-    show(list, ...items);
-    list.hidden = false;
-    box.setAttribute("aria-expanded", "true");
+  let list = null;
+  view.box.addEventListener("input", () => {
+    if (list || !INITIALS.test(view.box.value.trim())) return;
+    list = import("./suggest.js")
+      .then(({ suggestionList: make }) => {
+        const made = make(view, root, { element, show, navigate, initials: INITIALS });
+        made.suggest(); // the letters typed so far; every later input is its own
+        return made;
+      })
+      .catch(() => (list = null)); // the next letters try again
   });
-  box.addEventListener("keydown", (event) => {
-    if (list.hidden) return;
-    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-      event.preventDefault();
-      event.stopPropagation(); // not the walk through the results (onKey)
-      mark((active + (event.key === "ArrowDown" ? 1 : items.length - 1)) % items.length);
-    } else if (event.key === "Enter" && active >= 0) {
-      event.preventDefault();
-      choose(items[active].textContent);
-    } else if (event.key === "Escape") {
-      close();
-    }
-  });
-  return { close };
+  return { close: () => list?.then((made) => made?.close()) };
 }
 
 /** The next PAGE_SIZE hits of `shown`, unless a newer query started meanwhile. */
@@ -322,7 +285,7 @@ function resultItem(view, shown, hit, head) {
   const item = element("li", {}, element("h2", {}, link), meta, snippet);
   const fill = async () => {
     try {
-      const text = await view.index.text(hit.doc, query, hit.whole, t2s, head);
+      const text = await view.index.text(hit.doc, query, hit, t2s, head);
       if (!shown.live()) return;
       const attributes = { class: "search-snippet" };
       snippet.replaceWith(markedText("p", excerpt(text, needles, 120, t2s), attributes));
@@ -330,11 +293,11 @@ function resultItem(view, shown, hit, head) {
       await failed(view, shown.live, error);
     }
   };
-  const enough = holdsQuery(query, hit.whole, t2s);
+  const enough = holdsQuery(query, hit, t2s);
   const fromHead = head.x.length <= 4 || enough(head.s) || enough(head.t); // x: no more text
   // The first text batch of every result shown whose match lies past its head, read now:
   // the heads arrived together, so these go in one request, before the reader scrolls.
-  if (!fromHead) view.index.text(hit.doc, query, hit.whole, t2s, head, 1).catch(() => {});
+  if (!fromHead) view.index.text(hit.doc, query, hit, t2s, head, 1).catch(() => {});
   return { item, fill, fromHead };
 }
 

@@ -266,7 +266,8 @@ export function merge(first, second) {
   const merged = new Map(first.map((h) => [h.doc, { ...h, whole: false }]));
   for (const h of second) {
     const m = merged.get(h.doc);
-    merged.set(h.doc, m ? { ...m, score: m.score + h.score, whole: h.whole } : { ...h });
+    const held = m ? [...m.held, ...h.held] : h.held; // the parts either matched
+    merged.set(h.doc, m ? { ...m, score: m.score + h.score, whole: h.whole, held } : { ...h });
   }
   const hits = [...merged.values()];
   for (const h of hits) h.rounded = Math.floor(h.score * 1e6 + 0.5);

@@ -27,7 +27,7 @@ from kuaixun.core.search.export.codec import (
 )
 from kuaixun.core.search.export.full import SpilledExport, export, spill_export, store_export
 from kuaixun.core.search.export.incremental import update_in_memory
-from kuaixun.core.search.export.pack import Base, load_base, pack_export
+from kuaixun.core.search.export.pack import PACK_FORMAT, Base, load_base, pack_export
 from kuaixun.core.search.index import Record
 
 __all__ = [
@@ -83,6 +83,9 @@ def refresh_published(
     the export's fingerprint when the cache does not hold it yet (an `UnsavedExport`)."""
     if stamp is None:
         stamp = (cache / FINGERPRINT).read_text()
+    # Packed by this packer: a new PACK_FORMAT with the same articles packs them again (the
+    # build caches CI restores hold the last run's published index, which new code misreads).
+    stamp = f"{stamp} pack {PACK_FORMAT}"
     done = published / FINGERPRINT
     if done.exists() and done.read_text() == stamp and (published / "manifest.json").exists():
         return "reused"

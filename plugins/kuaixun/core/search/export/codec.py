@@ -82,11 +82,13 @@ SYLLABLE_TARGET = 32
 PINYIN_TARGET = 128
 # Snippet text is cut into chunks of about this many characters.
 CHUNK = 400
-# The browser reads the chunks after an article's first in two batches: this many (with the
-# rest of the first), then all the others (one range each); the packer stores each batch as
-# one member (export/pack.py). Before, the others came 4, 8, … at a time, one round trip each
-# (docs/search.md, "The first text batches at once").
-CHUNK_BATCH = 2
+# The browser reads the chunks after an article's first in batches of these many (the first
+# with the rest of the first chunk), then all the others, one range each; the packer stores
+# each batch as one member (export/pack.py). A match past the first batch lies most often in
+# the next two chunks: reading those first spares the rest of a long article (docs/search.md,
+# "A snippet reads what its article holds"). Before, the others came at once after the
+# first batch, and before that 4, 8, … at a time ("The first text batches at once").
+CHUNK_BATCHES = (2, 2)
 
 
 def _varint(value: int) -> str:
@@ -721,8 +723,12 @@ def snippet_chunks(record: Record) -> list[str]:
 
 def chunk_batches(chunks: int) -> list[range]:
     """The batches (chunk numbers) the chunks after the first are read in."""
-    first, rest = range(1, min(1 + CHUNK_BATCH, chunks)), range(1 + CHUNK_BATCH, chunks)
-    return [batch for batch in (first, rest) if batch]
+    batches, start = [], 1
+    for size in CHUNK_BATCHES:
+        batches.append(range(start, min(start + size, chunks)))
+        start += size
+    batches.append(range(start, chunks))
+    return [batch for batch in batches if batch]
 
 
 def article_files(d: int, record: Record) -> dict[str, str]:
@@ -760,7 +766,7 @@ def manifest(records: list[Record], days: list[int], state: ExportState) -> dict
         "recency": rank.RECENCY,
         "halfLife": rank.HALF_LIFE,
         "maxQuery": MAX_QUERY_CHARS,
-        "chunk": [CHUNK, CHUNK_BATCH],
+        "chunk": [CHUNK, *CHUNK_BATCHES],
         "stop": "".join(sorted(STOP_TERMS)),
         "total": sum(state.frequency.values()),
         "latest": max(days, default=0),
@@ -925,6 +931,7 @@ def settings_fingerprint() -> str:
     """What every file of the export depends on besides the records: the format and the
     ranking constants."""
     h = hashlib.sha1(f"{FORMAT} {CACHE_FORM} {rank.K1} {rank.B} {rank.BOOSTS}".encode())
+    h.update(f"{CHUNK} {CHUNK_BATCHES}".encode())  # the text's files, and the manifest
     h.update(f"{rank.PHRASE}".encode())
     h.update(f"{rank.RECENCY} {rank.HALF_LIFE} {MAX_QUERY_CHARS} {sorted(STOP_TERMS)}".encode())
     limits = (pinyin.MAX_WORD, pinyin.MIN_FREQUENCY, pinyin.RARE_WORD, pinyin.KEY_WORDS)
