@@ -709,6 +709,11 @@ def days_file(days: list[int]) -> str:
     return "".join(out)
 
 
+def read_days(text: str) -> list[int]:
+    """days.gz read back: each article's day (`days_file`)."""
+    return list(itertools.accumulate(read_varints(text)))
+
+
 def fragment(record: Record, chunks: int) -> str:
     a = record.article
     data = {"t": a.title, "u": a.url, "d": a.date.isoformat(), "c": a.category, "n": chunks}

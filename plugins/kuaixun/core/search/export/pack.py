@@ -59,7 +59,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property, partial
-from itertools import accumulate, islice
+from itertools import islice
 from pathlib import Path
 from typing import BinaryIO
 
@@ -75,6 +75,7 @@ from kuaixun.core.search.export.codec import (
     fnv1a,
     inflated_text,
     keyed_bucket,
+    read_days,
     read_dense,
     read_varints,
     spelled_bucket,
@@ -576,11 +577,6 @@ def _date_of(day: int) -> str:
     return (EPOCH + timedelta(days=day)).isoformat()
 
 
-def days_of(text: str) -> list[int]:
-    """days.gz read: each article's day since 1970 (codec.days_file)."""
-    return list(accumulate(read_varints(text)))
-
-
 def text_members(head: dict) -> list[tuple[int, int, int]]:
     """The references of an article's text members after its head, in reading order."""
     first_file, first_at, file, at, *lengths = head["x"]
@@ -649,7 +645,7 @@ class Logical:
 
     @cached_property
     def days(self) -> list[int]:
-        return days_of(self.text("days.gz")) if "days.gz" in self.names else []
+        return read_days(self.text("days.gz")) if "days.gz" in self.names else []
 
     def day(self, d: int) -> int | None:
         return self.days[d] if d < len(self.days) else None
@@ -1352,7 +1348,7 @@ class Published:
 
     @cached_property
     def days(self) -> list[int]:
-        return days_of(self.item("days.gz"))
+        return read_days(self.item("days.gz"))
 
     def chunks(self, d: int) -> list[str]:
         """The article's text chunks (codec.snippet_chunks): its head's start and its run."""
