@@ -16,6 +16,8 @@ import pytest
 from pelican import Pelican, signals
 from pelican.generators import ArticlesGenerator, PagesGenerator, StaticGenerator
 from pelican.settings import read_settings
+from pelican.utils import copy
+from pelican.writers import FileOverwriteFailedError
 
 from kuaixun import pelican_api
 
@@ -358,6 +360,77 @@ def test_a_fresh_files_writer_replaces_a_linked_file_instead_of_writing_through_
         page.write("新")
     assert (previous / "page.html").read_text(encoding="utf-8") == "旧"
     assert (staging / "page.html").read_text(encoding="utf-8") == "新"
+
+
+def test_a_writer_writing_by_renaming_never_shows_a_page_half_written(tmp_path):
+    """The preview's server reads pages while its writer process writes them: a reader opens
+    the page as it was or as it is, never a file truncated and not yet written (the preview
+    served the home page empty, in CI, when it read it at that moment)."""
+    page = tmp_path / "index.html"
+    page.write_text("旧的一页", encoding="utf-8")
+    settings = read_settings(override={pelican_api.WRITE_BY_RENAMING: True})
+    writer = pelican_api.FreshFilesWriter(str(tmp_path), settings=settings)
+    with page.open(encoding="utf-8") as reader:  # opened before, read after the writing began
+        with writer._open_w(str(page), "utf-8") as written:
+            written.write("新的")
+            assert page.read_text(encoding="utf-8") == "旧的一页"  # not truncated meanwhile
+            written.write("一页\n")
+        assert reader.read() == "旧的一页"
+    assert page.read_bytes() == "新的一页\n".encode()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index.html"]
+
+
+@pytest.mark.parametrize("by_renaming", [False, True])
+def test_a_writer_writing_by_renaming_checks_a_page_written_twice_as_pelican_does(
+    tmp_path, by_renaming
+):
+    settings = read_settings(override={pelican_api.WRITE_BY_RENAMING: by_renaming})
+    writer = pelican_api.FreshFilesWriter(str(tmp_path), settings=settings)
+    once, overridden = str(tmp_path / "once.html"), str(tmp_path / "overridden.html")
+    with writer._open_w(once, "utf-8") as page:
+        page.write("一")
+    with pytest.raises(FileOverwriteFailedError, match="already written"):
+        writer._open_w(once, "utf-8")
+    with writer._open_w(once, "utf-8", override=True) as page:
+        page.write("二")
+    with writer._open_w(overridden, "utf-8", override=True) as page:
+        page.write("留下")
+    with writer._open_w(overridden, "utf-8") as page:  # skipped: written to os.devnull
+        page.write("不写")
+    with pytest.raises(FileOverwriteFailedError, match="second time"):
+        writer._open_w(overridden, "utf-8", override=True)
+    assert (tmp_path / "once.html").read_text(encoding="utf-8") == "二"
+    assert (tmp_path / "overridden.html").read_text(encoding="utf-8") == "留下"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["once.html", "overridden.html"]
+
+
+def test_a_page_failing_while_written_by_renaming_leaves_the_page_before(tmp_path):
+    page = tmp_path / "index.html"
+    page.write_text("旧", encoding="utf-8")
+    settings = read_settings(override={pelican_api.WRITE_BY_RENAMING: True})
+    writer = pelican_api.FreshFilesWriter(str(tmp_path), settings=settings)
+    with pytest.raises(RuntimeError), writer._open_w(str(page), "utf-8") as written:
+        written.write("半")
+        raise RuntimeError("the template failed half way")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index.html"]
+    assert page.read_text(encoding="utf-8") == "旧"
+
+
+def test_static_files_copied_by_renaming_replace_the_file_whole(tmp_path):
+    theme, output = tmp_path / "theme", tmp_path / "output"
+    (theme / "css").mkdir(parents=True)
+    (theme / "css" / "main.css").write_text("body{color:red}", encoding="utf-8")
+    (output / "css").mkdir(parents=True)
+    (output / "css" / "main.css").write_text("body{}", encoding="utf-8")
+    with (output / "css" / "main.css").open(encoding="utf-8") as reader:
+        with pelican_api.copies_by_renaming():
+            copy(str(theme), str(output))
+        assert reader.read() == "body{}"  # the file before, whole: a new one took its name
+    assert (output / "css" / "main.css").read_text(encoding="utf-8") == "body{color:red}"
+    assert sorted(p.name for p in (output / "css").iterdir()) == ["main.css"]
+    from pelican import utils
+
+    assert utils.copy_file is not None and "copies_by_renaming" not in utils.copy_file.__qualname__
 
 
 def test_a_claimed_output_counts_as_written_and_is_announced(built, tmp_path):

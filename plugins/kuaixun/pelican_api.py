@@ -8,6 +8,7 @@ real build.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 from collections.abc import Callable, Iterator
@@ -17,7 +18,7 @@ from functools import partial
 from pelican import signals
 from pelican.contents import Content
 from pelican.generators import ArticlesGenerator, PagesGenerator
-from pelican.writers import Writer
+from pelican.writers import FileOverwriteFailedError, Writer
 
 # The Pelican release every function below was read against.
 PELICAN_CHECKED = "4.12.0"
@@ -367,17 +368,98 @@ def page_siteurl(context: dict, name: str, relative_urls: bool):
     return siteurl or context.get("localsiteurl")
 
 
+# A setting: every page, feed and copied file is written beside its place and then renamed
+# into it, so that a reader of the folder (the preview's server) never reads one half written.
+WRITE_BY_RENAMING = "KUAIXUN_WRITE_BY_RENAMING"
+
+
 class FreshFilesWriter(Writer):
     """Pelican's writer, never writing through a hard link: a file linked from the previous
     site (hooks/pages.py) and then written again in the same run (an override_save_as) is
     replaced, so the previous site — still output/ until the exchange — stays as it was.
-    Writer._open_w (private) opens every page and feed for writing in place."""
+    Writer._open_w (private) opens every page and feed for writing in place; with
+    WRITE_BY_RENAMING a file beside it is opened instead and renamed into place when closed,
+    after the checks Writer._open_w makes of a file written twice (repeated here: it opens
+    the file itself)."""
 
     def _open_w(self, filename, encoding, override=False):
         with suppress(OSError):
             if os.lstat(filename).st_nlink > 1:
                 os.unlink(filename)
-        return super()._open_w(filename, encoding, override)
+        if not self.settings.get(WRITE_BY_RENAMING):
+            return super()._open_w(filename, encoding, override)
+        if not self._may_write(filename, override):
+            return open(os.devnull, "w", encoding=encoding)
+        return _RenamedWhenClosed(filename, encoding)
+
+    def _may_write(self, filename: str, override: bool) -> bool:
+        """Writer._open_w's bookkeeping (its private _written_files and _overridden_files):
+        False when a file written with override is written again without it (Pelican then
+        writes to os.devnull), FileOverwriteFailedError for a file written twice otherwise."""
+        if filename in self._overridden_files:
+            if override:
+                raise FileOverwriteFailedError(
+                    f'Failed to overwrite "{filename}" a second time (was previously overwritten)'
+                )
+            return False
+        if filename in self._written_files and not override:
+            raise FileOverwriteFailedError(
+                f'Failed to overwrite "{filename}" as Pelican has already written to it '
+                "previously (set `override=True` if intended)"
+            )
+        if override:
+            self._overridden_files.add(filename)
+        self._written_files.add(filename)
+        return True
+
+
+class _RenamedWhenClosed(io.TextIOWrapper):
+    """A text file written beside `filename` and renamed to it when closed; removed instead
+    when the writing failed."""
+
+    def __init__(self, filename: str, encoding: str):
+        self.target = filename
+        self.partial = _beside(filename)
+        super().__init__(open(self.partial, "wb"), encoding=encoding)  # noqa: SIM115 (closed by it)
+
+    def __exit__(self, kind, error, trace):
+        if kind is None:
+            self.close()
+            os.replace(self.partial, self.target)
+        else:
+            self.close()
+            with suppress(OSError):
+                os.unlink(self.partial)
+        return False
+
+
+def _beside(filename: str) -> str:
+    """Where `filename` is written before it is renamed into place: a hidden name of this
+    process in the same folder (a rename within a file system replaces a file whole)."""
+    head, tail = os.path.split(filename)
+    return os.path.join(head, f".{tail}.{os.getpid()}.partial")
+
+
+@contextmanager
+def copies_by_renaming() -> Iterator[None]:
+    """While inside, Pelican's copies of static files (pelican.utils.copy_file, which copies
+    into the file in place: the theme's CSS and scripts are copied at every build) are made
+    beside the file and renamed into place, as WRITE_BY_RENAMING makes pages."""
+    from pelican import utils
+
+    copy_in_place = utils.copy_file
+
+    def copy_file(source: str, destination: str) -> None:
+        written = _beside(destination)
+        copy_in_place(source, written)  # logs a failure as Pelican does
+        if os.path.exists(written):
+            os.replace(written, destination)
+
+    utils.copy_file = copy_file
+    try:
+        yield
+    finally:
+        utils.copy_file = copy_in_place
 
 
 def listing_pages(

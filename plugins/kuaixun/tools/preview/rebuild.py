@@ -86,6 +86,8 @@ class Preview:
             "SEARCH_AFTER_PAGES": True,
             "CACHE_CONTENT": False,
             "LOAD_CONTENT_CACHE": False,
+            # The writer writes pages while the server reads them: never one half written.
+            pelican_api.WRITE_BY_RENAMING: True,
         }
         self.contents = ContentsAsRead()
         self.memory = CheckMemory()  # what the content check read and judged
@@ -238,7 +240,7 @@ def _write_the_rest(generation: Generation, report: Connection, earlier: list[in
     os.nice(10)
     pelican = generation.pelican
     pelican_api.make_current_run(pelican)  # the sitemap lists what this process writes
-    with collected_problems(pelican.settings) as problems:
+    with collected_problems(pelican.settings) as problems, pelican_api.copies_by_renaming():
         pelican_api.write(pelican, generation.generators)
         planned = generation.generators[0].context.get(ALL_OUTPUTS)
         if planned:
