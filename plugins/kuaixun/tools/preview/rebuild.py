@@ -7,6 +7,9 @@ waits for — the saved article's and the home page — are written at once and 
 reloads, while a second process writes every other page, removes the pages of deleted
 articles and updates the search export. Until it has written a page, the server holds a
 request for it (`Generation.is_fresh`): the preview never shows a page older than the save.
+The writer writes each page (and copies each theme file) beside it and renames it into place
+(`pelican_api.WRITE_BY_RENAMING`): the server, reading while it writes, never reads one half
+written.
 """
 
 from __future__ import annotations
