@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import gzip
 import http.client
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from kuaixun.bench import samples
+from kuaixun.bench import samples, sites
 from kuaixun.bench.run import recall_figures
 from kuaixun.bench.server import CountingServer, Link
 from kuaixun.bench.sites import Article
@@ -296,3 +297,28 @@ def test_slip_figures_count_the_top_three_per_kind():
     figures = typos.top3_figures(probes, [["a/"], ["x/", "y/", "z/", "b/"], ["c/"]])
     assert figures["homophone"]["top3"] == 0.5 and figures["homophone"]["misses"] == ["规范市荣"]
     assert figures["pinyin"]["top3"] == 1.0
+
+
+# A parent and a forked child, each filling 400 MB of its own after the fork, for a second.
+_TWO_PROCESSES = """
+import os, time
+child = os.fork()
+block = bytearray(400 * 2**20)
+for i in range(0, len(block), 4096):
+    block[i] = 1
+time.sleep(1.0)
+if child == 0:
+    os._exit(0)
+os.wait()
+"""
+
+
+def test_the_summed_peak_counts_a_child_only_when_memory_is_sampled(tmp_path):
+    """The cold builds are timed with nothing reading /proc beside them (`cold_build`): then
+    the summed peak is only the largest process's; sampled, it holds both at once."""
+    command = [sys.executable, "-c", _TWO_PROCESSES]
+    sampled = sites.timed(command, cwd=tmp_path)
+    unsampled = sites.timed(command, cwd=tmp_path, sample_memory=False)
+    assert sampled.returncode == unsampled.returncode == 0
+    assert unsampled.peak_rss_sum_bytes == unsampled.peak_rss_bytes >= 400 * 2**20
+    assert sampled.peak_rss_sum_bytes >= 2 * 400 * 2**20
