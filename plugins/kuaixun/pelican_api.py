@@ -423,11 +423,10 @@ class _RenamedWhenClosed(io.TextIOWrapper):
         super().__init__(open(self.partial, "wb"), encoding=encoding)  # noqa: SIM115 (closed by it)
 
     def __exit__(self, kind, error, trace):
+        self.close()
         if kind is None:
-            self.close()
             os.replace(self.partial, self.target)
         else:
-            self.close()
             with suppress(OSError):
                 os.unlink(self.partial)
         return False
