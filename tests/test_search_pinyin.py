@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pytest
 from pypinyin import Style, lazy_pinyin
 
-from kuaixun.bench import typos
+from kuaixun.bench import disk, report, typos
 from kuaixun.core.search import forgive, pinyin
 from kuaixun.core.search.export import codec
 from kuaixun.core.search.export.codec import numbered, stored
@@ -172,6 +172,22 @@ def test_the_pinyin_files_are_in_the_export_and_named_in_the_manifest(sample_sit
         assert pinyin.followers(syllables[syllable][0], order) == after, syllable
     assert "cheng" in pinyin.followers(syllables["ping"][0], order)
     assert not any(key.isascii() for key in parse_lines(short))
+
+
+def test_the_bench_weighs_the_pinyin_layer_by_its_families_bytes(sample_site):
+    """Issue 16's index growth (`make bench`, report.py `pinyin_index_growth`): the disk
+    tally puts every byte of the published index in a family, and the pinyin layer's
+    families hold bytes of their own."""
+    figures = disk.published_figures(sample_site / "search")
+    families = figures["families"]
+    tallied = sum(sum(kinds.values()) for kinds in families.values())
+    assert tallied == figures["bytes"] - figures["entry"]
+    assert families.get("unreferenced", {}).get("data", 0) == 0
+    layer = sum(sum(families[f].values()) for f in disk.PINYIN_FAMILIES)
+    assert 0 < layer < figures["bytes"] / 2
+    index = {"bytes": figures["bytes"], "pinyin_layer_bytes": layer}
+    growth = report.headline({"site_articles": 1, "ours_index": index})["pinyin_index_growth"]
+    assert growth == layer / (figures["bytes"] - layer)
 
 
 def test_the_syllables_line_says_each_syllable_once_by_its_initial():

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kuaixun.bench import browser as chromium
-from kuaixun.bench import samples, sites, typos
+from kuaixun.bench import disk, samples, sites, typos
 from kuaixun.bench.preview import livereload_figures
 from kuaixun.bench.server import CountingServer, Link
 
@@ -287,6 +287,10 @@ def measure_size(imported, size_label: str, query_set, browser) -> dict:
     if ours:
         files, size = sites.folder_size(site / "search")
         figures["ours_index"] = {"files": files, "bytes": size}
+        # Issue 16: what the pinyin layer adds, its families' bytes over the rest's.
+        families = disk.published_figures(site / "search")["families"]
+        layer = sum(sum(families.get(f, {}).values()) for f in disk.PINYIN_FAMILIES)
+        figures["ours_index"]["pinyin_layer_bytes"] = layer
 
     probes = samples.verbatim_slices(articles, SLICES) + samples.known_items(
         articles, TITLES, PASSAGES
