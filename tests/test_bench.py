@@ -322,3 +322,21 @@ def test_the_summed_peak_counts_a_child_only_when_memory_is_sampled(tmp_path):
     assert sampled.returncode == unsampled.returncode == 0
     assert unsampled.peak_rss_sum_bytes == unsampled.peak_rss_bytes >= 400 * 2**20
     assert sampled.peak_rss_sum_bytes >= 2 * 400 * 2**20
+
+
+def test_a_fresh_build_moves_the_old_folders_aside_and_the_bench_deletes_them_later(tmp_path):
+    """sites.build(fresh=True) deletes nothing before it times a build (`sites.discard`):
+    the old folders go into a trash folder, which `empty_trash` deletes afterwards."""
+    work = tmp_path / "WORK" / "7183" / "search"
+    (work / "output" / "a").mkdir(parents=True)
+    (work / "output" / "a" / "page.html").write_text("old")
+    (work / "search-cache").mkdir()
+    sites.discard(work / "output")
+    sites.discard(work / "search-cache")
+    sites.discard(work / "pelican-cache")  # absent: nothing to move
+    assert not (work / "output").exists() and not (work / "search-cache").exists()
+    moved = sorted(p.name.split(".")[0] for p in (work / sites.TRASH).iterdir())
+    assert moved == ["output", "search-cache"]
+    assert (next((work / sites.TRASH).glob("output.*")) / "a" / "page.html").read_text() == "old"
+    sites.empty_trash(tmp_path / "WORK")
+    assert not (work / sites.TRASH).exists() and work.is_dir()

@@ -154,6 +154,7 @@ def build_and_measure(work: Path, runs: int = RUNS) -> dict:
     from kuaixun.bench import browser, sites
 
     timing = sites.build(ROOT / "content", work, search=True, fresh=True)
+    sites.empty_trash(work)  # the last build's folders (this build is not timed)
     if timing.returncode:
         raise LighthouseError(f"build of content/ failed:\n{timing.stderr}")
     figures = measure(work / "output", browser.CHROMIUM_ARGS, runs)

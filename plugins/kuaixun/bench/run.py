@@ -488,6 +488,7 @@ def run(corpus: Path, sizes: list[str], docs: Path) -> dict:
     from kuaixun.bench import report
 
     started = time.perf_counter()
+    sites.empty_trash(WORK)  # a run cut short leaves its old builds there
     ensure_tools()
     source, corpus_note = corpus_file(corpus)
     categories = read_settings(str(sites.SETTINGS))["CATEGORIES"]
@@ -531,6 +532,7 @@ def run(corpus: Path, sizes: list[str], docs: Path) -> dict:
 
     log("Lighthouse (mobile) on content/: 3 runs a page")
     results["lighthouse"] = lighthouse.build_and_measure(WORK / "lighthouse")
+    sites.empty_trash(WORK)  # the fresh builds' old folders, deleted once nothing is timed
     results["bench_seconds"] = round(time.perf_counter() - started, 1)
     report.write(results, docs)
     (WORK / "results.json").write_text(
