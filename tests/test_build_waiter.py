@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 from test_build_atomic import edit_an_article, export_is_whole, scratch, tree_digest
@@ -121,3 +122,14 @@ def test_make_serve_serves_after_its_build(tmp_path, content):
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "output" / "index.html").is_file()
     assert (tmp_path / "served").is_file(), "the build ended the process: nothing served"
+
+
+def test_the_cutter_loaded_ahead_is_handed_to_the_cut_and_not_kept():
+    """jieba-rs's dictionary (≈ 58 MB) goes with the cut (hooks/search.py `_take_cutter`):
+    the indexing process keeps no reference to it through the export."""
+    from kuaixun.hooks.search import _take_cutter
+
+    loaded = SimpleNamespace(cutter=object())
+    cutter = loaded.cutter
+    assert _take_cutter(loaded) is cutter and loaded.cutter is None
+    assert _take_cutter(None) is None

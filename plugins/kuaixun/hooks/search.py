@@ -36,6 +36,7 @@ from kuaixun.core.search.export import (
     refresh_export,
 )
 from kuaixun.core.search.export.codec import FINGERPRINT
+from kuaixun.core.search.export.full import trim_memory
 from kuaixun.core.search.export.incremental import MAX_CHANGED
 from kuaixun.core.search.export.pack import STATE as PACK_STATE
 from kuaixun.core.search.index import (
@@ -312,8 +313,10 @@ def _index(
     cache = loaded.records if loaded is not None else RecordCache(cache_folder)
     # The cached export was made from these: it is updated from them where it can be.
     previous, previous_words = cache.records, cache.words
-    cutter = loaded.cutter if loaded is not None else None
-    records, report = refresh_records(articles, dictionary(settings, articles), cache, cutter)
+    records, report = refresh_records(
+        articles, dictionary(settings, articles), cache, _take_cutter(loaded)
+    )
+    trim_memory()  # jieba-rs's dictionary, gone with the cut (`_take_cutter`)
     if len(report.segmented) > MAX_CHANGED:
         # Many cut (a cold build): kept before the export, whatever becomes of it. A few
         # are saved after the index is published (`_Saving`).
@@ -371,6 +374,17 @@ def _index(
     pack_beside_whoosh(cache_folder, report, whoosh, logical, stamp, base)
     save_report(cache_folder, report, started)
     return _Saving(report, cache, unsaved)
+
+
+def _take_cutter(loaded: _Loaded | None):
+    """The cutter loaded ahead, if any, no longer kept there: jieba-rs's dictionary (≈ 58 MB
+    of the process) is not read after the cut, and is gone before the wait for Pelican's
+    pages, the cold build's largest moment (Pelican's process and this one: 635 → 611 MB
+    summed at 7,183 articles; docs/search.md, "Cold build", thirteenth look)."""
+    if loaded is None:
+        return None
+    cutter, loaded.cutter = loaded.cutter, None
+    return cutter
 
 
 def _before_forks(cache: RecordCache, loaded: _Loaded | None, report: BuildReport) -> None:
