@@ -320,8 +320,8 @@ def dense(text: str) -> bytes:
     for match in DENSE_RUN.finditer(text):
         start, end = match.span()
         out += text[at:start].encode()
-        # The run spelled in base64 once, then packed by C a part at a time (a part's
-        # slices and calls were most of the packer's time: docs/search.md, "Cold build").
+        # The run spelled in base64 once, then packed by C a part at a time (1.21 → 0.95 s
+        # over every item at 7,183 articles: docs/search.md, "Cold build", thirteenth look).
         run, k = text[start:end].translate(_TO_BASE64), 0
         while len(run) - k >= 8:
             part = run[k : k + DENSE_MAX]
