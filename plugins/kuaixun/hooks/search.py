@@ -269,7 +269,7 @@ class _Loaded:
         self.records = RecordCache(cache_folder)
         self.export = CachedExport.load(cache_folder / "export", cache_folder / "published")
         # jieba-rs with its dictionary, for the articles to cut (an edit: at least one).
-        self.cutter = rjieba.Jieba()
+        self.cutter: rjieba.Jieba | None = rjieba.Jieba()
         self.seconds = time.perf_counter() - started
 
     def wait_for_pages(self) -> float:
