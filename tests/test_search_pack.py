@@ -798,3 +798,15 @@ def test_a_lists_tag_is_the_same_in_python_and_the_browser():
     tags = [list_tag(pair, suffix) for pair, suffix in terms]
     assert len(set(tags)) == len(tags) and all(len(t) == 3 and set(t) <= set(DIGITS) for t in tags)
     assert node_json(script, terms) == tags
+
+
+def test_a_short_pair_whose_gaps_gaps_never_spells_so_keeps_a_line_of_its_own():
+    """The short pairs' run re-spells a list's gaps (codec.short_run): a list spelled as
+    `gaps` never spells it (a number's last digit 0 after others: the same numbers, other
+    digits) must stay on its own line, or the bucket would not read back as written."""
+    spelled = codec.gaps([4, 900])
+    assert codec._short_pair(f"中国\t{spelled}\t", 1 << 16) is not None
+    five_again = codec.DIGITS[32 + 5] + codec.DIGITS[0]  # 5 + 0 × 32, in two digits
+    assert codec.read_varints(five_again) == [5]
+    assert codec._short_pair(f"中国\t{five_again}{spelled}\t", 1 << 16) is None
+    assert codec._short_pair(f"中国\t{spelled}{five_again}\t", 1 << 16) is None

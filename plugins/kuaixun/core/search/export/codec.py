@@ -537,6 +537,11 @@ def spelled_line(line: str, bucket: int, buckets: int) -> str:
 _GAPS = re.compile(f"(?:[{re.escape(DIGITS[32:])}]*[{re.escape(DIGITS[:32])}])+")
 
 
+# A number `varint` spells in more than one digit never ends in the digit 0 (its last digit
+# holds its highest bits): other spellings of the same numbers are not `gaps`'s.
+_NOT_CANONICAL = re.compile(f"[{re.escape(DIGITS[32:])}]{re.escape(DIGITS[0])}")
+
+
 def _short_pair(line: str, buckets: int) -> tuple[int, str, list[int]] | None:
     """(quotient, frequency digits, gaps) of a logical line the run can carry."""
     fields = line.split("\t")
@@ -546,9 +551,11 @@ def _short_pair(line: str, buckets: int) -> tuple[int, str, list[int]] | None:
     docs = fields[1]
     if not _GAPS.fullmatch(docs):
         return None  # (a bitmap, a list out of line, or none)
+    if _NOT_CANONICAL.search(docs):
+        return None  # (digits `gaps` never writes: a number's last digit 0 after others)
     values = read_varints(docs)
-    if "".join(map(varint, values)) != docs or sum(values) + len(values) > 1 << 31:
-        return None  # (digits `gaps` never writes, or an article past the run's 31 bits)
+    if sum(values) + len(values) > 1 << 31:
+        return None  # (an article past the run's 31 bits)
     return pair_mix(value) // buckets, fields[2] or "0", values
 
 
@@ -589,11 +596,20 @@ def short_run(pairs: list[tuple[int, str, list[int]]]) -> str:
     kq = _shortest_rice_parameter(quotient_gaps)
     bits = [_golomb(len(pairs) - 1), format(top, "05b"), format(kq, "05b")]
     for gap, (_, first, docs) in zip(quotient_gaps, pairs, strict=True):
-        bits += [_rice(gap, kq), "".join(format(_VALUE[ch], "06b") for ch in first)]
+        bits += [_rice(gap, kq), "".join(map(_SIX_BITS.__getitem__, first))]
         bits.append(_golomb(len(docs) - 1))
         k = max(0, top - len(docs).bit_length())
-        bits += [_rice(g, k) for g in docs]
+        if k:  # `_rice` written out: most of a bucket's keying is these codes
+            mask, width = (1 << k) - 1, _WIDTHS[k]
+            bits += ["1" * (g >> k) + "0" + format(g & mask, width) for g in docs]
+        else:
+            bits += ["1" * g + "0" for g in docs]
     return spelled_bits("".join(bits))
+
+
+# A digit's value in 6 bits, and the format of a number in k bits.
+_SIX_BITS = {ch: format(v, "06b") for ch, v in _VALUE.items()}
+_WIDTHS = [f"0{k}b" for k in range(64)]
 
 
 def keyed_bucket(text: str, buckets: int, memo: dict | None = None) -> str:
