@@ -42,7 +42,7 @@ from kuaixun.core.search.export.full import (
 from kuaixun.core.search.export.pack import bucket_payload, compact, compact_stored
 from kuaixun.core.search.index import RecordCache, whoosh_document
 from kuaixun.core.search.tail import DOCUMENTS, HANDOFF
-from kuaixun.core.search.whoosh_index import WHOOSH_SORT_MB, W3Codec, schema
+from kuaixun.core.search.whoosh_index import WHOOSH_SORT_MB, W3Codec, schema, update_whoosh
 from kuaixun.testing.builds import run_build
 from kuaixun.testing.search_sites import (
     cache_of,
@@ -63,16 +63,48 @@ def segment_files(folder: Path) -> dict[str, bytes]:
 def test_a_new_whoosh_index_is_byte_for_byte_whooshs_own(sample_site, tmp_path):
     built = cache_of(sample_site) / "whoosh"
     records = RecordCache(cache_of(sample_site)).records
-    ix = index.create_in(str(tmp_path), schema())
-    writer = ix.writer(limitmb=WHOOSH_SORT_MB, codec=W3Codec(compression=0), compound=False)
-    for record in records.values():
-        writer.add_document(**whoosh_document(record))
-    writer.commit()
+    whooshs_own_index(tmp_path, [whoosh_document(record) for record in records.values()])
     ours, whooshs = segment_files(built), segment_files(tmp_path)
     assert ours.keys() == whooshs.keys() and any(n.endswith(".pst") for n in ours)
     assert [n for n in ours if ours[n] != whooshs[n]] == []
     with index.open_dir(str(built)).searcher() as searcher:
         assert searcher.doc_count() == len(records) > 100
+
+
+def whooshs_own_index(folder: Path, documents: list[dict]) -> None:
+    folder.mkdir(exist_ok=True)
+    ix = index.create_in(str(folder), schema())
+    writer = ix.writer(limitmb=WHOOSH_SORT_MB, codec=W3Codec(compression=0), compound=False)
+    for document in documents:
+        writer.add_document(**document)
+    writer.commit()
+
+
+def test_long_and_odd_postings_are_written_as_whooshs_own_writer_writes_them(tmp_path):
+    # write_segment makes Whoosh's posting blocks itself: terms over several blocks of 128
+    # (in every document, or in every third), counts that are all 1, all one other number
+    # or mixed within a block, a term in one document, an empty field, and the unscored
+    # fields' postings.
+    documents = []
+    for d in range(300):
+        body = ["每篇"] * (1 + d % 3) + (["三篇"] * 2 if d % 3 == 0 else []) + ["常见"] * 4
+        body += [f"词{d % 7}"] * (d % 5 + 1) + ([f"独{d}"] if d % 50 == 0 else [])
+        documents.append(
+            {
+                "path": f"articles/{d:03}.md",
+                "hash": f"{d * 7919:x}",
+                "title": f"标题 第{d}篇" + (" 每篇" if d % 2 else ""),
+                "tags": "" if d % 4 else "社区 通知",
+                "body": " ".join(body),
+            }
+        )
+    whooshs_own_index(tmp_path / "whoosh", documents)
+    update_whoosh(tmp_path / "ours", documents)
+    ours, whooshs = segment_files(tmp_path / "ours"), segment_files(tmp_path / "whoosh")
+    assert [n for n in ours if ours[n] != whooshs[n]] == [] and ours.keys() == whooshs.keys()
+    with index.open_dir(str(tmp_path / "ours")).searcher() as searcher:
+        assert searcher.doc_frequency("body", "每篇") == 300
+        assert searcher.doc_frequency("body", "三篇") == 100
 
 
 def published_the_long_way(name: str, text: str, buckets: int) -> bytes:

@@ -14,17 +14,16 @@ import json
 import pickle
 import re
 import shutil
+import struct
 import sys
 import time
 from array import array
 from collections import Counter, defaultdict
-from itertools import groupby
-from operator import itemgetter
 from pathlib import Path
 
 from whoosh import fields, index
-from whoosh.codec.whoosh3 import W3Codec
-from whoosh.system import pack_uint
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
+from whoosh.system import pack_int, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 WHOOSH_SORT_MB = 128
@@ -86,20 +85,18 @@ def update_whoosh(folder: Path, documents: list[dict]) -> str:
 def write_segment(writer, documents: list[dict]) -> None:
     """A new index's one segment, written straight from the records' terms: what Whoosh's
     `add_document` and `commit` write for the same documents, byte for byte (tested), without
-    its analyser, its sort pool and its per-posting look-up of the document's field length
-    (most of its time: docs/search.md, "Cold build")."""
+    its analyser, its sort pool, its per-posting look-up of the document's field length and
+    its per-posting calls into the codec (most of its time: docs/search.md, "Cold build")."""
     postings, others, lengths = _write_documents(writer, documents)
     schema, terms = writer.schema, writer.fieldwriter
     for name in sorted(postings.keys() | others.keys()):
         terms.start_field(name, schema[name])
         if name in postings:
-            _write_terms(terms, postings[name], lengths[name])
-        else:
-            for tbytes, group in groupby(sorted(others[name]), key=itemgetter(0)):
-                terms.start_term(tbytes)
-                for _, d, weight, vbytes in group:
-                    terms.add(d, weight, vbytes or b"", 0)
-                terms.finish_term()
+            by_bytes = ((t.encode("utf-8"), pairs) for t, pairs in postings[name].items())
+            _write_terms(terms, sorted(by_bytes), lengths[name], values=True)
+        else:  # no lengths, and its Existence format posts no value
+            unscored = array("I", bytes(4 * len(documents)))
+            _write_terms(terms, _unscored(others[name]), unscored, values=False)
         terms.finish_field()
     terms.close()
     writer.docnum = len(documents)
@@ -113,7 +110,7 @@ def _write_documents(writer, documents: list[dict]):
     documents and frequencies and each document's length as the length column gives it back
     (one byte, so approximate; 0 when not stored), and the other fields' postings."""
     schema, stored = writer.schema, writer.perdocwriter
-    postings: dict[str, dict] = defaultdict(lambda: defaultdict(lambda: (array("I"), array("I"))))
+    postings: dict[str, dict[str, array]] = defaultdict(dict)
     others: dict[str, list] = defaultdict(list)
     lengths: dict[str, array] = defaultdict(lambda: array("I"))
     for d, doc in enumerate(documents):
@@ -124,10 +121,13 @@ def _write_documents(writer, documents: list[dict]):
             if field.scorable:
                 terms = WHOOSH_TOKEN.findall(value)
                 length = len(terms)
+                field_postings = postings[name]
                 for term, count in Counter(terms).items():
-                    docs, counts = postings[name][term]
-                    docs.append(d)
-                    counts.append(count)
+                    # A term's documents and counts, one after the other.
+                    if (posted := field_postings.get(term)) is None:
+                        posted = field_postings[term] = array("I")
+                    posted.append(d)
+                    posted.append(count)
                 lengths[name].append(byte_to_length(length_to_byte(length)) if length else 0)
             else:
                 others[name].extend((tbytes, d, w, v) for tbytes, _, w, v in field.index(value))
@@ -137,13 +137,100 @@ def _write_documents(writer, documents: list[dict]):
     return postings, others, lengths
 
 
-def _write_terms(terms, postings: dict, lengths: array) -> None:
-    """One scored field's terms in byte order, as Whoosh's Frequency format posts them."""
-    for tbytes, (docs, counts) in sorted((t.encode("utf-8"), p) for t, p in postings.items()):
-        terms.start_term(tbytes)
-        for d, count in zip(docs, counts, strict=True):
-            terms.add(d, float(count), pack_uint(count), lengths[d])
-        terms.finish_term()
+def _unscored(postings: list[tuple[bytes, int, float, bytes]]) -> list[tuple[bytes, array]]:
+    """An unscored field's postings (term, document, weight, value) as `_write_terms` takes
+    them: by term, each term's documents with a count of 1 (its Existence format posts no
+    value and a weight of 1)."""
+    by_term: dict[bytes, array] = {}
+    for tbytes, d, weight, vbytes in sorted(postings):
+        if weight != 1 or vbytes:
+            raise ValueError(f"an unscored posting with a weight or a value: {tbytes!r}")
+        by_term.setdefault(tbytes, array("I")).extend((d, 1))
+    return list(by_term.items())
+
+
+def _write_terms(terms, postings: list[tuple[bytes, array]], lengths: array, values: bool) -> None:
+    """One field's terms in byte order, each with its documents and counts one after the
+    other (`lengths`: each document's length in the field; `values`: whether the field's
+    format posts the counts), as Whoosh's W3 field writer writes them
+    (`start_term`, `add` for each posting, `finish_term`): the same bytes, made a term at a
+    time into two buffers (its posting blocks, its row of the terms' table) written a
+    megabyte at a time. Whoosh asks the posting file for its position and calls five methods
+    for every posting; at 7,183 articles (214,385 terms, 2.49 million postings) that was
+    most of the index's time (docs/search.md, "Cold build")."""
+    table, posts, field = terms._tindex, terms._postfile, pack_ushort(terms._fieldid)
+    hash_of, buckets, rows, last = table.hashfn, table.buckets, table.index, table.lastkey
+    posted, tabled = bytearray(), bytearray()
+    posts_at, table_at = posts.tell(), table.dbfile.tell()
+    for tbytes, pairs in postings:
+        docs, counts = pairs[0::2], pairs[1::2]
+        start = posts_at + len(posted)
+        posted += WHOOSH3_HEADER_MAGIC
+        info = W3TermInfo(weight=float(sum(counts)), df=len(docs), minid=docs[0], maxid=docs[-1])
+        for first in range(0, len(docs), POSTINGS_BLOCK):
+            block = _posting_block(docs, counts, lengths, first, info, values)
+            sign = -1 if first + POSTINGS_BLOCK >= len(docs) else 1
+            posted += pack_int(sign * len(block)) + block
+        info.set_extent(start, posts_at + len(posted) - start)
+        key, value = field + tbytes, info.to_bytes()
+        if key <= last:
+            raise ValueError(f"Keys must increase: {last!r}..{key!r}")
+        at = table_at + len(tabled)
+        rows.append(at)
+        tabled += KEY_VALUE_LENGTHS.pack(len(key), len(value)) + key + value
+        h = hash_of(key)
+        buckets[h & 255].append((h, at))
+        last = key
+        if len(posted) > FLUSH_BYTES:  # (the body's postings are ≈ 50 MB at 7,183 articles)
+            posts.write(posted)
+            posts_at, posted = posts_at + len(posted), bytearray()
+        if len(tabled) > FLUSH_BYTES:
+            table.dbfile.write(tabled)
+            table_at, tabled = table_at + len(tabled), bytearray()
+    posts.write(posted)
+    table.dbfile.write(tabled)
+    table.lastkey = last
+
+
+# Whoosh's W3 codec: postings in blocks of at most 128 (its `blocklimit`); a row of its
+# terms' table starts with its key's and value's lengths (filetables.HashWriter.add).
+POSTINGS_BLOCK = 128
+KEY_VALUE_LENGTHS = struct.Struct("!ii")
+FLUSH_BYTES = 1 << 20
+
+
+def _posting_block(docs: array, counts: array, lengths, first: int, info, values: bool) -> bytes:
+    """A block of a term's postings from `first` on, its info and data pickled as Whoosh's
+    `W3PostingsWriter._write_block` pickles them (uncompressed), the block's statistics
+    added to the term's `info` as its `W3TermInfo.add_block` adds them."""
+    ids, weights = docs[first : first + POSTINGS_BLOCK], counts[first : first + POSTINGS_BLOCK]
+    gaps = tuple(b - a for a, b in zip((0, *ids), ids, strict=False))
+    top = max(weights)
+    # Whoosh's `_mini_weights`: None when all are 1, the weight when all are one weight.
+    mini: float | tuple[float, ...] | None = None
+    if top != 1:
+        mini = float(top) if min(weights) == top else tuple(map(float, weights))
+    posted = array("I", weights)
+    if BIG_ENDIAN_UINT:
+        posted.byteswap()
+    data = pickle.dumps((gaps, mini, posted.tobytes() if values else None), 2)
+    # Whoosh leaves a length of 0 out of the shortest (an unscored field's are all 0).
+    sizes = list(map(lengths.__getitem__, ids))
+    if min(sizes) == 0:
+        sizes = [n for n in sizes if n] or [0]
+    shortest, longest = min(sizes) or None, max(sizes)
+    if info._minlength is None or (shortest is not None and shortest < info._minlength):
+        info._minlength = shortest
+    info._maxlength = max(info._maxlength, longest)
+    info._maxweight = max(info._maxweight, float(top))
+    head = (len(ids), ids[-1], float(top), 0, length_to_byte(shortest), length_to_byte(longest))
+    return pickle.dumps(head, 2) + data
+
+
+# Frequency values are `pack_uint`'s, big-endian 4-byte counts: an array's bytes, swapped
+# on a little-endian machine.
+BIG_ENDIAN_UINT = pack_uint(1) != array("I", [1]).tobytes()
+assert array("I").itemsize == len(pack_uint(1))
 
 
 def main(argv: list[str]) -> int:
