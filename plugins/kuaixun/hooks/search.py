@@ -15,6 +15,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import subprocess
 import sys
 import time
 import traceback
@@ -48,9 +49,11 @@ from kuaixun.core.search.index import (
 from kuaixun.core.search.normalize import normalize
 from kuaixun.core.search.segment import read_user_dictionary, site_words
 from kuaixun.core.search.tail import (
+    HandedWhoosh,
     cache_lock,
     finish_whoosh,
     hand_over,
+    hand_whoosh,
     pack_beside_whoosh,
     save_detached,
     save_documents,
@@ -325,16 +328,8 @@ def _index(
         report.seconds["loaded ahead"] = loaded.seconds
     report.seconds["cut"] = time.perf_counter() - started
     log.info("search: %d cut, %d reused", len(report.segmented), report.reused)
-    # Whoosh and the export both read the records and nothing else. An update (a few
-    # articles) runs beside the export; a new index (its whole segment, ≈ 11 s of one core
-    # at 7,183 articles) waits for the packer, which leaves the other core idle, instead of
-    # taking a core from the export's range forks (docs/search.md, "Cold build", eighth pass).
-    whoosh_folder = cache_folder / "whoosh"
-    whoosh = documents = None
-    if whoosh_is_new(whoosh_folder):
-        documents = save_documents(cache_folder, records)
-    else:
-        whoosh = start_whoosh(whoosh_folder, records)
+    # Whoosh and the export both read the records and nothing else.
+    whoosh = _Whoosh(cache_folder, records)
     try:
         exporting = time.perf_counter()
         report.export, logical, unsaved = refresh_export(
@@ -347,12 +342,10 @@ def _index(
             save_later=True,
             loaded=loaded.export if loaded is not None else None,
             release=partial(_before_forks, cache, loaded, report),
+            forks_done=whoosh.start_new if hand_over_tail else None,
         )
     except BaseException:  # a build never leaves Whoosh's process writing behind it
-        if whoosh is not None:
-            finish_whoosh(whoosh)
-        if documents is not None:
-            documents.unlink(missing_ok=True)
+        whoosh.abandon()
         raise
     # The packer reads the logical export alone: what the records held is its to reuse.
     del records, previous
@@ -361,19 +354,55 @@ def _index(
     if isinstance(logical, SpilledExport):  # written whole, with hand_over_tail
         cache.save()
         del cache
-        if whoosh is not None:  # an update: done by now, or nearly
-            report.whoosh, report.seconds["whoosh"] = finish_whoosh(whoosh)
-        # Never returns: the tail stores and packs the export, and starts Whoosh on the
-        # documents saved above.
-        hand_over(cache_folder, report, started, logical, whoosh=documents is not None)
-    if documents is not None:
-        whoosh = start_whoosh(whoosh_folder, documents)
+        # Never returns: the tail stores and packs the export, and waits for Whoosh.
+        hand_over(cache_folder, report, started, logical, whoosh=whoosh.for_the_tail(report))
+    whoosh.start_new()
     stamp = unsaved.stamp if unsaved is not None else None
     base = loaded.export.base if loaded is not None else None
     del loaded
-    pack_beside_whoosh(cache_folder, report, whoosh, logical, stamp, base)
+    pack_beside_whoosh(cache_folder, report, whoosh.process, logical, stamp, base)
     save_report(cache_folder, report, started)
     return _Saving(report, cache, unsaved)
+
+
+class _Whoosh:
+    """Whoosh's process for a build, bringing its index in line with the records. An update
+    (a few articles) starts at once and runs beside the export. A new index (its whole
+    segment, ≈ 6 s of one core at 7,183 articles) has its documents saved for a process
+    started later (`start_new`): once a whole export's range forks are done, beside its
+    serial end and the tail, not taking a core from the forks (docs/search.md, "Cold
+    build", eighth pass and fourteenth look)."""
+
+    def __init__(self, cache_folder: Path, records: dict):
+        self.folder = cache_folder / "whoosh"
+        self.process: subprocess.Popen | None = None
+        self.documents: Path | None = None
+        self.new = whoosh_is_new(self.folder)
+        if self.new:
+            self.documents = save_documents(cache_folder, records)
+        else:
+            self.process = start_whoosh(self.folder, records)
+
+    def start_new(self) -> None:
+        if self.documents is not None:
+            self.process, self.documents = start_whoosh(self.folder, self.documents), None
+
+    def abandon(self) -> None:
+        """The export failed: wait for the process, remove the documents."""
+        if self.process is not None:
+            finish_whoosh(self.process)
+        if self.documents is not None:
+            self.documents.unlink(missing_ok=True)
+
+    def for_the_tail(self, report: BuildReport) -> HandedWhoosh | bool:
+        """What `tail.hand_over` hands the tail: a new index's process, or whether the tail
+        starts it; an update is waited for here (done by now, or nearly)."""
+        if self.process is None:
+            return self.documents is not None
+        if not self.new:
+            report.whoosh, report.seconds["whoosh"] = finish_whoosh(self.process)
+            return False
+        return hand_whoosh(self.process)
 
 
 def _take_cutter(loaded: _Loaded | None):

@@ -26,6 +26,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
@@ -76,13 +77,36 @@ def start_whoosh(folder: Path, documents: dict[str, Record] | Path) -> subproces
     return whoosh
 
 
-def finish_whoosh(whoosh: subprocess.Popen) -> tuple[str, float]:
-    """Wait for `start_whoosh`'s process: what it did and its seconds; raises if it failed
-    (its traceback is on the build's standard error)."""
+@dataclass
+class HandedWhoosh:
+    """A Whoosh process `start_whoosh` started before `hand_over`, as the tail finds it: its
+    number (the tail is the same process, so still its parent) and its standard output's
+    descriptor, kept open across the exec."""
+
+    pid: int
+    stdout: int
+
+
+def hand_whoosh(whoosh: subprocess.Popen) -> HandedWhoosh:
+    """`whoosh` as the tail that replaces this process will find it (`hand_over`)."""
     assert whoosh.stdout is not None  # a pipe (start_whoosh)
-    said = whoosh.stdout.read()
-    whoosh.stdout.close()
-    if whoosh.wait() != 0:
+    os.set_inheritable(whoosh.stdout.fileno(), True)
+    return HandedWhoosh(whoosh.pid, whoosh.stdout.fileno())
+
+
+def finish_whoosh(whoosh: subprocess.Popen | HandedWhoosh) -> tuple[str, float]:
+    """Wait for `start_whoosh`'s process (or the one handed over): what it did and its
+    seconds; raises if it failed (its traceback is on the build's standard error)."""
+    if isinstance(whoosh, HandedWhoosh):
+        with os.fdopen(whoosh.stdout, "rb") as stdout:
+            said = stdout.read()
+        failed = os.waitstatus_to_exitcode(os.waitpid(whoosh.pid, 0)[1]) != 0
+    else:
+        assert whoosh.stdout is not None  # a pipe (start_whoosh)
+        said = whoosh.stdout.read()
+        whoosh.stdout.close()
+        failed = whoosh.wait() != 0
+    if failed:
         raise RuntimeError("Whoosh index update failed")
     done = json.loads(said)
     return done["whoosh"], done["seconds"]
@@ -98,12 +122,17 @@ def save_report(cache_folder: Path, report: BuildReport, started: float) -> None
 
 
 def hand_over(
-    cache_folder: Path, report: BuildReport, started: float, spilled: SpilledExport, whoosh: bool
+    cache_folder: Path,
+    report: BuildReport,
+    started: float,
+    spilled: SpilledExport,
+    whoosh: HandedWhoosh | bool,
 ) -> NoReturn:
     """Replace this process with the tail (`main`), handing it the report so far, the
-    export spilled but not stored (`refresh_export(…, spill=True)`) and whether it starts
-    Whoosh on the documents `save_documents` wrote. The process keeps its number, so
-    whoever waits for it (the build) waits for the tail and reads its exit status."""
+    export spilled but not stored (`refresh_export(…, spill=True)`) and Whoosh's process
+    writing a new index (`hand_whoosh`), or whether the tail starts one on the documents
+    `save_documents` wrote. The process keeps its number, so whoever waits for it (the
+    build) waits for the tail and reads its exit status."""
     handoff = {"report": report.__dict__, "started": started, "export": spilled, "whoosh": whoosh}
     with (cache_folder / HANDOFF).open("wb") as sink:
         pickle.dump(handoff, sink, protocol=pickle.HIGHEST_PROTOCOL)
@@ -117,7 +146,7 @@ def hand_over(
 def pack_beside_whoosh(
     cache_folder: Path,
     report: BuildReport,
-    whoosh: subprocess.Popen | None,
+    whoosh: subprocess.Popen | HandedWhoosh | None,
     logical=None,
     stamp: str | None = None,
     base=None,
@@ -194,12 +223,14 @@ def main(argv: list[str]) -> int:
     """The tail `hand_over` started: the export stored, then packed while Whoosh writes its
     new index, then the report."""
     cache_folder = Path(argv[0])
-    whoosh = None
+    whoosh: subprocess.Popen | HandedWhoosh | None = None
     try:
         handoff = pickle.loads((cache_folder / HANDOFF).read_bytes())
         (cache_folder / HANDOFF).unlink()
         report = BuildReport(**handoff["report"])
-        if handoff["whoosh"]:
+        if isinstance(handoff["whoosh"], HandedWhoosh):
+            whoosh = handoff["whoosh"]
+        elif handoff["whoosh"]:
             whoosh = start_whoosh(cache_folder / "whoosh", cache_folder / DOCUMENTS)
         storing = time.perf_counter()
         logical = finish_spilled(cache_folder / "export", handoff.pop("export"))
@@ -217,4 +248,7 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    # Run as the package's module, not as __main__: the handoff holds its HandedWhoosh.
+    from kuaixun.core.search import tail
+
+    sys.exit(tail.main(sys.argv[1:]))

@@ -317,6 +317,7 @@ def full_export(
     scratch: Path | None = None,
     made: MadeFiles | None = None,
     release: Callable[[], None] | None = None,
+    forks_done: Callable[[], None] | None = None,
 ):
     """Every file of the export, its manifest and the state to update it from (`known`: the
     pinyin of words read before, as a state keeps it; `ranges`: how many key ranges the
@@ -324,7 +325,8 @@ def full_export(
     of the cut spilled for the range forks, the system's temporary one if None; `made`:
     where each file goes as it is made, kept in memory if None; `release`: called before
     the first fork, once the caller has saved the records and lets their cut go, see
-    `drop_cuts`). The files returned are `made`'s texts: none when it spills them."""
+    `drop_cuts`; `forks_done`: called once the last fork is done, before the serial end).
+    The files returned are `made`'s texts: none when it spills them."""
     records = numbered(records_by_path)
     days = [r.day for r in records]
     writer = Writer()
@@ -356,6 +358,8 @@ def full_export(
             buckets, bucket_sizes, bucket_spills, pairs_by_first = bucket_files(results, writer)
     finally:
         counting.close()
+    if forks_done is not None:
+        forks_done()
     chunks = []
     for d, record in enumerate(records):
         files = article_files(d, record)
@@ -497,11 +501,16 @@ def _stored_share(fd: int, starts: array, names: list[str], share: range, bucket
 
 
 def spill_export(
-    records_by_path: dict[str, Record], folder: Path, words=None, known=None, release=None
+    records_by_path: dict[str, Record],
+    folder: Path,
+    words=None,
+    known=None,
+    release=None,
+    forks_done=None,
 ) -> SpilledExport:
     """The whole browser index made from the records, its texts spilled into `folder` as
     they are made and its state saved there (`store_export` stores and saves the texts).
-    `release`: see `drop_cuts`."""
+    `release`, `forks_done`: see `full_export`."""
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*/"):  # a folder of logical files, as FORMAT 7 kept them
         shutil.rmtree(old)
@@ -510,7 +519,13 @@ def spill_export(
         with path.open("wb") as scratch:
             made = MadeFiles(scratch)
             _, data, state = full_export(
-                records_by_path, words or {}, known, scratch=folder, made=made, release=release
+                records_by_path,
+                words or {},
+                known,
+                scratch=folder,
+                made=made,
+                release=release,
+                forks_done=forks_done,
             )
         # After the texts are out: the state's pickler (its memo of ≈ a million objects)
         # beside every text at once was the indexing process's peak (+≈ 100 MB at 7,183
