@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from itertools import chain, pairwise, repeat
+from itertools import accumulate, chain, pairwise, repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO
@@ -142,22 +142,27 @@ def spilled_cuts(
     with tempfile.TemporaryFile(dir=folder) as file:
         starts, lengths = array("Q", [0]), bytearray()
         for record in records:
-            counts = []
+            fields = []  # per field, its sorted keys and each key followed by its count
             for name in SCORED_FIELDS:
                 terms = record.term_list(name)
                 lengths.append(length_to_byte(len(terms)))
-                counts.append(Counter(terms))
-            keys = [sorted(c) for c in counts]
+                count = Counter(terms)
+                keys = sorted(count)
+                spelled = map(str, map(count.__getitem__, keys))
+                fields.append((keys, list(chain.from_iterable(zip(keys, spelled, strict=True)))))
             grams = record.gram_list()  # sorted (`index.cut`): a range's are one slice
+            parts = []
             for low, high in ranges:
-                for count, sorted_keys in zip(counts, keys, strict=True):
-                    kept = _in_range(sorted_keys, low, high)
-                    pairs = zip(kept, map(str, map(count.__getitem__, kept)), strict=True)
-                    starts.append(
-                        starts[-1] + file.write(" ".join(chain.from_iterable(pairs)).encode())
-                    )
-                text = " ".join(_in_range(grams, low, high))
-                starts.append(starts[-1] + file.write(text.encode()))
+                for keys, pairs in fields:
+                    first = bisect_left(keys, low)
+                    end = len(keys) if high is None else bisect_left(keys, high, first)
+                    parts.append(" ".join(pairs[2 * first : 2 * end]).encode())
+                parts.append(" ".join(_in_range(grams, low, high)).encode())
+            # One write an article, its parts' starts counted here.
+            file.write(b"".join(parts))
+            ends = accumulate(map(len, parts), initial=starts[-1])
+            next(ends)  # (the last start already there)
+            starts.extend(ends)
         file.flush()
         yield SpilledCuts(file.fileno(), len(ranges), starts, bytes(lengths))
 
