@@ -810,3 +810,23 @@ def test_a_short_pair_whose_gaps_gaps_never_spells_so_keeps_a_line_of_its_own():
     assert codec.read_varints(five_again) == [5]
     assert codec._short_pair(f"中国\t{five_again}{spelled}\t", 1 << 16) is None
     assert codec._short_pair(f"中国\t{spelled}{five_again}\t", 1 << 16) is None
+
+
+@pytest.mark.parametrize("overlay", [True, False])
+def test_undo_forgets_every_blob_since_its_mark_and_nothing_before(overlay):
+    # A bucket that does not fit with lists moved out becomes a blob itself: the lists
+    # written for it go (Packer.undo), in the overlay's one file or the base's family files,
+    # a file the blobs opened since the mark too.
+    packer = pack.Packer(overlay=overlay)
+    if not overlay:
+        packer.join("lists", packer.new_file(reserved=10))
+        packer.blob(b"t" * 100, "text")
+    packer.blob(b"kept")
+    before = [bytes(out) for out in packer.files], dict(packer.current)
+    mark = packer.mark()
+    packer.blob(b"gone" * 10)
+    packer.blob(b"x" * pack.FILE_BYTES)  # a base opens a new file for it
+    packer.blob(b"text gone", "text")
+    packer.undo(mark)
+    assert ([bytes(out) for out in packer.files], dict(packer.current)) == before
+    assert packer.blob(b"again")[1:] == (len(before[0][-1 if overlay else 0]), 5)

@@ -280,15 +280,20 @@ class Packer:
         return at + 1, len(out) - len(data), len(data)
 
     def mark(self) -> tuple:
-        """Where the blobs end now, for `undo`."""
-        return dict(self.current), [len(out) for out in self.files]
+        """Where the blobs end now, for `undo`: a blob goes to the overlay's one file, its
+        family's current file or a new one, so only those files' lengths are kept (not every
+        file's: this is asked for every bucket that does not fit as stored, ≈ 15,000 times
+        at 7,183 articles)."""
+        open_files = {0} if self.overlay else set(self.current.values())
+        ends = {at: len(self.files[at]) for at in open_files}
+        return dict(self.current), len(self.files), ends
 
     def undo(self, mark: tuple) -> None:
         """Forget the blobs written since `mark` (nothing else is written in between)."""
-        current, lengths = mark
-        del self.files[len(lengths) :]
-        for out, length in zip(self.files, lengths, strict=True):
-            del out[length:]
+        current, count, ends = mark
+        del self.files[count:]
+        for at, length in ends.items():
+            del self.files[at][length:]
         self.current = current
 
     def new_file(self, reserved: int = 0) -> int:
