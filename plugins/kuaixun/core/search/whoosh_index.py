@@ -107,7 +107,8 @@ def write_segment(writer, documents: list[dict]) -> None:
 
 def _write_documents(writer, documents: list[dict]):
     """Stored fields and lengths, document by document; returns per scored field each term's
-    documents and frequencies and each document's length as the length column gives it back
+    documents and frequencies (one array, each document followed by its count) and each
+    document's length as the length column gives it back
     (one byte, so approximate; 0 when not stored), and the other fields' postings."""
     schema, stored = writer.schema, writer.perdocwriter
     postings: dict[str, dict[str, array]] = defaultdict(dict)
@@ -158,6 +159,9 @@ def _write_terms(terms, postings: list[tuple[bytes, array]], lengths: array, val
     megabyte at a time. Whoosh asks the posting file for its position and calls five methods
     for every posting; at 7,183 articles (214,385 terms, 2.49 million postings) that was
     most of the index's time (docs/search.md, "Cold build")."""
+    codec = terms._codec
+    if (codec._blocklimit, codec._compression, codec._inlinelimit) != (POSTINGS_BLOCK, 0, 1):
+        raise ValueError("write_segment writes W3Codec(compression=0)'s blocks only")
     table, posts, field = terms._tindex, terms._postfile, pack_ushort(terms._fieldid)
     hash_of, buckets, rows, last = table.hashfn, table.buckets, table.index, table.lastkey
     posted, tabled = bytearray(), bytearray()
