@@ -17,10 +17,12 @@ import zlib
 from pathlib import Path
 
 import pytest
+from whoosh.index import open_dir as whoosh_open_dir
 
 from kuaixun.core.search.export.codec import FINGERPRINT
-from kuaixun.core.search.tail import HANDOFF
+from kuaixun.core.search.tail import HANDOFF, LOCK
 from kuaixun.testing.builds import ROOT, copy_content, run_build
+from kuaixun.testing.killer import WHOOSH_GO
 from kuaixun.testing.search_sites import unpacked
 
 
@@ -121,6 +123,35 @@ def test_a_cold_builds_tail_killed_fails_the_build_and_the_next_builds_it_whole(
     assert {k: v for k, v in rebuilt.items() if k != "sitemap.xml"} == {
         k: v for k, v in fresh.items() if k != "sitemap.xml"
     }
+
+
+def test_whoosh_left_writing_by_a_killed_build_holds_the_search_cache_until_it_ends(site):
+    """A cold build's tail killed while its Whoosh process (started before the tail) is
+    still to write: Whoosh outlives the build, holding the search cache's lock, so the next
+    build's indexing process waits for it rather than writing the same index beside it; once
+    Whoosh is done, the next build publishes a whole index and Whoosh's holds every article."""
+    content, output = site
+    cache = output.parent / "search-cache"
+    shutil.rmtree(cache)  # the export is written whole: the tail
+    killed = run_build(
+        output, content=content, kill_at="tail-storing-whoosh-waits", wait_for_cache=False
+    )
+    assert killed.returncode == 1, killed.stderr
+    assert "索引进程被信号 9 终止" in killed.stderr
+    lock = os.open(cache / LOCK, os.O_RDWR)
+    try:
+        with pytest.raises(BlockingIOError):  # Whoosh's process holds it, waiting
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        (cache / WHOOSH_GO).touch()
+        again = run_build(output, content=content)  # waits for Whoosh, then builds
+        assert again.returncode == 0, again.stderr
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # nobody holds it now
+    finally:
+        os.close(lock)
+        (cache / WHOOSH_GO).touch()  # (a failed check leaves no Whoosh waiting)
+    assert export_is_whole(output)
+    with whoosh_open_dir(cache / "whoosh").searcher() as searcher:
+        assert searcher.doc_count() == len(list((content / "articles").rglob("*.md")))
 
 
 def test_a_build_killed_after_the_exchange_leaves_the_new_site_whole(site):

@@ -36,11 +36,13 @@ def run_build(
     kill_at: str = "",
     waiter_report: Path | None = None,
     indexing: str = "runs",
+    wait_for_cache: bool = True,
     **overrides,
 ) -> Build:
     """Build like `invoke html` does, in a fresh process, into `output`. With
     `waiter_report`, the build's waiter writes that report (kuaixun.testing.waiter_probe;
-    `indexing`: "runs" or "killed")."""
+    `indexing`: "runs" or "killed"). `wait_for_cache`: return only once nothing the build
+    left behind holds the search cache (`wait_for_saved`)."""
     overrides["OUTPUT_PATH"] = str(output)
     overrides.setdefault("CACHE_PATH", str(output.parent / "pelican-cache"))
     overrides.setdefault("SEARCH_CACHE_PATH", str(output.parent / "search-cache"))
@@ -62,7 +64,8 @@ def run_build(
     )
     # The build ends once the index is published; what the next build reads may still be
     # being saved (core/search/tail.save_detached). Tests read that cache too.
-    wait_for_saved(Path(overrides["SEARCH_CACHE_PATH"]))
+    if wait_for_cache:
+        wait_for_saved(Path(overrides["SEARCH_CACHE_PATH"]))
     return Build(proc.returncode, proc.stdout, proc.stderr, output)
 
 

@@ -13,15 +13,24 @@ The points at the exchange of the folders are reached in the build's waiter too 
 build's process replaced by tools/finish_build.py), by exec'ing this module's `waiter`:
 
     python -m kuaixun.testing.killer waiter POINT PLAN_JSON
+
+And Whoosh's process (search/whoosh_index.py) of a build killed at "tail-storing-whoosh-
+waits" is this module's `whoosh-waits`, which waits for a file `WHOOSH_GO` in the search
+cache before it writes the index, so that a test sees it outlive the build:
+
+    python -m kuaixun.testing.killer whoosh-waits INDEX_FOLDER
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
+import time
+from pathlib import Path
 
-from kuaixun.core.search import export, tail
+from kuaixun.core.search import export, tail, whoosh_index
 from kuaixun.core.search.export import pack
 from kuaixun.hooks import search
 from kuaixun.tools import build, finish_build, staging
@@ -87,6 +96,42 @@ def _waiter_killed_at(point: str):
     return wrap
 
 
+# In the search cache folder: the go of a Whoosh process that waits (`whoosh-waits`).
+WHOOSH_GO = "whoosh.go"
+
+
+def _whoosh_waits() -> None:
+    """Whoosh's process started in place of search/whoosh_index.py is this module's
+    `whoosh-waits`, which waits for `WHOOSH_GO` (`_wait_and_write_whoosh`)."""
+    real_popen = subprocess.Popen
+
+    class Popen(real_popen):  # type: ignore[misc,valid-type]
+        def __init__(self, args, *rest, **options):
+            if list(args[1:3]) == ["-m", whoosh_index.__name__]:
+                args = [args[0], "-m", "kuaixun.testing.killer", "whoosh-waits", *args[3:]]
+            super().__init__(args, *rest, **options)
+
+    subprocess.Popen = Popen  # type: ignore[misc]
+
+
+def _wait_and_write_whoosh(folder: str) -> int:
+    """Whoosh's process, once `WHOOSH_GO` is in the search cache (at most two minutes): its
+    standard streams are let go first, so the build's are closed when the build dies."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    go, deadline = Path(folder).parent / WHOOSH_GO, time.monotonic() + 120
+    while not go.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    code = whoosh_index.main([folder])
+    os.dup2(devnull, 1)  # (the tail that reads it is gone)
+    return code
+
+
+def _killed_with_whoosh_waiting() -> None:
+    _whoosh_waits()
+    _tail_killed_at("storing")()
+
+
 def _dying_at_second_call(function):
     calls: list[int] = []
 
@@ -124,6 +169,9 @@ WAITER_POINTS = {
 KILL_POINTS = {
     "tail-storing": _tail_killed_at("storing"),
     "tail-packing": _tail_killed_at("packing"),
+    # The tail killed before it stores the export, its Whoosh process (started before the
+    # tail) left waiting for WHOOSH_GO: it outlives the build.
+    "tail-storing-whoosh-waits": _killed_with_whoosh_waiting,
     "saving": lambda: setattr(export, "save_state", _saving_killed),
     # Pelican's process killed once it has read the articles, before it hands them to the
     # indexing process started at its start (hooks/search.py `preload`), which is left
@@ -143,6 +191,8 @@ if __name__ == "__main__":
     if sys.argv[1] == "tail":
         TAIL_POINTS[sys.argv[2]]()
         sys.exit(tail.main(sys.argv[3:]))
+    if sys.argv[1] == "whoosh-waits":
+        sys.exit(_wait_and_write_whoosh(sys.argv[2]))
     if sys.argv[1] == "waiter":
         WAITER_POINTS[sys.argv[2]]()
         sys.exit(finish_build.main(sys.argv[3:]))

@@ -41,6 +41,8 @@ DOCUMENTS = "whoosh-documents.pickle"
 # that saving took (`save_detached`).
 LOCK = "indexing.lock"
 SAVED = "last-save.json"
+# The descriptor of `cache_lock` this process holds, if any (a tail: the one it was handed).
+_held: list[int] = []
 
 
 def save_documents(cache_folder: Path, records: dict[str, Record]) -> Path:
@@ -61,14 +63,20 @@ def start_whoosh(folder: Path, documents: dict[str, Record] | Path) -> subproces
     Not a fork: a fork of the indexing process kept the old copy of every page of the
     records that process touched after the fork (≈ 300 MB PSS at 7,183 articles), and a
     fork of a fresh interpreter would import jieba and pypinyin (docs/search.md, "Cold
-    build", sixth pass)."""
+    build", sixth pass).
+
+    It holds the search cache's lock (`cache_lock`) until it ends, when this process holds
+    it: a build whose process alone was killed (not its process group) leaves its Whoosh
+    writing, and the next build's indexing process waits for it instead of writing the same
+    index beside it."""
     command = [sys.executable, "-m", "kuaixun.core.search.whoosh_index", str(folder)]
+    held = tuple(_held[-1:])
     if isinstance(documents, Path):
         with documents.open("rb") as source:
-            whoosh = subprocess.Popen(command, stdin=source, stdout=subprocess.PIPE)
+            whoosh = subprocess.Popen(command, stdin=source, stdout=subprocess.PIPE, pass_fds=held)
         documents.unlink()
         return whoosh
-    whoosh = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    whoosh = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, pass_fds=held)
     assert whoosh.stdin is not None  # a pipe, asked for above
     handed = [whoosh_document(record) for record in documents.values()]
     with contextlib.suppress(BrokenPipeError):  # it failed at once: finish_whoosh says so
@@ -133,7 +141,13 @@ def hand_over(
     writing a new index (`hand_whoosh`), or whether the tail starts one on the documents
     `save_documents` wrote. The process keeps its number, so whoever waits for it (the
     build) waits for the tail and reads its exit status."""
-    handoff = {"report": report.__dict__, "started": started, "export": spilled, "whoosh": whoosh}
+    handoff = {
+        "report": report.__dict__,
+        "started": started,
+        "export": spilled,
+        "whoosh": whoosh,
+        "lock": _held[-1] if _held else None,
+    }
     with (cache_folder / HANDOFF).open("wb") as sink:
         pickle.dump(handoff, sink, protocol=pickle.HIGHEST_PROTOCOL)
     for handler in logging.getLogger().handlers:
@@ -176,10 +190,14 @@ def cache_lock(cache_folder: Path) -> Iterator[int]:
     fd = os.open(cache_folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        # The tail (`hand_over`: an exec) keeps holding it.
+        # The tail (`hand_over`: an exec) keeps holding it; so does Whoosh's process
+        # (`start_whoosh`).
         os.set_inheritable(fd, True)
+        _held.append(fd)
         yield fd
     finally:
+        if fd in _held:
+            _held.remove(fd)
         os.close(fd)
 
 
@@ -228,6 +246,8 @@ def main(argv: list[str]) -> int:
         handoff = pickle.loads((cache_folder / HANDOFF).read_bytes())
         (cache_folder / HANDOFF).unlink()
         report = BuildReport(**handoff["report"])
+        if handoff["lock"] is not None:  # the cache's lock, held across the exec
+            _held.append(handoff["lock"])
         if isinstance(handoff["whoosh"], HandedWhoosh):
             whoosh = handoff["whoosh"]
         elif handoff["whoosh"]:
