@@ -33,3 +33,20 @@ def test_mypy_finds_no_type_error_in_the_package():
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "no issues found" in run.stdout
+
+
+def test_no_file_holds_a_merge_conflicts_markers():
+    """A merge resolved by hand leaves no "<<<<<<< " or ">>>>>>> " line behind (one sat in
+    docs/architecture.md for days): every file git tracks is read, whatever its kind."""
+    files = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.split(b"\0")
+    found = []
+    for name in filter(None, files):
+        path = ROOT / name.decode()
+        if not path.is_file():
+            continue
+        for number, line in enumerate(path.read_bytes().splitlines(), 1):
+            if line.startswith((b"<<<<<<< ", b">>>>>>> ")):
+                found.append(f"{name.decode()}:{number}")
+    assert found == []
