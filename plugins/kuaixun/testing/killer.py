@@ -115,16 +115,16 @@ def _whoosh_waits() -> None:
 
 
 def _wait_and_write_whoosh(folder: str) -> int:
-    """Whoosh's process, once `WHOOSH_GO` is in the search cache (at most two minutes): its
-    standard streams are let go first, so the build's are closed when the build dies."""
+    """Whoosh's process, once `WHOOSH_GO` is in the search cache (at most two minutes). It
+    lets go of its standard streams first: the build's standard error, so that the build's
+    streams close when the build dies, and its output to the tail, which is dead by then."""
     devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     go, deadline = Path(folder).parent / WHOOSH_GO, time.monotonic() + 120
     while not go.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
-    code = whoosh_index.main([folder])
-    os.dup2(devnull, 1)  # (the tail that reads it is gone)
-    return code
+    return whoosh_index.main([folder])
 
 
 def _killed_with_whoosh_waiting() -> None:
