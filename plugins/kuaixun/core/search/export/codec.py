@@ -173,15 +173,16 @@ def _field_postings(entries: list[tuple[int, int, int]], place: dict[int, int]) 
 # at 7,183 articles (docs/search.md, "Long article lists in bits"). Lists kept inline keep
 # their digits, so a bucket's short pairs still run together.
 RICE_MARK = "!"
-# Rice codes by k (up to 12) of the gaps below 16 · 2**k, indexed by the gap + 1 (the
-# difference of two article numbers): a long list is coded by look-up, in C.
-_RICE_CODES: dict[int, list[str]] = {}
+# Rice codes by k (up to 12) of the numbers below 16 · 2**k, by the number: a long list
+# (`long_list`) and a bucket's short pairs (`short_run`) are coded by look-up, in C.
+_RICE_VALUES: dict[int, list[str]] = {}
 
 
-def _rice_codes(k: int) -> list[str]:
-    if k not in _RICE_CODES:
-        _RICE_CODES[k] = ["", *(_rice(v, k) for v in range(16 << k))]
-    return _RICE_CODES[k]
+def _rice_values(k: int) -> list[str]:
+    """Rice codes of parameter k of the numbers below 16 · 2**k (k ≤ 12; none above)."""
+    if k not in _RICE_VALUES:
+        _RICE_VALUES[k] = [_rice(v, k) for v in range(16 << k)] if k <= 12 else []
+    return _RICE_VALUES[k]
 
 
 def rice_parameter(count: int, total: int) -> int:
@@ -192,19 +193,19 @@ def rice_parameter(count: int, total: int) -> int:
     return min(range(24), key=lambda k: total / (1 << k) + count * k - (count / 2 if k else 0))
 
 
+_NEXT = (1).__add__  # an article number + 1, where the next one's gap is counted from
+
+
 def long_list(docids: list[int], listed: str) -> str:
     """The text of an out-of-line article list: `listed` (its `doc_list`) or its Rice form
     (above), whichever is shorter."""
     count = len(docids)
     k = rice_parameter(count, docids[-1] + 1 - count)
-    differences = list(map(operator.sub, docids, [-1, *docids[:-1]]))
-    codes = _rice_codes(min(k, 12))
+    gaps = list(map(operator.sub, docids, [0, *map(_NEXT, docids[:-1])]))
     try:
-        body = "".join(map(codes.__getitem__, differences)) if k <= 12 else None
-    except IndexError:
-        body = None
-    if body is None:
-        body = "".join(_rice(d - 1, k) for d in differences)
+        body = "".join(map(_rice_values(k).__getitem__, gaps))
+    except IndexError:  # a gap past the table, or k past 12
+        body = "".join(_rice(g, k) for g in gaps)
     bits = _golomb(count - 1) + format(k, "05b") + body
     return listed if 1 + -(-len(bits) // 6) >= len(listed) else RICE_MARK + spelled_bits(bits)
 
@@ -630,15 +631,6 @@ def short_run(pairs: list[tuple[int, str, list[int]]]) -> str:
 # A digit's value in 6 bits; Exp-Golomb codes of order 0 of the small numbers.
 _SIX_BITS = {ch: format(v, "06b") for ch, v in _VALUE.items()}
 _GOLOMBS = [_golomb(v) for v in range(4096)]
-_RICE_VALUES: dict[int, list[str]] = {}
-
-
-def _rice_values(k: int) -> list[str]:
-    """Rice codes of parameter k of the numbers below 16 · 2**k, by the number (k ≤ 12;
-    none above)."""
-    if k not in _RICE_VALUES:
-        _RICE_VALUES[k] = [_rice(v, k) for v in range(16 << k)] if k <= 12 else []
-    return _RICE_VALUES[k]
 
 
 def keyed_bucket(text: str, buckets: int, memo: dict | None = None) -> str:
