@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from kuaixun.core.cjk.slugs import assign_slugs, pinyin_slug, unique_slug
+from kuaixun.core.cjk.slugs import assign_slugs, heading_id, pinyin_slug, unique_slug
 from kuaixun.testing.cjk_site import build_fixture_site, rendered_articles
 
 SLUG_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -153,3 +153,17 @@ def test_chinese_headings_get_pinyin_anchors(build):
     page = (build.output / "guan-yu-chang-zhi-jiu-an" / "index.html").read_text(encoding="utf-8")
     assert '<h2 id="tou-gao-yu-lian-xi">投稿与联系</h2>' in page
     assert '<h2 id="tou-gao-yu-lian-xi_1">投稿与联系</h2>' in page
+
+
+@pytest.mark.parametrize(
+    ("heading", "anchor"),
+    [
+        ("Main", "h-main"),
+        ("Search", "h-search"),
+        ("Year 2020", "h-year-2020"),
+        ("主要内容", "zhu-yao-nei-rong"),
+    ],
+)
+def test_a_heading_never_takes_an_id_of_the_theme(heading, anchor):
+    """## Main made a second id="main" on the page: invalid, and the skip link's target."""
+    assert heading_id(heading) == anchor

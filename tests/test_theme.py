@@ -265,3 +265,18 @@ def test_first_tab_reaches_the_skip_link_and_focus_is_visible(tab, real_site, se
     assert focused[:2] == ["跳到正文", "#main"]
     assert focused[2] != "none"
     assert tab.locator(".skip-link").is_visible()
+
+
+def test_the_list_of_the_themes_ids_is_what_the_templates_write():
+    """Headings and the content check keep editors off these ids (core/page_ids.py): the list
+    must follow the templates, or a new id of the theme could be taken by an article."""
+    from kuaixun.core.page_ids import THEME_IDS, is_theme_id
+
+    written = set()
+    for template in (ROOT / "theme" / "templates").rglob("*.html"):
+        written |= set(re.findall(r'\bid="([^"{]+)"', template.read_text(encoding="utf-8")))
+        for dynamic in re.findall(r'\bid="([^"]*\{\{[^"]*)"', template.read_text(encoding="utf-8")):
+            example = re.sub(r"\{\{[^}]*\}\}", "2020", dynamic)
+            assert is_theme_id(example), f"{template.name}: {dynamic} is not in core/page_ids.py"
+    assert written == THEME_IDS
+    assert not is_theme_id("year-of-the-ox") and not is_theme_id("mainland")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 import lxml.html
@@ -26,11 +27,18 @@ from kuaixun.core.markdown import (
     nesting_depth,
     without_code_spans,
 )
+from kuaixun.core.page_ids import is_theme_id
 from kuaixun.core.problems import Problem
 from kuaixun.rules.registry import ContentFile, Site
 
 FRAMES = ("iframe", "frame", "frameset", "object", "embed", "applet")
 PAGE_LEVEL = ("base", "meta", "link")
+# A browser puts the attributes of a <body> or <html> met inside the page on the page's own
+# element (onload= runs), and lxml drops such tags from a fragment unseen: the stdlib's
+# tokenizer looks for them (`_page_tags`).
+DOCUMENT_TAGS = ("html", "head", "body")
+# A form on a news page can only imitate the site (a log-in, a "survey") to phish readers.
+FORMS = ("form", "input", "button", "select", "textarea")
 # Browsers read the inside of these differently from lxml (raw text, foreign content), so
 # markup hidden in them could run in a browser yet pass this check; news text needs none.
 OPAQUE = ("noscript", "noembed", "noframes", "plaintext", "xmp", "template", "svg", "math")
@@ -88,9 +96,13 @@ def element_findings(tag: str) -> list[Finding]:
     if tag in OPAQUE:
         message = f"正文里不能直接写 <{tag}> (its inside can hide script from this check)"
         return [Finding(message, "删除它；图片请存成文件，用 ![说明](文件名.jpg) 插入", needle)]
-    if tag in PAGE_LEVEL:
+    if tag in PAGE_LEVEL or tag in DOCUMENT_TAGS:
         message = f"正文里不能有页面级标签 <{tag}> (<{tag}> changes the whole page)"
         return [Finding(message, "删除它", needle)]
+    if tag in FORMS:
+        message = f"正文里不能有表单 <{tag}> (a form on a news page can phish readers)"
+        fix = "删除它；问卷、报名请放外部网址的链接，如 [报名](https://…)"
+        return [Finding(message, fix, needle)]
     return []
 
 
@@ -102,6 +114,14 @@ def attribute_findings(tag: str, name: str, value: str) -> list[Finding]:
     if name == "style":
         message = f"<{tag}> 带有 style= 样式属性 (inline style; the site's CSP blocks it)"
         return [Finding(message, "删除 style=… 这一段；版式由网站主题统一决定", needle)]
+    if name == "name":
+        # <form name="getElementById"> hides the page's own document.getElementById: the
+        # 长辈版 button and read-aloud stop working (DOM clobbering).
+        message = f"<{tag}> 带有 name= (it can hide the page's own functions from its scripts)"
+        return [Finding(message, "删除 name=… 这一段；要做锚点，用 ## 小标题", needle)]
+    if name == "id" and is_theme_id(value):
+        message = f'id="{value}" 是网站页面自己用的 (the theme\'s own id: two elements share it)'
+        return [Finding(message, f"换一个 id，或删除它（网站已用：{value}）", _id_needle(value))]
     if name == "srcdoc":
         message = f"<{tag}> 带有 srcdoc= (a page of HTML inside an attribute)"
         return [Finding(message, NO_EMBED_FIX, needle)]
@@ -115,6 +135,12 @@ def attribute_findings(tag: str, name: str, value: str) -> list[Finding]:
         fix = "把图片存成文件放在文章旁边，用 ![说明](文件名.jpg) 插入"
         return [Finding(message, fix, _scheme_needle("data:"))]
     return []
+
+
+def _id_needle(value: str) -> re.Pattern:
+    """Where the source sets this id: id="…" in HTML or #… in an attribute list {: #… }."""
+    spelt = re.escape(value)
+    return re.compile(rf"(?:(?<![\w-])id\s*=\s*[\"']?|\{{[^}}]*#){spelt}(?![\w-])", re.IGNORECASE)
 
 
 def _scheme_needle(scheme: str) -> re.Pattern:
@@ -145,7 +171,29 @@ def findings(html: str) -> list[Finding]:
         found += element_findings(tag)
         for name, value in element.attrib.items():
             found += attribute_findings(tag, name.lower(), value)
+    for tag in _page_tags(html):
+        found += element_findings(tag)
     return found
+
+
+class _DocumentTags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in DOCUMENT_TAGS:
+            self.tags.append(tag)
+
+    handle_startendtag = handle_starttag
+
+
+def _page_tags(html: str) -> list[str]:
+    """The <html>, <head> and <body> start tags in a rendered body, which lxml drops."""
+    parser = _DocumentTags()
+    parser.feed(html)
+    parser.close()
+    return parser.tags
 
 
 def locate(found: list[Finding], lines: list[tuple[int, str]]) -> list[int | None]:

@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterable
 import rjieba
 from pypinyin import Style, lazy_pinyin
 
+from kuaixun.core.page_ids import is_theme_id
+
 MAX_SYLLABLES = 8
 EMPTY_SLUG = "wen-zhang"  # 文章: for a title with no letters, digits or Han characters
 
@@ -49,8 +51,10 @@ def pinyin_slug(text: str, *, tones: bool = False, max_syllables: int = MAX_SYLL
 
 def heading_id(text: str, separator: str = "-") -> str:
     """Anchor for a heading (Markdown toc's ``slugify``): ## 投稿与联系 → #tou-gao-yu-lian-xi.
-    The toc extension's default keeps only ASCII, so Chinese headings became #_1, #_2."""
-    return separator.join(syllables(text)[:MAX_SYLLABLES])
+    The toc extension's default keeps only ASCII, so Chinese headings became #_1, #_2.
+    An anchor the theme's pages already use (## Main → main) gets ``h-`` before it."""
+    anchor = separator.join(syllables(text)[:MAX_SYLLABLES])
+    return f"h{separator}{anchor}" if is_theme_id(anchor) else anchor
 
 
 # pinyin_slug, or a function that returns what it would (a build's memo of it).
