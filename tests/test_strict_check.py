@@ -154,6 +154,19 @@ def test_real_dates_pass(value):
         (HEADER + "\n```\n[外]({static}../../../etc/passwd)\n", 6, ["content/ 以外"]),
         # A fence closes only with the same fence (``` does not close ````).
         (HEADER + "\n````\n正文\n```\n[坏]({filename}no.md)\n", 8, ["no.md", "不存在"]),
+        # A title of zero-width spaces is no title; a bidi override reorders what follows.
+        ("Title: \u200b\u200b\nDate: 2020-11-20\nCategory: 社区动态\n\n正文\n", 1, ["没有标题"]),
+        (HEADER + "\n请拨打 \u202e0110 报警\n", 5, ["U+202E", "控制字符"]),
+        # Lang: en wrote the article to ying-wen-…-en.html; Translation: true took it off
+        # every listing (and Pelican stopped with "All items … are translations").
+        (HEADER + "Lang: en\n\n正文\n", 4, ['Lang "en"', "删掉 Lang:"]),
+        (HEADER + "Translation: true\n\n正文\n", 4, ["Translation:", "首页"]),
+        # A Slug is one part of a URL: "you kong ge" made hrefs with spaces; 300 characters
+        # crashed the build (File name too long).
+        (HEADER + "Slug: you kong ge\n\n正文\n", 4, ["只能用字母", "Slug: you-kong-ge"]),
+        (HEADER + "Slug: 有空格\n\n正文\n", 4, ["Slug: you-kong-ge"]),
+        (HEADER + f"Slug: {'x' * 300}\n\n正文\n", 4, ["太长", "300"]),
+        (HEADER + f"Save_as: a/{'y' * 256}.html\n\n正文\n", 4, ["Save_as"]),
     ],
 )
 def test_each_rule_names_its_line_and_fix(tmp_path, text, line, words):
@@ -304,3 +317,11 @@ def test_a_check_of_changes_reads_and_judges_again_only_what_changed(tmp_path, m
     (tmp_path / "images" / "a.jpg").write_bytes(b"<svg/>")
     check_changes(settings, Changes(None, memory))
     assert read == [tmp_path.resolve() / "images" / "a.jpg"]
+
+
+@pytest.mark.parametrize(
+    "lines", ["Lang: zh-CN\n", "Lang: zh-cn\n", "Translation: false\n", "Slug: gui-fan_2.0\n"]
+)
+def test_the_sites_own_language_and_plain_slugs_pass(tmp_path, lines):
+    files = {"articles/x.md": HEADER + lines + "\n正文\n"}
+    assert problems_of(tmp_path, files) == []

@@ -32,6 +32,8 @@ RULES = Rules(
         metadata.body_is_not_empty,
         metadata.body_is_written,  # not make new's placeholder, no empty byline
         metadata.output_paths_stay_inside,  # Save_as:, URL:, Slug: inside output/
+        metadata.slug_is_plain,  # a Slug is one part of a URL: no spaces, no /
+        metadata.written_in_the_sites_language,  # no Lang: en, no Translation: true
         unsafe_html.body_has_no_script,  # no script, frames or event handlers in bodies
     ),
     # These look at other files too: the theme's templates, linked files, photos.

@@ -10,10 +10,12 @@ from __future__ import annotations
 import calendar
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+from kuaixun.core.cjk.slugs import pinyin_slug
 from kuaixun.core.frontmatter import WIDE_COLON
 from kuaixun.core.problems import Problem
 from kuaixun.core.skeleton import EMPTY_BYLINE, PLACEHOLDER
@@ -170,13 +172,49 @@ def metadata_keys_are_known(file: ContentFile, site: Site) -> Iterator[Problem]:
 
 
 def has_title(file: ContentFile, site: Site) -> Iterator[Problem]:
-    if not file.value("title"):
+    """A title of only invisible characters (zero-width spaces …) is no title either."""
+    if not _visible(file.value("title") or ""):
         where = "文章" if file.kind == "article" else "页面"
         yield Problem(
             file.shown,
             file.line_of("title"),
             f"{where}没有标题 (missing Title)",
             "在开头加一行 Title: 标题 (add a Title: line)",
+        )
+
+
+def _visible(text: str) -> str:
+    """The text without white space and invisible format characters (Unicode Cf, Zs)."""
+    return "".join(
+        c for c in text if not c.isspace() and unicodedata.category(c) not in ("Cf", "Zs")
+    )
+
+
+def written_in_the_sites_language(file: ContentFile, site: Site) -> Iterator[Problem]:
+    """Lang: other than the site's puts an article at another kind of URL (Pelican's
+    ARTICLE_LANG_SAVE_AS: ying-wen-ce-shi-en.html at the root, with lang="en"), and
+    Translation: true takes it off the home page, its 栏目 and the feeds (Pelican then stops
+    the build with a message no editor can read)."""
+    language = str(site.settings.get("DEFAULT_LANG") or "")
+    header = file.get("lang")
+    value = header.value.strip() if header else ""
+    if header and value and value.lower() != language.lower():
+        yield Problem(
+            file.shown,
+            header.line,
+            f'Lang "{value}"：网站只发中文文章 ({language})，它会被放到另一种网址下 '
+            "(another language: another kind of URL)",
+            "删掉 Lang: 这一行 (remove the Lang: line)",
+        )
+    header = file.get("translation")
+    value = header.value.strip().lower() if header else ""
+    if header and value not in ("", "false", "no", "0"):
+        yield Problem(
+            file.shown,
+            header.line,
+            "Translation: 会把这篇文章当成别的文章的译文，不出现在首页、栏目和订阅里 "
+            "(a translation is left out of the listings)",
+            "删掉 Translation: 这一行 (remove the Translation: line)",
         )
 
 
@@ -389,6 +427,38 @@ def _templates(site: Site) -> set[str]:
     return site.cache["templates"]
 
 
+# A slug is one part of a URL: the characters a URL carries as they are (RFC 3986's
+# unreserved). "you kong ge" made a folder and links with spaces (invalid hrefs); "a/b", "有"
+# or "a%20b" are not what the address bar would show either.
+_PLAIN_SLUG = re.compile(r"[A-Za-z0-9._~-]+")
+# A file system names a folder in at most 255 bytes; a readable URL part is far shorter.
+MAX_SLUG = 100
+
+
+def slug_is_plain(file: ContentFile, site: Site) -> Iterator[Problem]:
+    header = file.get("slug")
+    value = header.value.strip() if header else ""
+    if not header or not value or not _SAFE_OUTPUT.match(value):
+        return  # (a path out of the site is output_paths_stay_inside's message)
+    if len(value) > MAX_SLUG:
+        yield Problem(
+            file.shown,
+            header.line,
+            f"Slug 太长：{len(value)} 个字符 (a Slug of at most {MAX_SLUG} characters; "
+            "the build could not write a folder so named)",
+            f"写成 Slug: {pinyin_slug(value[:MAX_SLUG])}，或删掉这一行 (or remove the line)",
+        )
+        return
+    if _PLAIN_SLUG.fullmatch(value):
+        return
+    yield Problem(
+        file.shown,
+        header.line,
+        f'Slug "{value}" 只能用字母、数字和 - (a Slug is letters, digits and hyphens)',
+        f"写成 Slug: {pinyin_slug(value)}，或删掉这一行，让网站按标题生成 (or remove the line)",
+    )
+
+
 # An output path an editor may give: relative, plain names, no way up or out.
 _SAFE_OUTPUT = re.compile(r"^(?!/)(?!.*(^|/)\.\.?(/|$))[^\\:*?\"<>|\x00-\x1f]+$")
 
@@ -398,7 +468,9 @@ def output_paths_stay_inside(file: ContentFile, site: Site) -> Iterator[Problem]
     for key in ("save_as", "url", "slug"):
         header = file.get(key)
         value = header.value.strip() if header else ""
-        if header and value and not _SAFE_OUTPUT.match(value):
+        # (a Slug too long is slug_is_plain's message)
+        too_long = key != "slug" and any(len(part.encode()) > 255 for part in value.split("/"))
+        if header and value and (too_long or not _SAFE_OUTPUT.match(value)):
             yield Problem(
                 file.shown,
                 header.line,
