@@ -320,8 +320,16 @@ def test_a_check_of_changes_reads_and_judges_again_only_what_changed(tmp_path, m
 
 
 @pytest.mark.parametrize(
-    "lines", ["Lang: zh-CN\n", "Lang: zh-cn\n", "Translation: false\n", "Slug: gui-fan_2.0\n"]
+    "lines",
+    [
+        "Lang: zh-CN\n\n正文\n",
+        "Lang: zh-cn\n\n正文\n",
+        "Translation: false\n\n正文\n",
+        "Slug: gui-fan_2.0\n\n正文\n",
+        # A phone number copied from a contact list (inews has one): harmless marks.
+        "\n电话 \u202a182 3373 3100\u202c\n",
+    ],
 )
 def test_the_sites_own_language_and_plain_slugs_pass(tmp_path, lines):
-    files = {"articles/x.md": HEADER + lines + "\n正文\n"}
+    files = {"articles/x.md": HEADER + lines}
     assert problems_of(tmp_path, files) == []

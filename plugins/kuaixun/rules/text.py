@@ -17,9 +17,11 @@ from kuaixun.rules.registry import ContentFile, Site
 
 # XML 1.0 refuses every C0 control but tab and line breaks; C1 controls and non-characters
 # are invisible in an editor and never meant.
-# The bidirectional embeddings, overrides and isolates (U+202A–202E, U+2066–2069) reorder
-# what follows on screen: "拨打 \u202e0110" shows 0110 backwards; Chinese text never needs them.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
+# The right-to-left embedding, override and isolate (U+202B, U+202E, U+2067) reverse what
+# follows on screen: "拨打 \u202e0110" shows 0110 backwards; Chinese text never needs them.
+# (Their left-to-right kin and U+202C, which phone numbers copied from a contact list carry
+# around the digits, change nothing in Chinese text: they pass.)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202b\u202e\u2067\ufffe\uffff]")
 _NAMES = {"\x0b": "垂直制表符 vertical tab", "\x0c": "换页符 form feed", "\x00": "空字符 NUL"}
 
 
