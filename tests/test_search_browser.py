@@ -331,6 +331,35 @@ def test_filters_by_category_and_year_and_history_restores_them(page, real_site,
     page.wait_for_function(f"() => {count} == {everything}")
 
 
+def test_a_filter_the_selects_cannot_show_is_dropped_and_an_empty_one_says_so(
+    page, real_site, serve
+):
+    """A link made before a 栏目 was renamed, or with a year none of the hits has, showed
+    没有找到 under selects that said 全部: the page filtered by what it did not show."""
+    base, q = serve(real_site), quote("社区矫正")
+    page.goto(f"{base}/search.html?q={q}")
+    page.wait_for_selector("#search-results li")
+    everything = page.locator("#search-results li").count()
+    shown = " ".join(page.locator("#search-results li .search-meta").all_inner_texts())
+    for stale in ("lanmu=" + quote("旧栏目"), "year=1999", "year=abc"):
+        page.goto(f"{base}/search.html?q={q}&{stale}")
+        page.wait_for_selector("#search-results li")
+        assert page.locator("#search-results li").count() == everything, stale
+        assert page.input_value("#search-lanmu") == page.input_value("#search-year") == ""
+    # A 栏目 that holds none of the hits: said so, with a link to all of them.
+    options = page.locator("#search-lanmu option").all_inner_texts()[1:]
+    other = next(name for name in options if name not in shown)
+    page.goto(f"{base}/search.html?q={q}&lanmu={quote(other)}")
+    status = "document.querySelector('#search-status').textContent"
+    page.wait_for_function(f"() => {status}.includes('所选栏目')")
+    assert page.locator("#search-results li").count() == 0
+    assert page.input_value("#search-lanmu") == other
+    assert f"全部 {everything} 篇" in page.inner_text("#search-status")
+    page.click("#search-status a")
+    page.wait_for_selector("#search-results li")
+    assert page.locator("#search-results li").count() == everything
+
+
 def test_slash_focuses_the_box_and_arrows_walk_the_results(page, real_site, serve):
     page.goto(f"{serve(real_site)}/search.html?q={quote('社区')}")
     page.wait_for_selector("#search-results li")

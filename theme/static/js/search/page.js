@@ -174,12 +174,21 @@ async function showFirstPage(view, live, q, chosen) {
   const lanmuOf = chosen.lanmu ? await view.index.lanmu() : null;
   if (!live()) return;
   showFilters(view, result, chosen);
+  // A filter its select cannot show (a 栏目 renamed since the link was made, a year none of
+  // these hits has) is dropped, so the page filters by what it shows.
+  const lanmu = view.category.value;
+  const year = view.year.value;
   const hits = result.hits.filter(
     (h) =>
-      (!lanmuOf || lanmuOf[h.doc] === chosen.lanmu) &&
-      (!chosen.year || String(yearOf(result.days[h.doc])) === chosen.year),
+      (!lanmu || lanmuOf[h.doc] === lanmu) &&
+      (!year || String(yearOf(result.days[h.doc])) === year),
   );
   view.shown = { hits, result, count: 0, live };
+  if (!hits.length && result.hits.length) {
+    const all = element("a", { href: queryUrl(q) }, `全部 ${result.hits.length} 篇`);
+    show(view.status, "所选栏目和年份里没有这个词，看看", all);
+    return;
+  }
   if (!hits.length) {
     showNothingFound(view, q, result);
     return;
