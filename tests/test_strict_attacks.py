@@ -235,6 +235,39 @@ def test_nothing_of_a_draft_reaches_the_output(tmp_path):
     assert "plan.pdf" in shown and [n for n in shown if n.startswith("secret-photo")]
 
 
+def test_a_hidden_article_is_published_and_listed_nowhere(tmp_path):
+    """Status: hidden is a page shared by its link alone: not on the home page, its 栏目, a
+    tag, the feeds, the sitemap or the search, and search engines are asked to leave it out
+    (it had no robots meta)."""
+    from kuaixun.testing.search_sites import node_search
+
+    content = copy_content(tmp_path / "content")
+    extra = "Status: hidden\nSlug: yin-cang\nTags: 暗号\n"
+    text = article("不公开的通知", extra, "只给楼长看的暗号鹦鹉螺。")
+    (content / "articles" / "hidden.md").write_text(text, encoding="utf-8")
+    build = run_build(tmp_path / "output", content=content)
+    assert build.returncode == 0, build.stderr
+    output = tmp_path / "output"
+    page = (output / "2020" / "11" / "yin-cang" / "index.html").read_text(encoding="utf-8")
+    assert '<meta name="robots" content="noindex">' in page
+    assert 'rel="canonical"' not in page
+    listed = [
+        str(p.relative_to(output))
+        for p in output.rglob("*")
+        if p.suffix in (".html", ".xml")
+        and p != output / "2020" / "11" / "yin-cang" / "index.html"
+        and ("yin-cang" in (s := p.read_text(encoding="utf-8")) or "不公开的通知" in s)
+    ]
+    assert listed == []
+    assert (output / "sitemap.xml").is_file() and (output / "feeds" / "all.atom.xml").is_file()
+    [answer] = node_search(output, ["鹦鹉螺"])
+    assert answer["docs"] == []
+    normal = (output / "2020" / "11").glob("*/index.html")
+    assert not any(
+        'name="robots"' in p.read_text(encoding="utf-8") for p in normal if "yin-cang" not in str(p)
+    )
+
+
 def test_a_one_line_article_of_100000_characters_builds_and_is_found(tmp_path):
     """It took 65 s in the search indexer on main (a few seconds now, measured by hand: tests
     never assert times). It must build, and its text must be searchable to its end."""
