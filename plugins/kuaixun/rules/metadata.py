@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-from kuaixun.core.cjk.slugs import pinyin_slug
 from kuaixun.core.frontmatter import WIDE_COLON
 from kuaixun.core.problems import Problem
 from kuaixun.core.skeleton import EMPTY_BYLINE, PLACEHOLDER
@@ -436,6 +435,8 @@ MAX_SLUG = 100
 
 
 def slug_is_plain(file: ContentFile, site: Site) -> Iterator[Problem]:
+    from kuaixun.core.cjk.slugs import pinyin_slug  # (jieba and pypinyin: only for a fix)
+
     header = file.get("slug")
     value = header.value.strip() if header else ""
     if not header or not value or not _SAFE_OUTPUT.match(value):
