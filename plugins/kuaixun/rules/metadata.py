@@ -435,12 +435,14 @@ MAX_SLUG = 100
 
 
 def slug_is_plain(file: ContentFile, site: Site) -> Iterator[Problem]:
-    from kuaixun.core.cjk.slugs import pinyin_slug  # (jieba and pypinyin: only for a fix)
-
     header = file.get("slug")
     value = header.value.strip() if header else ""
     if not header or not value or not _SAFE_OUTPUT.match(value):
         return  # (a path out of the site is output_paths_stay_inside's message)
+    if len(value) <= MAX_SLUG and _PLAIN_SLUG.fullmatch(value):
+        return
+    from kuaixun.core.cjk.slugs import pinyin_slug  # (jieba and pypinyin: only for a fix)
+
     if len(value) > MAX_SLUG:
         yield Problem(
             file.shown,
@@ -449,8 +451,6 @@ def slug_is_plain(file: ContentFile, site: Site) -> Iterator[Problem]:
             "the build could not write a folder so named)",
             f"写成 Slug: {pinyin_slug(value[:MAX_SLUG])}，或删掉这一行 (or remove the line)",
         )
-        return
-    if _PLAIN_SLUG.fullmatch(value):
         return
     yield Problem(
         file.shown,
