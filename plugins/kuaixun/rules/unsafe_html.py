@@ -188,8 +188,15 @@ class _DocumentTags(HTMLParser):
     handle_startendtag = handle_starttag
 
 
+# Where one might be: the tokenizer (pure Python) then tells a tag from a comment's or an
+# attribute's text; most bodies have no such name at all.
+_DOCUMENT_TAG = re.compile(r"<\s*(?:html|head|body)\b", re.IGNORECASE)
+
+
 def _page_tags(html: str) -> list[str]:
     """The <html>, <head> and <body> start tags in a rendered body, which lxml drops."""
+    if not _DOCUMENT_TAG.search(html):
+        return []
     parser = _DocumentTags()
     parser.feed(html)
     parser.close()
