@@ -54,20 +54,28 @@ test: system-packages $(DEV)
 lint hooks: $(DEV)
 	$(INVOKE) $@
 
+# What a person types after `make new`, `make search` … reaches the task through the
+# environment ("$$TITLE"), never pasted into the shell's command line: a title with a quote,
+# a $ or a backquote (价格$100, `…`) is the title, not shell syntax to run or mangle.
+# (Make itself would read "$H" in 价格$HOME as a variable: each is taken as typed, $(value).)
+PASSED := TITLE AUTHORS CATEGORY ISSUE Q FILE DEST CORPUS SIZES
+$(foreach name,$(PASSED),$(eval override $(name) := $$(value $(name))))
+export $(PASSED)
+
 # make new TITLE="标题" [AUTHORS=孙露] [CATEGORY=民生服务] [ISSUE=48]
 new: $(RUNTIME)
-	$(INVOKE) new "$(TITLE)" $(if $(AUTHORS),--authors "$(AUTHORS)") $(if $(CATEGORY),--category "$(CATEGORY)") $(if $(ISSUE),--issue "$(ISSUE)")
+	$(INVOKE) new "$$TITLE" $(if $(AUTHORS),--authors "$$AUTHORS") $(if $(CATEGORY),--category "$$CATEGORY") $(if $(ISSUE),--issue "$$ISSUE")
 
 search: $(RUNTIME)
-	$(INVOKE) search "$(Q)"
+	$(INVOKE) search "$$Q"
 
 # make import FILE=old.jsonl [DEST=content/articles/imported] [SKIP_INVALID=1]
 import: $(RUNTIME)
-	$(INVOKE) import "$(FILE)" $(if $(DEST),--dest "$(DEST)") $(if $(SKIP_INVALID),--skip-invalid)
+	$(INVOKE) import "$$FILE" $(if $(DEST),--dest "$$DEST") $(if $(SKIP_INVALID),--skip-invalid)
 
 # make bench [CORPUS=../shared/corpus/inews.jsonl.gz] [SIZES=1000,all]
 bench: system-packages $(DEV)
-	$(INVOKE) bench $(if $(CORPUS),--corpus "$(CORPUS)") $(if $(SIZES),--sizes "$(SIZES)")
+	$(INVOKE) bench $(if $(CORPUS),--corpus "$$CORPUS") $(if $(SIZES),--sizes "$$SIZES")
 
 pdf: $(RUNTIME)
-	$(INVOKE) pdf --issue "$(ISSUE)"
+	$(INVOKE) pdf --issue "$$ISSUE"

@@ -212,3 +212,26 @@ def test_print_subheads_are_smaller_than_headlines(site, page):
     )
     body = page.locator(".edition-article p:not(.byline, .subtitle)").first.evaluate(size)
     assert len(headlines) >= 7 and body < subhead < min(headlines)
+
+
+def test_make_new_takes_the_title_as_typed_and_runs_none_of_it(tmp_path):
+    """make new TITLE='…' was pasted into the recipe's shell line: make read the $ of
+    价格$HOME as a variable, the shell dropped the quotes, and a backquote ran a command."""
+    import shutil
+
+    project = tmp_path / "project"
+    for folder in ("content", "theme"):
+        shutil.copytree(ROOT / folder, project / folder)
+    for name in ("Makefile", "tasks.py", "pelicanconf.py"):
+        shutil.copy2(ROOT / name, project / name)
+    (project / ".venv").symlink_to(ROOT / ".venv")
+    (project / "plugins").symlink_to(ROOT / "plugins")
+    before = set((project / "content").rglob("*.md"))
+    title = '价格$HOME和"引号"`touch ran-a`$(touch ran-b)'
+    # -o: never reinstall the shared .venv from a test, whatever the stamp's age.
+    command = ["make", "-o", ".venv/.runtime-installed", "new", f"TITLE={title}"]
+    made = subprocess.run(command, cwd=project, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    assert not list(project.glob("ran-*"))
+    [draft] = set((project / "content").rglob("*.md")) - before
+    assert f"Title: {title}\n" in draft.read_text(encoding="utf-8")
