@@ -158,7 +158,8 @@ CHECK_MODIFIED_METHOD = "md5"
 GZIP_CACHE = False
 
 # Search: jieba user dictionary of local names (editors extend it) and the Whoosh index cache.
-SEARCH_USER_DICT = str(ROOT / "content" / "search" / "userdict.txt")
+# Below PATH (a copy of content/ built elsewhere reads its own); an absolute path as it is.
+SEARCH_USER_DICT = "search/userdict.txt"
 SEARCH_CACHE_PATH = str(ROOT / "cache" / "search")
 SEARCH_OUTPUT_DIR = "search"
 

@@ -307,3 +307,21 @@ def test_the_custom_domain_file_holds_one_host_name(tmp_path, text, refused):
     (content / "extra" / "CNAME").write_text(text, encoding="utf-8")
     problems = [p for p in checked(content) if "CNAME" in p]
     assert bool(problems) is refused, problems
+
+
+def test_a_broken_search_dictionary_stops_the_build_with_its_line_not_a_traceback(tmp_path):
+    """A GBK dictionary and a frequency of 30 digits stopped the search's process with a
+    traceback the build called a bug in the site code; a bad line was dropped in silence."""
+    content = copy_content(tmp_path / "content")
+    dictionary = content / "search" / "userdict.txt"
+    dictionary.write_bytes("平城区 2000 ns\n崇仁社区，1000\n".encode("gbk"))
+    build = run_build(tmp_path / "output", content=content)
+    assert build.returncode == 1
+    assert re.search(r"search/userdict\.txt:1: 文件是 GBK 编码", build.stderr), build.stderr
+    assert "Traceback" not in build.stderr and "bug in the site code" not in build.stderr
+    dictionary.write_text("平城区 99999999999999999999999999 ns\n崇仁社区，1000\n", "utf-8")
+    build = run_build(tmp_path / "output", content=content)
+    assert build.returncode == 1 and "Traceback" not in build.stderr, build.stderr
+    assert re.search(r"userdict\.txt:1: .*99999", build.stderr), build.stderr
+    assert re.search(r"userdict\.txt:2: .*崇仁社区，1000", build.stderr), build.stderr
+    assert not (tmp_path / "output" / "index.html").exists()

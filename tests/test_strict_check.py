@@ -333,3 +333,41 @@ def test_a_check_of_changes_reads_and_judges_again_only_what_changed(tmp_path, m
 def test_the_sites_own_language_and_plain_slugs_pass(tmp_path, lines):
     files = {"articles/x.md": HEADER + lines}
     assert problems_of(tmp_path, files) == []
+
+
+# --- the search's user dictionary (content/search/userdict.txt) -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("lines", "line", "words"),
+    [
+        # A line the search left out in silence: a comma for the space, a word for the count,
+        # one field too many, a minus sign.
+        ("# 说明\n平城区，2000\n", 2, ["平城区，2000", "平城区 2000 ns"]),
+        ("东街街道 abc ns\n", 1, ["东街街道 abc ns"]),
+        ("新词 1000 ns 多余\n", 1, ["多余"]),
+        ("平城区 -5 ns\n", 1, ["-5"]),
+        # jieba-rs took no frequency past 2**64: the search's process stopped (OverflowError).
+        ("平城区 99999999999999999999999999 ns\n", 1, ["10000000"]),
+    ],
+)
+def test_a_dictionary_line_the_search_cannot_take_is_named(tmp_path, lines, line, words):
+    files = {"articles/x.md": HEADER + "\n正文\n", "search/userdict.txt": lines}
+    [problem] = problems_of(tmp_path, files)
+    assert problem.path.endswith("search/userdict.txt") and problem.line == line
+    assert all(w in f"{problem.message} — {problem.fix}" for w in words), problem
+
+
+def test_the_dictionary_in_gbk_is_named_with_the_fix(tmp_path):
+    data = "# 词典\n平城区 2000 ns\n".encode("gbk")
+    files = {"articles/x.md": HEADER + "\n正文\n", "search/userdict.txt": data}
+    [problem] = problems_of(tmp_path, files)
+    assert problem.line == 1 and "GBK" in problem.message and "iconv" in problem.fix
+
+
+def test_the_real_dictionary_and_its_forms_pass(tmp_path):
+    lines = "\ufeff平城区 2000 ns\n邱东芳\n新冠 500\nCOVID-19\n\n# 说明\n　崇仁社区　800　ns\n"
+    files = {"articles/x.md": HEADER + "\n正文\n", "search/userdict.txt": lines}
+    assert problems_of(tmp_path, files) == []
+    real = (ROOT / "content" / "search" / "userdict.txt").read_text(encoding="utf-8")
+    assert problems_of(tmp_path, {"search/userdict.txt": real}) == []

@@ -60,6 +60,7 @@ from kuaixun.core.search.tail import (
     save_report,
     start_whoosh,
 )
+from kuaixun.core.search.userdict import dictionary_path
 from kuaixun.core.search.whoosh_index import whoosh_is_new
 from kuaixun.tools import finish_build
 
@@ -227,7 +228,7 @@ def dictionary(settings: dict, articles: list[Article]) -> dict[str, int | None]
     for article in articles:
         names.update([article.category, *article.authors, *article.tags])
     words = site_words(normalize(n) for n in sorted(names))
-    for word, freq in read_user_dictionary(Path(settings["SEARCH_USER_DICT"])).items():
+    for word, freq in read_user_dictionary(dictionary_path(settings)).items():
         words[normalize(word)] = freq
     return words
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kuaixun.core.memo import Memo
 from kuaixun.core.problems import Problem, split_notices
-from kuaixun.rules import files, issues, links, metadata, photos, text, unsafe_html
+from kuaixun.rules import dictionary, files, issues, links, metadata, photos, text, unsafe_html
 from kuaixun.rules.registry import CheckMemory, Rules, Site, in_report_order, load_site, run_rules
 
 RULES = Rules(
@@ -49,6 +49,7 @@ RULES = Rules(
         issues.issues_are_consistent,  # issue files, Issue:, Order
         unsafe_html.issue_notes_have_no_script,
         photos.published_photos_have_no_location,  # {attach} downloads, images/ as they are
+        dictionary.user_dictionary_is_well_formed,  # content/search/userdict.txt
     ),
     # The photos rule judges the body's images itself: the link rule leaves them alone.
     claims_links=(photos.photo_links,),

@@ -76,31 +76,34 @@ FIRST_YEAR, LAST_YEAR = 1970, 2199
 
 
 def encoding_is_utf8(file: ContentFile, site: Site) -> Iterator[Problem]:
-    if file.encoding == "utf-8":
-        return
-    line = first_non_utf8_line(file.path.read_bytes())
-    if file.encoding == "gbk":
-        yield Problem(
-            file.shown,
-            line,
-            "文件是 GBK 编码，不是 UTF-8 (file is GBK-encoded, not UTF-8)",
-            f"用编辑器以 UTF-8 另存，或运行 iconv -f gbk -t utf-8 {file.shown} -o 新文件 "
-            "(save it as UTF-8)",
-        )
-    elif file.encoding == "utf-16":
-        yield Problem(
-            file.shown,
+    if file.encoding != "utf-8":
+        yield encoding_problem(file.shown, file.encoding, file.path.read_bytes())
+
+
+def encoding_problem(shown: str, encoding: str, data: bytes) -> Problem:
+    """A file that is not UTF-8, as `registry.decode` found it (`encoding`)."""
+    if encoding == "utf-16":
+        return Problem(
+            shown,
             1,
             "文件是 UTF-16 (Unicode) 编码，不是 UTF-8 (file is UTF-16, not UTF-8)",
             "用编辑器以 UTF-8 另存 (save it as UTF-8)",
         )
-    else:
-        yield Problem(
-            file.shown,
+    line = first_non_utf8_line(data)
+    if encoding == "gbk":
+        return Problem(
+            shown,
             line,
-            "文件不是 UTF-8 编码 (file is not UTF-8)",
-            "用编辑器以 UTF-8 另存 (save it as UTF-8)",
+            "文件是 GBK 编码，不是 UTF-8 (file is GBK-encoded, not UTF-8)",
+            f"用编辑器以 UTF-8 另存，或运行 iconv -f gbk -t utf-8 {shown} -o 新文件 "
+            "(save it as UTF-8)",
         )
+    return Problem(
+        shown,
+        line,
+        "文件不是 UTF-8 编码 (file is not UTF-8)",
+        "用编辑器以 UTF-8 另存 (save it as UTF-8)",
+    )
 
 
 def header_lines_are_key_value(file: ContentFile, site: Site) -> Iterator[Problem]:

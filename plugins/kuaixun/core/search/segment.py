@@ -18,30 +18,23 @@ from pathlib import Path
 import jieba
 import rjieba
 
+from kuaixun.core.search import userdict
 from kuaixun.core.search.normalize import HAN, word_runs
 
 # Inside a word run, Han pieces go to jieba; ASCII letters/digits stay whole ("covid", "120").
 PIECE = re.compile(f"[{HAN}]+|[0-9a-z]+")
 HAN_PIECE = re.compile(f"[{HAN}]+")
 # A user-dictionary line: word, then optional frequency and part-of-speech tag.
-USERDICT_LINE = re.compile(r"^(\S+)(?:\s+(\d+))?(?:\s+(\S+))?\s*$")
 
 jieba.setLogLevel(logging.WARNING)
 
 
 def read_user_dictionary(path: Path) -> dict[str, int | None]:
-    """Words of the editors' dictionary; `#` lines are comments (jieba itself has none)."""
-    words: dict[str, int | None] = {}
+    """Words of the editors' dictionary (`userdict.parse`; the content check reports the
+    lines it leaves out, and the file's encoding, so a build never gets this far with them)."""
     if not path.exists():
-        return words
-    for line in path.read_text(encoding="utf-8-sig").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        match = USERDICT_LINE.match(line)
-        if match:
-            words[match.group(1)] = int(match.group(2)) if match.group(2) else None
-    return words
+        return {}
+    return userdict.parse(path.read_bytes().decode("utf-8", errors="replace"))[0]
 
 
 class Segmenter:
