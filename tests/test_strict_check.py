@@ -349,6 +349,7 @@ def test_the_sites_own_language_and_plain_slugs_pass(tmp_path, lines):
         ("平城区 -5 ns\n", 1, ["-5"]),
         # jieba-rs took no frequency past 2**64: the search's process stopped (OverflowError).
         ("平城区 99999999999999999999999999 ns\n", 1, ["10000000"]),
+        (f"平城区 {'0' * 5000}1\n", 1, ["10000000"]),
     ],
 )
 def test_a_dictionary_line_the_search_cannot_take_is_named(tmp_path, lines, line, words):

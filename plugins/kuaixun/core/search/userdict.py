@@ -35,7 +35,8 @@ def parse(text: str) -> tuple[dict[str, int | None], list[tuple[int, str]]]:
             continue
         match = LINE.match(line)
         frequency = match.group(2) if match else None
-        too_large = frequency and int(frequency[:9]) > MAX_FREQUENCY
+        # (its digits counted first: Python reads no number of 4,300 digits or more)
+        too_large = frequency and (len(frequency) > 8 or int(frequency) > MAX_FREQUENCY)
         if not match or too_large or NOT_IN_A_WORD.search(match.group(1)):
             bad.append((number, line))
             continue
