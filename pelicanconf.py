@@ -96,6 +96,8 @@ MARKDOWN = {
         # Chinese headings get pinyin anchors (#tou-gao-yu-lian-xi) instead of #_1, #_2.
         "markdown.extensions.toc": {"slugify": heading_id},
         "kuaixun.core.cjk.markdown_ext": {},
+        # An editor's <!-- note --> is not published (not even in the page's source).
+        "kuaixun.core.notes_ext": {},
     },
     "output_format": "html5",
 }

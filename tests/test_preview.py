@@ -199,17 +199,17 @@ def idle(base: str) -> None:
 
 
 NEW_ARTICLE = (
-    "Title: 预览里的新文章\nDate: 2030-01-01 10:00\nCategory: 社区动态\n\n一篇新的文章。\n"
+    "Title: 预览里的新文章\nDate: 2026-01-01 10:00\nCategory: 社区动态\n\n一篇新的文章。\n"
 )
 
 
 def test_a_new_article_shows_on_the_home_page_and_a_deleted_one_leaves_it(preview):
     base, content, _ = preview
-    new = content / "articles" / "2030" / "preview-new.md"
+    new = content / "articles" / "2026" / "preview-new.md"
     new.parent.mkdir(parents=True)
     new.write_text(NEW_ARTICLE, encoding="utf-8")
     until(lambda: "预览里的新文章" in fetch(f"{base}/")[1], "the home page lists the new article")
-    address = "2030/01/yu-lan-li-de-xin-wen-zhang/"
+    address = "2026/01/yu-lan-li-de-xin-wen-zhang/"
     status, page = fetch(f"{base}/{address}")
     assert "一篇新的文章" in page, (status, (content.parent / "preview.log").read_text("utf-8"))
 
@@ -228,10 +228,10 @@ def test_after_saves_the_preview_holds_what_a_cold_build_writes(preview, tmp_pat
     text = article.read_text(encoding="utf-8")
     article.write_text(text.replace("Title: ", "Title: 改过的", 1), encoding="utf-8")
     until(lambda: "改过的" in fetch(f"{base}/")[1], "the edit is shown")
-    (content / "articles" / "2030").mkdir()
-    (content / "articles" / "2030" / "preview-new.md").write_text(NEW_ARTICLE, "utf-8")
+    (content / "articles" / "2026").mkdir()
+    (content / "articles" / "2026" / "preview-new.md").write_text(NEW_ARTICLE, "utf-8")
     until(lambda: "预览里的新文章" in fetch(f"{base}/")[1], "the new article is shown")
-    (content / "articles" / "2030" / "preview-new.md").unlink()
+    (content / "articles" / "2026" / "preview-new.md").unlink()
     until(lambda: "预览里的新文章" not in fetch(f"{base}/")[1], "the deleted article is gone")
     idle(base)
 

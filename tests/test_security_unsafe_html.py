@@ -54,6 +54,25 @@ UNSAFE = [
     ('<form action="https://evil.example/"><input type="password"><button>登录</button></form>',
      ["<form>", "https://"]),
     ('<input type="text" placeholder="请输入身份证号">', ["<input>"]),
+    # A tag left open runs on past the article: an <a> makes the rest of the page (the
+    # neighbours' links, the footer) one link to its address, a <b> bolds it all.
+    ('正文 <a href="https://evil.example/">链接 后面所有的字。', ['<a>', "</a>"]),
+    ("<b>加粗没关\n\n第二段。", ["<b>", "</b>"]),
+    ('<div class="note">\n\n备注\n\n第二段。', ["<div>", "</div>"]),
+    # An end tag with no start closes the theme's own elements (the article, <main>).
+    ("</div></main>\n\n后面的话。", ["</main>", "删除"]),
+    # A comment without its end: Markdown shows the note as text, or, inside raw HTML, the
+    # browser hides the rest of the page in it.
+    ("<!-- 编辑备注：电话待核实\n\n第二段。", ["<!--", "-->"]),
+    ("<div><!-- 没关的注释</div>", ["<!--"]),
+    # A file from another site: the CSP blocks it (a hole in the article), and where no
+    # policy is sent it tells that site who reads.
+    ("![社区公告栏的照片](https://tracker.example/p.gif)", ["https://tracker.example/p.gif"]),
+    ('<video src="https://cdn.example/v.mp4" controls></video>', ["<video>", "别的网站"]),
+    ('<audio src="//cdn.example/a.mp3"></audio>', ["<audio>"]),
+    ('<video poster="\\\\cdn.example/p.jpg"></video>', ["<video>"]),
+    ('<img src="a.jpg" srcset="a.jpg 1x, https://cdn.example/a2.jpg 2x" alt="社区公告栏">',
+     ["https://cdn.example/a2.jpg"]),
 ]  # fmt: skip
 
 SAFE = [
@@ -71,6 +90,13 @@ SAFE = [
     '<a href="https://example.com" title="<body> 和 <form> 只是文字">链接</a>',
     '<span id="zhu-yao-ren-wu">人物</span> 和 {: #main-points } 以外的 id 可以用',
     "## Main\n\n## 搜索 Search",
+    # Ending tags HTML lets one leave out, void tags written as XML, a comment over blocks.
+    "<table><tr><td>1<td>2</tr></table>\n\n<ul><li>一<li>二</ul>\n\n<p>段落<p>又一段",
+    "文字 <b>粗</b><br/>换行<br><hr/>",
+    "<!--\n\n多段的备注\n\n-->\n\n正文",
+    "`<!--` 写在代码里\n\n```\n<!-- 代码块\n<b>\n```",
+    "[外链的图片](https://example.com/a.jpg) 是链接，不是插图。",
+    "&lt;!--enpcontent--> 是网页抓取留下的字，导入时写成了文字（inews 里就有）。",
 ]
 
 

@@ -325,3 +325,35 @@ def test_a_broken_search_dictionary_stops_the_build_with_its_line_not_a_tracebac
     assert re.search(r"userdict\.txt:1: .*99999", build.stderr), build.stderr
     assert re.search(r"userdict\.txt:2: .*崇仁社区，1000", build.stderr), build.stderr
     assert not (tmp_path / "output" / "index.html").exists()
+
+
+def test_an_editors_note_in_a_comment_is_published_nowhere(tmp_path):
+    """<!-- … --> is where editors leave notes for colleagues. Markdown passed it through as
+    raw HTML, so the page, the feeds and the printed issue carried the note in their source
+    (a phone number to check, a name). Now no published file holds it, the search does not
+    find it, and the text around it is there."""
+    from kuaixun.testing.search_sites import node_search
+
+    content = copy_content(tmp_path / "content")
+    body = (
+        "居民议事会开到了家门口。\n\n<!-- 待核实：王阿姨电话 13900001111，鹦鹉螺 -->\n\n"
+        "议事会每月一次。行内备注<!-- 鹦鹉螺二号 -->不显示。\n\n"
+        "<!--\n\n多段的备注：鹦鹉螺三号\n\n-->\n"
+    )
+    text = article("议事会到家门口", "Slug: yi-shi-hui\nIssue: 47\n", body)
+    (content / "articles" / "note.md").write_text(text, encoding="utf-8")
+    build = run_build(tmp_path / "output", content=content)
+    assert build.returncode == 0, build.stderr
+    output = tmp_path / "output"
+    page = (output / "2020" / "11" / "yi-shi-hui" / "index.html").read_text(encoding="utf-8")
+    assert "议事会每月一次。行内备注不显示。" in page
+    holding = [
+        str(p.relative_to(output))
+        for p in output.rglob("*")
+        if p.is_file()
+        and p.suffix in (".html", ".xml", ".txt", ".json")
+        and re.search("13900001111|鹦鹉螺|待核实", p.read_text(encoding="utf-8"))
+    ]
+    assert holding == []
+    [answer] = node_search(output, ["鹦鹉螺"])
+    assert answer["docs"] == []

@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -116,6 +117,22 @@ def test_bad_date_is_named_with_the_expected_format(value, words):
 )
 def test_real_dates_pass(value):
     assert date_problem(value) is None
+
+
+def test_a_date_far_ahead_is_named_and_a_draft_may_wait(tmp_path):
+    """2062 typed for 2026 put the article at the top of the home page, its 栏目 and the
+    feeds until 2062, and the check passed it. An issue prepared a few days early passes;
+    a draft may wait for any day."""
+    ahead, soon = date.today() + timedelta(days=400), date.today() + timedelta(days=3)
+    files = {
+        "articles/typo.md": f"Title: 年份打错\nDate: {ahead} 09:00\nCategory: 社区动态\n\n正文\n",
+        "articles/edited.md": HEADER + f"Modified: {ahead}\n\n改过\n",
+        "articles/soon.md": f"Title: 下期\nDate: {soon}\nCategory: 社区动态\n\n正文\n",
+        "articles/later.md": HEADER.replace("2020-11-20", str(ahead)) + "Status: draft\n\n草稿\n",
+    }
+    problems = sorted(problems_of(tmp_path, files), key=lambda p: p.path)
+    assert [(Path(p.path).name, p.line) for p in problems] == [("edited.md", 4), ("typo.md", 2)]
+    assert all(str(ahead) in p.message and "Status: draft" in p.fix for p in problems)
 
 
 # --- the other rules, one file each ---------------------------------------------------------

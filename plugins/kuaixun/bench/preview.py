@@ -91,7 +91,7 @@ def _three_saves(base: str, page, browser, content: Path, article, category: str
     home.wait_for_function("() => window.kuaixunPreview !== undefined")
     title = f"预览计时新文章{time.time_ns()}"
     new = content / "articles" / "bench-preview.md"
-    text = f"Title: {title}\nDate: 2099-01-01 10:00\nCategory: {category}\n\n计时用的新文章。\n"
+    text = f"Title: {title}\nDate: 2026-01-01 10:00\nCategory: {category}\n\n计时用的新文章。\n"
     figures["new_article_s"] = _timed(home, lambda: new.write_text(text, "utf-8"), shown, title)
     figures["load_averages"].append(_load())
     _settled(base)

@@ -27,6 +27,7 @@ RULES = Rules(
         metadata.metadata_keys_are_known,
         metadata.has_title,
         metadata.date_is_real,
+        metadata.date_is_not_ahead,  # 2062 for 2026 would head the home page for decades
         metadata.category_is_known,
         metadata.status_is_known,
         metadata.body_is_not_empty,

@@ -12,8 +12,9 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from kuaixun.core.frontmatter import WIDE_COLON
 from kuaixun.core.problems import Problem
@@ -239,6 +240,37 @@ def date_is_real(file: ContentFile, site: Site) -> Iterator[Problem]:
         problem = date_problem(modified.value.strip())
         if problem:
             yield Problem(file.shown, modified.line, *problem)
+
+
+# How far ahead of today a published article's date may be: an issue prepared a few days
+# before it comes out, not a mistyped year (2062 for 2026), which would put the article at
+# the top of the home page, its 栏目 and its feed until that year.
+DAYS_AHEAD = 7
+
+
+def date_is_not_ahead(file: ContentFile, site: Site) -> Iterator[Problem]:
+    """A published or hidden article's Date (and Modified) at most DAYS_AHEAD days after
+    today in the site's time zone; a draft may wait for any day."""
+    if file.kind != "article" or file.status == "draft":
+        return
+    zone = ZoneInfo(site.settings.get("TIMEZONE") or "UTC")
+    latest = datetime.now(zone).replace(tzinfo=None) + timedelta(days=DAYS_AHEAD)
+    for key in ("date", "modified"):
+        header = file.get(key)
+        value = header.value.strip() if header else ""
+        iso = _ISO_DATE.match(value)
+        if header is None or iso is None or date_problem(value):
+            continue  # (date_is_real's message)
+        y, m, d, hour, minute, second = (int(iso[k] or 0) for k in ("y", "m", "d", "H", "M", "S"))
+        if datetime(y, m, d, hour, minute, second) > latest:
+            yield Problem(
+                file.shown,
+                header.line,
+                f"日期 {value} 在 {DAYS_AHEAD} 天以后 (a date more than {DAYS_AHEAD} days ahead: "
+                "the article would stay at the top of the home page until then)",
+                f"检查年份，改成正确的日期，例如 {date.today():%Y-%m-%d}；"
+                "还不发布的文章加一行 Status: draft",
+            )
 
 
 def date_problem(value: str) -> tuple[str, str] | None:

@@ -27,6 +27,7 @@ from kuaixun.core.markdown import (
     nesting_depth,
     without_code_spans,
 )
+from kuaixun.core.notes_ext import COMMENT
 from kuaixun.core.page_ids import is_theme_id
 from kuaixun.core.problems import Problem
 from kuaixun.rules.registry import ContentFile, Site
@@ -48,12 +49,31 @@ URL_ATTRIBUTES = {
     "cite", "data", "ping", "codebase", "lowsrc", "dynsrc",
 }  # fmt: skip
 SCRIPT_SCHEMES = ("javascript:", "vbscript:")
+# Elements that load a file into the page rather than link to one, and the attributes that
+# name it. The site's CSP loads such files only from the site itself (img-src 'self' data:,
+# media from default-src 'self'): one from another site is a hole in the article for
+# readers, and, where the policy is not sent, tells that site who reads what.
+EMBEDDING = ("img", "video", "audio", "source", "track")
+LOADING_ATTRIBUTES = ("src", "srcset", "poster")
+# Elements whose end tag may be left out (HTML's optional end tags): the element around them
+# closes them, nothing leaks out. Void elements have no end tag at all.
+OPTIONAL_END = frozenset(
+    ("p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "caption", "colgroup",
+     "option", "optgroup", "rb", "rt", "rtc", "rp")
+)  # fmt: skip
+VOID = frozenset(
+    ("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+     "source", "track", "wbr")
+)  # fmt: skip
 # A browser ignores ASCII whitespace and control characters inside a URL's scheme
 # ("java\tscript:"); lxml has already decoded character references such as &#x09;.
 _IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20\x7f]+")
 # Only a body with one of these can make HTML beyond plain Markdown text: raw tags, attribute
 # lists, links and images, character references. Others skip rendering (imported sites are big).
 _MAYBE_HTML = re.compile(r"[<{]|\]\s*[(:\[]|&#|^\s{0,3}\[[^\]]+\]:", re.MULTILINE)
+
+# A tag of the editor's own (Markdown's are always closed).
+_RAW_TAG = re.compile(r"<\s*/?\s*[A-Za-z]")
 
 NO_EMBED_FIX = "删除它；需要嵌入视频请联系技术同事"
 
@@ -130,11 +150,35 @@ def attribute_findings(tag: str, name: str, value: str) -> list[Finding]:
         message = f"链接地址不能是 {scheme} (a {scheme} URL runs script)"
         fix = "换成 https:// 开头的网址，或删除这个链接"
         return [Finding(message, fix, _scheme_needle(scheme))]
+    if tag in EMBEDDING and name in LOADING_ATTRIBUTES and (url := _external(name, value)):
+        message = (
+            f"<{tag}> 用了别的网站上的文件 {url[:60]} (a file from another site: the site's "
+            "security policy does not load it, and that site would see who reads)"
+        )
+        fix = "把照片下载下来放在文章旁边，用 ![说明](文件名.jpg) 插入；视频、音频请联系技术同事"
+        return [Finding(message, fix, re.compile(re.escape(url)))]
     if scheme == "data:" and name in URL_ATTRIBUTES:
         message = f"<{tag}> 的 {name} 不能用 data: 地址 (data: URL)"
         fix = "把图片存成文件放在文章旁边，用 ![说明](文件名.jpg) 插入"
         return [Finding(message, fix, _scheme_needle("data:"))]
     return []
+
+
+def _external(name: str, value: str) -> str:
+    """The first URL of the attribute that names another site ("" if none): an absolute
+    http(s) or other-scheme URL, or one starting "//" (browsers read "\\" in a web address as
+    "/", so "\\\\host/x.jpg" is another site too). data: is attribute_findings' own case."""
+    urls = (
+        [part.split()[0] for part in value.split(",") if part.split()]
+        if name == "srcset"
+        else [value]
+    )
+    for url in urls:
+        scheme = url_scheme(url)
+        cleaned = _IGNORED_IN_SCHEME.sub("", url).replace("\\", "/")
+        if (scheme and scheme not in ("data:", *SCRIPT_SCHEMES)) or cleaned.startswith("//"):
+            return url.strip()
+    return ""
 
 
 def _id_needle(value: str) -> re.Pattern:
@@ -158,8 +202,10 @@ def _spelt(char: str) -> str:
     return rf"(?:{re.escape(char)}|{references})"
 
 
-def findings(html: str) -> list[Finding]:
-    """Every piece of unsafe HTML in a rendered body, in document order."""
+def findings(html: str, raw: bool = True, opened: bool = True) -> list[Finding]:
+    """Every piece of unsafe HTML in a rendered body, in document order (`raw`: whether the
+    source writes HTML tags of its own, since Markdown's own are always closed; `opened`:
+    whether it writes "<!--" that no "-->" ends, since "&lt;!--" is text the editor meant)."""
     if not html.strip():
         return []
     root = lxml.html.fragment_fromstring(html, create_parent="div")
@@ -173,7 +219,93 @@ def findings(html: str) -> list[Finding]:
             found += attribute_findings(tag, name.lower(), value)
     for tag in _page_tags(html):
         found += element_findings(tag)
-    return found
+    if opened and ("<!--" in COMMENT.sub("", html) or _shown_comment(root)):
+        found.append(OPEN_COMMENT)
+    return found + (unbalanced(html) if raw else [])
+
+
+# A comment the notes extension left in place has no end; one Markdown shows as text
+# ("&lt;!--", outside code) was never HTML. Either way the note is not hidden: the browser
+# would hide the rest of the page inside it, or the reader sees the note.
+OPEN_COMMENT = Finding(
+    "注释 <!-- 没有结束 (a comment without its end: the note, or the rest of the page, "
+    "would show wrongly)",
+    "在备注末尾加上 -->，或删掉 <!--",
+    re.compile(r"<!--"),
+)
+CODE_TAGS = frozenset(("code", "pre", "kbd", "samp"))
+
+
+def _shown_comment(root) -> bool:
+    """Whether text outside code shows "<!--" (an unended comment Markdown made text)."""
+    for element in root.iter():
+        inside = isinstance(element.tag, str) and (
+            element.tag in CODE_TAGS or any(a.tag in CODE_TAGS for a in element.iterancestors())
+        )
+        parent = element.getparent()
+        tail_inside = parent is not None and (
+            parent.tag in CODE_TAGS or any(a.tag in CODE_TAGS for a in parent.iterancestors())
+        )
+        if (not inside and "<!--" in (element.text or "")) or (
+            not tail_inside and "<!--" in (element.tail or "")
+        ):
+            return True
+    return False
+
+
+class _Balance(HTMLParser):
+    """Start and end tags paired as the body writes them: a tag left open runs on into the
+    page after the article (an <a> makes the rest of the page one link to its address, a <b>
+    bolds it, a <div> takes the theme's footer in); an end tag with no start closes the
+    theme's own elements (</div></main> ends the page's main part inside the article)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[tuple[str, str]] = []  # (tag, its start tag as written)
+        self.found: list[Finding] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag not in VOID:
+            self.open.append((tag, self.get_starttag_text() or f"<{tag}>"))
+
+    # <div/> opens a div in HTML (only void elements end at once); <br/> is a <br>.
+    handle_startendtag = handle_starttag
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VOID:
+            return
+        if not any(name == tag for name, _ in self.open):
+            message = (
+                f"多余的结束标签 </{tag}> (an end tag with no start closes the page's own parts)"
+            )
+            needle = re.compile(rf"<\s*/\s*{re.escape(tag)}\s*>", re.IGNORECASE)
+            self.found.append(Finding(message, f"删除这个 </{tag}>", needle))
+            return
+        while self.open:
+            name, written = self.open.pop()
+            if name == tag:
+                break
+            self._unclosed(name, written)
+
+    def _unclosed(self, tag: str, written: str) -> None:
+        if tag in OPTIONAL_END:
+            return
+        message = f"<{tag}> 没有结束标签 </{tag}> (a tag left open runs on into the page after it)"
+        fix = f"在同一段里加上 </{tag}>，或删掉 <{tag}>"
+        self.found.append(Finding(message, fix, re.compile(re.escape(written), re.IGNORECASE)))
+
+    def close(self) -> None:
+        super().close()
+        while self.open:
+            self._unclosed(*self.open.pop())
+
+
+def unbalanced(html: str) -> list[Finding]:
+    """The body's tags left open and its end tags that close nothing (`_Balance`)."""
+    parser = _Balance()
+    parser.feed(html)
+    parser.close()
+    return parser.found
 
 
 class _DocumentTags(HTMLParser):
@@ -223,7 +355,9 @@ def body_problems(
     """The unsafe-HTML problems of one Markdown body; `lines` are its numbered lines."""
     if not _MAYBE_HTML.search(body) or any(nesting_depth(line) > MAX_NESTING for _, line in lines):
         return []  # too deep to render: rules/text.py reports it
-    found = findings(render(body))
+    written = "\n".join(without_code_spans(line) for _, line in lines)
+    opened = "<!--" in written and "<!--" in COMMENT.sub("", written)
+    found = findings(render(body), raw=bool(_RAW_TAG.search(body)), opened=opened)
     first_line = lines[0][0] if lines else None
     return [
         Problem(shown, line or first_line, f.message, f.fix)
