@@ -27,6 +27,11 @@ PATH = "content"
 # article would reach readers unchecked (a <script> runs under our own CSP). Files of other
 # kinds under content/ are refused by the check (docs/security.md, rules/files.py).
 READERS = {"html": None, "htm": None, "rst": None}
+# Hidden files are never read or copied. Pelican's default, "**/.*", is matched against a
+# file's base name, which holds no "/", so it ignored nothing: a .x.md was published without
+# the check (which skips hidden files) and content/images/.htaccess was copied to output/,
+# where an Apache host would obey it (tests/test_strict_attacks.py).
+IGNORE_FILES = [".*"]
 ARTICLE_PATHS = ["articles"]
 PAGE_PATHS = ["pages"]
 STATIC_PATHS = ["extra", "images"]

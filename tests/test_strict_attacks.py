@@ -357,3 +357,44 @@ def test_an_editors_note_in_a_comment_is_published_nowhere(tmp_path):
     assert holding == []
     [answer] = node_search(output, ["鹦鹉螺"])
     assert answer["docs"] == []
+
+
+def test_hidden_files_are_never_published(tmp_path):
+    """Pelican's default IGNORE_FILES ("**/.*") is matched against base names, so it ignored
+    nothing: content/images/.htaccess (which an Apache host obeys: AddType text/html .jpg)
+    and a hidden folder were copied to the site, and a .x.md with a <script> was published
+    past the check, which skips hidden files."""
+    content = copy_content(tmp_path / "content")
+    (content / "images").mkdir(exist_ok=True)
+    (content / "images" / ".htaccess").write_text("AddType text/html .jpg\n", encoding="utf-8")
+    (content / "images" / ".well-known").mkdir()
+    (content / "images" / ".well-known" / "x.txt").write_text("x\n", encoding="utf-8")
+    (content / "articles" / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (content / "articles" / ".#note.md").write_text("a lock an editor keeps\n", encoding="utf-8")
+    build = run_build(tmp_path / "output", content=content)
+    assert build.returncode == 0, build.stderr
+    assert [p.name for p in (tmp_path / "output").rglob(".*")] == []
+
+    hidden = content / "articles" / ".hidden.md"
+    hidden.write_text(article("藏起来的文章", "", "<script>alert(1)</script>"), encoding="utf-8")
+    assert checked(content) == [
+        f"{hidden}: .hidden.md 的名字以 . 开头，是隐藏文件，网站不会发布它 (a hidden file is "
+        "never published) — 改名为 hidden.md；不想发布的文章写 Status: draft"
+    ]
+    build = run_build(tmp_path / "output", content=content)
+    assert build.returncode != 0 and ".hidden.md" in build.stderr
+
+
+def test_an_article_the_build_would_not_read_is_named(tmp_path):
+    """x.MD and an article saved as .txt were left out of the site in silence (Pelican
+    reads .md in lower case), and the check passed both."""
+    content = copy_content(tmp_path / "content")
+    (content / "articles" / "upper.MD").write_text(article("大写"), encoding="utf-8")
+    (content / "articles" / "saved.txt").write_text(
+        "\ufeff" + article("存成了文本"), encoding="utf-8"
+    )
+    (content / "articles" / "readme.txt").write_text("给编辑的说明\n", encoding="utf-8")
+    found = checked(content)
+    assert len(found) == 2, found
+    assert "upper.MD" in found[1] and "改名为 upper.md" in found[1]
+    assert "saved.txt" in found[0] and "改名为 saved.md" in found[0]

@@ -46,14 +46,17 @@ _INVISIBLE = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}
 
 
 def _ignored(relative: str, name: str, patterns: list[str]) -> bool:
-    """As Pelican's IGNORE_FILES (default **/.*): editors' hidden files are never read."""
+    """As IGNORE_FILES (pelicanconf.py: ".*"): editors' hidden files are never read."""
     return name.startswith(".") or any(
         fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(name, p) for p in patterns
     )
 
 
-def walk(root: Path, ignore: list[str]) -> Iterator[tuple[Path, os.stat_result]]:
-    """Every entry under root (folders too), with its lstat; links are never followed."""
+def walk(
+    root: Path, ignore: list[str], skipped: list[Path] | None = None
+) -> Iterator[tuple[Path, os.stat_result]]:
+    """Every entry under root (folders too), with its lstat; links are never followed.
+    The files left out as ignored are added to `skipped`."""
     below_root = os.path.join(root, "")
     for folder, dirs, names in os.walk(root, followlinks=False):
         for name in sorted(dirs + names):
@@ -61,6 +64,8 @@ def walk(root: Path, ignore: list[str]) -> Iterator[tuple[Path, os.stat_result]]
             if _ignored(path.removeprefix(below_root), name, ignore):
                 if name in dirs:
                     dirs.remove(name)
+                elif skipped is not None:
+                    skipped.append(Path(path))
                 continue
             try:
                 yield Path(path), os.lstat(path)
@@ -176,18 +181,58 @@ def _same_name(site: Site, paths: list[Path]) -> Iterator[Problem]:
 
 
 def content_tree_is_safe(site: Site) -> Iterator[Problem]:
-    """Every file under content/: a plain file, of a kind an editor may publish."""
-    files = []
-    for path, info in walk(site.root, site.settings.get("IGNORE_FILES") or []):
+    """Every file under content/: a plain file, of a kind an editor may publish; and no
+    article the build would leave out in silence."""
+    files, skipped = [], []
+    for path, info in walk(site.root, site.settings.get("IGNORE_FILES") or [], skipped):
         problem = entry_problem(path, info) or name_problem(path)
         if problem is None and stat.S_ISREG(info.st_mode):
             files.append(path)
             # Read again only when changed (the preview checks after every save).
             stamp = (info.st_size, info.st_mtime_ns, info.st_ino)
             problem = site.memory.verdict(("type", str(path)), stamp, partial(type_problem, path))
+            problem = problem or unread_problem(path, site)
         if problem:
             yield Problem(site.shown(path), None, *problem)
+    for path in skipped:
+        if path.suffix.lower() in MARKDOWN_EXTENSIONS and not path.name.startswith(".#"):
+            # (.#x.md is the lock an editor such as Emacs keeps while x.md is open)
+            yield Problem(
+                site.shown(path),
+                None,
+                f"{path.name} 的名字以 . 开头，是隐藏文件，网站不会发布它 (a hidden file is "
+                "never published)",
+                f"改名为 {path.name.lstrip('.')}；不想发布的文章写 Status: draft",
+            )
     yield from _same_name(site, files)
+
+
+# A text file that starts as an article does, in a folder of articles or pages: its editor
+# meant an article, which the build would leave out (Pelican reads .md, in lower case).
+_ARTICLE_START = re.compile(r"^\ufeff?\s*(?:title|标题)\s*[:：]", re.IGNORECASE)
+
+
+def unread_problem(path: Path, site: Site) -> tuple[str, str] | None:
+    """A Markdown file the build would not read: its extension in capitals (x.MD), or an
+    article saved as .txt under ARTICLE_PATHS or PAGE_PATHS."""
+    suffix = path.suffix
+    if suffix.lower() in MARKDOWN_EXTENSIONS and suffix != suffix.lower():
+        return (
+            f"{path.name} 的扩展名是大写的 {suffix}，网站不会读它 (the build reads .md only)",
+            f"改名为 {path.stem}{suffix.lower()}",
+        )
+    if suffix.lower() != ".txt":
+        return None
+    folders = [*site.settings.get("ARTICLE_PATHS", []), *site.settings.get("PAGE_PATHS", [])]
+    if not any(path.is_relative_to(site.root / folder) for folder in folders):
+        return None
+    with path.open("rb") as handle:
+        if not _ARTICLE_START.match(handle.read(64).decode("utf-8", "replace")):
+            return None
+    return (
+        f"{path.name} 是 .txt 文件，网站不会把它当文章发布 (an article saved as .txt is not read)",
+        f"改名为 {path.stem}.md",
+    )
 
 
 def unsafe_entries(settings: dict) -> list[Path]:
