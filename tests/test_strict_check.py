@@ -184,6 +184,7 @@ def test_a_date_far_ahead_is_named_and_a_draft_may_wait(tmp_path):
         (HEADER + "Slug: 有空格\n\n正文\n", 4, ["Slug: you-kong-ge"]),
         (HEADER + f"Slug: {'x' * 300}\n\n正文\n", 4, ["太长", "300"]),
         (HEADER + f"Save_as: a/{'y' * 256}.html\n\n正文\n", 4, ["Save_as"]),
+        (HEADER + "\n正文\n\n<<<<<<< HEAD\n旧\n=======\n新\n>>>>>>> b\n", 7, ["7–11", "<<<<<<<"]),
     ],
 )
 def test_each_rule_names_its_line_and_fix(tmp_path, text, line, words):
@@ -389,3 +390,14 @@ def test_the_real_dictionary_and_its_forms_pass(tmp_path):
     assert problems_of(tmp_path, files) == []
     real = (ROOT / "content" / "search" / "userdict.txt").read_text(encoding="utf-8")
     assert problems_of(tmp_path, {"search/userdict.txt": real}) == []
+
+
+def test_a_conflict_in_the_header_is_named(tmp_path):
+    text = "<<<<<<< HEAD\n" + HEADER + "=======\n" + HEADER + ">>>>>>> b\n\n正文\n"
+    problems = problems_of(tmp_path, {"articles/x.md": text})
+    assert any(p.line == 1 and "第 1–9 行是没解决的合并冲突" in p.message for p in problems)
+
+
+def test_conflict_markers_in_code_are_text(tmp_path):
+    body = "git 合并时会留下这样的标记：\n\n```\n<<<<<<< HEAD\n旧\n=======\n新\n>>>>>>> b\n```\n"
+    assert problems_of(tmp_path, {"articles/x.md": HEADER + "\n" + body}) == []

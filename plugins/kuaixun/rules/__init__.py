@@ -23,6 +23,7 @@ RULES = Rules(
         metadata.encoding_is_utf8,
         text.has_no_control_characters,  # pasted from Word: XML feeds cannot hold them
         text.nesting_is_shallow,  # Markdown recurses for ever on 10,000 nested >
+        text.has_no_conflict_markers,  # a git merge left unfinished publishes both versions
         metadata.header_lines_are_key_value,
         metadata.metadata_keys_are_known,
         metadata.has_title,

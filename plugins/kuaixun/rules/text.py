@@ -62,3 +62,28 @@ def nesting_is_shallow(file: ContentFile, site: Site) -> Iterator[Problem]:
             f"引用 (>) 或列表嵌套超过 {MAX_NESTING} 层，共 {len(deep)} 行 (nesting too deep)",
             "减少行首的 > 或缩进 (use fewer levels)",
         )
+
+
+# Git's conflict markers: a merge of two editors' changes to one file that nobody finished.
+# Markdown would publish both versions, the markers as a heading (=======) and quotes (>>>).
+_CONFLICT_START = re.compile(r"^<{7}(?: |$)")
+_CONFLICT_END = re.compile(r"^>{7}(?: |$)")
+
+
+def has_no_conflict_markers(file: ContentFile, site: Site) -> Iterator[Problem]:
+    """Each unresolved conflict (<<<<<<< … >>>>>>>) once, at its first line; code blocks
+    (an article explaining git) are text."""
+    if not any(line.startswith("<<<<<<<") for line in file.lines):
+        return
+    start = None
+    for number, line in outside_code_blocks(enumerate(file.lines, start=1)):
+        if _CONFLICT_START.match(line):
+            start = number
+        elif _CONFLICT_END.match(line) and start is not None:
+            yield Problem(
+                file.shown,
+                start,
+                f"第 {start}–{number} 行是没解决的合并冲突 (a git merge conflict left in the file)",
+                "两个版本留下要的那一个，删掉 <<<<<<<、=======、>>>>>>> 这几行标记",
+            )
+            start = None
