@@ -183,7 +183,8 @@ def _same_name(site: Site, paths: list[Path]) -> Iterator[Problem]:
 def content_tree_is_safe(site: Site) -> Iterator[Problem]:
     """Every file under content/: a plain file, of a kind an editor may publish; and no
     article the build would leave out in silence."""
-    files, skipped = [], []
+    files: list[Path] = []
+    skipped: list[Path] = []
     for path, info in walk(site.root, site.settings.get("IGNORE_FILES") or [], skipped):
         problem = entry_problem(path, info) or name_problem(path)
         if problem is None and stat.S_ISREG(info.st_mode):
