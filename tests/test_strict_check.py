@@ -169,6 +169,15 @@ def test_a_date_far_ahead_is_named_and_a_draft_may_wait(tmp_path):
         # (Hypothesis found the check taking it for code while Pelican followed the link).
         (HEADER + "\n```\n[坏]({filename}no.md)\n", 6, ["{filename}no.md", "不存在"]),
         (HEADER + "\n```\n[外]({static}../../../etc/passwd)\n", 6, ["content/ 以外"]),
+        # Markdown the source patterns did not read: Pelican rewrote (and copied) the link.
+        (HEADER + "\n[甲 [乙] 丙]({static}../../../etc/passwd)\n", 5, ["content/ 以外"]),
+        (HEADER + "\n\\\\[甲]({static}../../../etc/passwd)\n", 5, ["content/ 以外"]),
+        (HEADER + "\n[甲][r]\n\n[r]:\n    {static}../../../etc/passwd\n", 8, ["content/ 以外"]),
+        (
+            HEADER + '\n<a title="x"\nhref="{static}../../../etc/passwd">甲</a>\n',
+            6,
+            ["content/ 以外"],
+        ),
         # A fence closes only with the same fence (``` does not close ````).
         (HEADER + "\n````\n正文\n```\n[坏]({filename}no.md)\n", 8, ["no.md", "不存在"]),
         # A title of zero-width spaces is no title; a bidi override reorders what follows.
@@ -211,6 +220,9 @@ def test_each_rule_names_its_line_and_fix(tmp_path, text, line, words):
         "`[不是链接]({filename}no.md)`",
         "```\n[代码里]({filename}no.md)\n```",
         "[邮件](mailto:bianji@example.org)",
+        # What the importer writes for text that looks like a link: text, not a link.
+        '\\[x\\](\\{filename\\}/../../tasks.py) 和 &lt;a href="{filename}no.md"&gt;',
+        "表格 | 甲 | 乙 |，以及 {花括号} 里的字",
     ],
 )
 def test_good_links_pass(tmp_path, body):

@@ -13,6 +13,7 @@ import difflib
 import os
 import re
 from collections.abc import Iterator
+from html import unescape
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -22,12 +23,16 @@ from kuaixun.rules.files import inside
 from kuaixun.rules.registry import MARKDOWN_EXTENSIONS, ContentFile, Site
 
 # Links in the Markdown source: [text](target), ![alt](target), [id]: target, href/src="…".
-_INLINE_LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?(?P<target>[^)\s>]+)>?(?:\s+[\"'(][^)]*)?\)")
+# (A bracket after a backslash is text: the importer writes "\[x\](\{filename\}…)" so.)
+_INLINE_LINK = re.compile(
+    r"(?<!\\)!?\[(?:[^\]\\]|\\.)*\]\(\s*<?(?P<target>[^)\s>]+)>?(?:\s+[\"'(][^)]*)?\)"
+)
 _REFERENCE_LINK = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(?P<target>[^\s>]+)>?")
 # The attributes Pelican rewrites {filename}/{static} links in (Content._get_intrasite_link_regex).
 _HTML_LINK = re.compile(
     r"""\b(?:href|src|poster|data|cite|formaction|action|content)\s*=\s*["'](?P<target>[^"']+)["']"""
 )
+_MARKDOWN_LINKS = (_INLINE_LINK, _REFERENCE_LINK)
 # Pelican's INTRASITE_LINK_REGEX default: {filename}x.md, {static}x.png, also |filename|x.md.
 _INTRASITE = re.compile(r"^[{|](?P<what>[^}|]*)[}|](?P<path>.*)$")
 INTRASITE_KINDS = ("filename", "static", "attach", "category", "tag", "author", "index")
@@ -52,19 +57,65 @@ def _links_in(file: ContentFile) -> Iterator[tuple[int, str]]:
         if "](" not in line and "]:" not in line and "=" not in line:
             continue
         text = without_code_spans(line)
-        for pattern in (_INLINE_LINK, _REFERENCE_LINK, _HTML_LINK):
+        # (href="…" outside a tag is text: "&lt;a href=…" written to show the code.)
+        patterns = (_INLINE_LINK, _REFERENCE_LINK, _HTML_LINK) if "<" in text else _MARKDOWN_LINKS
+        for pattern in patterns:
             for match in pattern.finditer(text):
                 yield number, match["target"]
 
 
 def internal_links_resolve(file: ContentFile, site: Site) -> Iterator[Problem]:
     claimed = site.claimed_links(file)
-    for number, target in links(file):
+    found = links(file)
+    for number, target in found:
         if (number, target) in claimed:
             continue
         problem = link_problem(target, file, site)
         if problem:
             yield Problem(file.shown, number, *problem)
+    seen = {target for _, target in found}
+    for number, target in rendered_links(file, site):
+        problem = None if target in seen else link_problem(target, file, site)
+        if problem:
+            yield Problem(file.shown, number, *problem)
+
+
+def rendered_links(file: ContentFile, site: Site) -> list[tuple[int, str]]:
+    """(line, target) of every link Pelican would rewrite in the rendered body: the
+    attributes its own regular expression finds (Content._get_intrasite_link_regex), so
+    Markdown the source patterns do not read is judged too (`[a [b] c]({static}../x)`,
+    `\\\\[x](…)`, a reference defined on the next line: each passed the check, and Pelican
+    copied what `{static}` named from outside content/). Rendered only for a body with a
+    link marker; the line is the first that writes the target's path, else the body's first."""
+    if not _MARKER.search("\n".join(file.front.body)):
+        return []
+    if "rendered links" not in file.derived:
+        from kuaixun.rules.unsafe_html import rendered  # (Markdown: only for such bodies)
+
+        html = rendered(file, site) or ""
+        pattern = _pelican_links(site.settings.get("INTRASITE_LINK_REGEX") or _DEFAULT_LINK)
+        lines = [(n, without_code_spans(line)) for n, line in file.body_lines()]
+        first = lines[0][0] if lines else 1
+        found = []
+        for match in pattern.finditer(html):
+            target, path = unescape(match["path"]), unescape(match["value"]).lstrip("/")
+            number = next((n for n, line in lines if (path or target) in line), first)
+            found.append((number, target))
+        file.derived["rendered links"] = found
+    return file.derived["rendered links"]
+
+
+_DEFAULT_LINK = "[{|](?P<what>.*?)[|}]"
+# A link marker where a link's address could start ("({static}…", ':{filename}…',
+# '="{static}…', a reference on its own line); "|" in ordinary text ("甲 | 乙") is none.
+_MARKER = re.compile(r"(?:^|[(<\"'\s:=])[{|][^{}|\s]*[|}]")
+
+
+def _pelican_links(link: str) -> re.Pattern:
+    return re.compile(
+        r"(?P<markup><[^>]+(?:href|src|poster|data|cite|formaction|action|content)\s*=\s*)"
+        rf"(?P<quote>[\"'])(?P<path>{link}(?P<value>.*?))(?P=quote)"
+    )
 
 
 def link_problem(target: str, file: ContentFile, site: Site) -> tuple[str, str] | None:

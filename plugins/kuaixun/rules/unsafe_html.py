@@ -365,16 +365,28 @@ def body_problems(
     ]
 
 
-def _renderer(site: Site) -> Callable[[str], str]:
+def renderer(site: Site) -> Callable[[str], str]:
+    """The site's Markdown, made once a check (rules/links.py renders with it too)."""
     if "markdown renderer" not in site.cache:
         site.cache["markdown renderer"] = markdown_renderer(site.settings)
     return site.cache["markdown renderer"]
 
 
+def rendered(file: ContentFile, site: Site) -> str | None:
+    """The body as the site's Markdown renders it, made once for every rule that reads it
+    (this one, rules/links.py); None when it nests too deep to render (rules/text.py)."""
+    if "html" not in file.derived:
+        deep = any(nesting_depth(line) > MAX_NESTING for _, line in file.body_lines())
+        html = None if deep else renderer(site)("\n".join(file.front.body))
+        file.derived["html"] = html
+    return file.derived["html"]
+
+
 def body_has_no_script(file: ContentFile, site: Site) -> Iterator[Problem]:
     """Articles and pages, drafts too: the preview shows them in a browser."""
     lines = list(file.body_lines())
-    yield from body_problems(file.shown, "\n".join(file.front.body), lines, _renderer(site))
+    body = "\n".join(file.front.body)
+    yield from body_problems(file.shown, body, lines, lambda _: rendered(file, site) or "")
 
 
 def issue_notes_have_no_script(site: Site) -> Iterator[Problem]:
@@ -387,4 +399,4 @@ def issue_notes_have_no_script(site: Site) -> Iterator[Problem]:
             continue  # the issue rules report the encoding
         lines = list(read_front_matter(text).numbered_body())
         body = "\n".join(line for _, line in lines)
-        yield from body_problems(site.shown(Path(path)), body, lines, _renderer(site))
+        yield from body_problems(site.shown(Path(path)), body, lines, renderer(site))
