@@ -70,6 +70,8 @@ UNSAFE = [
     ("![社区公告栏的照片](https://tracker.example/p.gif)", ["https://tracker.example/p.gif"]),
     ('<video src="https://cdn.example/v.mp4" controls></video>', ["<video>", "别的网站"]),
     ('<audio src="//cdn.example/a.mp3"></audio>', ["<audio>"]),
+    ('<image src="https://tracker.example/p.gif">', ["<image>"]),
+    ('<table><tr><td background="https://tracker.example/b.gif">格</td></tr></table>', ["<td>"]),
     ('<video poster="\\\\cdn.example/p.jpg"></video>', ["<video>"]),
     ('<img src="a.jpg" srcset="a.jpg 1x, https://cdn.example/a2.jpg 2x" alt="社区公告栏">',
      ["https://cdn.example/a2.jpg"]),

@@ -53,7 +53,8 @@ SCRIPT_SCHEMES = ("javascript:", "vbscript:")
 # name it. The site's CSP loads such files only from the site itself (img-src 'self' data:,
 # media from default-src 'self'): one from another site is a hole in the article for
 # readers, and, where the policy is not sent, tells that site who reads what.
-EMBEDDING = ("img", "video", "audio", "source", "track")
+# (<image> is an <img> to a browser's parser; `background=` still paints a table cell.)
+EMBEDDING = ("img", "image", "video", "audio", "source", "track")
 LOADING_ATTRIBUTES = ("src", "srcset", "poster")
 # Elements whose end tag may be left out (HTML's optional end tags): the element around them
 # closes them, nothing leaks out. Void elements have no end tag at all.
@@ -150,7 +151,8 @@ def attribute_findings(tag: str, name: str, value: str) -> list[Finding]:
         message = f"链接地址不能是 {scheme} (a {scheme} URL runs script)"
         fix = "换成 https:// 开头的网址，或删除这个链接"
         return [Finding(message, fix, _scheme_needle(scheme))]
-    if tag in EMBEDDING and name in LOADING_ATTRIBUTES and (url := _external(name, value)):
+    loads = (tag in EMBEDDING and name in LOADING_ATTRIBUTES) or name == "background"
+    if loads and (url := _external(name, value)):
         message = (
             f"<{tag}> 用了别的网站上的文件 {url[:60]} (a file from another site: the site's "
             "security policy does not load it, and that site would see who reads)"
