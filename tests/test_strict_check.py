@@ -169,6 +169,10 @@ def test_a_date_far_ahead_is_named_and_a_draft_may_wait(tmp_path):
         # (Hypothesis found the check taking it for code while Pelican followed the link).
         (HEADER + "\n```\n[坏]({filename}no.md)\n", 6, ["{filename}no.md", "不存在"]),
         (HEADER + "\n```\n[外]({static}../../../etc/passwd)\n", 6, ["content/ 以外"]),
+        # A link or heading without words: a screen reader says "link" (axe: link-name).
+        (HEADER + "\n正文[](https://example.com/a)。\n", 5, ["没有文字", "example.com/a"]),
+        (HEADER + '\n正文\n\n<a href="https://example.com/b"> </a>\n', 7, ["没有文字"]),
+        (HEADER + "\n## \n\n正文\n", 5, ["小标题是空的", "##"]),
         # Markdown the source patterns did not read: Pelican rewrote (and copied) the link.
         (HEADER + "\n[甲 [乙] 丙]({static}../../../etc/passwd)\n", 5, ["content/ 以外"]),
         (HEADER + "\n\\\\[甲]({static}../../../etc/passwd)\n", 5, ["content/ 以外"]),
@@ -223,6 +227,7 @@ def test_each_rule_names_its_line_and_fix(tmp_path, text, line, words):
         # What the importer writes for text that looks like a link: text, not a link.
         '\\[x\\](\\{filename\\}/../../tasks.py) 和 &lt;a href="{filename}no.md"&gt;',
         "表格 | 甲 | 乙 |，以及 {花括号} 里的字",
+        '<a href="#top" aria-label="回到顶部"></a> 和 <a href="https://e.com" title="区政府"></a>',
     ],
 )
 def test_good_links_pass(tmp_path, body):

@@ -14,7 +14,17 @@ from pathlib import Path
 
 from kuaixun.core.memo import Memo
 from kuaixun.core.problems import Problem, split_notices
-from kuaixun.rules import dictionary, files, issues, links, metadata, photos, text, unsafe_html
+from kuaixun.rules import (
+    dictionary,
+    files,
+    issues,
+    links,
+    metadata,
+    photos,
+    readable,
+    text,
+    unsafe_html,
+)
 from kuaixun.rules.registry import CheckMemory, Rules, Site, in_report_order, load_site, run_rules
 
 RULES = Rules(
@@ -37,6 +47,7 @@ RULES = Rules(
         metadata.slug_is_plain,  # a Slug is one part of a URL: no spaces, no /
         metadata.written_in_the_sites_language,  # no Lang: en, no Translation: true
         unsafe_html.body_has_no_script,  # no script, frames or event handlers in bodies
+        readable.links_and_headings_have_words,  # no empty link or heading (axe)
     ),
     # These look at other files too: the theme's templates, linked files, photos.
     per_file=(
