@@ -169,6 +169,9 @@ def test_a_date_far_ahead_is_named_and_a_draft_may_wait(tmp_path):
         # (Hypothesis found the check taking it for code while Pelican followed the link).
         (HEADER + "\n```\n[坏]({filename}no.md)\n", 6, ["{filename}no.md", "不存在"]),
         (HEADER + "\n```\n[外]({static}../../../etc/passwd)\n", 6, ["content/ 以外"]),
+        # A template made for a listing crashed Pelican while writing ("a bug in the site").
+        (HEADER + "Template: index\n\n正文\n", 4, ['模板 "index"', "不是给文章用的"]),
+        (HEADER + "Template: issue_print\n\n正文\n", 4, ["issue_print", "Template:"]),
         # A link or heading without words: a screen reader says "link" (axe: link-name).
         (HEADER + "\n正文[](https://example.com/a)。\n", 5, ["没有文字", "example.com/a"]),
         (HEADER + '\n正文\n\n<a href="https://example.com/b"> </a>\n', 7, ["没有文字"]),
@@ -418,3 +421,14 @@ def test_a_conflict_in_the_header_is_named(tmp_path):
 def test_conflict_markers_in_code_are_text(tmp_path):
     body = "git 合并时会留下这样的标记：\n\n```\n<<<<<<< HEAD\n旧\n=======\n新\n>>>>>>> b\n```\n"
     assert problems_of(tmp_path, {"articles/x.md": HEADER + "\n" + body}) == []
+
+
+def test_a_page_may_name_a_page_template_only(tmp_path):
+    files = {
+        "pages/a.md": "Title: 关于\nTemplate: page\n\n正文\n",
+        "pages/b.md": "Title: 关于二\nTemplate: archives\n\n正文\n",
+        "articles/x.md": HEADER + "Template: article\n\n正文\n",
+    }
+    problems = problems_of(tmp_path, files)
+    assert [(Path(p.path).name, p.line) for p in problems] == [("b.md", 2)]
+    assert "不是给页面用的" in problems[0].message

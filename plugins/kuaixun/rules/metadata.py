@@ -439,15 +439,27 @@ def _slug_order(file: ContentFile) -> tuple:
 
 
 def template_exists(file: ContentFile, site: Site) -> Iterator[Problem]:
-    """Template: names a page template of the theme; Pelican fails while writing otherwise."""
+    """Template: names a template of the theme made for this kind of file (article*.html
+    for an article, page*.html for a page). Pelican fails while writing with any other:
+    one that does not exist, or one made for a listing (`Template: index` crashed the build
+    on a variable only the home page has, `Template: issue_print` on a filter only the
+    print edition registers) — reported as "a bug in the site code", not the editor's."""
     header = file.get("template")
     name = header.value.strip() if header else ""
-    if not header or name in _templates(site):
+    if not header or not name:
         return
+    kind = "article" if file.kind == "article" else "page"
+    if name in _templates(site) and name.startswith(kind):
+        return
+    made = (
+        "不存在 (no such template)"
+        if name not in _templates(site)
+        else (f"不是给{'文章' if kind == 'article' else '页面'}用的 (a template for other pages)")
+    )
     yield Problem(
         file.shown,
         header.line,
-        f'模板 "{name}" 不存在 (no such template)',
+        f'模板 "{name}" {made}',
         "删掉 Template: 这一行，用网站的默认模板 (remove the Template: line)",
     )
 
