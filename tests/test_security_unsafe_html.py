@@ -71,6 +71,14 @@ UNSAFE = [
     ('<video src="https://cdn.example/v.mp4" controls></video>', ["<video>", "别的网站"]),
     ('<audio src="//cdn.example/a.mp3"></audio>', ["<audio>"]),
     ('<image src="https://tracker.example/p.gif">', ["<image>"]),
+    # What U+202E does, in markup: the number shown backwards.
+    ('拨打 <bdo dir="rtl">13900001111</bdo>', ["<bdo>"]),
+    ('拨打 <span dir="rtl">13900001111</span>', ["dir=rtl"]),
+    # A focus order, keys or focus of its own; text hidden from readers but not the search.
+    ("[链接](https://example.com){: tabindex=1 }", ["tabindex="]),
+    ('<p hidden>只给搜索引擎看的关键词</p>', ["hidden="]),
+    ('<span aria-hidden="true">读屏软件听不到</span>', ["aria-hidden="]),
+    ('<a href="https://example.com" accesskey="s">链接</a>', ["accesskey="]),
     ('<table><tr><td background="https://tracker.example/b.gif">格</td></tr></table>', ["<td>"]),
     ('<video poster="\\\\cdn.example/p.jpg"></video>', ["<video>"]),
     ('<img src="a.jpg" srcset="a.jpg 1x, https://cdn.example/a2.jpg 2x" alt="社区公告栏">',
@@ -98,6 +106,7 @@ SAFE = [
     "<!--\n\n多段的备注\n\n-->\n\n正文",
     "`<!--` 写在代码里\n\n```\n<!-- 代码块\n<b>\n```",
     "[外链的图片](https://example.com/a.jpg) 是链接，不是插图。",
+    '<p dir="ltr" lang="en">English text</p> 和 <span dir="auto">自动</span>',
     "&lt;!--enpcontent--> 是网页抓取留下的字，导入时写成了文字（inews 里就有）。",
 ]
 

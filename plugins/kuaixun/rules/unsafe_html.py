@@ -120,6 +120,9 @@ def element_findings(tag: str) -> list[Finding]:
     if tag in PAGE_LEVEL or tag in DOCUMENT_TAGS:
         message = f"正文里不能有页面级标签 <{tag}> (<{tag}> changes the whole page)"
         return [Finding(message, "删除它", needle)]
+    if tag == "bdo":
+        message = "正文里不能有 <bdo> (it shows text, a phone number, in reverse)"
+        return [Finding(message, "删除它", needle)]
     if tag in FORMS:
         message = f"正文里不能有表单 <{tag}> (a form on a news page can phish readers)"
         fix = "删除它；问卷、报名请放外部网址的链接，如 [报名](https://…)"
@@ -127,8 +130,32 @@ def element_findings(tag: str) -> list[Finding]:
     return []
 
 
+# Attributes that change how a page is read or used rather than what it says: a focus order
+# of their own, keys, focus taken on load, text hidden from screen readers or from all
+# readers (but not from feeds and the search), text one can edit. News text needs none.
+BEHAVIOUR_ATTRIBUTES = (
+    "tabindex", "accesskey", "autofocus", "contenteditable", "aria-hidden", "hidden", "inert",
+)  # fmt: skip
+
+
+def behaviour_findings(tag: str, name: str, value: str) -> list[Finding]:
+    """An attribute of BEHAVIOUR_ATTRIBUTES, or dir=rtl (written without "=" too)."""
+    needle = re.compile(rf"(?<![\w-]){re.escape(name)}\b", re.IGNORECASE)
+    if name in BEHAVIOUR_ATTRIBUTES:
+        message = f"<{tag}> 带有 {name}= (it changes how readers, screen readers or keys use it)"
+        return [Finding(message, f"删除 {name}=… 这一段", needle)]
+    if name == "dir" and value.strip().lower() == "rtl":
+        # The right-to-left override characters are refused (rules/text.py); this is the
+        # same trick in markup: "拨打 <span dir=rtl>…" reorders what follows.
+        message = f"<{tag}> 带有 dir=rtl (right to left: it reorders what readers see)"
+        return [Finding(message, "删除 dir=… 这一段", needle)]
+    return []
+
+
 def attribute_findings(tag: str, name: str, value: str) -> list[Finding]:
     needle = _attribute_needle(name)
+    if name in BEHAVIOUR_ATTRIBUTES or name == "dir":
+        return behaviour_findings(tag, name, value)
     if name.startswith("on"):
         message = f"<{tag}> 带有脚本属性 {name}= (event-handler attribute runs script)"
         return [Finding(message, f"删除 {name}=… 这一段", needle)]
