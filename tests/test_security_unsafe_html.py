@@ -73,6 +73,7 @@ UNSAFE = [
     ('<image src="https://tracker.example/p.gif">', ["<image>"]),
     # What U+202E does, in markup: the number shown backwards.
     ('拨打 <bdo dir="rtl">13900001111</bdo>', ["<bdo>"]),
+    ("<marquee>滚动的通知</marquee>", ["<marquee>"]),
     ('拨打 <span dir="rtl">13900001111</span>', ["dir=rtl"]),
     # A focus order, keys or focus of its own; text hidden from readers but not the search.
     ("[链接](https://example.com){: tabindex=1 }", ["tabindex="]),

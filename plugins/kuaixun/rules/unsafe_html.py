@@ -120,6 +120,9 @@ def element_findings(tag: str) -> list[Finding]:
     if tag in PAGE_LEVEL or tag in DOCUMENT_TAGS:
         message = f"正文里不能有页面级标签 <{tag}> (<{tag}> changes the whole page)"
         return [Finding(message, "删除它", needle)]
+    if tag in ("marquee", "blink"):
+        message = f"正文里不能有 <{tag}> (moving or blinking text: hard to read, WCAG 2.2.2)"
+        return [Finding(message, "删除它；要强调用 **加粗**", needle)]
     if tag == "bdo":
         message = "正文里不能有 <bdo> (it shows text, a phone number, in reverse)"
         return [Finding(message, "删除它", needle)]
