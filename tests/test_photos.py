@@ -377,3 +377,56 @@ def test_print_view_uses_the_1600_px_jpeg(site, serve, browser):
 
 
 # Lighthouse on a 4000 px photo (properly sized images, no layout shift): tests/test_lighthouse.py
+
+
+# --- long images (长图) ------------------------------------------------------------------------
+
+
+def test_a_long_image_is_published_in_jpeg_where_webp_cannot_hold_it(tmp_path):
+    """An infographic of 800×20000 crashed the build ("image size exceeds WebP limit of
+    16383 pixels", reported as a bug in the site code). Now each width WebP can hold has
+    both formats, the others JPEG only, and a picture with no WebP rendition at all has no
+    WebP source (an empty srcset is invalid HTML)."""
+    content = _content(tmp_path)
+    folder = content / "articles/2020/11"
+    Image.new("RGB", (800, 20000), (200, 100, 50)).save(folder / "long.png")
+    Image.new("RGB", (100, 17000), (20, 100, 50)).save(folder / "thin.png")
+    story = folder / "taiji.md"
+    story.write_text(
+        STORY.replace("Cover: taiji.jpg", "Cover: long.png")
+        + "\n![社区服务的说明长图](long.png)\n\n![一条很细很长的彩色竖条](thin.png)\n",
+        encoding="utf-8",
+    )
+    build = run_build(tmp_path / "output", content=content)
+    assert build.returncode == 0, build.stderr
+    output = tmp_path / "output"
+    made = sorted(
+        p.name.split("-", 2)[-1]
+        for p in (output / "images").glob("*-*")
+        if "long" in p.name or "thin" in p.name
+    )
+    assert made == ["100.jpg", "480.jpg", "480.webp", "720.jpg", "800.jpg"], made
+    (article,) = (output / "2020" / "11").glob("*/index.html")
+    page = html.fromstring(article.read_bytes())
+    pictures = {
+        p.find(".//img").get("src"): p for p in page.iter("picture") if p.find(".//img") is not None
+    }
+    long = next(p for src, p in pictures.items() if "/long-" in src)
+    thin = next(p for src, p in pictures.items() if "/thin-" in src)
+    assert [s.get("type") for s in long.iter("source")] == ["image/jpeg", "image/webp"]
+    assert [s.get("type") for s in thin.iter("source")] == ["image/jpeg"]
+    assert all(s.get("srcset") for s in page.iter("source"))
+
+
+def test_an_image_too_long_for_any_format_is_the_editors_problem(tmp_path):
+    content = _content(tmp_path)
+    folder = content / "articles/2020/11"
+    Image.new("RGB", (300, 70000), (20, 100, 150)).save(folder / "toolong.png")
+    story = folder / "taiji.md"
+    story.write_text(STORY + "\n![社区服务的说明长图](toolong.png)\n", encoding="utf-8")
+    line = len(story.read_text(encoding="utf-8").splitlines())
+    build = run_build(tmp_path / "output", content=content)
+    assert build.returncode != 0
+    assert any(
+        f"taiji.md:{line}:" in p and "照片太长" in p and "切成几张" in p for p in build.problems
+    ), build.stderr

@@ -111,7 +111,8 @@ def _file_problem(path: Path, site: Site) -> tuple[str, str] | None:
         return not_added
     limit = {key: site.settings.get(key, default) for key, default in DEFAULTS.items()}
     try:
-        inspect(path, limit["PHOTOS_MAX_BYTES"], limit["PHOTOS_MAX_PIXELS"])
+        widths = tuple(limit["PHOTOS_WIDTHS"])
+        inspect(path, limit["PHOTOS_MAX_BYTES"], limit["PHOTOS_MAX_PIXELS"], widths)
     except PhotoError as error:
         return problem_of(error, path)
     return None

@@ -133,13 +133,19 @@ def picture(photo: Photo, alt: str, sizes: str, lazy: bool) -> str:
     printed = photo.closest(PRINT_WIDTH)
     largest = photo.largest
     loading = ' loading="lazy"' if lazy else ""
+    # (A long image that WebP cannot hold at any width has JPEG renditions only.)
+    webp = photo.of_format("webp")
     return (
         "<picture>"
         # One candidate, but with a width and sizes: the validator wants them alike in a picture.
         f'<source media="print" type="image/jpeg" srcset="{URL_MARKER}{printed.path} '
         f'{printed.width}w" sizes="100vw">'
-        f'<source type="image/webp" srcset="{_srcset(photo, "webp")}" sizes="{sizes}">'
-        f'<img src="{URL_MARKER}{fallback.path}" srcset="{_srcset(photo, "jpeg")}"'
+        + (
+            f'<source type="image/webp" srcset="{_srcset(photo, "webp")}" sizes="{sizes}">'
+            if webp
+            else ""
+        )
+        + f'<img src="{URL_MARKER}{fallback.path}" srcset="{_srcset(photo, "jpeg")}"'
         f' sizes="{sizes}" width="{largest.width}" height="{largest.height}"'
         f' alt="{html.escape(alt)}"{loading} decoding="async">'
         "</picture>"

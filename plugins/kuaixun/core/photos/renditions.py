@@ -25,6 +25,11 @@ ENCODER_VERSION = 1
 JPEG_QUALITY = 80
 WEBP_QUALITY = 75
 FORMATS = ("webp", "jpeg")
+# The longest side each format can hold: a long image (长图, an infographic of 1080×20000)
+# gets JPEG renditions only where WebP cannot hold it, and one too long for JPEG too is the
+# editor's problem (cut it in parts), not a crash of the build ("image size exceeds WebP
+# limit of 16383 pixels" was reported as a bug in the site code).
+MAX_SIDE = {"webp": 16383, "jpeg": 65535}
 EXTENSIONS = {"webp": "webp", "jpeg": "jpg"}
 MIME_TYPES = {"webp": "image/webp", "jpeg": "image/jpeg"}
 
@@ -116,7 +121,9 @@ def _too_many_pixels(width: int, height: int, max_pixels: int) -> PhotoError:
 _READ_ERRORS = (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Warning)
 
 
-def inspect(source: Path, max_bytes: int, max_pixels: int) -> None:
+def inspect(
+    source: Path, max_bytes: int, max_pixels: int, widths: tuple[int, ...] = (1600,)
+) -> None:
     """Raise PhotoError unless `source` is a file within `max_bytes` whose header is a readable
     image within `max_pixels`. Reads the header only, no pixels: the content check runs it
     on every photo (bulletin `make check`), the build before decoding."""
@@ -142,6 +149,18 @@ def inspect(source: Path, max_bytes: int, max_pixels: int) -> None:
         raise _unreadable(source, error) from error
     if width * height > max_pixels:
         raise _too_many_pixels(width, height, max_pixels)
+    _check_length(width, height, widths)
+
+
+def _check_length(width: int, height: int, widths: tuple[int, ...]) -> None:
+    """PhotoError when the largest rendition (`widths`) would be longer than JPEG holds."""
+    largest = target_widths(width, widths)[-1]
+    if max(largest, round(height * largest / width)) > MAX_SIDE["jpeg"]:
+        raise PhotoError(
+            f"照片太长：{width}×{height} 像素 (too long for a photo file: the longest side "
+            f"may be {MAX_SIDE['jpeg']} pixels)",
+            "把长图切成几张，分别插入 (cut it into parts)",
+        )
 
 
 def _open_upright(source: Path, max_pixels: int) -> Image.Image:
@@ -201,6 +220,8 @@ def _make(source: Path, folder: Path, stem: str, digest: str, widths, max_pixels
         resized = larger.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
         larger = resized
         for fmt in FORMATS:
+            if max(width, height) > MAX_SIDE[fmt]:
+                continue  # (a long image: JPEG holds what WebP cannot; `inspect` the rest)
             name = f"{stem}-{digest}-{width}.{EXTENSIONS[fmt]}"
             _encode(_clean_copy(resized, fmt), fmt, folder / name, icc_profile)
             made.append(
@@ -228,7 +249,7 @@ class PhotoCache:
         self._seen: dict[str, Photo] = {}
 
     def process(self, source: Path, output_dir: str = "images") -> Photo:
-        inspect(source, self.max_bytes, self.max_pixels)
+        inspect(source, self.max_bytes, self.max_pixels, self.widths)
         data = source.read_bytes()
         digest = content_digest(data, self.widths)
         if digest in self._seen:
