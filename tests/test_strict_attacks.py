@@ -398,3 +398,19 @@ def test_an_article_the_build_would_not_read_is_named(tmp_path):
     assert len(found) == 2, found
     assert "upper.MD" in found[1] and "改名为 upper.md" in found[1]
     assert "saved.txt" in found[0] and "改名为 saved.md" in found[0]
+
+
+def test_a_huge_article_or_published_file_is_named_with_its_size(tmp_path):
+    """A 1.2 MB "article" (a paste gone wrong) was read whole by the check and the build;
+    a 26 MB PDF published as it is breaks the deploy on hosts that take 25 MiB a file."""
+    content = copy_content(tmp_path / "content")
+    big = content / "articles" / "paste.md"
+    big.write_text(article("粘贴", body="很长的正文。" * 70_000), encoding="utf-8")
+    pdf = content / "extra" / "report.pdf"
+    with pdf.open("wb") as handle:
+        handle.write(b"%PDF-1.7\n")
+        handle.truncate(26 * 1024 * 1024)  # (sparse: no disk taken)
+    found = checked(content)
+    assert len(found) == 2, found
+    assert "paste.md" in found[0] and "1.3 MB" in found[0] and "分成几篇" in found[0]
+    assert "report.pdf" in found[1] and "27.3 MB" in found[1] and "25 MB" in found[1]

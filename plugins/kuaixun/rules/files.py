@@ -192,7 +192,7 @@ def content_tree_is_safe(site: Site) -> Iterator[Problem]:
             # Read again only when changed (the preview checks after every save).
             stamp = (info.st_size, info.st_mtime_ns, info.st_ino)
             problem = site.memory.verdict(("type", str(path)), stamp, partial(type_problem, path))
-            problem = problem or unread_problem(path, site)
+            problem = problem or unread_problem(path, site) or size_problem(path, info, site)
         if problem:
             yield Problem(site.shown(path), None, *problem)
     for path in skipped:
@@ -206,6 +206,39 @@ def content_tree_is_safe(site: Site) -> Iterator[Problem]:
                 f"改名为 {path.name.lstrip('.')}；不想发布的文章写 Status: draft",
             )
     yield from _same_name(site, files)
+
+
+# The largest Markdown file: ten times the longest of 7,246 real news articles (94 KB); past
+# it a file is a paste gone wrong, and the check and the build would read it whole.
+MAX_MARKDOWN_BYTES = 1_000_000
+# The largest file published as it is (a PDF, a photo under images/): what Cloudflare Pages
+# takes (25 MiB a file; GitHub Pages warns at 50 MB). Photos beside articles are re-encoded
+# and have their own limit (PHOTOS_MAX_BYTES, rules/photos.py).
+MAX_PUBLISHED_BYTES = 25 * 1024 * 1024
+_PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp")
+
+
+def size_problem(path: Path, info: os.stat_result, site: Site) -> tuple[str, str] | None:
+    """A Markdown file over MAX_MARKDOWN_BYTES, or a file published as it is over
+    MAX_PUBLISHED_BYTES."""
+    suffix, size = path.suffix.lower(), info.st_size
+    if suffix in MARKDOWN_EXTENSIONS:
+        if size <= MAX_MARKDOWN_BYTES:
+            return None
+        return (
+            f"{path.name} 有 {size / 1e6:.1f} MB，一篇文章最多 {MAX_MARKDOWN_BYTES / 1e6:g} MB "
+            "(a Markdown file this large is not an article)",
+            "检查是不是粘贴了别的东西；确实很长的稿件分成几篇",
+        )
+    statics = [site.root / folder for folder in site.settings.get("STATIC_PATHS", [])]
+    as_is = suffix not in _PHOTO_SUFFIXES or any(path.is_relative_to(f) for f in statics)
+    if not as_is or size <= MAX_PUBLISHED_BYTES:
+        return None
+    return (
+        f"{path.name} 有 {size / 1e6:.1f} MB，超过 {MAX_PUBLISHED_BYTES >> 20} MB "
+        "(a file over what static hosts take)",
+        "压缩或拆分这个文件；PDF 可以用“另存为较小的文件”",
+    )
 
 
 # A text file that starts as an article does, in a folder of articles or pages: its editor
