@@ -205,6 +205,25 @@ def test_invoke_serve_finds_a_page_without_html_and_answers_ranges(tmp_path):
     assert headers["Content-Range"] == f"bytes {SIZE - 3}-{SIZE - 1}/{SIZE}"
 
 
+def test_invoke_serve_answers_a_missing_page_with_the_sites_404_page(tmp_path):
+    """Pelican's handler answered nothing at all (the browser: "empty response")."""
+    (tmp_path / "404.html").write_text("<p>找不到这个页面</p>", encoding="utf-8")
+    server = development_server(tmp_path)
+    try:
+        base = serve_in_background(server)
+        got = fetch(f"{base}/2020/11/no-such-article/")
+        head = fetch(f"{base}/nope", method="HEAD")
+        (tmp_path / "404.html").unlink()
+        plain = fetch(f"{base}/nope")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (got[0], got[2].decode("utf-8")) == (404, "<p>找不到这个页面</p>")
+    assert got[1]["Content-Type"] == "text/html; charset=utf-8"
+    assert (head[0], head[2], head[1]["Content-Length"]) == (404, b"", str(len(got[2])))
+    assert plain[0] == 404 and plain[2]
+
+
 def test_the_sub_path_preview_answers_ranges_under_its_sub_path(tmp_path):
     from kuaixun.tools.deploy import subpath_server
 

@@ -218,10 +218,31 @@ def development_server(
     logs every request, with byte ranges like every server here."""
     from pelican.server import ComplexHTTPRequestHandler
 
-    # Pelican's handler reads its folder from base_path, which its own RootedHTTPServer sets.
-    settings = {"base_path": str(folder), "quiet": False}
-    handler = type("Handler", (FolderHandler, ComplexHTTPRequestHandler), settings)
-    return folder_server(folder, host, port, handler)
+    class Handler(FolderHandler, ComplexHTTPRequestHandler):
+        # Pelican's handler reads its folder from base_path (its RootedHTTPServer sets it).
+        base_path, quiet = str(folder), False
+
+        def do_GET(self):
+            super().do_GET()
+            if not self.path:  # Pelican's handler found nothing and answered nothing
+                self.send_error(HTTPStatus.NOT_FOUND)
+
+        def send_error(self, code, message=None, explain=None):
+            """A missing page is the site's own 404 page, as static hosts answer it (the
+            browser showed "empty response" for a broken link under `make serve`)."""
+            page = folder / "404.html"
+            if code != HTTPStatus.NOT_FOUND or not page.is_file():
+                return super().send_error(code, message, explain)
+            body = page.read_bytes()
+            self.send_response(code, message)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+            return None
+
+    return folder_server(folder, host, port, Handler)
 
 
 def base_url(server: http.server.HTTPServer) -> str:
