@@ -83,10 +83,11 @@ def internal_links_resolve(file: ContentFile, site: Site) -> Iterator[Problem]:
 def rendered_links(file: ContentFile, site: Site) -> list[tuple[int, str]]:
     """(line, target) of every link Pelican would rewrite in the rendered body: the
     attributes its own regular expression finds (Content._get_intrasite_link_regex), so
-    Markdown the source patterns do not read is judged too (`[a [b] c]({static}../x)`,
-    `\\\\[x](…)`, a reference defined on the next line: each passed the check, and Pelican
-    copied what `{static}` named from outside content/). Rendered only for a body with a
-    link marker; the line is the first that writes the target's path, else the body's first."""
+    Markdown the source patterns do not read is judged too (`[a [b] c]({static}../x)` and a
+    reference defined on the next line passed the check, and Pelican tried to copy what `{static}`
+    named from outside content/; `\\\\[x](…)`, a link after an escaped backslash, the source
+    pattern now leaves to this). Rendered only for a body with a link marker; the line is
+    the first that writes the target's path, else the body's first."""
     if not _MARKER.search("\n".join(file.front.body)):
         return []
     if "rendered links" not in file.derived:
