@@ -441,3 +441,20 @@ def failed_build_after_a_stopped_writer(tmp_path: Path) -> None:
     until(lambda: good.receive(), "the good build's writer ends")
     assert good.problems == []
     assert (output / "index.html").is_file() and (output / "sitemap.xml").is_file()
+
+
+def test_the_preview_refuses_a_request_naming_another_host(preview_in_process, tmp_path):
+    """DNS rebinding: a page elsewhere points a name of its own at 127.0.0.1 and would read
+    the drafts the preview shows through the editor's browser."""
+    (tmp_path / "index.html").write_text("<p>草稿</p>", encoding="utf-8")
+    for path in ("/", "/_preview/problems.json", "/_preview/status.json"):
+        request = urllib.request.Request(
+            preview_in_process + path, headers={"Host": "evil.example"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status = response.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        assert status == 403, path
+    assert fetch(f"{preview_in_process}/")[0] == 200

@@ -224,6 +224,27 @@ def test_invoke_serve_answers_a_missing_page_with_the_sites_404_page(tmp_path):
     assert plain[0] == 404 and plain[2]
 
 
+@pytest.mark.parametrize("make", [folder_server, development_server])
+def test_a_request_naming_another_host_is_refused(tmp_path, make):
+    """DNS rebinding: a page elsewhere points a name of its own at 127.0.0.1 and reads the
+    local server through the browser; the request then names that host."""
+    (tmp_path / "index.html").write_text("<p>草稿</p>", encoding="utf-8")
+    server = make(tmp_path)
+    try:
+        base = serve_in_background(server)
+        port = server.server_port
+        answers = {
+            host: fetch(f"{base}/", Host=host)
+            for host in (f"evil.example:{port}", f"localhost:{port}", f"[::1]:{port}", "127.0.0.1")
+        }
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert answers[f"evil.example:{port}"][0] == 403
+    assert b"\xe8\x8d\x89\xe7\xa8\xbf" not in answers[f"evil.example:{port}"][2]  # 草稿
+    assert all(answer[0] == 200 for host, answer in answers.items() if "evil" not in host)
+
+
 def test_the_sub_path_preview_answers_ranges_under_its_sub_path(tmp_path):
     from kuaixun.tools.deploy import subpath_server
 

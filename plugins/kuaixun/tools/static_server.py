@@ -29,6 +29,21 @@ from typing import BinaryIO
 from urllib.parse import urlsplit
 
 LOCALHOST = "127.0.0.1"
+# The names a request to one of these servers may carry in its Host header. They serve this
+# machine only (drafts, under `make livereload`); a web page the editor visits elsewhere can
+# point a name of its own at 127.0.0.1 (DNS rebinding) and read them through the browser,
+# so a request naming any other host is refused (as webpack-dev-server's was, CVE-2018-14732).
+LOCAL_HOSTS = frozenset(("127.0.0.1", "localhost", "::1"))
+
+
+def is_local_host(header: str | None) -> bool:
+    """Whether a Host header names this machine (no header, as HTTP/1.0 sends: yes)."""
+    if not header:
+        return True
+    name = header.strip().lower()
+    name = name[1 : name.find("]")] if name.startswith("[") else name.rsplit(":", 1)[0]
+    return name in LOCAL_HOSTS
+
 
 _ONE_RANGE = re.compile(r"(\d*)-(\d*)")
 # A Range header of many ranges, or of ranges that together ask far more than the file
@@ -125,6 +140,9 @@ class FolderHandler(http.server.SimpleHTTPRequestHandler):
     _announce_ranges = False
 
     def send_head(self):
+        if not is_local_host(self.headers.get("Host")):
+            self.send_error(HTTPStatus.FORBIDDEN, "Host not allowed (this server is local)")
+            return None
         path = self.file_path()
         self._announce_ranges = path is not None
         if path is None or "Range" not in self.headers:
@@ -223,6 +241,9 @@ def development_server(
         base_path, quiet = str(folder), False
 
         def do_GET(self):
+            if not is_local_host(self.headers.get("Host")):
+                self.send_error(HTTPStatus.FORBIDDEN, "Host not allowed (this server is local)")
+                return
             super().do_GET()
             if not self.path:  # Pelican's handler found nothing and answered nothing
                 self.send_error(HTTPStatus.NOT_FOUND)

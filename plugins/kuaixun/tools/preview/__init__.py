@@ -37,12 +37,14 @@ from pathlib import Path
 from livereload import Server
 from livereload.handlers import StaticFileHandler
 from tornado import web
+from tornado.httputil import HTTPServerRequest
 from tornado.ioloop import IOLoop
 from tornado.locks import Condition
 
 from kuaixun.core.problems import format_report
 from kuaixun.tools.preview.rebuild import Generation, Preview
 from kuaixun.tools.preview.watch import FileWatcher
+from kuaixun.tools.static_server import is_local_host
 
 ASSETS = Path(__file__).parent
 # What a build writes from templates (pages, feeds, robots.txt): a request waits until fresh.
@@ -97,7 +99,18 @@ def is_fresh(preview: Preview, file: Path) -> bool:
     return file.exists() or preview.is_fresh(file)
 
 
-class _Pages(StaticFileHandler):
+class _LocalOnly:
+    """Drafts are read from this machine only: a request naming another host in its Host
+    header is refused (DNS rebinding: static_server.LOCAL_HOSTS). Before a RequestHandler."""
+
+    request: HTTPServerRequest  # (the RequestHandler's)
+
+    def prepare(self) -> None:
+        if not is_local_host(self.request.headers.get("Host")):
+            raise web.HTTPError(403, "Host not allowed (this server is local)")
+
+
+class _Pages(_LocalOnly, StaticFileHandler):
     """output/ as built, each HTML page with the preview's script (livereload's handler:
     never a 304, so a reload shows the rebuilt page), each page once it is fresh."""
 
@@ -134,7 +147,7 @@ class _Pages(StaticFileHandler):
         return super().get_content(abspath, start, end)
 
 
-class _Problems(web.RequestHandler):
+class _Problems(_LocalOnly, web.RequestHandler):
     def initialize(self, server: PreviewServer):
         self.preview = server
 
@@ -144,7 +157,7 @@ class _Problems(web.RequestHandler):
         self.write(json.dumps(self.preview.problems, ensure_ascii=False))
 
 
-class _Reload(web.RequestHandler):
+class _Reload(_LocalOnly, web.RequestHandler):
     """`?after=STAMP`: the stamp of the last build once it is not STAMP (at once if it is
     not already), or STAMP again after POLL_SECONDS; preview.js reloads on a new one."""
 
@@ -160,7 +173,7 @@ class _Reload(web.RequestHandler):
         self.write(json.dumps({"build": self.builds.stamp}))
 
 
-class _Status(web.RequestHandler):
+class _Status(_LocalOnly, web.RequestHandler):
     """Where the last build's writing is, for tests and the benchmark (and the curious)."""
 
     def initialize(self, server: PreviewServer):
