@@ -55,17 +55,9 @@ class SubpathHandler(FolderHandler):
 
     def send_error(self, code, message=None, explain=None):
         # Like GitHub Pages: a missing page inside the site gets the site's own 404.html.
-        page = Path(self.directory) / "404.html"
         inside = inside_subpath(getattr(self, "path", ""), self.subpath) is not None
-        if code != HTTPStatus.NOT_FOUND or not inside or not page.is_file():
-            return super().send_error(code, message, explain)
-        body = page.read_bytes()
-        self.send_response(code, message)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        if code != HTTPStatus.NOT_FOUND or not inside or not self.send_site_page(code, message):
+            super().send_error(code, message, explain)
 
     def _redirect(self, location: str) -> None:
         self.send_response(HTTPStatus.MOVED_PERMANENTLY)

@@ -188,6 +188,21 @@ class FolderHandler(http.server.SimpleHTTPRequestHandler):
         # Ranges are read at once: these servers run on this machine, for files of a few MB.
         return io.BytesIO(body)
 
+    def send_site_page(self, code: int, message: str | None = None) -> bool:
+        """The folder's own 404.html as the answer with `code`, as static hosts send it;
+        False (nothing sent) when the folder has none."""
+        page = Path(self.directory) / "404.html"
+        if not page.is_file():
+            return False
+        body = page.read_bytes()
+        self.send_response(code, message)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+        return True
+
     def guess_type(self, path):
         return self.known_types.get(os.path.splitext(path)[1].lower()) or super().guess_type(path)
 
@@ -251,17 +266,8 @@ def development_server(
         def send_error(self, code, message=None, explain=None):
             """A missing page is the site's own 404 page, as static hosts answer it (the
             browser showed "empty response" for a broken link under `make serve`)."""
-            page = folder / "404.html"
-            if code != HTTPStatus.NOT_FOUND or not page.is_file():
-                return super().send_error(code, message, explain)
-            body = page.read_bytes()
-            self.send_response(code, message)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
-            return None
+            if code != HTTPStatus.NOT_FOUND or not self.send_site_page(code, message):
+                super().send_error(code, message, explain)
 
     return folder_server(folder, host, port, Handler)
 
