@@ -271,18 +271,18 @@ CODE_TAGS = frozenset(("code", "pre", "kbd", "samp"))
 def _shown_comment(root) -> bool:
     """Whether text outside code shows "<!--" (an unended comment Markdown made text)."""
     for element in root.iter():
-        inside = isinstance(element.tag, str) and (
-            element.tag in CODE_TAGS or any(a.tag in CODE_TAGS for a in element.iterancestors())
-        )
-        parent = element.getparent()
-        tail_inside = parent is not None and (
-            parent.tag in CODE_TAGS or any(a.tag in CODE_TAGS for a in parent.iterancestors())
-        )
-        if (not inside and "<!--" in (element.text or "")) or (
-            not tail_inside and "<!--" in (element.tail or "")
+        if ("<!--" in (element.text or "") and not _in_code(element)) or (
+            "<!--" in (element.tail or "") and not _in_code(element.getparent())
         ):
             return True
     return False
+
+
+def _in_code(element) -> bool:
+    """Whether the element is code or inside code (None, the root's parent: no)."""
+    return element is not None and any(
+        isinstance(e.tag, str) and e.tag in CODE_TAGS for e in (element, *element.iterancestors())
+    )
 
 
 class _Balance(HTMLParser):
