@@ -11,8 +11,14 @@ import jieba
 import pytest
 
 from kuaixun.core.cjk.text import HAN_RANGES
-from kuaixun.core.search.normalize import T2S_FILE, generate_t2s_map, normalize
-from kuaixun.core.search.segment import Segmenter, read_user_dictionary
+from kuaixun.core.search.normalize import T2S_FILE, generate_t2s_map, normalize, word_runs
+from kuaixun.core.search.segment import (
+    HAN_PIECE,
+    PIECE,
+    Segmenter,
+    grams,
+    read_user_dictionary,
+)
 from kuaixun.testing.builds import ROOT
 from kuaixun.testing.search_sites import SAMPLE
 
@@ -90,6 +96,48 @@ def test_rjieba_cuts_exactly_like_jieba_with_our_dictionaries():
     assert fast.words == reference.words
     for text in sample_texts():
         assert fast.terms(text) == reference.terms(text)
+
+
+# What a text's terms and grams are, spelled run by run and piece by piece: the definitions
+# `Segmenter.terms` and `grams` compute faster over the whole text.
+def terms_run_by_run(segmenter: Segmenter, text: str) -> list[str]:
+    terms: list[str] = []
+    for run in word_runs(text):
+        for piece in PIECE.findall(run):
+            if HAN_PIECE.fullmatch(piece):
+                terms.extend(t for t in segmenter._cut(piece) if t.strip())
+            else:
+                terms.append(piece)
+    return terms
+
+
+def grams_run_by_run(text: str) -> set[str]:
+    found: set[str] = set()
+    for run in word_runs(text):
+        found.update(run)
+        found.update(run[i : i + 2] for i in range(len(run) - 1))
+    return found
+
+
+EDGE_TEXTS = [
+    "",
+    "\n",
+    "甲",
+    "a",
+    "甲乙",
+    "甲 乙",
+    "1甲2乙3",
+    "covid19疫苗",
+    "甲乙丙。\n\n丁\t戊",
+    "x\ny",
+]
+
+
+def test_terms_and_grams_are_the_run_by_run_definitions():
+    segmenter = Segmenter(site_dictionary())
+    for text in [*EDGE_TEXTS, *sample_texts()]:
+        assert segmenter.terms(text) == terms_run_by_run(segmenter, text), text[:40]
+        assert grams(text) == grams_run_by_run(text), text[:40]
 
 
 def test_our_dictionary_never_reaches_jiebas_global_tokenizer():

@@ -13,6 +13,8 @@ import functools
 import logging
 import re
 from collections.abc import Iterable
+from itertools import repeat
+from operator import add, itemgetter
 from pathlib import Path
 
 import jieba
@@ -24,6 +26,11 @@ from kuaixun.core.search.normalize import HAN, word_runs
 # Inside a word run, Han pieces go to jieba; ASCII letters/digits stay whole ("covid", "120").
 PIECE = re.compile(f"[{HAN}]+|[0-9a-z]+")
 HAN_PIECE = re.compile(f"[{HAN}]+")
+# The same pieces found in a whole text at once, each a Han piece or another (a word run is
+# a maximal run of both kinds, so its pieces are the text's maximal runs of each kind).
+PIECES = re.compile(f"([{HAN}]+)|([0-9a-z]+)")
+# Joins a text's word runs for `grams`: a character no word run holds.
+RUN_SEPARATOR = "\n"
 # A user-dictionary line: word, then optional frequency and part-of-speech tag.
 
 jieba.setLogLevel(logging.WARNING)
@@ -73,22 +80,30 @@ class Segmenter:
     def terms(self, text: str) -> list[str]:
         """Search terms of normalised text, in order (search mode adds the parts of long words)."""
         terms: list[str] = []
-        for run in word_runs(text):
-            for piece in PIECE.findall(run):
-                if HAN_PIECE.fullmatch(piece):
-                    terms.extend(t for t in self._cut(piece) if t.strip())
-                else:
-                    terms.append(piece)
+        cut = self._cut
+        for han, other in PIECES.findall(text):
+            if han:
+                terms.extend(filter(str.strip, cut(han)))  # (search mode yields no spaces)
+            else:
+                terms.append(other)
         return terms
 
 
 def grams(text: str) -> set[str]:
-    """Every character and adjacent pair of characters inside the word runs of `text`."""
-    found: set[str] = set()
-    for run in word_runs(text):
-        found.update(run)
-        found.update(run[i : i + 2] for i in range(len(run) - 1))
-    return found
+    """Every character and adjacent pair of characters inside the word runs of `text`.
+
+    The runs are joined by a separator and their pairs made in C (`map(add, …)`), the
+    pairs that straddle a separator taken out: the same set as each run's characters and
+    pairs gathered run by run, in ≈ 0.7 of the time (4.9 s against 6.8 s for the 7,183
+    articles of the benchmark; docs/search.md, "Seventeenth look")."""
+    runs = word_runs(text)
+    joined = RUN_SEPARATOR.join(runs)
+    found = set(joined)
+    found.discard(RUN_SEPARATOR)
+    pairs = set(map(add, joined, joined[1:]))
+    pairs.difference_update(map(add, map(itemgetter(-1), runs), repeat(RUN_SEPARATOR)))
+    pairs.difference_update(map(add, repeat(RUN_SEPARATOR), map(itemgetter(0), runs)))
+    return found | pairs
 
 
 def site_words(names: Iterable[str]) -> dict[str, int | None]:
