@@ -19,12 +19,16 @@ import sys
 import time
 from array import array
 from collections import Counter, defaultdict
+from hashlib import md5
+from itertools import chain
+from operator import sub
 from pathlib import Path
 
 from whoosh import fields, index
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
-from whoosh.system import pack_int, pack_uint, pack_ushort
-from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.filedb.filetables import md5_hash
+from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
+from whoosh.util.numeric import length_to_byte
 
 WHOOSH_SORT_MB = 128
 # How Whoosh's KEYWORD fields split a value (its SpaceSeparatedTokenizer).
@@ -95,7 +99,7 @@ def write_segment(writer, documents: list[dict]) -> None:
             by_bytes = ((t.encode("utf-8"), pairs) for t, pairs in postings[name].items())
             _write_terms(terms, sorted(by_bytes), lengths[name], values=True)
         else:  # no lengths, and its Existence format posts no value
-            unscored = array("I", bytes(4 * len(documents)))
+            unscored = bytearray(len(documents))
             _write_terms(terms, _unscored(others[name]), unscored, values=False)
         terms.finish_field()
     terms.close()
@@ -108,12 +112,12 @@ def write_segment(writer, documents: list[dict]) -> None:
 def _write_documents(writer, documents: list[dict]):
     """Stored fields and lengths, document by document; returns per scored field each term's
     documents and frequencies (one array, each document followed by its count) and each
-    document's length as the length column gives it back
-    (one byte, so approximate; 0 when not stored), and the other fields' postings."""
+    document's length byte (Whoosh's one-byte approximation of its length, 0 for none), and
+    the other fields' postings."""
     schema, stored = writer.schema, writer.perdocwriter
     postings: dict[str, dict[str, array]] = defaultdict(dict)
     others: dict[str, list] = defaultdict(list)
-    lengths: dict[str, array] = defaultdict(lambda: array("I"))
+    lengths: dict[str, bytearray] = defaultdict(bytearray)
     for d, doc in enumerate(documents):
         stored.start_doc(d)
         for name in sorted(doc):
@@ -129,7 +133,7 @@ def _write_documents(writer, documents: list[dict]):
                         posted = field_postings[term] = array("I")
                     posted.append(d)
                     posted.append(count)
-                lengths[name].append(byte_to_length(length_to_byte(length)) if length else 0)
+                lengths[name].append(length_to_byte(length))
             else:
                 others[name].extend((tbytes, d, w, v) for tbytes, _, w, v in field.index(value))
             stored.add_field(name, field, value if field.stored else None, length)
@@ -150,39 +154,68 @@ def _unscored(postings: list[tuple[bytes, int, float, bytes]]) -> list[tuple[byt
     return list(by_term.items())
 
 
-def _write_terms(terms, postings: list[tuple[bytes, array]], lengths: array, values: bool) -> None:
+class _Extremes:
+    """What a term's info keeps of its blocks (`W3TermInfo.add_block`): the shortest
+    document's length byte (None: only empty ones), the longest's, the largest weight.
+    Length bytes order as the lengths they stand for, so comparing them is comparing those."""
+
+    __slots__ = ("shortest", "longest", "weight")
+
+    def __init__(self) -> None:
+        self.shortest: int | None = None
+        self.longest = 0
+        self.weight = 0
+
+
+def _write_terms(
+    terms, postings: list[tuple[bytes, array]], lengths: bytearray, values: bool
+) -> None:
     """One field's terms in byte order, each with its documents and counts one after the
-    other (`lengths`: each document's length in the field; `values`: whether the field's
+    other (`lengths`: each document's length byte in the field; `values`: whether the field's
     format posts the counts), as Whoosh's W3 field writer writes them
     (`start_term`, `add` for each posting, `finish_term`): the same bytes, made a term at a
     time into two buffers (its posting blocks, its row of the terms' table) written a
     megabyte at a time. Whoosh asks the posting file for its position and calls five methods
     for every posting; at 7,183 articles (214,385 terms, 2.49 million postings) that was
-    most of the index's time (docs/search.md, "Cold build")."""
+    most of the index's time (docs/search.md, "Cold build"). The term's info is packed as
+    `W3TermInfo.to_bytes` packs it, without the object, and its row's hash is Whoosh's
+    `md5_hash` (the MD5's last four bytes)."""
     codec = terms._codec
     if (codec._blocklimit, codec._compression, codec._inlinelimit) != (POSTINGS_BLOCK, 0, 1):
         raise ValueError("write_segment writes W3Codec(compression=0)'s blocks only")
     table, posts, field = terms._tindex, terms._postfile, pack_ushort(terms._fieldid)
-    hash_of, buckets, rows, last = table.hashfn, table.buckets, table.index, table.lastkey
+    if table.hashfn is not md5_hash:
+        raise ValueError("write_segment writes tables hashed by md5_hash only")
+    buckets, rows, last = table.buckets, table.index, table.lastkey
     posted, tabled = bytearray(), bytearray()
     posts_at, table_at = posts.tell(), table.dbfile.tell()
     for tbytes, pairs in postings:
         docs, counts = pairs[0::2], pairs[1::2]
         start = posts_at + len(posted)
         posted += WHOOSH3_HEADER_MAGIC
-        info = W3TermInfo(weight=float(sum(counts)), df=len(docs), minid=docs[0], maxid=docs[-1])
+        seen = _Extremes()
         for first in range(0, len(docs), POSTINGS_BLOCK):
-            block = _posting_block(docs, counts, lengths, first, info, values)
+            block = _posting_block(docs, counts, lengths, first, seen, values)
             sign = -1 if first + POSTINGS_BLOCK >= len(docs) else 1
             posted += pack_int(sign * len(block)) + block
-        info.set_extent(start, posts_at + len(posted) - start)
-        key, value = field + tbytes, info.to_bytes()
+        value = TERM_INFO.pack(
+            False,
+            float(sum(counts)),
+            len(docs),
+            seen.shortest or 0,
+            seen.longest,
+            float(seen.weight),
+            docs[0],
+            docs[-1],
+        )
+        value += pack_long(start) + pack_int(posts_at + len(posted) - start)
+        key = field + tbytes
         if key <= last:
             raise ValueError(f"Keys must increase: {last!r}..{key!r}")
         at = table_at + len(tabled)
         rows.append(at)
         tabled += KEY_VALUE_LENGTHS.pack(len(key), len(value)) + key + value
-        h = hash_of(key)
+        h = int.from_bytes(md5(key, usedforsecurity=False).digest()[-4:])
         buckets[h & 255].append((h, at))
         last = key
         if len(posted) > FLUSH_BYTES:  # (the body's postings are ≈ 50 MB at 7,183 articles)
@@ -197,18 +230,25 @@ def _write_terms(terms, postings: list[tuple[bytes, array]], lengths: array, val
 
 
 # Whoosh's W3 codec: postings in blocks of at most 128 (its `blocklimit`); a row of its
-# terms' table starts with its key's and value's lengths (filetables.HashWriter.add).
+# terms' table starts with its key's and value's lengths (filetables.HashWriter.add); a
+# term's info as `W3TermInfo` packs it (then its postings' offset and length).
 POSTINGS_BLOCK = 128
 KEY_VALUE_LENGTHS = struct.Struct("!ii")
+TERM_INFO = W3TermInfo._struct
 FLUSH_BYTES = 1 << 20
 
 
-def _posting_block(docs: array, counts: array, lengths, first: int, info, values: bool) -> bytes:
+def _posting_block(
+    docs: array, counts: array, lengths: bytearray, first: int, seen: _Extremes, values: bool
+) -> bytes:
     """A block of a term's postings from `first` on, its info and data pickled as Whoosh's
-    `W3PostingsWriter._write_block` pickles them (uncompressed), the block's statistics
-    added to the term's `info` as its `W3TermInfo.add_block` adds them."""
-    ids, weights = docs[first : first + POSTINGS_BLOCK], counts[first : first + POSTINGS_BLOCK]
-    gaps = tuple(b - a for a, b in zip((0, *ids), ids, strict=False))
+    `W3PostingsWriter._write_block` pickles them (uncompressed), the block's extremes added
+    to the term's `seen` as `W3TermInfo.add_block` adds them."""
+    if len(docs) <= POSTINGS_BLOCK:  # (most terms: one block, no slices)
+        ids, weights = docs, counts
+    else:
+        ids, weights = docs[first : first + POSTINGS_BLOCK], counts[first : first + POSTINGS_BLOCK]
+    gaps = tuple(map(sub, ids, chain((0,), ids)))
     top = max(weights)
     # Whoosh's `_mini_weights`: None when all are 1, the weight when all are one weight.
     mini: float | tuple[float, ...] | None = None
@@ -219,15 +259,14 @@ def _posting_block(docs: array, counts: array, lengths, first: int, info, values
         posted.byteswap()
     data = pickle.dumps((gaps, mini, posted.tobytes() if values else None), 2)
     # Whoosh leaves a length of 0 out of the shortest (an unscored field's are all 0).
-    sizes = list(map(lengths.__getitem__, ids))
-    if min(sizes) == 0:
-        sizes = [n for n in sizes if n] or [0]
-    shortest, longest = min(sizes) or None, max(sizes)
-    if info._minlength is None or (shortest is not None and shortest < info._minlength):
-        info._minlength = shortest
-    info._maxlength = max(info._maxlength, longest)
-    info._maxweight = max(info._maxweight, float(top))
-    head = (len(ids), ids[-1], float(top), 0, length_to_byte(shortest), length_to_byte(longest))
+    sizes = bytes(map(lengths.__getitem__, ids))
+    longest = max(sizes)
+    shortest = min(sizes.replace(b"\0", b""), default=None)
+    if shortest is not None and (seen.shortest is None or shortest < seen.shortest):
+        seen.shortest = shortest
+    seen.longest = max(seen.longest, longest)
+    seen.weight = max(seen.weight, top)
+    head = (len(ids), ids[-1], float(top), 0, shortest or 0, longest)
     return pickle.dumps(head, 2) + data
 
 
