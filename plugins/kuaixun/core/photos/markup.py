@@ -3,7 +3,7 @@
 Markdown turns `![alt](taiji.jpg "标题 | 摄影：张三")` into a bare <img> in a paragraph of its
 own. Here that paragraph becomes a figure: WebP and JPEG srcsets with `sizes`, explicit
 width/height so nothing shifts while loading, the caption and the photographer's credit.
-URLs are written as `{photo}images/…` and completed for each page by `site_url()`.
+URLs are written as `URL_MARKER` + `images/…` and completed for each page by `site_url()`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ from html.parser import HTMLParser
 
 from kuaixun.core.photos.renditions import Photo
 
-URL_MARKER = "{photo}"
+# Where a photo's URL starts, completed per page: characters of the Private Use Area that no
+# text means. It was "{photo}", which an editor may write ("占位符写作 {photo}"): the page
+# showed "../../../" in its place and the feed the site's address.
+URL_MARKER = "\ue000photo\ue000"
 # The print edition wants sharp photos: the largest JPEG, chosen by media="print".
 PRINT_WIDTH = 1600
 # The <img src> for browsers without srcset, and the size feeds and Open Graph point at.
