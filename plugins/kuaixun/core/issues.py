@@ -367,6 +367,27 @@ def link_issues(by_number: dict[int, Issue], settings: dict) -> list[Issue]:
     return published
 
 
+_ID = re.compile(r"""(\sid\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
+_FRAGMENT_LINK = re.compile(r"""(\shref\s*=\s*)(["'])#(.*?)\2""", re.IGNORECASE | re.DOTALL)
+
+
+def own_ids(html: str, prefix: str) -> str:
+    """An article's HTML with its ids made its own on a page that prints several (the
+    printed edition): each id and each link to one of them within it gets `prefix`. Two
+    articles with a "## 背景" or a footnote [^1] gave the page two id="bei-jing", two
+    id="fn:1", and the second article's footnote link jumped to the first's."""
+    ids = {m.group(3) for m in _ID.finditer(html)}
+    if not ids:
+        return html
+    html = _ID.sub(lambda m: f"{m.group(1)}{m.group(2)}{prefix}{m.group(3)}{m.group(2)}", html)
+
+    def linked(m: re.Match) -> str:
+        target = m.group(3)
+        return f"{m.group(1)}{m.group(2)}#{prefix if target in ids else ''}{target}{m.group(2)}"
+
+    return _FRAGMENT_LINK.sub(linked, html)
+
+
 def split_lead_paragraph(html: str) -> tuple[str, str]:
     """Article HTML → (first paragraph, rest): print keeps a headline with its first paragraph."""
     end = html.find("</p>")

@@ -17,6 +17,7 @@ from kuaixun.core.issues import (
     join_articles,
     link_issues,
     load_issues,
+    own_ids,
     split_lead_paragraph,
 )
 from kuaixun.core.markdown import markdown_renderer
@@ -50,6 +51,7 @@ class IssuesGenerator(Generator):
         # A filter, not a precomputed list: article.content must be read while its own page
         # is being written, so its relative links ({static} images) fit that page's depth.
         self.env.filters["split_lead_paragraph"] = split_lead_paragraph
+        self.env.filters["own_ids"] = own_ids
 
     def generate_context(self):
         settings = issue_settings(self.settings)
