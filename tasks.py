@@ -91,8 +91,11 @@ def upload(c):
         target = upload_target(os.environ)
     except UploadSettingsMissing as missing:
         sys.exit(str(missing))
-    # publish exits non-zero on any content problem, before rsync runs: nothing is uploaded.
+    # publish exits non-zero on any content problem, and the built site is checked as the
+    # deploy workflow checks it (make verify: links, feeds, sitemap), before rsync runs:
+    # nothing is uploaded unless both pass.
     _publish(last=False)
+    _verify()
     c.run(shlex.join(rsync_command(OUTPUT, target)), pty=False)
     print(f"已上传 (uploaded): {target.destination}")
 
@@ -359,6 +362,10 @@ def test(c, k="", x=False):
 @task
 def verify(c):
     """Check the built site in output/: links and anchors, feeds, sitemap (make verify)."""
+    _verify()
+
+
+def _verify() -> None:
     from kuaixun.tools.sitecheck import site_problems
 
     problems, checked = site_problems(OUTPUT)
