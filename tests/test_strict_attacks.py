@@ -11,6 +11,7 @@ import os
 import re
 from pathlib import Path
 
+import lxml.html
 import pytest
 from pelican.settings import read_settings
 from PIL import Image
@@ -129,7 +130,7 @@ def plant_unreadable(content: Path, outside: Path) -> list[tuple[str, int | None
         ("old.md", 2, "1970"),
         ("tpl.md", 4, '模板 "nothere"'),
         ("twice.md", 4, "Date 写了两次"),
-        ("out.md", 4, "网站以外"),
+        ("out.md", 4, "不能自己写"),
         ("img.md", 5, "content/ 以外"),
     ]
 
@@ -414,3 +415,75 @@ def test_a_huge_article_or_published_file_is_named_with_its_size(tmp_path):
     assert len(found) == 2, found
     assert "paste.md" in found[0] and "1.3 MB" in found[0] and "分成几篇" in found[0]
     assert "report.pdf" in found[1] and "27.3 MB" in found[1] and "25 MB" in found[1]
+
+
+def test_an_issue_note_is_checked_as_an_article_body_is(tmp_path):
+    """An issue's note (编者按) is printed on the issue's page and its printed edition, but
+    only the unsafe-HTML rule read it, and that rule leaves a body nested too deep to the
+    nesting rule, which read only articles: one line of 21 ">" let a note's
+    <meta http-equiv=refresh> send every reader of the issue to another site. Now every
+    rule a note can break reads it, and the build stops on each problem, by line."""
+    content = copy_content(tmp_path / "content")
+    note = (
+        "Number: 48\nDate: 2020-11-28\nTitle: 第48期\u202e8400\n\n本期编者按。\n\n"
+        '<meta http-equiv="refresh" content="0;url=https://example.com/">\n\n'
+        "本期推荐[普法宣传]({filename}/articles/2020/11/pufa-xuanchuan.md)，"
+        "[区政府](https://www.gov.cn/)。\n\n![](pufa-gonggaolan.jpg)\n\n"
+        '<p class="print-only">只在纸上</p>\n\n'
+        f"{'>' * 21} 引用\n"
+    )
+    (content / "issues" / "48.md").write_text(note, encoding="utf-8")
+    text = article("第48期的文章", "Issue: 48\n")
+    (content / "articles" / "a48.md").write_text(text, encoding="utf-8")
+    report = checked(content)
+    expected = [
+        (3, "U+202E"),
+        (7, "<meta>"),
+        (9, "{filename}/articles/2020/11/pufa-xuanchuan.md"),
+        (11, "不能放照片"),
+        (13, "print-only"),
+        (15, "嵌套超过"),
+    ]
+    for line, words in expected:
+        assert any(f"issues/48.md:{line}: " in p and words in p for p in report), (line, report)
+    assert not any("www.gov.cn" in p for p in report)
+    build = run_build(tmp_path / "output", content=content)
+    assert build.returncode == 1 and "issues/48.md" in build.stderr, build.stderr
+    assert not (tmp_path / "output" / "issues" / "48").exists()
+
+
+def test_the_printed_edition_gives_each_article_its_own_ids(tmp_path):
+    """Two articles of one issue with a "## 背景" and a footnote [^1] each gave the printed
+    edition two id="bei-jing" and two id="fn:1": invalid HTML, and the second article's
+    footnote link jumped to the first article's footnote."""
+    content = copy_content(tmp_path / "content")
+    for slug in ("bei-jing-yi", "bei-jing-er"):
+        body = "正文。\n\n## 背景\n\n说明[^1]。\n\n[^1]: 注释。"
+        text = article(f"背景{slug}", f"Slug: {slug}\nIssue: 47\n", body)
+        (content / "articles" / f"{slug}.md").write_text(text, encoding="utf-8")
+    build = run_build(tmp_path / "output", content=content)
+    assert build.returncode == 0, build.stderr
+    page = tmp_path / "output" / "issues" / "47" / "print" / "index.html"
+    root = lxml.html.fromstring(page.read_bytes())
+    ids = [e.get("id") for e in root.iter() if isinstance(e.tag, str) and e.get("id")]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    for slug in ("bei-jing-yi", "bei-jing-er"):
+        [ref] = root.xpath(f'//*[@id="{slug}-fnref:1"]//a[@href]')
+        target = ref.get("href").removeprefix("#")
+        assert target == f"{slug}-fn:1" and root.xpath(f'//*[@id="{target}"]'), target
+
+
+def test_a_literal_photo_marker_in_text_stays_text(tmp_path):
+    """Photo URLs were written "{photo}images/…" and completed per page by replacing every
+    "{photo}" of the article: an editor's "占位符写作 {photo}" became "占位符写作 ../../../"
+    on the page and the site's address in the feed."""
+    content = copy_content(tmp_path / "content")
+    with (content / "articles" / "2020" / "11" / "pufa-xuanchuan.md").open("a") as file:
+        file.write("\n占位符写作 {photo}，照片地址由程序生成。\n")
+    build = run_build(tmp_path / "output", content=content)
+    assert build.returncode == 0, build.stderr
+    holding = published_holding(tmp_path / "output", "占位符写作 ")
+    assert len(holding) >= 3, holding  # the page, the printed issue, the feeds
+    assert published_holding(tmp_path / "output", r"占位符写作 \{photo\}，") == holding
+    page = tmp_path / "output" / "2020" / "11" / "pu-fa-xuan-chuan-mang-bu-ting" / "index.html"
+    assert "../../../images/pufa-gonggaolan-" in page.read_text(encoding="utf-8")

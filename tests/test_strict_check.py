@@ -200,6 +200,16 @@ def test_a_date_far_ahead_is_named_and_a_draft_may_wait(tmp_path):
         (HEADER + "Slug: 有空格\n\n正文\n", 4, ["Slug: you-kong-ge"]),
         (HEADER + f"Slug: {'x' * 300}\n\n正文\n", 4, ["太长", "300"]),
         (HEADER + f"Save_as: a/{'y' * 256}.html\n\n正文\n", 4, ["Save_as"]),
+        # URL: alone pointed every listing, the feed and the sitemap at another article's
+        # address; an address is the date and the Slug.
+        (HEADER + "URL: 2020/11/bie-ren/\n\n正文\n", 4, ["URL:", "Slug:"]),
+        # Text readers never see, which the feeds and the search carry (hidden= is refused).
+        (HEADER + '\n正文\n\n<p class="print-only">纸上</p>\n', 7, ["print-only"]),
+        (HEADER + "\n正文\n\n致电 139。\n{: .visually-hidden }\n", 8, ["visually-hidden"]),
+        (HEADER + "\n正文\n\n<div popover>藏</div>\n", 7, ["popover"]),
+        (HEADER + "\n正文\n\n<dialog open>盖住</dialog>\n", 7, ["<dialog>"]),
+        (HEADER + "\n正文\n\n<video>看不见</video>\n", 7, ["播放器"]),
+        (HEADER + '\n正文\n\n<p><span bgcolor="white">白</span></p>\n', 7, ["bgcolor"]),
         (HEADER + "\n正文\n\n<<<<<<< HEAD\n旧\n=======\n新\n>>>>>>> b\n", 7, ["7–11", "<<<<<<<"]),
     ],
 )

@@ -43,7 +43,8 @@ RULES = Rules(
         metadata.status_is_known,
         metadata.body_is_not_empty,
         metadata.body_is_written,  # not make new's placeholder, no empty byline
-        metadata.output_paths_stay_inside,  # Save_as:, URL:, Slug: inside output/
+        metadata.output_paths_stay_inside,  # Slug: inside output/
+        metadata.addresses_come_from_the_slug,  # no Save_as: or URL: by hand
         metadata.slug_is_plain,  # a Slug is one part of a URL: no spaces, no /
         metadata.written_in_the_sites_language,  # no Lang: en, no Translation: true
         unsafe_html.body_has_no_script,  # no script, frames or event handlers in bodies
@@ -60,7 +61,7 @@ RULES = Rules(
         metadata.explicit_slugs_are_unique,
         metadata.titles_are_distinct,  # a notice: the second one's URL gets -2
         issues.issues_are_consistent,  # issue files, Issue:, Order
-        unsafe_html.issue_notes_have_no_script,
+        issues.issue_notes_are_clean,  # the note: control characters, HTML, links
         photos.published_photos_have_no_location,  # {attach} downloads, images/ as they are
         dictionary.user_dictionary_is_well_formed,  # content/search/userdict.txt
     ),
@@ -74,7 +75,7 @@ RULES = Rules(
 # crashes on control characters and recurses on deep nesting. tools/build.py runs these first.
 BEFORE_READING = Rules(
     per_text=(text.has_no_control_characters, text.nesting_is_shallow),
-    per_site=(files.content_tree_is_safe,),
+    per_site=(files.content_tree_is_safe, issues.issue_files_are_readable),
 )
 
 

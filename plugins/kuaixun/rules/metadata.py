@@ -512,18 +512,35 @@ _SAFE_OUTPUT = re.compile(r"^(?!/)(?!.*(^|/)\.\.?(/|$))[^\\:*?\"<>|\x00-\x1f]+$"
 
 
 def output_paths_stay_inside(file: ContentFile, site: Site) -> Iterator[Problem]:
-    """Save_as: and URL: point inside the site: no "..", no absolute path, no backslash."""
-    for key in ("save_as", "url", "slug"):
+    """A Slug: stays one plain part of the site's own addresses: no "..", no "/" at its
+    start, no backslash (Save_as: and URL: are `addresses_come_from_the_slug`'s)."""
+    header = file.get("slug")
+    value = header.value.strip() if header else ""
+    if header and value and not _SAFE_OUTPUT.match(value):
+        yield Problem(
+            file.shown,
+            header.line,
+            f'{header.written} "{value}" 会写到网站以外或不是合法的网址 (path outside the site)',
+            f"删掉 {header.written}: 这一行，让网站按标题生成，或写成 ming-zi 这样的字母和数字 "
+            "(or letters, digits and hyphens)",
+        )
+
+
+def addresses_come_from_the_slug(file: ContentFile, site: Site) -> Iterator[Problem]:
+    """No Save_as: or URL: by hand. Pelican writes the page where Save_as: says and links
+    it where URL: says, and checks neither against the other or against other pages: URL:
+    alone pointed every listing, the feed and the sitemap at another article's address (two
+    feed entries with one id, the article itself unreachable), Save_as: alone made links
+    to a page that does not exist, and either took spaces, "&" and quotes the Slug refuses
+    (an ill-formed sitemap). An article's address is its date and Slug."""
+    for key in ("save_as", "url"):
         header = file.get(key)
-        value = header.value.strip() if header else ""
-        # (a Slug too long is slug_is_plain's message)
-        too_long = key != "slug" and any(len(part.encode()) > 255 for part in value.split("/"))
-        if header and value and (too_long or not _SAFE_OUTPUT.match(value)):
-            yield Problem(
-                file.shown,
-                header.line,
-                f'{header.written} "{value}" 会写到网站以外或不是合法的网址 '
-                "(path outside the site)",
-                f"删掉 {header.written}: 这一行，或写成 2020/11/ming-zi/index.html 这样的相对路径 "
-                "(a relative path without ..)",
-            )
+        if header is None:
+            continue
+        yield Problem(
+            file.shown,
+            header.line,
+            f'{header.written}: "{header.value.strip()}" 不能自己写：网址由日期和 Slug 生成 '
+            "(Save_as: and URL: are not for editors; the address comes from the date and Slug)",
+            f"删掉 {header.written}: 这一行；要改网址，写 Slug: ming-zi (letters, digits, -)",
+        )

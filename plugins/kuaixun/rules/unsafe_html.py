@@ -15,12 +15,9 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from pathlib import Path
 
 import lxml.html
 
-from kuaixun.core.frontmatter import read_front_matter
-from kuaixun.core.issues import DEFAULT_SETTINGS
 from kuaixun.core.markdown import (
     MAX_NESTING,
     markdown_renderer,
@@ -126,6 +123,9 @@ def element_findings(tag: str) -> list[Finding]:
     if tag == "bdo":
         message = "正文里不能有 <bdo> (it shows text, a phone number, in reverse)"
         return [Finding(message, "删除它", needle)]
+    if tag in HIDING:
+        message = f"正文里不能有 <{tag}> ({HIDING[tag]})"
+        return [Finding(message, "删除它；要强调用 **加粗**", needle)]
     if tag in FORMS:
         message = f"正文里不能有表单 <{tag}> (a form on a news page can phish readers)"
         fix = "删除它；问卷、报名请放外部网址的链接，如 [报名](https://…)"
@@ -133,12 +133,30 @@ def element_findings(tag: str) -> list[Finding]:
     return []
 
 
+# Elements whose text readers do not see as the article's (hidden until something opens it,
+# never drawn, drawn over the article, or the page's title), while the feeds and the search
+# carry it and a screen reader may read it: what `hidden=` is refused for.
+HIDING = {
+    "dialog": "a box over the article, or hidden until opened",
+    "datalist": "its options are never shown",
+    "canvas": "its text is never drawn",
+    "title": "a title inside the body is hidden",
+    "font": "obsolete; its color= can hide text",
+}
 # Attributes that change how a page is read or used rather than what it says: a focus order
 # of their own, keys, focus taken on load, text hidden from screen readers or from all
 # readers (but not from feeds and the search), text one can edit. News text needs none.
 BEHAVIOUR_ATTRIBUTES = (
     "tabindex", "accesskey", "autofocus", "contenteditable", "aria-hidden", "hidden", "inert",
+    "popover",
 )  # fmt: skip
+# The only class names a body may carry: those the site's Markdown writes itself (footnotes,
+# [TOC], a fenced block's language). Any other is the theme's, or none: `print-only`,
+# `visually-hidden` and `skip-link` hide text from readers but not from the feeds and the
+# search, and a script of the theme's may find an element by its class.
+# The style a Markdown table's cells carry for their column's alignment.
+MARKDOWNS_ALIGNMENT = re.compile(r"text-align: (?:left|right|center);?")
+MARKDOWNS_CLASS = re.compile(r"footnote|footnote-ref|footnote-backref|toc|language-[\w+#.-]+")
 
 
 def behaviour_findings(tag: str, name: str, value: str) -> list[Finding]:
@@ -155,6 +173,30 @@ def behaviour_findings(tag: str, name: str, value: str) -> list[Finding]:
     return []
 
 
+def presentation_findings(tag: str, name: str, value: str) -> list[Finding]:
+    """style=, a class of the theme's (any but Markdown's own), color= and bgcolor=."""
+    needle = _attribute_needle(name)
+    if name == "style":
+        if tag in ("td", "th") and MARKDOWNS_ALIGNMENT.fullmatch(value):
+            return []  # a Markdown table's column alignment (|:--|--:|)
+        message = f"<{tag}> 带有 style= 样式属性 (inline style; the site's CSP blocks it)"
+        return [Finding(message, "删除 style=… 这一段；版式由网站主题统一决定", needle)]
+    if name == "class":
+        theirs = [c for c in value.split() if not MARKDOWNS_CLASS.fullmatch(c)]
+        if not theirs:
+            return []
+        message = (
+            f'<{tag}> 带有 class="{" ".join(theirs)}" (the site\'s own class names can hide '
+            "text from readers, or change how it is shown)"
+        )
+        fix = "删除 class=… 或 {: .…} 这一段；版式由网站主题统一决定"
+        first = re.escape(theirs[0])
+        needle = re.compile(rf"class\s*=\s*[\"']?[^\"'>]*{first}|\{{[^}}]*\.{first}")
+        return [Finding(message, fix, needle)]
+    message = f"<{tag}> 带有 {name}= (a colour of its own: white on white hides text)"
+    return [Finding(message, f"删除 {name}=… 这一段；要强调用 **加粗**", needle)]
+
+
 def attribute_findings(tag: str, name: str, value: str) -> list[Finding]:
     needle = _attribute_needle(name)
     if name in BEHAVIOUR_ATTRIBUTES or name == "dir":
@@ -162,9 +204,8 @@ def attribute_findings(tag: str, name: str, value: str) -> list[Finding]:
     if name.startswith("on"):
         message = f"<{tag}> 带有脚本属性 {name}= (event-handler attribute runs script)"
         return [Finding(message, f"删除 {name}=… 这一段", needle)]
-    if name == "style":
-        message = f"<{tag}> 带有 style= 样式属性 (inline style; the site's CSP blocks it)"
-        return [Finding(message, "删除 style=… 这一段；版式由网站主题统一决定", needle)]
+    if name in ("style", "class", "color", "bgcolor"):
+        return presentation_findings(tag, name, value)
     if name == "name":
         # <form name="getElementById"> hides the page's own document.getElementById: the
         # 长辈版 button and read-aloud stop working (DOM clobbering).
@@ -249,11 +290,30 @@ def findings(html: str, raw: bool = True, opened: bool = True) -> list[Finding]:
         found += element_findings(tag)
         for name, value in element.attrib.items():
             found += attribute_findings(tag, name.lower(), value)
+        if tag in PLAYERS and _fallback_text(element):
+            found.append(PLAYER_TEXT)
     for tag in _page_tags(html):
         found += element_findings(tag)
     if opened and ("<!--" in COMMENT.sub("", html) or _shown_comment(root)):
         found.append(OPEN_COMMENT)
     return found + (unbalanced(html) if raw else [])
+
+
+# A browser that plays a video or audio shows none of the text inside the player (only one
+# that cannot play it does), while the feeds and the search carry it.
+PLAYERS = ("video", "audio")
+PLAYER_TEXT = Finding(
+    "<video> 或 <audio> 里面的文字读者看不到 (text inside a player is hidden from readers)",
+    "把说明文字写在播放器外面的段落里",
+    re.compile(r"<\s*(?:video|audio)\b", re.IGNORECASE),
+)
+
+
+def _fallback_text(element) -> bool:
+    """Whether a player holds text of its own (its <source> and <track> hold none)."""
+    if (element.text or "").strip():
+        return True
+    return any((child.tail or "").strip() or child.text_content().strip() for child in element)
 
 
 # A comment the notes extension left in place has no end; one Markdown shows as text
@@ -385,8 +445,8 @@ def body_problems(
     shown: str, body: str, lines: list[tuple[int, str]], render: Callable[[str], str]
 ) -> list[Problem]:
     """The unsafe-HTML problems of one Markdown body; `lines` are its numbered lines."""
-    if not _MAYBE_HTML.search(body) or any(nesting_depth(line) > MAX_NESTING for _, line in lines):
-        return []  # too deep to render: rules/text.py reports it
+    if not _MAYBE_HTML.search(body):
+        return []
     written = "\n".join(without_code_spans(line) for _, line in lines)
     opened = "<!--" in written and "<!--" in COMMENT.sub("", written)
     found = findings(render(body), raw=bool(_RAW_TAG.search(body)), opened=opened)
@@ -404,13 +464,15 @@ def renderer(site: Site) -> Callable[[str], str]:
     return site.cache["markdown renderer"]
 
 
-def rendered(file: ContentFile, site: Site) -> str | None:
+def rendered(file: ContentFile, site: Site) -> str:
     """The body as the site's Markdown renders it, made once for every rule that reads it
-    (this one, rules/links.py); None when it nests too deep to render (rules/text.py)."""
+    (this one, rules/links.py, rules/readable.py, the notes' links). A line nested too deep
+    for Markdown to render (rules/text.py reports it) is left out, not the whole body: a
+    body skipped for one such line once let a note's <meta http-equiv=refresh> through."""
     if "html" not in file.derived:
-        deep = any(nesting_depth(line) > MAX_NESTING for _, line in file.body_lines())
-        html = None if deep else renderer(site)("\n".join(file.front.body))
-        file.derived["html"] = html
+        deep = {n for n, line in file.body_lines() if nesting_depth(line) > MAX_NESTING}
+        body = ("" if n in deep else line for n, line in file.front.numbered_body())
+        file.derived["html"] = renderer(site)("\n".join(body))
     return file.derived["html"]
 
 
@@ -418,17 +480,4 @@ def body_has_no_script(file: ContentFile, site: Site) -> Iterator[Problem]:
     """Articles and pages, drafts too: the preview shows them in a browser."""
     lines = list(file.body_lines())
     body = "\n".join(file.front.body)
-    yield from body_problems(file.shown, body, lines, lambda _: rendered(file, site) or "")
-
-
-def issue_notes_have_no_script(site: Site) -> Iterator[Problem]:
-    """The editor's note (编者按) of each issue file is Markdown printed as HTML too."""
-    folder = site.root / site.settings.get("ISSUES_PATH", DEFAULT_SETTINGS["ISSUES_PATH"])
-    for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            continue  # the issue rules report the encoding
-        lines = list(read_front_matter(text).numbered_body())
-        body = "\n".join(line for _, line in lines)
-        yield from body_problems(site.shown(Path(path)), body, lines, renderer(site))
+    yield from body_problems(file.shown, body, lines, lambda _: rendered(file, site))
