@@ -17,7 +17,7 @@ import pytest
 from lxml import html
 from PIL import Image
 
-from kuaixun.core.photos.markup import is_placeholder_alt, split_caption
+from kuaixun.core.photos.markup import find_images, is_placeholder_alt, split_caption
 from kuaixun.core.photos.renditions import target_widths
 from kuaixun.testing.builds import ROOT, run_build
 from kuaixun.testing.photo_fixtures import GPS_IFD, corrupt_file, phone_jpeg, png_graphic
@@ -430,3 +430,17 @@ def test_an_image_too_long_for_any_format_is_the_editors_problem(tmp_path):
     assert any(
         f"taiji.md:{line}:" in p and "照片太长" in p and "切成几张" in p for p in build.problems
     ), build.stderr
+
+
+def test_an_img_tag_ends_at_its_own_end_not_at_a_quoted_angle_bracket():
+    # "<img\b[^>]*>" ended the tag at the ">" of alt="海报 > 普法": the photo was left
+    # unprocessed, its src pointing at a file the site does not publish.
+    content = (
+        "<p><img src=\"a.jpg\" alt=\"海报 > 普法\"></p><p>文 <img src='b.jpg' alt='x>y'> 字</p>"
+    )
+    images = find_images(content)
+    assert [(i.attrs["src"], i.attrs["alt"], i.alone) for i in images] == [
+        ("a.jpg", "海报 > 普法", True),
+        ("b.jpg", "x>y", False),
+    ]
+    assert content[images[0].start : images[0].end] == '<p><img src="a.jpg" alt="海报 > 普法"></p>'

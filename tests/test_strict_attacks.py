@@ -19,6 +19,7 @@ from PIL import Image
 from kuaixun.rules import check_site
 from kuaixun.testing.builds import ROOT, copy_content, run_build
 from kuaixun.testing.photo_fixtures import phone_jpeg
+from kuaixun.tools.sitecheck import site_problems
 
 HEAD = "Title: {title}\nDate: 2020-11-21\nCategory: 社区动态\n"
 
@@ -256,7 +257,9 @@ def test_a_hidden_article_is_published_and_listed_nowhere(tmp_path):
     from kuaixun.testing.search_sites import node_search
 
     content = copy_content(tmp_path / "content")
-    extra = "Status: hidden\nSlug: yin-cang\nTags: 暗号\n"
+    # A tag and a reporter of its own: no page of theirs is made, so the article's page
+    # names them without a link (it linked to two pages that did not exist).
+    extra = "Status: hidden\nSlug: yin-cang\nTags: 暗号\nAuthors: 隐身记者\n"
     text = article("不公开的通知", extra, "只给楼长看的暗号鹦鹉螺。")
     (content / "articles" / "hidden.md").write_text(text, encoding="utf-8")
     build = run_build(tmp_path / "output", content=content)
@@ -265,6 +268,8 @@ def test_a_hidden_article_is_published_and_listed_nowhere(tmp_path):
     page = (output / "2020" / "11" / "yin-cang" / "index.html").read_text(encoding="utf-8")
     assert '<meta name="robots" content="noindex">' in page
     assert 'rel="canonical"' not in page
+    assert "暗号" in page and "隐身记者" in page
+    assert site_problems(output)[0] == []
     listed = published_holding(output, "yin-cang|不公开的通知", (".html", ".xml"))
     assert listed == [str(Path("2020") / "11" / "yin-cang" / "index.html")]
     assert (output / "sitemap.xml").is_file() and (output / "feeds" / "all.atom.xml").is_file()
@@ -455,11 +460,19 @@ def test_an_issue_note_is_checked_as_an_article_body_is(tmp_path):
 def test_the_printed_edition_gives_each_article_its_own_ids(tmp_path):
     """Two articles of one issue with a "## 背景" and a footnote [^1] each gave the printed
     edition two id="bei-jing" and two id="fn:1": invalid HTML, and the second article's
-    footnote link jumped to the first article's footnote."""
+    footnote link jumped to the first article's footnote. A prefix made of the slug was not
+    enough: 社区 + "## 活动安排" met 社区活动 + "## 安排", and Slug: edition + "## Lead
+    heading" took the theme's id of the note's heading."""
     content = copy_content(tmp_path / "content")
-    for slug in ("bei-jing-yi", "bei-jing-er"):
-        body = "正文。\n\n## 背景\n\n说明[^1]。\n\n[^1]: 注释。"
-        text = article(f"背景{slug}", f"Slug: {slug}\nIssue: 47\n", body)
+    articles = [
+        ("bei-jing-yi", "## 背景\n\n说明[^1]。\n\n[^1]: 注释。"),
+        ("bei-jing-er", "## 背景\n\n说明[^1]。\n\n[^1]: 注释。"),
+        ("she-qu", "## 活动安排\n\n正文。"),
+        ("she-qu-huo-dong", "## 安排\n\n正文。"),
+        ("edition", "## Lead heading\n\n正文。"),
+    ]
+    for slug, body in articles:
+        text = article(f"文章{slug}", f"Slug: {slug}\nIssue: 47\n", "正文。\n\n" + body)
         (content / "articles" / f"{slug}.md").write_text(text, encoding="utf-8")
     build = run_build(tmp_path / "output", content=content)
     assert build.returncode == 0, build.stderr
@@ -467,10 +480,10 @@ def test_the_printed_edition_gives_each_article_its_own_ids(tmp_path):
     root = lxml.html.fromstring(page.read_bytes())
     ids = [e.get("id") for e in root.iter() if isinstance(e.tag, str) and e.get("id")]
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
-    for slug in ("bei-jing-yi", "bei-jing-er"):
-        [ref] = root.xpath(f'//*[@id="{slug}-fnref:1"]//a[@href]')
-        target = ref.get("href").removeprefix("#")
-        assert target == f"{slug}-fn:1" and root.xpath(f'//*[@id="{target}"]'), target
+    references = root.xpath('//sup[starts-with(@id, "a")]//a[@href]')
+    targets = [a.get("href").removeprefix("#") for a in references]
+    assert len(targets) == 2 and len(set(targets)) == 2, targets
+    assert all(root.xpath(f'//li[@id="{target}"]') for target in targets), targets
 
 
 def test_a_literal_photo_marker_in_text_stays_text(tmp_path):

@@ -210,6 +210,35 @@ def test_a_date_far_ahead_is_named_and_a_draft_may_wait(tmp_path):
         (HEADER + "\n正文\n\n<dialog open>盖住</dialog>\n", 7, ["<dialog>"]),
         (HEADER + "\n正文\n\n<video>看不见</video>\n", 7, ["播放器"]),
         (HEADER + '\n正文\n\n<p><span bgcolor="white">白</span></p>\n', 7, ["bgcolor"]),
+        # lxml stops building the tree at 255 levels: what followed passed every rule.
+        (
+            HEADER
+            + "\n正文\n\n"
+            + "<p>"
+            + "<span>" * 260
+            + "居民"
+            + "</span>" * 260
+            + '<meta http-equiv="refresh" content="0;url=https://example.org/">'
+            + "</p>"
+            + "\n",
+            7,
+            ["超过 100 层"],
+        ),
+        # Direction characters as character references reach the page as the characters.
+        (HEADER + "\n拨打 &#x202E;0110 咨询\n", 5, ["U+202E"]),
+        (HEADER + "\n拨打 \u2068\u200f0110 1234\u2069 咨询\n", 5, ["U+200F", "U+2068"]),
+        (HEADER + '\n拨打 <span dir="auto">&#x200F;0110</span>\n', 5, ["U+200F"]),
+        # Reverse tabnabbing: the opened site replaces the bulletin's tab.
+        (
+            HEADER + '\n[报名](https://a.example/){: target="_blank" }\n',
+            5,
+            ["target="],
+        ),
+        (HEADER + "\n<ruby>居民<rp>藏起来的字</rp><rt>jū</rt></ruby>\n", 5, ["<rp>"]),
+        (HEADER + "\n<small><small><small>小到看不见</small></small></small>\n", 5, ["三层"]),
+        # A raw id a heading's anchor also takes (## 注意 is #zhu-yi).
+        (HEADER + '\n<p id="zhu-yi">第一段</p>\n\n## 注意\n', 5, ["两次"]),
+        (HEADER + "Modified: 2020-01-01\n\n正文\n", 4, ["早于"]),
         (HEADER + "\n正文\n\n<<<<<<< HEAD\n旧\n=======\n新\n>>>>>>> b\n", 7, ["7–11", "<<<<<<<"]),
     ],
 )

@@ -12,7 +12,7 @@ import pytest
 from lxml import html
 from pelican.settings import read_settings
 
-from kuaixun.testing.builds import ROOT, built_files, run_build
+from kuaixun.testing.builds import ROOT, built_files, copy_content, run_build
 from kuaixun.tools.linkcheck import broken_links
 
 SETTINGS = read_settings(str(ROOT / "pelicanconf.py"))
@@ -216,6 +216,27 @@ def test_pages_fit_the_screen_without_sideways_scrolling(tab, real_site, serve, 
     tab.goto(f"{serve(real_site)}/{path}")
     overflow = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"/{path} is {overflow}px wider than a {width}px screen"
+
+
+def test_a_long_address_in_a_summary_does_not_widen_the_home_page(tab, serve, tmp_path):
+    """The home page's grid had no column below 60em, so its implicit column took the
+    widest word: a government address in an article's first paragraph (its summary) made
+    the page 651px wide on a 360px phone, the text cut off at the right."""
+    content = copy_content(tmp_path / "content")
+    address = "https://www.pingcheng.gov.cn/zwgk/tzgg/202011/t20201127_1234567.html"
+    text = (
+        "Title: PingchengDistrictCommunityServiceProjectGuidelinesForTheYear2021\n"
+        "Date: 2020-11-28 06:00\nCategory: 通知公告\nAuthors: 孙露\n\n"
+        f"本报讯（记者 孙露）申报指南全文见 {address} 。\n"
+    )
+    (content / "articles" / "long.md").write_text(text, encoding="utf-8")
+    build = run_build(tmp_path / "output", content=content)
+    assert build.returncode == 0, build.stderr
+    tab.set_viewport_size({"width": 360, "height": 800})
+    tab.goto(f"{serve(tmp_path / 'output')}/")
+    assert address in tab.content()
+    overflow = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the home page is {overflow}px wider than a 360px screen"
 
 
 def test_article_text_keeps_a_comfortable_measure_on_desktop(tab, real_site, serve):

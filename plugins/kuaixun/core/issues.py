@@ -375,7 +375,10 @@ def own_ids(html: str, prefix: str) -> str:
     """An article's HTML with its ids made its own on a page that prints several (the
     printed edition): each id and each link to one of them within it gets `prefix`. Two
     articles with a "## 背景" or a footnote [^1] gave the page two id="bei-jing", two
-    id="fn:1", and the second article's footnote link jumped to the first's."""
+    id="fn:1", and the second article's footnote link jumped to the first's. The printed
+    edition gives "a1:", "a2:" … and "note:": a prefix with a colon, which no Slug, heading
+    anchor or theme id holds (a slug's prefix met another article's anchor: 社区 + 活动安排
+    and 社区活动 + 安排)."""
     ids = {m.group(3) for m in _ID.finditer(html)}
     if not ids:
         return html

@@ -37,7 +37,19 @@ def issues_are_consistent(site: Site) -> list[Problem]:
     # A draft may still wait for its issue; a published article must be dated near it.
     published = [_article_ref(file) for file in files if file.status != "draft"]
     dated = (issue_date_problem(ref, by_number) for ref in published if ref)
-    return problems + [problem for problem in dated if problem]
+    # A hidden article is listed nowhere, its issue included: Issue: would be left out in
+    # silence.
+    hidden = [
+        Problem(
+            file.shown,
+            file.line_of("issue"),
+            "Status: hidden 的文章不会出现在任何一期里 (a hidden article is in no issue)",
+            "删掉 Issue: 这一行，或删掉 Status: hidden 让文章正常发布",
+        )
+        for file in files
+        if file.status == "hidden" and file.get("issue") is not None
+    ]
+    return problems + [problem for problem in dated if problem] + hidden
 
 
 def _article_ref(file: ContentFile) -> ArticleRef | None:

@@ -240,6 +240,22 @@ def date_is_real(file: ContentFile, site: Site) -> Iterator[Problem]:
         problem = date_problem(modified.value.strip())
         if problem:
             yield Problem(file.shown, modified.line, *problem)
+        elif not date_problem(header.value.strip()) and _when(modified.value) < _when(header.value):
+            # The feed said the article was updated before it was published.
+            yield Problem(
+                file.shown,
+                modified.line,
+                f"修改日期 {modified.value.strip()} 早于发布日期 {header.value.strip()} "
+                "(Modified before Date)",
+                "Modified 写最后一次修改的日期，不能早于 Date；没改过就删掉这一行",
+            )
+
+
+def _when(value: str) -> tuple[int, ...]:
+    """A date `date_problem` passes, as (year, month, day, hour, minute, second)."""
+    iso = _ISO_DATE.match(value.strip())
+    assert iso is not None
+    return tuple(int(iso[k] or 0) for k in ("y", "m", "d", "H", "M", "S"))
 
 
 # How far ahead of today a published article's date may be: an issue prepared a few days

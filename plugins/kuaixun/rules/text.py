@@ -7,6 +7,7 @@ take minutes. Both are content problems, reported by line before anything render
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -19,9 +20,15 @@ from kuaixun.rules.registry import ContentFile, Site
 # are invisible in an editor and never meant.
 # The right-to-left embedding, override and isolate (U+202B, U+202E, U+2067) reverse what
 # follows on screen: "拨打 \u202e0110" shows 0110 backwards; Chinese text never needs them.
-# (Their left-to-right kin and U+202C, which phone numbers copied from a contact list carry
-# around the digits, change nothing in Chinese text: they pass.)
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202b\u202e\u2067\ufffe\uffff]")
+# Nor the right-to-left and Arabic letter marks (U+200F, U+061C) and the first-strong
+# isolate (U+2068), which with such a mark reverses a number as well. (Their left-to-right
+# kin and U+202C, which phone numbers copied from a contact list carry around the digits,
+# change nothing in Chinese text: they pass.) Written as character references ("&#x202E;"),
+# Markdown passes them to the page as the characters: a line is read decoded too.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200f\u202b\u202e\u2067\u2068\ufffe\uffff]"
+)
+_REFERENCE = re.compile(r"&#|&[A-Za-z]")
 _NAMES = {"\x0b": "垂直制表符 vertical tab", "\x0c": "换页符 form feed", "\x00": "空字符 NUL"}
 
 
@@ -31,6 +38,8 @@ def _named(char: str) -> str:
 
 
 def control_problem(line: str) -> tuple[str, str] | None:
+    if _REFERENCE.search(line):
+        line += html.unescape(line)
     found = sorted(set(_CONTROL.findall(line)))
     if not found:
         return None

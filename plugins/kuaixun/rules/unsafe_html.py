@@ -160,15 +160,28 @@ MARKDOWNS_CLASS = re.compile(r"footnote|footnote-ref|footnote-backref|toc|langua
 
 
 def behaviour_findings(tag: str, name: str, value: str) -> list[Finding]:
-    """An attribute of BEHAVIOUR_ATTRIBUTES, or dir=rtl (written without "=" too)."""
+    """An attribute of BEHAVIOUR_ATTRIBUTES, dir= but ltr or auto (written without "=" too:
+    auto takes Chinese text's direction, and the marks that would turn it are refused in
+    text), target= and rel=opener."""
     needle = re.compile(rf"(?<![\w-]){re.escape(name)}\b", re.IGNORECASE)
     if name in BEHAVIOUR_ATTRIBUTES:
         message = f"<{tag}> 带有 {name}= (it changes how readers, screen readers or keys use it)"
         return [Finding(message, f"删除 {name}=… 这一段", needle)]
-    if name == "dir" and value.strip().lower() == "rtl":
+    if name == "target" or (name == "rel" and "opener" in value.lower()):
+        # target=_blank with rel=opener hands the new tab this one: the other site can
+        # replace the bulletin with a copy of its own (reverse tabnabbing). Markdown writes
+        # neither; a link opens where the reader chooses.
+        message = (
+            f"<{tag}> 带有 {name}= (a link opening a new window can let that site replace "
+            "this page)"
+        )
+        return [Finding(message, f"删除 {name}=… 这一段", needle)]
+    if name == "dir" and value.strip().lower() not in ("ltr", "auto"):
         # The right-to-left override characters are refused (rules/text.py); this is the
         # same trick in markup: "拨打 <span dir=rtl>…" reorders what follows.
-        message = f"<{tag}> 带有 dir=rtl (right to left: it reorders what readers see)"
+        message = (
+            f"<{tag}> 带有 dir={value.strip() or '…'} (right to left: it reorders what readers see)"
+        )
         return [Finding(message, "删除 dir=… 这一段", needle)]
     return []
 
@@ -199,7 +212,7 @@ def presentation_findings(tag: str, name: str, value: str) -> list[Finding]:
 
 def attribute_findings(tag: str, name: str, value: str) -> list[Finding]:
     needle = _attribute_needle(name)
-    if name in BEHAVIOUR_ATTRIBUTES or name == "dir":
+    if name in BEHAVIOUR_ATTRIBUTES or name in ("dir", "target", "rel"):
         return behaviour_findings(tag, name, value)
     if name.startswith("on"):
         message = f"<{tag}> 带有脚本属性 {name}= (event-handler attribute runs script)"
@@ -283,20 +296,31 @@ def findings(html: str, raw: bool = True, opened: bool = True) -> list[Finding]:
         return []
     root = lxml.html.fragment_fromstring(html, create_parent="div")
     found: list[Finding] = []
+    ids: set[str] = set()
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue  # comments and processing instructions never run
         tag = element.tag.lower()
         found += element_findings(tag)
+        if (given := element.get("id")) is not None:
+            if given in ids:
+                found.append(_twice(given))
+            ids.add(given)
         for name, value in element.attrib.items():
             found += attribute_findings(tag, name.lower(), value)
-        if tag in PLAYERS and _fallback_text(element):
-            found.append(PLAYER_TEXT)
+        found += hidden_text_findings(element, tag)
     for tag in _page_tags(html):
         found += element_findings(tag)
     if opened and ("<!--" in COMMENT.sub("", html) or _shown_comment(root)):
         found.append(OPEN_COMMENT)
     return found + (unbalanced(html) if raw else [])
+
+
+def _twice(given: str) -> Finding:
+    """An id the body gives two elements (a raw id= and a heading's anchor: "## 注意" is
+    #zhu-yi): invalid HTML, and a link to it goes to the first."""
+    message = f'id="{given}" 在正文里用了两次 (two elements with one id; a heading has one too)'
+    return Finding(message, "换一个 id，或删除 id=…", _id_needle(given))
 
 
 # A browser that plays a video or audio shows none of the text inside the player (only one
@@ -307,6 +331,35 @@ PLAYER_TEXT = Finding(
     "把说明文字写在播放器外面的段落里",
     re.compile(r"<\s*(?:video|audio)\b", re.IGNORECASE),
 )
+
+
+# <rp> holds the parentheses a browser without ruby shows around a reading; every other
+# browser hides it, so anything else in it is hidden text.
+RUBY_PARENTHESES = frozenset(("", "(", ")", "（", "）"))
+RUBY_TEXT = Finding(
+    "<rp> 里只能写括号 (text in <rp> is hidden by browsers that show ruby)",
+    "<rp> 里只写 ( 或 )；要写的文字放在正文里",
+    re.compile(r"<\s*rp\b", re.IGNORECASE),
+)
+# Each of these makes text smaller; three in one another make it ≈ 2 pixels high.
+SHRINKING = frozenset(("small", "sub", "sup"))
+SHRUNK = Finding(
+    "<small>、<sub>、<sup> 套了三层以上，文字小到看不见 (text shrunk out of sight)",
+    "最多套两层；要不显眼的文字，直接删掉",
+    re.compile(r"<\s*(?:small|sub|sup)\b", re.IGNORECASE),
+)
+
+
+def hidden_text_findings(element, tag: str) -> list[Finding]:
+    """Text in the element that readers never see: inside a player, in an <rp>, three sizes
+    smaller."""
+    if tag in PLAYERS and _fallback_text(element):
+        return [PLAYER_TEXT]
+    if tag == "rp" and element.text_content().strip() not in RUBY_PARENTHESES:
+        return [RUBY_TEXT]
+    if tag in SHRINKING and sum(a.tag in SHRINKING for a in element.iterancestors()) == 2:
+        return [SHRUNK]
+    return []
 
 
 def _fallback_text(element) -> bool:
@@ -345,6 +398,12 @@ def _in_code(element) -> bool:
     )
 
 
+# The deepest raw HTML a body may nest (Markdown's own, 20 levels of quotes or lists, stays
+# well below). lxml stops building the tree at 255 levels, so a body nested deeper hid a
+# <meta http-equiv=refresh>, a <script> and every attribute after it from this check.
+MAX_HTML_DEPTH = 100
+
+
 class _Balance(HTMLParser):
     """Start and end tags paired as the body writes them: a tag left open runs on into the
     page after the article (an <a> makes the rest of the page one link to its address, a <b>
@@ -357,8 +416,18 @@ class _Balance(HTMLParser):
         self.found: list[Finding] = []
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag not in VOID:
-            self.open.append((tag, self.get_starttag_text() or f"<{tag}>"))
+        if tag in VOID:
+            return
+        if tag in OPTIONAL_END and self.open and self.open[-1][0] == tag:
+            self.open.pop()  # <li>a<li>b: the second ends the first
+        self.open.append((tag, self.get_starttag_text() or f"<{tag}>"))
+        if len(self.open) == MAX_HTML_DEPTH + 1:
+            message = (
+                f"HTML 标签套了超过 {MAX_HTML_DEPTH} 层 (tags nested too deep: the checker, "
+                "like libxml2 past 255 levels, cannot see what is inside)"
+            )
+            needle = re.compile(re.escape(self.open[-1][1]), re.IGNORECASE)
+            self.found.append(Finding(message, "减少套在一起的标签，或删掉它们", needle))
 
     # <div/> opens a div in HTML (only void elements end at once); <br/> is a <br>.
     handle_startendtag = handle_starttag

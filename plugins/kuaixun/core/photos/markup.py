@@ -25,8 +25,11 @@ PRINT_WIDTH = 1600
 # The <img src> for browsers without srcset, and the size feeds and Open Graph point at.
 FALLBACK_WIDTH = 960
 
-_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
-_ALONE_IN_PARAGRAPH = re.compile(r"<p>\s*(<img\b[^>]*>)\s*</p>", re.IGNORECASE)
+# An <img> tag to its end: a ">" inside a quoted value (alt="海报 > 普法") is not its end,
+# where it left the photo unprocessed and its src pointing at nothing.
+_TAG = r"<img\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>"
+_IMG = re.compile(_TAG, re.IGNORECASE)
+_ALONE_IN_PARAGRAPH = re.compile(rf"<p>\s*({_TAG})\s*</p>", re.IGNORECASE)
 # "摄影：张三", "图：李四", "Photo: Wang" — the part of a title that credits the photographer.
 _CREDIT = re.compile(r"^\s*(摄影|图片|图|photo)\s*[：:]", re.IGNORECASE)
 _TITLE_PARTS = re.compile(r"\s*[|｜]\s*")
