@@ -20,7 +20,7 @@ import sys
 import time
 import traceback
 import weakref
-from functools import partial
+from collections.abc import Callable
 from pathlib import Path
 
 import rjieba
@@ -342,8 +342,9 @@ def _index(
             spill=hand_over_tail,
             save_later=True,
             loaded=loaded.export if loaded is not None else None,
-            release=partial(_before_forks, cache, loaded, report),
+            release=cache.save,
             forks_done=whoosh.start_new if hand_over_tail else None,
+            wait=_pages_wait(loaded, report),
         )
     except BaseException:  # a build never leaves Whoosh's process writing behind it
         whoosh.abandon()
@@ -417,12 +418,15 @@ def _take_cutter(loaded: _Loaded | None):
     return cutter
 
 
-def _before_forks(cache: RecordCache, loaded: _Loaded | None, report: BuildReport) -> None:
-    """What a whole export's first fork waits for: the records saved, since their cut is
-    freed once spilled (`full.drop_cuts`), and Pelican's pages written."""
-    cache.save()
-    if loaded is not None:
+def _pages_wait(loaded: _Loaded | None, report: BuildReport) -> Callable[[], None] | None:
+    """What a whole export's first fork waits for, if anything: Pelican's pages written."""
+    if loaded is None or loaded.written is None:
+        return None
+
+    def wait() -> None:
         report.seconds["waited for the pages"] = loaded.wait_for_pages()
+
+    return wait
 
 
 def _index_in_child(settings: dict, contents: list) -> None:

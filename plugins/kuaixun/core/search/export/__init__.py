@@ -129,6 +129,7 @@ def refresh_export(
     loaded: CachedExport | None = None,
     release: Callable[[], None] | None = None,
     forks_done: Callable[[], None] | None = None,
+    wait: Callable[[], None] | None = None,
 ) -> tuple[str, LogicalExport | SpilledExport | None, UnsavedExport | None]:
     """Bring the export in `cache` in line with the records. Returns what it did ("reused",
     "updated (N files)": only the files the changed articles touch, or "written": all),
@@ -136,9 +137,9 @@ def refresh_export(
     with `save_later`, an update not saved yet (`UnsavedExport.save` saves it; else None).
     With `spill`, an export written whole is returned spilled, not stored (`finish_spilled`
     stores it, in this process or another: search/tail.py); and `release`, if given, is
-    called before such an export's first fork: it saves the records, whose cut the export
-    then frees once spilled (`full.drop_cuts`), and may wait (for Pelican's pages);
-    `forks_done`, if given, once its forks are done (`full.full_export`).
+    called as such an export starts: it saves the records, whose cut the export then frees
+    once spilled (`full.drop_cuts`); `wait`, if given, before its first fork (Pelican's
+    pages); `forks_done`, if given, once its forks are done (`full.full_export`).
 
     Only the cache is written here (in the indexing process): the build's output folder is
     touched by `finish_build.publish_index` alone, after the build succeeded. `loaded`: the cache as
@@ -173,7 +174,7 @@ def refresh_export(
     if state is not None and state.settings == settings_fingerprint():
         known = state.pinyin
     if spill:
-        spilled = spill_export(records_by_path, cache, words, known, release, forks_done)
+        spilled = spill_export(records_by_path, cache, words, known, release, forks_done, wait)
         spilled.stamp = wanted
         return "written", spilled, None
     logical = export(records_by_path, cache, words, known)

@@ -135,17 +135,24 @@ class SpilledCuts:
 
 @contextmanager
 def spilled_cuts(
-    records: list[Record], ranges: list[tuple[str, str | None]], folder: Path | None = None
+    records: list[Record],
+    ranges: list[tuple[str, str | None]],
+    folder: Path | None = None,
+    counted: tuple[Counter, list[int]] | None = None,
 ) -> Iterator[SpilledCuts]:
     """The records' cut by key range (`ranges`, as `key_ranges` makes them) written to a
-    scratch file in `folder` (the system's temporary folder if None), removed on leaving."""
+    scratch file in `folder` (the system's temporary folder if None), removed on leaving.
+    `counted`, if given, is filled as `term_frequency` counts, in the same pass."""
     with tempfile.TemporaryFile(dir=folder) as file:
         starts, lengths = array("Q", [0]), bytearray()
         for record in records:
             fields = []  # per field, its sorted keys and each key followed by its count
-            for name in SCORED_FIELDS:
+            for f, name in enumerate(SCORED_FIELDS):
                 terms = record.term_list(name)
                 lengths.append(length_to_byte(len(terms)))
+                if counted is not None:
+                    counted[0].update(terms)
+                    counted[1][f] += len(terms)
                 count = Counter(terms)
                 keys = sorted(count)
                 spelled = map(str, map(count.__getitem__, keys))
@@ -323,14 +330,17 @@ def full_export(
     made: MadeFiles | None = None,
     release: Callable[[], None] | None = None,
     forks_done: Callable[[], None] | None = None,
+    wait: Callable[[], None] | None = None,
 ):
     """Every file of the export, its manifest and the state to update it from (`known`: the
     pinyin of words read before, as a state keeps it; `ranges`: how many key ranges the
     vocabulary is made in, which changes nothing in what it makes; `scratch`: the folder
     of the cut spilled for the range forks, the system's temporary one if None; `made`:
-    where each file goes as it is made, kept in memory if None; `release`: called before
-    the first fork, once the caller has saved the records and lets their cut go, see
-    `drop_cuts`; `forks_done`: called once the last fork is done, before the serial end).
+    where each file goes as it is made, kept in memory if None; `release`: called first, it
+    saves the records, whose cut then goes once spilled, see `drop_cuts`; `forks_done`:
+    called once the last fork is done, before the serial end; `wait`: called before the
+    first fork, for what must be done before (Pelican's pages): the cut is then spilled
+    and counted in this process before it, in the time it hides).
     The files returned are `made`'s texts: none when it spills them."""
     records = numbered(records_by_path)
     days = [r.day for r in records]
@@ -347,14 +357,27 @@ def full_export(
     # The pinyin layer's fork starts only after the cut: beside this process spilling it,
     # every page of the records this process touched was held twice, the fork keeping the
     # old copy (+≈ 80 MB of the build's summed peak; tenth pass).
-    if release is not None:  # before the first fork
+    # With a `wait`, both are done in this process before it, where the second core is
+    # idle (the cut ends seconds before Pelican's pages), one pass (docs/search.md,
+    # "Eighteenth look"); the range forks start after it.
+    if release is not None:
         release()
-    counting = started(term_frequency, (records,))
+    counted: tuple[Counter, list[int]] | None = None
+    counting = None
+    if wait is None:
+        counting = started(term_frequency, (records,))
+    else:
+        counted = (Counter(), [0] * len(SCORED_FIELDS))
     try:
-        with spilled_cuts(records, parts, scratch) as cuts:
-            frequency, lengths = counting()
+        with spilled_cuts(records, parts, scratch, counted) as cuts:
+            if counting is not None:
+                counted = counting()
+            assert counted is not None
+            frequency, lengths = counted
             if release is not None:
                 drop_cuts(records)
+            if wait is not None:
+                wait()
             results = in_processes(
                 [(pinyin_files, (frequency, known or {}))]
                 + [(range_lines, (cuts, frequency, r)) for r in range(len(parts))]
@@ -362,7 +385,8 @@ def full_export(
             layer = next(results)
             buckets, bucket_sizes, bucket_spills, pairs_by_first = bucket_files(results, writer)
     finally:
-        counting.close()
+        if counting is not None:
+            counting.close()
     if forks_done is not None:
         forks_done()
     chunks = []
@@ -512,10 +536,11 @@ def spill_export(
     known=None,
     release=None,
     forks_done=None,
+    wait=None,
 ) -> SpilledExport:
     """The whole browser index made from the records, its texts spilled into `folder` as
     they are made and its state saved there (`store_export` stores and saves the texts).
-    `release`, `forks_done`: see `full_export`."""
+    `release`, `forks_done`, `wait`: see `full_export`."""
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*/"):  # a folder of logical files, as FORMAT 7 kept them
         shutil.rmtree(old)
@@ -531,6 +556,7 @@ def spill_export(
                 made=made,
                 release=release,
                 forks_done=forks_done,
+                wait=wait,
             )
         # After the texts are out: the state's pickler (its memo of ≈ a million objects)
         # beside every text at once was the indexing process's peak (+≈ 100 MB at 7,183
