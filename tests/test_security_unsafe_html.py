@@ -170,7 +170,10 @@ def test_pages_and_drafts_are_checked_too(tmp_path):
 
 
 def test_an_issue_note_is_checked(tmp_path):
-    files = {"issues/47.md": "Number: 47\nDate: 2020-11-27\n\n编者按。\n\n<script>x</script>\n"}
+    files = {
+        "issues/47.md": "Number: 47\nDate: 2020-11-27\n\n编者按。\n\n<script>x</script>\n",
+        "articles/a.md": HEADER.replace("\n\n", "\nIssue: 47\n\n", 1),
+    }
     problems = check_site(settings_for(tmp_path, files))
     assert [(Path(p.path).name, p.line) for p in problems] == [("47.md", 6)]
     assert "<script>" in problems[0].message

@@ -231,7 +231,7 @@ def test_one_build_reports_issue_article_and_photo_problems_together(tmp_path):
 
     assert build.returncode != 0
     expected = {
-        "issues/48.md:3": "Order 里的 nobody-here",
+        "issues/48.md:1": "第48期还没有文章",
         "issues/copy.md:1": "期号 47 重复",
         "bad-category.md:3": '栏目 "新闻" 不在栏目表里',
         "no-photo.md:4": "第49期还没有定义",

@@ -233,9 +233,29 @@ def load_issues(
         issue, found = read_issue(text, display(path), render)
         problems.extend(found)
         if issue:
+            problems.extend(file_name_problems(path, issue))
             issues.append(issue)
     by_number, duplicates = index_issues(issues)
     return by_number, problems + duplicates
+
+
+def file_name_problems(path: Path, issue: Issue) -> list[Problem]:
+    """48.md holding Number: 49: the editor copied the last issue and changed one of the
+    two. Issue 49 was published with no articles (so with no page), issue 48's articles were
+    reported as naming an issue nobody defined, and nothing named the file. A file whose
+    name is no number (nodate.md) is left alone: only the number matters then."""
+    stem = unicodedata.normalize("NFKC", path.stem).strip()
+    if not stem.isdecimal() or int(stem) == issue.number:
+        return []
+    return [
+        Problem(
+            issue.source,
+            issue.lines.get("number"),
+            f"文件名 {path.name} 和期号 Number: {issue.number} 不一致 "
+            f"(the file is named {path.stem}, its Number is {issue.number})",
+            f"文件名就是期号：把文件改名为 {issue.number}.md，或把 Number 改成 {int(stem)}",
+        )
+    ]
 
 
 def latest_issue_number(folder: Path) -> int | None:
@@ -309,7 +329,7 @@ def join_articles(by_number: dict[int, Issue], refs: list[tuple[ArticleRef, obje
 
 
 def order_problem(issue: Issue, unknown: list[str], members: list[ArticleRef]) -> Problem:
-    names = "、".join(sorted(ref.names[0] for ref in members)) or "本期还没有文章"
+    names = "、".join(sorted(ref.names[0] for ref in members))
     return Problem(
         issue.source,
         issue.lines.get("order"),
@@ -319,9 +339,24 @@ def order_problem(issue: Issue, unknown: list[str], members: list[ArticleRef]) -
     )
 
 
+def empty_issue_problem(issue: Issue) -> Problem:
+    """An issue no article or draft names: the build publishes no page for it, so its note
+    and its place in the archive were lost in silence. A draft is enough (`make new` writes
+    one into the latest issue): the issue is then being prepared, and is published with its
+    first article."""
+    return Problem(
+        issue.source,
+        issue.lines.get("number"),
+        f"第{issue.number}期还没有文章，这一期和编者按不会发布 "
+        f"(issue {issue.number} has no articles, so it has no page)",
+        f"在本期的文章开头加 Issue: {issue.number}（还没写完的文章存成草稿：Status: draft），"
+        "或者先删掉这个期文件",
+    )
+
+
 def reference_problems(by_number: dict[int, Issue], refs: list[ArticleRef]) -> list[Problem]:
-    """The problems of the articles' Issue: lines (drafts included), then of each issue's
-    Order naming an article that is not in the issue."""
+    """The problems of the articles' Issue: lines (drafts included), then of each issue
+    that no article names, or whose Order names an article that is not in it."""
     problems: list[Problem] = []
     members: dict[int, list[ArticleRef]] = {}
     for ref in refs:
@@ -332,10 +367,14 @@ def reference_problems(by_number: dict[int, Issue], refs: list[ArticleRef]) -> l
         elif number is not None:
             members.setdefault(number, []).append(ref)
     for number, issue in sorted(by_number.items()):
-        names = {name for ref in members.get(number, []) for name in ref.names if name}
+        named = members.get(number, [])
+        if not named:
+            problems.append(empty_issue_problem(issue))
+            continue
+        names = {name for ref in named for name in ref.names if name}
         unknown = [name for name in issue.order if name not in names]
         if unknown:
-            problems.append(order_problem(issue, unknown, members.get(number, [])))
+            problems.append(order_problem(issue, unknown, named))
     return problems
 
 
