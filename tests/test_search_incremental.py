@@ -150,6 +150,27 @@ def test_a_new_dictionary_word_cuts_only_the_articles_containing_it(site, tmp_pa
     assert "振兴街菜市场" in node_search(output, ["振兴街菜市场"])[0]["parts"]
 
 
+def test_words_that_step_the_dictionarys_total_cut_every_article_again(site, tmp_path):
+    """jieba scores a cut by its words' shares of the dictionary's total: words heavy enough
+    to move it a step (segment.added_total) change the cut of texts that do not hold them.
+    jieba-rs's total only grew, and four words at 10,000,000 that no article holds left
+    cached cuts a cold build would not make (seven buckets of the index differed)."""
+    content, userdict, output, build = site
+    build()
+    before = userdict.read_text(encoding="utf-8")
+    userdict.write_text(before + "鑫犇淼焱 10000000\n犇鑫焱淼 10000000\n", encoding="utf-8")
+    try:
+        after = build()
+        assert len(after["segmented"]) == article_count(content)
+        cache = RecordCache(cache_of(output))
+        segmenter = Segmenter(cache.dictionary)
+        for path, record in cache.records.items():
+            assert record == cut(record.article, segmenter), path
+        assert_same_as_a_full_export(output, tmp_path)
+    finally:
+        userdict.write_text(before, encoding="utf-8")
+
+
 def test_a_new_article_is_cut_alone_and_a_removed_one_leaves_the_index(site, tmp_path):
     content, _, output, build = site
     build()

@@ -406,6 +406,29 @@ def test_an_article_the_build_would_not_read_is_named(tmp_path):
     assert "saved.txt" in found[0] and "改名为 saved.md" in found[0]
 
 
+def test_markdown_outside_the_folders_the_build_reads_is_named(tmp_path):
+    """A .md under images/ or extra/ was copied as it is, a draft's text and its <!-- -->
+    notes with it; one beside content/ or in another folder was left out in silence; an
+    issue saved as .txt too. And a {static} or {attach} link to a Markdown file published
+    the source."""
+    content = copy_content(tmp_path / "content")
+    draft = article("内部备忘", "Status: draft\n", "<!-- 王主任电话 13900000000 -->\n未公开")
+    (content / "extra" / "notes.md").write_text(draft, encoding="utf-8")
+    (content / "root-article.md").write_text(article("放错了地方"), encoding="utf-8")
+    (content / "issues" / "50.txt").write_text("Number: 50\nDate: 2020-11-27\n", "utf-8")
+    (content / "articles" / "attach.md").write_text(
+        article("附件", body="[第47期的源文件]({attach}/issues/47.md)"), encoding="utf-8"
+    )
+    found = checked(content)
+    assert len(found) == 4, found
+    assert "attach.md:" in found[0] and "原样发布" in found[0] and "{filename}" in found[0]
+    assert "extra/notes.md: " in found[1] and "会被原样发布" in found[1]
+    assert "issues/50.txt: " in found[2] and "改名为 50.md" in found[2]
+    assert "root-article.md: " in found[3] and "不会被发布" in found[3]
+    build = run_build(tmp_path / "output", content=content)
+    assert build.returncode != 0 and not (tmp_path / "output").exists()
+
+
 def test_a_huge_article_or_published_file_is_named_with_its_size(tmp_path):
     """A 1.2 MB "article" (a paste gone wrong) was read whole by the check and the build;
     a 26 MB PDF published as it is breaks the deploy on hosts that take 25 MiB a file."""

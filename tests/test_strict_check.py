@@ -227,6 +227,12 @@ def test_a_date_far_ahead_is_named_and_a_draft_may_wait(tmp_path):
         # Direction characters as character references reach the page as the characters.
         (HEADER + "\n拨打 &#x202E;0110 咨询\n", 5, ["U+202E"]),
         (HEADER + "\n拨打 \u2068\u200f0110 1234\u2069 咨询\n", 5, ["U+200F", "U+2068"]),
+        # References HTML calls invalid, which html.unescape drops and browsers keep: the
+        # first stopped the feeds' writer naming no file, the next made the feeds ill-formed.
+        (HEADER + "\n正文&#x1;中间\n", 5, ["U+0001"]),
+        (HEADER + "\n正文&#xFFFF;中间\n", 5, ["U+FFFF"]),
+        (HEADER + "\n正文&#11;与&#xFDD0;\n", 5, ["U+000B", "U+FDD0"]),
+        (HEADER + "\n[附件]({static}other.md)\n", 5, ["原样发布"]),
         (HEADER + '\n拨打 <span dir="auto">&#x200F;0110</span>\n', 5, ["U+200F"]),
         # Reverse tabnabbing: the opened site replaces the bulletin's tab.
         (

@@ -22,6 +22,7 @@ from functools import partial
 from pathlib import Path
 
 from kuaixun.core.icon import IconError, icon_data_url
+from kuaixun.core.issues import DEFAULT_SETTINGS as ISSUE_DEFAULTS
 from kuaixun.core.problems import Problem
 from kuaixun.rules.registry import MARKDOWN_EXTENSIONS, Site
 
@@ -246,25 +247,49 @@ def size_problem(path: Path, info: os.stat_result, site: Site) -> tuple[str, str
 _ARTICLE_START = re.compile(r"^\ufeff?\s*(?:title|标题)\s*[:：]", re.IGNORECASE)
 
 
+# An issue file saved as .txt: the issue pages read content/issues/*.md only.
+_ISSUE_START = re.compile(r"^\ufeff?\s*(?:number|期号)\s*[:：]", re.IGNORECASE)
+
+
 def unread_problem(path: Path, site: Site) -> tuple[str, str] | None:
-    """A Markdown file the build would not read: its extension in capitals (x.MD), or an
-    article saved as .txt under ARTICLE_PATHS or PAGE_PATHS."""
+    """A Markdown file the build would not read: its extension in capitals (x.MD), or in a
+    folder no one reads Markdown from (articles/, pages/, issues/), where Pelican left an
+    article out in silence, or copied it as it is, a draft and its <!-- notes --> with it,
+    when the folder was published as it is (images/, extra/); or an article saved as .txt
+    under those folders, an issue under issues/."""
     suffix = path.suffix
     if suffix.lower() in MARKDOWN_EXTENSIONS and suffix != suffix.lower():
         return (
             f"{path.name} 的扩展名是大写的 {suffix}，网站不会读它 (the build reads .md only)",
             f"改名为 {path.stem}{suffix.lower()}",
         )
+    read = [*site.settings.get("ARTICLE_PATHS", []), *site.settings.get("PAGE_PATHS", [])]
+    issues = site.settings.get("ISSUES_PATH", ISSUE_DEFAULTS["ISSUES_PATH"])
+    if suffix in MARKDOWN_EXTENSIONS:
+        if any(path.is_relative_to(site.root / folder) for folder in [*read, issues]):
+            return None
+        statics = site.settings.get("STATIC_PATHS", [])
+        published = any(path.is_relative_to(site.root / folder) for folder in statics)
+        where = "会被原样发布，连同草稿和注释" if published else "不会被发布"
+        return (
+            f"{path.name} 不在 articles/、pages/ 或 issues/ 里：网站不会把它当文章读，"
+            f"它{where} (a Markdown file outside the folders the build reads)",
+            "文章放到 articles/年/月/ 里，页面放到 pages/ 里，期文件放到 issues/ 里；"
+            "不要的稿件删掉",
+        )
     if suffix.lower() != ".txt":
         return None
-    folders = [*site.settings.get("ARTICLE_PATHS", []), *site.settings.get("PAGE_PATHS", [])]
+    if path.is_relative_to(site.root / issues):
+        start, folders = _ISSUE_START, [issues]
+    else:
+        start, folders = _ARTICLE_START, read
     if not any(path.is_relative_to(site.root / folder) for folder in folders):
         return None
     with path.open("rb") as handle:
-        if not _ARTICLE_START.match(handle.read(64).decode("utf-8", "replace")):
+        if not start.match(handle.read(64).decode("utf-8", "replace")):
             return None
     return (
-        f"{path.name} 是 .txt 文件，网站不会把它当文章发布 (an article saved as .txt is not read)",
+        f"{path.name} 是 .txt 文件，网站不会把它当文章或期文件读 (a .txt file is not read)",
         f"改名为 {path.stem}.md",
     )
 

@@ -173,6 +173,15 @@ def _intrasite_problem(
             f'链接 "{target}" 指向的文件不存在 (link to a missing file)',
             _missing_fix(relative, file, site),
         )
+    if what != "filename" and linked.suffix.lower() in MARKDOWN_EXTENSIONS:
+        # Pelican would copy the source as it is: a draft's text, an issue's notes and
+        # <!-- --> comments published for anyone to read.
+        return (
+            f'链接 "{target}" 会把 Markdown 源文件原样发布出去 (publishes a source file as it is)',
+            "链接文章或页面写 {filename}"
+            + relative
+            + "；期的目录直接写网址，例如 /issues/47/ (link the page, not its source)",
+        )
     if what == "filename":
         linked_file = site.file_at(linked)
         if linked_file is None and linked.suffix in MARKDOWN_EXTENSIONS:

@@ -25,10 +25,16 @@ from kuaixun.rules.registry import ContentFile, Site
 # kin and U+202C, which phone numbers copied from a contact list carry around the digits,
 # change nothing in Chinese text: they pass.) Written as character references ("&#x202E;"),
 # Markdown passes them to the page as the characters: a line is read decoded too.
+# Unicode's noncharacters too (U+FDD0–U+FDEF, the last two of every plane): an Atom feed
+# cannot hold them, and a page shows them as nothing.
 _CONTROL = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200f\u202b\u202e\u2067\u2068\ufffe\uffff]"
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200f\u202b\u202e\u2067\u2068"
+    "\ufdd0-\ufdef\ufffe\uffff"
+    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(1, 17))
+    + "]"
 )
 _REFERENCE = re.compile(r"&#|&[A-Za-z]")
+_NUMERIC = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}))")
 _NAMES = {"\x0b": "垂直制表符 vertical tab", "\x0c": "换页符 form feed", "\x00": "空字符 NUL"}
 
 
@@ -37,9 +43,26 @@ def _named(char: str) -> str:
     return f"U+{ord(char):04X} ({name})"
 
 
+def referenced(line: str) -> str:
+    """The characters a line's numeric references stand for, as a browser and lxml read them.
+    `html.unescape` drops those HTML calls invalid (U+0001–U+0008, U+000B, U+000E–U+001F,
+    U+007F, the noncharacters): read so, "&#x1;" passed the check, then stopped the feeds'
+    writer with no file named, and "&#xFFFF;" made the feeds ill-formed XML."""
+
+    def character(match: re.Match) -> str:
+        number = int(match[1], 16) if match[1] else int(match[2])
+        if 0x80 <= number <= 0x9F:  # windows-1252's, as HTML reads them; its holes stay C1
+            return bytes([number]).decode("cp1252", errors="ignore") or chr(number)
+        if number == 0 or number > 0x10FFFF or 0xD800 <= number <= 0xDFFF:
+            return "\ufffd"
+        return chr(number)
+
+    return "".join(map(character, _NUMERIC.finditer(line)))
+
+
 def control_problem(line: str) -> tuple[str, str] | None:
     if _REFERENCE.search(line):
-        line += html.unescape(line)
+        line += html.unescape(line) + referenced(line)
     found = sorted(set(_CONTROL.findall(line)))
     if not found:
         return None

@@ -18,10 +18,10 @@ from datetime import date
 from pathlib import Path
 
 from kuaixun.core.search.normalize import normalize
-from kuaixun.core.search.segment import Segmenter, grams
+from kuaixun.core.search.segment import Segmenter, added_total, grams
 
 # Bump when cutting or record layout changes: every cached record is then cut again.
-RECORD_VERSION = 2
+RECORD_VERSION = 3
 SCORED_FIELDS = ("title", "tags", "body")
 EPOCH = date(1970, 1, 1)
 
@@ -180,8 +180,10 @@ def refresh_records(
     if pending or dictionary != cache.dictionary:
         segmenter = Segmenter(dictionary, cutter=cutter)
         touched = changed_words(cache.words, segmenter.words)
+        # A step of the dictionary's total (segment.added_total) moves every text's cut.
+        stepped = added_total(cache.words) != added_total(segmenter.words)
         for path, record in list(records.items()):
-            if touched and _mentions(_all_text(record.article), touched):
+            if stepped or (touched and _mentions(_all_text(record.article), touched)):
                 pending.append(record.article)
                 del records[path]
         for article in pending:
