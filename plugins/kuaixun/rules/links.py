@@ -183,22 +183,30 @@ def _intrasite_problem(
             + "；期的目录直接写网址，例如 /issues/47/ (link the page, not its source)",
         )
     if what == "filename":
-        linked_file = site.file_at(linked)
-        if linked_file is None and linked.suffix in MARKDOWN_EXTENSIONS:
-            return (
-                f'链接 "{target}" 指向的不是文章或页面 (not an article or page)',
-                "只能链接 articles/ 或 pages/ 下的文件 (link an article or a page)",
-            )
-        if linked_file is None:
-            return (
-                f'链接 "{target}" 指向图片或附件 (links a static file)',
-                f"写成 {{static}}{relative}",
-            )
-        if linked_file.status == "draft" and file.status != "draft":
-            return (
-                f'链接 "{target}" 指向草稿，草稿不会发布 (links to a draft: never published)',
-                f"先发布 {linked_file.shown}（删掉 Status: draft），或去掉这个链接",
-            )
+        return _page_link_problem(linked, relative, target, file, site)
+    return None
+
+
+def _page_link_problem(
+    linked: Path, relative: str, target: str, file: ContentFile, site: Site
+) -> tuple[str, str] | None:
+    """A {filename} link to a file that exists: an article or page that will be published."""
+    linked_file = site.file_at(linked)
+    if linked_file is None and linked.suffix in MARKDOWN_EXTENSIONS:
+        return (
+            f'链接 "{target}" 指向的不是文章或页面 (not an article or page)',
+            "只能链接 articles/ 或 pages/ 下的文件 (link an article or a page)",
+        )
+    if linked_file is None:
+        return (
+            f'链接 "{target}" 指向图片或附件 (links a static file)',
+            f"写成 {{static}}{relative}",
+        )
+    if linked_file.status == "draft" and file.status != "draft":
+        return (
+            f'链接 "{target}" 指向草稿，草稿不会发布 (links to a draft: never published)',
+            f"先发布 {linked_file.shown}（删掉 Status: draft），或去掉这个链接",
+        )
     return None
 
 
