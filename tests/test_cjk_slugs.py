@@ -4,7 +4,14 @@ import re
 
 import pytest
 
-from kuaixun.core.cjk.slugs import assign_slugs, heading_id, pinyin_slug, unique_slug
+from kuaixun.core.cjk.slugs import (
+    MAX_SLUG_CHARS,
+    assign_slugs,
+    heading_id,
+    pinyin_slug,
+    unique_slug,
+)
+from kuaixun.testing.builds import copy_content, run_build
 from kuaixun.testing.cjk_site import build_fixture_site, rendered_articles
 
 SLUG_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -167,3 +174,20 @@ def test_chinese_headings_get_pinyin_anchors(build):
 def test_a_heading_never_takes_an_id_of_the_theme(heading, anchor):
     """## Main made a second id="main" on the page: invalid, and the skip link's target."""
     assert heading_id(heading) == anchor
+
+
+def test_a_long_latin_word_gives_a_slug_a_file_name_can_hold(tmp_path):
+    """A title or tag with a word of 300 letters stopped the build ("File name too long"):
+    a syllable is a run of letters or digits too. A slug and an anchor are cut at a hyphen
+    within MAX_SLUG_CHARS, or at it."""
+    assert pinyin_slug("宽度测试 " + "A" * 300) == "kuan-du-ce-shi"
+    assert pinyin_slug("B" * 300) == "b" * MAX_SLUG_CHARS
+    assert len(heading_id("C" * 300)) == MAX_SLUG_CHARS
+    content = copy_content(tmp_path / "content")
+    text = (content / "articles" / "2020" / "11" / "pufa-xuanchuan.md").read_text("utf-8")
+    text = text.replace("\nTags: ", "\nTags: " + "X" * 300 + ", ", 1)
+    text = text.replace("Title: ", "Title: 长词 " + "Y" * 300 + " ", 1)
+    (content / "articles" / "2020" / "11" / "pufa-xuanchuan.md").write_text(text, "utf-8")
+    build = run_build(tmp_path / "output", content=content)
+    assert build.returncode == 0, build.stderr
+    assert (tmp_path / "output" / "tag" / ("x" * MAX_SLUG_CHARS)).is_dir()

@@ -18,6 +18,7 @@ from kuaixun.core.issues import (
     order_articles,
     parse_issue_number,
     read_issue,
+    split_lead_paragraph,
 )
 from kuaixun.testing.builds import ROOT, copy_content, run_build
 
@@ -395,3 +396,19 @@ def test_a_new_draft_previews_on_the_home_page_and_in_its_issue_marked_as_draft(
     published = run_build(tmp_path / "published", content=content)
     assert published.returncode == 0, published.stderr
     assert "新稿件" not in (tmp_path / "published/issues/47/index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("html", "lead"),
+    [
+        ("<p>导语</p><p>第二段</p>", "<p>导语</p>"),
+        ('<p class="x">导语 <b>b</b></p>余下', '<p class="x">导语 <b>b</b></p>'),
+        # A body that opens with code was split at a quote's first </p>, leaving its second
+        # paragraph outside the quote in the printed edition.
+        ("<pre><code>x</code></pre>\n<blockquote><p>一</p><p>二</p></blockquote>", ""),
+        ("<p>导语<pre>x</pre>", ""),
+    ],
+)
+def test_the_lead_paragraph_is_a_whole_first_paragraph(html, lead):
+    first, rest = split_lead_paragraph(html)
+    assert (first, first + rest) == (lead, html)

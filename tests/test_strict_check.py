@@ -233,6 +233,10 @@ def test_a_date_far_ahead_is_named_and_a_draft_may_wait(tmp_path):
         (HEADER + "\n正文&#xFFFF;中间\n", 5, ["U+FFFF"]),
         (HEADER + "\n正文&#11;与&#xFDD0;\n", 5, ["U+000B", "U+FDD0"]),
         (HEADER + "\n[附件]({static}other.md)\n", 5, ["原样发布"]),
+        # Markup a browser hides as a comment, which the source, the feeds and search carry.
+        (HEADER + "\n正文\n\n<?秘密 13911111111 ?>\n", 7, ["<?…>"]),
+        (HEADER + "\n正文\n\n<![CDATA[ 秘密 13922222222 ]]>\n", 7, ["CDATA"]),
+        (HEADER + "\n正文\n\n<!DOCTYPE html>\n", 7, ["DOCTYPE"]),
         (HEADER + '\n拨打 <span dir="auto">&#x200F;0110</span>\n', 5, ["U+200F"]),
         # Reverse tabnabbing: the opened site replaces the bulletin's tab.
         (

@@ -430,10 +430,17 @@ def own_ids(html: str, prefix: str) -> str:
     return _FRAGMENT_LINK.sub(linked, html)
 
 
+_FIRST_PARAGRAPH = re.compile(r"\s*<p(?:\s[^>]*)?>")
+
+
 def split_lead_paragraph(html: str) -> tuple[str, str]:
-    """Article HTML → (first paragraph, rest): print keeps a headline with its first paragraph."""
+    """Article HTML → (first paragraph, rest): print keeps a headline with its first
+    paragraph. Only a <p> that opens the body and holds no other <p> (a body that opened
+    with <pre> was split at the first </p> of a quote after it, which left the quote's
+    second paragraph outside it)."""
+    start = _FIRST_PARAGRAPH.match(html)
     end = html.find("</p>")
-    if not html.lstrip().startswith("<p") or end < 0:
+    if start is None or end < 0 or "<p" in html[start.end() : end]:
         return "", html
     end += len("</p>")
     return html[:end], html[end:]

@@ -70,8 +70,9 @@ _IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20\x7f]+")
 # lists, links and images, character references. Others skip rendering (imported sites are big).
 _MAYBE_HTML = re.compile(r"[<{]|\]\s*[(:\[]|&#|^\s{0,3}\[[^\]]+\]:", re.MULTILINE)
 
-# A tag of the editor's own (Markdown's are always closed).
-_RAW_TAG = re.compile(r"<\s*/?\s*[A-Za-z]")
+# A tag of the editor's own (Markdown's are always closed), or markup a browser hides as a
+# comment (<?…>, <![CDATA[…]]>, <!DOCTYPE>: `_Balance`).
+_RAW_TAG = re.compile(r"<\s*/?\s*[A-Za-z]|<\?|<!(?!--)")
 
 NO_EMBED_FIX = "删除它；需要嵌入视频请联系技术同事"
 
@@ -431,6 +432,27 @@ class _Balance(HTMLParser):
 
     # <div/> opens a div in HTML (only void elements end at once); <br/> is a <br>.
     handle_startendtag = handle_starttag
+
+    # A processing instruction, CDATA or a declaration in a body: a browser takes each for a
+    # comment and shows nothing, but the text is in the page's source, both feeds and the
+    # search (a telephone number in <?秘密 …?> passed every rule). Notes are <!-- -->, which
+    # the build takes out (core/notes_ext.py).
+    def handle_pi(self, data: str) -> None:
+        self._hidden("<?…>", re.compile(re.escape("<?")))
+
+    def handle_decl(self, decl: str) -> None:
+        self._hidden("<!DOCTYPE …>", re.compile(r"<!\s*doctype", re.IGNORECASE))
+
+    def unknown_decl(self, data: str) -> None:
+        self._hidden("<![CDATA[…]]>", re.compile(re.escape("<![")))
+
+    def _hidden(self, what: str, needle: re.Pattern) -> None:
+        message = (
+            f"正文里的 {what} 读者看不见，却会出现在网页源代码、订阅源和搜索里 "
+            "(markup a browser hides as a comment)"
+        )
+        fix = "删掉它；给编辑看的备注写成 <!-- 备注 -->，网站会去掉"
+        self.found.append(Finding(message, fix, needle))
 
     def handle_endtag(self, tag: str) -> None:
         if tag in VOID:

@@ -31,7 +31,18 @@ from pypinyin import Style, lazy_pinyin
 from kuaixun.core.page_ids import is_theme_id
 
 MAX_SYLLABLES = 8
+# And at most this many characters: a syllable is a run of Latin letters or digits too, and a
+# title or tag with a word of 300 letters stopped the build ("File name too long": a name
+# may hold 255 bytes). Cut at the last hyphen within it, or at it.
+MAX_SLUG_CHARS = 80
 EMPTY_SLUG = "wen-zhang"  # 文章: for a title with no letters, digits or Han characters
+
+
+def _bounded(joined: str, separator: str = "-") -> str:
+    if len(joined) <= MAX_SLUG_CHARS:
+        return joined
+    cut = joined[: MAX_SLUG_CHARS + 1].rfind(separator)
+    return joined[: cut if cut > 0 else MAX_SLUG_CHARS]
 
 
 def syllables(text: str, *, tones: bool = False) -> list[str]:
@@ -46,14 +57,14 @@ def syllables(text: str, *, tones: bool = False) -> list[str]:
 
 def pinyin_slug(text: str, *, tones: bool = False, max_syllables: int = MAX_SYLLABLES) -> str:
     """平城区 规范市容 → ping-cheng-qu-gui-fan-shi-rong (tones: ping2-cheng2-…)."""
-    return "-".join(syllables(text, tones=tones)[:max_syllables]) or EMPTY_SLUG
+    return _bounded("-".join(syllables(text, tones=tones)[:max_syllables])) or EMPTY_SLUG
 
 
 def heading_id(text: str, separator: str = "-") -> str:
     """Anchor for a heading (Markdown toc's ``slugify``): ## 投稿与联系 → #tou-gao-yu-lian-xi.
     The toc extension's default keeps only ASCII, so Chinese headings became #_1, #_2.
     An anchor the theme's pages already use (## Main → main) gets ``h-`` before it."""
-    anchor = separator.join(syllables(text)[:MAX_SYLLABLES])
+    anchor = _bounded(separator.join(syllables(text)[:MAX_SYLLABLES]), separator)
     return f"h{separator}{anchor}" if is_theme_id(anchor) else anchor
 
 
