@@ -239,6 +239,27 @@ def test_a_long_address_in_a_summary_does_not_widen_the_home_page(tab, serve, tm
     assert overflow <= 0, f"the home page is {overflow}px wider than a 360px screen"
 
 
+def test_a_long_code_line_or_tag_does_not_widen_the_article_or_the_tags(tab, serve, tmp_path):
+    """A code block with a 300-character line made an article page 3,425px wide at 360px;
+    a tag of one 110-letter word cut its pill off and widened the tags' page."""
+    content = copy_content(tmp_path / "content")
+    tag = "Community" + "Service" * 15
+    text = (
+        "Title: 长代码行\nDate: 2020-11-28 06:00\nCategory: 通知公告\nAuthors: 孙露\n"
+        f"Tags: {tag}\n\n本报讯（记者 孙露）配置如下。\n\n```\n{'x=1;' * 75}\n```\n"
+    )
+    (content / "articles" / "long.md").write_text(text, encoding="utf-8")
+    build = run_build(tmp_path / "output", content=content)
+    assert build.returncode == 0, build.stderr
+    tab.set_viewport_size({"width": 360, "height": 800})
+    base = serve(tmp_path / "output")
+    for path in (article_path(tmp_path / "output", "长代码行"), "tag/"):
+        tab.goto(f"{base}/{path}")
+        assert tag in tab.content()
+        overflow = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"/{path} is {overflow}px wider than a 360px screen"
+
+
 def test_article_text_keeps_a_comfortable_measure_on_desktop(tab, real_site, serve):
     tab.set_viewport_size({"width": 1600, "height": 900})
     tab.goto(f"{serve(real_site)}/{article_path(real_site, GOUMAI)}")
