@@ -189,6 +189,10 @@ def test_a_date_far_ahead_is_named_and_a_draft_may_wait(tmp_path):
         (HEADER + "\n````\n正文\n```\n[坏]({filename}no.md)\n", 8, ["no.md", "不存在"]),
         # A title of zero-width spaces is no title; a bidi override reorders what follows.
         ("Title: \u200b\u200b\nDate: 2020-11-20\nCategory: 社区动态\n\n正文\n", 1, ["没有标题"]),
+        # Letters that show as nothing: Hangul fillers, the blank Braille pattern.
+        ("Title: \u3164\u115f\nDate: 2020-11-20\nCategory: 社区动态\n\n正文\n", 1, ["没有标题"]),
+        ("Title: \u2800\u2800\nDate: 2020-11-20\nCategory: 社区动态\n\n正文\n", 1, ["没有标题"]),
+        (HEADER + "\n&nbsp;&#x3000;&#8203;\n", 5, ["正文是空的"]),
         (HEADER + "\n请拨打 \u202e0110 报警\n", 5, ["U+202E", "控制字符"]),
         # Lang: en wrote the article to ying-wen-…-en.html; Translation: true took it off
         # every listing (and Pelican stopped with "All items … are translations").

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import difflib
+import html
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -186,10 +187,20 @@ def has_title(file: ContentFile, site: Site) -> Iterator[Problem]:
         )
 
 
+# Letters and symbols that show as nothing: the Hangul fillers and the blank Braille pattern
+# (a title of U+3164 passed as a title, and listed a result that looked empty).
+_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
 def _visible(text: str) -> str:
-    """The text without white space and invisible format characters (Unicode Cf, Zs)."""
+    """The text without white space, invisible format characters and marks with nothing to
+    mark (Unicode Cf, Zs, Mn, Me), and letters that show as nothing (`_BLANK`)."""
     return "".join(
-        c for c in text if not c.isspace() and unicodedata.category(c) not in ("Cf", "Zs")
+        c
+        for c in text
+        if not c.isspace()
+        and c not in _BLANK
+        and unicodedata.category(c) not in ("Cf", "Zs", "Mn", "Me")
     )
 
 
@@ -372,7 +383,8 @@ def body_is_not_empty(file: ContentFile, site: Site) -> Iterator[Problem]:
     if file.status == "draft" or file.encoding != "utf-8":
         return
     text = re.sub(r"<!--.*?-->", "", "\n".join(file.front.body), flags=re.S)
-    if not text.strip():
+    # &nbsp;, &#x3000; and &#8203; alone are an empty body too.
+    if not _visible(html.unescape(text)):
         where = "文章" if file.kind == "article" else "页面"
         yield Problem(
             file.shown,
