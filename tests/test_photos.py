@@ -444,3 +444,31 @@ def test_an_img_tag_ends_at_its_own_end_not_at_a_quoted_angle_bracket():
         ("b.jpg", "x>y", False),
     ]
     assert content[images[0].start : images[0].end] == '<p><img src="a.jpg" alt="海报 > 普法"></p>'
+
+
+def test_sixteen_bit_greys_are_scaled_not_clipped():
+    """A 16-bit grey PNG (a scan) came out white but for its first column: convert("RGB")
+    clips 16-bit values at 255."""
+    from kuaixun.core.photos.renditions import _clean_copy
+
+    gradient = Image.new("I;16", (256, 2))
+    gradient.putdata([x * 257 for x in range(256)] * 2)
+    clean = _clean_copy(gradient, "jpeg")
+    assert [clean.getpixel((x, 0)) for x in (0, 64, 128, 255)] == [
+        (0, 0, 0),
+        (64, 64, 64),
+        (128, 128, 128),
+        (255, 255, 255),
+    ]
+
+
+def test_only_a_small_rgb_colour_profile_goes_into_the_renditions():
+    """A 5 MB profile went into every rendition (5.2 MB each); a CMYK one described pixels
+    the renditions do not have."""
+    from kuaixun.core.photos.renditions import MAX_ICC_BYTES, kept_profile
+
+    rgb = bytes(16) + b"RGB " + bytes(108)
+    assert kept_profile(rgb) == rgb
+    assert kept_profile(bytes(16) + b"CMYK" + bytes(108)) is None
+    assert kept_profile(rgb + bytes(MAX_ICC_BYTES)) is None
+    assert kept_profile(None) is None

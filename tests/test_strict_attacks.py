@@ -231,6 +231,28 @@ def test_photos_published_as_they_are_must_not_carry_gps(built):
         assert re.search(r"images/map\.png: map\.png 里有拍摄地点", text), text
 
 
+def test_a_position_pillow_reads_out_of_a_picture_and_a_huge_picture_are_named(tmp_path):
+    """XMP in a PNG's compressed iTXt chunk and in a GIF (not looked at) passed; and a
+    picture of 169 megapixels published as it is was decoded whole by the check, and would
+    be by every phone that opened it."""
+    from PIL import PngImagePlugin
+
+    content = copy_content(tmp_path / "content")
+    images = content / "images"
+    images.mkdir(exist_ok=True)
+    xmp = '<x:xmpmeta><rdf:Description exif:GPSLatitude="39,54.0N"/></x:xmpmeta>'
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt("XML:com.adobe.xmp", xmp, zip=True)
+    Image.new("RGB", (40, 30), "red").save(images / "map.png", pnginfo=info)
+    assert b"GPSLatitude" not in (images / "map.png").read_bytes()  # compressed
+    Image.new("P", (40, 30)).save(images / "logo.gif", comment=xmp.encode())
+    Image.new("L", (9_000, 9_000)).save(images / "huge.png")  # 81 MP: over 80, no warning
+    found = "\n".join(checked(content))
+    assert re.search(r"images/map\.png: map\.png 里有拍摄地点", found), found
+    assert re.search(r"images/logo\.gif: logo\.gif 里有拍摄地点", found), found
+    assert re.search(r"images/huge\.png: huge\.png 超过 8,000 万像素", found), found
+
+
 def test_nothing_of_a_draft_reaches_the_output(tmp_path):
     content = copy_content(tmp_path / "content")
     folder = content / "articles" / "draft"

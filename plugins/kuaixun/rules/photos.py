@@ -151,13 +151,15 @@ def photos_are_publishable(file: ContentFile, site: Site) -> Iterator[Problem]:
 
 
 # Published byte for byte, so any position in them is published too: EXIF GPS, or XMP.
-_LOCATABLE = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff")
+_LOCATABLE = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff")
 _GPS_IFD = 0x8825
 _XMP_GPS = (b"GPSLatitude", b"GPSLongitude", b"exif:GPS", b"GPSPosition")
 
 
-def has_location(path: Path) -> bool:
-    """Whether an image file carries a position: EXIF GPS tags or XMP GPS properties."""
+def has_location(path: Path, max_pixels: int = DEFAULTS["PHOTOS_MAX_PIXELS"]) -> bool | None:
+    """Whether an image file carries a position: EXIF GPS tags or XMP GPS properties, in
+    its bytes or in what Pillow reads out of them (a PNG's compressed iTXt chunk, a GIF's
+    XMP extension); None for an image over `max_pixels`, which is not decoded."""
     from PIL import Image, UnidentifiedImageError
 
     data = path.read_bytes()
@@ -165,10 +167,18 @@ def has_location(path: Path) -> bool:
         return True
     try:
         with Image.open(path) as image:
+            if image.width * image.height > max_pixels:
+                return None
             image.load()  # a PNG's eXIf chunk may follow the pixels
-            return bool(image.getexif().get_ifd(_GPS_IFD))
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            said = b"".join(v.encode() if isinstance(v, str) else v for v in _texts(image.info))
+            located = any(marker in said for marker in _XMP_GPS)
+            return located or bool(image.getexif().get_ifd(_GPS_IFD))
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         return False
+
+
+def _texts(info: dict) -> list[bytes | str]:
+    return [value for value in info.values() if isinstance(value, bytes | str)]
 
 
 def _as_is(site: Site) -> Iterator[tuple[Path, str, int | None]]:
@@ -203,7 +213,20 @@ def published_photos_have_no_location(site: Site) -> Iterator[Problem]:
             continue
         status = path.stat()
         stamp = (status.st_size, status.st_mtime_ns, status.st_ino)
-        if not site.memory.verdict(("location", str(path)), stamp, partial(has_location, path)):
+        pixels = site.settings.get("PHOTOS_MAX_PIXELS", DEFAULTS["PHOTOS_MAX_PIXELS"])
+        judge = partial(has_location, path, pixels)
+        located = site.memory.verdict(("location", str(path), pixels), stamp, judge)
+        if located is None:
+            yield Problem(
+                who,
+                line,
+                f"{path.name} 超过 {pixels // 10_000:,} 万像素，手机打开要解码几百 MB "
+                "(a picture this large, published as it is, stalls a phone)",
+                f"缩小后再放进来（长边 4000 像素就够）；或用 ![说明]({path.name}) "
+                "显示成照片，网站会自动缩小",
+            )
+            continue
+        if not located:
             continue
         yield Problem(
             who,

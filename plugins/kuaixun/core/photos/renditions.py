@@ -21,7 +21,7 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 # Bump when the encoding below changes, so cached renditions are made again.
-ENCODER_VERSION = 1
+ENCODER_VERSION = 2
 JPEG_QUALITY = 80
 WEBP_QUALITY = 75
 FORMATS = ("webp", "jpeg")
@@ -182,6 +182,10 @@ def _open_upright(source: Path, max_pixels: int) -> Image.Image:
 
 def _clean_copy(image: Image.Image, fmt: str) -> Image.Image:
     """Pixels only, in a mode the format can hold; EXIF, XMP and comments are left behind."""
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N"):
+        # 16-bit greys (a PNG's): convert("RGB") clips them at 255, so a black-to-white
+        # gradient came out white but for its first column. Scaled to 8 bits first.
+        image = image.convert("I").point(lambda v: v * (1 / 256)).convert("L")
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (
         image.mode == "P" and "transparency" in image.info
     )
@@ -198,7 +202,22 @@ def _clean_copy(image: Image.Image, fmt: str) -> Image.Image:
     return clean
 
 
+# A colour profile larger than this is not a display's (sRGB 3 KB, Display P3 0.5 KB; a
+# printer's CMYK profile 0.5–2 MB): it went into every rendition, 5 MB each for one photo.
+MAX_ICC_BYTES = 64 * 1024
+
+
+def kept_profile(icc_profile: bytes | None) -> bytes | None:
+    """The photo's colour profile, if the renditions may carry it: an RGB profile (the
+    renditions are RGB: a CMYK or grey profile would describe other pixels) no larger than
+    MAX_ICC_BYTES."""
+    if not icc_profile or len(icc_profile) > MAX_ICC_BYTES or icc_profile[16:20] != b"RGB ":
+        return None
+    return icc_profile
+
+
 def _encode(image: Image.Image, fmt: str, target: Path, icc_profile: bytes | None) -> None:
+    icc_profile = kept_profile(icc_profile)
     extra = {"icc_profile": icc_profile} if icc_profile else {}
     if fmt == "webp":
         image.save(target, "WEBP", quality=WEBP_QUALITY, method=4, exif=b"", **extra)
