@@ -241,6 +241,12 @@ def test_a_date_far_ahead_is_named_and_a_draft_may_wait(tmp_path):
         (HEADER + "\n正文\n\n<?秘密 13911111111 ?>\n", 7, ["<?…>"]),
         (HEADER + "\n正文\n\n<![CDATA[ 秘密 13922222222 ]]>\n", 7, ["CDATA"]),
         (HEADER + "\n正文\n\n<!DOCTYPE html>\n", 7, ["DOCTYPE"]),
+        (HEADER + '\n[报名](https://a.example/){: ping="https://t.example/" }\n', 5, ["ping="]),
+        # A tag, 栏目 or reporter no published article has: an address no page has, or
+        # ({category}..) a build stopped naming no file.
+        (HEADER + "\n[更多]({tag}不存在的标签)\n", 5, ["不存在的标签", "没有文章用过"]),
+        (HEADER + "\n[更多]({category}..)\n", 5, ["栏目", "没有文章用过"]),
+        (HEADER + "\n[更多]({author}无名氏)\n", 5, ["记者", "无名氏"]),
         (HEADER + '\n拨打 <span dir="auto">&#x200F;0110</span>\n', 5, ["U+200F"]),
         # Reverse tabnabbing: the opened site replaces the bulletin's tab.
         (

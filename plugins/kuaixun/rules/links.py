@@ -158,6 +158,8 @@ def _intrasite_problem(
             f'链接 "{target}" 里的 {{{what}}} 不认识 (unknown link marker)',
             fix + "可用 {filename} 或 {static}",
         )
+    if what in _LISTED:
+        return _listing_problem(what, unquote(path).strip(), target, site)
     if what not in ("filename", "static", "attach"):
         return None
     relative = unquote(urlsplit(path).path)
@@ -185,6 +187,41 @@ def _intrasite_problem(
     if what == "filename":
         return _page_link_problem(linked, relative, target, file, site)
     return None
+
+
+# A {tag}, {category} or {author} link names one of the published articles' own, or Pelican
+# writes an address no page has ({tag}不存在的标签), or stops the build naming no file
+# ({category}..).
+_LISTED = {"tag": ("tags", "标签"), "category": ("category", "栏目"), "author": ("authors", "记者")}
+
+
+def _listing_problem(what: str, name: str, target: str, site: Site) -> tuple[str, str] | None:
+    key, word = _LISTED[what]
+    names = _published_names(site, key)
+    if name in names:
+        return None
+    close = difflib.get_close_matches(name, sorted(names), n=1, cutoff=0.5)
+    return (
+        f'链接 "{target}" 里的{word} "{name}" 没有文章用过，网站上没有这一页 '
+        f"(no published article has this {what})",
+        (f"是不是 {{{what}}}{close[0]}？" if close else "")
+        + f"写已发布文章里用过的{word}，或去掉这个链接",
+    )
+
+
+def _published_names(site: Site, key: str) -> set[str]:
+    """The tags, categories or reporters of the published articles (a draft's and a hidden
+    article's have no page), split as Pelican splits them (";" when there is one, else ",")."""
+    if ("names", key) not in site.cache:
+        names: set[str] = set()
+        for file in site.files:
+            if file.kind != "article" or file.status in ("draft", "hidden"):
+                continue
+            value = file.value(key)
+            parts = value.split(";") if ";" in value else value.split(",")
+            names.update(part.strip() for part in parts if part.strip())
+        site.cache[("names", key)] = names
+    return site.cache[("names", key)]
 
 
 def _page_link_problem(

@@ -210,6 +210,17 @@ def published_photos_have_no_location(site: Site) -> Iterator[Problem]:
         if path.suffix.lower() not in _LOCATABLE or not path.is_file() or path.is_symlink():
             continue
         if path.resolve() in shown:
+            if line is not None and path.is_file():
+                # The build publishes a shown photo's renditions, not the file (hooks/photos.py
+                # drop_originals): a download link to it led nowhere.
+                yield Problem(
+                    who,
+                    line,
+                    f"{path.name} 已经作为照片显示在文章里，网站只发布缩小、去掉拍摄信息的版本，"
+                    "这个下载链接会打不开 (links the original of a photo the site shows)",
+                    "删掉这个链接；要提供原图下载，另存一份去掉位置信息的文件"
+                    f"（例如 {path.stem}-yuantu{path.suffix}）再链接它",
+                )
             continue
         status = path.stat()
         stamp = (status.st_size, status.st_mtime_ns, status.st_ino)

@@ -211,6 +211,14 @@ def presentation_findings(tag: str, name: str, value: str) -> list[Finding]:
     return [Finding(message, f"删除 {name}=… 这一段；要强调用 **加粗**", needle)]
 
 
+# Attributes refused on any element: what each does, and the fix.
+REFUSED_ATTRIBUTES = {
+    "srcdoc": ("a page of HTML inside an attribute", NO_EMBED_FIX),
+    # A click then also tells another address who clicked what, unseen.
+    "ping": ("each click is reported to another address", "删除 ping=… 这一段；链接只写 href"),
+}
+
+
 def attribute_findings(tag: str, name: str, value: str) -> list[Finding]:
     needle = _attribute_needle(name)
     if name in BEHAVIOUR_ATTRIBUTES or name in ("dir", "target", "rel"):
@@ -228,9 +236,9 @@ def attribute_findings(tag: str, name: str, value: str) -> list[Finding]:
     if name == "id" and is_theme_id(value):
         message = f'id="{value}" 是网站页面自己用的 (the theme\'s own id: two elements share it)'
         return [Finding(message, f"换一个 id，或删除它（网站已用：{value}）", _id_needle(value))]
-    if name == "srcdoc":
-        message = f"<{tag}> 带有 srcdoc= (a page of HTML inside an attribute)"
-        return [Finding(message, NO_EMBED_FIX, needle)]
+    if name in REFUSED_ATTRIBUTES:
+        said, fix = REFUSED_ATTRIBUTES[name]
+        return [Finding(f"<{tag}> 带有 {name}= ({said})", fix, needle)]
     scheme = url_scheme(value)
     if scheme in SCRIPT_SCHEMES:
         message = f"链接地址不能是 {scheme} (a {scheme} URL runs script)"
