@@ -247,6 +247,7 @@ def test_a_date_far_ahead_is_named_and_a_draft_may_wait(tmp_path):
         (HEADER + "\n[更多]({tag}不存在的标签)\n", 5, ["不存在的标签", "没有文章用过"]),
         (HEADER + "\n[更多]({category}..)\n", 5, ["栏目", "没有文章用过"]),
         (HEADER + "\n[更多]({author}无名氏)\n", 5, ["记者", "无名氏"]),
+        ("\ufeff\ufeff" + HEADER + "\n正文\n", 1, ["两个 BOM"]),
         (HEADER + '\n拨打 <span dir="auto">&#x200F;0110</span>\n', 5, ["U+200F"]),
         # Reverse tabnabbing: the opened site replaces the bulletin's tab.
         (

@@ -74,6 +74,15 @@ def control_problem(line: str) -> tuple[str, str] | None:
 
 
 def has_no_control_characters(file: ContentFile, site: Site) -> Iterator[Problem]:
+    if file.lines and file.lines[0].startswith("\ufeff"):
+        # A second byte-order mark (the first is dropped as the file is read): Pelican read
+        # "\ufeffTitle" as no title and left the file out, saying only "Skipping".
+        yield Problem(
+            file.shown,
+            1,
+            "文件开头有两个 BOM 标记 (U+FEFF)，网站读不到第一行 (a second byte-order mark)",
+            "用编辑器把文件另存为 UTF-8（不带 BOM），或删掉第一行开头看不见的字符再输入一遍",
+        )
     for number, line in enumerate(file.lines, start=1):
         problem = control_problem(line)
         if problem:
