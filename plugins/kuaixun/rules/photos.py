@@ -156,7 +156,7 @@ _GPS_IFD = 0x8825
 _XMP_GPS = (b"GPSLatitude", b"GPSLongitude", b"exif:GPS", b"GPSPosition")
 
 
-def has_location(path: Path, max_pixels: int = DEFAULTS["PHOTOS_MAX_PIXELS"]) -> bool | None:
+def has_location(path: Path, max_pixels: int) -> bool | None:
     """Whether an image file carries a position: EXIF GPS tags or XMP GPS properties, in
     its bytes or in what Pillow reads out of them (a PNG's compressed iTXt chunk, a GIF's
     XMP extension); None for an image over `max_pixels`, which is not decoded."""
@@ -224,7 +224,7 @@ def published_photos_have_no_location(site: Site) -> Iterator[Problem]:
             continue
         status = path.stat()
         stamp = (status.st_size, status.st_mtime_ns, status.st_ino)
-        pixels = site.settings.get("PHOTOS_MAX_PIXELS", DEFAULTS["PHOTOS_MAX_PIXELS"])
+        pixels = int(site.settings.get("PHOTOS_MAX_PIXELS", DEFAULTS["PHOTOS_MAX_PIXELS"]))
         judge = partial(has_location, path, pixels)
         located = site.memory.verdict(("location", str(path), pixels), stamp, judge)
         if located is None:
