@@ -279,7 +279,7 @@ def test_each_rule_names_its_line_and_fix(tmp_path, text, line, words):
     "body",
     [
         "[外链](https://example.org/a.html)",
-        "[锚点](#di-er-jie)",
+        "[锚点](#di-er-jie)\n\n## 第二节",
         "[另一篇]({filename}other.md)",
         "[另一篇]({filename}/articles/other.md#xia)",
         "[栏目]({category}社区动态)",
@@ -296,7 +296,7 @@ def test_each_rule_names_its_line_and_fix(tmp_path, text, line, words):
 def test_good_links_pass(tmp_path, body):
     files = {
         "articles/x.md": HEADER + "\n正文\n\n" + body + "\n",
-        "articles/other.md": HEADER + "\n另一篇\n",
+        "articles/other.md": HEADER + "\n另一篇\n\n## 下\n",
     }
     assert problems_of(tmp_path, files) == []
 

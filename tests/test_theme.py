@@ -312,7 +312,7 @@ def test_first_tab_reaches_the_skip_link_and_focus_is_visible(tab, real_site, se
 def test_the_list_of_the_themes_ids_is_what_the_templates_write():
     """Headings and the content check keep editors off these ids (core/page_ids.py): the list
     must follow the templates, or a new id of the theme could be taken by an article."""
-    from kuaixun.core.page_ids import THEME_IDS, is_theme_id
+    from kuaixun.core.page_ids import EVERY_PAGE_IDS, THEME_IDS, is_theme_id
 
     written = set()
     for template in (ROOT / "theme" / "templates").rglob("*.html"):
@@ -321,4 +321,6 @@ def test_the_list_of_the_themes_ids_is_what_the_templates_write():
             example = re.sub(r"\{\{[^}]*\}\}", "2020", dynamic)
             assert is_theme_id(example), f"{template.name}: {dynamic} is not in core/page_ids.py"
     assert written == THEME_IDS
+    base = (ROOT / "theme" / "templates" / "base.html").read_text(encoding="utf-8")
+    assert set(re.findall(r'\bid="([^"]+)"', base)) == EVERY_PAGE_IDS
     assert not is_theme_id("year-of-the-ox") and not is_theme_id("mainland")

@@ -17,6 +17,8 @@ THEME_IDS = frozenset({
     "search-entry", "search-hint", "search-lanmu", "search-more", "search-query",
     "search-results", "search-status", "search-suggestions", "search-year", "site-search",
 })  # fmt: skip
+# The ids of base.html, on every page: a body may link to them (#main, the skip link's).
+EVERY_PAGE_IDS = frozenset({"elder-toggle", "main", "site-search"})
 # The archive's sections by year and month (archives.html): year-2020, month-2020-11.
 NUMBERED_IDS = re.compile(r"(?:year-\d+|month-\d+-\d+)\Z")
 

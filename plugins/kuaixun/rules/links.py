@@ -3,8 +3,10 @@
 Pelican rewrites {filename}, {static} and {attach} links and only warns, while rendering,
 when a target is missing; a plain relative link to a file (x.md, a.pdf) it never checks.
 This rule reads the links in the Markdown source (body and Summary, code left out) and names
-each broken one with a fix. Links another rule judges itself (`Rules.claims_links`: the
-photos rule's images) are left to it.
+each broken one with a fix: a file that is not there, and a #fragment no element of the
+linked page has (`{filename}x.md#an-qian` or `#an-qian` on the same page: the browser stays
+at the top, and only `make verify`, after the build, saw it). Links another rule judges
+itself (`Rules.claims_links`: the photos rule's images) are left to it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from html import unescape
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import lxml.html
+
 from kuaixun.core.markdown import without_code_spans
+from kuaixun.core.page_ids import EVERY_PAGE_IDS
 from kuaixun.core.problems import Problem
 from kuaixun.rules.files import inside
 from kuaixun.rules.registry import MARKDOWN_EXTENSIONS, ContentFile, Site
@@ -123,6 +128,8 @@ def link_problem(target: str, file: ContentFile, site: Site) -> tuple[str, str] 
     intrasite = _INTRASITE.match(target)
     if intrasite:
         return _intrasite_problem(intrasite["what"], intrasite["path"], target, file, site)
+    if target.startswith("#"):
+        return anchor_problem(target[1:], target, file, file, site)
     if _SCHEME.match(target) or target.startswith(("/", "#", "//")):
         return None
     path = unquote(urlsplit(target).path)
@@ -185,7 +192,11 @@ def _intrasite_problem(
             + "；期的目录直接写网址，例如 /issues/47/ (link the page, not its source)",
         )
     if what == "filename":
-        return _page_link_problem(linked, relative, target, file, site)
+        page = _page_link_problem(linked, relative, target, file, site)
+        linked_file = site.file_at(linked)
+        if page or linked_file is None:
+            return page
+        return anchor_problem(urlsplit(path).fragment, target, linked_file, file, site)
     return None
 
 
@@ -245,6 +256,55 @@ def _page_link_problem(
             f"先发布 {linked_file.shown}（删掉 Status: draft），或去掉这个链接",
         )
     return None
+
+
+def anchor_problem(
+    fragment: str, target: str, page: ContentFile, file: ContentFile, site: Site
+) -> tuple[str, str] | None:
+    """A #fragment of a link to `page` must be an id its page has: one of its body's
+    (`anchors`) or of every page's (#main); #top a browser takes as the page's top."""
+    name = unquote(unescape(fragment))
+    if not name or name.lower() == "top" or name in EVERY_PAGE_IDS:
+        return None
+    there = anchors(page, site)
+    if name in there:
+        return None
+    same = page is file
+    message = (
+        f'链接 "{target}" 的锚点 #{name} 在{"这篇文章" if same else f" {page.shown} "}里没有 '
+        "(no element with this id: the link opens the page at its top)"
+    )
+    return message, _anchor_fix(name, there, "这篇文章" if same else "那一页")
+
+
+def _anchor_fix(name: str, there: frozenset[str], page: str) -> str:
+    """The anchor meant: a Chinese heading's pinyin, else the page's anchors, closest first."""
+    from kuaixun.core.cjk.slugs import heading_id  # (jieba: only for a fix)
+
+    if heading_id(name) in there:
+        return f"小标题的锚点是拼音：写成 #{heading_id(name)} (a heading's anchor is its pinyin)"
+    if there:
+        close = difflib.get_close_matches(name, sorted(there), n=5, cutoff=0)
+        return f"写成{page}有的锚点之一：{'、'.join('#' + a for a in close)} (the anchors there)"
+    return f"{page}没有小标题或 id：去掉 #… 这一段，或给要链接的地方加 ## 小标题 (no anchors there)"
+
+
+def anchors(page: ContentFile, site: Site) -> frozenset[str]:
+    """The ids of a page's rendered body: its headings' anchors (the toc extension's, by
+    cjk.slugs.heading_id, "_1" after a second heading alike), `{: #id }`, raw `id=`,
+    footnotes; `<a name>` too, as browsers and `make verify` take it. Made only when a link
+    names an anchor in the page: a site of 7,000 articles renders few bodies for it."""
+    if "anchors" not in page.derived:
+        from kuaixun.rules.unsafe_html import rendered  # (Markdown: only for such pages)
+
+        html = rendered(page, site)
+        found: set[str] = set()
+        if html.strip():
+            root = lxml.html.fragment_fromstring(html, create_parent="div")
+            found = {e.get("id") for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
+            found |= {e.get("name") for e in root.iter("a") if e.get("name")}
+        page.derived["anchors"] = frozenset(found)
+    return page.derived["anchors"]
 
 
 def _unpublishable(linked: Path, target: str, site: Site) -> tuple[str, str] | None:

@@ -1,0 +1,98 @@
+"""The fourth hostile-editor round (docs/security.md): what `make check` and the build let
+through before, each tried on a real check of a small site and, where the build judged
+differently from the check, on a real build. Each is now a problem with its file, line and
+fix, in the check and so in every build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pelican.settings import read_settings
+
+from kuaixun.rules import check_site
+from kuaixun.testing.builds import ROOT, run_build
+
+HEAD = "Title: {title}\nDate: 2020-11-21\nCategory: 社区动态\n"
+
+
+def article(title: str, extra: str = "", body: str = "正文一句话。") -> str:
+    return HEAD.format(title=title) + extra + "\n" + body + "\n"
+
+
+def site(root: Path, files: dict[str, str]) -> Path:
+    """A content folder holding just `files` (paths under content/)."""
+    content = root / "content"
+    for name, text in files.items():
+        path = content / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return content
+
+
+def checked(content: Path) -> list[str]:
+    settings = read_settings(str(ROOT / "pelicanconf.py"), override={"PATH": str(content)})
+    return [str(p) for p in check_site(settings)]
+
+
+def named(problems: list[str], file: str, line: int | None, *words: str) -> bool:
+    where = f"/{file}:{line}: " if line else f"/{file}: "
+    return any(where in p and all(w in p for w in words) for p in problems)
+
+
+# --- 1. a link to an anchor the target's page does not have -------------------------------
+
+TARGET = article(
+    "社区议事会召开",
+    body="本报讯（记者 孙露）议事会召开。\n\n## 会议议程\n\n议程。\n\n"
+    '## 居民提问 {: #ti-wen }\n\n提问。\n\n<p id="fu-lu">附录</p>',
+)
+
+
+def anchors_site(root: Path) -> Path:
+    links = (
+        "见[议程]({filename}target.md#hui-yi-yi-cheng)、[提问]({filename}target.md#ti-wen)、"
+        "[附录]({filename}target.md#fu-lu)、[本文](#xia-wen)和[跳到正文](#main)。\n\n"
+        "[坏的]({filename}target.md#hui-yi-yi-chen)\n\n"
+        "[中文锚点]({filename}target.md#会议议程)\n\n"
+        "[本页坏的](#mei-you)\n\n"
+        "## 下文\n\n下文。"
+    )
+    return site(
+        root,
+        {
+            "articles/target.md": TARGET,
+            "articles/links.md": article("链接到小标题", body=links),
+        },
+    )
+
+
+def test_a_link_to_a_missing_anchor_is_named_with_the_anchors_there_are(tmp_path):
+    problems = checked(anchors_site(tmp_path))
+    assert named(
+        problems, "links.md", 7, '"{filename}target.md#hui-yi-yi-chen"', "hui-yi-yi-cheng"
+    ), problems
+    # A Chinese heading's anchor is its pinyin: the fix says which.
+    assert named(problems, "links.md", 9, "#会议议程", "#hui-yi-yi-cheng"), problems
+    assert named(problems, "links.md", 11, '"#mei-you"', "xia-wen"), problems
+    # The closest anchor first.
+    [fix] = [p.split(" — ", 1)[1] for p in problems if 'hui-yi-yi-chen"' in p]
+    assert fix.index("hui-yi-yi-cheng") < fix.index("ti-wen"), fix
+    assert len(problems) == 3, problems
+
+
+def test_the_build_refuses_a_link_to_a_missing_anchor(tmp_path):
+    """Before, the build published it and only `make verify` (the built site) named it."""
+    content = anchors_site(tmp_path)
+    build = run_build(tmp_path / "output", content=content)
+    assert build.returncode == 1, build.stderr
+    assert named(build.problems, "links.md", 7, "hui-yi-yi-chen"), build.stderr
+    assert named(build.problems, "links.md", 11, "#mei-you"), build.stderr
+
+
+def test_anchors_the_page_has_pass(tmp_path):
+    body = (
+        "[注释](#fn:1)、[顶部](#top)、[正文](#main)和[小标题](#zhu-yi)[^1]。\n\n"
+        "## 注意\n\n## 注意\n\n[第二个](#zhu-yi_1)\n\n[^1]: 注释。"
+    )
+    content = site(tmp_path, {"articles/a.md": article("锚点", body=body)})
+    assert checked(content) == []
