@@ -10,7 +10,7 @@ from pathlib import Path
 from pelican.settings import read_settings
 
 from kuaixun.rules import check_site
-from kuaixun.testing.builds import ROOT, run_build
+from kuaixun.testing.builds import ROOT, copy_content, run_build
 
 HEAD = "Title: {title}\nDate: 2020-11-21\nCategory: 社区动态\n"
 
@@ -96,3 +96,27 @@ def test_anchors_the_page_has_pass(tmp_path):
     )
     content = site(tmp_path, {"articles/a.md": article("锚点", body=body)})
     assert checked(content) == []
+
+
+# --- 2. pages that share an address: the build refused them, `make check` did not ----------
+
+
+def test_pages_sharing_an_address_are_named_by_the_check_as_by_the_build(tmp_path):
+    content = copy_content(tmp_path / "content")
+    pages = {
+        "a.md": "Title: 联系我们\n\n电话。\n",
+        "b.md": "Title: 联系我们\n\n地址。\n",  # the same title: the same pinyin slug
+        "tags.md": "Title: 标签说明\nSlug: tag\n\n说明。\n",  # the list of tags' address
+        "search.md": "Title: 搜索帮助\nSlug: search\n\n帮助。\n",  # the search export's folder
+        "feed.md": "Title: 订阅\nSlug: robots.txt\n\n订阅。\n",  # a folder named as a file
+        "archives.md": "Title: 归档说明\nSlug: archives\n\n说明。\n",
+    }
+    for name, text in pages.items():
+        (content / "pages" / name).write_text(text, encoding="utf-8")
+    build = run_build(tmp_path / "output", content=content)
+    assert build.returncode == 1, build.stderr
+    refused = sorted(p for p in build.problems if "/pages/" in p)
+    assert [p.split(":")[0].rsplit("/", 1)[1] for p in refused] == [
+        "archives.md", "b.md", "feed.md", "search.md", "tags.md"
+    ], refused  # fmt: skip
+    assert sorted(p for p in checked(content) if "/pages/" in p) == refused

@@ -27,6 +27,7 @@ import rjieba
 from pelican import signals
 
 from kuaixun import pelican_api
+from kuaixun.core.addresses import SEARCH_EXPORT
 from kuaixun.core.cjk.text import html_to_text
 from kuaixun.core.problems import plan_outputs
 from kuaixun.core.search.export import (
@@ -87,7 +88,7 @@ def gather(generator) -> None:
     SEARCH_AFTER_PAGES (the preview, where a saved article's page comes first) only plan it,
     and `finish` indexes after the pages."""
     folder = generator.settings["SEARCH_OUTPUT_DIR"].strip("/") + "/"
-    plan_outputs(generator.context, [(folder, "搜索索引 (the search export)")])
+    plan_outputs(generator.context, [(folder, SEARCH_EXPORT)])
     if generator.settings.get("SEARCH_AFTER_PAGES"):
         # Weak: the settings outlive the build (its articles keep them), the generator not.
         generator.settings[_LATER] = weakref.ref(generator)

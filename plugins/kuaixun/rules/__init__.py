@@ -15,6 +15,7 @@ from pathlib import Path
 from kuaixun.core.memo import Memo
 from kuaixun.core.problems import Problem, split_notices
 from kuaixun.rules import (
+    addresses,
     dictionary,
     files,
     issues,
@@ -59,6 +60,7 @@ RULES = Rules(
     per_site=(
         files.content_tree_is_safe,  # links, FIFOs, file types an editor may not publish
         metadata.explicit_slugs_are_unique,
+        addresses.pages_have_addresses_of_their_own,  # the build refused them, make check not
         metadata.titles_are_distinct,  # a notice: the second one's URL gets -2
         issues.issues_are_consistent,  # issue files, Issue:, Order
         issues.issue_notes_are_clean,  # the note: control characters, HTML, links

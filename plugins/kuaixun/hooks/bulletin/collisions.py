@@ -21,6 +21,16 @@ from typing import Any
 from pelican.generators import ArticlesGenerator, PagesGenerator, StaticGenerator
 from pelican.paginator import Paginator
 
+from kuaixun.core.addresses import (
+    SITEMAP,
+    direct_template_paths,
+    duplicate_slug,
+    feed_outputs,
+    has_sitemap,
+    shared_output,
+    site_page,
+    taken_by_the_site,
+)
 from kuaixun.core.problems import PLANNED, Problem, display_path
 from kuaixun.pelican_api import contents_of
 from kuaixun.rules.registry import ContentFile, read_file
@@ -136,31 +146,16 @@ def taxonomy_outputs(generator: ArticlesGenerator, sources: Sources) -> Iterator
                     yield Output(name, f'{label}"{item.name}"的订阅', owner)
 
 
-# The direct templates, as editors know them.
-SITE_PAGES = {
-    "index": "首页",
-    "categories": "栏目列表",
-    "tags": "标签列表",
-    "authors": "记者列表",
-    "archives": "文章归档页",
-    "search": "搜索页",
-    "404": "404 页",
-}
-
-
 def site_outputs(generator: ArticlesGenerator) -> Iterator[Output]:
     """Home, archives and the other direct templates, and the site-wide feeds."""
     settings = generator.settings
     for template in settings.get("DIRECT_TEMPLATES") or []:
-        save_as = settings.get(f"{template.upper()}_SAVE_AS", f"{template}.html")
-        url = settings.get(f"{template.upper()}_URL", f"{template}.html")
+        save_as, url = direct_template_paths(settings, template)
         names = paginated_names(save_as, url, len(generator.articles), template, settings)
         for number, name in enumerate(names, start=1):
-            label = SITE_PAGES.get(template, f"{template} 页")
-            yield Output(name, f"网站的{label}{_page_label(number)}", SETTINGS)
-    for feed in ("FEED_ATOM", "FEED_RSS", "FEED_ALL_ATOM", "FEED_ALL_RSS"):
-        if settings.get(feed):
-            yield Output(settings[feed], f"订阅 {feed}", SETTINGS)
+            yield Output(name, f"{site_page(template)}{_page_label(number)}", SETTINGS)
+    for save_as, what in feed_outputs(settings):
+        yield Output(save_as, what, SETTINGS)
     for name in (settings.get("TEMPLATE_PAGES") or {}).values():
         yield Output(name, "TEMPLATE_PAGES", SETTINGS)
 
@@ -173,10 +168,9 @@ def planned_outputs(generators: Iterable, sources: Sources, with_drafts: bool) -
         settings, context = generators[0].settings, generators[0].context
         outputs += theme_outputs(settings)
         outputs += [Output(path, what, SETTINGS) for path, what in context.get(PLANNED, [])]
-        # Pelican names it pelican.plugins.sitemap once loaded.
-        if any(str(name).split(".")[-1] == "sitemap" for name in settings.get("PLUGINS") or []):
+        if has_sitemap(settings):
             kind = (settings.get("SITEMAP") or {}).get("format", "xml")
-            outputs.append(Output(f"sitemap.{kind}", "网站地图 sitemap", SETTINGS))
+            outputs.append(Output(f"sitemap.{kind}", SITEMAP, SETTINGS))
     return outputs
 
 
@@ -240,14 +234,9 @@ def output_collisions(outputs: Iterable[Output]) -> list[Problem]:
         for other in owners[1:]:
             if other is first or (other.slug and other.slug == first.slug):
                 continue
+            message = shared_output(other.what, first.what, first.owner.source, path)
             problems.append(
-                Problem(
-                    other.owner.source,
-                    other.owner.line,
-                    f"{other.what} 和 {first.what}（{first.owner.source}）会写到同一个文件 {path} "
-                    f"(two pages share one output path)",
-                    _collision_fix(other, first),
-                )
+                Problem(other.owner.source, other.owner.line, message, _collision_fix(other, first))
             )
     return problems
 
@@ -265,10 +254,7 @@ def _collision_fix(other: Output, first: Output) -> str:
             "或改掉其中一个名字 (paginate into page/N/ folders, or rename one)"
         )
     if not first.slug:
-        return (
-            f"这个网址已经属于{first.what}：给这篇换一个 Slug: (the URL is taken by the site; "
-            "choose another Slug)"
-        )
+        return taken_by_the_site(first.what)
     return (
         "给其中一篇加一行 Slug: 另一个网址名，或改标题 (add a distinct Slug:, or change the title)"
     )
@@ -297,13 +283,9 @@ def _same_slug(contents: list, kind: str, sources: Sources) -> Iterator[Problem]
             continue
         other = first[key]
         owner = sources.owner(content, "slug" if "slug" in content.metadata else "title")
-        yield Problem(
-            owner.source,
-            owner.line,
-            f"{kind}《{_title(content)}》和 {sources.shown(other.source_path)}《{_title(other)}》"
-            f'的网址名 (slug) 都是 "{content.slug}" (duplicate slug)',
-            "给其中一篇加一行 Slug: 另一个网址名 (add a distinct Slug:)",
-        )
+        shown = sources.shown(other.source_path)
+        said = duplicate_slug(kind, _title(content), shown, _title(other), content.slug)
+        yield Problem(owner.source, owner.line, *said)
 
 
 def _age(content) -> tuple:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pelican.generators import Generator
 
+from kuaixun.core.addresses import ISSUE_LIST
 from kuaixun.core.frontmatter import header_line
 from kuaixun.core.issues import (
     DEFAULT_SETTINGS,
@@ -78,7 +79,7 @@ class IssuesGenerator(Generator):
         can report a page or article claiming the same path (bulletin.collisions)."""
         settings = issue_settings(self.settings)
         if self.issues:
-            yield settings["ISSUES_SAVE_AS"], "往期页", None
+            yield settings["ISSUES_SAVE_AS"], ISSUE_LIST, None
         for issue in self.issues:
             yield issue.save_as, f"第{issue.number}期目录", issue.source
             yield issue.print_save_as, f"第{issue.number}期印刷版", issue.source
