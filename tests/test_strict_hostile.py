@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from pelican.settings import read_settings
 
 from kuaixun.rules import check_site
@@ -120,3 +121,50 @@ def test_pages_sharing_an_address_are_named_by_the_check_as_by_the_build(tmp_pat
         "archives.md", "b.md", "feed.md", "search.md", "tags.md"
     ], refused  # fmt: skip
     assert sorted(p for p in checked(content) if "/pages/" in p) == refused
+
+
+# --- 3. reporters written with a separator the list does not know ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("authors", "separator"),
+    [
+        ("孙露/段雨萌", "/"),
+        ("孙露／段雨萌", "／"),
+        ("孙露 段雨萌", "空格"),
+        ("孙露\u3000段雨萌", "空格"),
+        ("孙露|段雨萌", "|"),
+        ("孙露、段雨萌/邱东芳", "/"),
+    ],
+)
+def test_reporters_run_together_by_another_separator_are_named(tmp_path, authors, separator):
+    """On main the build made one reporter of 孙露/段雨萌, with a page of its own."""
+    text = article("两位记者", f"Authors: {authors}\n")
+    problems = checked(site(tmp_path, {"articles/a.md": text}))
+    assert named(problems, "a.md", 4, separator, "、"), problems
+
+
+@pytest.mark.parametrize(
+    "authors",
+    ["孙露、段雨萌", "孙露，段雨萌；邱东芳", "John Smith, 孙露", "买买提·艾力", "王 强、段雨萌"],
+)
+def test_reporters_names_as_they_are_written_pass(tmp_path, authors):
+    text = article("记者", f"Authors: {authors}\n")
+    assert checked(site(tmp_path, {"articles/a.md": text})) == []
+
+
+# --- 4. thousands of tags on one article -----------------------------------------------------
+
+
+def test_more_than_20_tags_on_one_article_are_named_with_the_count(tmp_path):
+    """On main 3,000 tags built 3,000 tag pages (27 MB for one article)."""
+    tags = "，".join(f"标签{i}" for i in range(3000))
+    files = {
+        "articles/many.md": article("很多标签", f"Tags: {tags}\n"),
+        "articles/twenty.md": article(
+            "二十个标签", "Tags: " + "、".join(f"词{i}" for i in range(20)) + "\n"
+        ),
+    }
+    problems = checked(site(tmp_path, files))
+    assert named(problems, "many.md", 4, "3000", "20"), problems
+    assert len(problems) == 1, problems

@@ -42,6 +42,8 @@ RULES = Rules(
         metadata.date_is_not_ahead,  # 2062 for 2026 would head the home page for decades
         metadata.category_is_known,
         metadata.status_is_known,
+        metadata.reporters_are_separated,  # 孙露/段雨萌 is two reporters, not one
+        metadata.tags_are_few,  # 3,000 tags made 3,000 pages
         metadata.body_is_not_empty,
         metadata.body_is_written,  # not make new's placeholder, no empty byline
         metadata.output_paths_stay_inside,  # Slug: inside output/

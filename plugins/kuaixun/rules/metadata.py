@@ -17,7 +17,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from kuaixun.core.frontmatter import WIDE_COLON
+from kuaixun.core.cjk.text import HAN_CLASS
+from kuaixun.core.frontmatter import WIDE_COLON, split_list
 from kuaixun.core.problems import Problem
 from kuaixun.core.skeleton import EMPTY_BYLINE, PLACEHOLDER
 from kuaixun.rules.registry import ContentFile, Site, first_non_utf8_line
@@ -375,6 +376,52 @@ def status_is_known(file: ContentFile, site: Site) -> Iterator[Problem]:
             header.line,
             f'状态 "{header.value.strip()}" 不认识 (unknown Status)',
             "写 Status: draft（草稿，不发布）或删掉这一行（发布）(draft, hidden or published)",
+        )
+
+
+# What editors put between two reporters that the list does not take as a separator (it
+# takes 、，,；; only): 孙露/段雨萌, 孙露|段雨萌, 孙露 段雨萌 were one reporter with a page
+# of its own. A slash or bar counts between two names' letters (not in "</b>"); spaces only
+# between two names of two Han characters or more: a Latin name keeps its spaces (John
+# Smith), a Uyghur name its middle dot (买买提·艾力), a name of two characters the space that
+# lines it up with names of three (王 强).
+_NOT_A_SEPARATOR = re.compile(
+    rf"(?<=\w)\s*[/／|｜\\＼]\s*(?=\w)|(?<=[{HAN_CLASS}]{{2}})[ \t\u3000]+(?=[{HAN_CLASS}]{{2}})"
+)
+
+
+def reporters_are_separated(file: ContentFile, site: Site) -> Iterator[Problem]:
+    for key in ("authors", "author"):
+        header = file.get(key)
+        found = _NOT_A_SEPARATOR.search(header.value) if header else None
+        if header is None or found is None:
+            continue
+        mark = found.group().strip() or "空格"
+        fixed = "、".join(split_list(_NOT_A_SEPARATOR.sub("、", header.value.strip())))
+        yield Problem(
+            file.shown,
+            header.line,
+            f'记者 "{header.value.strip()}" 里的 {mark} 不能分开记者，几位会被当成一位 '
+            f"(not a separator of reporters: read as one name)",
+            f"几位记者用顿号 、 分开：{header.written}: {fixed} (separate reporters with 、)",
+        )
+
+
+# Each tag is a page of the site and a link on the article's: 3,000 tags on one article made
+# a site of 3,000 more pages (27 MB). The most any real article has is 7.
+MAX_TAGS = 20
+
+
+def tags_are_few(file: ContentFile, site: Site) -> Iterator[Problem]:
+    header = file.get("tags")
+    count = len(split_list(header.value)) if header else 0
+    if header and count > MAX_TAGS:
+        yield Problem(
+            file.shown,
+            header.line,
+            f"标签有 {count} 个，一篇文章最多 {MAX_TAGS} 个 (at most {MAX_TAGS} tags: each one "
+            "is a page of the site)",
+            f"只留最能说明这篇文章的几个标签（{MAX_TAGS} 个以内）(keep the few that say most)",
         )
 
 
