@@ -84,6 +84,18 @@ UNSAFE = [
     ('<video poster="\\\\cdn.example/p.jpg"></video>', ["<video>"]),
     ('<img src="a.jpg" srcset="a.jpg 1x, https://cdn.example/a2.jpg 2x" alt="社区公告栏">',
      ["https://cdn.example/a2.jpg"]),
+    # A reader's mail copied to another address: the mail program fills in Cc/Bcc/To.
+    ("[写信给编辑部](mailto:bianji@example.org?bcc=spy@evil.example)", ["bcc=", "mailto:"]),
+    ('<a href="mailto:bianji@example.org?subject=%E6%8A%95&amp;CC=spy@evil.example">投稿</a>',
+     ["cc="]),
+    ("[写信](<mailto:bianji@example.org?to=spy@evil.example>)", ["to="]),
+    # A screen reader reads another text than the one shown (or another role).
+    ('<a href="https://example.org/butie" aria-label="区政府官方通知">点这里领取补贴</a>',
+     ["aria-label="]),
+    ('<span aria-labelledby="fu-lu">电话</span>', ["aria-labelledby="]),
+    ('<p aria-describedby="fu-lu">正文</p>', ["aria-describedby="]),
+    ("[链接](https://example.com){: aria-label=别的话 }", ["aria-label="]),
+    ('<span role="button">确定</span>', ["role="]),
 ]  # fmt: skip
 
 SAFE = [
@@ -92,6 +104,7 @@ SAFE = [
     '<b>粗体</b>、<em>强调</em>、<a href="https://example.com" title="说明">外链</a>',
     "<table><tr><td>表格</td></tr></table>",
     "[写信](mailto:editor@example.com) 或拨打 [电话](tel:+86-10-1234)",
+    "[投稿](mailto:editor@example.com?subject=%E6%8A%95%E7%A8%BF&body=%E4%BD%A0%E5%A5%BD)",
     "代码 `<script>alert(1)</script>` 只是文字。",
     "```\n<script>alert(1)</script>\n<img src=x onerror=alert(1)>\n```",
     "    <script>缩进的代码块也只是文字</script>",

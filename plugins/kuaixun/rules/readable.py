@@ -29,7 +29,8 @@ _EMPTY_ATX = re.compile(r"^\s{0,3}#{1,6}(?:\s+#*)?\s*$")
 
 def _named(element) -> bool:
     """Whether the element has words for a screen reader: text, an image's alt text, or a
-    label of its own."""
+    label of its own (an aria-label is refused by rules/unsafe_html.py: counted here, the
+    link is named once, for that)."""
     if element.text_content().strip():
         return True
     if any((element.get(name) or "").strip() for name in ("aria-label", "title")):

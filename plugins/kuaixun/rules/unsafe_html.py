@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from urllib.parse import unquote
 
 import lxml.html
 
@@ -223,6 +224,8 @@ def attribute_findings(tag: str, name: str, value: str) -> list[Finding]:
     needle = _attribute_needle(name)
     if name in BEHAVIOUR_ATTRIBUTES or name in ("dir", "target", "rel"):
         return behaviour_findings(tag, name, value)
+    if name.startswith("aria-") or name == "role":
+        return [_spoken(tag, name)]
     if name.startswith("on"):
         message = f"<{tag}> 带有脚本属性 {name}= (event-handler attribute runs script)"
         return [Finding(message, f"删除 {name}=… 这一段", needle)]
@@ -239,7 +242,21 @@ def attribute_findings(tag: str, name: str, value: str) -> list[Finding]:
     if name in REFUSED_ATTRIBUTES:
         said, fix = REFUSED_ATTRIBUTES[name]
         return [Finding(f"<{tag}> 带有 {name}= ({said})", fix, needle)]
+    return url_findings(tag, name, value)
+
+
+def url_findings(tag: str, name: str, value: str) -> list[Finding]:
+    """A URL that runs script, copies a reader's mail, loads another site's file, or is a
+    data: page."""
     scheme = url_scheme(value)
+    if scheme == "mailto:" and name in URL_ATTRIBUTES and (field := _copied_to(value)):
+        message = (
+            f"邮件链接带有 {field}=：读者的信会同时发给另一个地址 (a mailto: link that copies "
+            "the reader's mail to another address)"
+        )
+        fix = "删除 ?… 里的 to=、cc=、bcc=，只留编辑部的地址，如 mailto:bianji@example.org"
+        needle = re.compile(rf"mailto:[^\s\"'<>]*?[?&;]{field}=", re.IGNORECASE)
+        return [Finding(message, fix, needle)]
     if scheme in SCRIPT_SCHEMES:
         message = f"链接地址不能是 {scheme} (a {scheme} URL runs script)"
         fix = "换成 https:// 开头的网址，或删除这个链接"
@@ -257,6 +274,36 @@ def attribute_findings(tag: str, name: str, value: str) -> list[Finding]:
         fix = "把图片存成文件放在文章旁边，用 ![说明](文件名.jpg) 插入"
         return [Finding(message, fix, _scheme_needle("data:"))]
     return []
+
+
+# The fields of a mailto: URL that add addresses (RFC 6068): the mail program fills them in,
+# and a reader who writes to the bulletin sends a copy to someone else, a Bcc unseen.
+MAIL_RECIPIENTS = ("to", "cc", "bcc")
+
+
+def _copied_to(value: str) -> str:
+    """The first field of a mailto: URL that adds a recipient ("" if none), however its
+    name is spelt (CC, %62cc)."""
+    query = value.partition("?")[2]
+    for field in re.split(r"[&;]", query):
+        name = unquote(field.partition("=")[0]).strip().lower()
+        if name in MAIL_RECIPIENTS:
+            return name
+    return ""
+
+
+# Markdown writes no aria-* or role= (footnotes, [TOC] and tables included): in a body they
+# give a screen reader another text than the one readers see (aria-label="区政府官方通知" on
+# "点这里领取补贴"; aria-labelledby and aria-describedby read other elements' text), or
+# another role. aria-hidden is a BEHAVIOUR_ATTRIBUTE. An empty link is named by the words in
+# its brackets (rules/readable.py), not by a label only a screen reader hears.
+def _spoken(tag: str, name: str) -> Finding:
+    message = (
+        f"<{tag}> 带有 {name}=：读屏软件念的和读者看到的不一样 (a screen reader would "
+        "read another text, or another role, than the page shows)"
+    )
+    fix = f"删除 {name}=… 这一段；读屏软件念的就是链接、小标题的文字和照片的替代文字"
+    return Finding(message, fix, _attribute_needle(name))
 
 
 def _external(name: str, value: str) -> str:
