@@ -168,3 +168,22 @@ def test_more_than_20_tags_on_one_article_are_named_with_the_count(tmp_path):
     problems = checked(site(tmp_path, files))
     assert named(problems, "many.md", 4, "3000", "20"), problems
     assert len(problems) == 1, problems
+
+
+# --- found attacking as a hostile editor ------------------------------------------------------
+
+
+def test_a_download_saved_under_another_name_is_refused(tmp_path):
+    """On main this built: a reader's browser saved the published text file as 通知.bat, a
+    file Windows runs when it is opened."""
+    content = copy_content(tmp_path / "content")
+    (content / "images").mkdir(exist_ok=True)
+    (content / "images" / "tongzhi.txt").write_text(
+        "@echo off\r\ndel /q %USERPROFILE%\\Documents\r\n"
+    )
+    link = '<a href="{static}/images/tongzhi.txt" download="通知.bat">下载通知</a>'
+    text = article("下载", body="正文。\n\n" + link)
+    (content / "articles" / "download.md").write_text(text, encoding="utf-8")
+    build = run_build(tmp_path / "output", content=content)
+    assert build.returncode == 1, build.stderr
+    assert named(build.problems, "download.md", 7, "download=", "自己的名字"), build.stderr

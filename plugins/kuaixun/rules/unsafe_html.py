@@ -217,6 +217,12 @@ REFUSED_ATTRIBUTES = {
     "srcdoc": ("a page of HTML inside an attribute", NO_EMBED_FIX),
     # A click then also tells another address who clicked what, unseen.
     "ping": ("each click is reported to another address", "删除 ping=… 这一段；链接只写 href"),
+    # download="通知.bat" on a link to a published .txt: the browser saved the text as a file
+    # Windows runs when it is opened. A file downloads under its own name without it.
+    "download": (
+        "the reader's browser saves the file under a name and type the body chooses",
+        "删除 download=… 这一段；文件会用它自己的名字下载",
+    ),
 }
 
 
