@@ -106,11 +106,14 @@ def test_check_problem_lines_have_path_line_message_and_fix(tmp_path):
         ("2020/11/27", ["格式不对", "2020-11-27"]),
         ("2020-11-27 25:00", ["时间不存在"]),
         ("上周五", ["看不懂", "YYYY-MM-DD"]),
+        # A year of five digits: the fix said "请写成 0000-01-01".
+        ("10000-01-01", ["看不懂", "2020-11-27"]),
     ],
 )
 def test_bad_date_is_named_with_the_expected_format(value, words):
     message, fix = date_problem(value)
     assert all(w in message + fix for w in words)
+    assert "0000-" not in fix
     assert "YYYY-MM-DD" in fix
 
 

@@ -72,7 +72,8 @@ _ISO_DATE = re.compile(
     r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?$"
 )
 # Any other year-month-day spelling (2020/13/01, 2020.11.27, 2020年11月31日): read to suggest a fix.
-_LOOSE_DATE = re.compile(r"(?P<y>\d{4})\D{1,2}(?P<m>\d{1,2})\D{1,2}(?P<d>\d{1,2})")
+# Four digits, not the last four of a longer year (10000-01-01 was "请写成 0000-01-01").
+_LOOSE_DATE = re.compile(r"(?<!\d)(?P<y>\d{4})\D{1,2}(?P<m>\d{1,2})\D{1,2}(?P<d>\d{1,2})")
 DATE_FORMAT = "YYYY-MM-DD [HH:MM]"
 # The search export stores a date as days since 1970-01-01 (core/search/index.py, EPOCH).
 FIRST_YEAR, LAST_YEAR = 1970, 2199
