@@ -187,3 +187,19 @@ def test_a_download_saved_under_another_name_is_refused(tmp_path):
     build = run_build(tmp_path / "output", content=content)
     assert build.returncode == 1, build.stderr
     assert named(build.problems, "download.md", 7, "download=", "自己的名字"), build.stderr
+
+
+@pytest.mark.parametrize("slug", [".yincang", ".well-known", "~ping", "-a", "_b"])
+def test_a_slug_that_does_not_start_with_a_letter_or_digit_is_named(tmp_path, slug):
+    """On main `Slug: .yincang` built the article into a hidden folder, 2020/11/.yincang/,
+    which some hosts and copies leave out; `.well-known` is the folder hosts keep for their
+    own files."""
+    files = {"articles/a.md": article("隐藏的文件夹", f"Slug: {slug}\n")}
+    problems = checked(site(tmp_path, files))
+    assert named(problems, "a.md", 4, slug, "字母或数字开头"), problems
+    assert len(problems) == 1, problems
+
+
+def test_a_slug_of_letters_digits_and_inner_dots_passes(tmp_path):
+    files = {"articles/a.md": article("版本", "Slug: v1.2-fa-bu\n")}
+    assert checked(site(tmp_path, files)) == []

@@ -551,8 +551,10 @@ def _templates(site: Site) -> set[str]:
 
 # A slug is one part of a URL: the characters a URL carries as they are (RFC 3986's
 # unreserved). "you kong ge" made a folder and links with spaces (invalid hrefs); "a/b", "有"
-# or "a%20b" are not what the address bar would show either.
-_PLAIN_SLUG = re.compile(r"[A-Za-z0-9._~-]+")
+# or "a%20b" are not what the address bar would show either. It starts with a letter or a
+# digit: ".yincang" made a hidden folder (which some hosts and copies leave out) and
+# ".well-known" the folder hosts keep for their own files (security.txt, certificates).
+_PLAIN_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
 # A file system names a folder in at most 255 bytes; a readable URL part is far shorter.
 MAX_SLUG = 100
 
@@ -578,7 +580,8 @@ def slug_is_plain(file: ContentFile, site: Site) -> Iterator[Problem]:
     yield Problem(
         file.shown,
         header.line,
-        f'Slug "{value}" 只能用字母、数字和 - (a Slug is letters, digits and hyphens)',
+        f'Slug "{value}" 只能用字母、数字和 -，并以字母或数字开头 '
+        "(a Slug is letters, digits and hyphens, and starts with a letter or digit)",
         f"写成 Slug: {pinyin_slug(value)}，或删掉这一行，让网站按标题生成 (or remove the line)",
     )
 
