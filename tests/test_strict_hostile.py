@@ -203,3 +203,25 @@ def test_a_slug_that_does_not_start_with_a_letter_or_digit_is_named(tmp_path, sl
 def test_a_slug_of_letters_digits_and_inner_dots_passes(tmp_path):
     files = {"articles/a.md": article("版本", "Slug: v1.2-fa-bu\n")}
     assert checked(site(tmp_path, files)) == []
+
+
+def test_tag_and_reporter_links_know_the_names_of_lists_written_with_chinese_separators(
+    tmp_path,
+):
+    """The links rule split Tags and Authors only at "," and ";", so on main a {tag} link to
+    a tag written `Tags: 重阳节，敬老` was named as a tag no article has: an editor's right
+    link refused."""
+    files = {
+        "articles/a.md": article(
+            "重阳节活动", "Tags: 重阳节，敬老、志愿服务\nAuthors: 孙露、段雨萌\n"
+        ),
+        "articles/b.md": article(
+            "另一篇",
+            body="正文。\n\n见[敬老]({tag}敬老)、[服务]({tag}志愿服务)和[记者]({author}段雨萌)。",
+        ),
+    }
+    assert checked(site(tmp_path, files)) == []
+    files["articles/b.md"] += "\n[没有]({tag}敬老院)\n"
+    problems = checked(site(tmp_path, files))
+    assert named(problems, "b.md", 9, "敬老院", "没有文章用过"), problems
+    assert len(problems) == 1, problems

@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 import lxml.html
 
+from kuaixun.core.frontmatter import LIST_KEYS, split_list
 from kuaixun.core.markdown import without_code_spans
 from kuaixun.core.page_ids import EVERY_PAGE_IDS
 from kuaixun.core.problems import Problem
@@ -222,15 +223,14 @@ def _listing_problem(what: str, name: str, target: str, site: Site) -> tuple[str
 
 def _published_names(site: Site, key: str) -> set[str]:
     """The tags, categories or reporters of the published articles (a draft's and a hidden
-    article's have no page), split as Pelican splits them (";" when there is one, else ",")."""
+    article's have no page), lists split as the build splits them (`split_list`: 、，,；;)."""
     if ("names", key) not in site.cache:
         names: set[str] = set()
         for file in site.files:
             if file.kind != "article" or file.status in ("draft", "hidden"):
                 continue
             value = file.value(key)
-            parts = value.split(";") if ";" in value else value.split(",")
-            names.update(part.strip() for part in parts if part.strip())
+            names.update(split_list(value) if key in LIST_KEYS else [value] if value else [])
         site.cache[("names", key)] = names
     return site.cache[("names", key)]
 
