@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from kuaixun.tools.static_server import FolderHandler, folder_server, serve_in_background
@@ -20,6 +21,12 @@ def static_servers():
         return serve_in_background(server)
 
     yield start
+    # All at once: `shutdown` waits for its loop's next poll (0.5 s), and a test process
+    # starts some forty servers, so one after another took 20–30 s at its end.
+    stopping = [threading.Thread(target=server.shutdown) for server in servers]
+    for thread in stopping:
+        thread.start()
+    for thread in stopping:
+        thread.join()
     for server in servers:
-        server.shutdown()
         server.server_close()
