@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -170,6 +172,57 @@ def sample_content(tmp_path_factory) -> Path:
     return content
 
 
+@pytest.fixture(scope="module")
+def built_sample(sample_content, tmp_path_factory) -> tuple[Path, Path, dict]:
+    """The sample site built once: its content and its build folder (output and every cache
+    the build left) at the place they were built, a copy of both, and the copy's pages'
+    sizes and times. Most tests here start from that site: each used to build it first (17
+    builds of the same content, the longest part of the suite)."""
+    stage = tmp_path_factory.mktemp("rebuild-stage")
+    copy_content(stage / "content", sample_content)
+    build(stage / "site", stage / "content")
+    pristine = tmp_path_factory.mktemp("rebuild-pristine") / "stage"
+    copy_site(stage, pristine)
+    return stage, pristine, page_stamps(pristine / "site" / "output")
+
+
+@pytest.fixture
+def warm(built_sample) -> tuple[Path, Path]:
+    """(content, build folder) of the sample site just after its first build, put back where
+    it was built (the caches name the content's and the output's paths): the state the test
+    would have had after building it itself."""
+    stage, pristine, stamps = built_sample
+    # The pages are shared with the copy (below): a build that wrote into one in place
+    # would have changed the site every later test starts from.
+    assert page_stamps(pristine / "site" / "output") == stamps, "a build wrote a page in place"
+    shutil.rmtree(stage)
+    copy_site(pristine, stage)
+    return stage / "content", stage / "site"
+
+
+def copy_site(source: Path, target: Path) -> None:
+    """`cp -a` (times, links kept) of the content and the caches; the output's files linked,
+    not copied: a rebuild reuses a page only where it finds the very file it wrote (its
+    inode, size and time: hooks/pages.py). A build never writes into a page it finds
+    (`warm` checks the copy's pages after every test)."""
+    target.mkdir()
+    for part in source.iterdir():
+        if part.name != "site":
+            subprocess.run(["cp", "-a", str(part), str(target)], check=True)
+    (target / "site").mkdir()
+    for part in (source / "site").iterdir():
+        flags = "-al" if part.name == "output" else "-a"
+        subprocess.run(["cp", flags, str(part), str(target / "site")], check=True)
+
+
+def page_stamps(output: Path) -> dict[str, tuple[int, int]]:
+    return {
+        str(p.relative_to(output)): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in output.rglob("*")
+        if p.is_file()
+    }
+
+
 @pytest.mark.parametrize(
     "change",
     [
@@ -184,14 +237,13 @@ def sample_content(tmp_path_factory) -> Path:
         add_an_older_article_whose_title_reads_alike,
     ],
 )
-def test_a_rebuild_after_a_change_writes_what_a_cold_build_writes(change, sample_content, tmp_path):
-    content = copy_content(tmp_path / "content", sample_content)
-    warm = build(tmp_path / "warm", content)
+def test_a_rebuild_after_a_change_writes_what_a_cold_build_writes(change, warm, tmp_path):
+    content, site = warm
     change(content)
-    build(tmp_path / "warm", content)
+    rebuilt = build(site, content)
     cold = build(tmp_path / "cold", content)
 
-    assert_same_site(warm, cold)
+    assert_same_site(rebuilt, cold)
 
 
 def assert_same_site(warm: Path, cold: Path) -> None:
@@ -204,58 +256,55 @@ def assert_same_site(warm: Path, cold: Path) -> None:
 
 
 def test_a_rebuild_in_the_folders_kept_from_an_older_site_writes_what_a_cold_build_writes(
-    sample_content, tmp_path
+    warm, tmp_path
 ):
     """From the third build on, the staging folder starts from the folders of the site before
     the last one (tools/build.py): an article gone or moved leaves no folder behind, and
     what is written there is what a cold build writes."""
-    content = copy_content(tmp_path / "content", sample_content)
-    build(tmp_path / "warm", content)
-    build(tmp_path / "warm", content)
-    assert (tmp_path / "warm" / ".output.folders").is_dir()
+    content, site = warm
+    build(site, content)
+    assert (site / ".output.folders").is_dir()
     remove_article(content)
     move_back_in_time(content)
-    warm = build(tmp_path / "warm", content)
+    rebuilt = build(site, content)
     cold = build(tmp_path / "cold", content)
-    assert_same_site(warm, cold)
+    assert_same_site(rebuilt, cold)
 
 
-def test_a_rebuild_links_a_page_into_a_folder_the_older_site_had_not(sample_content, tmp_path):
+def test_a_rebuild_links_a_page_into_a_folder_the_older_site_had_not(warm, tmp_path):
     """An article added in the last build has no folder among those kept from the site
     before it (tools/build.py): its page, unchanged, is linked into a folder made for it."""
-    content = copy_content(tmp_path / "content", sample_content)
-    build(tmp_path / "warm", content)
+    content, site = warm
     add_article(content)
-    output = build(tmp_path / "warm", content)
+    output = build(site, content)
     title = "<title>新建南路街道开展冬季消防安全检查 - "
     page = next(p for p in output.glob("20*/*/*/index.html") if title in p.read_text("utf-8"))
     folder = page.parent.relative_to(output)
-    assert not (tmp_path / "warm" / ".output.folders" / folder).exists()
+    assert not (site / ".output.folders" / folder).exists()
     inode = page.stat().st_ino
     rewrite_the_first_sentence(content)
-    warm = build(tmp_path / "warm", content)
+    rebuilt = build(site, content)
     assert page.stat().st_ino == inode
-    assert_same_site(warm, build(tmp_path / "cold", content))
+    assert_same_site(rebuilt, build(tmp_path / "cold", content))
 
 
-def test_a_rebuild_reports_the_problem_an_edit_made(sample_content, tmp_path):
+def test_a_rebuild_reports_the_problem_an_edit_made(warm):
     """The content rules' verdicts are remembered per file: an edited file is judged again."""
-    content = copy_content(tmp_path / "content", sample_content)
-    build(tmp_path / "site", content)
+    content, site = warm
     path = content / SEED
     path.write_text(
         path.read_text(encoding="utf-8").replace("2020-11-27", "2020-11-31"), encoding="utf-8"
     )
-    result = run_build(tmp_path / "site" / "output", content)
+    result = run_build(site / "output", content)
     assert result.returncode != 0
     assert f"{Path(SEED).name}:2:" in result.stderr
 
 
-def test_a_rebuild_renders_again_only_the_article_pages_an_edit_changed(sample_content, tmp_path):
+def test_a_rebuild_renders_again_only_the_article_pages_an_edit_changed(warm):
     """Article pages whose inputs are unchanged are the previous build's files (linked, so
     the same inode); the edited article's page and its neighbours' are written anew."""
-    content = copy_content(tmp_path / "content", sample_content)
-    output = build(tmp_path / "site", content)
+    content, site = warm
+    output = site / "output"
     pages = {p: p.stat().st_ino for p in output.glob("20*/*/*/index.html")}
     assert len(pages) > 50, "the sample site's article pages"
     source = imported_articles(content)[len(pages) // 3]  # in no issue
@@ -263,26 +312,26 @@ def test_a_rebuild_renders_again_only_the_article_pages_an_edit_changed(sample_c
     edited = next(p for p in pages if f"<title>{title} - " in p.read_text(encoding="utf-8"))
     with source.open("a", encoding="utf-8") as article:  # the body only
         article.write("\n（本报编辑部补记：本文已于今日更新。）\n")
-    build(tmp_path / "site", content)
+    build(site, content)
     assert edited.stat().st_ino != pages[edited]
     kept = [p for p, inode in pages.items() if p.stat().st_ino == inode]
     # The edited article and its neighbours (older and newer, in its 栏目 and in the site).
     assert len(kept) >= len(pages) - 5, f"{len(pages) - len(kept)} article pages rendered again"
 
 
-def test_a_rebuild_renders_again_only_the_listing_pages_an_edit_changed(sample_content, tmp_path):
+def test_a_rebuild_renders_again_only_the_listing_pages_an_edit_changed(warm):
     """Pages of the home page's, a 栏目's, a tag's or a reporter's listing are keyed one by
     one: after an edit to one article's body, the pages that do not show it are the previous
     build's files."""
-    content = copy_content(tmp_path / "content", sample_content)
-    output = build(tmp_path / "site", content)
+    content, site = warm
+    output = site / "output"
     listings = ("page/*/index.html", "lanmu/*/page/*/index.html", "tag/*/index.html")
     pages = {p: p.stat().st_ino for pattern in listings for p in output.glob(pattern)}
     assert len(pages) > 10, "the sample site's listing pages"
     source = imported_articles(content)[len(imported_articles(content)) // 3]
     with source.open("a", encoding="utf-8") as article:  # the body only: not the summary
         article.write("\n（本报编辑部补记：本文已于今日更新。）\n")
-    build(tmp_path / "site", content)
+    build(site, content)
     kept = [p for p, inode in pages.items() if p.stat().st_ino == inode]
     # The edited article is on one page of each listing it is in.
     assert len(kept) >= len(pages) - 6, f"{len(pages) - len(kept)} listing pages rendered again"
@@ -301,42 +350,42 @@ UNPAGINATED = (
 
 
 def test_a_rebuild_links_the_archive_and_the_lists_when_no_article_they_show_changed(
-    sample_content, tmp_path
+    warm,
 ):
     """归档, the lists of 栏目, tags and reporters, 404 and robots.txt get every article
     whole: after an edit to one article's body (not its title, date or 栏目) they are the
     previous build's files."""
-    content = copy_content(tmp_path / "content", sample_content)
-    output = build(tmp_path / "site", content)
+    content, site = warm
+    output = site / "output"
     pages = {name: (output / name).stat().st_ino for name in UNPAGINATED}
     source = imported_articles(content)[len(imported_articles(content)) // 3]
     with source.open("a", encoding="utf-8") as article:
         article.write("\n（本报编辑部补记：本文已于今日更新。）\n")
-    build(tmp_path / "site", content)
+    build(site, content)
     renewed = [name for name, inode in pages.items() if (output / name).stat().st_ino != inode]
     assert not renewed, f"rendered again: {renewed}"
 
 
 def test_a_rebuild_links_the_archive_and_the_lists_when_an_edit_changes_a_summary_alone(
-    sample_content, tmp_path
+    warm,
 ):
     """Pelican keeps an article's summary in its metadata too: a new first sentence changes
     that summary, which 归档 and the lists do not show."""
-    content = copy_content(tmp_path / "content", sample_content)
-    output = build(tmp_path / "site", content)
+    content, site = warm
+    output = site / "output"
     pages = {name: (output / name).stat().st_ino for name in UNPAGINATED}
     rewrite_the_first_sentence(content)
-    build(tmp_path / "site", content)
+    build(site, content)
     renewed = [name for name, inode in pages.items() if (output / name).stat().st_ino != inode]
     assert not renewed, f"rendered again: {renewed}"
 
 
-def test_a_rebuild_renders_the_archive_again_when_an_article_is_retitled(sample_content, tmp_path):
-    content = copy_content(tmp_path / "content", sample_content)
-    output = build(tmp_path / "site", content)
+def test_a_rebuild_renders_the_archive_again_when_an_article_is_retitled(warm):
+    content, site = warm
+    output = site / "output"
     before = (output / "archives" / "index.html").stat().st_ino
     edit_seed_article(content)
-    build(tmp_path / "site", content)
+    build(site, content)
     archive = output / "archives" / "index.html"
     assert archive.stat().st_ino != before
     assert "规范市容秩序 辖区更整洁" in archive.read_text(encoding="utf-8")
