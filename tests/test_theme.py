@@ -218,44 +218,45 @@ def test_pages_fit_the_screen_without_sideways_scrolling(tab, real_site, serve, 
     assert overflow <= 0, f"/{path} is {overflow}px wider than a {width}px screen"
 
 
-def test_a_long_address_in_a_summary_does_not_widen_the_home_page(tab, serve, tmp_path):
-    """The home page's grid had no column below 60em, so its implicit column took the
-    widest word: a government address in an article's first paragraph (its summary) made
-    the page 651px wide on a 360px phone, the text cut off at the right."""
+LONG_ADDRESS = "https://www.pingcheng.gov.cn/zwgk/tzgg/202011/t20201127_1234567.html"
+LONG_TAG = "Community" + "Service" * 15
+LONG_NAME = "Correspondent" * 5
+
+
+def test_long_words_widen_no_page_on_a_phone(tab, serve, tmp_path):
+    """Each of these made a page wider than a 360px phone, the text cut off at the right:
+    a government address in an article's first paragraph (its summary) made the home page
+    651px wide (its grid had no column below 60em, so the implicit one took the widest
+    word); a code block with a 300-character line made its article 3,425px wide; a tag of
+    one 110-letter word cut its pill off and widened the tags' page; a title of one long
+    word in an article's neighbours' links widened that article (its grid's implicit column
+    took the word). A reporter's name of one long word is on two pages more."""
     content = copy_content(tmp_path / "content")
-    address = "https://www.pingcheng.gov.cn/zwgk/tzgg/202011/t20201127_1234567.html"
-    text = (
+    (content / "articles" / "long.md").write_text(
         "Title: PingchengDistrictCommunityServiceProjectGuidelinesForTheYear2021\n"
-        "Date: 2020-11-28 06:00\nCategory: 通知公告\nAuthors: 孙露\n\n"
-        f"本报讯（记者 孙露）申报指南全文见 {address} 。\n"
+        f"Date: 2020-11-28 06:00\nCategory: 通知公告\nAuthors: {LONG_NAME}\n\n"
+        f"本报讯 申报指南全文见 {LONG_ADDRESS} 。\n",
+        encoding="utf-8",
     )
-    (content / "articles" / "long.md").write_text(text, encoding="utf-8")
-    build = run_build(tmp_path / "output", content=content)
-    assert build.returncode == 0, build.stderr
-    tab.set_viewport_size({"width": 360, "height": 800})
-    tab.goto(f"{serve(tmp_path / 'output')}/")
-    assert address in tab.content()
-    overflow = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"the home page is {overflow}px wider than a 360px screen"
-
-
-def test_a_long_code_line_or_tag_does_not_widen_the_article_or_the_tags(tab, serve, tmp_path):
-    """A code block with a 300-character line made an article page 3,425px wide at 360px;
-    a tag of one 110-letter word cut its pill off and widened the tags' page."""
-    content = copy_content(tmp_path / "content")
-    tag = "Community" + "Service" * 15
-    text = (
-        "Title: 长代码行\nDate: 2020-11-28 06:00\nCategory: 通知公告\nAuthors: 孙露\n"
-        f"Tags: {tag}\n\n本报讯（记者 孙露）配置如下。\n\n```\n{'x=1;' * 75}\n```\n"
+    (content / "articles" / "code.md").write_text(
+        "Title: 长代码行\nDate: 2020-11-27 06:00\nCategory: 通知公告\nAuthors: 孙露\n"
+        f"Tags: {LONG_TAG}\n\n本报讯（记者 孙露）配置如下。\n\n```\n{'x=1;' * 75}\n```\n",
+        encoding="utf-8",
     )
-    (content / "articles" / "long.md").write_text(text, encoding="utf-8")
     build = run_build(tmp_path / "output", content=content)
     assert build.returncode == 0, build.stderr
     tab.set_viewport_size({"width": 360, "height": 800})
     base = serve(tmp_path / "output")
-    for path in (article_path(tmp_path / "output", "长代码行"), "tag/"):
+    pages = {
+        "": LONG_ADDRESS,
+        article_path(tmp_path / "output", "长代码行"): "x=1;x=1;",
+        "tag/": LONG_TAG,
+        "reporter/": LONG_NAME,
+        f"reporter/{LONG_NAME.lower()}/": LONG_NAME,
+    }
+    for path, shown in pages.items():
         tab.goto(f"{base}/{path}")
-        assert tag in tab.content()
+        assert shown in tab.content()
         overflow = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"/{path} is {overflow}px wider than a 360px screen"
 
