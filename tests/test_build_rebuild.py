@@ -2,10 +2,11 @@
 
 The caches (Pelican's reader cache, the cjk plugin's and the content rules' memos, the search
 and photo caches) make a rebuild after a one-article edit cheap; a stale listing, feed, tag
-page, issue page or search entry would be a wrong site. Each case builds the sample site
-(seed content plus the inews sample), changes it as an editor would, rebuilds with the caches
-the first build left, and compares every file of output/ with a build of the same content
-from empty caches.
+page, issue page or search entry would be a wrong site. Each case starts from the sample site
+(seed content plus the inews sample) as its first build left it (built once for the module and
+put back where it was built: `warm`), changes it as an editor would, rebuilds with the caches
+that build left, and compares every file of output/ with a build of the same content from
+empty caches.
 """
 
 from __future__ import annotations
