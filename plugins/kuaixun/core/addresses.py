@@ -43,9 +43,12 @@ def feed_outputs(settings: dict) -> list[tuple[str, str]]:
     return [(settings[feed], f"订阅 {feed}") for feed in feeds if settings.get(feed)]
 
 
-def has_sitemap(settings: dict) -> bool:
-    # Pelican names it pelican.plugins.sitemap once loaded.
-    return any(str(name).split(".")[-1] == "sitemap" for name in settings.get("PLUGINS") or [])
+def sitemap_output(settings: dict) -> str | None:
+    """The sitemap's file when the sitemap plugin is on (Pelican names it
+    pelican.plugins.sitemap once loaded), else None."""
+    if not any(str(name).split(".")[-1] == "sitemap" for name in settings.get("PLUGINS") or []):
+        return None
+    return f"sitemap.{(settings.get('SITEMAP') or {}).get('format', 'xml')}"
 
 
 def settings_outputs(settings: dict, issues: bool) -> list[tuple[str, str]]:
@@ -61,9 +64,8 @@ def settings_outputs(settings: dict, issues: bool) -> list[tuple[str, str]]:
     outputs += [
         (page, "TEMPLATE_PAGES") for page in (settings.get("TEMPLATE_PAGES") or {}).values()
     ]
-    if has_sitemap(settings):
-        kind = (settings.get("SITEMAP") or {}).get("format", "xml")
-        outputs.append((f"sitemap.{kind}", SITEMAP))
+    if sitemap := sitemap_output(settings):
+        outputs.append((sitemap, SITEMAP))
     if "kuaixun.hooks.search" in (settings.get("PLUGINS") or []):
         outputs.append((settings["SEARCH_OUTPUT_DIR"].strip("/") + "/", SEARCH_EXPORT))
     if issues:

@@ -26,9 +26,9 @@ from kuaixun.core.addresses import (
     direct_template_paths,
     duplicate_slug,
     feed_outputs,
-    has_sitemap,
     shared_output,
     site_page,
+    sitemap_output,
     taken_by_the_site,
 )
 from kuaixun.core.problems import PLANNED, Problem, display_path
@@ -168,9 +168,8 @@ def planned_outputs(generators: Iterable, sources: Sources, with_drafts: bool) -
         settings, context = generators[0].settings, generators[0].context
         outputs += theme_outputs(settings)
         outputs += [Output(path, what, SETTINGS) for path, what in context.get(PLANNED, [])]
-        if has_sitemap(settings):
-            kind = (settings.get("SITEMAP") or {}).get("format", "xml")
-            outputs.append(Output(f"sitemap.{kind}", SITEMAP, SETTINGS))
+        if sitemap := sitemap_output(settings):
+            outputs.append(Output(sitemap, SITEMAP, SETTINGS))
     return outputs
 
 
