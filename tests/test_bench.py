@@ -314,7 +314,7 @@ os.wait()
 
 
 def test_the_summed_peak_counts_a_child_only_when_memory_is_sampled(tmp_path):
-    """The cold builds are timed with nothing reading /proc beside them (`cold_build`): then
+    """The cold builds are timed with nothing reading /proc beside them (`cold_builds`): then
     the summed peak is only the largest process's; sampled, it holds both at once."""
     command = [sys.executable, "-c", _TWO_PROCESSES]
     sampled = sites.timed(command, cwd=tmp_path)
@@ -340,3 +340,32 @@ def test_a_fresh_build_moves_the_old_folders_aside_and_the_bench_deletes_them_la
     assert (next((work / sites.TRASH).glob("output.*")) / "a" / "page.html").read_text() == "old"
     sites.empty_trash(tmp_path / "WORK")
     assert not (work / sites.TRASH).exists() and work.is_dir()
+
+
+def test_cold_builds_time_alternating_pairs_and_report_the_median_pair(monkeypatch, tmp_path):
+    """`run.cold_builds`: one sampled build of each kind for the summed peak, then pairs
+    timed bare then with search with nothing sampling them; the figures are the pair whose
+    ratio is the median, every pair's seconds kept. Builds here are the order they were
+    asked in (their seconds say which), so the test sees the alternation itself."""
+    from kuaixun.bench import run
+
+    made: list[tuple[bool, bool]] = []
+    # bare, search seconds per timed pair: ratios 2.5, 1.5, 2.0 -> the third is the median
+    timed = iter([10.0, 25.0, 20.0, 30.0, 12.0, 24.0])
+
+    def build(content, work, *, search, fresh, settings=None, sample_memory=True):
+        assert fresh and content == tmp_path / "content"
+        made.append((search, sample_memory))
+        seconds = 99.0 if sample_memory else next(timed)
+        peak = (600 if search else 300) * 2**20 if sample_memory else 1
+        return sites.Timing(seconds, seconds, 0.0, 2**20, 0, "", peak)
+
+    monkeypatch.setattr(run.sites, "build", build)
+    monkeypatch.setattr(run, "search_phases", lambda work: {"seconds": {"cut": 1.0}})
+    figures = run.cold_builds(tmp_path)
+    assert made == [(False, True), (True, True)] + [(False, False), (True, False)] * 3
+    assert [p["ratio"] for p in figures["cold_pairs"]] == [2.5, 1.5, 2.0]
+    assert figures["bare"]["seconds"] == 12.0 and figures["search"]["seconds"] == 24.0
+    assert figures["search"]["peak_rss_sum_bytes"] == 600 * 2**20
+    assert figures["bare"]["seconds_sampled"] == 99.0
+    assert figures["search"]["phases"] == {"seconds": {"cut": 1.0}}

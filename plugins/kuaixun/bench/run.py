@@ -214,18 +214,12 @@ def measure_size(imported, size_label: str, query_set, browser) -> dict:
     articles = sites.prepare_content(imported[:count], work / "content")
     figures: dict = {"articles": count, "site_articles": count + _own_articles()}
 
-    log("bare build (no search plugin), fresh caches: memory sampled, then timed")
-    figures["bare"] = cold_build(work / "content", work / "bare", search=False)
-    _report_build(figures, "bare")
+    figures.update(cold_builds(work))
     log("bare build again, caches warm, nothing changed")
     figures["bare_warm"] = _timing(
         sites.build(work / "content", work / "bare", search=False, fresh=False)
     )
     _report_build(figures, "bare_warm")
-    log("build with search, fresh caches: memory sampled, then timed")
-    figures["search"] = cold_build(work / "content", work / "search", search=True)
-    _report_build(figures, "search")
-    figures["search"]["phases"] = search_phases(work / "search")
     log("build with search again, caches warm, nothing changed")
     figures["search_warm"] = _timing(
         sites.build(work / "content", work / "search", search=True, fresh=False)
@@ -440,9 +434,16 @@ def cold_searches(browser, server, pages: dict[str, str], query_set) -> dict[str
 
 
 def _report_build(figures: dict, name: str) -> None:
-    timing = figures[name]
+    _check_build(figures[name], name)
+    _log_timing(figures[name])
+
+
+def _check_build(timing: dict, name: str) -> None:
     if timing["returncode"]:
         raise SystemExit(f"build failed ({name}):\n{timing['stderr']}")
+
+
+def _log_timing(timing: dict) -> None:
     log(
         f"  {timing['seconds']:.1f} s wall, {timing['cpu_seconds']:.1f} s CPU, "
         f"load {timing['load_average']:.1f}"
@@ -453,19 +454,61 @@ def _own_articles() -> int:
     return len(list((ROOT / "content" / "articles").rglob("*.md")))
 
 
-def cold_build(content: Path, work: Path, *, search: bool) -> dict:
-    """A build with every cache cold, made twice: once with its processes' memory sampled
-    (the summed peak), then once with nothing reading /proc beside it (its seconds, CPU and
-    the largest process), so that the sampler's CPU is not counted as the build's."""
-    sampled = _timing(sites.build(content, work, search=search, fresh=True))
-    timed = _timing(sites.build(content, work, search=search, fresh=True, sample_memory=False))
-    if sampled["returncode"]:
-        return sampled
+# Cold builds are timed in this many pairs, bare then with search: the ratio of each pair,
+# and the pair whose ratio is the median (docs/search.md, "Twenty-first look").
+COLD_PAIRS = 3
+
+
+def cold_builds(work: Path) -> dict:
+    """The bare build and the build with search, every cache cold: each made once with its
+    processes' memory sampled (the summed peak), then timed in `COLD_PAIRS` pairs with
+    nothing reading /proc beside them, bare and with search one after the other, so that
+    the sampler's CPU is not counted as a build's.
+
+    One build of each, minutes apart, gave a ratio that moved by ± 10 % with what else the
+    machine ran: on one machine in one hour, bare 26.9–33.5 s and with search 51.2–67.3 s.
+    A pair's two builds see nearly the same machine; the figures are the pair whose ratio
+    is the median, with every pair's seconds kept (`cold_pairs`)."""
+    content = work / "content"
+    sampled = {}
+    for name, search in (("bare", False), ("search", True)):
+        log(f"{name} build, fresh caches, memory sampled")
+        sampled[name] = _timing(sites.build(content, work / name, search=search, fresh=True))
+        _check_build(sampled[name], name)
+    pairs: list[dict] = []
+    for k in range(COLD_PAIRS):
+        pair: dict = {}
+        for name, search in (("bare", False), ("search", True)):
+            log(f"{name} build, fresh caches, timed (pair {k + 1} of {COLD_PAIRS})")
+            timing = _timing(
+                sites.build(content, work / name, search=search, fresh=True, sample_memory=False)
+            )
+            _check_build(timing, name)
+            if search:
+                timing["phases"] = search_phases(work / name)
+            pair[name] = timing
+            _log_timing(timing)
+        pair["ratio"] = round(pair["search"]["seconds"] / pair["bare"]["seconds"], 3)
+        pairs.append(pair)
+    middle = sorted(pairs, key=lambda p: p["ratio"])[len(pairs) // 2]
+    figures: dict = {"cold_pairs": [_pair_seconds(p) for p in pairs]}
+    for name in ("bare", "search"):
+        timed = middle[name]
+        figures[name] = {
+            **timed,
+            "peak_rss_bytes": max(timed["peak_rss_bytes"], sampled[name]["peak_rss_bytes"]),
+            "peak_rss_sum_bytes": sampled[name]["peak_rss_sum_bytes"],
+            "seconds_sampled": sampled[name]["seconds"],
+        }
+    log(f"  pairs' ratios {[p['ratio'] for p in pairs]}, median {middle['ratio']}")
+    return figures
+
+
+def _pair_seconds(pair: dict) -> dict:
     return {
-        **timed,
-        "peak_rss_bytes": max(timed["peak_rss_bytes"], sampled["peak_rss_bytes"]),
-        "peak_rss_sum_bytes": sampled["peak_rss_sum_bytes"],
-        "seconds_sampled": sampled["seconds"],
+        "bare_s": pair["bare"]["seconds"],
+        "search_s": pair["search"]["seconds"],
+        "ratio": pair["ratio"],
     }
 
 
