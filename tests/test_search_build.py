@@ -12,6 +12,7 @@ import json
 import shutil
 import time
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -40,9 +41,16 @@ from kuaixun.core.search.export.full import (
     term_frequency,
 )
 from kuaixun.core.search.export.pack import bucket_payload, compact, compact_stored
-from kuaixun.core.search.index import RecordCache, whoosh_document
-from kuaixun.core.search.tail import DOCUMENTS, HANDOFF
-from kuaixun.core.search.whoosh_index import WHOOSH_SORT_MB, W3Codec, schema, update_whoosh
+from kuaixun.core.search.index import Article, Record, RecordCache, whoosh_document
+from kuaixun.core.search.segment import grams
+from kuaixun.core.search.tail import DOCUMENTS, HANDOFF, WHOOSH_PARTS
+from kuaixun.core.search.whoosh_index import (
+    WHOOSH_SORT_MB,
+    W3Codec,
+    schema,
+    update_whoosh,
+    write_from_parts,
+)
 from kuaixun.testing.builds import run_build
 from kuaixun.testing.search_sites import (
     cache_of,
@@ -61,9 +69,11 @@ def segment_files(folder: Path) -> dict[str, bytes]:
 
 
 def test_a_new_whoosh_index_is_byte_for_byte_whooshs_own(sample_site, tmp_path):
+    # A cold build writes it from the parts the export's range forks made of the cut
+    # (whoosh_index.write_from_parts), its documents in the export's article order.
     built = cache_of(sample_site) / "whoosh"
     records = RecordCache(cache_of(sample_site)).records
-    whooshs_own_index(tmp_path, [whoosh_document(record) for record in records.values()])
+    whooshs_own_index(tmp_path, [whoosh_document(record) for record in numbered(records)])
     ours, whooshs = segment_files(built), segment_files(tmp_path)
     assert ours.keys() == whooshs.keys() and any(n.endswith(".pst") for n in ours)
     assert [n for n in ours if ours[n] != whooshs[n]] == []
@@ -85,10 +95,25 @@ def test_long_and_odd_postings_are_written_as_whooshs_own_writer_writes_them(tmp
     # (in every document, or in every third), counts that are all 1, all one other number
     # or mixed within a block, a term in one document, an empty field, and the unscored
     # fields' postings.
+    documents = odd_documents()
+    whooshs_own_index(tmp_path / "whoosh", documents)
+    update_whoosh(tmp_path / "ours", documents)
+    ours, whooshs = segment_files(tmp_path / "ours"), segment_files(tmp_path / "whoosh")
+    assert [n for n in ours if ours[n] != whooshs[n]] == [] and ours.keys() == whooshs.keys()
+    with index.open_dir(str(tmp_path / "ours")).searcher() as searcher:
+        assert searcher.doc_frequency("body", "每篇") == 300
+        assert searcher.doc_frequency("body", "三篇") == 100
+
+
+def odd_documents() -> list[dict]:
+    """Terms over several blocks of 128 (in every document, or in every third), counts
+    that are all 1, all one other number or mixed within a block, a term in one document,
+    an empty field."""
     documents = []
     for d in range(300):
         body = ["每篇"] * (1 + d % 3) + (["三篇"] * 2 if d % 3 == 0 else []) + ["常见"] * 4
         body += [f"词{d % 7}"] * (d % 5 + 1) + ([f"独{d}"] if d % 50 == 0 else [])
+        body += ["abc", f"x{d % 11}"] if d % 2 else ["社区"]
         documents.append(
             {
                 "path": f"articles/{d:03}.md",
@@ -98,13 +123,41 @@ def test_long_and_odd_postings_are_written_as_whooshs_own_writer_writes_them(tmp
                 "body": " ".join(body),
             }
         )
-    whooshs_own_index(tmp_path / "whoosh", documents)
-    update_whoosh(tmp_path / "ours", documents)
-    ours, whooshs = segment_files(tmp_path / "ours"), segment_files(tmp_path / "whoosh")
-    assert [n for n in ours if ours[n] != whooshs[n]] == [] and ours.keys() == whooshs.keys()
+    return documents
+
+
+def test_a_new_whoosh_index_from_the_range_forks_parts_is_the_one_from_its_documents(tmp_path):
+    # A whole export's range forks write each key range's terms with their posting blocks
+    # (full.whoosh_part); Whoosh's process lays them out (write_from_parts). The same bytes
+    # as write_segment of the records' documents in the export's article order, over
+    # several key ranges, odd postings and articles whose dates reorder them.
+    records = {}
+    for d, doc in enumerate(odd_documents()):
+        article = Article(
+            path=doc["path"],
+            url=f"{d}/",
+            title=doc["title"],
+            subtitle="",
+            text=doc["body"],
+            category="社区",
+            authors=[],
+            tags=[],
+            date=date(2020, 1 + d % 12, 1 + d % 28),
+        )
+        terms = {name: doc[name] for name in ("title", "tags", "body")}
+        text = "\n".join(terms.values()).replace(" ", "")
+        records[doc["path"]] = Record(article, doc["hash"], terms, " ".join(sorted(grams(text))))
+    parts = tmp_path / WHOOSH_PARTS
+    full_export(records, {}, ranges=4, whoosh_parts=parts)
+    assert len(list(parts.glob("body.*"))) == 4
+    write_from_parts(tmp_path / "ours", parts)
+    update_whoosh(tmp_path / "documents", [whoosh_document(r) for r in numbered(records)])
+    ours, theirs = segment_files(tmp_path / "ours"), segment_files(tmp_path / "documents")
+    assert [n for n in ours if ours[n] != theirs[n]] == [] and ours.keys() == theirs.keys()
+    assert not parts.exists()
     with index.open_dir(str(tmp_path / "ours")).searcher() as searcher:
         assert searcher.doc_frequency("body", "每篇") == 300
-        assert searcher.doc_frequency("body", "三篇") == 100
+        assert searcher.doc_frequency("body", "abc") == 150
 
 
 def published_the_long_way(name: str, text: str, buckets: int) -> bytes:

@@ -15,6 +15,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import shutil
 import subprocess
 import sys
 import time
@@ -50,6 +51,7 @@ from kuaixun.core.search.index import (
 from kuaixun.core.search.normalize import normalize
 from kuaixun.core.search.segment import read_user_dictionary, site_words
 from kuaixun.core.search.tail import (
+    WHOOSH_PARTS,
     HandedWhoosh,
     cache_lock,
     finish_whoosh,
@@ -60,9 +62,10 @@ from kuaixun.core.search.tail import (
     save_documents,
     save_report,
     start_whoosh,
+    start_whoosh_from_parts,
 )
 from kuaixun.core.search.userdict import dictionary_path
-from kuaixun.core.search.whoosh_index import whoosh_is_new
+from kuaixun.core.search.whoosh_index import PARTS_DOCUMENTS, whoosh_is_new
 from kuaixun.tools import finish_build
 
 log = logging.getLogger(__name__)
@@ -346,6 +349,7 @@ def _index(
             release=cache.save,
             forks_done=whoosh.start_new if hand_over_tail else None,
             wait=_pages_wait(loaded, report),
+            whoosh_parts=whoosh.parts,
         )
     except BaseException:  # a build never leaves Whoosh's process writing behind it
         whoosh.abandon()
@@ -370,41 +374,62 @@ def _index(
 
 class _Whoosh:
     """Whoosh's process for a build, bringing its index in line with the records. An update
-    (a few articles) starts at once and runs beside the export. A new index (its whole
-    segment, ≈ 6 s of one core at 7,183 articles) has its documents saved for a process
-    started later (`start_new`): once a whole export's range forks are done, beside its
-    serial end and the tail, not taking a core from the forks (docs/search.md, "Cold
-    build", eighth pass and fourteenth look)."""
+    (a few articles) starts at once and runs beside the export. A new index starts later
+    (`start_new`): once a whole export's range forks are done, beside its serial end and
+    the tail, not taking a core from the forks (docs/search.md, "Cold build", eighth pass
+    and fourteenth look), and written from the parts those forks made of the cut
+    (`parts`; twenty-first look); else, after an export that was not whole, from the
+    records' documents."""
 
     def __init__(self, cache_folder: Path, records: dict):
         self.folder = cache_folder / "whoosh"
+        self.cache_folder = cache_folder
         self.process: subprocess.Popen | None = None
-        self.documents: Path | None = None
+        self.records: dict | None = None
         self.new = whoosh_is_new(self.folder)
+        # A killed build's parts are another build's records: only this build's export
+        # writes the folder again.
+        shutil.rmtree(cache_folder / WHOOSH_PARTS, ignore_errors=True)
         if self.new:
-            self.documents = save_documents(cache_folder, records)
+            self.records = records
         else:
             self.process = start_whoosh(self.folder, records)
 
+    @property
+    def parts(self) -> Path | None:
+        """Where a whole export's forks write a new index's parts (None: an update)."""
+        return self.cache_folder / WHOOSH_PARTS if self.new else None
+
     def start_new(self) -> None:
-        if self.documents is not None:
-            self.process, self.documents = start_whoosh(self.folder, self.documents), None
+        if self.records is None:
+            return
+        records, self.records = self.records, None
+        parts = self.cache_folder / WHOOSH_PARTS
+        if (parts / PARTS_DOCUMENTS).exists():
+            self.process = start_whoosh_from_parts(self.folder, parts)
+            return
+        if any(not record.terms for record in records.values()):
+            # (`full.drop_cuts`: a whole export frees the cut once it is spilled)
+            raise RuntimeError("the records' cut is gone and no Whoosh parts were written")
+        self.process = start_whoosh(self.folder, save_documents(self.cache_folder, records))
 
     def abandon(self) -> None:
-        """The export failed: wait for the process, remove the documents."""
+        """The export failed: wait for the process, remove the parts."""
+        self.records = None
         if self.process is not None:
             finish_whoosh(self.process)
-        if self.documents is not None:
-            self.documents.unlink(missing_ok=True)
+        shutil.rmtree(self.cache_folder / WHOOSH_PARTS, ignore_errors=True)
 
-    def for_the_tail(self, report: BuildReport) -> HandedWhoosh | bool:
-        """What `tail.hand_over` hands the tail: a new index's process, or whether the tail
-        starts it; an update is waited for here (done by now, or nearly)."""
+    def for_the_tail(self, report: BuildReport) -> HandedWhoosh | None:
+        """What `tail.hand_over` hands the tail: a new index's process (started once the
+        whole export's forks were done); an update is waited for here (done by now, or
+        nearly)."""
+        self.start_new()
         if self.process is None:
-            return self.documents is not None
+            return None
         if not self.new:
             report.whoosh, report.seconds["whoosh"] = finish_whoosh(self.process)
-            return False
+            return None
         return hand_whoosh(self.process)
 
 

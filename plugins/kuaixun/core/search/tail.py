@@ -34,9 +34,11 @@ from kuaixun.core.search.export import SpilledExport, finish_spilled, refresh_pu
 from kuaixun.core.search.index import BuildReport, Record, whoosh_document
 
 # In the search cache folder, for the moments between the indexing process and its tail:
-# what the tail is handed, and the documents of a Whoosh index started there.
+# what the tail is handed, and the documents of a new Whoosh index.
 HANDOFF = "tail.pickle"
 DOCUMENTS = "whoosh-documents.pickle"
+# A new Whoosh index's parts, written by a whole export's range forks (export/full.py).
+WHOOSH_PARTS = "whoosh-parts"
 # Held by the indexing process and the saving it leaves behind (`cache_lock`); and what
 # that saving took (`save_detached`).
 LOCK = "indexing.lock"
@@ -46,8 +48,9 @@ _held: list[int] = []
 
 
 def save_documents(cache_folder: Path, records: dict[str, Record]) -> Path:
-    """The records' Whoosh documents pickled into the cache folder, for `start_whoosh` later
-    (the records themselves are gone by then)."""
+    """The records' Whoosh documents pickled into the cache folder, for `start_whoosh`: a
+    new index after an export that was not whole (a whole one hands Whoosh the parts its
+    forks made: `start_whoosh_from_parts`)."""
     path = cache_folder / DOCUMENTS
     documents = [whoosh_document(record) for record in records.values()]
     with path.open("wb") as sink:
@@ -83,6 +86,18 @@ def start_whoosh(folder: Path, documents: dict[str, Record] | Path) -> subproces
         pickle.dump(handed, whoosh.stdin, protocol=pickle.HIGHEST_PROTOCOL)
         whoosh.stdin.close()
     return whoosh
+
+
+def start_whoosh_from_parts(folder: Path, parts: Path) -> subprocess.Popen:
+    """Start writing a new Whoosh index in `folder` from the parts a whole export's range
+    forks wrote in `parts` (`whoosh_index.write_from_parts`, which removes them), in a fresh
+    interpreter holding the cache's lock as `start_whoosh`'s does."""
+    command = [sys.executable, "-m", "kuaixun.core.search.whoosh_index", str(folder)]
+    command += ["--parts", str(parts)]
+    held = tuple(_held[-1:])
+    return subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, pass_fds=held
+    )
 
 
 @dataclass
@@ -134,13 +149,12 @@ def hand_over(
     report: BuildReport,
     started: float,
     spilled: SpilledExport,
-    whoosh: HandedWhoosh | bool,
+    whoosh: HandedWhoosh | None,
 ) -> NoReturn:
     """Replace this process with the tail (`main`), handing it the report so far, the
     export spilled but not stored (`refresh_export(…, spill=True)`) and Whoosh's process
-    writing a new index (`hand_whoosh`), or whether the tail starts one on the documents
-    `save_documents` wrote. The process keeps its number, so whoever waits for it (the
-    build) waits for the tail and reads its exit status."""
+    writing a new index (`hand_whoosh`), if any. The process keeps its number, so whoever
+    waits for it (the build) waits for the tail and reads its exit status."""
     handoff = {
         "report": report.__dict__,
         "started": started,
@@ -248,10 +262,7 @@ def main(argv: list[str]) -> int:
         report = BuildReport(**handoff["report"])
         if handoff["lock"] is not None:  # the cache's lock, held across the exec
             _held.append(handoff["lock"])
-        if isinstance(handoff["whoosh"], HandedWhoosh):
-            whoosh = handoff["whoosh"]
-        elif handoff["whoosh"]:
-            whoosh = start_whoosh(cache_folder / "whoosh", cache_folder / DOCUMENTS)
+        whoosh = handoff["whoosh"]
         storing = time.perf_counter()
         logical = finish_spilled(cache_folder / "export", handoff.pop("export"))
         report.seconds["export"] += time.perf_counter() - storing

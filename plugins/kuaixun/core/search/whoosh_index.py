@@ -31,6 +31,12 @@ from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
 WHOOSH_SORT_MB = 128
+# The scored fields, in the order the export's documents give their lengths
+# (index.SCORED_FIELDS, which this light process does not import: it imports jieba).
+SCORED = ("title", "tags", "body")
+# In the folder of a new index's parts (`write_part`): each document's path, hash and
+# scored fields' lengths, in the export's article order.
+PARTS_DOCUMENTS = "documents.pickle"
 # How Whoosh's KEYWORD fields split a value (its SpaceSeparatedTokenizer).
 WHOOSH_TOKEN = re.compile(r"[^ \t\r\n]+")
 
@@ -92,18 +98,99 @@ def write_segment(writer, documents: list[dict]) -> None:
     its analyser, its sort pool, its per-posting look-up of the document's field length and
     its per-posting calls into the codec (most of its time: docs/search.md, "Cold build")."""
     postings, others, lengths = _write_documents(writer, documents)
+    scored = {}
+    for name, terms in postings.items():
+        by_bytes = sorted((t.encode("utf-8"), pairs) for t, pairs in terms.items())
+        scored[name] = [_in_pieces(posted_terms(_posted(by_bytes, lengths[name]), True))]
+    _write_fields(writer, scored, others, len(documents))
+
+
+def _posted(by_bytes: list[tuple[bytes, array]], lengths: bytearray):
+    """`posted_terms` of a field's terms in byte order, each with its documents and counts
+    one after the other (`lengths`: each document's length byte in the field)."""
+    for tbytes, pairs in by_bytes:
+        docs = pairs[0::2]
+        yield tbytes, docs, pairs[1::2], bytes(map(lengths.__getitem__, docs))
+
+
+def write_from_parts(folder: Path, parts: Path) -> None:
+    """A new index in `folder` written from the parts the export's range forks made of the
+    cut (`write_part`, in `parts`, removed here) and the documents' paths, hashes and field
+    lengths (`PARTS_DOCUMENTS`): the same bytes as `write_segment` of the records' documents
+    in the export's article order (tested), without inverting the cut a second time
+    (docs/search.md, "Cold build", twenty-first look)."""
+    documents = pickle.loads((parts / PARTS_DOCUMENTS).read_bytes())
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    ix = index.create_in(str(folder), schema())
+    writer = ix.writer(limitmb=WHOOSH_SORT_MB, codec=W3Codec(compression=0), compound=False)
+    schema_, stored = writer.schema, writer.perdocwriter
+    others: dict[str, list] = defaultdict(list)
+    for d, (path, content_hash, lengths) in enumerate(documents):
+        values = {"path": path, "hash": content_hash, **dict(zip(SCORED, lengths, strict=True))}
+        stored.start_doc(d)
+        for name in sorted(values):
+            field, value = schema_[name], values[name]
+            if field.scorable:
+                stored.add_field(name, field, None, value)
+            else:
+                others[name].extend((tbytes, d, w, v) for tbytes, _, w, v in field.index(value))
+                stored.add_field(name, field, value if field.stored else None, 0)
+        stored.finish_doc()
+    stored.close()
+    ranges = sorted(int(p.name.split(".")[1]) for p in parts.glob(f"{SCORED[0]}.*"))
+    scored = {name: [_read_part(parts, name, r) for r in ranges] for name in SCORED}
+    _write_fields(writer, scored, others, len(documents))
+    shutil.rmtree(parts)
+
+
+def write_part(parts: Path, r: int, name: str, postings) -> None:
+    """Range r's share of field `name`'s terms, as `write_from_parts` lays them out: their
+    posting blocks and rows (`posted_terms` of `postings`: each term's bytes, documents,
+    counts and their documents' length bytes, the terms in byte order)."""
+    with (parts / f"{name}.{r}").open("wb") as sink:
+        for piece in _in_pieces(posted_terms(postings, values=True)):
+            pickle.dump(piece, sink, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _read_part(parts: Path, name: str, r: int):
+    """The pieces `write_part` wrote, one at a time."""
+    with (parts / f"{name}.{r}").open("rb") as source:
+        while True:
+            try:
+                yield pickle.load(source)
+            except EOFError:
+                return
+
+
+def _in_pieces(posted):
+    """`posted_terms`' terms in pieces of about a megabyte: the terms' posting blocks run
+    together, and each term's bytes, posting bytes' length and packed info."""
+    blocks, rows = bytearray(), []
+    for tbytes, data, info in posted:
+        blocks += data
+        rows.append((tbytes, len(data), info))
+        if len(blocks) > FLUSH_BYTES:  # (the body's postings are ≈ 50 MB at 7,183 articles)
+            yield bytes(blocks), rows
+            blocks, rows = bytearray(), []
+    yield bytes(blocks), rows
+
+
+def _write_fields(writer, scored: dict, others: dict, count: int) -> None:
+    """Every field's terms (`scored`: per scored field, its pieces from `_in_pieces`, in
+    byte order; `others`: the unscored fields' postings), then the segment closed."""
     schema, terms = writer.schema, writer.fieldwriter
-    for name in sorted(postings.keys() | others.keys()):
+    for name in sorted(scored.keys() | others.keys()):
         terms.start_field(name, schema[name])
-        if name in postings:
-            by_bytes = ((t.encode("utf-8"), pairs) for t, pairs in postings[name].items())
-            _write_terms(terms, sorted(by_bytes), lengths[name], values=True)
+        if name in scored:
+            for pieces in scored[name]:
+                _lay_terms(terms, pieces)
         else:  # no lengths, and its Existence format posts no value
-            unscored = bytearray(len(documents))
-            _write_terms(terms, _unscored(others[name]), unscored, values=False)
+            unscored = _unscored(others[name])
+            _lay_terms(terms, _in_pieces(posted_terms(unscored, values=False)))
         terms.finish_field()
     terms.close()
-    writer.docnum = len(documents)
+    writer.docnum = count
     writer._close_segment()
     writer._commit_toc([writer.get_segment()])
     writer._finish()
@@ -142,16 +229,16 @@ def _write_documents(writer, documents: list[dict]):
     return postings, others, lengths
 
 
-def _unscored(postings: list[tuple[bytes, int, float, bytes]]) -> list[tuple[bytes, array]]:
-    """An unscored field's postings (term, document, weight, value) as `_write_terms` takes
-    them: by term, each term's documents with a count of 1 (its Existence format posts no
-    value and a weight of 1)."""
+def _unscored(postings: list[tuple[bytes, int, float, bytes]]):
+    """An unscored field's postings (term, document, weight, value) as `posted_terms` takes
+    them: by term, each term's documents with a count of 1 and a length byte of 0 (its
+    Existence format posts no value and a weight of 1)."""
     by_term: dict[bytes, array] = {}
     for tbytes, d, weight, vbytes in sorted(postings):
         if weight != 1 or vbytes:
             raise ValueError(f"an unscored posting with a weight or a value: {tbytes!r}")
-        by_term.setdefault(tbytes, array("I")).extend((d, 1))
-    return list(by_term.items())
+        by_term.setdefault(tbytes, array("I")).append(d)
+    return [(t, docs, array("I", [1]) * len(docs), bytes(len(docs))) for t, docs in by_term.items()]
 
 
 class _Extremes:
@@ -167,38 +254,24 @@ class _Extremes:
         self.weight = 0
 
 
-def _write_terms(
-    terms, postings: list[tuple[bytes, array]], lengths: bytearray, values: bool
-) -> None:
-    """One field's terms in byte order, each with its documents and counts one after the
-    other (`lengths`: each document's length byte in the field; `values`: whether the field's
-    format posts the counts), as Whoosh's W3 field writer writes them
-    (`start_term`, `add` for each posting, `finish_term`): the same bytes, made a term at a
-    time into two buffers (its posting blocks, its row of the terms' table) written a
-    megabyte at a time. Whoosh asks the posting file for its position and calls five methods
-    for every posting; at 7,183 articles (214,385 terms, 2.49 million postings) that was
-    most of the index's time (docs/search.md, "Cold build"). The term's info is packed as
-    `W3TermInfo.to_bytes` packs it, without the object, and its row's hash is Whoosh's
-    `md5_hash` (the MD5's last four bytes)."""
-    codec = terms._codec
-    if (codec._blocklimit, codec._compression, codec._inlinelimit) != (POSTINGS_BLOCK, 0, 1):
-        raise ValueError("write_segment writes W3Codec(compression=0)'s blocks only")
-    table, posts, field = terms._tindex, terms._postfile, pack_ushort(terms._fieldid)
-    if table.hashfn is not md5_hash:
-        raise ValueError("write_segment writes tables hashed by md5_hash only")
-    buckets, rows, last = table.buckets, table.index, table.lastkey
-    posted, tabled = bytearray(), bytearray()
-    posts_at, table_at = posts.tell(), table.dbfile.tell()
-    for tbytes, pairs in postings:
-        docs, counts = pairs[0::2], pairs[1::2]
-        start = posts_at + len(posted)
-        posted += WHOOSH3_HEADER_MAGIC
+def posted_terms(postings, values: bool):
+    """Each term's posting blocks and packed info, as Whoosh's W3 field writer makes them
+    (`start_term`, `add` for each posting, `finish_term`), from each term's bytes, documents,
+    counts and those documents' length bytes (`values`: whether the field's format posts the
+    counts): the term's bytes, its blocks (after Whoosh's header) and its info as
+    `W3TermInfo.to_bytes` packs it, without the object and without the blocks' offset and
+    length, which `_lay_terms` adds where it writes them. Whoosh asks the posting file for
+    its position and calls five methods for every posting; at 7,183 articles (214,385 terms,
+    2.49 million postings) that was most of the index's time (docs/search.md, "Cold
+    build")."""
+    for tbytes, docs, counts, sizes in postings:
+        data = bytearray(WHOOSH3_HEADER_MAGIC)
         seen = _Extremes()
         for first in range(0, len(docs), POSTINGS_BLOCK):
-            block = _posting_block(docs, counts, lengths, first, seen, values)
+            block = _posting_block(docs, counts, sizes, first, seen, values)
             sign = -1 if first + POSTINGS_BLOCK >= len(docs) else 1
-            posted += pack_int(sign * len(block)) + block
-        value = TERM_INFO.pack(
+            data += pack_int(sign * len(block)) + block
+        info = TERM_INFO.pack(
             False,
             float(sum(counts)),
             len(docs),
@@ -208,24 +281,38 @@ def _write_terms(
             docs[0],
             docs[-1],
         )
-        value += pack_long(start) + pack_int(posts_at + len(posted) - start)
-        key = field + tbytes
-        if key <= last:
-            raise ValueError(f"Keys must increase: {last!r}..{key!r}")
-        at = table_at + len(tabled)
-        rows.append(at)
-        tabled += KEY_VALUE_LENGTHS.pack(len(key), len(value)) + key + value
-        h = int.from_bytes(md5(key, usedforsecurity=False).digest()[-4:])
-        buckets[h & 255].append((h, at))
-        last = key
-        if len(posted) > FLUSH_BYTES:  # (the body's postings are ≈ 50 MB at 7,183 articles)
-            posts.write(posted)
-            posts_at, posted = posts_at + len(posted), bytearray()
-        if len(tabled) > FLUSH_BYTES:
-            table.dbfile.write(tabled)
-            table_at, tabled = table_at + len(tabled), bytearray()
-    posts.write(posted)
-    table.dbfile.write(tabled)
+        yield tbytes, data, info
+
+
+def _lay_terms(terms, pieces) -> None:
+    """One field's terms (`_in_pieces` of `posted_terms`, in byte order) written as Whoosh's
+    W3 field writer writes them: each piece's posting blocks, and each term's row of the
+    terms' table (`OrderedHashWriter.add`'s lengths, key and value, its hash and position),
+    the value its info and its blocks' offset and length; the row's hash is Whoosh's
+    `md5_hash` (the MD5's last four bytes)."""
+    codec = terms._codec
+    if (codec._blocklimit, codec._compression, codec._inlinelimit) != (POSTINGS_BLOCK, 0, 1):
+        raise ValueError("write_segment writes W3Codec(compression=0)'s blocks only")
+    table, posts, field = terms._tindex, terms._postfile, pack_ushort(terms._fieldid)
+    if table.hashfn is not md5_hash:
+        raise ValueError("write_segment writes tables hashed by md5_hash only")
+    buckets, rows, last = table.buckets, table.index, table.lastkey
+    for blocks, infos in pieces:
+        start, tabled, table_at = posts.tell(), bytearray(), table.dbfile.tell()
+        posts.write(blocks)
+        for tbytes, length, info in infos:
+            value = info + pack_long(start) + pack_int(length)
+            start += length
+            key = field + tbytes
+            if key <= last:
+                raise ValueError(f"Keys must increase: {last!r}..{key!r}")
+            at = table_at + len(tabled)
+            rows.append(at)
+            tabled += KEY_VALUE_LENGTHS.pack(len(key), len(value)) + key + value
+            h = int.from_bytes(md5(key, usedforsecurity=False).digest()[-4:])
+            buckets[h & 255].append((h, at))
+            last = key
+        table.dbfile.write(tabled)
     table.lastkey = last
 
 
@@ -239,15 +326,16 @@ FLUSH_BYTES = 1 << 20
 
 
 def _posting_block(
-    docs: array, counts: array, lengths: bytearray, first: int, seen: _Extremes, values: bool
+    docs: array, counts: array, sizes: bytes, first: int, seen: _Extremes, values: bool
 ) -> bytes:
     """A block of a term's postings from `first` on, its info and data pickled as Whoosh's
     `W3PostingsWriter._write_block` pickles them (uncompressed), the block's extremes added
     to the term's `seen` as `W3TermInfo.add_block` adds them."""
     if len(docs) <= POSTINGS_BLOCK:  # (most terms: one block, no slices)
-        ids, weights = docs, counts
+        ids, weights, lengths = docs, counts, sizes
     else:
-        ids, weights = docs[first : first + POSTINGS_BLOCK], counts[first : first + POSTINGS_BLOCK]
+        end = first + POSTINGS_BLOCK
+        ids, weights, lengths = docs[first:end], counts[first:end], sizes[first:end]
     gaps = tuple(map(sub, ids, chain((0,), ids)))
     top = max(weights)
     # Whoosh's `_mini_weights`: None when all are 1, the weight when all are one weight.
@@ -259,9 +347,8 @@ def _posting_block(
         posted.byteswap()
     data = pickle.dumps((gaps, mini, posted.tobytes() if values else None), 2)
     # Whoosh leaves a length of 0 out of the shortest (an unscored field's are all 0).
-    sizes = bytes(map(lengths.__getitem__, ids))
-    longest = max(sizes)
-    shortest = min(sizes.replace(b"\0", b""), default=None)
+    longest = max(lengths)
+    shortest = min(lengths.replace(b"\0", b""), default=None)
     if shortest is not None and (seen.shortest is None or shortest < seen.shortest):
         seen.shortest = shortest
     seen.longest = max(seen.longest, longest)
@@ -277,10 +364,15 @@ assert array("I").itemsize == len(pack_uint(1))
 
 
 def main(argv: list[str]) -> int:
-    """Update the index in argv[0] from the documents pickled to stdin; print what it did."""
+    """Update the index in argv[0] from the documents pickled to stdin, or write it anew
+    from the parts in the folder after `--parts`; print what it did."""
     started = time.perf_counter()
-    documents = pickle.load(sys.stdin.buffer)
-    done = update_whoosh(Path(argv[0]), documents)
+    if argv[1:2] == ["--parts"]:
+        write_from_parts(Path(argv[0]), Path(argv[2]))
+        done = "created"
+    else:
+        documents = pickle.load(sys.stdin.buffer)
+        done = update_whoosh(Path(argv[0]), documents)
     print(json.dumps({"whoosh": done, "seconds": time.perf_counter() - started}))
     return 0
 

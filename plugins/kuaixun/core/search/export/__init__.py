@@ -130,6 +130,7 @@ def refresh_export(
     release: Callable[[], None] | None = None,
     forks_done: Callable[[], None] | None = None,
     wait: Callable[[], None] | None = None,
+    whoosh_parts: Path | None = None,
 ) -> tuple[str, LogicalExport | SpilledExport | None, UnsavedExport | None]:
     """Bring the export in `cache` in line with the records. Returns what it did ("reused",
     "updated (N files)": only the files the changed articles touch, or "written": all),
@@ -139,7 +140,9 @@ def refresh_export(
     stores it, in this process or another: search/tail.py); and `release`, if given, is
     called as such an export starts: it saves the records, whose cut the export then frees
     once spilled (`full.drop_cuts`); `wait`, if given, before its first fork (Pelican's
-    pages); `forks_done`, if given, once its forks are done (`full.full_export`).
+    pages); `forks_done`, if given, once its forks are done; `whoosh_parts`, if given, the
+    folder where such an export's forks write a new Whoosh index's parts
+    (`full.full_export`).
 
     Only the cache is written here (in the indexing process): the build's output folder is
     touched by `finish_build.publish_index` alone, after the build succeeded. `loaded`: the cache as
@@ -174,7 +177,9 @@ def refresh_export(
     if state is not None and state.settings == settings_fingerprint():
         known = state.pinyin
     if spill:
-        spilled = spill_export(records_by_path, cache, words, known, release, forks_done, wait)
+        spilled = spill_export(
+            records_by_path, cache, words, known, release, forks_done, wait, whoosh_parts
+        )
         spilled.stamp = wanted
         return "written", spilled, None
     logical = export(records_by_path, cache, words, known)

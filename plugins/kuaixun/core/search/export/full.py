@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import pickle
 import shutil
 import tempfile
 from array import array
@@ -49,6 +50,7 @@ from kuaixun.core.search.export.forked import in_processes, started
 from kuaixun.core.search.export.pinyin_layer import pinyin_files
 from kuaixun.core.search.index import SCORED_FIELDS, Record
 from kuaixun.core.search.normalize import t2s_map
+from kuaixun.core.search.whoosh_index import PARTS_DOCUMENTS, SCORED, write_part
 
 # The vocabulary is gathered and encoded in this many key ranges (range_lines), each
 # range's fork holding its share of the lists: 8 before the cut was spilled by range, when
@@ -110,6 +112,8 @@ class SpilledCuts:
     starts: array
     # The length byte (Whoosh's) of article d's field f: lengths[d × fields + f].
     lengths: bytes
+    # The length (its count of terms) of article d's field f: field_lengths[d × fields + f].
+    field_lengths: array
 
     def in_range(
         self, r: int
@@ -144,12 +148,13 @@ def spilled_cuts(
     scratch file in `folder` (the system's temporary folder if None), removed on leaving.
     `counted`, if given, is filled as `term_frequency` counts, in the same pass."""
     with tempfile.TemporaryFile(dir=folder) as file:
-        starts, lengths = array("Q", [0]), bytearray()
+        starts, lengths, field_lengths = array("Q", [0]), bytearray(), array("I")
         for record in records:
             fields = []  # per field, its sorted keys and each key followed by its count
             for f, name in enumerate(SCORED_FIELDS):
                 terms = record.term_list(name)
                 lengths.append(length_to_byte(len(terms)))
+                field_lengths.append(len(terms))
                 if counted is not None:
                     counted[0].update(terms)
                     counted[1][f] += len(terms)
@@ -171,7 +176,7 @@ def spilled_cuts(
             next(ends)  # (the last start already there)
             starts.extend(ends)
         file.flush()
-        yield SpilledCuts(file.fileno(), len(ranges), starts, bytes(lengths))
+        yield SpilledCuts(file.fileno(), len(ranges), starts, bytes(lengths), field_lengths)
 
 
 def gather_lists(cuts: Iterable):
@@ -241,9 +246,15 @@ class RangeLines:
     files: dict[str, str]
 
 
-def range_lines(cuts: SpilledCuts, frequency: Counter, r: int) -> RangeLines:
-    """The vocabulary lines of the keys in key range r, and the lists they spilled."""
+def range_lines(
+    cuts: SpilledCuts, frequency: Counter, r: int, whoosh_parts: Path | None = None
+) -> RangeLines:
+    """The vocabulary lines of the keys in key range r, and the lists they spilled; with
+    `whoosh_parts`, the range's share of a new Whoosh index written there too
+    (`whoosh_part`)."""
     term_postings, gram_docs = gather_lists(cuts.in_range(r))
+    if whoosh_parts is not None:
+        whoosh_part(whoosh_parts, r, term_postings)
     terms_by_key: dict[str, dict] = defaultdict(dict)
     for term, lists in term_postings.items():
         terms_by_key[term[:2]][term[2:]] = lists
@@ -275,6 +286,28 @@ def range_lines(cuts: SpilledCuts, frequency: Counter, r: int) -> RangeLines:
         {c: "".join(sorted(k)) for c, k in seconds.items()},
         writer.files,
     )
+
+
+assert SCORED == SCORED_FIELDS, "Whoosh's process takes the lengths in the export's order"
+
+
+def whoosh_part(parts: Path, r: int, term_postings: dict[str, tuple[array, ...]]) -> None:
+    """Key range r's terms in each scored field, their posting blocks made as Whoosh makes
+    them, for a new Whoosh index (`whoosh_index.write_from_parts`): the range forks have
+    each term's postings in article order with the articles' length bytes (`gather_lists`),
+    which Whoosh's process inverted again from the documents (≈ 2.6 s of its ≈ 6 s at 7,183
+    articles; docs/search.md, "Cold build", twenty-first look). A key range's terms are
+    whole first characters, so the ranges' terms, each in order, are the field's in order
+    (code point order is UTF-8's byte order, Whoosh's)."""
+    parts.mkdir(parents=True, exist_ok=True)
+    ordered = sorted(term_postings)
+    for f, name in enumerate(SCORED_FIELDS):
+        postings = (
+            (term.encode(), flat[0::3], flat[1::3], bytes(flat[2::3].tolist()))
+            for term in ordered
+            if (flat := term_postings[term][f])
+        )
+        write_part(parts, r, name, postings)
 
 
 def bucket_files(ranges: Iterable[RangeLines], writer: Writer):
@@ -331,6 +364,7 @@ def full_export(
     release: Callable[[], None] | None = None,
     forks_done: Callable[[], None] | None = None,
     wait: Callable[[], None] | None = None,
+    whoosh_parts: Path | None = None,
 ):
     """Every file of the export, its manifest and the state to update it from (`known`: the
     pinyin of words read before, as a state keeps it; `ranges`: how many key ranges the
@@ -340,7 +374,9 @@ def full_export(
     saves the records, whose cut then goes once spilled, see `drop_cuts`; `forks_done`:
     called once the last fork is done, before the serial end; `wait`: called before the
     first fork, for what must be done before (Pelican's pages): the cut is then spilled
-    and counted in this process before it, in the time it hides).
+    and counted in this process before it, in the time it hides; `whoosh_parts`: a folder
+    for the parts of a new Whoosh index, which the range forks write there, and the
+    documents, written once they are done: `whoosh_index.write_from_parts` reads them).
     The files returned are `made`'s texts: none when it spills them."""
     records = numbered(records_by_path)
     days = [r.day for r in records]
@@ -380,10 +416,12 @@ def full_export(
                 wait()
             results = in_processes(
                 [(pinyin_files, (frequency, known or {}))]
-                + [(range_lines, (cuts, frequency, r)) for r in range(len(parts))]
+                + [(range_lines, (cuts, frequency, r, whoosh_parts)) for r in range(len(parts))]
             )
             layer = next(results)
             buckets, bucket_sizes, bucket_spills, pairs_by_first = bucket_files(results, writer)
+            if whoosh_parts is not None:
+                whoosh_documents(whoosh_parts, records, cuts.field_lengths)
     finally:
         if counting is not None:
             counting.close()
@@ -417,6 +455,18 @@ def full_export(
         pinyin_readings=layer.readings,
     )
     return made.texts, manifest(records, days, state), state
+
+
+def whoosh_documents(parts: Path, records: list[Record], field_lengths: array) -> None:
+    """What a new Whoosh index holds of each article besides its terms, in article order:
+    its path, hash and scored fields' lengths (`whoosh_index.write_from_parts`). Written
+    last: the parts are whole once it is there."""
+    fields = len(SCORED_FIELDS)
+    documents = [
+        (r.article.path, r.hash, field_lengths[d * fields : (d + 1) * fields].tolist())
+        for d, r in enumerate(records)
+    ]
+    (parts / PARTS_DOCUMENTS).write_bytes(pickle.dumps(documents, pickle.HIGHEST_PROTOCOL))
 
 
 def drop_cuts(records: list[Record]) -> None:
@@ -537,10 +587,11 @@ def spill_export(
     release=None,
     forks_done=None,
     wait=None,
+    whoosh_parts=None,
 ) -> SpilledExport:
     """The whole browser index made from the records, its texts spilled into `folder` as
     they are made and its state saved there (`store_export` stores and saves the texts).
-    `release`, `forks_done`, `wait`: see `full_export`."""
+    `release`, `forks_done`, `wait`, `whoosh_parts`: see `full_export`."""
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*/"):  # a folder of logical files, as FORMAT 7 kept them
         shutil.rmtree(old)
@@ -557,6 +608,7 @@ def spill_export(
                 release=release,
                 forks_done=forks_done,
                 wait=wait,
+                whoosh_parts=whoosh_parts,
             )
         # After the texts are out: the state's pickler (its memo of ≈ a million objects)
         # beside every text at once was the indexing process's peak (+≈ 100 MB at 7,183
