@@ -458,3 +458,13 @@ def test_the_preview_refuses_a_request_naming_another_host(preview_in_process, t
             status = error.code
         assert status == 403, path
     assert fetch(f"{preview_in_process}/")[0] == 200
+
+
+def test_a_path_no_file_can_have_is_a_404_not_a_server_error(preview_in_process, tmp_path):
+    """A NUL (`%00`) or a name longer than the system takes: the preview raised on it,
+    answering 500 with a traceback in the editor's terminal."""
+    (tmp_path / "index.html").write_text("<p>草稿</p>", encoding="utf-8")
+    long_name = "a" * 300
+    for path in ("/a%00.html", "/%00/", f"/{long_name}.html", f"/{long_name}/", f"/{long_name}"):
+        assert fetch(preview_in_process + path)[0] == 404, path
+    assert fetch(f"{preview_in_process}/")[0] == 200

@@ -84,10 +84,18 @@ def collect_garbage() -> None:
     gc.collect()
 
 
-def served_file(root: Path, path: str) -> Path:
-    """The file a request for `path` is answered with."""
+def served_file(root: Path, path: str) -> Path | None:
+    """The file a request for `path` is answered with, or None for a name no file can have:
+    a NUL (`%00`) or a name longer than the system takes, on which the preview raised and
+    answered 500 with a traceback in the terminal."""
+    if "\0" in path:
+        return None
     file = root / path
-    return file / "index.html" if not path or path.endswith("/") or file.is_dir() else file
+    try:
+        folder = file.is_dir()
+    except OSError:  # File name too long
+        return None
+    return file / "index.html" if not path or path.endswith("/") or folder else file
 
 
 def is_fresh(preview: Preview, file: Path) -> bool:
@@ -122,6 +130,8 @@ class _Pages(_LocalOnly, StaticFileHandler):
 
     async def get(self, path, include_body=True):
         file = served_file(Path(self.root), path)
+        if file is None:
+            raise web.HTTPError(404)
         while not is_fresh(self.preview, file):
             await asyncio.sleep(0.05)
         await super().get(path, include_body)
