@@ -8,7 +8,7 @@ rather than answer with the page as it was before the save.
 
 python-livereload injects an inline <script> into every page, which the site's own
 Content-Security-Policy (script-src 'self') refuses: the browser would never reload. This
-server adds `<script src="/_preview/preview.js" data-build="…">` instead, which shows the
+server serves none of livereload's own (PreviewServer.application) and adds `<script src="/_preview/preview.js" data-build="…">` instead, which shows the
 last build's problems (served as /_preview/problems.json) above the page and reloads it when
 a newer build is ready.
 
@@ -35,7 +35,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from livereload import Server
-from livereload.handlers import StaticFileHandler
+from livereload.handlers import LiveReloadHandler, StaticFileHandler
 from tornado import web
 from tornado.httputil import HTTPServerRequest
 from tornado.ioloop import IOLoop
@@ -273,6 +273,16 @@ class PreviewServer(Server):
             self.builds.reload_browsers()
         elif generation.pages_written and not written and generation.reload_when_written:
             self.builds.reload_browsers()
+
+    def application(self, port, host, liveport=None, debug=None, live_css=True):
+        """The preview's own handlers alone, listening. python-livereload's application adds
+        its websocket (`/livereload`), `/forcereload` and its client, and an inline script
+        in every page (which the CSP refuses): preview.js does their work, and the websocket
+        took any origin and logged what it was sent, so a page on any site the editor visits
+        could write into this terminal (escape sequences, a false 构建成功 over the real
+        problems; 2026-12-04)."""
+        LiveReloadHandler.watcher = self.watcher  # serve() starts it (start_tasks)
+        web.Application(self.get_web_handlers(b"")).listen(port, address=host)
 
     def get_web_handlers(self, script):
         pages = {"path": str(self.output), "default_filename": "index.html"}
