@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
 
 from kuaixun.core.frontmatter import read_front_matter
+from kuaixun.core.search.export.pack import Published
 from kuaixun.testing.builds import ROOT, copy_content, run_build
 from kuaixun.testing.search_sites import pack_urls
 from kuaixun.tools.static_server import FolderHandler
@@ -378,3 +381,67 @@ def test_a_page_open_across_a_deploy_of_another_format_loads_again_on_retry(page
     with page.expect_navigation():
         page.click("#search-status button")
     page.wait_for_selector("#search-results li")  # the page's own entry: its format
+
+
+# --- A hostile or broken host: bytes that are not what the entry says -------------------
+
+# Each decoder of codec.js given text its format never writes: cut short, or digits that
+# say "more" to the end. Until 2026-12-04 each of these looped for ever (past the end a
+# digit reads as nothing and a varint or a bit code never ended): the page hung.
+GARBLED_TEXTS = {
+    "decodeRef": ["@", "@zz"],
+    "decodeDocs": ["!", "!AAAA", "zz"],
+    "decodePostings": ["1", "12|z"],
+    "decodeDays": ["z", "0toString"],
+    "decodeOverridden": ["z"],
+    "parseBucket": ["\tAAAA", "\t"],
+}
+DECODE_IN_NODE = """
+import { readFileSync } from "node:fs";
+import * as codec from "./theme/static/js/search/codec.js";
+const cases = JSON.parse(readFileSync(0, "utf8"));
+const outcome = ([name, text]) => {
+  try {
+    codec[name](text, null, 0, 64);
+    return "read";
+  } catch (error) {
+    return error.message;
+  }
+};
+process.stdout.write(JSON.stringify(cases.map(outcome)));
+"""
+
+
+def test_every_decoder_stops_on_garbled_text():
+    cases = [[name, text] for name, texts in GARBLED_TEXTS.items() for text in texts]
+    proc = subprocess.run(
+        ["node", "--input-type=module", "-e", DECODE_IN_NODE],
+        input=json.dumps(cases),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=10,  # a decoder that loops never answers
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == ["index data garbled"] * len(cases)
+
+
+@pytest.fixture(scope="module")
+def garbled_site(real_site, tmp_path_factory) -> Path:
+    """The real build with the bytes of days.gz in its pack turned into varint digits that
+    never end (`z`: 61, "more"), each byte in its place: what a host or cache serving other
+    bytes at the entry's offsets gives."""
+    site = shutil.copytree(real_site, tmp_path_factory.mktemp("garbled") / "output")
+    published = Published(site / "search")
+    file, offset, length = published.pack["items"]["days.gz"]
+    with published.path(file).open("r+b") as pack:
+        pack.seek(offset)
+        pack.write(b"z" * length)
+    return site
+
+
+def test_a_garbled_index_file_ends_in_a_message_not_a_hung_page(page, garbled_site, serve):
+    page.goto(f"{serve(garbled_site)}/search.html?q={quote('市容')}")
+    # A hung page answers nothing: the wait times out here, long before FETCH_TIMEOUT_MS.
+    page.wait_for_function(FAILED, timeout=5000)
+    assert_failure_shown(page)

@@ -245,6 +245,31 @@ def test_a_request_naming_another_host_is_refused(tmp_path, make):
     assert all(answer[0] == 200 for host, answer in answers.items() if "evil" not in host)
 
 
+def sub_path_server(folder):
+    from kuaixun.tools.deploy import subpath_server
+
+    return subpath_server(folder, "/", quiet=True)
+
+
+@pytest.mark.parametrize("make", [folder_server, development_server, sub_path_server])
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_a_nul_in_the_path_is_a_404_not_an_empty_answer(tmp_path, make, method, capsys):
+    """`%00` made open() raise: no answer at all (the browser: "empty response") and a
+    traceback in the terminal, under every server here (`make serve`'s for HEAD)."""
+    (tmp_path / "index.html").write_text("<p>社区快讯</p>", encoding="utf-8")
+    server = make(tmp_path)
+    try:
+        base = serve_in_background(server)
+        answers = [fetch(f"{base}{path}", method) for path in ("/index.html%00.txt", "/%00/")]
+        index = fetch(f"{base}/index.html", method)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [status for status, _, _ in answers] == [404, 404]
+    assert index[0] == 200
+    assert "Traceback" not in capsys.readouterr().err
+
+
 def test_the_sub_path_preview_answers_ranges_under_its_sub_path(tmp_path):
     from kuaixun.tools.deploy import subpath_server
 

@@ -143,6 +143,11 @@ class FolderHandler(http.server.SimpleHTTPRequestHandler):
         if not is_local_host(self.headers.get("Host")):
             self.send_error(HTTPStatus.FORBIDDEN, "Host not allowed (this server is local)")
             return None
+        if "\0" in self.translate_path(self.path):
+            # `%00`: no file has the name, and open() would raise, answering nothing at all
+            # (the browser: "empty response") with a traceback in the editor's terminal.
+            self.send_error(HTTPStatus.NOT_FOUND)
+            return None
         path = self.file_path()
         self._announce_ranges = path is not None
         if path is None or "Range" not in self.headers:

@@ -8,7 +8,7 @@ rather than answer with the page as it was before the save.
 
 python-livereload injects an inline <script> into every page, which the site's own
 Content-Security-Policy (script-src 'self') refuses: the browser would never reload. This
-server adds `<script src="/_preview/preview.js" data-build="…">` instead, which shows the
+server serves none of livereload's own (PreviewServer.application) and adds `<script src="/_preview/preview.js" data-build="…">` instead, which shows the
 last build's problems (served as /_preview/problems.json) above the page and reloads it when
 a newer build is ready.
 
@@ -35,7 +35,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from livereload import Server
-from livereload.handlers import StaticFileHandler
+from livereload.handlers import LiveReloadHandler, StaticFileHandler
 from tornado import web
 from tornado.httputil import HTTPServerRequest
 from tornado.ioloop import IOLoop
@@ -84,10 +84,18 @@ def collect_garbage() -> None:
     gc.collect()
 
 
-def served_file(root: Path, path: str) -> Path:
-    """The file a request for `path` is answered with."""
+def served_file(root: Path, path: str) -> Path | None:
+    """The file a request for `path` is answered with, or None for a name no file can have:
+    a NUL (`%00`) or a name longer than the system takes, on which the preview raised and
+    answered 500 with a traceback in the terminal."""
+    if "\0" in path:
+        return None
     file = root / path
-    return file / "index.html" if not path or path.endswith("/") or file.is_dir() else file
+    try:
+        folder = file.is_dir()
+    except OSError:  # File name too long
+        return None
+    return file / "index.html" if not path or path.endswith("/") or folder else file
 
 
 def is_fresh(preview: Preview, file: Path) -> bool:
@@ -122,6 +130,8 @@ class _Pages(_LocalOnly, StaticFileHandler):
 
     async def get(self, path, include_body=True):
         file = served_file(Path(self.root), path)
+        if file is None:
+            raise web.HTTPError(404)
         while not is_fresh(self.preview, file):
             await asyncio.sleep(0.05)
         await super().get(path, include_body)
@@ -263,6 +273,16 @@ class PreviewServer(Server):
             self.builds.reload_browsers()
         elif generation.pages_written and not written and generation.reload_when_written:
             self.builds.reload_browsers()
+
+    def application(self, port, host, liveport=None, debug=None, live_css=True):
+        """The preview's own handlers alone, listening. python-livereload's application adds
+        its websocket (`/livereload`), `/forcereload` and its client, and an inline script
+        in every page (which the CSP refuses): preview.js does their work, and the websocket
+        took any origin and logged what it was sent, so a page on any site the editor visits
+        could write into this terminal (escape sequences, a false 构建成功 over the real
+        problems; 2026-12-04)."""
+        LiveReloadHandler.watcher = self.watcher  # serve() starts it (start_tasks)
+        web.Application(self.get_web_handlers(b"")).listen(port, address=host)
 
     def get_web_handlers(self, script):
         pages = {"path": str(self.output), "default_filename": "index.html"}

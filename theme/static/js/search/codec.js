@@ -5,6 +5,18 @@
 const DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
 export const DIGIT_VALUE = Object.fromEntries([...DIGITS].map((c, i) => [c, i]));
 
+/**
+ * Text that is not what its format says: a file replaced or garbled on its way (a host, a
+ * proxy, a cache holding another version's bytes at the same place). The decoders stop on
+ * it rather than read on past the end: a varint or a bit code that never ends looped for
+ * ever there, and the reader's tab hung with 正在搜索… (2026-12-04).
+ */
+export const GARBLED = "index data garbled";
+
+const garbled = () => {
+  throw new Error(GARBLED);
+};
+
 /** A base-64 varint reader over an encoded string (5 bits a character, the sixth: more). */
 function reader(text) {
   let at = 0;
@@ -14,7 +26,7 @@ function reader(text) {
       let value = 0;
       let shift = 1;
       for (;;) {
-        const digit = DIGIT_VALUE[text[at++]];
+        const digit = DIGIT_VALUE[text[at++]] ?? garbled();
         value += (digit & 31) * shift;
         if (digit < 32) return value;
         shift *= 32;
@@ -28,7 +40,7 @@ function reader(text) {
  * an Exp-Golomb code of order 0 (export/codec.py short_run, long_list).
  */
 function bitReader(text, at) {
-  const bit = () => (DIGIT_VALUE[text[(at / 6) | 0]] >> (5 - (at++ % 6))) & 1;
+  const bit = () => ((DIGIT_VALUE[text[(at / 6) | 0]] ?? garbled()) >> (5 - (at++ % 6))) & 1;
   const read = (n) => {
     let v = 0;
     while (n-- > 0) v = v * 2 + bit();
