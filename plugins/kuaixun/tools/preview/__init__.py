@@ -8,9 +8,10 @@ rather than answer with the page as it was before the save.
 
 python-livereload injects an inline <script> into every page, which the site's own
 Content-Security-Policy (script-src 'self') refuses: the browser would never reload. This
-server serves none of livereload's own (PreviewServer.application) and adds `<script src="/_preview/preview.js" data-build="…">` instead, which shows the
-last build's problems (served as /_preview/problems.json) above the page and reloads it when
-a newer build is ready.
+server serves none of livereload's own handlers (`PreviewServer.application`) and adds
+`<script src="/_preview/preview.js" data-build="…">` instead, which shows the last build's
+problems (served as /_preview/problems.json) above the page and reloads it when a newer
+build is ready.
 
 The page is told to reload by a state, not by an event: every page carries the number of the
 build it was served after (`data-build`), and preview.js asks /_preview/reload.json whether
