@@ -9,6 +9,7 @@ process beside Whoosh (search/tail.py), publishes what the indexing process woul
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
 import time
 from collections import defaultdict
@@ -45,6 +46,7 @@ from kuaixun.core.search.index import Article, Record, RecordCache, whoosh_docum
 from kuaixun.core.search.segment import grams
 from kuaixun.core.search.tail import DOCUMENTS, HANDOFF, WHOOSH_PARTS
 from kuaixun.core.search.whoosh_index import (
+    PARTS_DOCUMENTS,
     WHOOSH_SORT_MB,
     W3Codec,
     schema,
@@ -352,6 +354,25 @@ def test_a_new_base_made_in_forks_is_the_base_one_process_makes(sample_site, mon
     assert files.keys() == alone[0].keys() and len(files) > 3
     assert [name for name in files if files[name] != alone[0][name]] == []
     assert (base, entry) == alone[1:] and base.blobs
+
+
+def test_a_killed_builds_whoosh_parts_are_not_a_later_builds_index(sample_site, tmp_path):
+    # A build killed while Whoosh laid out its parts leaves them, and no Whoosh index; the
+    # next build, whose export is reused, writes a new index from its own records.
+    cache = tmp_path / "search-cache"
+    shutil.copytree(cache_of(sample_site), cache)
+    shutil.rmtree(cache / "whoosh")
+    parts = cache / WHOOSH_PARTS
+    parts.mkdir()
+    (parts / PARTS_DOCUMENTS).write_bytes(pickle.dumps([("articles/stale.md", "0", [1, 0, 1])]))
+    content = sample_site.parent / "content"
+    build = run_build(tmp_path / "output", content, SEARCH_CACHE_PATH=str(cache))
+    assert build.returncode == 0, build.stderr
+    report = json.loads((cache / "last-build.json").read_text(encoding="utf-8"))
+    assert report["export"] == "reused" and report["whoosh"] == "created"
+    with index.open_dir(str(cache / "whoosh")).searcher() as searcher:
+        paths = [fields["path"] for fields in searcher.all_stored_fields()]
+    assert sorted(paths) == sorted(RecordCache(cache).records) and not parts.exists()
 
 
 def test_a_failing_whoosh_in_the_tail_fails_the_build(tmp_path):

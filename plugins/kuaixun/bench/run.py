@@ -214,7 +214,8 @@ def measure_size(imported, size_label: str, query_set, browser) -> dict:
     articles = sites.prepare_content(imported[:count], work / "content")
     figures: dict = {"articles": count, "site_articles": count + _own_articles()}
 
-    figures.update(cold_builds(work))
+    # The pairs where the issues' targets are: the smaller site's ratio is for reading.
+    figures.update(cold_builds(work, COLD_PAIRS if size_label == "all" else 1))
     log("bare build again, caches warm, nothing changed")
     figures["bare_warm"] = _timing(
         sites.build(work / "content", work / "bare", search=False, fresh=False)
@@ -454,16 +455,17 @@ def _own_articles() -> int:
     return len(list((ROOT / "content" / "articles").rglob("*.md")))
 
 
-# Cold builds are timed in this many pairs, bare then with search: the ratio of each pair,
-# and the pair whose ratio is the median (docs/search.md, "Twenty-first look").
+# Cold builds at the archive size are timed in this many pairs, bare then with search: the
+# ratio of each pair, and the pair whose ratio is the median (docs/search.md, "Twenty-first
+# look").
 COLD_PAIRS = 3
 
 
-def cold_builds(work: Path) -> dict:
+def cold_builds(work: Path, pairs: int = COLD_PAIRS) -> dict:
     """The bare build and the build with search, every cache cold: each made once with its
-    processes' memory sampled (the summed peak), then timed in `COLD_PAIRS` pairs with
-    nothing reading /proc beside them, bare and with search one after the other, so that
-    the sampler's CPU is not counted as a build's.
+    processes' memory sampled (the summed peak), then timed in `pairs` pairs with nothing
+    reading /proc beside them, bare and with search one after the other, so that the
+    sampler's CPU is not counted as a build's.
 
     One build of each, minutes apart, gave a ratio that moved by ± 10 % with what else the
     machine ran: on one machine in one hour, bare 26.9–33.5 s and with search 51.2–67.3 s.
@@ -475,11 +477,11 @@ def cold_builds(work: Path) -> dict:
         log(f"{name} build, fresh caches, memory sampled")
         sampled[name] = _timing(sites.build(content, work / name, search=search, fresh=True))
         _check_build(sampled[name], name)
-    pairs: list[dict] = []
-    for k in range(COLD_PAIRS):
+    timed_pairs: list[dict] = []
+    for k in range(pairs):
         pair: dict = {}
         for name, search in (("bare", False), ("search", True)):
-            log(f"{name} build, fresh caches, timed (pair {k + 1} of {COLD_PAIRS})")
+            log(f"{name} build, fresh caches, timed (pair {k + 1} of {pairs})")
             timing = _timing(
                 sites.build(content, work / name, search=search, fresh=True, sample_memory=False)
             )
@@ -489,9 +491,9 @@ def cold_builds(work: Path) -> dict:
             pair[name] = timing
             _log_timing(timing)
         pair["ratio"] = round(pair["search"]["seconds"] / pair["bare"]["seconds"], 3)
-        pairs.append(pair)
-    middle = sorted(pairs, key=lambda p: p["ratio"])[len(pairs) // 2]
-    figures: dict = {"cold_pairs": [_pair_seconds(p) for p in pairs]}
+        timed_pairs.append(pair)
+    middle = sorted(timed_pairs, key=lambda p: p["ratio"])[len(timed_pairs) // 2]
+    figures: dict = {"cold_pairs": [_pair_seconds(p) for p in timed_pairs]}
     for name in ("bare", "search"):
         timed = middle[name]
         figures[name] = {
@@ -500,7 +502,7 @@ def cold_builds(work: Path) -> dict:
             "peak_rss_sum_bytes": sampled[name]["peak_rss_sum_bytes"],
             "seconds_sampled": sampled[name]["seconds"],
         }
-    log(f"  pairs' ratios {[p['ratio'] for p in pairs]}, median {middle['ratio']}")
+    log(f"  pairs' ratios {[p['ratio'] for p in timed_pairs]}, median {middle['ratio']}")
     return figures
 
 
