@@ -21,6 +21,7 @@ import pytest
 
 from kuaixun.core.search.export.entry import entry_of
 from kuaixun.testing.builds import copy_content, run_build
+from kuaixun.testing.killer import AHEAD_KILLED
 from kuaixun.testing.search_sites import import_sample, unpacked
 
 pytestmark = pytest.mark.xdist_group("rebuild")
@@ -297,6 +298,39 @@ def test_a_rebuild_reports_the_problem_an_edit_made(warm):
         path.read_text(encoding="utf-8").replace("2020-11-27", "2020-11-31"), encoding="utf-8"
     )
     result = run_build(site / "output", content)
+    assert result.returncode != 0
+    assert f"{Path(SEED).name}:2:" in result.stderr
+
+
+def test_a_rebuild_reports_what_pelican_must_not_read_in_an_edited_file(warm):
+    """The check before Pelican reads remembers its verdicts per file too (tools/build.py):
+    a control character pasted into an article that passed is found before Pelican reads."""
+    content, site = warm
+    path = content / SEED
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[12] += "\x0c"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    result = run_build(site / "output", content)
+    assert result.returncode != 0
+    assert f"{Path(SEED).name}:13:" in result.stderr
+
+
+def test_a_rebuilds_content_check_runs_beside_pelican_and_is_done_again_if_it_dies(tmp_path):
+    """A rebuild after an edit of Markdown alone checks the content in a process of its own
+    while Pelican reads (strict.check_ahead); killed, its build checks itself and still
+    reports the edit's problem. A first build checks every file itself."""
+    content = copy_content(tmp_path / "content")
+    output = tmp_path / "site" / "output"
+    first = run_build(output, content, kill_at="content-check-ahead")
+    assert first.returncode == 0, first.stderr
+    killed = list((tmp_path / "site").glob(f"pelican-cache/*/{AHEAD_KILLED}"))
+    assert not killed  # no clean check to compare with: every file checked in the build
+    path = content / SEED
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("2020-11-27", "2020-11-31"), encoding="utf-8"
+    )
+    result = run_build(output, content, kill_at="content-check-ahead")
+    assert list((tmp_path / "site").glob(f"pelican-cache/*/{AHEAD_KILLED}"))
     assert result.returncode != 0
     assert f"{Path(SEED).name}:2:" in result.stderr
 

@@ -526,3 +526,57 @@ def test_an_indexed_listing_changed_answers_in_for_what_it_holds_now(built):
     assert first not in articles and stranger in articles
     articles[0] = first
     assert first in articles
+
+
+def test_each_file_is_hashed_once_a_run_for_pelicans_caches_and_again_in_the_next(
+    tmp_path, monkeypatch
+):
+    """Pelican hashes a file for its caches before reading it, after, and in its reader:
+    stamp_files_once makes that once a run; a file edited between runs is read anew."""
+    import pelican.cache
+
+    opened: list[str] = []
+    real_open = open
+
+    def counting_open(name, *args, **kwargs):
+        opened.append(str(name))
+        return real_open(name, *args, **kwargs)
+
+    # The stamp function opens the file by the name `open` of pelican.cache's module.
+    monkeypatch.setattr(pelican.cache, "open", counting_open, raising=False)
+    cached = {
+        "CACHE_PATH": str(tmp_path / "cache"),
+        "CACHE_CONTENT": True,
+        "LOAD_CONTENT_CACHE": True,
+        "CONTENT_CACHING_LAYER": "reader",
+        "CHECK_MODIFIED_METHOD": "md5",
+    }
+    first = tmp_path / "content" / "articles" / "first.md"
+
+    def hashed() -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for name in opened:
+            if name.endswith(".md"):
+                counts[name] = counts.get(name, 0) + 1
+        opened.clear()
+        return counts
+
+    settings = tiny_site(tmp_path, **cached)
+    Pelican(dict(settings)).run()
+    assert max(hashed().values()) > 1  # Pelican alone: several times a run
+
+    signals.generator_init.connect(pelican_api.stamp_files_once)
+    try:
+        Pelican(dict(settings)).run()
+        once = hashed()
+        assert len(once) == len(FILES) and set(once.values()) == {1}
+        first.write_text("Title: 改过\nDate: 2020-11-01\nSlug: first\n\n改过。\n")
+        generators: list = []
+        signals.all_generators_finalized.connect(generators.extend, weak=False)
+        Pelican(dict(settings)).run()
+    finally:
+        signals.generator_init.disconnect(pelican_api.stamp_files_once)
+        signals.all_generators_finalized.disconnect(generators.extend)
+    assert set(hashed().values()) == {1}
+    edited = next(c for c in pelican_api.contents_of(generators[0]) if c.slug == "first")
+    assert edited.title == "改过"  # the new stamp missed the cache: the file read again

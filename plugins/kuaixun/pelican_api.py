@@ -16,6 +16,7 @@ from contextlib import contextmanager, suppress
 from functools import partial
 
 from pelican import signals
+from pelican.cache import FileStampDataCacher
 from pelican.contents import Content
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.writers import FileOverwriteFailedError, Writer
@@ -519,6 +520,40 @@ def announce_written(writer: Writer, name: str, context: dict, relative_urls: bo
     local["output_file"] = name
     local.update(kwargs)
     signals.content_written.send(sanitised_join(writer.output_path, name), context=local)
+
+
+# --- each file hashed once a run for Pelican's caches -------------------------------------------
+
+
+def stamp_files_once(generator) -> None:
+    """Make Pelican hash each file once for a generator's caches (its generator_init signal).
+
+    With CHECK_MODIFIED_METHOD = "md5" Pelican reads and hashes a file each time one of its
+    caches asks whether it changed (FileStampDataCacher._get_file_stamp): the generator's
+    cache before reading the file and again after, its reader's cache once more, three times
+    a build (0.7 s of a one-article rebuild at 7,183 articles). The generator and its reader
+    share one stamp per file, for the generator's life: one run. A file saved during a
+    build is hashed again by the next (whose stamp then differs from the one cached)."""
+    readers = getattr(generator, "readers", None)
+    if not isinstance(generator, FileStampDataCacher) or not isinstance(
+        readers, FileStampDataCacher
+    ):
+        return
+    stamps: dict[str, object] = {}
+
+    def stamp(path: str):  # an absolute path, as the reader asks
+        found = stamps.get(path)
+        if found is None:
+            found = FileStampDataCacher._get_file_stamp(readers, path)
+            if found:  # "" when it could not be read: asked again
+                stamps[path] = found
+        return found
+
+    # (CachingGenerator._get_file_stamp: a path relative to the generator's, joined.)
+    generator._get_file_stamp = lambda name: stamp(
+        os.path.abspath(os.path.join(generator.path, name))
+    )
+    readers._get_file_stamp = stamp
 
 
 # --- each content's URL made once a run ------------------------------------------------------

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pelican import signals
 
+from kuaixun import pelican_api
 from kuaixun.core.memo import fingerprint, keep_recent
 from kuaixun.rules import CHANGES
 
@@ -23,7 +24,12 @@ KEEP = 4
 
 
 def versioned_cache_path(pelican) -> None:
-    settings = pelican.settings
+    settle(pelican.settings)
+
+
+def settle(settings: dict) -> None:
+    """Make settings["CACHE_PATH"] the folder of these settings and this code. tools/build.py
+    settles it before its check before reading, whose verdicts are kept there too."""
     base = Path(settings["CACHE_PATH"])
     if base.name.startswith(PREFIX):  # settled already (a second Pelican in one process)
         return
@@ -39,3 +45,4 @@ def versioned_cache_path(pelican) -> None:
 
 def register():
     signals.initialized.connect(versioned_cache_path)
+    signals.generator_init.connect(pelican_api.stamp_files_once)

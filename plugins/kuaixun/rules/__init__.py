@@ -116,6 +116,9 @@ class Changes:
     edited: frozenset[Path] | None
     memory: CheckMemory = field(default_factory=CheckMemory)
     site: Site | None = None
+    # The build's content check started beside Pelican's reading (hooks/bulletin/strict.py,
+    # check_ahead): its process and the end of the pipe its answer comes by.
+    ahead: tuple | None = None
 
     def __reduce__(self):
         # The settings travel into Pelican's reader cache with every category and tag it

@@ -151,14 +151,16 @@ def type_problem(path: Path) -> tuple[str, str] | None:
 
 
 def _content_matches(path: Path, suffix: str) -> bool:
+    magic = PUBLISHABLE[suffix]
+    if not magic and suffix in MARKDOWN_EXTENSIONS:
+        return True  # any text is Markdown: nothing to read (the content check reads it)
     try:
         with path.open("rb") as handle:
             start = handle.read(16)
     except OSError:
         return False
-    magic = PUBLISHABLE[suffix]
-    if not magic:  # text: Markdown, the dictionary. Never a page a browser would render.
-        return suffix in MARKDOWN_EXTENSIONS or not start.lstrip().startswith(_MARKUP_START)
+    if not magic:  # text: the dictionary. Never a page a browser would render.
+        return not start.lstrip().startswith(_MARKUP_START)
     if suffix == ".webp" and start[8:12] != b"WEBP":
         return False
     return start.startswith(magic)

@@ -51,9 +51,12 @@ class ContentFile:
     def status(self) -> str:
         return self.value("status").lower() or "published"
 
-    def body_lines(self) -> Iterator[tuple[int, str]]:
-        """Body lines with their numbers, outside fenced code blocks."""
-        return outside_code_blocks(self.front.numbered_body())
+    def body_lines(self) -> list[tuple[int, str]]:
+        """Body lines with their numbers, outside fenced code blocks (found once: the links,
+        photos and nesting rules each read them, in a build's two checks)."""
+        if "body lines" not in self.derived:
+            self.derived["body lines"] = list(outside_code_blocks(self.front.numbered_body()))
+        return self.derived["body lines"]
 
     def line_of(self, key: str) -> int:
         header = self.get(key)
@@ -69,15 +72,16 @@ class CheckMemory:
         self._files: dict[str, tuple[tuple[int, int], ContentFile]] = {}
         self._verdicts: dict[tuple, tuple[tuple, object]] = {}
 
-    def read(self, path: Path, shown: str, kind: str) -> ContentFile:
+    def read(self, path: Path | str, shown: str, kind: str) -> ContentFile:
         """The content file, read again when it changed."""
-        status = os.stat(path)
+        name = os.fspath(path)  # (a site has thousands: no Path made for a file kept)
+        status = os.stat(name)
         stamp = (status.st_mtime_ns, status.st_size)
-        kept = self._files.get(str(path))
+        kept = self._files.get(name)
         if kept and kept[0] == stamp and (kept[1].shown, kept[1].kind) == (shown, kind):
             return kept[1]
-        file = read_file(path, shown, kind)
-        self._files[str(path)] = (stamp, file)
+        file = read_file(Path(name), shown, kind)
+        self._files[name] = (stamp, file)
         return file
 
     def verdict(self, key: tuple, stamp: tuple, judge: Callable[[], T]) -> T:
@@ -210,8 +214,9 @@ def read_file(path: Path, shown: str, kind: str) -> ContentFile:
     return ContentFile(path, shown, kind, encoding, front, lines, digest(data))
 
 
-def content_files(settings: dict) -> Iterator[tuple[Path, str]]:
-    """(path, kind) of every Markdown article and page, as Pelican's generators find them."""
+def content_files(settings: dict) -> Iterator[tuple[str, str]]:
+    """(path, kind) of every Markdown article and page, as Pelican's generators find them;
+    the paths as strings (a site has thousands)."""
     root = os.path.normpath(settings["PATH"])
     ignored = settings.get("IGNORE_FILES") or []
     seen: set[str] = set()
@@ -228,7 +233,7 @@ def content_files(settings: dict) -> Iterator[tuple[Path, str]]:
             for path in _candidates(root, folder, ignored):
                 if path not in seen and _is_content(path, excludes):
                     seen.add(path)
-                    yield Path(path), kind
+                    yield path, kind
 
 
 def _candidates(root: str, folder: str, ignored: list[str]) -> list[str]:
@@ -268,14 +273,14 @@ def load_site(settings: dict, memory: CheckMemory | None = None) -> Site:
     cwd = Path.cwd().resolve()
     below_cwd = os.path.join(cwd, "")
 
-    def shown(path: Path) -> str:
+    def shown(path: Path | str) -> str:
         """As core.problems.display_path, without resolving every file of a large site
         again: the paths below the resolved root are already absolute and normalised."""
-        text = os.path.normpath(path if path.is_absolute() else root / path)
+        text = os.path.normpath(path if os.path.isabs(path) else root / path)
         return text[len(below_cwd) :] if text.startswith(below_cwd) else text
 
     memory = memory or CheckMemory()
-    found = content_files({**settings, "PATH": root})
+    found = content_files({**settings, "PATH": str(root)})
     files = [memory.read(path, shown(path), kind) for path, kind in found]
     return Site(root=root, files=files, settings=settings, shown=shown, memory=memory)
 

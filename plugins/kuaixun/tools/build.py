@@ -20,6 +20,7 @@ from pelican import Pelican, signals
 from pelican.settings import read_settings
 
 from kuaixun import pelican_api
+from kuaixun.core.memo import Memo
 from kuaixun.core.problems import (
     ContentErrors,
     Problem,
@@ -27,6 +28,8 @@ from kuaixun.core.problems import (
     display_path,
     format_report,
 )
+from kuaixun.hooks import caches
+from kuaixun.hooks.bulletin import strict
 from kuaixun.rules import BEFORE_READING, CHANGES, Changes, check_changes, check_site
 from kuaixun.tools import finish_build
 from kuaixun.tools import staging as staging_folder
@@ -35,6 +38,8 @@ from kuaixun.tools import staging as staging_folder
 PREVIOUS_OUTPUT = "PREVIOUS_OUTPUT_PATH"
 _FILE_NAMES = re.compile(r"[\w./-]+\.[A-Za-z0-9]{1,5}\b")
 _PATHS = re.compile(r"[^\s'\":]+")
+# The verdicts of the check before reading, in the build's versioned cache folder.
+BEFORE_READING_MEMO = "rules-memo-before-reading.pickle"
 
 
 class _PelicanErrors(logging.Handler):
@@ -84,17 +89,22 @@ def build_site(
         # The content folder is read once for both checks: this one and the strict check
         # before writing (hooks/bulletin/strict.py) share it through the settings.
         changes = settings[CHANGES] = Changes(None)
-        # A symbolic link, FIFO, control characters or deep nesting: Pelican would follow,
-        # block, crash or recurse while reading. The content check alone reports them all.
-        if check_changes(settings, changes, BEFORE_READING)[0]:
-            return check_changes(settings, changes)[0]
         settings["OUTPUT_PATH"] = str(staging)
         settings["DELETE_OUTPUT_DIRECTORY"] = False
         # Files whose inputs did not change are linked from the site this build replaces.
         settings[PREVIOUS_OUTPUT] = str(final)
         if one_shot:  # hooks/search.finish leaves the indexing process to the waiter
             settings[finish_build.WAITER] = {}
-        problems = _run_pelican(settings)
+        # A symbolic link, FIFO, control characters or deep nesting: Pelican would follow,
+        # block, crash or recurse while reading. The content check alone reports them all.
+        if _check_before_reading(settings, changes):
+            return check_changes(settings, changes)[0]
+        if strict.__name__.rsplit(".", 1)[0] in settings.get("PLUGINS", []):
+            strict.check_ahead(settings)  # the content check, beside Pelican's reading
+        try:
+            problems = _run_pelican(settings)
+        finally:
+            strict.forget_ahead(changes)  # Pelican failed before it asked
         waiting = settings.pop(finish_build.WAITER, None) or {}
         if "job" in waiting and not problems:
             finish_build.hand_over(waiting["job"], waiting["index"], lock, staging, final, built)
@@ -107,6 +117,20 @@ def build_site(
         staging_folder.prune_empty_folders(staging)
         staging_folder.swap(staging, final)
     return []
+
+
+def _check_before_reading(settings: dict, changes: Changes) -> list[Problem]:
+    """The problems Pelican must not read. The verdicts on each file's text are remembered
+    as the strict check's are (a rebuild judges again only the files that changed), in the
+    cache folder of these settings and this code, settled here as the caches plugin would:
+    the settings are the ones Pelican is given."""
+    if caches.__name__ not in (settings.get("PLUGINS") or []):
+        return check_changes(settings, changes, BEFORE_READING)[0]
+    caches.settle(settings)
+    memo = Memo(Path(settings["CACHE_PATH"]) / BEFORE_READING_MEMO)
+    problems = check_changes(settings, changes, BEFORE_READING, memo)[0]
+    memo.save()
+    return problems
 
 
 def _run_pelican(settings: dict) -> list[Problem]:

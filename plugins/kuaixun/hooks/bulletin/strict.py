@@ -11,6 +11,7 @@ build (rules.check_changes).
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import pickle
 import sys
@@ -50,40 +51,105 @@ def content_problems(settings: dict) -> tuple[list[Problem], list[Problem]]:
 
     make html tells the check what changed since its last clean check: when only Markdown
     files were edited, added or removed, the edited ones are checked by every rule and the
-    others by the rules that look across files (rules.check_changes), as in the preview."""
+    others by the rules that look across files (rules.check_changes), as in the preview.
+    Such a check may have run beside Pelican's reading already (`check_ahead`)."""
     alone = changes_alone(settings)
     if alone is not None:
         return check_changes(settings, alone)  # the saved files' text only: nothing to remember
     changes: Changes | None = settings.get(CHANGES)
+    if changes is not None and changes.ahead is not None:
+        found = _answer_ahead(changes)
+        if found is not None:
+            return found
     memo = Memo(Path(settings["CACHE_PATH"]) / MEMO_FILE)
     if changes is None:
         found = check_content(settings, memo=memo)
     else:
-        found = _check_since_last(settings, changes, memo)
+        if changes.site is None:
+            changes.site = load_site(settings, changes.memory)
+        # Stamped before the rules read the photos and templates: one changed while they
+        # read it differs from its stamp at the next build.
+        now = Checked.of(changes.site)
+        edited = now.edited_since(Checked.load(_record(settings)))
+        found = _check_since_last(settings, changes, now, edited, memo)
     memo.save()
     return found
 
 
-def _check_since_last(
-    settings: dict, changes: Changes, memo: Memo
-) -> tuple[list[Problem], list[Problem]]:
-    """The build's content check, of the Markdown files edited since the last clean check
-    alone when nothing else under content/ or in the theme's templates changed."""
-    if changes.site is None:
-        changes.site = load_site(settings, changes.memory)
-    record = Path(settings["CACHE_PATH"]) / CHECKED_FILE
-    # Stamped before the rules read the photos and templates: one changed while they read
-    # it differs from its stamp at the next build.
+def check_ahead(settings: dict) -> None:
+    """Start the build's content check in a forked process beside Pelican's reading, when
+    only Markdown files changed since the last clean check (a rebuild): its rules read the
+    files, not what Pelican makes of them, and the build's content folder is read already
+    (tools/build.py, after its check before reading). `content_problems` takes the answer
+    at all_generators_finalized. A check of every file stays in the build's process: its
+    memory would add to the build's peak while Pelican and the search read every article."""
+    changes: Changes | None = settings.get(CHANGES)
+    if changes is None or changes.edited is not None or changes.site is None:
+        return
     now = Checked.of(changes.site)
-    edited = now.edited_since(Checked.load(record))
+    edited = now.edited_since(Checked.load(_record(settings)))
+    if edited is None:
+        return
+    receive, send = _FORK.Pipe(duplex=False)
+    process = _FORK.Process(
+        target=_check_and_send, args=(settings, changes, now, edited, send), daemon=True
+    )
+    process.start()
+    send.close()
+    changes.ahead = (process, receive)
+
+
+_FORK = multiprocessing.get_context("fork")
+
+
+def _check_and_send(settings: dict, changes: Changes, now, edited, send) -> None:
+    memo = Memo(Path(settings["CACHE_PATH"]) / MEMO_FILE)
+    found = _check_since_last(settings, changes, now, edited, memo)
+    memo.save()
+    send.send(found)
+
+
+def _answer_ahead(changes: Changes) -> tuple[list[Problem], list[Problem]] | None:
+    """The check started ahead's (problems, notices), or None when it ended without one
+    (its error is on stderr; the build checks again itself)."""
+    ahead, changes.ahead = changes.ahead, None
+    if ahead is None:
+        return None
+    process, receive = ahead
+    try:
+        found = receive.recv()
+    except (EOFError, OSError):
+        found = None
+    finally:
+        receive.close()
+        process.join()
+    return found
+
+
+def forget_ahead(changes: Changes) -> None:
+    """End a check started ahead whose answer no one took."""
+    if changes.ahead is not None:
+        _answer_ahead(changes)
+
+
+def _record(settings: dict) -> Path:
+    return Path(settings["CACHE_PATH"]) / CHECKED_FILE
+
+
+def _check_since_last(
+    settings: dict, changes: Changes, now: Checked, edited: frozenset[Path] | None, memo: Memo
+) -> tuple[list[Problem], list[Problem]]:
+    """The build's content check, of the Markdown files `edited` since the last clean check
+    alone when nothing else under content/ or in the theme's templates changed (`now`, the
+    content folder as the build's check read it, against that check's record)."""
     # The build's Changes stay as they are: Pelican's render warnings are of every file.
     found = check_changes(settings, Changes(edited, changes.memory, changes.site), memo=memo)
     if edited is not None:
         memo.keep_known()  # the other files' verdicts, not asked this time, stay for the next
     if found[0]:
-        record.unlink(missing_ok=True)  # a problem left: the next check is of every file
+        _record(settings).unlink(missing_ok=True)  # a problem left: the next checks every file
     else:
-        now.save(record)
+        now.save(_record(settings))
     return found
 
 
