@@ -23,12 +23,20 @@ def keep_titles_as_written(context, feed) -> None:
     titles = {
         site + article.url: article.title
         for article in context.get("articles", [])
-        if Markup(article.title).striptags() != article.title
+        if _stripped(article.title) != article.title
     }
     for item in feed.items:
         title = titles.get(item["link"].removesuffix("?ref=feed"))
         if title is not None:
             item["title"] = title
+
+
+def _stripped(title: str) -> str:
+    """What Pelican's feed makes of a title (Markup.striptags): without "<" or "&" there is
+    no tag or entity, and only the whitespace is collapsed. 7,183 titles for every feed."""
+    if "<" in title or "&" in title:
+        return Markup(title).striptags()
+    return " ".join(title.split())
 
 
 def register():
