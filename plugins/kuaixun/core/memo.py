@@ -110,3 +110,25 @@ def keep_recent(folder: Path, prefix: str, keep: int) -> None:
     caches.sort(key=lambda p: p.stat().st_mtime, reverse=True)
     for stale in caches[keep:]:
         shutil.rmtree(stale, ignore_errors=True)
+
+
+# The build's cache folders under CACHE_PATH: one per version of the settings and the code.
+CACHE_PREFIX = "kuaixun-"
+# Caches of other settings or code kept beside this one (the most recently used).
+KEEP_CACHES = 4
+
+
+def settle_cache_path(settings: dict, passing: tuple[str, ...] = ()) -> None:
+    """Make settings["CACHE_PATH"] the folder of these settings and this code (the caches
+    plugin, as Pelican starts; tools/build.py before its check before reading, whose
+    verdicts are kept there too). `passing`: settings of one build alone, left out."""
+    base = Path(settings["CACHE_PATH"])
+    if base.name.startswith(CACHE_PREFIX):  # settled already (a second Pelican in one process)
+        return
+    lasting = {key: value for key, value in settings.items() if key not in passing}
+    folder = base / (CACHE_PREFIX + fingerprint(lasting))
+    folder.mkdir(parents=True, exist_ok=True)
+    os.utime(folder)  # used now: the last to be pruned
+    # Caches of older code are never read again: without pruning they would pile up.
+    keep_recent(base, CACHE_PREFIX, KEEP_CACHES)
+    settings["CACHE_PATH"] = str(folder)

@@ -33,7 +33,7 @@ from pathlib import Path
 from kuaixun.core.search import export, tail, whoosh_index
 from kuaixun.core.search.export import pack
 from kuaixun.hooks import search
-from kuaixun.hooks.bulletin import strict
+from kuaixun.rules import build_check
 from kuaixun.tools import build, finish_build, staging
 
 _real_exchange = staging.exchange
@@ -191,9 +191,9 @@ KILL_POINTS = {
     "articles-sending": lambda: setattr(search, "_send_articles", lambda *_: _die()),
     "search-written": lambda: setattr(search, "finish", _after_search_wrote),
     "pages-written": lambda: setattr(search, "finish", _after_pages_written),
-    # The content check a rebuild starts beside Pelican's reading (hooks/bulletin/strict.py,
+    # The content check a rebuild starts beside Pelican's reading (rules/build_check.py,
     # check_ahead) killed before it answers, leaving AHEAD_KILLED in the cache folder.
-    "content-check-ahead": lambda: setattr(strict, "_check_and_send", _check_ahead_killed),
+    "content-check-ahead": lambda: setattr(build_check, "_check_and_send", _check_ahead_killed),
     "before-swap": _waiter_killed_at("before-swap"),
     "after-exchange": _waiter_killed_at("after-exchange"),
 }

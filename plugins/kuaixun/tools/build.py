@@ -20,7 +20,7 @@ from pelican import Pelican, signals
 from pelican.settings import read_settings
 
 from kuaixun import pelican_api
-from kuaixun.core.memo import Memo
+from kuaixun.core.memo import Memo, settle_cache_path
 from kuaixun.core.problems import (
     ContentErrors,
     Problem,
@@ -28,9 +28,7 @@ from kuaixun.core.problems import (
     display_path,
     format_report,
 )
-from kuaixun.hooks import caches
-from kuaixun.hooks.bulletin import strict
-from kuaixun.rules import BEFORE_READING, CHANGES, Changes, check_changes, check_site
+from kuaixun.rules import BEFORE_READING, CHANGES, Changes, build_check, check_changes, check_site
 from kuaixun.tools import finish_build
 from kuaixun.tools import staging as staging_folder
 
@@ -40,6 +38,9 @@ _FILE_NAMES = re.compile(r"[\w./-]+\.[A-Za-z0-9]{1,5}\b")
 _PATHS = re.compile(r"[^\s'\":]+")
 # The verdicts of the check before reading, in the build's versioned cache folder.
 BEFORE_READING_MEMO = "rules-memo-before-reading.pickle"
+# The plugins whose work the build settles or starts ahead (named: tools import no hooks).
+CACHES_PLUGIN = "kuaixun.hooks.caches"
+STRICT_PLUGIN = "kuaixun.hooks.bulletin"
 
 
 class _PelicanErrors(logging.Handler):
@@ -99,12 +100,12 @@ def build_site(
         # block, crash or recurse while reading. The content check alone reports them all.
         if _check_before_reading(settings, changes):
             return check_changes(settings, changes)[0]
-        if strict.__name__.rsplit(".", 1)[0] in settings.get("PLUGINS", []):
-            strict.check_ahead(settings)  # the content check, beside Pelican's reading
+        if STRICT_PLUGIN in settings.get("PLUGINS", []):
+            build_check.check_ahead(settings)  # the strict check's content rules, meanwhile
         try:
             problems = _run_pelican(settings)
         finally:
-            strict.forget_ahead(changes)  # Pelican failed before it asked
+            build_check.forget_ahead(changes)  # Pelican failed before the strict check asked
         waiting = settings.pop(finish_build.WAITER, None) or {}
         if "job" in waiting and not problems:
             finish_build.hand_over(waiting["job"], waiting["index"], lock, staging, final, built)
@@ -124,9 +125,9 @@ def _check_before_reading(settings: dict, changes: Changes) -> list[Problem]:
     as the strict check's are (a rebuild judges again only the files that changed), in the
     cache folder of these settings and this code, settled here as the caches plugin would:
     the settings are the ones Pelican is given."""
-    if caches.__name__ not in (settings.get("PLUGINS") or []):
+    if CACHES_PLUGIN not in (settings.get("PLUGINS") or []):
         return check_changes(settings, changes, BEFORE_READING)[0]
-    caches.settle(settings)
+    settle_cache_path(settings, passing=(CHANGES,))
     memo = Memo(Path(settings["CACHE_PATH"]) / BEFORE_READING_MEMO)
     problems = check_changes(settings, changes, BEFORE_READING, memo)[0]
     memo.save()
