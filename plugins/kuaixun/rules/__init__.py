@@ -116,7 +116,7 @@ class Changes:
     edited: frozenset[Path] | None
     memory: CheckMemory = field(default_factory=CheckMemory)
     site: Site | None = None
-    # The build's content check started beside Pelican's reading (hooks/bulletin/strict.py,
+    # The build's content check started beside Pelican's reading (rules/build_check.py,
     # check_ahead): its process and the end of the pipe its answer comes by.
     ahead: tuple | None = None
 

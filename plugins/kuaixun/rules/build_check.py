@@ -91,15 +91,19 @@ _FORK = multiprocessing.get_context("fork")
 
 
 def _check_and_send(settings: dict, changes: Changes, now, edited, send) -> None:
-    memo = Memo(Path(settings["CACHE_PATH"]) / MEMO_FILE)
-    found = _check_since_last(settings, changes, now, edited, memo)
-    memo.save()
+    try:
+        memo = Memo(Path(settings["CACHE_PATH"]) / MEMO_FILE)
+        found = _check_since_last(settings, changes, now, edited, memo)
+        memo.save()
+    except Exception:  # no traceback here: the build checks again and names what failed
+        return
     send.send(found)
 
 
 def _answer_ahead(changes: Changes) -> tuple[list[Problem], list[Problem]] | None:
     """The check started ahead's (problems, notices), or None when it ended without one
-    (its error is on stderr; the build checks again itself)."""
+    (killed, or a rule failed: the build checks again itself, and reports that failure as
+    any build does)."""
     ahead, changes.ahead = changes.ahead, None
     if ahead is None:
         return None
