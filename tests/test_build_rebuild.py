@@ -21,7 +21,7 @@ import pytest
 
 from kuaixun.core.search.export.entry import entry_of
 from kuaixun.testing.builds import copy_content, run_build
-from kuaixun.testing.killer import AHEAD_KILLED
+from kuaixun.testing.killer import AHEAD_KILLED, LINKED_ARTICLE
 from kuaixun.testing.search_sites import import_sample, unpacked
 
 pytestmark = pytest.mark.xdist_group("rebuild")
@@ -333,6 +333,23 @@ def test_a_rebuilds_content_check_runs_beside_pelican_and_is_done_again_if_it_di
     assert list((tmp_path / "site").glob(f"pelican-cache/*/{AHEAD_KILLED}"))
     assert result.returncode != 0
     assert f"{Path(SEED).name}:2:" in result.stderr
+
+
+def test_a_link_made_while_pelican_reads_after_the_check_ahead_fails_the_rebuild(tmp_path):
+    """The check ahead walks the content folder as Pelican starts reading; a symbolic link
+    made after that walk is still refused before anything is written, as the check in the
+    build's own process refused it."""
+    content = copy_content(tmp_path / "content")
+    output = tmp_path / "site" / "output"
+    build(tmp_path / "site", content)
+    with (content / SEED).open("a", encoding="utf-8") as seed:
+        seed.write("\n（本报编辑部补记：本文已于今日更新。）\n")
+    before = {p.name: p.read_bytes() for p in output.rglob("*.html")}
+    result = run_build(output, content, kill_at="link-after-check-ahead")
+    assert (content / LINKED_ARTICLE).is_symlink()  # made by the check ahead, after its walk
+    assert result.returncode != 0
+    assert f"{Path(LINKED_ARTICLE).name}" in result.stderr and "符号链接" in result.stderr
+    assert {p.name: p.read_bytes() for p in output.rglob("*.html")} == before
 
 
 def test_a_rebuild_renders_again_only_the_article_pages_an_edit_changed(warm):

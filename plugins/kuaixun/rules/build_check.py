@@ -18,8 +18,8 @@ from pathlib import Path
 from kuaixun.core.memo import Memo
 from kuaixun.core.problems import Problem
 from kuaixun.rules import CHANGES, Changes, changes_alone, check_changes, check_content
-from kuaixun.rules.files import walk
-from kuaixun.rules.registry import Site, load_site
+from kuaixun.rules.files import content_tree_is_safe, walk
+from kuaixun.rules.registry import Rules, Site, load_site
 
 # The content rules' verdicts on each file's text, kept in the build's versioned cache folder
 # (kuaixun.hooks.caches): a rebuild judges again only the files that changed.
@@ -48,7 +48,7 @@ def content_problems(settings: dict) -> tuple[list[Problem], list[Problem]]:
     if changes is not None and changes.ahead is not None:
         found = _answer_ahead(changes)
         if found is not None:
-            return found
+            return _with_the_tree_again(settings, changes, found)
     memo = Memo(Path(settings["CACHE_PATH"]) / MEMO_FILE)
     if changes is None:
         found = check_content(settings, memo=memo)
@@ -62,6 +62,23 @@ def content_problems(settings: dict) -> tuple[list[Problem], list[Problem]]:
         found = _check_since_last(settings, changes, now, edited, memo)
     memo.save()
     return found
+
+
+# The rule over the content folder's entries, run again once Pelican has read the files.
+_TREE = Rules(per_site=(content_tree_is_safe,))
+
+
+def _with_the_tree_again(
+    settings: dict, changes: Changes, found: tuple[list[Problem], list[Problem]]
+) -> tuple[list[Problem], list[Problem]]:
+    """The check ahead's answer, and the content folder's entries walked again: a link, a
+    FIFO or a file type made while Pelican read (after the check ahead walked the folder) is
+    refused as the check in the build's process refused it, at this point, before writing."""
+    tree = check_changes(settings, Changes(frozenset(), changes.memory, changes.site), _TREE)
+    if not tree[0]:
+        return found
+    _record(settings).unlink(missing_ok=True)  # a problem left: the next checks every file
+    return sorted(set(found[0]) | set(tree[0])), found[1]
 
 
 def check_ahead(settings: dict) -> None:

@@ -162,6 +162,20 @@ def _check_ahead_killed(settings: dict, *_) -> None:
     _die()
 
 
+# The article `link-after-check-ahead` makes: a link to a file outside content/.
+LINKED_ARTICLE = "articles/linked-after-the-check.md"
+_real_check_and_send = build_check._check_and_send
+
+
+def _link_after_check(settings: dict, changes, now, edited, send) -> None:
+    class LinkedThenSent:  # the link made once the check has walked the folder
+        def send(self, found) -> None:
+            (Path(settings["PATH"]) / LINKED_ARTICLE).symlink_to("/etc/hostname")
+            send.send(found)
+
+    _real_check_and_send(settings, changes, now, edited, LinkedThenSent())
+
+
 def _saving_killed(*_) -> None:
     """The index is published and the build goes on; the indexing process's saving of the
     caches for the next build dies after the records and the export's files, before its
@@ -194,6 +208,8 @@ KILL_POINTS = {
     # The content check a rebuild starts beside Pelican's reading (rules/build_check.py,
     # check_ahead) killed before it answers, leaving AHEAD_KILLED in the cache folder.
     "content-check-ahead": lambda: setattr(build_check, "_check_and_send", _check_ahead_killed),
+    # The check ahead answers, then a symbolic link article appears before Pelican reads.
+    "link-after-check-ahead": lambda: setattr(build_check, "_check_and_send", _link_after_check),
     "before-swap": _waiter_killed_at("before-swap"),
     "after-exchange": _waiter_killed_at("after-exchange"),
 }
