@@ -21,6 +21,8 @@ from kuaixun.core.search.export.codec import (
     CHUNK,
     DIGITS,
     GB_UNSAFE,
+    SHORT_CHARACTERS,
+    SHORT_HEADER,
     UTF8_HEADER,
     ZLIB_HEADER,
     LogicalExport,
@@ -579,16 +581,22 @@ def gb18030_texts() -> list[str]:
 def test_text_beyond_ascii_is_deflated_as_gb18030_and_reads_back_in_python_and_chromium(
     tmp_path, serve, page
 ):
-    """codec.deflated compresses text as GB18030 (2 bytes a Han character, not 3) where every
-    browser decodes it back the same, and as UTF-8 under a header of its own elsewhere; no
+    """codec.deflated compresses text as GB18030 (2 bytes a Han character, not 3, and one for
+    each of the commonest) where every browser decodes it back the same, as GB18030 alone
+    where the text holds a byte the commonest stand for, and as UTF-8 under a header of its
+    own elsewhere; no
     plain item starts as a zlib member does. Python's `inflated` and index.js's `textOf` in
     Chromium give back every text, every character GB18030 is used for included, and the
     compressed prose is smaller than in UTF-8."""
     texts = gb18030_texts()
+    # A text holding a byte that stands for a short character keeps GB18030 as it is.
+    texts.append(texts[0] + "\x07" + SHORT_CHARACTERS + "\x1f")
     stored = [compact(t) for t in texts]
-    gb, utf8 = ZLIB_HEADER, UTF8_HEADER
-    assert [s[:2] for s in stored] == [gb, gb, utf8, utf8, gb, gb, gb]
+    short, gb, utf8 = SHORT_HEADER, ZLIB_HEADER, UTF8_HEADER
+    assert [s[:2] for s in stored] == [short, short, utf8, utf8, short, short, short, gb]
     assert len(stored[0]) < 0.9 * len(zlib.compress(texts[0].encode(), 9))
+    # The commonest characters in a byte each make Chinese prose smaller.
+    assert len(stored[0]) < len(zlib.compress(texts[0].encode("gb18030"), 9))
     assert [inflated(s) for s in stored] == texts
     shutil.copytree(ROOT / "theme" / "static" / "js", tmp_path / "js")
     for n, data in enumerate(stored):

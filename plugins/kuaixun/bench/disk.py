@@ -16,7 +16,7 @@ from kuaixun.core.search.export.pack import Published, item_of, read_ref, text_m
 
 # A compressed member's own bytes: gzip's header (10 bytes, no name) and trailer (CRC-32,
 # length); zlib's header (2) and Adler-32 (4).
-FRAME = {b"\x1f\x8b": 18, b"\x78\xda": 6, b"\x78\x01": 6}
+FRAME = {b"\x1f\x8b": 18, b"\x78\xda": 6, b"\x78\x01": 6, b"\x78\x9c": 6}
 FAMILIES = {
     "v": "vocabulary buckets",
     "f": "result heads (with their first chunk)",

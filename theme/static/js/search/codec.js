@@ -331,6 +331,18 @@ export function compression(bytes) {
   return bytes[0] === 0x78 ? "deflate" : null;
 }
 
+// export/codec.py SHORT_CHARACTERS: in text compressed under 78 9C, the control bytes 1–8,
+// 11, 12 and 14–31 (SHORT_BYTES: not tab, newline or carriage return) stand for these.
+export const SHORT_CHARACTERS = "，的。、一人是在了不有中为大”“行上年和时到个发生这以公";
+
+/** Compressed text's short characters spelled out (export/codec.py `inflated_text`). */
+export function unshort(text) {
+  return text.replace(
+    /[\x01-\x08\x0b\x0c\x0e-\x1f]/g,
+    (c) => SHORT_CHARACTERS[c.charCodeAt(0) - (c < "\t" ? 1 : c < "\r" ? 3 : 4)],
+  );
+}
+
 /** An item stored as text (export/codec.py `dense`): UTF-8, where a byte 0x80 + (n − 1) at
  * a character's start opens a run of n base-64 digits packed 6 bits each. */
 export function readDense(bytes) {

@@ -21,6 +21,7 @@ import {
   slotOf,
   slotPayload,
   termFrequencies,
+  unshort,
 } from "./codec.js";
 import {
   charactersWithoutPair,
@@ -42,7 +43,7 @@ import {
  * deploy that changed either keeps its old code, which would misread the new files: a
  * search then fails with OUTDATED, and the page offers to load itself again.
  */
-const FORMAT = "15 15";
+const FORMAT = "16 16";
 export const OUTDATED = new Error("outdated");
 
 /** How long one file may take before the search gives up on it (a hung request). */
@@ -616,10 +617,11 @@ export function byteranges(bytes, type, url = "") {
 
 /**
  * A file's text: items are stored zlib-compressed, or as plain text where that is shorter
- * (compression(), codec.js); compressed text is GB18030 (78 DA, as level 9 writes it) or,
- * for the few texts GB18030 cannot carry in every browser, UTF-8 (78 01; export/pack.py
- * `deflated`). Browsers without DecompressionStream (Safari before 16.4, Firefox before
- * 113) load a small inflate library, then and only then; docs/browsers.md says which and why.
+ * (compression(), codec.js); compressed text is GB18030 with its commonest characters in a
+ * byte each (78 9C, `unshort`), GB18030 (78 DA) or, for the few texts GB18030 cannot carry
+ * in every browser, UTF-8 (78 01; export/codec.py `deflated`). Browsers without
+ * DecompressionStream (Safari before 16.4, Firefox before 113) load a small inflate
+ * library, then and only then; docs/browsers.md says which and why.
  */
 export async function textOf(bytes) {
   const format = compression(bytes);
@@ -630,5 +632,6 @@ export async function textOf(bytes) {
           new Blob([bytes]).stream().pipeThrough(new DecompressionStream(format)),
         ).arrayBuffer()
       : (await import("../vendor/fflate.js")).unzlibSync(bytes);
-  return new TextDecoder(bytes[1] === 0xda ? "gb18030" : "utf-8").decode(data);
+  const text = new TextDecoder(bytes[1] === 0x01 ? "utf-8" : "gb18030").decode(data);
+  return bytes[1] === 0x9c ? unshort(text) : text;
 }

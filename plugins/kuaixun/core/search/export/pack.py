@@ -145,7 +145,7 @@ WHOLE_BYTES = 640
 OVERLAY_SLOTS = 4096
 OVERLAY_SHARE = 0.05
 OVERLAY_FLOOR = 1 << 20  # a small site's overlay may reach this whatever its share
-PACK_FORMAT = 15  # 6: heads of 160 characters, or keys run into their lists; 7: both;
+PACK_FORMAT = 16  # 6: heads of 160 characters, or keys run into their lists; 7: both;
 # 8: compressed text is GB18030, or the entry's first-character frequencies (`firsts`); 9: both;
 # 10: an article's first text batch apart from the rest (a head's "x" says where each is)
 # 11: a pair's key spelled as its quotient by its bucket (codec.keyed_line); 12: a bucket's
@@ -153,7 +153,7 @@ PACK_FORMAT = 15  # 6: heads of 160 characters, or keys run into their lists; 7:
 # lists moved out of its blob (whole_slot); 13: both; 14: the short pairs' run in bits
 # (codec.short_run); 15: the text after the first batch in two members, the next two
 # chunks and the rest (codec.CHUNK_BATCHES), and a head an array without the date the days
-# list says (head_text)
+# list says (head_text); 16: compressed text with short characters (codec.SHORT_HEADER)
 ITEMS = ("days.gz", "lanmu.gz")
 # Spilled lists are named by their content: a name of digits alone is still a blob's.
 BLOB_FOLDERS = ("p", "x")
