@@ -453,9 +453,11 @@ def test_no_inline_script_or_style_and_only_the_known_scripts(real_site):
             e for e in tree.iter() if any(a.startswith("on") for a in e.attrib)
         ]
         assert not inline, f"{name}: inline style or handler breaks the strict CSP"
-        # A JSON data block is never run (the search page's entry, on that page only).
+        # A JSON data block is never run (the search page's words and its entry, on that
+        # page only).
         data = tree.xpath("//script[@type='application/json']")
-        assert [d.get("id") for d in data] == (["search-entry"] if name == "search.html" else [])
+        blocks = ["search-texts", "search-entry"] if name == "search.html" else []
+        assert [d.get("id") for d in data] == blocks
         assert all(not d.get("src") and d.getparent().tag == "body" for d in data), name
         scripts = tree.xpath("//script[not(@type='application/json')]")
         assert all(s.get("src") for s in scripts), f"{name}: inline script breaks the CSP"

@@ -15,7 +15,8 @@ THEME_IDS = frozenset({
     "aside-categories", "edition-lead-heading", "elder-toggle", "issue-lead-heading",
     "issue-toc-heading", "latest-issue-heading", "main", "not-found-search", "search",
     "search-entry", "search-hint", "search-lanmu", "search-more", "search-query",
-    "search-results", "search-status", "search-suggestions", "search-year", "site-search",
+    "search-results", "search-status", "search-suggestions", "search-texts", "search-year",
+    "site-search",
 })  # fmt: skip
 # The ids of base.html, on every page: a body may link to them (#main, the skip link's).
 EVERY_PAGE_IDS = frozenset({"elder-toggle", "main", "site-search"})

@@ -31,9 +31,16 @@ function markedText(tag, segments, attributes = {}) {
   return node;
 }
 
-function chineseDate(iso) {
-  const [y, mo, d] = iso.split("-").map(Number);
-  return `${y}年${mo}月${d}日`;
+/**
+ * The page's words `key` (search.html's #search-texts), each {} filled in turn by one of
+ * `values` (text or nodes): a list for append() and show().
+ */
+function say(view, key, ...values) {
+  return view.texts[key].split("{}").flatMap((part, i) => (i ? [values[i - 1], part] : part));
+}
+
+function chineseDate(view, iso) {
+  return say(view, "date", ...iso.split("-").map(Number)).join("");
 }
 
 function yearOf(day) {
@@ -73,17 +80,22 @@ function snippetLoader() {
   };
 }
 
-/**
- * The index's entry as the build put it into the page (core/search/export/entry.py), or null
- * (no block, empty: a page written before the export; unreadable): then it is fetched.
- */
-function entryInPage(block) {
+/** A data block's JSON (search.html), or null (no block, empty, unreadable). */
+function dataBlock(id) {
   try {
-    const entry = JSON.parse(block?.textContent || "null");
-    return entry?.pack ? entry : null;
+    return JSON.parse(document.getElementById(id)?.textContent || "null");
   } catch {
     return null;
   }
+}
+
+/**
+ * The index's entry as the build put it into the page (core/search/export/entry.py), or null
+ * (a page written before the export): then it is fetched.
+ */
+function entryInPage() {
+  const entry = dataBlock("search-entry");
+  return entry?.pack ? entry : null;
 }
 
 /** Wires the search page: form, filters, results, history and keyboard. */
@@ -101,8 +113,9 @@ export function startSearchPage(root) {
     index: createIndex(
       new URL(root.dataset.index, document.baseURI).href,
       networkFetch(),
-      entryInPage(document.getElementById("search-entry")),
+      entryInPage(),
     ),
+    texts: dataBlock("search-texts"),
     snippets: snippetLoader(),
     startGeneration: generations(),
     shown: null, // the latest query's hits on screen: {hits, result, count, live}
@@ -158,10 +171,10 @@ async function run(view, afterDeploy = false) {
   view.more.hidden = true;
   view.shown = null;
   if (!q.trim()) {
-    view.status.textContent = "请输入要搜索的词语。";
+    show(view.status, ...say(view, "empty"));
     return;
   }
-  view.status.textContent = "正在搜索…";
+  show(view.status, ...say(view, "searching"));
   try {
     await showFirstPage(view, live, q, chosen);
   } catch (error) {
@@ -185,27 +198,28 @@ async function showFirstPage(view, live, q, chosen) {
   );
   view.shown = { hits, result, count: 0, live };
   if (!hits.length && result.hits.length) {
-    const all = element("a", { href: queryUrl(q) }, `全部 ${result.hits.length} 篇`);
-    show(view.status, "所选栏目和年份里没有这个词，看看", all);
+    const all = element("a", { href: queryUrl(q) }, ...say(view, "all", result.hits.length));
+    show(view.status, ...say(view, "elsewhere", all));
     return;
   }
   if (!hits.length) {
     showNothingFound(view, q, result);
     return;
   }
-  view.status.textContent = `找到 ${hits.length} 篇文章`;
+  show(view.status, ...say(view, "found", hits.length));
   if (result.reading) {
     const text = result.reading.text;
-    view.status.append("。您是不是要找：", element("a", { href: queryUrl(text) }, text));
+    view.status.append(...say(view, "meant", element("a", { href: queryUrl(text) }, text)));
   }
   await appendPage(view, view.shown);
 }
 
-function fillSelect(select, values, chosen, label) {
-  show(select, element("option", { value: "" }, label));
+/** A filter's options: its first (all, as the template wrote it), then `values`. */
+function fillSelect(view, select, values, chosen) {
+  show(select, select.options[0]);
   for (const [value, count] of values) {
-    const text = count === null ? String(value) : `${value}（${count}）`;
-    const option = element("option", { value: String(value) }, text);
+    const text = count === null ? [value] : say(view, "counted", value, count);
+    const option = element("option", { value: String(value) }, ...text);
     if (String(value) === chosen) option.selected = true;
     select.append(option);
   }
@@ -214,23 +228,24 @@ function fillSelect(select, values, chosen, label) {
 /** Every 栏目; the years of the hits, newest first, each with its number of hits. */
 function showFilters(view, result, chosen) {
   const categories = result.manifest.categories.map((c) => [c, null]);
-  fillSelect(view.category, categories, chosen.lanmu, "全部栏目");
+  fillSelect(view, view.category, categories, chosen.lanmu);
   const counts = new Map();
   for (const h of result.hits) {
     const y = yearOf(result.days[h.doc]);
     counts.set(y, (counts.get(y) ?? 0) + 1);
   }
   const years = [...counts].sort((a, b) => b[0] - a[0]);
-  fillSelect(view.year, years, chosen.year, "全部年份");
+  fillSelect(view, view.year, years, chosen.year);
 }
 
 function showNothingFound(view, q, result) {
   const ideas = suggestions(result.query.runs, result.hasKey, result.manifest.suggest ?? []);
-  show(view.status, `没有找到与“${q}”相关的文章。`);
+  show(view.status, ...say(view, "nothing", q));
   if (!ideas.length) return;
-  view.status.append("试试：");
+  view.status.append(...say(view, "ideas"));
   ideas.forEach((idea, i) => {
-    view.status.append(i ? "、" : "", element("a", { href: queryUrl(idea) }, idea));
+    const link = element("a", { href: queryUrl(idea) }, idea);
+    view.status.append(...(i ? say(view, "and") : []), link);
   });
 }
 
@@ -250,7 +265,7 @@ function suggestionList(view, root) {
     if (list || !INITIALS.test(view.box.value.trim())) return;
     list = import("./suggest.js")
       .then(({ suggestionList: make }) => {
-        const made = make(view, root, { element, show, navigate, initials: INITIALS });
+        const made = make(view, root, { element, show, navigate, say, initials: INITIALS });
         made.suggest(); // the letters typed so far; every later input is its own
         return made;
       })
@@ -288,7 +303,7 @@ function resultItem(view, shown, hit, head) {
   const needles = [...typed.runs, ...typed.parts, ...query.runs, ...query.parts];
   const title = markedText("span", excerpt(head.t, needles, 1000, t2s));
   const link = element("a", { href: new URL(head.u, view.site).href }, title);
-  const date = element("time", { datetime: head.d }, chineseDate(head.d));
+  const date = element("time", { datetime: head.d }, chineseDate(view, head.d));
   const meta = element("p", { class: "search-meta" }, date, ` · ${head.c}`);
   const snippet = element("p", { class: "search-snippet" });
   const item = element("li", {}, element("h2", {}, link), meta, snippet);
@@ -329,12 +344,12 @@ async function failed(view, live, error, afterDeploy = false) {
   console.error(error);
   view.more.hidden = true;
   // A deploy changed the index's format: this page's code cannot read it, a fresh page can.
-  const retry = element("button", { type: "button", class: "search-retry" }, "重试");
+  const retry = element("button", { type: "button", class: "search-retry" });
+  retry.append(...say(view, "retry"));
   retry.addEventListener("click", () => (outdated ? location.reload() : run(view)));
-  const archives = element("a", { href: view.archives }, "归档");
-  const why = outdated ? "网站已更新" : "网络中断、超时或浏览器不支持";
-  show(view.status, `搜索没有完成：${why}。`, retry);
-  view.status.append("也可以在", archives, "里按日期浏览全部文章。");
+  const archives = element("a", { href: view.archives }, ...say(view, "archives"));
+  show(view.status, ...say(view, "failed", ...say(view, outdated ? "updated" : "broken")), retry);
+  view.status.append(...say(view, "browse", archives));
 }
 
 /** "/" focuses the box; the arrow keys walk from the box through the results' links. */

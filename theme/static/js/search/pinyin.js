@@ -13,13 +13,15 @@ const LONGEST_SYLLABLE = 6;
 const MAX_WORD = 5;
 const words = (text) => text.split(" ").filter(Boolean);
 
+/** A base-64 digit's value (codec.DIGITS: 0–9, A–Z, a–z, "-", "_"), from its code. */
+const digitValue = (c) => (c < 46 ? 62 : c < 58 ? c - 48 : c < 91 ? c - 55 : c < 96 ? 63 : c - 61);
+
 /** A syllable's followers (pinyin.py followers_field): bits over the syllables sorted
  * (`order`), six a digit, lowest first. */
-const DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
 function followers(field = "", order) {
   const found = new Set();
   [...field].forEach((digit, k) => {
-    const v = DIGITS.indexOf(digit);
+    const v = digitValue(digit.charCodeAt(0));
     for (let b = 0; b < 6; b++) if ((v >> b) & 1) found.add(order[6 * k + b]);
   });
   return found;

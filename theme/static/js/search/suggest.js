@@ -1,14 +1,15 @@
 // The list under the search box: the site's words whose pinyin initials were typed. page.js
 // imports it when three letters are first typed, and gives it what it needs of the page
-// (`element`, `show`, `navigate`, `initials`): it imports nothing, so the site ships it as a
-// file of its own, and a search opened by its address (?q=) does not fetch its code.
+// (`element`, `show`, `navigate`, `say`: its words, `initials`): it imports nothing, so the
+// site ships it as a file of its own, and a search opened by its address (?q=) does not
+// fetch its code.
 
 /**
  * The list under the box: the site's words whose pinyin initials were typed (pcq → 平城区),
  * most used first, as a combobox's listbox: the arrow keys walk it, Enter or a click
  * searches the word, Escape closes it; a polite live region says how many there are.
  */
-export function suggestionList(view, root, { element, show, navigate, initials }) {
+export function suggestionList(view, root, { element, show, navigate, say, initials }) {
   const list = root.querySelector("#search-suggestions");
   const hint = root.querySelector("#search-hint");
   const box = view.box;
@@ -32,7 +33,7 @@ export function suggestionList(view, root, { element, show, navigate, initials }
     const words = initials.test(typed) ? await view.index.suggest(typed).catch(() => []) : [];
     if (mine !== asked) return;
     close();
-    hint.textContent = words.length ? `有 ${words.length} 个词语可选，按上下方向键选择` : "";
+    show(hint, ...(words.length ? say(view, "choices", words.length) : []));
     if (!words.length) return;
     items = words.map((word, i) => {
       const item = element("li", { role: "option", id: `search-suggestion-${i}` }, word);
