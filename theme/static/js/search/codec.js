@@ -92,25 +92,44 @@ export const WHOOSH_LENGTHS = Array.from({ length: 256 }, (_, n) =>
   Math.round((1.033 ** n - 1) * 27),
 );
 
+// export/codec.py LENGTH_CODES: per scored field, the usual length byte and the Rice
+// parameter of a posting's difference from it.
+export const LENGTH_CODES = [
+  [14, 2],
+  [8, 0],
+  [143, 6],
+];
+
 /**
- * Postings of one term: per scored field, [article, term frequency, field length] triples.
- * A field with a "." names its articles by their places in `pairDocs`, the article list of
- * the term's first two characters (nothing before the ".": all of them), then gives the
- * values alone (export/codec.py `postings`).
+ * Postings of one term: per scored field, [article, term frequency, field length] triples,
+ * in bits spelled 6 to a digit. A field with a "." names its articles by their places in
+ * `pairDocs`, the article list of the term's first two characters (nothing before the ".":
+ * all of them), then gives the values alone; any other gives the count − 1, a Rice
+ * parameter and each article's gap before its values (export/codec.py `postings`). A
+ * posting's values: the zigzag of its length byte's difference from the field's usual one
+ * (Rice, LENGTH_CODES), then tf − 1 (Exp-Golomb).
  */
 export function decodePostings(text, pairDocs = []) {
-  return text.split("|").map((part) => {
+  return text.split("|").map((part, field) => {
+    if (!part) return [];
     const dot = part.indexOf(".");
-    const articles =
-      dot < 0 ? null : dot === 0 ? pairDocs : decodeDocs(part.slice(0, dot)).map((k) => pairDocs[k]);
-    const r = reader(dot < 0 ? part : part.slice(dot + 1));
+    const bits = bitReader(dot < 0 ? part : part.slice(dot + 1), 0);
+    const [centre, k] = LENGTH_CODES[field] ?? garbled();
+    const entry = (doc) => {
+      const zigzag = bits.rice(k);
+      const tf = bits.golomb() + 1;
+      const lengthByte = centre + (zigzag % 2 ? -(zigzag + 1) / 2 : zigzag / 2);
+      return [doc, tf, WHOOSH_LENGTHS[lengthByte] ?? garbled()];
+    };
+    if (dot >= 0) {
+      const articles =
+        dot === 0 ? pairDocs : decodeDocs(part.slice(0, dot)).map((k) => pairDocs[k]);
+      return articles.map(entry);
+    }
     const entries = [];
     let previous = -1;
-    while (r.more()) {
-      const doc = articles ? articles[entries.length] : (previous += r.next() + 1);
-      const packed = r.next();
-      const tf = (packed & 3) === 3 ? 4 + r.next() : (packed & 3) + 1;
-      entries.push([doc, tf, WHOOSH_LENGTHS[packed >> 2]]);
+    for (let n = bits.golomb() + 1, kGap = bits.read(5); n > 0; n--) {
+      entries.push(entry((previous += bits.rice(kGap) + 1)));
     }
     return entries;
   });
@@ -331,17 +350,14 @@ export function compression(bytes) {
   return bytes[0] === 0x78 ? "deflate" : null;
 }
 
-// export/codec.py SHORT_CHARACTERS: in text compressed under 78 9C, the control bytes 1–8,
-// 11, 12 and 14–31 (SHORT_BYTES: not tab, newline or carriage return) stand for these.
-export const SHORT_CHARACTERS = "，的。、一人是在了不有中为大”“行上年和时到个发生这以公";
+// export/codec.py SHORT_CHARACTERS: in text compressed under 78 9C, a control byte stands
+// for the character at its place here (SHORT_BYTES: not tab, newline or carriage return,
+// whose places hold a space).
+const SHORT = " ，的。、一人是在  了不 有中为大”“行上年和时到个发生这以公";
 
 /** Compressed text's short characters spelled out (export/codec.py `inflated_text`). */
-export function unshort(text) {
-  return text.replace(
-    /[\x01-\x08\x0b\x0c\x0e-\x1f]/g,
-    (c) => SHORT_CHARACTERS[c.charCodeAt(0) - (c < "\t" ? 1 : c < "\r" ? 3 : 4)],
-  );
-}
+export const unshort = (text) =>
+  text.replace(/[\x01-\x08\v\f\x0e-\x1f]/g, (c) => SHORT[c.charCodeAt(0)]);
 
 /** An item stored as text (export/codec.py `dense`): UTF-8, where a byte 0x80 + (n − 1) at
  * a character's start opens a run of n base-64 digits packed 6 bits each. */
