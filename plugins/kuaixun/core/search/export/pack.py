@@ -136,7 +136,17 @@ POINTER = 2  # each cell's pointer; an item's length is 2 bytes too
 # cells at 2 %"). The pinyin words at 4 % (cells of 160 bytes, not 184): 0.33 MB less, the
 # 400 slips' median bytes and requests as they were (0.03 of a request more on average).
 # The syllables' lines (s/) at 2 %: cells of 40 bytes in windows of 80 (41 KB less).
-CELL_SLACK = {"v": 0.02, "y": 0.04, "f": 0.0003, "s": 0.02}
+# With postings in bits (codec.postings) and compressed text's short characters, measured
+# again on 2026-12-05 (the 7,183-article export repacked, cold searches in node:
+# docs/search.md, "Cells at the floor"): the vocabulary at 12 % reaches cells of half its
+# window (112 bytes of 224; 2.10 MB less than at 2 %), the plain queries' median bytes
+# and requests as they were (0.09 of a request more on average), the 400 slips' median
+# 0.4 KB more; the pinyin words at 12 % with cells below half their window (55 bytes of
+# 160, `cell_size`'s floor a quarter: 0.62 MB less, the slips' median 0.16 KB more); the
+# heads at 1 % (394 bytes of 432: 0.31 MB less, one cold search in ten shows a head moved
+# out, a request more). Past these the index shrinks little for more requests: the
+# vocabulary's cells at 70 bytes save 0.42 MB more for 0.4 KB more a plain query.
+CELL_SLACK = {"v": 0.12, "y": 0.12, "f": 0.01, "s": 0.02}
 # A vocabulary bucket too big for its window even with every list moved out is a blob of
 # its own; up to this many bytes it keeps its lists inline (fit_bucket). At 7,183 articles
 # 640 took a request (and a round) off 5 of the 61 benchmark queries, as 1,024 did off 4,
@@ -604,27 +614,36 @@ def window_size(sizes: list[int], quantile: float) -> int:
 
 
 def cell_size(sizes: list[int], window: int, slack: float) -> int:
-    """The smallest cell (in steps of 1/32 of the window) at which no more than `slack` of
-    the items must move something out beyond those that would in cells as large as the
-    window (fixed slots): a moved list is a request more when a query needs it."""
+    """The smallest cell (in steps of 1/32 of the window down from it, at least a quarter
+    of it) at which no more than `slack` of the items must move something out beyond those
+    that would in cells as large as the window (fixed slots): a moved list is a request more
+    when a query needs it."""
 
-    def moved(cell: int) -> int:  # Cells.room and Cells.put, counting only
-        step, room, end, count = cell - POINTER, window_room(cell, window), 0, 0
-        for j, size in enumerate(sizes):
-            start = max(end, j * step)
-            if start + size + 2 > j * step + room:
-                count, size = count + 1, 8  # the reference left in its place
-            end = start + size + 2
-        return count
+    def moved(cell: int) -> int:
+        return len(overflowing(sizes, cell, window))
 
     if not slack:
         return window
     allowed = moved(window) + slack * len(sizes)
     step = max(1, window // 32)
-    for cell in range(max(32, window // 2), window, step):
+    floor = max(32, window // 4)
+    for cell in range(window - (window - floor) // step * step, window, step):
         if moved(cell) <= allowed:
             return cell
     return window
+
+
+def overflowing(sizes: list[int], cell: int, window: int) -> list[int]:
+    """The items that will not fit where they fall in cells of `cell` (Cells.room and
+    Cells.put, counting only, as if each left an 8-byte reference in its place)."""
+    step, room, end, found = cell - POINTER, window_room(cell, window), 0, []
+    for j, size in enumerate(sizes):
+        start = max(end, j * step)
+        if start + size + 2 > j * step + room:
+            found.append(j)
+            size = 8  # the reference left in its place
+        end = start + size + 2
+    return found
 
 
 # ---- Writing the base and the overlay -------------------------------------------------
@@ -870,14 +889,14 @@ class Made:
 
     def start_spelling(self, array: Array) -> None:
         """Spell out in forks the vocabulary's buckets that will not fit as stored: those
-        that spill lists and those longer than the most room an item gets (a window's data
-        bytes; those between it and the least, a cell's, are spelled in the layout when they
-        do not fit, ≈ 1,600 of 9,000 at 7,183 articles). In shares, `workers` of them ahead
-        of the layout at once; the first small, so it is soon there."""
+        that spill lists and those that will not fit where they fall (`overflowing`: with
+        cells of half the window, ≈ 12,000 at 7,183 articles; the layout spells the few it
+        misses itself). In shares, `workers` of them ahead of the layout at once; the first
+        small, so it is soon there."""
         if self.workers == 1:
             return
-        sizes, most = self.sizes["v"], window_room(array.cell, array.window)
-        wanted = sorted(self.spills | {i for i, size in enumerate(sizes) if size + 2 > most})
+        sizes = self.sizes["v"]
+        wanted = sorted(self.spills | set(overflowing(sizes, array.cell, array.window)))
         cuts = [0, len(wanted) // 32, *(len(wanted) * k // 12 for k in range(1, 13))]
         for a, b in zip(cuts, cuts[1:], strict=False):
             if b > a:
