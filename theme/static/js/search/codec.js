@@ -102,15 +102,18 @@ export const LENGTH_CODES = [
 
 /**
  * Postings of one term: per scored field, [article, term frequency, field length] triples,
- * in bits spelled 6 to a digit. A field with a "." names its articles by their places in
- * `pairDocs`, the article list of the term's first two characters (nothing before the ".":
- * all of them), then gives the values alone; any other gives the count − 1, a Rice
- * parameter and each article's gap before its values (export/codec.py `postings`). A
- * posting's values: the zigzag of its length byte's difference from the field's usual one
- * (Rice, LENGTH_CODES), then tf − 1 (Exp-Golomb).
+ * in bits spelled 6 to a digit, the empty fields before the first that is not left out. A
+ * field with a "." names its articles by their places in `pairDocs`, the article list of
+ * the term's first two characters (nothing before the ".": all of them), then gives the
+ * values alone; any other gives the count − 1, a Rice parameter and each article's gap
+ * before its values (export/codec.py `postings`). A posting's values: the zigzag of its
+ * length byte's difference from the field's usual one (Rice, LENGTH_CODES), then tf − 1
+ * (Exp-Golomb).
  */
 export function decodePostings(text, pairDocs = []) {
-  return text.split("|").map((part, field) => {
+  const parts = text.split("|");
+  while (parts.length < LENGTH_CODES.length) parts.unshift(""); // the empty first fields
+  return parts.map((part, field) => {
     if (!part) return [];
     const dot = part.indexOf(".");
     const bits = bitReader(dot < 0 ? part : part.slice(dot + 1), 0);

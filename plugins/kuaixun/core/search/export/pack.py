@@ -155,7 +155,7 @@ WHOLE_BYTES = 640
 OVERLAY_SLOTS = 4096
 OVERLAY_SHARE = 0.05
 OVERLAY_FLOOR = 1 << 20  # a small site's overlay may reach this whatever its share
-PACK_FORMAT = 17  # 6: heads of 160 characters, or keys run into their lists; 7: both;
+PACK_FORMAT = 18  # 6: heads of 160 characters, or keys run into their lists; 7: both;
 # 8: compressed text is GB18030, or the entry's first-character frequencies (`firsts`); 9: both;
 # 10: an article's first text batch apart from the rest (a head's "x" says where each is)
 # 11: a pair's key spelled as its quotient by its bucket (codec.keyed_line); 12: a bucket's
