@@ -11,7 +11,7 @@ import random
 import shutil
 import subprocess
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
@@ -338,6 +338,59 @@ def test_a_pairs_terms_read_back_by_place_in_the_pairs_list_in_python_and_the_br
     """
     decoded = node_json(script, [[pair, text] for pair, _, text in cases])
     assert decoded == [[[list(e) for e in f] for f in fields] for _, fields, _ in cases]
+
+
+def test_a_terms_frequency_left_out_is_its_postings_tf_added_up_in_python_and_the_browser():
+    """codec.encode_line leaves a term's frequency out when its line holds what the reader
+    adds it up from: its postings and, for a pair's term, the pair's article list. A line
+    whose list is out of line tells it; a character's terms name no pair list, so theirs is
+    left out even when the character's own list is out of line (at 7,183 articles the
+    browser decoded that list and stopped on it). codec.js parseBucket and codec.added give
+    the frequency the site counted; tell_frequencies puts it back."""
+    rng = random.Random(5)
+    frequency: Counter = Counter()
+    cases = []
+    for key, docs_count in [("公安", 5), ("公安", 60), ("恶", 4), ("恶", 70), ("ab", 3)]:
+        docs = sorted(rng.sample(range(3000), docs_count))
+        terms = {}
+        for suffix in ["", "局", "局长"][: rng.randint(1, 3)]:
+            fields = []
+            for _ in range(3):
+                most = len(docs) if docs_count < 50 else 2  # inline beside a long list
+                chosen = sorted(rng.sample(docs, rng.randint(0, most)))
+                fields.append([(d, rng.choice([1, 2, 5]), rng.randrange(256)) for d in chosen])
+            terms[suffix] = fields
+            frequency[key + suffix] = sum(tf for f in fields for _, tf, _ in f)
+        writer = Writer()
+        line = codec.encode_line(key, docs, terms, frequency, writer)
+        fields = line.split("\t")
+        out_of_line = fields[1].startswith("@")
+        for k in range(3, len(fields), 3):
+            told = fields[k + 2].startswith("@") or (len(key) == 2 and out_of_line)
+            assert bool(fields[k + 1]) == told, (key, docs_count, fields[k : k + 3])
+            if not fields[k + 2].startswith("@"):
+                assert codec.added(fields, k) == frequency[key + fields[k]]
+        cases.append((line, {key + s: frequency[key + s] for s in terms}))
+        told = line.split("\t")
+        codec.tell_frequencies(told)
+        assert all(told[k + 1] for k in range(3, len(told), 3))
+    # The case of the 7,183 articles: a character's list out of line, its terms' left out.
+    lines = [line.split("\t") for line, _ in cases]
+    assert any(f[0] == "恶" and f[1][0] == "@" and f[4] == "" and f[5][0] != "@" for f in lines)
+    script = """
+      import { readFileSync } from "node:fs";
+      import { parseBucket } from "./theme/static/js/search/codec.js";
+      const cases = JSON.parse(readFileSync(0, "utf8"));
+      const said = (line) => {
+        const found = {};
+        for (const [key, entry] of parseBucket(line, null, 0, 1)) {
+          for (const [suffix, term] of entry.terms) found[key + suffix] = term.frequency;
+        }
+        return found;
+      };
+      process.stdout.write(JSON.stringify(cases.map(said)));
+    """
+    assert node_json(script, [line for line, _ in cases]) == [f for _, f in cases]
 
 
 def vocabulary_lines() -> list[str]:

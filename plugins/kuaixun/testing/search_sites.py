@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kuaixun.core.search.export.codec import FILES, stored_text
+from kuaixun.core.search.export.codec import FILES, stored_text, told_bucket
 from kuaixun.core.search.export.pack import Published, unspilled_bucket
 from kuaixun.testing.builds import ROOT, copy_content, run_build
 
@@ -176,14 +176,15 @@ def pack_urls(output: Path, what: str):
 def unpacked(search: Path) -> dict[str, str]:
     """The published index read back into the logical export's files (export/codec.py):
     every array item, each article's head and text chunks, the items; spilled lists inline
-    (where the packer moved a list is its own business)."""
+    (where the packer moved a list is its own business), every term's frequency told
+    (codec.told_bucket: a line leaves it out where its postings say it)."""
     published = Published(search)
     files = {}
     for letter, (_, count, *_rest) in published.pack["arrays"].items():
         for i in range(count):
             text = published.slot(letter, i)
             if letter == "v":
-                files[f"v/{i}.gz"] = unspilled_bucket(text, published.blob)
+                files[f"v/{i}.gz"] = told_bucket(unspilled_bucket(text, published.blob))
             elif letter == "f":
                 head = published.head(i)
                 head.pop("x")
@@ -208,7 +209,8 @@ def exported_files(export: Path) -> dict[str, bytes]:
 
 
 def logical_files(export: Path) -> dict[str, str]:
-    """A logical export's files as text, spilled lists inline and not listed themselves."""
+    """A logical export's files as text, spilled lists inline and not listed themselves,
+    every term's frequency told."""
     manifest = json.loads((export / "manifest.json").read_text(encoding="utf-8"))
     texts = {}
     for name, data in pickle.loads((export / FILES).read_bytes()).items():
@@ -217,7 +219,8 @@ def logical_files(export: Path) -> dict[str, str]:
     files = {n: t for n, t in texts.items() if not n.startswith("p/")}
     for name, text in files.items():
         if name.startswith("v/"):
-            files[name] = unspilled_bucket(text, lambda code: texts[f"p/{code[1:]}.gz"])
+            spilled = unspilled_bucket(text, lambda code: texts[f"p/{code[1:]}.gz"])
+            files[name] = told_bucket(spilled)
     return files
 
 

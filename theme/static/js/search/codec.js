@@ -162,7 +162,7 @@ export function bucketOf(key, buckets) {
 /** A list's tag in a whole bucket's slot, 3 digits (export/pack.py list_tag): of a pair's
  * article list (suffix null) or of the postings of the pair's term with `suffix`. */
 export function listTag(pair, suffix) {
-  const v = bucketOf(suffix === null ? pair : `${pair + suffix}\n`, 0x40000);
+  const v = bucketOf(suffix === null ? pair : `${pair + suffix}\n`, 2 ** 32) >>> 14;
   return DIGITS[v >> 12] + DIGITS[(v >> 6) & 63] + DIGITS[v & 63];
 }
 
@@ -197,11 +197,12 @@ export function vocabularyBucket(key, buckets) {
 /**
  * One vocabulary bucket file → Map key → {docs, first, terms}: the articles holding the key,
  * the frequency of a pair's first character as a term, and terms by suffix → {frequency,
- * postings}. `firsts` (the entry's, when any): characters whose frequency changed since the
- * base the bucket may come from was written, with their frequency now (export/pack.py); it
- * stands for what a pair line says. (A character's own line says nothing there, and its term
- * says the same frequency.) A first line that starts with a tab holds the bucket's short pair
- * lines run together (`shortLines`).
+ * postings} (a frequency the line leaves out: its postings' tf added up). `firsts` (the
+ * entry's, when any): characters whose frequency changed since the base the bucket may
+ * come from was written, with their frequency now (export/pack.py); it stands for what a
+ * pair line says. (A character's own line says nothing there, and its term says the same
+ * frequency.) A first line that starts with a tab holds the bucket's short pair lines run
+ * together (`shortLines`).
  */
 export function parseBucket(text, firsts, bucket, buckets) {
   const entries = new Map();
@@ -214,7 +215,15 @@ export function parseBucket(text, firsts, bucket, buckets) {
       : spelledFields(line, bucket, buckets);
     const terms = new Map();
     for (let i = 0; i + 2 < rest.length; i += 3) {
-      terms.set(rest[i], { frequency: reader(rest[i + 1]).next(), postings: rest[i + 2] });
+      // A term's frequency left out is the sum of its postings' tf (export/codec.py added).
+      const [suffix, told, postings] = rest.slice(i, i + 3);
+      const pairDocs = () => ([...key].length === 2 && docs ? decodeDocs(docs) : []);
+      const added = () =>
+        decodePostings(postings, pairDocs()).reduce(
+          (sum, field) => field.reduce((s, [, tf]) => s + tf, sum),
+          0,
+        );
+      terms.set(suffix, { frequency: told ? reader(told).next() : added(), postings });
     }
     const now = firsts?.[[...key][0]];
     entries.set(key, { docs, first: now ?? (first ? reader(first).next() : 0), terms });

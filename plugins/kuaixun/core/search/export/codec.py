@@ -427,10 +427,39 @@ def encode_line(key: str, docs, terms: dict, frequency: Counter, writer: Writer)
     first = frequency.get(key[0], 0) if len(key) == 2 else 0
     fields.append(varint(first) if first else "")
     place = places(docs) if len(key) == 2 and docs and terms else None
+    listed = not fields[1].startswith("@")
     for suffix in sorted(terms):
-        encoded = postings(terms[suffix], place)
-        fields += [suffix, varint(frequency[key + suffix]), writer.inline_or_file(encoded)]
+        encoded = writer.inline_or_file(postings(terms[suffix], place))
+        # A term's frequency is the sum of its postings' tf: left to the reader when they
+        # are in the line, with the pair's list they may name their articles by (`added`).
+        told = encoded.startswith("@") or (place is not None and not listed)
+        fields += [suffix, varint(frequency[key + suffix]) if told else "", encoded]
     return "\t".join(fields)
+
+
+def added(fields: list[str], k: int) -> int:
+    """The frequency of the term whose suffix is fields[k] in a logical line split at its
+    tabs: the sum of its postings' tf (the reader's, when its line leaves it out)."""
+    docs = decode_docs(fields[1]) if len(fields[0]) == 2 and fields[1] else None
+    return sum(tf for field in decode_postings(fields[k + 2], docs) for _, tf, _ in field)
+
+
+def tell_frequencies(fields: list[str]) -> None:
+    """A logical line split at its tabs, with every term's frequency told (in place): what
+    a line whose lists move out of it must say (pack.py), its postings or the pair's list
+    no longer beside them."""
+    for k in range(3, len(fields), 3):
+        if not fields[k + 1]:
+            fields[k + 1] = varint(added(fields, k))
+
+
+def told_bucket(text: str) -> str:
+    """A logical bucket, its lists inline, with every term's frequency told: buckets
+    compared whatever lists moved where."""
+    lines = [line.split("\t") for line in text.split("\n")] if text else []
+    for fields in lines:
+        tell_frequencies(fields)
+    return "\n".join("\t".join(fields) for fields in lines)
 
 
 # In the published index (pack.py) a pair line whose two characters both lie in the basic
@@ -1021,13 +1050,14 @@ STATE = "state.pickle"
 FILES = "files.pickle"
 
 # Bump when the files' format changes, so a cached export is not reused.
-FORMAT = 18  # 11: the manifest names its format (a page open across a deploy checks it);
+FORMAT = 19  # 11: the manifest names its format (a page open across a deploy checks it);
 # 12: a basic CJK pair's bucket by pair_mix, its key spelled as the quotient (keyed_line);
 # 13: an article list out of line in bits where shorter (`long_list`); 14: the syllables'
 # lines in a family of their own (s/), the inventory by initial, six characters a syllable;
 # 15: a syllable's line starts with its followers (pinyin.followers_field); 16: the
 # commonest characters in one byte each in compressed text (`SHORT_HEADER`); 17: postings
-# in bits (`postings`, `LENGTH_CODES`); 18: the empty fields before a term's first left out
+# in bits (`postings`, `LENGTH_CODES`); 18: the empty fields before a term's first left out;
+# 19: a term's frequency left to the reader where its postings say it (`encode_line`)
 # Bump when the cached files' form changes but not what is published (FORMAT): a cache kept
 # by older code is then written anew, never updated. 2: buckets stored keyed (`stored`);
 # 3: .gz files stored as the packer publishes them (`deflated`: zlib, GB18030), not gzip;

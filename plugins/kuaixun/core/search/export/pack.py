@@ -80,6 +80,7 @@ from kuaixun.core.search.export.codec import (
     read_varints,
     spelled_bucket,
     stored_text,
+    tell_frequencies,
     varint,
 )
 from kuaixun.core.search.export.forked import PROCESSES, in_processes, started
@@ -155,7 +156,7 @@ WHOLE_BYTES = 640
 OVERLAY_SLOTS = 4096
 OVERLAY_SHARE = 0.05
 OVERLAY_FLOOR = 1 << 20  # a small site's overlay may reach this whatever its share
-PACK_FORMAT = 18  # 6: heads of 160 characters, or keys run into their lists; 7: both;
+PACK_FORMAT = 19  # 6: heads of 160 characters, or keys run into their lists; 7: both;
 # 8: compressed text is GB18030, or the entry's first-character frequencies (`firsts`); 9: both;
 # 10: an article's first text batch apart from the rest (a head's "x" says where each is)
 # 11: a pair's key spelled as its quotient by its bucket (codec.keyed_line); 12: a bucket's
@@ -504,8 +505,11 @@ def whole_slot(code: str, moved: list[str], size: int) -> bytes:
 def list_tag(key: str, suffix: str | None) -> str:
     """A list's tag in a whole bucket's slot, 3 base-64 digits of FNV-1a (codec.js listTag):
     of the article list of the line's key (suffix None), or of the postings of its term with
-    `suffix` (the term and a newline: 公安's postings are not 公安's article list)."""
-    value = fnv1a(key if suffix is None else f"{key}{suffix}\n") & 0x3FFFF
+    `suffix` (the term and a newline: 公安's postings are not 公安's article list). The hash's
+    top 18 bits: a key that is not a basic CJK pair is in the bucket its low bits say, and
+    with the low 18 bits, one in four of a bucket's other keys had its tag (a list asked a
+    round late, or one not needed asked)."""
+    value = fnv1a(key if suffix is None else f"{key}{suffix}\n") >> 14
     return "".join(DIGITS[(value >> shift) & 63] for shift in (12, 6, 0))
 
 
@@ -536,6 +540,7 @@ def _moved_out(
         taken = 0
         while waiting and taken < target:
             length, n, i = waiting.pop(0)
+            tell_frequencies(lines[n])  # what its lists, out of the line, no longer say
             moving = lines[n][i]
             code = ref_code(packer.blob(memo.get(("list", moving)) or compact(moving)))
             if moved is not None:
