@@ -139,15 +139,19 @@ POINTER = 2  # each cell's pointer; an item's length is 2 bytes too
 # The syllables' lines (s/) at 2 %: cells of 40 bytes in windows of 80 (41 KB less).
 # With postings in bits (codec.postings) and compressed text's short characters, measured
 # again on 2026-12-05 (the 7,183-article export repacked, cold searches in node:
-# docs/search.md, "Cells at the floor"): the vocabulary at 12 % reaches cells of half its
-# window (112 bytes of 224; 2.10 MB less than at 2 %), the plain queries' median bytes
-# and requests as they were (0.09 of a request more on average), the 400 slips' median
-# 0.4 KB more; the pinyin words at 12 % with cells below half their window (55 bytes of
-# 160, `cell_size`'s floor a quarter: 0.62 MB less, the slips' median 0.16 KB more); the
-# heads at 1 % (394 bytes of 432: 0.31 MB less, one cold search in ten shows a head moved
-# out, a request more). Past these the index shrinks little for more requests: the
-# vocabulary's cells at 70 bytes save 0.42 MB more for 0.4 KB more a plain query.
-CELL_SLACK = {"v": 0.12, "y": 0.12, "f": 0.01, "s": 0.02}
+# docs/search.md, "Cells near the floor"): the vocabulary at 12 % has cells of half its
+# window (112 bytes of 224; 2.10 MB less than at 2 %), the plain queries' median bytes and
+# requests as they were (0.09 of a request more on average), the 400 slips' median 0.4 KB
+# more; the pinyin words at 12 % with cells below half their window (55 bytes of 160,
+# `cell_size`'s floor a quarter: 0.62 MB less, the slips' median 0.16 KB more); the heads
+# at 1 % (393 bytes of 432: 0.31 MB less; a head moved out is a request more for a query
+# showing it). With a term's fields and frequency left out (FORMAT 18, 19) the vocabulary
+# at 18 % (cells of 91 bytes), the pinyin words at 20 % (45) and the heads at 3 % (380)
+# are 0.37 MB less again, the medians of both sets as they were, their means 0.2 (plain)
+# and 0.4 (slips) of a request more. Past these the index shrinks little for more bytes:
+# the vocabulary at 25 %, the pinyin words at 30 % save 0.13 MB more for 0.3 KB more a
+# plain query's median and 0.4 KB a slip's.
+CELL_SLACK = {"v": 0.18, "y": 0.2, "f": 0.03, "s": 0.02}
 # A vocabulary bucket too big for its window even with every list moved out is a blob of
 # its own; up to this many bytes it keeps its lists inline (fit_bucket). At 7,183 articles
 # 640 took a request (and a round) off 5 of the 61 benchmark queries, as 1,024 did off 4,
