@@ -153,9 +153,13 @@ POINTER = 2  # each cell's pointer; an item's length is 2 bytes too
 # plain query's median and 0.4 KB a slip's. But the vocabulary's slack is paid in the
 # packer's serial layout: a bucket that does not fit where it falls moves lists out there
 # (at 18 %, 30,700 buckets, half of them tried and then made whole blobs), and a new base
-# took 12 s instead of 7.5, the cold build 2.2 × bare (the bench of 2026-12-05). So the
-# vocabulary stays at 2 % (2.2 MB more) until that work is done ahead in the forks.
-CELL_SLACK = {"v": 0.02, "y": 0.2, "f": 0.03, "s": 0.02}
+# took 12 s instead of 7.5, the cold build 2.2 × bare (the bench of 2026-12-05). And the
+# pinyin words' and heads' slack, cheap in node's count, cost the slips in Chromium, where
+# each range more is ≈ 100 bytes of a multipart answer's part lines: 41.1 KB at the median
+# (over the 40 KB of issue 16) with the vocabulary back at 2 %. So every array keeps the
+# slack it had (docs/search.md, "Cells near the floor") until the vocabulary's work is done
+# ahead in the forks and the slips' bytes are measured in Chromium for each step.
+CELL_SLACK = {"v": 0.02, "y": 0.04, "f": 0.0003, "s": 0.02}
 # A vocabulary bucket too big for its window even with every list moved out is a blob of
 # its own; up to this many bytes it keeps its lists inline (fit_bucket). At 7,183 articles
 # 640 took a request (and a round) off 5 of the 61 benchmark queries, as 1,024 did off 4,
@@ -639,10 +643,10 @@ def window_size(sizes: list[int], quantile: float) -> int:
 
 
 def cell_size(sizes: list[int], window: int, slack: float) -> int:
-    """The smallest cell (in steps of 1/32 of the window down from it, at least a quarter
-    of it) at which no more than `slack` of the items must move something out beyond those
-    that would in cells as large as the window (fixed slots): a moved list is a request more
-    when a query needs it."""
+    """The smallest cell (in steps of 1/32 of the window, at least half of it) at which no
+    more than `slack` of the items must move something out beyond those that would in cells
+    as large as the window (fixed slots): a moved list is a request more when a query needs
+    it."""
 
     def moved(cell: int) -> int:
         return len(overflowing(sizes, cell, window))
@@ -651,8 +655,7 @@ def cell_size(sizes: list[int], window: int, slack: float) -> int:
         return window
     allowed = moved(window) + slack * len(sizes)
     step = max(1, window // 32)
-    floor = max(32, window // 4)
-    for cell in range(window - (window - floor) // step * step, window, step):
+    for cell in range(max(32, window // 2), window, step):
         if moved(cell) <= allowed:
             return cell
     return window
