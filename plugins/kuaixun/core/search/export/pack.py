@@ -143,7 +143,7 @@ POINTER = 2  # each cell's pointer; an item's length is 2 bytes too
 # window (112 bytes of 224; 2.10 MB less than at 2 %), the plain queries' median bytes and
 # requests as they were (0.09 of a request more on average), the 400 slips' median 0.4 KB
 # more; the pinyin words at 12 % with cells below half their window (55 bytes of 160,
-# `cell_size`'s floor a quarter: 0.62 MB less, the slips' median 0.16 KB more); the heads
+# `cell_size`'s floor lowered to a quarter: 0.62 MB less, the slips' median 0.16 KB more); the heads
 # at 1 % (393 bytes of 432: 0.31 MB less; a head moved out is a request more for a query
 # showing it). With a term's fields and frequency left out (FORMAT 18, 19) the vocabulary
 # at 18 % (cells of 91 bytes), the pinyin words at 20 % (45) and the heads at 3 % (380)
