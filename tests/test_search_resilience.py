@@ -383,6 +383,51 @@ def test_a_page_open_across_a_deploy_of_another_format_loads_again_on_retry(page
     page.wait_for_selector("#search-results li")  # the page's own entry: its format
 
 
+# The page's words came out of search.js into search.html's #search-texts (2026-12-05): a
+# reader's cached page from before such a deploy (max-age=600) runs the new script.
+TEXTS_BLOCK = re.compile(r'<script type="application/json" id="search-texts">.*?</script>', re.S)
+NO_STORAGE = """Object.defineProperty(window, "sessionStorage", {
+  get() { throw new DOMException("denied", "SecurityError"); } });"""
+
+
+@pytest.mark.parametrize("cache", ["lets go", "holds on", "no sessionStorage"])
+def test_a_cached_page_older_than_its_script_loads_again_or_says_so(
+    browser, real_site, serve, cache
+):
+    """The old page (no #search-texts) with the new script: the page loads itself again and
+    answers; if the reload brings the old page back (a cache holding on to it) or the page
+    cannot remember that it reloaded (no sessionStorage), it says to come back later, with no
+    loop of reloads and never an empty or endless status line."""
+    context = browser.new_context()
+    if cache == "no sessionStorage":
+        context.add_init_script(NO_STORAGE)
+    tab = context.new_page()
+    served = []
+
+    def search_page(route):
+        answer = route.fetch()
+        page_text = answer.text()
+        assert TEXTS_BLOCK.search(page_text), "the built page holds its words"
+        old = not served or cache != "lets go"
+        served.append(old)
+        route.fulfill(response=answer, body=TEXTS_BLOCK.sub("", page_text) if old else page_text)
+
+    tab.route("**/search.html*", search_page)
+    tab.goto(f"{serve(real_site)}/search.html?q={quote('人口普查')}")
+    if cache == "lets go":
+        tab.wait_for_selector("#search-results li")
+        assert "用心“点名”" in tab.locator("#search-results li h2").first.inner_text()
+        assert served == [True, False]
+    else:
+        tab.wait_for_function(
+            "() => document.querySelector('#search-status').textContent.includes('请稍后刷新本页')"
+        )
+        tab.wait_for_timeout(1500)  # time for a reload that must not come
+        assert served == ([True, True] if cache == "holds on" else [True])
+        assert not tab.locator("#search-results li").count()
+    context.close()
+
+
 # --- A hostile or broken host: bytes that are not what the entry says -------------------
 
 # Each decoder of codec.js given text its format never writes: cut short, or digits that

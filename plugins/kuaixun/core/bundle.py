@@ -36,15 +36,29 @@ class BundleError(ValueError):
 def bundle(entry: Path) -> str:
     """The entry module with every module it imports (relative, static), as one module."""
     order = _import_order(entry)
+    wanted = _imported_names(order)
     parts = [f"// {entry.name} and the modules it imports, joined (kuaixun.core.bundle)."]
     for module in order[:-1]:
         body, exports = _rewrite(module, order, entry.parent)
-        returned = ", ".join(exports)
+        # Only what another module of the bundle imports: a module's scope is the bundle's
+        # own, and an export nothing reads (kept for node's tests) would ship its name.
+        returned = ", ".join(name for name in exports if name in wanted[module])
         scope = _scope(module, order)
         parts.append(f"const {scope} = (() => {{\n{body}\nreturn {{ {returned} }};\n}})();")
     body, _ = _rewrite(entry, order, entry.parent, keep_exports=True)
     parts.append(body)
     return "\n".join(parts) + "\n"
+
+
+def _imported_names(order: list[Path]) -> dict[Path, set[str]]:
+    """Each module of `order` → the names the others import (or re-export) from it."""
+    wanted: dict[Path, set[str]] = {module: set() for module in order}
+    for module in order:
+        text = module.read_text(encoding="utf-8")
+        for match in [*IMPORT.finditer(text), *REEXPORT.finditer(text)]:
+            source = (module.parent / match[2]).resolve()
+            wanted[source].update(name for name, _ in _bindings(match[1], module))
+    return wanted
 
 
 def bundled_modules(entry: Path) -> list[Path]:

@@ -98,8 +98,29 @@ function entryInPage() {
   return entry?.pack ? entry : null;
 }
 
+/**
+ * This page was written before its script (#search-texts missing: a page cached from before
+ * a deploy, or a deploy half uploaded, with the script from after it). Loaded again it is the
+ * new page; if it was loaded again for this a minute ago (a cache or a deploy still serving
+ * the old page) or cannot remember doing so (sessionStorage refused: a reload might loop),
+ * the status line asks the reader to load it again later. Its one sentence is the script's
+ * own: the old page has no words for it.
+ */
+function stalePage(root) {
+  let last = Infinity;
+  try {
+    const was = sessionStorage.getItem("search-reloaded");
+    sessionStorage.setItem("search-reloaded", Date.now());
+    last = was;
+  } catch {}
+  if (Date.now() - last > 60000) location.reload();
+  else show(root.querySelector("#search-status"), "请稍后刷新本页。");
+}
+
 /** Wires the search page: form, filters, results, history and keyboard. */
 export function startSearchPage(root) {
+  const texts = dataBlock("search-texts");
+  if (!texts) return stalePage(root);
   const view = {
     form: root.querySelector("form"),
     box: root.querySelector("input[name=q]"),
@@ -115,7 +136,7 @@ export function startSearchPage(root) {
       networkFetch(),
       entryInPage(),
     ),
-    texts: dataBlock("search-texts"),
+    texts,
     snippets: snippetLoader(),
     startGeneration: generations(),
     shown: null, // the latest query's hits on screen: {hits, result, count, live}
