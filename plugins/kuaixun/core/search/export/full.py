@@ -55,8 +55,12 @@ from kuaixun.core.search.whoosh_index import PARTS_DOCUMENTS, SCORED, write_part
 # The vocabulary is gathered and encoded in this many key ranges (range_lines), each
 # range's fork holding its share of the lists: 8 before the cut was spilled by range, when
 # a range cost its fork a pass over the whole cut (16: the summed peak 1,130 → 1,068 MB at
-# 7,183 articles, docs/search.md "Cold build", seventh pass).
-VOCABULARY_RANGES = 16
+# 7,183 articles, docs/search.md "Cold build", seventh pass). 32 since 2026-12-05: with
+# postings in bits a range's fork held more, and two of them beside this process made the
+# summed peak 592–702 MB (the bench: 2.08 × bare, over issue 12's 2 ×); at 32, 560–612 MB,
+# below the peak of Pelican's process and this one while the cut is made (≈ 640), the
+# export as fast (two alternating pairs of cold builds, the files the same).
+VOCABULARY_RANGES = 32
 # The ranges are cut from the grams of every RANGE_SAMPLE-th record.
 RANGE_SAMPLE = 50
 # The export's files are compressed (`stored`) in this many shares, each in a forked process.
