@@ -55,12 +55,13 @@ from kuaixun.core.search.whoosh_index import PARTS_DOCUMENTS, SCORED, write_part
 # The vocabulary is gathered and encoded in this many key ranges (range_lines), each
 # range's fork holding its share of the lists: 8 before the cut was spilled by range, when
 # a range cost its fork a pass over the whole cut (16: the summed peak 1,130 → 1,068 MB at
-# 7,183 articles, docs/search.md "Cold build", seventh pass). 32 since 2026-12-05: with
-# postings in bits a range's fork held more, and two of them beside this process made the
-# summed peak 592–702 MB (the bench: 2.08 × bare, over issue 12's 2 ×); at 32, 560–612 MB,
-# below the peak of Pelican's process and this one while the cut is made (≈ 640), the
-# export as fast (two alternating pairs of cold builds, the files the same).
-VOCABULARY_RANGES = 32
+# 7,183 articles, docs/search.md "Cold build", seventh pass). Measured again on 2026-12-05
+# (the bench of 5571641 put the summed peak at 2.08 × bare, a sample while two range forks
+# ran): at 32 ranges the forks' peak was 560–612 MB against 592–678 at 16, but the cold build
+# took 3.6 % longer (farm-bench, four alternating pairs: the forks' page faults), and 24,
+# 6.9 %. So 16, each key's lists let go as its line is made (range_lines): 627–644 MB, about
+# the peak of Pelican's process and this one while the cut is made (≈ 640).
+VOCABULARY_RANGES = 16
 # The ranges are cut from the grams of every RANGE_SAMPLE-th record.
 RANGE_SAMPLE = 50
 # The export's files are compressed (`stored`) in this many shares, each in a forked process.
@@ -265,11 +266,13 @@ def range_lines(
     del term_postings
     writer = Writer()
     keys = sorted(gram_docs.keys() | terms_by_key.keys())
+    # Each key's lists let go once its line is made (popped): the fork's peak is then about
+    # the larger of the lists and the lines, not their sum.
     lines = [
         encode_line(
             key,
-            gram_list(gram_docs.get(key)),
-            {suffix: term_lists(flat) for suffix, flat in terms_by_key.get(key, {}).items()},
+            gram_list(gram_docs.pop(key, None)),
+            {suffix: term_lists(flat) for suffix, flat in terms_by_key.pop(key, {}).items()},
             frequency,
             writer,
         )
