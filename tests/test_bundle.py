@@ -66,6 +66,23 @@ def test_a_module_imported_twice_is_evaluated_once(tmp_path):
     assert run_bundled(tmp_path, "main.js") == "1 1 1"
 
 
+def test_a_joined_module_returns_only_what_the_bundle_imports(tmp_path):
+    """An export no module of the bundle imports (kept for node's tests) ships no name; one
+    imported, or re-exported by the entry, is returned, and the bundle runs."""
+    write(
+        tmp_path,
+        {
+            "lib.js": "export const used = 1;\nexport const onlyForTests = 2;\n"
+            "export const passedOn = 3;\n",
+            "main.js": 'import { used } from "./lib.js";\nexport { passedOn } from "./lib.js";\n'
+            "console.log(used);\n",
+        },
+    )
+    assert run_bundled(tmp_path, "main.js") == "1"
+    returned = bundle(tmp_path / "main.js").split("return {")[1].split("}")[0]
+    assert sorted(name.strip() for name in returned.split(",")) == ["passedOn", "used"]
+
+
 REFUSED = {
     "a cycle": {
         "main.js": 'import { b } from "./b.js";\nexport const a = 1;\n',
