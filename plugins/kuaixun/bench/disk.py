@@ -58,14 +58,15 @@ class Tally:
 def _slots(index: Published, tally: Tally, known: set, spilled: set) -> None:
     """Every array's items: each one's member or text, or its reference and the blob that
     holds it; the cells' pointers, the items' lengths and references ("find"); the rest of
-    the array's files is padding. Then the blobs its bucket lines refer to (spilled or moved
-    lists)."""
-    for letter, (_, count, first, _, _, _, per_file) in index.pack["arrays"].items():
-        used = 4 * count  # each item's length and its cell's pointer
-        tally.add(letter, "find", used)
+    the array's runs of cells is padding, less the blobs that lie in it (pack.Cells.take).
+    Then the blobs its bucket lines refer to (spilled or moved lists)."""
+    runs, used = {}, {}
+    for letter, (cell, count, first, _, _, window, per_file) in index.pack["arrays"].items():
+        used[letter] = 4 * count  # each item's length and its cell's pointer
+        tally.add(letter, "find", used[letter])
         for i in range(count):
             stored = _window_item(index, letter, i)
-            used += len(stored)
+            used[letter] += len(stored)
             if stored[:1] == b"@":
                 tally.add(letter, "find", len(stored))
                 ref = read_ref(stored.decode())
@@ -74,11 +75,17 @@ def _slots(index: Published, tally: Tally, known: set, spilled: set) -> None:
             _count_member(tally, letter, stored)
             if letter == "v" and stored:
                 _bucket_lists(index, index.slot(letter, i), tally, known, spilled)
-        files = range(first + 1, first + 1 + -(-count // per_file))
-        size = sum(index.path(file).stat().st_size for file in files)
-        # The entry's items (days, 栏目) lie after the vocabulary's last run of cells.
-        after = sum(ref[2] for ref in map(tuple, index.pack["items"].values()) if ref[0] in files)
-        tally.add(letter, "pad", size - used - after)
+        for k in range(-(-count // per_file)):
+            items = min(per_file, count - k * per_file)
+            runs[first + k + 1] = (letter, (items - 1) * cell + window)
+    padding = {letter: -u for letter, u in used.items()}
+    for letter, length in runs.values():
+        padding[letter] += length
+    for file, offset, length in known:
+        if file in runs and offset < runs[file][1]:
+            padding[runs[file][0]] -= length
+    for letter, pad in padding.items():
+        tally.add(letter, "pad", pad)
 
 
 def _count_member(tally: Tally, family: str, stored: bytes) -> None:

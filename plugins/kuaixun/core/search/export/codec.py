@@ -889,7 +889,6 @@ def manifest(records: list[Record], days: list[int], state: ExportState) -> dict
         "pinyinBuckets": state.pinyin_buckets,
         "forgive": forgive.LIMITS,
         "t2sBuckets": T2S_BUCKETS,
-        "fields": list(SCORED_FIELDS),
         "boosts": [rank.BOOSTS[f] for f in SCORED_FIELDS],
         "avgfl": [(length / n if n else 0) or 1 for length in state.lengths],
         "k1": rank.K1,

@@ -122,6 +122,10 @@ SLOT_QUANTILE = {"v": 0.84, "f": 0.995, "y": 0.9, "r": 0.95, "s": 0.95}
 # at 160 it is 560: ten heads, 4.2 KB less a cold search (docs/search.md).
 HEAD_CHARS = 160
 POINTER = 2  # each cell's pointer; an item's length is 2 bytes too
+# The padding between the vocabulary's items holds the lists moved out of its buckets, in
+# pieces of at least this many bytes (Cells.take; docs/search.md, "Lists in the padding").
+MIN_PIECE = 4
+PADDED = ("v",)
 # The share of an array's items that may move something out because of the cells (each
 # moved list is a request more for a query that needs it). 1 % of the buckets (0.7 % before
 # a pair's key was told by its bucket) left the median cold search's requests and bytes as
@@ -168,7 +172,7 @@ WHOLE_BYTES = 640
 OVERLAY_SLOTS = 4096
 OVERLAY_SHARE = 0.05
 OVERLAY_FLOOR = 1 << 20  # a small site's overlay may reach this whatever its share
-PACK_FORMAT = 19  # 6: heads of 160 characters, or keys run into their lists; 7: both;
+PACK_FORMAT = 20  # 6: heads of 160 characters, or keys run into their lists; 7: both;
 # 8: compressed text is GB18030, or the entry's first-character frequencies (`firsts`); 9: both;
 # 10: an article's first text batch apart from the rest (a head's "x" says where each is)
 # 11: a pair's key spelled as its quotient by its bucket (codec.keyed_line); 12: a bucket's
@@ -176,7 +180,8 @@ PACK_FORMAT = 19  # 6: heads of 160 characters, or keys run into their lists; 7:
 # lists moved out of its blob (whole_slot); 13: both; 14: the short pairs' run in bits
 # (codec.short_run); 15: the text after the first batch in two members, the next two
 # chunks and the rest (codec.CHUNK_BATCHES), and a head an array without the date the days
-# list says (head_text); 16: compressed text with short characters (codec.SHORT_HEADER)
+# list says (head_text); 16: compressed text with short characters (codec.SHORT_HEADER);
+# 20: lists in the vocabulary's padding (Cells.take), the entry's pack without its base
 ITEMS = ("days.gz", "lanmu.gz")
 # Spilled lists are named by their content: a name of digits alone is still a blob's.
 BLOB_FOLDERS = ("p", "x")
@@ -222,12 +227,19 @@ def window_room(cell: int, window: int) -> int:
 
 
 class Cells:
-    """One run of an array's items laid end to end in cells (the module's docstring)."""
+    """One run of an array's items laid end to end in cells (the module's docstring). In the
+    base (`file`: the base file the run is in) the padding left before an item can hold
+    blobs (`take`): each piece of it within one cell's data bytes is a contiguous range of
+    the file, read by its reference like any blob, and a window that covers it reads past
+    it by its item's pointer and length, as it read past zeros."""
 
-    def __init__(self, cell: int, window: int):
-        self.cell, self.window = cell, window
+    def __init__(self, cell: int, window: int, file: int | None = None):
+        self.cell, self.window, self.file = cell, window, file
         self.data = bytearray()
         self.pointers: list[int] = []
+        self.free: dict[int, list[int]] = {}  # padding pieces' data offsets, by length
+        self.lengths = 0  # a bit for each length `free` has pieces of
+        self.taken: list[tuple[int, int, int]] = []  # (piece length, offset, length taken)
 
     def _start(self) -> int:
         return max(len(self.data), len(self.pointers) * (self.cell - POINTER))
@@ -243,8 +255,50 @@ class Cells:
             raise ValueError("an item larger than its room")
         start = self._start()
         self.pointers.append(start - len(self.pointers) * (self.cell - POINTER))
+        if self.file is not None:
+            step, at = self.cell - POINTER, len(self.data)
+            while at < start:  # the padding, cut at the cells' pointers
+                end = min(start, (at // step + 1) * step)
+                self._free(end - at, at)
+                at = end
         self.data.extend(bytes(start - len(self.data)))
         self.data.extend(item)
+
+    def _free(self, length: int, at: int) -> None:
+        if length >= MIN_PIECE:
+            self.free.setdefault(length, []).append(at)
+            self.lengths |= 1 << length
+
+    def _piece(self, length: int) -> int:
+        """The last piece of `length` bytes, out of `free`."""
+        pieces = self.free[length]
+        at = pieces.pop()
+        if not pieces:
+            self.lengths &= ~(1 << length)
+        return at
+
+    def take(self, data: bytes) -> tuple[int, int, int] | None:
+        """`data` in the smallest piece of padding that holds it, as a blob's reference
+        (file k + 1, as Packer.blob's), or None."""
+        above = self.lengths >> len(data)
+        if self.file is None or not above or not data:
+            return None
+        length = len(data) + (above & -above).bit_length() - 1
+        at = self._piece(length)
+        self._free(length - len(data), at + len(data))
+        self.taken.append((length, at, len(data)))
+        self.data[at : at + len(data)] = data
+        step = self.cell - POINTER
+        return self.file + 1, at // step * self.cell + POINTER + at % step, len(data)
+
+    def untake(self, count: int) -> None:
+        """Give back the pieces taken since `taken` held `count` of them (newest first)."""
+        while len(self.taken) > count:
+            length, at, used = self.taken.pop()
+            if length - used >= MIN_PIECE:
+                assert self._piece(length - used) == at + used
+            self._free(length, at)
+            self.data[at : at + used] = bytes(used)
 
     def bytes(self) -> bytes:
         step = self.cell - POINTER
@@ -288,8 +342,11 @@ class Packer:
         self.overlay = overlay
         self.files: list[bytearray] = [] if not overlay else [bytearray()]
         self.current: dict[str, int] = {}  # family → the file its next blob goes to
+        self.cells: Cells | None = None  # the run being laid out, whose padding takes lists
 
     def blob(self, data: bytes, family: str = "lists") -> tuple[int, int, int]:
+        if family == "lists" and self.cells is not None and (ref := self.cells.take(data)):
+            return ref
         if self.overlay:
             out = self.files[0]
             out.extend(data)
@@ -309,11 +366,14 @@ class Packer:
         at 7,183 articles)."""
         open_files = {0} if self.overlay else set(self.current.values())
         ends = {at: len(self.files[at]) for at in open_files}
-        return dict(self.current), len(self.files), ends
+        taken = len(self.cells.taken) if self.cells is not None else 0
+        return dict(self.current), len(self.files), ends, taken
 
     def undo(self, mark: tuple) -> None:
         """Forget the blobs written since `mark` (nothing else is written in between)."""
-        current, count, ends = mark
+        current, count, ends, taken = mark
+        if self.cells is not None:
+            self.cells.untake(taken)
         del self.files[count:]
         for at, length in ends.items():
             del self.files[at][length:]
@@ -989,11 +1049,18 @@ def _bucket_slot(name, i, logical: Logical, size, packer, blobs, made: Made | No
     return fit_bucket(text, size, packer, buckets, None, memo, stored=payload)
 
 
-def _lay_out(letter, numbers, array: Array, logical, packer, blobs, texts, made=None) -> bytes:
-    """The items `numbers` of an array, in this order, as one run of cells."""
-    cells = Cells(array.cell, array.window)
-    for i in numbers:
-        cells.put(_array_payload(letter, i, logical, cells.room(), packer, blobs, texts, made))
+def _lay_out(
+    letter, numbers, array: Array, logical, packer, blobs, texts, made=None, file=None
+) -> bytes:
+    """The items `numbers` of an array, in this order, as one run of cells; in the base
+    (`file`: the base file it goes to) with the lists moved out of its items in its padding
+    where they fit (Cells.take)."""
+    cells = packer.cells = Cells(array.cell, array.window, file)
+    try:
+        for i in numbers:
+            cells.put(_array_payload(letter, i, logical, cells.room(), packer, blobs, texts, made))
+    finally:
+        packer.cells = None
     return cells.bytes()
 
 
@@ -1024,6 +1091,7 @@ def write_base(logical: Logical, workers: int = PROCESSES) -> tuple[dict[str, by
         arrays = _reserved(made.sizes, counts, packer)
         if "v" in arrays:
             packer.join("round1", arrays["v"].first + arrays["v"].files() - 1)
+            packer.join("lists", arrays["v"].first + arrays["v"].files() - 1)
             made.start_spelling(arrays["v"])
         items = {
             name: packer.blob(_stored(logical, name), "round1")
@@ -1036,7 +1104,8 @@ def write_base(logical: Logical, workers: int = PROCESSES) -> tuple[dict[str, by
         for letter, array in sorted(arrays.items()):
             for k in range(array.files()):
                 numbers = range(k * array.per_file, min(array.count, (k + 1) * array.per_file))
-                run = _lay_out(letter, numbers, array, logical, packer, blobs, texts, made)
+                file = array.first + k if letter in PADDED else None
+                run = _lay_out(letter, numbers, array, logical, packer, blobs, texts, made, file)
                 assert len(run) == array.run_bytes(k), "a run of cells is the length reserved"
                 packer.slot(array.first + k, 0, run)
     finally:
@@ -1050,7 +1119,7 @@ def write_base(logical: Logical, workers: int = PROCESSES) -> tuple[dict[str, by
         bytes=sum(len(d) for d in files.values()),
         items=items,
     )
-    return files, base, _entry_pack(base, "", {}, {}, items)
+    return files, base, _entry_pack(base, {}, {}, items)
 
 
 def _digest(files: dict[str, bytes]) -> str:
@@ -1225,10 +1294,10 @@ def write_overlay(logical: Logical, base: Base, over: dict[str, list[int]], firs
         return None
     name = hashlib.sha1(data).hexdigest()[:12] if data else ""
     counts = logical.counts
-    return name, data, _entry_pack(base, name, over, starts, items, counts, firsts)
+    return name, data, _entry_pack(base, over, starts, items, counts, firsts)
 
 
-def _entry_pack(base: Base, overlay: str, over, starts, items, counts=None, firsts=None) -> dict:
+def _entry_pack(base: Base, over, starts, items, counts=None, firsts=None) -> dict:
     arrays = {}
     for letter, array in sorted(base.arrays.items()):
         count = (counts or {}).get(letter, array.count)
@@ -1248,10 +1317,8 @@ def _entry_pack(base: Base, overlay: str, over, starts, items, counts=None, firs
         ]
     return {
         # What search.js must read (index.js FORMAT): the export's format and the pack's.
+        # (The base and the overlay are named by the entry's "base", not here again.)
         "format": f"{FORMAT} {PACK_FORMAT}",
-        "base": base.id,
-        "overlay": overlay,
-        "bytes": FILE_BYTES,
         "arrays": arrays,
         "items": {name: list(ref) for name, ref in items.items()},
         # Pair lines read from the base take their first character's frequency from here
