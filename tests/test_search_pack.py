@@ -50,7 +50,6 @@ from kuaixun.core.search.export.codec import (
 )
 from kuaixun.core.search.export.pack import (
     HEAD_CHARS,
-    POINTER,
     WHOLE_BYTES,
     Cells,
     Packer,
@@ -302,7 +301,7 @@ def test_blobs_in_a_runs_padding_read_back_and_every_window_still_reads_its_item
     assert len(data) == len(plain.bytes())
     for (ref_file, offset, length), blob in blobs:
         assert ref_file == file + 1 and data[offset : offset + length] == blob
-        assert offset % cell >= POINTER  # never over a cell's pointer
+        assert offset % cell >= pack.width(window)  # never over a cell's pointer
     windows = [data[j * cell : j * cell + window] for j in range(len(payloads))]
     assert [item_of(w, cell) for w in windows] == payloads
     assert Cells(cell, window).take(b"list") is None  # the overlay's runs take none

@@ -12,7 +12,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from kuaixun.core.search.export.pack import Published, item_of, read_ref, text_members
+from kuaixun.core.search.export.pack import Published, item_of, read_ref, text_members, width
 
 # A compressed member's own bytes: gzip's header (10 bytes, no name) and trailer (CRC-32,
 # length); zlib's header (2) and Adler-32 (4).
@@ -62,7 +62,7 @@ def _slots(index: Published, tally: Tally, known: set, spilled: set) -> None:
     Then the blobs its bucket lines refer to (spilled or moved lists)."""
     runs, used = {}, {}
     for letter, (cell, count, first, _, _, window, per_file) in index.pack["arrays"].items():
-        used[letter] = 4 * count  # each item's length and its cell's pointer
+        used[letter] = 2 * width(window) * count  # each item's length, its cell's pointer
         tally.add(letter, "find", used[letter])
         for i in range(count):
             stored = _window_item(index, letter, i)

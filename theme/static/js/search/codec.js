@@ -340,19 +340,22 @@ export function slotOf([cell, count, first, start, , window, perFile], positions
   return { file, offset: (i % perFile) * cell, length: window };
 }
 
-/** A window's item: every cell opens with a 2-byte pointer to where the item starts among
- * the cells' other bytes; there, its 2-byte length, then its text, gzip member or "@" and
- * a reference. */
+/** A window's item: every cell opens with a pointer to where the item starts among the
+ * cells' other bytes; there, its length, then its text, gzip member or "@" and a reference.
+ * A pointer and a length take one byte in a window of at most 256 bytes, else two
+ * (export/pack.py `width`). */
 export function slotPayload(bytes, cell) {
+  const w = bytes.length > 256 ? 2 : 1;
+  const number = (b, at) => (((w - 1) * b[at]) << 8) | b[at + w - 1];
   const data = new Uint8Array(bytes.length);
   let n = 0;
   for (let at = 0; at < bytes.length; at += cell) {
-    const part = bytes.subarray(at + 2, at + cell);
+    const part = bytes.subarray(at + w, at + cell);
     data.set(part, n);
     n += part.length;
   }
-  const start = (bytes[0] << 8) | bytes[1];
-  const payload = data.subarray(start + 2, start + 2 + ((data[start] << 8) | data[start + 1]));
+  const start = number(bytes, 0);
+  const payload = data.subarray(start + w, start + w + number(data, start));
   return payload[0] === 0x40 ? new TextDecoder().decode(payload) : payload;
 }
 

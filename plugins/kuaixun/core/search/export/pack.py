@@ -7,10 +7,10 @@ out so that a deploy after an edit leaves every file of the base as it was.
                         which says where everything is (below). Fetched first.
   <base>/<k>.bin        the base, named by the hash of all its files, written again only
                         when the overlay grows too big: each array's cells in files of at
-                        most FILE_BYTES (the vocabulary's last one with days and 栏目), the
-                        spilled and moved lists in files of their own, each article's
-                        first text batch in files of their own, and the rest of its text
-                        in packs of TEXT_BYTES.
+                        most FILE_BYTES (the vocabulary's last one with days and 栏目 and,
+                        in its padding and after its cells, the spilled and moved lists
+                        while it has room), each article's first text batch in files of
+                        their own, and the rest of its text in packs of TEXT_BYTES.
   o/<hash>.bin          the overlay, named by its content: everything that changed since
                         the base was written (absent right after a new base).
 
@@ -19,14 +19,17 @@ family added later) are *arrays*: item i of an array is read as one window of fi
 whose place is computed, not looked up — in the base at file `first + i // per_file`,
 offset `(i % per_file) · cell`, or, when the entry lists i as overridden, at
 `start + position · cell` in the overlay. The items lie end to end in *cells* (as MPEG
-transport packets carry their pointer field): every cell starts with a 2-byte pointer, to
-where item i starts among the data bytes of the window opening at cell i, and the items'
-bytes flow over the cells' other bytes. An item is a 2-byte length, then its text (its
-digits packed 6 bits each, codec.dense), zlib member or "@" and the reference of a blob
-holding it, whichever is shortest and fits. So an
-item takes about its own size on disk (the cell, ≈ the mean), while the window the reader
-fetches is as large as a fixed slot was; an item that does not fit in its window from
-where it starts moves lists out, or itself, as a blob.
+transport packets carry their pointer field): every cell starts with a pointer, to where
+item i starts among the data bytes of the window opening at cell i, and the items' bytes
+flow over the cells' other bytes. An item is its length, then its text (its digits packed
+6 bits each, codec.dense), zlib member or "@" and the reference of a blob holding it,
+whichever is shortest and fits; a pointer and a length take one byte in windows of at most
+256 bytes, two in larger ones (`width`). So an item takes about its own size on disk (the
+cell, ≈ the mean), while the window the reader fetches is as large as a fixed slot was; an
+item that does not fit in its window from where it starts moves lists out, or itself, as a
+blob. In the base, the vocabulary's padding (the room a run of small items leaves before
+the next item's cell) holds the lists its buckets move out, where one fits in a cell's data
+bytes (Cells.take); the others follow its cells in the same file.
 
 Everything else is a *blob* reached by a reference `@` + varints (file, offset, length),
 file 0 the overlay and k + 1 the base's pack k: the spilled lists (lines name them by
@@ -121,7 +124,7 @@ SLOT_QUANTILE = {"v": 0.84, "f": 0.995, "y": 0.9, "r": 0.95, "s": 0.95}
 # 400 characters (the whole first chunk) the heads' window was 976 bytes at 7,183 articles,
 # at 160 it is 560: ten heads, 4.2 KB less a cold search (docs/search.md).
 HEAD_CHARS = 160
-POINTER = 2  # each cell's pointer; an item's length is 2 bytes too
+POINTER = 2  # each cell's pointer and an item's length, in a window of more than 256 bytes
 # The padding between the vocabulary's items holds the lists moved out of its buckets, in
 # pieces of at least this many bytes (Cells.take; docs/search.md, "Lists in the padding").
 MIN_PIECE = 4
@@ -172,7 +175,7 @@ WHOLE_BYTES = 640
 OVERLAY_SLOTS = 4096
 OVERLAY_SHARE = 0.05
 OVERLAY_FLOOR = 1 << 20  # a small site's overlay may reach this whatever its share
-PACK_FORMAT = 20  # 6: heads of 160 characters, or keys run into their lists; 7: both;
+PACK_FORMAT = 21  # 6: heads of 160 characters, or keys run into their lists; 7: both;
 # 8: compressed text is GB18030, or the entry's first-character frequencies (`firsts`); 9: both;
 # 10: an article's first text batch apart from the rest (a head's "x" says where each is)
 # 11: a pair's key spelled as its quotient by its bucket (codec.keyed_line); 12: a bucket's
@@ -181,7 +184,8 @@ PACK_FORMAT = 20  # 6: heads of 160 characters, or keys run into their lists; 7:
 # (codec.short_run); 15: the text after the first batch in two members, the next two
 # chunks and the rest (codec.CHUNK_BATCHES), and a head an array without the date the days
 # list says (head_text); 16: compressed text with short characters (codec.SHORT_HEADER);
-# 20: lists in the vocabulary's padding (Cells.take), the entry's pack without its base
+# 20: lists in the vocabulary's padding (Cells.take), the entry's pack without its base;
+# 21: a pointer and a length of one byte in windows of at most 256 bytes (`width`)
 ITEMS = ("days.gz", "lanmu.gz")
 # Spilled lists are named by their content: a name of digits alone is still a blob's.
 BLOB_FOLDERS = ("p", "x")
@@ -220,10 +224,19 @@ class Array:
         return (items - 1) * self.cell + self.window
 
 
+def width(window: int) -> int:
+    """The bytes of a cell's pointer and of an item's length in windows of `window` bytes:
+    one where the window is at most 256 (a pointer and a length are less than the window),
+    else POINTER (codec.js slotPayload). At 7,183 articles every array but the heads', 0.21
+    MB less."""
+    return 1 if window <= 256 else POINTER
+
+
 def window_room(cell: int, window: int) -> int:
     """Data bytes in a window of `window` bytes opening at a cell."""
     full, rest = divmod(window, cell)
-    return full * (cell - POINTER) + max(0, rest - POINTER)
+    w = width(window)
+    return full * (cell - w) + max(0, rest - w)
 
 
 class Cells:
@@ -235,6 +248,7 @@ class Cells:
 
     def __init__(self, cell: int, window: int, file: int | None = None):
         self.cell, self.window, self.file = cell, window, file
+        self.width = width(window)
         self.data = bytearray()
         self.pointers: list[int] = []
         self.free: dict[int, list[int]] = {}  # padding pieces' data offsets, by length
@@ -242,21 +256,24 @@ class Cells:
         self.taken: list[tuple[int, int, int]] = []  # (piece length, offset, length taken)
 
     def _start(self) -> int:
-        return max(len(self.data), len(self.pointers) * (self.cell - POINTER))
+        return max(len(self.data), len(self.pointers) * (self.cell - self.width))
 
     def room(self) -> int:
-        """The most bytes (length field included) the next item may take."""
+        """The most bytes the next item may take with a length field of 2 bytes (the
+        packer's measure whatever the array's `width`: a payload fits if its length and 2
+        are at most this)."""
         j = len(self.pointers)
-        return j * (self.cell - POINTER) + window_room(self.cell, self.window) - self._start()
+        room = j * (self.cell - self.width) + window_room(self.cell, self.window)
+        return room - self._start() + 2 - self.width
 
     def put(self, payload: bytes) -> None:
-        item = len(payload).to_bytes(2, "big") + payload
-        if len(item) > self.room():
+        if len(payload) + 2 > self.room():
             raise ValueError("an item larger than its room")
+        item = len(payload).to_bytes(self.width, "big") + payload
         start = self._start()
-        self.pointers.append(start - len(self.pointers) * (self.cell - POINTER))
+        self.pointers.append(start - len(self.pointers) * (self.cell - self.width))
         if self.file is not None:
-            step, at = self.cell - POINTER, len(self.data)
+            step, at = self.cell - self.width, len(self.data)
             while at < start:  # the padding, cut at the cells' pointers
                 end = min(start, (at // step + 1) * step)
                 self._free(end - at, at)
@@ -288,8 +305,8 @@ class Cells:
         self._free(length - len(data), at + len(data))
         self.taken.append((length, at, len(data)))
         self.data[at : at + len(data)] = data
-        step = self.cell - POINTER
-        return self.file + 1, at // step * self.cell + POINTER + at % step, len(data)
+        step = self.cell - self.width
+        return self.file + 1, at // step * self.cell + self.width + at % step, len(data)
 
     def untake(self, count: int) -> None:
         """Give back the pieces taken since `taken` held `count` of them (newest first)."""
@@ -301,12 +318,12 @@ class Cells:
             self.data[at : at + used] = bytes(used)
 
     def bytes(self) -> bytes:
-        step = self.cell - POINTER
+        step = self.cell - self.width
         cells = max(len(self.pointers), -(-len(self.data) // step))
         out = bytearray()
         for c in range(cells):
             pointer = self.pointers[c] if c < len(self.pointers) else 0
-            out += pointer.to_bytes(POINTER, "big") + self.data[c * step : (c + 1) * step]
+            out += pointer.to_bytes(self.width, "big") + self.data[c * step : (c + 1) * step]
             out.extend(bytes(self.cell * (c + 1) - len(out)))
         end = (len(self.pointers) - 1) * self.cell + self.window if self.pointers else 0
         return bytes(out[:end]) + bytes(max(0, end - len(out)))
@@ -314,10 +331,11 @@ class Cells:
 
 def item_of(window: bytes, cell: int) -> bytes:
     """The item a window holds (its payload), as the browser reads it (codec.js)."""
-    data = b"".join(window[at + POINTER : at + cell] for at in range(0, len(window), cell))
-    start = int.from_bytes(window[:POINTER], "big")
-    length = int.from_bytes(data[start : start + 2], "big")
-    return data[start + 2 : start + 2 + length]
+    w = width(len(window))
+    data = b"".join(window[at + w : at + cell] for at in range(0, len(window), cell))
+    start = int.from_bytes(window[:w], "big")
+    length = int.from_bytes(data[start : start + w], "big")
+    return data[start + w : start + w + length]
 
 
 @dataclass
@@ -724,13 +742,14 @@ def cell_size(sizes: list[int], window: int, slack: float) -> int:
 def overflowing(sizes: list[int], cell: int, window: int) -> list[int]:
     """The items that will not fit where they fall in cells of `cell` (Cells.room and
     Cells.put, counting only, as if each left an 8-byte reference in its place)."""
-    step, room, end, found = cell - POINTER, window_room(cell, window), 0, []
+    w = width(window)
+    step, room, end, found = cell - w, window_room(cell, window), 0, []
     for j, size in enumerate(sizes):
         start = max(end, j * step)
-        if start + size + 2 > j * step + room:
+        if start + size + w > j * step + room:
             found.append(j)
             size = 8  # the reference left in its place
-        end = start + size + 2
+        end = start + size + w
     return found
 
 
@@ -989,7 +1008,8 @@ class Made:
         for a, b in zip(cuts, cuts[1:], strict=False):
             if b > a:
                 share = wanted[a:b]
-                self._shares.append((share, [sizes[i] for i in share], array.cell - POINTER))
+                least = array.cell - width(array.window)
+                self._shares.append((share, [sizes[i] for i in share], least))
         self._start()
 
     def _start(self) -> None:
@@ -1079,7 +1099,8 @@ def _reserved(sizes: dict[str, list[int]], counts: dict[str, int], packer: Packe
 def write_base(logical: Logical, workers: int = PROCESSES) -> tuple[dict[str, bytes], Base, dict]:
     """Every item of the export in base files by family: each array's cells in files of
     its own (the vocabulary's last one also holding days and 栏目, read in the same round as
-    the buckets), the lists spilled or moved out of any slot in files of their own, each
+    the buckets, and the lists spilled or moved out of any slot, in the vocabulary's padding
+    where they fit and after its cells while the file has room), each
     article's first text batch in files of their own and the rest of its text in packs of
     TEXT_BYTES. Returns the files, the base and the entry's `pack` part. What each item is
     stored as is made in `workers` forks at once (`Made`; 1: here), the same bytes."""
