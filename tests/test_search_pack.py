@@ -321,25 +321,27 @@ def test_vocabulary_cells_take_less_room_than_slots_of_the_window(tmp_path):
     reads_back(published, export)
 
 
-def test_the_lists_moved_out_of_buckets_fill_the_vocabularys_padding(tmp_path, monkeypatch):
-    """A base with lists in the vocabulary's padding is smaller than one without, by about
-    what its padding lost, and reads back the same."""
+def test_the_lists_and_first_batches_fill_the_padding_of_their_arrays(tmp_path, monkeypatch):
+    """A base with the lists moved out of buckets in the vocabulary's padding and the first
+    text batches in the heads' is smaller than one without, by what the padding lost, and
+    reads back the same."""
     from kuaixun.bench.disk import published_figures
 
-    files = logical(random.Random(6), docs=10, buckets=5000)
+    files = logical(random.Random(6), docs=300, buckets=5000)
     export = write_logical(tmp_path / "export", files)
     figures = {}
-    for padded in [(), ("v",)]:
+    for padded in [{}, {"v": "lists"}, pack.PADDED]:
         monkeypatch.setattr(pack, "PADDED", padded)
         published = tmp_path / f"published-{len(padded)}"
         pack_export(export, published)
         reads_back(published, tmp_path / "export")
-        figures[padded] = published_figures(published)
-    without, with_lists = figures[()], figures[("v",)]
-    saved = without["bytes"] - with_lists["bytes"]
-    padding = without["families"]["v"]["pad"] - with_lists["families"]["v"]["pad"]
-    assert saved > 0.1 * without["families"]["v"]["pad"]
-    assert abs(saved - padding) < 0.05 * padding
+        figures[len(padded)] = published_figures(published)
+    for filled, letter in [(1, "v"), (2, "f")]:
+        before, after = figures[filled - 1], figures[filled]
+        saved = before["bytes"] - after["bytes"]
+        padding = before["families"][letter]["pad"] - after["families"][letter]["pad"]
+        assert saved > 0.1 * before["families"][letter]["pad"], letter
+        assert abs(saved - padding) < 0.05 * padding, letter
 
 
 def test_digits_packed_six_bits_read_back_as_written_in_python_and_the_browser():

@@ -55,11 +55,11 @@ class Tally:
         return sum(sum(kinds.values()) for kinds in self.bytes.values())
 
 
-def _slots(index: Published, tally: Tally, known: set, spilled: set) -> None:
+def _slots(index: Published, tally: Tally, known: set, spilled: set) -> dict:
     """Every array's items: each one's member or text, or its reference and the blob that
-    holds it; the cells' pointers, the items' lengths and references ("find"); the rest of
-    the array's runs of cells is padding, less the blobs that lie in it (pack.Cells.take).
-    Then the blobs its bucket lines refer to (spilled or moved lists)."""
+    holds it; the cells' pointers, the items' lengths and references ("find"). Then the blobs
+    its bucket lines refer to (spilled or moved lists). Returns each array's runs of cells
+    and the bytes its items use in them, for `_padding`."""
     runs, used = {}, {}
     for letter, (cell, count, first, _, _, window, per_file) in index.pack["arrays"].items():
         used[letter] = 2 * width(window) * count  # each item's length, its cell's pointer
@@ -78,10 +78,16 @@ def _slots(index: Published, tally: Tally, known: set, spilled: set) -> None:
         for k in range(-(-count // per_file)):
             items = min(per_file, count - k * per_file)
             runs[first + k + 1] = (letter, (items - 1) * cell + window)
-    padding = {letter: -u for letter, u in used.items()}
+    return {"runs": runs, "used": used}
+
+
+def _padding(tally: Tally, arrays: dict, refs: set) -> None:
+    """The rest of each array's runs of cells is padding, less the blobs (`refs`) that lie
+    in it (pack.Cells.take)."""
+    runs, padding = arrays["runs"], {letter: -u for letter, u in arrays["used"].items()}
     for letter, length in runs.values():
         padding[letter] += length
-    for file, offset, length in known:
+    for file, offset, length in refs:
         if file in runs and offset < runs[file][1]:
             padding[runs[file][0]] -= length
     for letter, pad in padding.items():
@@ -117,9 +123,10 @@ def _bucket_lists(index: Published, text: str, tally: Tally, known: set, spilled
                     _count_member(tally, family, index.range(ref))
 
 
-def _texts(index: Published, tally: Tally) -> None:
+def _texts(index: Published, tally: Tally, known: set) -> None:
     for d in range(index.count("f")):
         for ref in text_members(index.head(d)):
+            known.add(ref)
             _count_member(tally, "x", index.range(ref))
 
 
@@ -128,8 +135,9 @@ def published_figures(folder: Path) -> dict:
     index = Published(folder)
     tally = Tally()
     known: set = set()
-    _slots(index, tally, known, _spilled_refs(folder))
-    _texts(index, tally)
+    arrays = _slots(index, tally, known, _spilled_refs(folder))
+    _texts(index, tally, known)
+    _padding(tally, arrays, known)
     for ref in index.pack["items"].values():
         _count_member(tally, "i", index.range(tuple(ref)))
     files = [p for p in folder.rglob("*") if p.is_file() and not p.name.endswith(".pickle")]

@@ -125,10 +125,12 @@ SLOT_QUANTILE = {"v": 0.84, "f": 0.995, "y": 0.9, "r": 0.95, "s": 0.95}
 # at 160 it is 560: ten heads, 4.2 KB less a cold search (docs/search.md).
 HEAD_CHARS = 160
 POINTER = 2  # each cell's pointer and an item's length, in a window of more than 256 bytes
-# The padding between the vocabulary's items holds the lists moved out of its buckets, in
-# pieces of at least this many bytes (Cells.take; docs/search.md, "Lists in the padding").
+# The padding between an array's items holds blobs of one family, in pieces of at least
+# MIN_PIECE bytes (Cells.take; docs/search.md, "Lists in the padding"): the vocabulary's the
+# lists moved out of its buckets, the heads' the first text batches they refer to (each
+# read in the round after the heads, from the heads' file either way).
 MIN_PIECE = 4
-PADDED = ("v",)
+PADDED = {"v": "lists", "f": "first"}
 # The share of an array's items that may move something out because of the cells (each
 # moved list is a request more for a query that needs it). 1 % of the buckets (0.7 % before
 # a pair's key was told by its bucket) left the median cold search's requests and bytes as
@@ -360,10 +362,11 @@ class Packer:
         self.overlay = overlay
         self.files: list[bytearray] = [] if not overlay else [bytearray()]
         self.current: dict[str, int] = {}  # family → the file its next blob goes to
-        self.cells: Cells | None = None  # the run being laid out, whose padding takes lists
+        self.cells: Cells | None = None  # the run being laid out, whose padding takes blobs
+        self.fills = ""  # the family of blobs it takes
 
     def blob(self, data: bytes, family: str = "lists") -> tuple[int, int, int]:
-        if family == "lists" and self.cells is not None and (ref := self.cells.take(data)):
+        if family == self.fills and self.cells is not None and (ref := self.cells.take(data)):
             return ref
         if self.overlay:
             out = self.files[0]
@@ -831,20 +834,39 @@ def _text_parts(logical: Logical, docs) -> list[list[bytes]]:
 
 def _blob_text_runs(
     logical: Logical, docs, packer: Packer, made: list[list[bytes]] | None = None
-) -> dict[int, Texts]:
+) -> TextRuns:
     """Each article's text after what its head carries as compressed members, one a batch
     the browser reads (text_batches: deflate has more context than in a chunk alone): the
     first in the family of first batches (page.js reads the first batches of all the results
     shown at once), the others as one run in a text pack. Returns, by article, where the
     first and the others are and each member's length. `made`: the members of every
     article, in `docs`' order (`_text_parts`), made ahead."""
-    texts = {}
+    texts = TextRuns(packer)
     made = _text_parts(logical, docs) if made is None else made
     for d, parts in zip(docs, made, strict=True):
-        first = packer.blob(parts[0], "first") if parts else (0, 0, 0)
         rest = packer.blob(b"".join(parts[1:]), "text") if parts[1:] else (0, 0, 0)
-        texts[d] = ((first, rest), [len(p) for p in parts])
+        texts.firsts[d] = parts[0] if parts else None
+        texts.rests[d] = (rest, [len(p) for p in parts])
     return texts
+
+
+class TextRuns(dict):
+    """Where each article's text members are (`_blob_text_runs`): the other batches written
+    at once, the first batch when its head asks (in the base, as the heads are laid out, so
+    it may go in their padding: Cells.take), in the family of first batches."""
+
+    def __init__(self, packer: Packer):
+        super().__init__()
+        self.packer = packer
+        self.firsts: dict[int, bytes | None] = {}
+        self.rests: dict[int, tuple[Ref, list[int]]] = {}
+
+    def __missing__(self, d: int) -> Texts:
+        first = self.firsts.pop(d)
+        rest, lengths = self.rests.pop(d)
+        ref = self.packer.blob(first, "first") if first is not None else (0, 0, 0)
+        texts = self[d] = ((ref, rest), lengths)
+        return texts
 
 
 def _stored(logical: Logical, name: str) -> bytes:
@@ -1076,11 +1098,12 @@ def _lay_out(
     (`file`: the base file it goes to) with the lists moved out of its items in its padding
     where they fit (Cells.take)."""
     cells = packer.cells = Cells(array.cell, array.window, file)
+    packer.fills = PADDED.get(letter, "")
     try:
         for i in numbers:
             cells.put(_array_payload(letter, i, logical, cells.room(), packer, blobs, texts, made))
     finally:
-        packer.cells = None
+        packer.cells, packer.fills = None, ""
     return cells.bytes()
 
 
@@ -1113,6 +1136,8 @@ def write_base(logical: Logical, workers: int = PROCESSES) -> tuple[dict[str, by
         if "v" in arrays:
             packer.join("round1", arrays["v"].first + arrays["v"].files() - 1)
             packer.join("lists", arrays["v"].first + arrays["v"].files() - 1)
+        if "f" in arrays:
+            packer.join("first", arrays["f"].first + arrays["f"].files() - 1)
             made.start_spelling(arrays["v"])
         items = {
             name: packer.blob(_stored(logical, name), "round1")
