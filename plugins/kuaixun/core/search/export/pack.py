@@ -125,12 +125,16 @@ SLOT_QUANTILE = {"v": 0.84, "f": 0.995, "y": 0.9, "r": 0.95, "s": 0.95}
 # at 160 it is 560: ten heads, 4.2 KB less a cold search (docs/search.md).
 HEAD_CHARS = 160
 POINTER = 2  # each cell's pointer and an item's length, in a window of more than 256 bytes
-# The padding between an array's items holds blobs of one family, in pieces of at least
-# MIN_PIECE bytes (Cells.take; docs/search.md, "Lists in the padding"): the vocabulary's the
-# lists moved out of its buckets, the heads' the first text batches they refer to (each
-# read in the round after the heads, from the heads' file either way).
+# The padding between an array's items may hold blobs of one family, in pieces of at least
+# MIN_PIECE bytes (Cells.take; docs/search.md, "Lists in the padding"): the heads' holds the
+# first text batches they refer to (read in the round after the heads, from the heads' file
+# either way: no request and no range more). The vocabulary's could hold the lists moved
+# out of its buckets ({"v": "lists"}: 1.66 MB less at 7,183 articles), but a list read in
+# the same round as buckets is then a range more in their request, ≈ 95 bytes of multipart
+# part lines, where it was a request of its own: the bench of b5ba735 measured the slips'
+# median at 41,084 bytes, over issue 16's 40 KB; so it is left empty.
 MIN_PIECE = 4
-PADDED = {"v": "lists", "f": "first"}
+PADDED = {"f": "first"}
 # The share of an array's items that may move something out because of the cells (each
 # moved list is a request more for a query that needs it). 1 % of the buckets (0.7 % before
 # a pair's key was told by its bucket) left the median cold search's requests and bytes as
