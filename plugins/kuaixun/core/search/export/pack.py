@@ -8,9 +8,10 @@ out so that a deploy after an edit leaves every file of the base as it was.
   <base>/<k>.bin        the base, named by the hash of all its files, written again only
                         when the overlay grows too big: each array's cells in files of at
                         most FILE_BYTES (the vocabulary's last one with days and 栏目 and,
-                        in its padding and after its cells, the spilled and moved lists
-                        while it has room), each article's first text batch in files of
-                        their own, and the rest of its text in packs of TEXT_BYTES.
+                        after its cells, the spilled and moved lists while it has room;
+                        the heads' last one with each article's first text batch, in its
+                        padding where one fits, after its cells), and the rest of an
+                        article's text in packs of TEXT_BYTES.
   o/<hash>.bin          the overlay, named by its content: everything that changed since
                         the base was written (absent right after a new base).
 
@@ -27,9 +28,9 @@ whichever is shortest and fits; a pointer and a length take one byte in windows 
 256 bytes, two in larger ones (`width`). So an item takes about its own size on disk (the
 cell, ≈ the mean), while the window the reader fetches is as large as a fixed slot was; an
 item that does not fit in its window from where it starts moves lists out, or itself, as a
-blob. In the base, the vocabulary's padding (the room a run of small items leaves before
-the next item's cell) holds the lists its buckets move out, where one fits in a cell's data
-bytes (Cells.take); the others follow its cells in the same file.
+blob. In the base, the heads' padding (the room a run of small items leaves before the
+next item's cell) holds the first text batches, where one fits in a cell's data bytes
+(Cells.take, PADDED); the others follow the heads' cells in the same file.
 
 Everything else is a *blob* reached by a reference `@` + varints (file, offset, length),
 file 0 the overlay and k + 1 the base's pack k: the spilled lists (lines name them by
@@ -190,7 +191,8 @@ PACK_FORMAT = 21  # 6: heads of 160 characters, or keys run into their lists; 7:
 # (codec.short_run); 15: the text after the first batch in two members, the next two
 # chunks and the rest (codec.CHUNK_BATCHES), and a head an array without the date the days
 # list says (head_text); 16: compressed text with short characters (codec.SHORT_HEADER);
-# 20: lists in the vocabulary's padding (Cells.take), the entry's pack without its base;
+# 20: lists in the vocabulary's padding (Cells.take; since, the first batches in the
+# heads' instead: PADDED), the entry's pack without its base;
 # 21: a pointer and a length of one byte in windows of at most 256 bytes (`width`)
 ITEMS = ("days.gz", "lanmu.gz")
 # Spilled lists are named by their content: a name of digits alone is still a blob's.
@@ -1099,7 +1101,7 @@ def _lay_out(
     letter, numbers, array: Array, logical, packer, blobs, texts, made=None, file=None
 ) -> bytes:
     """The items `numbers` of an array, in this order, as one run of cells; in the base
-    (`file`: the base file it goes to) with the lists moved out of its items in its padding
+    (`file`: the base file it goes to) with the blobs of PADDED's family in its padding
     where they fit (Cells.take)."""
     cells = packer.cells = Cells(array.cell, array.window, file)
     packer.fills = PADDED.get(letter, "")
@@ -1126,9 +1128,9 @@ def _reserved(sizes: dict[str, list[int]], counts: dict[str, int], packer: Packe
 def write_base(logical: Logical, workers: int = PROCESSES) -> tuple[dict[str, bytes], Base, dict]:
     """Every item of the export in base files by family: each array's cells in files of
     its own (the vocabulary's last one also holding days and 栏目, read in the same round as
-    the buckets, and the lists spilled or moved out of any slot, in the vocabulary's padding
-    where they fit and after its cells while the file has room), each
-    article's first text batch in files of their own and the rest of its text in packs of
+    the buckets, and the lists spilled or moved out of any slot after its cells while the
+    file has room; the heads' last one each article's first text batch, in its padding
+    where one fits, after its cells), and the rest of an article's text in packs of
     TEXT_BYTES. Returns the files, the base and the entry's `pack` part. What each item is
     stored as is made in `workers` forks at once (`Made`; 1: here), the same bytes."""
     counts = logical.counts
