@@ -32,6 +32,7 @@ from kuaixun.core.search.export.codec import (
     decode_postings,
     dense,
     doc_list,
+    encode_line,
     gaps,
     keyed_bucket,
     keyed_line,
@@ -57,6 +58,7 @@ from kuaixun.core.search.export.pack import (
     batch_count,
     bucket_payload,
     compact,
+    first_changes,
     fit_bucket,
     inflated,
     item_of,
@@ -792,6 +794,41 @@ def test_a_characters_new_frequency_leaves_its_pair_lines_in_the_base(tmp_path):
     assert proc.returncode == 0, proc.stderr
     corrected, as_written, now = json.loads(proc.stdout)
     assert corrected == now != as_written
+
+
+def test_a_frequency_the_packer_told_is_no_change_while_its_postings_are_the_same():
+    """A bucket the packer stored with a term's postings moved out tells that term's
+    frequency, which the export's line leaves to the postings: after an edit that changes
+    only the first character's frequency, the two lines differ in both, and the bucket
+    stays in the base (the entry says the new frequency). Changed postings, or a frequency
+    the export tells itself, still override it."""
+    terms = {"内": [[], [], [(1, 2, 143), (5, 1, 140), (9, 3, 150)]], "外": [[(5, 1, 14)], [], []]}
+    counts = Counter({"区": 7, "区域内": 6, "区域外": 1})
+
+    def line(counts: Counter, terms: dict) -> list[str]:
+        return encode_line("区域", [1, 5, 9], terms, counts, Writer()).split("\t")
+
+    before = line(counts, terms)
+    assert before[4] == before[7] == "", before  # left to the postings
+    stored = list(before)
+    codec.tell_frequencies(stored, 5)  # what the packer does as it moves 内's postings out
+    moved = {"@out": before[5]}
+    stored[5] = "@out"
+    assert stored[4] == varint(6)
+
+    def same(a: str, b: str) -> bool:
+        return moved.get(a, a) == moved.get(b, b)
+
+    def changes(new: list[str]) -> dict[str, int] | None:
+        return first_changes("\t".join(stored), "\t".join(new), same)
+
+    assert changes(before) == {}
+    assert changes(line(counts + Counter({"区": 1}), terms)) == {"区": 8}
+    edited = {**terms, "内": [[], [], [(1, 2, 143), (5, 1, 141), (9, 3, 150)]]}
+    assert changes(line(counts + Counter({"区": 1}), edited)) is None
+    told = list(before)
+    told[4] = varint(5)  # a frequency the export's line tells (a list it spilled), changed
+    assert changes(told) is None
 
 
 @pytest.mark.parametrize("chunks", [1, 2, 3, 4, 9, 30])

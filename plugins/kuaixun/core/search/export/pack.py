@@ -1227,7 +1227,12 @@ def with_firsts(logical: Logical, base: Base, published: Path, over: dict[str, l
 def first_changes(old: str, new: str, same_list) -> dict[str, int] | None:
     """Character → its frequency in `new`, when the two buckets differ only there (in the
     third field of pair lines); None when they differ otherwise. `same_list(old, new)`:
-    whether two article lists or postings are the same, one perhaps stored apart."""
+    whether two article lists or postings are the same, one perhaps stored apart. A term's
+    frequency that `old` tells and `new` leaves to its postings (the packer told it when it
+    moved a list out: `_tell`) is no difference while those postings are the same: the sum
+    of their tf is what it tells. (An edit that adds a 于 changed ≈ 1,100 buckets' pair lines;
+    after the first characters' frequencies, 447 of 2,408 were still overridden at 7,183
+    articles, 276 of them for a told frequency alone.)"""
     before, after = _lines_by_key(old), _lines_by_key(new)
     if before.keys() != after.keys():
         return None
@@ -1242,7 +1247,9 @@ def first_changes(old: str, new: str, same_list) -> dict[str, int] | None:
         differ = [
             k
             for k, (a, b) in enumerate(zip(was, fields, strict=True))
-            if a != b and not (k in lists and same_list(a, b))
+            if a != b
+            and not (k in lists and same_list(a, b))
+            and not (k + 1 in lists and k > 2 and not b and same_list(was[k + 1], fields[k + 1]))
         ]
         if differ and (differ != [2] or len(key) != 2):
             return None
