@@ -28,9 +28,10 @@ whichever is shortest and fits; a pointer and a length take one byte in windows 
 256 bytes, two in larger ones (`width`). So an item takes about its own size on disk (the
 cell, ≈ the mean), while the window the reader fetches is as large as a fixed slot was; an
 item that does not fit in its window from where it starts moves lists out, or itself, as a
-blob. In the base, the heads' padding (the room a run of small items leaves before the
-next item's cell) holds the first text batches, where one fits in a cell's data bytes
-(Cells.take, PADDED); the others follow the heads' cells in the same file.
+blob. In the base, the padding (the room a run of small items leaves before the next
+item's cell) holds blobs, where one fits in a cell's data bytes (Cells.take, PADDED): the
+vocabulary's the lists its buckets move out or spill, the heads' the first text batches;
+the others follow each array's cells in the same file.
 
 Everything else is a *blob* reached by a reference `@` + varints (file, offset, length),
 file 0 the overlay and k + 1 the base's pack k: the spilled lists (lines name them by
@@ -129,13 +130,14 @@ POINTER = 2  # each cell's pointer and an item's length, in a window of more tha
 # The padding between an array's items may hold blobs of one family, in pieces of at least
 # MIN_PIECE bytes (Cells.take; docs/search.md, "Lists in the padding"): the heads' holds the
 # first text batches they refer to (read in the round after the heads, from the heads' file
-# either way: no request and no range more). The vocabulary's could hold the lists moved
-# out of its buckets ({"v": "lists"}: 1.66 MB less at 7,183 articles), but a list read in
-# the same round as buckets is then a range more in their request, ≈ 95 bytes of multipart
-# part lines, where it was a request of its own: the bench of b5ba735 measured the slips'
-# median at 41,084 bytes, over issue 16's 40 KB; so it is left empty.
+# either way: no request and no range more); the vocabulary's the lists moved out of its
+# buckets or spilled by them, those of one bucket side by side (Packer.group): 1.66 MB less
+# at 7,183 articles. A list read in the same round as buckets is then a range more in
+# their request (≈ 95 bytes of multipart part lines) where it could be one with them: 110
+# to 125 bytes a slip on average in Chromium, paid for by an entry that lists 60 % fewer
+# buckets after an edit (first_changes: ≈ 380 bytes a cold search).
 MIN_PIECE = 4
-PADDED = {"f": "first"}
+PADDED = {"v": "lists", "f": "first"}
 # The share of an array's items that may move something out because of the cells (each
 # moved list is a request more for a query that needs it). 1 % of the buckets (0.7 % before
 # a pair's key was told by its bucket) left the median cold search's requests and bytes as
@@ -386,6 +388,19 @@ class Packer:
         out.extend(data)
         return at + 1, len(out) - len(data), len(data)
 
+    def group(self, datas: list[bytes], family: str = "lists") -> list[tuple[int, int, int]]:
+        """Blobs read together (the lists moved out of one bucket at once) side by side, in
+        one piece of padding where one holds them all, so a round that asks for several
+        reads one range, as it does where they follow each other after the cells."""
+        cells = self.cells if len(datas) > 1 and family == self.fills else None
+        if cells is not None and (ref := cells.take(b"".join(datas))):
+            refs, at = [], ref[1]
+            for data in datas:
+                refs.append((ref[0], at, len(data)))
+                at += len(data)
+            return refs
+        return [self.blob(data, family) for data in datas]
+
     def mark(self) -> tuple:
         """Where the blobs end now, for `undo`: a blob goes to the overlay's one file, its
         family's current file or a new one, so only those files' lengths are kept (not every
@@ -499,14 +514,15 @@ def bucket_text(text: str, blobs: dict[str, tuple[int, int, int]]) -> str:
     def swap(value: str) -> str:
         return ref_code(blobs[f"p/{value[1:]}.gz"]) if value.startswith("@") else value
 
-    lines = []
-    for line in text.split("\n") if text else []:
-        fields = line.split("\t")
+    lines = [line.split("\t") for line in text.split("\n")] if text else []
+    if isinstance(blobs, Lists):  # the bucket's spilled lists written side by side
+        named = (fields[i] for fields in lines for i in [1, *range(5, len(fields), 3)])
+        blobs.write([f"p/{value[1:]}.gz" for value in named if value.startswith("@")])
+    for fields in lines:
         fields[1] = swap(fields[1])
         for i in range(5, len(fields), 3):
             fields[i] = swap(fields[i])
-        lines.append("\t".join(fields))
-    return "\n".join(lines)
+    return "\n".join("\t".join(fields) for fields in lines)
 
 
 class Lists(dict):
@@ -520,11 +536,19 @@ class Lists(dict):
         self.made: Made | None = made  # the lists' payloads made ahead, if any
 
     def __missing__(self, name: str) -> tuple[int, int, int]:
+        self.write([name])
+        return self[name]
+
+    def write(self, names: list[str]) -> None:
+        """The lists of `names` not yet written, side by side (Packer.group)."""
+        names = [name for name in dict.fromkeys(names) if name not in self]
+        payloads = [self._payload(name) for name in names]
+        for name, ref in zip(names, self.packer.group(payloads), strict=True):
+            self[name] = ref
+
+    def _payload(self, name: str) -> bytes:
         payload = self.made.spilled(name) if self.made is not None else None
-        if payload is None:
-            payload = _stored(self.logical, name)
-        ref = self[name] = self.packer.blob(payload)
-        return ref
+        return _stored(self.logical, name) if payload is None else payload
 
     def undo(self, mark: int) -> None:
         """Forget the names written since there were `mark` of them (the newest come last: a
@@ -636,19 +660,21 @@ def _moved_out(
     while waiting:
         # The share of the text to move out, as the share of the payload over the room.
         target = len(text) * (len(payload) + 2 - size) / len(payload)
-        taken = 0
+        taken, batch = 0, []
         while waiting and taken < target:
             length, n, i = waiting.pop(0)
             if (n, i) not in told:  # what the list, out of the line, no longer says
                 told.add((n, i))
                 _tell(lines[n], i, memo)
-            moving = lines[n][i]
-            code = ref_code(packer.blob(memo.get(("list", moving)) or compact(moving)))
+            batch.append((n, i))
+            taken += length
+        datas = [memo.get(("list", lines[n][i])) or compact(lines[n][i]) for n, i in batch]
+        for (n, i), ref in zip(batch, packer.group(datas), strict=True):
+            code = ref_code(ref)
             if moved is not None:
                 suffix = lines[n][i - 2] if i >= 5 else None
                 moved.append(list_tag(lines[n][0], suffix) + code[1:])
             lines[n][i] = code
-            taken += length
         keyed = "\n".join("\t".join(fields) for fields in lines)
         payload = bucket_payload(keyed, buckets, memo)
         if len(payload) + 2 <= size:
@@ -1128,11 +1154,12 @@ def _reserved(sizes: dict[str, list[int]], counts: dict[str, int], packer: Packe
 def write_base(logical: Logical, workers: int = PROCESSES) -> tuple[dict[str, bytes], Base, dict]:
     """Every item of the export in base files by family: each array's cells in files of
     its own (the vocabulary's last one also holding days and 栏目, read in the same round as
-    the buckets, and the lists spilled or moved out of any slot after its cells while the
-    file has room; the heads' last one each article's first text batch, in its padding
-    where one fits, after its cells), and the rest of an article's text in packs of
-    TEXT_BYTES. Returns the files, the base and the entry's `pack` part. What each item is
-    stored as is made in `workers` forks at once (`Made`; 1: here), the same bytes."""
+    the buckets, and the lists spilled or moved out of any slot, in its padding where they
+    fit, after its cells while the file has room; the heads' last one each article's first
+    text batch, in its padding where one fits, after its cells), and the rest of an
+    article's text in packs of TEXT_BYTES. Returns the files, the base and the entry's
+    `pack` part. What each item is stored as is made in `workers` forks at once (`Made`;
+    1: here), the same bytes."""
     counts = logical.counts
     packer = Packer(overlay=False)
     made = Made(logical, workers)
