@@ -309,6 +309,41 @@ def test_blobs_in_a_runs_padding_read_back_and_every_window_still_reads_its_item
     assert Cells(cell, window).take(b"list") is None  # the overlay's runs take none
 
 
+def test_a_runs_padding_takes_its_familys_blobs_after_its_layout_until_undone():
+    """Once a run of the base is laid out, its padding still takes blobs of its family
+    (Packer.spare: the pinyin words' moved lines in the vocabulary's), read back by their
+    references once the run's bytes are written; Packer.undo gives back what was taken
+    since its mark there too; other families go after the cells."""
+    rng = random.Random(9)
+    packer = Packer(overlay=False)
+    cell, window = 48, 112
+    file = packer.new_file(reserved=0)
+    cells = packer.cells = Cells(cell, window, file)
+    packer.fills = "lists"
+    for _ in range(300):
+        cells.put(bytes(rng.randrange(1, 256) for _ in range(rng.choice([1, 5, 20, 46]))))
+    packer.cells, packer.fills = None, ""
+    packer.spare.append((cells, "lists"))
+    packer.files[file].extend(bytes(len(cells.bytes())))  # the run's room, as _reserved keeps
+    packer.join("lists", file)
+    blobs = [bytes(rng.randrange(256) for _ in range(rng.randrange(4, 60))) for _ in range(400)]
+    refs = [packer.blob(blob) for blob in blobs[:380]]
+    mark, taken = packer.mark(), len(cells.taken)
+    undone = [packer.blob(blob) for blob in blobs[380:]]
+    assert len(cells.taken) > taken
+    packer.undo(mark)
+    assert len(cells.taken) == taken
+    assert packer.blob(b"first text", "first")[1] >= 0  # not the run's family: its own file
+    assert len(cells.taken) == taken
+    run = cells.bytes()
+    packer.slot(file, 0, run)
+    inside = [ref for ref in refs if ref[1] < len(run)]
+    assert 20 < len(inside) < len(refs)  # most went in the padding, the others after it
+    for (ref_file, offset, length), blob in zip(refs, blobs, strict=False):
+        assert ref_file == file + 1 and bytes(packer.files[file][offset : offset + length]) == blob
+    assert undone
+
+
 def test_vocabulary_cells_take_less_room_than_slots_of_the_window(tmp_path):
     """Buckets of uneven sizes share their cells' room: the array's files are well under
     one window a bucket, and every bucket still reads back."""

@@ -372,10 +372,16 @@ class Packer:
         self.current: dict[str, int] = {}  # family → the file its next blob goes to
         self.cells: Cells | None = None  # the run being laid out, whose padding takes blobs
         self.fills = ""  # the family of blobs it takes
+        # Runs laid out before, whose padding still takes blobs of a family (the lists the
+        # pinyin words move out go in the vocabulary's, in the same file as the others).
+        self.spare: list[tuple[Cells, str]] = []
 
     def blob(self, data: bytes, family: str = "lists") -> tuple[int, int, int]:
         if family == self.fills and self.cells is not None and (ref := self.cells.take(data)):
             return ref
+        for cells, fills in self.spare:
+            if family == fills and (ref := cells.take(data)):
+                return ref
         if self.overlay:
             out = self.files[0]
             out.extend(data)
@@ -408,14 +414,15 @@ class Packer:
         at 7,183 articles)."""
         open_files = {0} if self.overlay else set(self.current.values())
         ends = {at: len(self.files[at]) for at in open_files}
-        taken = len(self.cells.taken) if self.cells is not None else 0
+        runs = [self.cells] if self.cells is not None else []
+        taken = [(cells, len(cells.taken)) for cells in runs + [c for c, _ in self.spare]]
         return dict(self.current), len(self.files), ends, taken
 
     def undo(self, mark: tuple) -> None:
         """Forget the blobs written since `mark` (nothing else is written in between)."""
         current, count, ends, taken = mark
-        if self.cells is not None:
-            self.cells.untake(taken)
+        for cells, count_taken in taken:
+            cells.untake(count_taken)
         del self.files[count:]
         for at, length in ends.items():
             del self.files[at][length:]
@@ -1125,18 +1132,21 @@ def _bucket_slot(name, i, logical: Logical, size, packer, blobs, made: Made | No
 
 def _lay_out(
     letter, numbers, array: Array, logical, packer, blobs, texts, made=None, file=None
-) -> bytes:
+) -> Cells:
     """The items `numbers` of an array, in this order, as one run of cells; in the base
     (`file`: the base file it goes to) with the blobs of PADDED's family in its padding
-    where they fit (Cells.take)."""
+    where they fit (Cells.take), then and after (Packer.spare: its bytes are taken when
+    every array is laid out)."""
     cells = packer.cells = Cells(array.cell, array.window, file)
     packer.fills = PADDED.get(letter, "")
     try:
         for i in numbers:
             cells.put(_array_payload(letter, i, logical, cells.room(), packer, blobs, texts, made))
     finally:
+        if file is not None and packer.fills:
+            packer.spare.append((cells, packer.fills))
         packer.cells, packer.fills = None, ""
-    return cells.bytes()
+    return cells
 
 
 def _reserved(sizes: dict[str, list[int]], counts: dict[str, int], packer: Packer) -> dict:
@@ -1180,13 +1190,17 @@ def write_base(logical: Logical, workers: int = PROCESSES) -> tuple[dict[str, by
         blobs = Lists(logical, packer, made=made)
         texts = _blob_text_runs(logical, range(counts.get("f", 0)), packer, made.parts)
         made.parts = []
+        runs = []
         for letter, array in sorted(arrays.items()):
             for k in range(array.files()):
                 numbers = range(k * array.per_file, min(array.count, (k + 1) * array.per_file))
                 file = array.first + k if letter in PADDED else None
-                run = _lay_out(letter, numbers, array, logical, packer, blobs, texts, made, file)
-                assert len(run) == array.run_bytes(k), "a run of cells is the length reserved"
-                packer.slot(array.first + k, 0, run)
+                cells = _lay_out(letter, numbers, array, logical, packer, blobs, texts, made, file)
+                runs.append((array, k, cells))
+        for array, k, cells in runs:  # the padding holds what later arrays moved out too
+            run = cells.bytes()
+            assert len(run) == array.run_bytes(k), "a run of cells is the length reserved"
+            packer.slot(array.first + k, 0, run)
     finally:
         made.close()
     files = {f"{k}.bin": bytes(data) for k, data in enumerate(packer.files)}
@@ -1367,7 +1381,7 @@ def write_overlay(logical: Logical, base: Base, over: dict[str, list[int]], firs
     # Each array's overridden items as one run of cells, after every blob (a run moves
     # lists out as it goes, into blobs of this file too).
     runs = {
-        letter: _lay_out(letter, over[letter], array, logical, packer, blobs, texts)
+        letter: _lay_out(letter, over[letter], array, logical, packer, blobs, texts).bytes()
         for letter, array in sorted(base.arrays.items())
         if over.get(letter)
     }
