@@ -67,6 +67,7 @@ from kuaixun.core.search.export.pack import (
     pack_export,
     read_ref,
     text_batches,
+    text_parts,
 )
 from kuaixun.testing.builds import ROOT
 from kuaixun.testing.search_sites import logical_files, node_json, unpacked
@@ -829,6 +830,60 @@ def test_a_characters_new_frequency_leaves_its_pair_lines_in_the_base(tmp_path):
     assert proc.returncode == 0, proc.stderr
     corrected, as_written, now = json.loads(proc.stdout)
     assert corrected == now != as_written
+
+
+def reads_alone(member: bytes) -> bool:
+    try:
+        zlib.decompress(member)
+    except zlib.error:
+        return False
+    return True
+
+
+def test_an_articles_later_text_reads_back_after_its_earlier_text_in_python_and_browsers():
+    """An article's text members after the first are compressed with the bytes the members
+    before them inflate to as history (raw deflate after a header with HISTORY_BIT), and
+    shorter for it; Python and index.js's textOf (with DecompressionStream, and with the
+    vendored library without it) read every member back after those before it. A member
+    stored as text adds nothing to the history; an article's text in GB18030 with short
+    characters, without them, and in UTF-8. (A member that refers back into its history
+    does not read alone: its check is its history's and its own.)"""
+    rng = random.Random(11)
+    common = words(rng, 300)
+    articles = []
+    for n in range(30):
+        extra = rng.choice(["", "，的。", "\x01", "\ue000", "12345678"])  # short, GB, UTF-8
+        chunks = [
+            "".join(common[rng.randrange(280) :][:20] + words(rng, 5) for _ in range(18)) + extra
+            for _ in range(rng.choice([2, 4, 9]))
+        ]
+        if n % 7 == 0:
+            chunks[0] = DIGITS * 8  # a first member stored as text: no history from it
+        articles.append(text_batches(chunks))
+    members, history_bits = [], 0
+    for batches in articles:
+        parts = text_parts(batches)
+        alone = [compact(batch) for batch in batches]
+        assert sum(map(len, parts[1:])) < sum(map(len, alone[1:])) or len(parts) == 1
+        history = b""
+        for part, batch in zip(parts, batches, strict=True):
+            assert inflated(part, history) == batch
+            members.append((part.hex(), history.hex(), batch))
+            history_bits += bool(history) and part[:1] == b"\x78" and not reads_alone(part)
+            history = pack.grown(history, part)
+    assert history_bits > 20  # members that refer back into their history
+    script = """
+      import { readFileSync } from "node:fs";
+      import { textOf } from "./theme/static/js/search/index.js";
+      const members = JSON.parse(readFileSync(0, "utf8"));
+      const bytes = (h) => new Uint8Array(Buffer.from(h, "hex"));
+      const read = () => Promise.all(members.map(([m, h]) => textOf(bytes(m), [bytes(h)])));
+      const modern = await read();
+      delete globalThis.DecompressionStream;
+      process.stdout.write(JSON.stringify([modern, await read()]));
+    """
+    modern, fallback = node_json(script, members)
+    assert modern == fallback == [batch for _, _, batch in members]
 
 
 def test_a_frequency_the_packer_told_is_no_change_while_its_postings_are_the_same():

@@ -366,10 +366,9 @@ def test_a_slip_reads_only_the_lines_a_correction_covering_it_can_use_in_the_bro
     script = """
       import { readFileSync } from "node:fs";
       import { reading } from "./theme/static/js/search/pinyin.js";
-      const { lines, text, run, limits } = JSON.parse(readFileSync(0, "utf8"));
+      const { lines, text, run } = JSON.parse(readFileSync(0, "utf8"));
       const asked = [];
       const tools = {
-        limits,
         hanOnly: /^[\\u4e00-\\u9fff]+$/,
         async lines(keys) {
           asked.push(...keys);
@@ -380,7 +379,7 @@ def test_a_slip_reads_only_the_lines_a_correction_covering_it_can_use_in_the_bro
       const read = await reading([run], false, tools);
       process.stdout.write(JSON.stringify([read, asked]));
     """
-    data = {"lines": lines, "text": LONG_TEXT, "run": LONG_SLIP, "limits": forgive.LIMITS}
+    data = {"lines": lines, "text": LONG_TEXT, "run": LONG_SLIP}
     read, asked = node_json(script, data)
     assert read == LONG_TEXT
     assert "平" in asked and "ping cheng" in asked
@@ -405,3 +404,13 @@ def test_the_browser_knows_the_longest_word_of_the_lines_as_python_does():
     """pinyin.js keeps pinyin.py's MAX_WORD as a constant (`reach`), not in the entry."""
     script = (ROOT / "theme/static/js/search/pinyin.js").read_text(encoding="utf-8")
     assert re.search(r"^const MAX_WORD = (\d+);$", script, re.MULTILINE)[1] == str(MAX_WORD)
+
+
+def test_pinyin_js_forgives_within_forgive_pys_limits():
+    """pinyin.js keeps forgive.py's LIMITS as its own constant, not in the entry every
+    search reads (the search code's budget paid for the text's history with them)."""
+    script = """
+      import { LIMITS } from "./theme/static/js/search/pinyin.js";
+      process.stdout.write(JSON.stringify(LIMITS));
+    """
+    assert node_json(script, None) == forgive.LIMITS

@@ -359,11 +359,6 @@ export function slotPayload(bytes, cell) {
   return payload[0] === 0x40 ? new TextDecoder().decode(payload) : payload;
 }
 
-/** How stored bytes are compressed (export/pack.py `compact`): "deflate" (zlib's format,
- * whose first byte no plain item starts with) or null for plain text. */
-export function compression(bytes) {
-  return bytes[0] === 0x78 ? "deflate" : null;
-}
 
 // export/codec.py SHORT_CHARACTERS: in text compressed under 78 9C, a control byte stands
 // for the character at its place here (SHORT_BYTES: not tab, newline or carriage return,

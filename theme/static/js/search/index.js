@@ -8,7 +8,6 @@ import {
   bucketOf,
   listTag,
   vocabularyBucket,
-  compression,
   decodeDays,
   decodeDocs,
   decodeLanmu,
@@ -43,7 +42,7 @@ import {
  * deploy that changed either keeps its old code, which would misread the new files: a
  * search then fails with OUTDATED, and the page offers to load itself again.
  */
-const FORMAT = "19 21";
+const FORMAT = "19 22";
 export const OUTDATED = new Error("outdated");
 
 /** How long one file may take before the search gives up on it (a hung request). */
@@ -404,7 +403,6 @@ async function forgivingSearch(ix, text) {
 /** What pinyin.js needs of the index: y lines by key, whether some article holds a run. */
 function pinyinTools(ix, m, parseLines) {
   return {
-    limits: m.forgive,
     hanOnly: HAN_ONLY,
     async lines(keys) {
       // The short lines sit apart: a character's readings in r/, the syllables (the
@@ -473,12 +471,13 @@ async function snippetText(ix, doc, query, hit, t2s, head, batches = 1e9) {
   let loaded = head.s;
   let have = [...loaded].length;
   let unread = lengths.length; // members not read to their end: the text is cut
+  const past = [new Uint8Array()]; // what the members read inflated to (textOf)
   for (let b = 0, from = 0; b < lengths.length && b < batches; b++) {
     if (enough(loaded) || enough(head.t)) break;
     const to = Math.min(b < sizes.length ? from + sizes[b] - (b ? 1 : 0) : Infinity, head.n - 1);
     const name = `x/${doc}-${from}${to > from ? `…${to}` : ""}.gz`;
     const bytes = await range(ix, m, { file, offset, length: lengths[b] }, name);
-    const chars = [...(await textOf(bytes))];
+    const chars = [...(await textOf(bytes, past))];
     let at = 0;
     while (at < chars.length && !enough(loaded)) {
       const step = size - (have % size); // up to the end of the chunk the text reaches into
@@ -616,22 +615,34 @@ export function byteranges(bytes, type, url = "") {
 }
 
 /**
- * A file's text: items are stored zlib-compressed, or as plain text where that is shorter
- * (compression(), codec.js); compressed text is GB18030 with its commonest characters in a
- * byte each (78 9C, `unshort`), GB18030 (78 DA) or, for the few texts GB18030 cannot carry
- * in every browser, UTF-8 (78 01; export/codec.py `deflated`). Browsers without
- * DecompressionStream (Safari before 16.4, Firefox before 113) load a small inflate
- * library, then and only then; docs/browsers.md says which and why.
+ * A file's text: items are stored zlib-compressed (their first byte 0x78, which no plain
+ * item starts with), or as plain text where that is shorter; compressed text is GB18030
+ * with its commonest characters in a byte each (78 9C, `unshort`), GB18030 (78 DA) or, for
+ * the few texts GB18030 cannot carry in every browser, UTF-8 (78 01; export/codec.py
+ * `deflated`). An article's text member after its first may refer back into the bytes the
+ * members before it inflated to (`past`, which gets this one's): a stored block of them
+ * goes before the member's data (an empty one for any other item), and is cut off after.
+ * Browsers without DecompressionStream (Safari before 16.4, Firefox before 113) load a
+ * small inflate library, then and only then; docs/browsers.md says which and why.
  */
-export async function textOf(bytes) {
-  const format = compression(bytes);
-  if (!format) return readDense(bytes);
-  const data =
+export async function textOf(bytes, past = [new Uint8Array()]) {
+  if (bytes[0] !== 0x78) return readDense(bytes);
+  const n = past[0].length;
+  // zlib's header, a stored block of the history (its length, the length's complement),
+  // then the member's deflate data and check.
+  const input = new Uint8Array([
+    ...[120, 1, 0, n & 255, n >> 8, ~n & 255, (~n >> 8) & 255],
+    ...past[0],
+    ...bytes.slice(2),
+  ]);
+  const data = new Uint8Array(
     typeof DecompressionStream === "function"
       ? await new Response(
-          new Blob([bytes]).stream().pipeThrough(new DecompressionStream(format)),
+          new Blob([input]).stream().pipeThrough(new DecompressionStream("deflate")),
         ).arrayBuffer()
-      : (await import("../vendor/fflate.js")).unzlibSync(bytes);
-  const text = new TextDecoder(bytes[1] === 0x01 ? "utf-8" : "gb18030").decode(data);
+      : (await import("../vendor/fflate.js")).unzlibSync(input),
+  ).subarray(n);
+  past[0] = new Uint8Array([...past[0], ...data]);
+  const text = new TextDecoder(bytes[1] === 1 ? "utf-8" : "gb18030").decode(data);
   return bytes[1] === 0x9c ? unshort(text) : text;
 }

@@ -2,11 +2,23 @@
 // a query no article holds as typed is read again — as pinyin (renkoupucha), as initials
 // (pcq) or with a homophone put right (平成区 → 平城区) — over the site's own words, the
 // lines of y/<n>.gz. Pure: the index is reached through `tools` ({lines(keys), verbatim(run),
-// limits: the manifest's `forgive`, hanOnly: core.js's HAN_ONLY}), which index.js gives.
+// hanOnly: core.js's HAN_ONLY}), which index.js gives.
 // It imports nothing: the site ships it as a file of its own, which index.js imports only
 // for a query not found as typed (a verbatim query's code is the lighter for it).
 
 const LATIN = /^[a-z]+$/;
+// How far a slip is forgiven (forgive.py LIMITS, which a test compares): the longest run
+// corrected, corrections and readings tried, readings kept, a character's readings and
+// options, a word's cost in a reading.
+export const LIMITS = {
+  read: 12,
+  tries: 4,
+  readings: 2,
+  kept: 12,
+  pinyinTries: 12,
+  characters: 6,
+  wordCost: 100,
+};
 const LONGEST_SYLLABLE = 6;
 /** The longest word of the y lines (pinyin.py MAX_WORD; tests/test_search_pinyin.py holds
  * them equal): a constant here, so the entry every query reads stays as it was. */
@@ -117,13 +129,13 @@ function syllableCount({ text, ends }) {
 
 /** [end, Han, weight] of each reading at letter i: a syllable's commonest characters, the
  * words starting with two syllables there (the last cut short where the letters end). */
-function options(letters, i, lines, limits) {
+function options(letters, i, lines) {
   const { text, ends } = letters;
   const found = [];
   for (const j of ends[i]) {
     const a = text.slice(i, j);
     // A syllable's line starts with its followers (pinyin.py followers_field).
-    for (const [char, , w] of entries(lines.get(a)?.slice(1)).slice(0, limits.characters)) {
+    for (const [char, , w] of entries(lines.get(a)?.slice(1)).slice(0, LIMITS.characters)) {
       found.push([j, char, w]);
     }
     for (const k of ends[j] ?? []) {
@@ -144,38 +156,38 @@ function options(letters, i, lines, limits) {
   return found;
 }
 
-/** The Han readings of the letters, best first (limits.kept of them): each word costs
- * limits.wordCost less its weight, the cheapest reading first, then by text. */
-export function conversions(letters, lines, limits) {
+/** The Han readings of the letters, best first (LIMITS.kept of them): each word costs
+ * LIMITS.wordCost less its weight, the cheapest reading first, then by text. */
+export function conversions(letters, lines) {
   const n = letters.text.length;
   const best = [...letters.ends.map(() => []), [[0, ""]]];
   for (let i = n - 1; i >= 0; i--) {
     const found = [];
-    for (const [end, text, w] of options(letters, i, lines, limits)) {
-      for (const [cost, rest] of best[end]) found.push([cost + limits.wordCost - w, text + rest]);
+    for (const [end, text, w] of options(letters, i, lines)) {
+      for (const [cost, rest] of best[end]) found.push([cost + LIMITS.wordCost - w, text + rest]);
     }
     found.sort(compare);
     const kept = new Map();
     for (const [cost, text] of found) {
       if (!kept.has(text)) kept.set(text, cost);
-      if (kept.size === limits.kept) break;
+      if (kept.size === LIMITS.kept) break;
     }
     best[i] = [...kept].map(([text, cost]) => [cost, text]);
   }
   return best[0].map(([, text]) => text);
 }
 
-const readingsOf = (chars, lines, limits) =>
-  chars.map((ch) => words(lines.get(ch)?.[0] ?? "").slice(0, limits.readings));
+const readingsOf = (chars, lines) =>
+  chars.map((ch) => words(lines.get(ch)?.[0] ?? "").slice(0, LIMITS.readings));
 
 /**
  * `run` with a word of the site in place of a stretch that sounds the same, best first:
  * fewest characters changed, heaviest word, leftmost. When some character pairs occur in
  * no article (`suspects`, their positions), the stretch must cover one of them.
  */
-export function corrections(run, lines, suspects, limits) {
+export function corrections(run, lines, suspects) {
   const chars = [...run];
-  const readings = readingsOf(chars, lines, limits);
+  const readings = readingsOf(chars, lines);
   const found = [];
   for (let i = 0; i + 1 < chars.length; i++) {
     for (const key of pairKeys(readings.slice(i, i + 2))) {
@@ -211,10 +223,10 @@ async function fix(run, tools) {
   }
   const stretch = reach(chars, suspects);
   const lines = await tools.lines([...new Set(stretch)]);
-  for (const [k, v] of await tools.lines([...new Set(pairKeys(readingsOf(stretch, lines, tools.limits)))])) {
+  for (const [k, v] of await tools.lines([...new Set(pairKeys(readingsOf(stretch, lines)))])) {
     lines.set(k, v);
   }
-  const found = corrections(run, lines, suspects, tools.limits).slice(0, tools.limits.tries);
+  const found = corrections(run, lines, suspects).slice(0, LIMITS.tries);
   for (const candidate of found) if (await tools.verbatim(candidate)) return candidate;
   return null;
 }
@@ -225,7 +237,7 @@ async function readLatin(runs, tools) {
   const syllables = inventory((await tools.lines(["~"])).get("~"));
   const letters = lettersOf(runs, syllables);
   const count = syllableCount(letters);
-  if (count === null || count < 2 || count > tools.limits.read) {
+  if (count === null || count < 2 || count > LIMITS.read) {
     return (await suggest(runs, tools))[0] ?? null;
   }
   const keys = letterKeys(letters);
@@ -238,8 +250,8 @@ async function readLatin(runs, tools) {
     return b !== undefined && after.get(a)?.has(b);
   });
   for (const [k, v] of await tools.lines(pairs)) lines.set(k, v);
-  const readings = conversions(letters, lines, tools.limits);
-  for (const han of readings.slice(0, tools.limits.pinyinTries)) if (await tools.verbatim(han)) return han;
+  const readings = conversions(letters, lines);
+  for (const han of readings.slice(0, LIMITS.pinyinTries)) if (await tools.verbatim(han)) return han;
   return readings.length ? ((await fix(readings[0], tools)) ?? readings[0]) : null;
 }
 
@@ -257,7 +269,7 @@ export async function reading(runs, foundAsTyped, tools) {
   const fixed = [];
   for (const run of runs) {
     const n = [...run].length;
-    const wrong = tools.hanOnly.test(run) && n >= 2 && n <= tools.limits.read;
+    const wrong = tools.hanOnly.test(run) && n >= 2 && n <= LIMITS.read;
     fixed.push(wrong && !(await tools.verbatim(run)) ? ((await fix(run, tools)) ?? run) : run);
   }
   return fixed.some((run, i) => run !== runs[i]) ? fixed.join(" ") : null;

@@ -887,7 +887,6 @@ def manifest(records: list[Record], days: list[int], state: ExportState) -> dict
         "docs": n,
         "buckets": state.buckets,
         "pinyinBuckets": state.pinyin_buckets,
-        "forgive": forgive.LIMITS,
         "t2sBuckets": T2S_BUCKETS,
         "boosts": [rank.BOOSTS[f] for f in SCORED_FIELDS],
         "avgfl": [(length / n if n else 0) or 1 for length in state.lengths],
@@ -926,6 +925,9 @@ GB_UNSAFE = re.compile("[\u1e3f\u9fb4-\u9fbb\ue000-\uf8ff\ufe10-\ufe19]")
 # text's characters) made the snippets' text 4.3 % smaller and the heads 3.4 % at 7,183
 # articles, for 28 characters in the browser's code (docs/search.md, "Short characters").
 SHORT_HEADER = b"\x78\x9c"
+# An article's text member after its first may refer back into at most this many bytes of
+# the members before it (`deflated`): deflate's window.
+HISTORY_BYTES = 32768
 SHORT_CHARACTERS = "，的。、一人是在了不有中为大”“行上年和时到个发生这以公"
 SHORT_BYTES = bytes(b for b in range(1, 32) if b not in (9, 10, 13))
 _SHORT_PAIRS = tuple(zip(SHORT_CHARACTERS, SHORT_BYTES.decode(), strict=True))
@@ -934,26 +936,53 @@ _SHORT_PAIRS = tuple(zip(SHORT_CHARACTERS, SHORT_BYTES.decode(), strict=True))
 _SHORT_UNSAFE = re.compile(f"[{re.escape(SHORT_BYTES.decode())}]")
 
 
-def deflated(text: str) -> bytes:
+def deflated(text: str, history: bytes = b"") -> bytes:
     """zlib's format (a 2-byte header, the deflate data, Adler-32) of the text in GB18030
     with its commonest characters in one byte each (`SHORT_HEADER`), or without them
     (`ZLIB_HEADER`) where the text holds such a byte, or in UTF-8 (`UTF8_HEADER`) where
     GB18030 cannot carry it for every browser: DecompressionStream("deflate") reads it
-    wherever it reads gzip, and ignores the header's level."""
+    wherever it reads gzip, and ignores the header's level.
+
+    With a `history` (the bytes an article's text members before this one inflate to:
+    `inflated_bytes`, at most HISTORY_BYTES), deflate data that may refer back into it, and
+    the Adler-32 of the history and the text: the stream a zlib reader inflates when a
+    stored block of the history is put before the data (index.js `textOf` puts one before
+    every member, empty where there is no history, and cuts the history off after). An
+    article's later text repeats its earlier text's names and phrases, which a member alone
+    cannot refer to."""
     if GB_UNSAFE.search(text):
-        return UTF8_HEADER + zlib.compress(text.encode("utf-8"), 9)[2:]
-    if _SHORT_UNSAFE.search(text):
-        return zlib.compress(text.encode("gb18030"), 9)
-    for character, byte in _SHORT_PAIRS:  # (str.translate took five times as long)
-        if character in text:
-            text = text.replace(character, byte)
-    return SHORT_HEADER + zlib.compress(text.encode("gb18030"), 9)[2:]
+        header, data = UTF8_HEADER, text.encode("utf-8")
+    elif _SHORT_UNSAFE.search(text):
+        header, data = ZLIB_HEADER, text.encode("gb18030")
+    else:
+        for character, byte in _SHORT_PAIRS:  # (str.translate took five times as long)
+            if character in text:
+                text = text.replace(character, byte)
+        header, data = SHORT_HEADER, text.encode("gb18030")
+    if not history:
+        return header + zlib.compress(data, 9)[2:]
+    assert len(history) <= HISTORY_BYTES, "a stored block and deflate's window hold 32 KB"
+    raw = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zdict=history)
+    check = zlib.adler32(history + data).to_bytes(4, "big")
+    return header + raw.compress(data) + raw.flush() + check
 
 
-def inflated_text(data: bytes) -> str:
-    """The text `deflated` compressed."""
+def inflated_bytes(data: bytes, history: bytes = b"") -> bytes:
+    """What a member `deflated` wrote inflates to (before its characters are decoded)."""
+    if not history:
+        return zlib.decompress(data)
+    raw = zlib.decompressobj(-15, zdict=history)
+    text = raw.decompress(data[2:])
+    if raw.unused_data != zlib.adler32(history + text).to_bytes(4, "big"):
+        raise zlib.error("a text member's check does not match its history and text")
+    return text
+
+
+def inflated_text(data: bytes, history: bytes = b"") -> str:
+    """The text `deflated` compressed (with the same `history`)."""
     header = data[:2]
-    text = zlib.decompress(data).decode("utf-8" if header == UTF8_HEADER else "gb18030")
+    raw = inflated_bytes(data, history)
+    text = raw.decode("utf-8" if header == UTF8_HEADER else "gb18030")
     if header == SHORT_HEADER:
         for character, byte in _SHORT_PAIRS:
             if byte in text:

@@ -78,6 +78,7 @@ from kuaixun.core.search.export.codec import (
     deflated,
     dense,
     fnv1a,
+    inflated_bytes,
     inflated_text,
     keyed_bucket,
     read_days,
@@ -184,7 +185,7 @@ WHOLE_BYTES = 640
 OVERLAY_SLOTS = 4096
 OVERLAY_SHARE = 0.05
 OVERLAY_FLOOR = 1 << 20  # a small site's overlay may reach this whatever its share
-PACK_FORMAT = 21  # 6: heads of 160 characters, or keys run into their lists; 7: both;
+PACK_FORMAT = 22  # 6: heads of 160 characters, or keys run into their lists; 7: both;
 # 8: compressed text is GB18030, or the entry's first-character frequencies (`firsts`); 9: both;
 # 10: an article's first text batch apart from the rest (a head's "x" says where each is)
 # 11: a pair's key spelled as its quotient by its bucket (codec.keyed_line); 12: a bucket's
@@ -195,7 +196,8 @@ PACK_FORMAT = 21  # 6: heads of 160 characters, or keys run into their lists; 7:
 # list says (head_text); 16: compressed text with short characters (codec.SHORT_HEADER);
 # 20: lists in the vocabulary's padding (Cells.take; since, the first batches in the
 # heads' instead: PADDED), the entry's pack without its base;
-# 21: a pointer and a length of one byte in windows of at most 256 bytes (`width`)
+# 21: a pointer and a length of one byte in windows of at most 256 bytes (`width`);
+# 22: an article's later text members compressed after its earlier text (codec.deflated)
 ITEMS = ("days.gz", "lanmu.gz")
 # Spilled lists are named by their content: a name of digits alone is still a blob's.
 BLOB_FOLDERS = ("p", "x")
@@ -482,9 +484,29 @@ def compact_stored(name: str, data: bytes) -> bytes:
     return compact(data.decode("utf-8"))
 
 
-def inflated(data: bytes) -> str:
-    """The text of an item or blob stored by `compact`."""
-    return inflated_text(data) if data[:1] == b"\x78" else read_dense(data)
+def inflated(data: bytes, history: bytes = b"") -> str:
+    """The text of an item or blob stored by `compact` (or `text_parts`, after `history`)."""
+    return inflated_text(data, history) if data[:1] == b"\x78" else read_dense(data)
+
+
+def text_parts(batches: list[str]) -> list[bytes]:
+    """An article's text members (`text_batches`), each after the first compressed with
+    what the members before it inflate to as its history (codec.deflated) where that is
+    shorter than its digits packed; a member stored as text adds nothing to the history."""
+    parts: list[bytes] = []
+    history = b""
+    for batch in batches:
+        # (The reader puts any history before a member: an article's first two batches,
+        # ≈ 4 KB, are well within deflate's window, which codec.deflated asserts.)
+        part = _shorter(batch, deflated(batch, history)) if history else compact(batch)
+        parts.append(part)
+        history = grown(history, part)
+    return parts
+
+
+def grown(history: bytes, part: bytes) -> bytes:
+    """The history of an article's next text member, after `part`."""
+    return history + inflated_bytes(part, history) if part[:1] == b"\x78" else history
 
 
 def arrays_of(names) -> dict[str, int]:
@@ -865,10 +887,7 @@ def _chunks(logical: Logical, d: int, count: int) -> list[str]:
 def _text_parts(logical: Logical, docs) -> list[list[bytes]]:
     """Each article's text after what its head carries, as its compressed members."""
     chunks = logical.chunks
-    return [
-        [compact(batch) for batch in text_batches(_chunks(logical, d, chunks.get(d, 0)))]
-        for d in docs
-    ]
+    return [text_parts(text_batches(_chunks(logical, d, chunks.get(d, 0)))) for d in docs]
 
 
 def _blob_text_runs(
@@ -1539,17 +1558,22 @@ class Published:
         payload = self.in_window(letter, i)
         return self.range(read_ref(payload.decode())) if payload[:1] == b"@" else payload
 
-    def members(self) -> list[bytes]:
-        """Every item and blob the arrays, items and texts hold, as stored."""
-        found = [
+    def members(self) -> list[tuple[bytes, bytes]]:
+        """Every item and blob the arrays, items and texts hold, as stored, each with the
+        history it is inflated after (an article's text members before it: text_parts)."""
+        items = [
             self.payload(letter, i)
             for letter in self.pack["arrays"]
             for i in range(self.count(letter))
         ]
-        found += [self.range(tuple(ref)) for ref in self.pack["items"].values()]
+        items += [self.range(tuple(ref)) for ref in self.pack["items"].values()]
+        found = [(data, b"") for data in items]
         for d in range(self.count("f")):
-            found += [self.range(ref) for ref in text_members(self.head(d))]
-        return [data for data in found if data]
+            history = b""
+            for ref in text_members(self.head(d)):
+                found.append((self.range(ref), history))
+                history = grown(history, found[-1][0])
+        return [(data, history) for data, history in found if data]
 
     def slot(self, letter: str, i: int) -> str:
         """Item i's text; a vocabulary bucket with its keys spelled out, as the export
@@ -1572,7 +1596,11 @@ class Published:
     def chunks(self, d: int) -> list[str]:
         """The article's text chunks (codec.snippet_chunks): its head's start and its run."""
         head = self.head(d)
-        text = head["s"] + "".join(inflated(self.range(ref)) for ref in text_members(head))
+        text, history = head["s"], b""
+        for ref in text_members(head):
+            part = self.range(ref)
+            text += inflated(part, history)
+            history = grown(history, part)
         return [text[i : i + CHUNK] for i in range(0, len(text), CHUNK)] or [""]
 
     def count(self, letter: str) -> int:
