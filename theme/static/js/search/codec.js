@@ -97,7 +97,7 @@ export const WHOOSH_LENGTHS = Array.from({ length: 256 }, (_, n) =>
 export const LENGTH_CODES = [
   [14, 2],
   [8, 0],
-  [143, 6],
+  [113, 5],
 ];
 
 /**

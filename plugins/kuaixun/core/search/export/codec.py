@@ -697,14 +697,14 @@ _GOLOMBS = [_golomb(v) for v in range(4096)]
 
 # A posting's values (`postings`): Whoosh's length byte of the field, as a Rice code of
 # the zigzag of its difference from the field's usual byte (2d for d ≥ 0, −2d − 1 below),
-# then the term frequency − 1 as an Exp-Golomb code of order 0. (Usual byte, Rice
-# parameter) per scored field: the commonest byte of the 7,183 inews articles' postings and
-# the parameter that codes theirs shortest. Fixed, not taken from the site: an update
-# leaves every posting it does not touch as it was, and a site whose articles are shorter
-# or longer pays a bit or two a posting. Before, a base-64 varint of length byte · 4 + tf − 1
-# took 12 bits for almost every body posting (its byte is ≈ 143); now 9.3 on average
-# (docs/search.md, "Postings in bits"). codec.js LENGTH_CODES holds the same.
-LENGTH_CODES = {"title": (14, 2), "tags": (8, 0), "body": (143, 6)}
+# then the term frequency − 1 as an Exp-Golomb code of order 0. (Centre, Rice parameter)
+# per scored field: the pair that codes the 7,183 inews articles' postings shortest (every
+# centre and k ≤ 7 tried: body (113, 5), 7.00 bits a posting's length byte, where the
+# commonest byte, 143, with k = 6 took 7.66: 0.17 MB of the index; docs/search.md, "Postings
+# in bits"). Fixed, not taken from the site: an update leaves every posting it does not
+# touch as it was, and a site whose articles are shorter or longer pays a bit or two a
+# posting. codec.js LENGTH_CODES holds the same.
+LENGTH_CODES = {"title": (14, 2), "tags": (8, 0), "body": (113, 5)}
 _LENGTH_BITS = [
     [_rice(2 * (b - centre) if b >= centre else 2 * (centre - b) - 1, k) for b in range(256)]
     for centre, k in (LENGTH_CODES[name] for name in SCORED_FIELDS)
@@ -1101,14 +1101,15 @@ STATE = "state.pickle"
 FILES = "files.pickle"
 
 # Bump when the files' format changes, so a cached export is not reused.
-FORMAT = 19  # 11: the manifest names its format (a page open across a deploy checks it);
+FORMAT = 20  # 11: the manifest names its format (a page open across a deploy checks it);
 # 12: a basic CJK pair's bucket by pair_mix, its key spelled as the quotient (keyed_line);
 # 13: an article list out of line in bits where shorter (`long_list`); 14: the syllables'
 # lines in a family of their own (s/), the inventory by initial, six characters a syllable;
 # 15: a syllable's line starts with its followers (pinyin.followers_field); 16: the
 # commonest characters in one byte each in compressed text (`SHORT_HEADER`); 17: postings
 # in bits (`postings`, `LENGTH_CODES`); 18: the empty fields before a term's first left out;
-# 19: a term's frequency left to the reader where its postings say it (`encode_line`)
+# 19: a term's frequency left to the reader where its postings say it (`encode_line`);
+# 20: the body's length bytes coded around 113 (k = 5), not 143 (k = 6)
 # Bump when the cached files' form changes but not what is published (FORMAT): a cache kept
 # by older code is then written anew, never updated. 2: buckets stored keyed (`stored`);
 # 3: .gz files stored as the packer publishes them (`deflated`: zlib, GB18030), not gzip;
