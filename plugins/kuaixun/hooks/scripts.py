@@ -2,9 +2,10 @@
 JavaScript to output/theme/js/, each script there is written again, made from the theme's
 source (never from the copy: minifying twice renames again): each page script (js/*.js)
 that imports modules as one file with them (kuaixun.core.bundle: one request instead of one
-per module), the modules it absorbed removed, and every script through esbuild's minifier
-(kuaixun.tools.esbuild: comments and spaces go, local names shrink, `/*!` licence comments
-stay, nothing newer than the browser floor is written). Vendored libraries (js/vendor/)
+per module, bundled by esbuild into one scope), the modules it absorbed removed, and every
+script through esbuild's minifier (kuaixun.tools.esbuild: comments and spaces go, local
+names shrink, `/*!` licence comments stay, nothing newer than the browser floor is
+written). Vendored libraries (js/vendor/)
 ship exactly as their authors published them. Every browser test runs the shipped files;
 the source stays readable, and node's tests run it as it is.
 """
@@ -37,8 +38,10 @@ def shipped_scripts(sources: Path) -> tuple[dict[str, str], set[str]]:
         name = script.relative_to(sources).as_posix()
         if "vendor" in script.relative_to(sources).parts or script in absorbed:
             continue
-        text = bundle(script) if script in entries else script.read_text(encoding="utf-8")
-        shipped[name] = minified(text, source=name)
+        if script in entries:
+            shipped[name] = bundle(script)  # (minified as it is bundled)
+        else:
+            shipped[name] = minified(script.read_text(encoding="utf-8"), source=name)
     return shipped, {m.relative_to(sources).as_posix() for m in absorbed}
 
 

@@ -130,12 +130,7 @@ def minify(text: str, *, module: bool, source: str = "<stdin>") -> str:
     """`text` minified: comments and spaces gone, local names shortened, `/*!` licence
     comments kept. A module's top-level names are its own and are shortened too; a classic
     script's are globals other scripts may use, and stay."""
-    command = binary()
-    if not command.is_file():
-        raise EsbuildError(
-            f"esbuild {VERSION} is not installed at {command}: run `make setup` "
-            "(or `python -m kuaixun.tools.esbuild`)"
-        )
+    command = _installed()
     # Non-ASCII text stays \u-escaped (esbuild's default): 370 bytes more, but 60 fewer once
     # gzipped (search.js), and gzip is what a reader downloads.
     args = [str(command), "--minify", f"--target={TARGET}", "--legal-comments=inline"]
@@ -146,6 +141,31 @@ def minify(text: str, *, module: bool, source: str = "<stdin>") -> str:
     if done.returncode:
         raise EsbuildError(f"{source}: esbuild: {done.stderr.decode(errors='replace').strip()}")
     return done.stdout.decode()
+
+
+def bundle(entry: Path, out: Path, metafile: Path, *, externals: list[str]) -> None:
+    """`entry` and every module it imports statically, as one minified module in `out`
+    (`--bundle`: one scope, every name shortened, what nothing reads left out), the modules
+    read and their imports in `metafile` (esbuild's JSON); the imports `externals` names
+    are left as written."""
+    command = _installed()
+    args = [str(command), str(entry), "--bundle", "--minify", "--format=esm"]
+    args += [f"--target={TARGET}", "--legal-comments=inline", "--color=false"]
+    args += ["--log-level=warning", f"--outfile={out}", f"--metafile={metafile}"]
+    args += [f"--external:{spec}" for spec in externals]
+    done = subprocess.run(args, capture_output=True, check=False, cwd=entry.parent)
+    if done.returncode or done.stderr:
+        raise EsbuildError(f"{entry}: esbuild: {done.stderr.decode(errors='replace').strip()}")
+
+
+def _installed() -> Path:
+    command = binary()
+    if not command.is_file():
+        raise EsbuildError(
+            f"esbuild {VERSION} is not installed at {command}: run `make setup` "
+            "(or `python -m kuaixun.tools.esbuild`)"
+        )
+    return command
 
 
 if __name__ == "__main__":
