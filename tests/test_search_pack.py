@@ -19,6 +19,7 @@ import pytest
 from kuaixun.core.search.export import codec, pack
 from kuaixun.core.search.export.codec import (
     CHUNK,
+    CHUNK_BATCHES,
     DIGITS,
     GB_UNSAFE,
     SHORT_CHARACTERS,
@@ -67,6 +68,7 @@ from kuaixun.core.search.export.pack import (
     pack_export,
     read_ref,
     text_batches,
+    text_members,
     text_parts,
 )
 from kuaixun.testing.builds import ROOT
@@ -122,6 +124,7 @@ def write_logical(folder: Path, files: dict[str, str]) -> LogicalExport:
     """A logical export as codec keeps it (saved in `folder` for logical_files to read)."""
     docs, buckets = (sum(1 for n in files if n.startswith(f)) for f in ("f/", "v/"))
     manifest = {"base": "abc123/", "docs": docs, "buckets": buckets}
+    manifest["chunk"] = [CHUNK, *CHUNK_BATCHES]  # (how index.js reads an article's text)
     hashes = {name: hashlib.sha1(text.encode()).digest() for name, text in files.items()}
     logical = LogicalExport(manifest, {n: stored(n, t, buckets) for n, t in files.items()}, hashes)
     save_export(folder, logical)
@@ -227,7 +230,50 @@ def test_the_browser_reads_each_head_as_the_export_wrote_it(tmp_path):
     assert heads == [json.loads(files[f"f/{d}.json"]) for d in range(60)]
     stored = [json.loads(Published(tmp_path / "published").slot("f", d)) for d in range(60)]
     assert 0 < sum(len(h) == 6 for h in stored) < 60  # with and without their date
-    assert 0 < sum(isinstance(h[1], list) for h in stored) < 60  # URLs shortened, or not
+    assert 0 < sum(isinstance(h[2], list) for h in stored) < 60  # URLs shortened, or not
+
+
+TEXTS_IN_NODE = (
+    HEADS_IN_NODE.split("const heads = [];")[0]
+    + """
+const texts = [];
+const nowhere = { runs: [], parts: ["~"] }; // no text holds it: every member is read
+for (let d = 0; d < docs; d++) {
+  const head = await index.article(d);
+  texts.push(await index.text(d, nowhere, { whole: false, held: [] }, new Map(), head));
+}
+process.stdout.write(JSON.stringify(texts));
+"""
+)
+
+
+def test_an_articles_first_text_member_reads_after_its_heads_text(tmp_path):
+    """The first member after a head is compressed after what the head inflates to past its
+    references (head_history): many refer back into it and inflate with it alone. Python
+    and index.js read every article's whole text back, heads in their slots and heads moved
+    out of them alike (a few titles are too long for the heads' window)."""
+    rng, docs = random.Random(6), 240
+    files = logical(rng, docs=docs, buckets=50)
+    for d in (7, 70):  # heads larger than the window, moved out (window_size: at 201 heads)
+        head = json.loads(files[f"f/{d}.json"])
+        files[f"f/{d}.json"] = json.dumps({**head, "t": words(rng, 900)}, ensure_ascii=False)
+    pack_export(write_logical(tmp_path / "export", files), tmp_path / "published")
+    published = Published(tmp_path / "published")
+    counts = [json.loads(files[f"f/{d}.json"])["n"] for d in range(docs)]
+    texts = ["".join(files[f"x/{d}-{k}.gz"] for k in range(n)) for d, n in enumerate(counts)]
+    assert ["".join(published.chunks(d)) for d in range(docs)] == texts
+    asked = {"base": f"{tmp_path / 'published'}/", "docs": docs}
+    assert node_json(TEXTS_IN_NODE, asked) == texts
+    after_head = 0
+    for d in range(docs):
+        refs = text_members(published.head(d))
+        if not refs:
+            continue
+        first, history = published.range(refs[0]), published.head_history(d)
+        assert history and texts[d][HEAD_CHARS:].startswith(inflated(first, history))
+        after_head += first[:1] == b"\x78" and not reads_alone(first)
+    assert after_head > 20
+    assert published.in_window("f", 7)[:1] == published.in_window("f", 70)[:1] == b"@"
 
 
 def test_a_bigger_overlay_than_allowed_writes_a_new_base(tmp_path):

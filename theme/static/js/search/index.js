@@ -42,7 +42,7 @@ import {
  * deploy that changed either keeps its old code, which would misread the new files: a
  * search then fails with OUTDATED, and the page offers to load itself again.
  */
-const FORMAT = "20 22";
+const FORMAT = "20 23";
 export const OUTDATED = new Error("outdated");
 
 /** How long one file may take before the search gives up on it (a hung request). */
@@ -97,7 +97,7 @@ export function createIndex(base, fetchBytes = networkFetch(), entry = null) {
     /** Each article's 栏目 name, fetched only when a reader filters by 栏目. */
     lanmu: () => lanmu(ix),
     /** A result's head: title (t), URL (u), date (d), 栏目 (c), number of text chunks (n),
-     * the text's start (s) and where the rest is (x). */
+     * the text's start (s), where the rest is (x) and its first member's history (h). */
     article: (doc) => article(ix, doc),
     /**
      * Enough of a result's text for its snippet, chunk after chunk (see holdsQuery), or of
@@ -187,15 +187,16 @@ function range(ix, m, { file, offset, length }, name) {
   return ix.load(path, { range: [offset, offset + length - 1], name });
 }
 
-/** A blob's text: "@" + its reference (a spilled list, a bucket too big for its slot). */
-const blob = async (ix, m, code, name = code) =>
-  textOf(await range(ix, m, decodeRef(code), name));
+/** A blob's text: "@" + its reference (a spilled list, a bucket too big for its slot);
+ * `past` as textOf takes it. */
+const blob = async (ix, m, code, name = code, past) =>
+  textOf(await range(ix, m, decodeRef(code), name), past);
 
 /**
  * An item of the export by its logical name (export/codec.py): `v/<b>.gz`, `f/<d>.json`,
  * `t/<k>.gz` sit in slots of fixed size, days.gz and lanmu.gz where the entry says.
  */
-async function inside(ix, m, name, whole = false) {
+async function inside(ix, m, name, whole = false, past) {
   const item = m.pack.items[name];
   if (item) {
     const [file, offset, length] = item;
@@ -208,8 +209,8 @@ async function inside(ix, m, name, whole = false) {
   if (!slot) return "";
   const payload = slotPayload(await range(ix, m, slot, name), array[0]);
   // A bucket that is a blob, asked for `whole`: its slot as it is (loadKeys reads it).
-  if (typeof payload === "string") return whole ? payload : blob(ix, m, payload, name);
-  return payload.length ? textOf(payload) : "";
+  if (typeof payload === "string") return whole ? payload : blob(ix, m, payload, name, past);
+  return payload.length ? textOf(payload, past) : "";
 }
 
 /** A long list sits out of line: "@" + its reference. */
@@ -440,19 +441,22 @@ async function lanmu(ix) {
 }
 
 /**
- * A result's head (export/pack.py head_text): title, URL, 栏目, chunks, the text's start and
- * where the rest is, and the date only where the days list does not say it; a URL under its
- * date's year and month comes without them, as [the rest].
+ * A result's head (export/pack.py head_text): where the rest of the text is, title, URL,
+ * 栏目, chunks, the text's start, and the date only where the days list does not say it; a
+ * URL under its date's year and month comes without them, as [the rest]. What the head
+ * inflated to after its references (up to the first "]") is the history of the text's first
+ * member (h; export/pack.py head_history).
  */
 async function article(ix, doc) {
   const m = await manifestOf(ix);
   const days = ix.days ?? inside(ix, m, "days.gz").then(decodeDays); // read by the search
-  const [text] = await Promise.all([inside(ix, m, `f/${doc}.json`), days]);
+  const past = [new Uint8Array()];
+  const [text] = await Promise.all([inside(ix, m, `f/${doc}.json`, false, past), days]);
   ix.days = await days;
-  const [t, url, c, n, s, x, date] = JSON.parse(text);
+  const [x, t, url, c, n, s, date] = JSON.parse(text);
   const d = date ?? new Date(ix.days[doc] * 86400000).toISOString().slice(0, 10);
   const u = typeof url === "string" ? url : `${d.slice(0, 4)}/${d.slice(5, 7)}/${url[0]}`;
-  return { t, u, d, c, n, s, x };
+  return { t, u, d, c, n, s, x, h: past[0].subarray(past[0].indexOf(93) + 1) };
 }
 
 async function snippetText(ix, doc, query, hit, t2s, head, batches = 1e9) {
@@ -471,7 +475,7 @@ async function snippetText(ix, doc, query, hit, t2s, head, batches = 1e9) {
   let loaded = head.s;
   let have = [...loaded].length;
   let unread = lengths.length; // members not read to their end: the text is cut
-  const past = [new Uint8Array()]; // what the members read inflated to (textOf)
+  const past = [head.h]; // what the head and the members read inflated to (textOf)
   for (let b = 0, from = 0; b < lengths.length && b < batches; b++) {
     if (enough(loaded) || enough(head.t)) break;
     const to = Math.min(b < sizes.length ? from + sizes[b] - (b ? 1 : 0) : Infinity, head.n - 1);

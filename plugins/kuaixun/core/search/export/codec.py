@@ -936,6 +936,20 @@ _SHORT_PAIRS = tuple(zip(SHORT_CHARACTERS, SHORT_BYTES.decode(), strict=True))
 _SHORT_UNSAFE = re.compile(f"[{re.escape(SHORT_BYTES.decode())}]")
 
 
+def encoded(text: str) -> tuple[bytes, bytes]:
+    """The zlib header `deflated` writes for the text, and the bytes it compresses (what the
+    member inflates to): GB18030 with the short characters in a byte each, GB18030, or
+    UTF-8."""
+    if GB_UNSAFE.search(text):
+        return UTF8_HEADER, text.encode("utf-8")
+    if _SHORT_UNSAFE.search(text):
+        return ZLIB_HEADER, text.encode("gb18030")
+    for character, byte in _SHORT_PAIRS:  # (str.translate took five times as long)
+        if character in text:
+            text = text.replace(character, byte)
+    return SHORT_HEADER, text.encode("gb18030")
+
+
 def deflated(text: str, history: bytes = b"") -> bytes:
     """zlib's format (a 2-byte header, the deflate data, Adler-32) of the text in GB18030
     with its commonest characters in one byte each (`SHORT_HEADER`), or without them
@@ -950,15 +964,7 @@ def deflated(text: str, history: bytes = b"") -> bytes:
     every member, empty where there is no history, and cuts the history off after). An
     article's later text repeats its earlier text's names and phrases, which a member alone
     cannot refer to."""
-    if GB_UNSAFE.search(text):
-        header, data = UTF8_HEADER, text.encode("utf-8")
-    elif _SHORT_UNSAFE.search(text):
-        header, data = ZLIB_HEADER, text.encode("gb18030")
-    else:
-        for character, byte in _SHORT_PAIRS:  # (str.translate took five times as long)
-            if character in text:
-                text = text.replace(character, byte)
-        header, data = SHORT_HEADER, text.encode("gb18030")
+    header, data = encoded(text)
     if not history:
         return header + zlib.compress(data, 9)[2:]
     assert len(history) <= HISTORY_BYTES, "a stored block and deflate's window hold 32 KB"

@@ -77,6 +77,7 @@ from kuaixun.core.search.export.codec import (
     chunk_batches,
     deflated,
     dense,
+    encoded,
     fnv1a,
     inflated_bytes,
     inflated_text,
@@ -188,7 +189,7 @@ WHOLE_BYTES = 640
 OVERLAY_SLOTS = 4096
 OVERLAY_SHARE = 0.05
 OVERLAY_FLOOR = 1 << 20  # a small site's overlay may reach this whatever its share
-PACK_FORMAT = 22  # 6: heads of 160 characters, or keys run into their lists; 7: both;
+PACK_FORMAT = 23  # 6: heads of 160 characters, or keys run into their lists; 7: both;
 # 8: compressed text is GB18030, or the entry's first-character frequencies (`firsts`); 9: both;
 # 10: an article's first text batch apart from the rest (a head's "x" says where each is)
 # 11: a pair's key spelled as its quotient by its bucket (codec.keyed_line); 12: a bucket's
@@ -200,7 +201,8 @@ PACK_FORMAT = 22  # 6: heads of 160 characters, or keys run into their lists; 7:
 # 20: lists in the vocabulary's padding (Cells.take; since, the first batches in the
 # heads' instead: PADDED), the entry's pack without its base;
 # 21: a pointer and a length of one byte in windows of at most 256 bytes (`width`);
-# 22: an article's later text members compressed after its earlier text (codec.deflated)
+# 22: an article's later text members compressed after its earlier text (codec.deflated);
+# 23: its first after its head's text (head_history), whose references come first
 ITEMS = ("days.gz", "lanmu.gz")
 # Spilled lists are named by their content: a name of digits alone is still a blob's.
 BLOB_FOLDERS = ("p", "x")
@@ -492,12 +494,12 @@ def inflated(data: bytes, history: bytes = b"") -> str:
     return inflated_text(data, history) if data[:1] == b"\x78" else read_dense(data)
 
 
-def text_parts(batches: list[str]) -> list[bytes]:
-    """An article's text members (`text_batches`), each after the first compressed with
-    what the members before it inflate to as its history (codec.deflated) where that is
-    shorter than its digits packed; a member stored as text adds nothing to the history."""
+def text_parts(batches: list[str], history: bytes = b"") -> list[bytes]:
+    """An article's text members (`text_batches`), each compressed with `history` (its
+    head's: `head_history`) and what the members before it inflate to as its history
+    (codec.deflated) where that is shorter than its digits packed; a member stored as text
+    adds nothing to the history."""
     parts: list[bytes] = []
-    history = b""
     for batch in batches:
         # (The reader puts any history before a member: an article's first two batches,
         # ≈ 4 KB, are well within deflate's window, which codec.deflated asserts.)
@@ -730,24 +732,26 @@ Texts = tuple[tuple[Ref, Ref], list[int]]
 
 
 def head_text(text: str, first_chunk: str, texts: Texts, day: int | None) -> str:
-    """An article's head as published: a JSON array of its title, URL, 栏目 and number of
-    chunks (the logical head's t, u, c, n), the start of its text ("s", HEAD_CHARS
-    characters: a result shown needs no second request for its snippet when the match is
-    there, as for most title queries) and where the rest is ("x": the first batch's file and
-    offset, the other batches' file and offset, then each batch's length). Its date ("d")
-    comes last only when `day`, the days list's, does not say it (before 1970: the list
-    says 0); a URL under the date's year and month ("2020/10/…") is given as [the rest]:
-    the reader puts them back (`head_of`). 32 bytes less a head's window at 7,183 articles."""
+    """An article's head as published: a JSON array of where the rest of its text is ("x":
+    the first batch's file and offset, the other batches' file and offset, then each batch's
+    length), its title, URL, 栏目 and number of chunks (the logical head's t, u, c, n) and
+    the start of its text ("s", HEAD_CHARS characters: a result shown needs no second
+    request for its snippet when the match is there, as for most title queries). Its date
+    ("d") comes last only when `day`, the days list's, does not say it (before 1970: the
+    list says 0); a URL under the date's year and month ("2020/10/…") is given as [the
+    rest]: the reader puts them back (`head_of`). 32 bytes less a head's window at 7,183
+    articles. What follows "x" is the history of the article's first text member
+    (`head_history`), so "x" comes first: it says where that member is."""
     head = json.loads(text)
     ((first_file, first_at, _), (file, at, _)), lengths = texts
     url, date, prefix = head["u"], head["d"], f"{head['d'][:4]}/{head['d'][5:7]}/"
     stored = [
+        [first_file, first_at, file, at, *lengths],
         head["t"],
         [url.removeprefix(prefix)] if url.startswith(prefix) else url,
         head["c"],
         head["n"],
         first_chunk[:HEAD_CHARS],
-        [first_file, first_at, file, at, *lengths],
     ]
     if day is None or _date_of(day) != date:
         stored.append(date)
@@ -756,10 +760,31 @@ def head_text(text: str, first_chunk: str, texts: Texts, day: int | None) -> str
 
 def head_of(text: str, day: int) -> dict:
     """A published head read back as the logical head with its "s" and "x" (`head_text`)."""
-    t, url, c, n, s, x, *date = json.loads(text)
+    x, t, url, c, n, s, *date = json.loads(text)
     d = date[0] if date else _date_of(day)
     u = url if isinstance(url, str) else f"{d[:4]}/{d[5:7]}/{url[0]}"
     return {"t": t, "u": u, "d": d, "c": c, "n": n, "s": s, "x": x}
+
+
+# A head's text compressed: always a zlib member (never its digits packed, `compact`), so
+# that what it inflates to is its first text member's history whatever the references in it.
+head_bytes = deflated
+
+
+def head_history(text: str) -> bytes:
+    """The history an article's first text member is compressed after (text_parts): what
+    its head (`head_text`) inflates to after the references that open it, up to the first
+    "]" (the references are digits). The title, the start of the text and the rest say
+    much of what the first batch says again: its members 5.11 → 4.88 MB at 7,183 articles
+    (docs/search.md). index.js `article` keeps the same bytes of the head it reads."""
+    raw = encoded(text)[1]
+    return raw[raw.index(b"]") + 1 :]
+
+
+def stored_head_history(stored: bytes) -> bytes:
+    """`head_history` of a head as stored (a reader's: Published)."""
+    raw = inflated_bytes(stored) if stored[:1] == b"\x78" else b""
+    return raw[raw.index(b"]") + 1 :] if raw else b""
 
 
 def _date_of(day: int) -> str:
@@ -890,7 +915,21 @@ def _chunks(logical: Logical, d: int, count: int) -> list[str]:
 def _text_parts(logical: Logical, docs) -> list[list[bytes]]:
     """Each article's text after what its head carries, as its compressed members."""
     chunks = logical.chunks
-    return [text_parts(text_batches(_chunks(logical, d, chunks.get(d, 0)))) for d in docs]
+    return [
+        text_parts(text_batches(_chunks(logical, d, chunks.get(d, 0))), _head_history(logical, d))
+        for d in docs
+    ]
+
+
+# Where an article's text members are does not change what its head inflates to after them.
+_NOWHERE: Texts = (((0, 0, 0), (0, 0, 0)), [])
+
+
+def _head_history(logical: Logical, d: int) -> bytes:
+    first_chunk = logical.text(f"x/{d}-0.gz")
+    return head_history(
+        head_text(logical.text(f"f/{d}.json"), first_chunk, _NOWHERE, logical.day(d))
+    )
 
 
 def _blob_text_runs(
@@ -941,7 +980,7 @@ def _head_shape(logical: Logical, d: int) -> bytes:
     first_chunk = logical.text(f"x/{d}-0.gz")
     batches = batch_count(first_chunk, logical.chunks.get(d, 0))
     largest = (((9999, FILE_BYTES, 0), (9999, TEXT_BYTES, 0)), [9999] * batches)
-    return compact(head_text(logical.text(f"f/{d}.json"), first_chunk, largest, logical.day(d)))
+    return head_bytes(head_text(logical.text(f"f/{d}.json"), first_chunk, largest, logical.day(d)))
 
 
 def _shape(letter: str, sizes: list[int]) -> tuple[int, int]:
@@ -1127,7 +1166,7 @@ def _array_payload(
         return _bucket_slot(name, i, logical, size, packer, blobs, made)
     if letter == "f":
         text = head_text(logical.text(name), logical.text(f"x/{i}-0.gz"), texts[i], logical.day(i))
-        return fit(compact(text), size, packer)
+        return fit(head_bytes(text), size, packer)
     return fit(made.payloads[letter][i] if made else _stored(logical, name), size, packer)
 
 
@@ -1572,7 +1611,7 @@ class Published:
         items += [self.range(tuple(ref)) for ref in self.pack["items"].values()]
         found = [(data, b"") for data in items]
         for d in range(self.count("f")):
-            history = b""
+            history = self.head_history(d)
             for ref in text_members(self.head(d)):
                 found.append((self.range(ref), history))
                 history = grown(history, found[-1][0])
@@ -1592,6 +1631,10 @@ class Published:
     def head(self, d: int) -> dict:
         return head_of(self.slot("f", d), self.days[d])
 
+    def head_history(self, d: int) -> bytes:
+        """The history of article d's first text member (`head_history`)."""
+        return stored_head_history(self.payload("f", d))
+
     @cached_property
     def days(self) -> list[int]:
         return read_days(self.item("days.gz"))
@@ -1599,7 +1642,7 @@ class Published:
     def chunks(self, d: int) -> list[str]:
         """The article's text chunks (codec.snippet_chunks): its head's start and its run."""
         head = self.head(d)
-        text, history = head["s"], b""
+        text, history = head["s"], self.head_history(d)
         for ref in text_members(head):
             part = self.range(ref)
             text += inflated(part, history)
