@@ -1,4 +1,4 @@
-"""Joining a page's ES modules into one file (kuaixun.core.bundle, esbuild's bundler): small
+"""Joining a page's ES modules into one file (kuaixun.tools.bundle, esbuild's bundler): small
 module graphs written here, bundled, and run by node; what it cannot bundle is refused."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kuaixun.core.bundle import BundleError, bundle, bundled_modules
 from kuaixun.testing.search_sites import SEARCH_ENTRY, search_modules
+from kuaixun.tools.bundle import BundleError, bundle, bundled_modules
 
 
 def write(folder: Path, files: dict[str, str]) -> None:

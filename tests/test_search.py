@@ -11,7 +11,6 @@ from collections import Counter
 
 import pytest
 
-from kuaixun.core.bundle import bundle
 from kuaixun.core.search.export import CHUNK
 from kuaixun.core.search.export.codec import CHUNK_BATCHES
 from kuaixun.core.search.export.entry import entry_of, with_entry
@@ -31,6 +30,7 @@ from kuaixun.testing.search_sites import (
     search_modules,
     verbatim_slices,
 )
+from kuaixun.tools.bundle import bundle
 
 SEED_QUERIES = {
     "人口普查": "用心“点名”",

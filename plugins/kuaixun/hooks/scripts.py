@@ -1,7 +1,7 @@
 """Shipped scripts are bundled and minified. Once Pelican has copied the theme's
 JavaScript to output/theme/js/, each script there is written again, made from the theme's
 source (never from the copy: minifying twice renames again): each page script (js/*.js)
-that imports modules as one file with them (kuaixun.core.bundle: one request instead of one
+that imports modules as one file with them (kuaixun.tools.bundle: one request instead of one
 per module, bundled by esbuild into one scope), the modules it absorbed removed, and every
 script through esbuild's minifier (kuaixun.tools.esbuild: comments and spaces go, local
 names shrink, `/*!` licence comments stay, nothing newer than the browser floor is
@@ -17,8 +17,8 @@ from pathlib import Path
 
 from pelican import signals
 
-from kuaixun.core.bundle import bundle, bundled_modules
 from kuaixun.tools import esbuild
+from kuaixun.tools.bundle import bundle, bundled_modules
 
 # A script with a line that imports or exports is an ES module (search.js, its pinyin layer);
 # the others (elder.js, read-aloud.js) are classic scripts, whose top-level names are global.
