@@ -120,11 +120,14 @@ def bucket(rng: random.Random, spills: dict[str, str], b: int, count: int) -> st
     return "\n".join(lines[key] for key in sorted(lines))
 
 
-def write_logical(folder: Path, files: dict[str, str]) -> LogicalExport:
+def write_logical(
+    folder: Path, files: dict[str, str], categories: tuple[str, ...] = ("社区",)
+) -> LogicalExport:
     """A logical export as codec keeps it (saved in `folder` for logical_files to read)."""
     docs, buckets = (sum(1 for n in files if n.startswith(f)) for f in ("f/", "v/"))
     manifest = {"base": "abc123/", "docs": docs, "buckets": buckets}
     manifest["chunk"] = [CHUNK, *CHUNK_BATCHES]  # (how index.js reads an article's text)
+    manifest["categories"] = list(categories)
     hashes = {name: hashlib.sha1(text.encode()).digest() for name, text in files.items()}
     logical = LogicalExport(manifest, {n: stored(n, t, buckets) for n, t in files.items()}, hashes)
     save_export(folder, logical)
@@ -274,6 +277,29 @@ def test_an_articles_first_text_member_reads_after_its_heads_text(tmp_path):
         after_head += first[:1] == b"\x78" and not reads_alone(first)
     assert after_head > 20
     assert published.in_window("f", 7)[:1] == published.in_window("f", 70)[:1] == b"@"
+
+
+def test_a_heads_category_is_its_place_in_the_manifests_list_and_another_list_is_a_new_base(
+    tmp_path,
+):
+    """A head gives its 栏目 as its place in the manifest's `categories` (a 栏目 not there, by
+    name); the browser and Python read the name back. Another list moves the places the
+    base's heads give: a new base, never an overlay over heads that name the wrong 栏目."""
+    files = logical(random.Random(8), docs=40, buckets=20)
+    for d in range(0, 40, 5):  # some in a 栏目 the list has second, one in none of it
+        head = json.loads(files[f"f/{d}.json"])
+        files[f"f/{d}.json"] = json.dumps(
+            {**head, "c": "通知" if d else "其他"}, ensure_ascii=False
+        )
+    export, published = tmp_path / "export", tmp_path / "published"
+    pack_export(write_logical(export, files, ("社区", "通知")), published)
+    stored = [json.loads(Published(published).slot("f", d))[3] for d in range(40)]
+    assert stored.count(0) == 32 and stored.count(1) == 7 and stored[0] == "其他"
+    heads = node_json(HEADS_IN_NODE, {"base": f"{published}/", "docs": 40})
+    assert [h["c"] for h in heads] == [json.loads(files[f"f/{d}.json"])["c"] for d in range(40)]
+    did = pack_export(write_logical(export, files, ("人物", "社区", "通知")), published)
+    assert did.startswith("new base"), did
+    assert [Published(published).head(d)["c"] for d in range(40)] == [h["c"] for h in heads]
 
 
 def test_a_bigger_overlay_than_allowed_writes_a_new_base(tmp_path):

@@ -42,7 +42,7 @@ import {
  * deploy that changed either keeps its old code, which would misread the new files: a
  * search then fails with OUTDATED, and the page offers to load itself again.
  */
-const FORMAT = "20 23";
+const FORMAT = "20 24";
 export const OUTDATED = new Error("outdated");
 
 /** How long one file may take before the search gives up on it (a hung request). */
@@ -442,8 +442,9 @@ async function lanmu(ix) {
 
 /**
  * A result's head (export/pack.py head_text): where the rest of the text is, title, URL,
- * 栏目, chunks, the text's start, and the date only where the days list does not say it; a
- * URL under its date's year and month comes without them, as [the rest]. What the head
+ * 栏目 (its place in the entry's list, or its name), chunks, the text's start, and the date
+ * only where the days list does not say it; a URL under its date's year and month comes
+ * without them, as [the rest]. What the head
  * inflated to after its references (up to the first "]") is the history of the text's first
  * member (h; export/pack.py head_history).
  */
@@ -456,7 +457,8 @@ async function article(ix, doc) {
   const [x, t, url, c, n, s, date] = JSON.parse(text);
   const d = date ?? new Date(ix.days[doc] * 86400000).toISOString().slice(0, 10);
   const u = typeof url === "string" ? url : `${d.slice(0, 4)}/${d.slice(5, 7)}/${url[0]}`;
-  return { t, u, d, c, n, s, x, h: past[0].subarray(past[0].indexOf(93) + 1) };
+  const h = past[0].subarray(past[0].indexOf(93) + 1);
+  return { t, u, d, c: m.categories[c] ?? c, n, s, x, h };
 }
 
 async function snippetText(ix, doc, query, hit, t2s, head, batches = 1e9) {

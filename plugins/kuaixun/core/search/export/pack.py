@@ -180,7 +180,16 @@ PADDED = {"v": "lists", "f": "first"}
 # at 1 % since their padding holds the first text batches (cells of 385 bytes in windows of
 # 432): 0.27 MB less, the 30 slips 70 bytes more on average in Chromium (five of them show a
 # head moved out, a range of ≈ 400 bytes more), their median as it was.
-CELL_SLACK = {"v": 0.02, "y": 0.04, "f": 0.01, "s": 0.02}
+# The pinyin words at 20 % with cells down to a quarter of their window (45 bytes of 160,
+# not the half, 80, that 4 % reached): a fresh base of the bench's content 30.54 → 29.64 MB;
+# in Chromium the 30 slips' median 39,490 → 39,560 bytes, 193 bytes more a slip on average,
+# 0.07 of a request (at 12 %, cells of 55: 29.87 MB, the median as it was, 65 bytes more on
+# average); the plain queries read no pinyin line. The heads at 1.5 % since they give their
+# 栏目 by its place (PACK_FORMAT 24), which narrowed their window to 416 bytes: cells of 377
+# (390 at 1 %), 70 KB less, the slips' median and requests as they were. docs/search.md,
+# "The pinyin words' cells at a quarter of their window".
+CELL_SLACK = {"v": 0.02, "y": 0.2, "f": 0.015, "s": 0.02}
+CELL_FLOOR = {"y": 0.25}
 # A vocabulary bucket too big for its window even with every list moved out is a blob of
 # its own; up to this many bytes it keeps its lists inline (fit_bucket). At 7,183 articles
 # 640 took a request (and a round) off 5 of the 61 benchmark queries, as 1,024 did off 4,
@@ -189,7 +198,7 @@ WHOLE_BYTES = 640
 OVERLAY_SLOTS = 4096
 OVERLAY_SHARE = 0.05
 OVERLAY_FLOOR = 1 << 20  # a small site's overlay may reach this whatever its share
-PACK_FORMAT = 23  # 6: heads of 160 characters, or keys run into their lists; 7: both;
+PACK_FORMAT = 24  # 6: heads of 160 characters, or keys run into their lists; 7: both;
 # 8: compressed text is GB18030, or the entry's first-character frequencies (`firsts`); 9: both;
 # 10: an article's first text batch apart from the rest (a head's "x" says where each is)
 # 11: a pair's key spelled as its quotient by its bucket (codec.keyed_line); 12: a bucket's
@@ -202,7 +211,8 @@ PACK_FORMAT = 23  # 6: heads of 160 characters, or keys run into their lists; 7:
 # heads' instead: PADDED), the entry's pack without its base;
 # 21: a pointer and a length of one byte in windows of at most 256 bytes (`width`);
 # 22: an article's later text members compressed after its earlier text (codec.deflated);
-# 23: its first after its head's text (head_history), whose references come first
+# 23: its first after its head's text (head_history), whose references come first;
+# 24: a head's 栏目 as its place in the manifest's list
 ITEMS = ("days.gz", "lanmu.gz")
 # Spilled lists are named by their content: a name of digits alone is still a blob's.
 BLOB_FOLDERS = ("p", "x")
@@ -366,6 +376,8 @@ class Base:
     bytes: int
     items: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     format: int = PACK_FORMAT
+    # The manifest's 栏目, whose places the heads give (head_text): another list is a new base.
+    categories: list[str] = field(default_factory=list)
 
 
 class Packer:
@@ -731,7 +743,9 @@ Ref = tuple[int, int, int]
 Texts = tuple[tuple[Ref, Ref], list[int]]
 
 
-def head_text(text: str, first_chunk: str, texts: Texts, day: int | None) -> str:
+def head_text(
+    text: str, first_chunk: str, texts: Texts, day: int | None, categories: list[str]
+) -> str:
     """An article's head as published: a JSON array of where the rest of its text is ("x":
     the first batch's file and offset, the other batches' file and offset, then each batch's
     length), its title, URL, 栏目 and number of chunks (the logical head's t, u, c, n) and
@@ -740,8 +754,9 @@ def head_text(text: str, first_chunk: str, texts: Texts, day: int | None) -> str
     ("d") comes last only when `day`, the days list's, does not say it (before 1970: the
     list says 0); a URL under the date's year and month ("2020/10/…") is given as [the
     rest]: the reader puts them back (`head_of`). 32 bytes less a head's window at 7,183
-    articles. What follows "x" is the history of the article's first text member
-    (`head_history`), so "x" comes first: it says where that member is."""
+    articles. A 栏目 of the manifest's `categories` is given as its place there (57 KB
+    less at 7,183 articles). What follows "x" is the history of the article's first text
+    member (`head_history`), so "x" comes first: it says where that member is."""
     head = json.loads(text)
     ((first_file, first_at, _), (file, at, _)), lengths = texts
     url, date, prefix = head["u"], head["d"], f"{head['d'][:4]}/{head['d'][5:7]}/"
@@ -749,7 +764,7 @@ def head_text(text: str, first_chunk: str, texts: Texts, day: int | None) -> str
         [first_file, first_at, file, at, *lengths],
         head["t"],
         [url.removeprefix(prefix)] if url.startswith(prefix) else url,
-        head["c"],
+        categories.index(head["c"]) if head["c"] in categories else head["c"],
         head["n"],
         first_chunk[:HEAD_CHARS],
     ]
@@ -758,11 +773,12 @@ def head_text(text: str, first_chunk: str, texts: Texts, day: int | None) -> str
     return json.dumps(stored, ensure_ascii=False, separators=(",", ":"))
 
 
-def head_of(text: str, day: int) -> dict:
+def head_of(text: str, day: int, categories: list[str]) -> dict:
     """A published head read back as the logical head with its "s" and "x" (`head_text`)."""
     x, t, url, c, n, s, *date = json.loads(text)
     d = date[0] if date else _date_of(day)
     u = url if isinstance(url, str) else f"{d[:4]}/{d[5:7]}/{url[0]}"
+    c = categories[c] if isinstance(c, int) else c
     return {"t": t, "u": u, "d": d, "c": c, "n": n, "s": s, "x": x}
 
 
@@ -812,11 +828,11 @@ def window_size(sizes: list[int], quantile: float) -> int:
     return max(32, -(-wanted // 16) * 16)
 
 
-def cell_size(sizes: list[int], window: int, slack: float) -> int:
-    """The smallest cell (in steps of 1/32 of the window, at least half of it) at which no
-    more than `slack` of the items must move something out beyond those that would in cells
-    as large as the window (fixed slots): a moved list is a request more when a query needs
-    it."""
+def cell_size(sizes: list[int], window: int, slack: float, floor: float = 0.5) -> int:
+    """The smallest cell (in steps of 1/32 of the window, at least `floor` of it) at which
+    no more than `slack` of the items must move something out beyond those that would in
+    cells as large as the window (fixed slots): a moved list is a request more when a query
+    needs it."""
 
     def moved(cell: int) -> int:
         return len(overflowing(sizes, cell, window))
@@ -825,7 +841,7 @@ def cell_size(sizes: list[int], window: int, slack: float) -> int:
         return window
     allowed = moved(window) + slack * len(sizes)
     step = max(1, window // 32)
-    for cell in range(max(32, window // 2), window, step):
+    for cell in range(max(32, int(window * floor)), window, step):
         if moved(cell) <= allowed:
             return cell
     return window
@@ -926,10 +942,14 @@ _NOWHERE: Texts = (((0, 0, 0), (0, 0, 0)), [])
 
 
 def _head_history(logical: Logical, d: int) -> bytes:
+    return head_history(_head_text(logical, d, _NOWHERE))
+
+
+def _head_text(logical: Logical, d: int, texts: Texts) -> str:
+    """Head d as published (`head_text`), its text's members where `texts` says."""
     first_chunk = logical.text(f"x/{d}-0.gz")
-    return head_history(
-        head_text(logical.text(f"f/{d}.json"), first_chunk, _NOWHERE, logical.day(d))
-    )
+    categories = logical.manifest.get("categories", [])
+    return head_text(logical.text(f"f/{d}.json"), first_chunk, texts, logical.day(d), categories)
 
 
 def _blob_text_runs(
@@ -980,7 +1000,7 @@ def _head_shape(logical: Logical, d: int) -> bytes:
     first_chunk = logical.text(f"x/{d}-0.gz")
     batches = batch_count(first_chunk, logical.chunks.get(d, 0))
     largest = (((9999, FILE_BYTES, 0), (9999, TEXT_BYTES, 0)), [9999] * batches)
-    return head_bytes(head_text(logical.text(f"f/{d}.json"), first_chunk, largest, logical.day(d)))
+    return head_bytes(_head_text(logical, d, largest))
 
 
 def _shape(letter: str, sizes: list[int]) -> tuple[int, int]:
@@ -988,7 +1008,8 @@ def _shape(letter: str, sizes: list[int]) -> tuple[int, int]:
     the export stored it (a spilled list's reference is about as long as its name), a head
     with the largest reference its text run could get."""
     window = window_size(sizes, SLOT_QUANTILE.get(letter, 1.0))
-    return cell_size(sizes, window, CELL_SLACK.get(letter, 0)), window
+    slack, floor = CELL_SLACK.get(letter, 0), CELL_FLOOR.get(letter, 0.5)
+    return cell_size(sizes, window, slack, floor), window
 
 
 # ---- A new base's per-item work, in forks ----------------------------------------------
@@ -1165,8 +1186,7 @@ def _array_payload(
     if letter == "v":
         return _bucket_slot(name, i, logical, size, packer, blobs, made)
     if letter == "f":
-        text = head_text(logical.text(name), logical.text(f"x/{i}-0.gz"), texts[i], logical.day(i))
-        return fit(head_bytes(text), size, packer)
+        return fit(head_bytes(_head_text(logical, i, texts[i])), size, packer)
     return fit(made.payloads[letter][i] if made else _stored(logical, name), size, packer)
 
 
@@ -1272,6 +1292,7 @@ def write_base(logical: Logical, workers: int = PROCESSES) -> tuple[dict[str, by
         blobs=dict(blobs),
         bytes=sum(len(d) for d in files.values()),
         items=items,
+        categories=list(logical.manifest.get("categories", [])),
     )
     return files, base, _entry_pack(base, {}, {}, items)
 
@@ -1289,6 +1310,8 @@ def overridden(logical: Logical, base: Base) -> dict[str, list[int]] | None:
     counts = logical.counts
     if set(counts) != set(base.arrays) or base.format != PACK_FORMAT:
         return None
+    if base.categories != logical.manifest.get("categories", []):
+        return None  # a 栏目 added or gone moves the others' places, which the heads give
     changed = {n for n, h in logical.hashes.items() if base.hashes.get(n) != h}
     out: dict[str, set[int]] = {letter: set() for letter in counts}
     for name in changed:
@@ -1629,7 +1652,7 @@ class Published:
         return inflated(self.range(tuple(self.pack["items"][name])))
 
     def head(self, d: int) -> dict:
-        return head_of(self.slot("f", d), self.days[d])
+        return head_of(self.slot("f", d), self.days[d], self.entry.get("categories", []))
 
     def head_history(self, d: int) -> bytes:
         """The history of article d's first text member (`head_history`)."""
