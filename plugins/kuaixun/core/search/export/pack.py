@@ -793,14 +793,18 @@ def head_history(text: str) -> bytes:
     "]" (the references are digits). The title, the start of the text and the rest say
     much of what the first batch says again: its members 5.11 → 4.88 MB at 7,183 articles
     (docs/search.md). index.js `article` keeps the same bytes of the head it reads."""
-    raw = encoded(text)[1]
-    return raw[raw.index(b"]") + 1 :]
+    return _past_references(encoded(text)[1])
 
 
 def stored_head_history(stored: bytes) -> bytes:
     """`head_history` of a head as stored (a reader's: Published)."""
-    raw = inflated_bytes(stored) if stored[:1] == b"\x78" else b""
-    return raw[raw.index(b"]") + 1 :] if raw else b""
+    return _past_references(inflated_bytes(stored) if stored[:1] == b"\x78" else b"")
+
+
+def _past_references(raw: bytes) -> bytes:
+    """What a head inflated to after its first "]", as index.js `article` cuts it (all of it
+    where there is none)."""
+    return raw[raw.find(b"]") + 1 :]
 
 
 def _date_of(day: int) -> str:
